@@ -1,0 +1,229 @@
+"""Command line: argument handling only. Heavy modules are imported inside commands
+so that `mlcheck --help` stays fast."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+SEVERITY_CHOICE = click.Choice(["info", "low", "medium", "high", "critical"])
+FORMAT_CHOICE = click.Choice(["console", "json"])
+EXTENSION_FORMATS = {".json": "json", ".txt": "console"}
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> None:
+    click.echo(f"mlcheck: error: {message}", err=True)
+    sys.exit(code)
+
+
+def scan_options(func):
+    """Options shared by every command that runs a scan."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(file_okay=False, path_type=str)),
+        click.option("--source", "sources", multiple=True, metavar="KIND=URI",
+                     help="A source that cannot be auto-detected, e.g. git=/srv/mirror.git."),
+        click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
+                     help="A directory of custom rules (YAML + Rego). Repeatable."),
+        click.option("--no-builtin", is_flag=True, help="Evaluate only the rules given with --rules."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Config file (default: ./mlcheck.yaml when present)."),
+        click.option("--only", multiple=True, help="Rule ids or globs to run (comma-separated or repeated)."),
+        click.option("--skip", multiple=True, help="Rule ids or globs to leave out."),
+        click.option("--no-waivers", is_flag=True, help="Ignore all waivers (audit mode)."),
+        click.option("--opa-url", envvar="MLCHECK_OPA_URL",
+                     help="Evaluate Rego on this OPA server instead of the embedded engine."),
+        click.option("--opa-token", envvar="MLCHECK_OPA_TOKEN", help="Bearer token for --opa-url."),
+        click.option("--from-snapshot", type=click.Path(dir_okay=False, exists=True),
+                     help="Replay a saved graph instead of collecting."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _build_options(kw: dict, baseline: str | None = None):
+    from .config import ConfigError, load_config
+    from .scan import ScanOptions
+    try:
+        cfg = load_config(Path(kw["config_path"]) if kw["config_path"] else None)
+    except ConfigError as exc:
+        _fail(str(exc))
+    paths = list(kw["paths"])
+    if not paths and not kw["sources"] and not cfg.sources and not kw["from_snapshot"]:
+        paths = ["."]
+    opts = ScanOptions(
+        paths=paths, sources=[*cfg.sources, *kw["sources"]],
+        rules_dirs=[*cfg.rules, *(Path(d) for d in kw["rules_dirs"])],
+        include_builtin=not kw["no_builtin"],
+        only=_split(kw["only"]) or cfg.only, skip=[*cfg.skip, *_split(kw["skip"])],
+        params=cfg.params, waivers=cfg.waivers, no_waivers=kw["no_waivers"],
+        baseline=Path(baseline) if baseline else None,
+        opa_url=kw["opa_url"], opa_token=kw["opa_token"],
+        from_snapshot=Path(kw["from_snapshot"]) if kw["from_snapshot"] else None,
+        max_parse_bytes=cfg.max_parse_bytes,
+    )
+    return cfg, opts
+
+
+def _run(opts):
+    from .catalog import RuleError
+    from .collectors import RegistryError
+    from .engines.rego import RegoBackendError
+    from .scan import UsageError, run_scan
+    try:
+        return run_scan(opts)
+    except (RuleError, UsageError, RegoBackendError, RegistryError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlcheck")
+def main() -> None:
+    """mlcheck: policy-as-code compliance checks across your ML estate.
+
+    Exit codes: 0 nothing open at or above --fail-on; 1 findings at or above it;
+    2 usage, config or rule error; 3 a source could not be collected.
+    """
+
+
+@main.command()
+@scan_options
+@click.option("--fail-on", type=SEVERITY_CHOICE, help="Lowest severity that fails the gate (default high).")
+@click.option("--format", "formats", multiple=True, type=FORMAT_CHOICE,
+              help="Output format; repeatable, paired in order with --output.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
+              help="File for the matching --format (stdout when absent).")
+@click.option("--baseline", type=click.Path(dir_okay=False, exists=True),
+              help="Baseline file: findings in it do not fail the gate.")
+@click.option("--soft-fail", is_flag=True, help="Exit 0/1 even when a source could not be collected.")
+@click.option("--snapshot-out", type=click.Path(dir_okay=False), help="Save the collected graph here.")
+def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> None:
+    """Scan PATHS (default: .) and the --source sources against the rules."""
+    from .findings import gate_failures
+    from .reporters import render
+    formats = list(formats) or ["console"]
+    if len(outputs) > len(formats):
+        _fail("more --output than --format values: pair each --output with a --format")
+    if len(formats) - len(outputs) > 1:
+        _fail("only one --format can go to stdout; give the others an --output file")
+    for fmt, out in zip(formats, outputs):
+        implied = EXTENSION_FORMATS.get(Path(out).suffix.lower())
+        if implied and implied != fmt:
+            _fail(f"--output {out} is paired with --format {fmt} (pairs go in order: "
+                  f"--format {implied} --output {out})")
+    cfg, opts = _build_options(kw, baseline)
+    fail_on = fail_on or cfg.fail_on or "high"
+    result = _run(opts)
+    if snapshot_out:
+        result.graph.save(Path(snapshot_out))
+    for i, fmt in enumerate(formats):
+        if i < len(outputs):
+            with open(outputs[i], "w", encoding="utf-8") as fh:
+                render(fmt, result, fh, fail_on=fail_on)
+        else:
+            render(fmt, result, sys.stdout, fail_on=fail_on)
+    if result.graph.errors and not soft_fail:
+        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s): the scan is incomplete "
+                   "(exit 3; --soft-fail to ignore)", err=True)
+        sys.exit(EXIT_INCOMPLETE)
+    sys.exit(EXIT_FINDINGS if gate_failures(result.findings, fail_on) else EXIT_OK)
+
+
+@main.group()
+def baseline() -> None:
+    """Record today's findings so that only new ones fail the gate."""
+
+
+@baseline.command("create")
+@scan_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Baseline file to write.")
+def baseline_create(output, **kw) -> None:
+    """Scan and write the fingerprints of all open findings to OUTPUT."""
+    from .findings import write_baseline
+    _, opts = _build_options(kw)
+    result = _run(opts)
+    n = write_baseline(result.findings, Path(output), result.digest)
+    click.echo(f"baseline: {n} finding(s) written to {output}")
+    if result.graph.errors:
+        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s): baseline is incomplete",
+                   err=True)
+        sys.exit(EXIT_INCOMPLETE)
+
+
+@main.group()
+def rules() -> None:
+    """List, show and test rules."""
+
+
+def _catalog(rules_dirs, no_builtin=False):
+    from .catalog import RuleError, load_catalog
+    try:
+        return load_catalog([Path(d) for d in rules_dirs], not no_builtin)
+    except RuleError as exc:
+        _fail(str(exc))
+
+
+@rules.command("list")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def rules_list(rules_dirs, fmt) -> None:
+    """List every rule: built-in and from --rules."""
+    import json
+    catalog = _catalog(rules_dirs)
+    if fmt == "json":
+        click.echo(json.dumps([r.summary() for r in catalog.rules], indent=2))
+        return
+    for r in catalog.rules:
+        click.echo(f"{r.id:<14} {r.severity:<8} {r.engine:<5} {r.category:<12} {r.title}")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False))
+def rules_show(rule_id, rules_dirs) -> None:
+    """Show one rule's catalog entry."""
+    import yaml
+    catalog = _catalog(rules_dirs)
+    rule = catalog.get(rule_id)
+    if rule is None:
+        _fail(f"no rule {rule_id}")
+    click.echo(yaml.safe_dump({**rule.summary(), "check": rule.check}, sort_keys=False, allow_unicode=True))
+
+
+@rules.command("test")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.option("--only", multiple=True, help="Rule ids or globs to test.")
+def rules_test(directory, only) -> None:
+    """Run the fixtures (flag/ and pass/) of every rule in DIRECTORY, and its Rego unit tests."""
+    from .catalog import RuleError
+    from .ruletest import run_rule_tests
+    try:
+        report = run_rule_tests(Path(directory), _split(only))
+    except RuleError as exc:
+        _fail(str(exc))
+    for line in report.lines:
+        click.echo(line)
+    click.echo(f"{report.passed} passed, {report.failed} failed")
+    sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+@main.command("collectors")
+def collectors_cmd() -> None:
+    """List the collectors and file parsers available (built-in and plug-ins)."""
+    from .collectors import Collector, RegistryError, load_registry
+    try:
+        registry = load_registry()
+    except RegistryError as exc:
+        _fail(str(exc))
+    for name, cls in sorted(registry.items()):
+        kind = "source" if issubclass(cls, Collector) else "parser"
+        extra = "" if kind == "source" else "  " + " ".join(cls.patterns)
+        click.echo(f"{name:<12} {kind:<7} {cls.__module__}{extra}")

@@ -1,0 +1,130 @@
+"""Collectors: one per source kind. They record facts, never judge.
+
+Two shapes share one registry (entry-point group `mlcheck.collectors`):
+
+- a *source collector* finds sources under a scanned path (`detect`) or takes one
+  named on the command line (`from_uri`), and adds their facts to the graph;
+- a *file parser* claims files by glob (`patterns`) and parses their bytes. The tree
+  collectors (git, folder) hand every claimed file to its parser, whether it sits in
+  a work tree, a bare repository or a plain folder, so a parser never touches disk.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+from typing import Callable, ClassVar
+
+from ..graph import EstateGraph, Provenance, utc_now
+
+ENTRY_POINT_GROUP = "mlcheck.collectors"
+
+# Bytes a parser is ever handed; larger files are a collection error, not a crash.
+DEFAULT_MAX_PARSE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str                 # collector name
+    uri: str                  # absolute path or URL
+    label: str                # stable, readable key used in node ids
+    display: str              # how reports name it (path as given, or URL)
+
+
+@dataclass
+class CollectContext:
+    graph: EstateGraph
+    params: dict = field(default_factory=dict)
+    max_parse_bytes: int = DEFAULT_MAX_PARSE_BYTES
+    collected_at: str = field(default_factory=utc_now)
+    parsers: list["FileParser"] = field(default_factory=list)
+
+    def provenance(self, collector: str, source: str, line: int | None = None) -> Provenance:
+        return Provenance(collector, source, line, self.collected_at)
+
+    def parser_for(self, path: str) -> "FileParser | None":
+        for parser in self.parsers:
+            if parser.claims(path):
+                return parser
+        return None
+
+
+class Collector:
+    """A source collector."""
+    name: ClassVar[str] = ""
+
+    @classmethod
+    def detect(cls, root: Path, display: str) -> list[Source]:
+        """Sources of this kind found under `root` (given on the CLI as `display`)."""
+        return []
+
+    @classmethod
+    def from_uri(cls, uri: str) -> Source:
+        """A source named with `--source KIND=URI`."""
+        raise ValueError(f"collector {cls.name!r} cannot be given a URI")
+
+    def collect(self, source: Source, ctx: CollectContext) -> None:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file handed to a parser: its file node and where it came from."""
+    node: str                 # file node id
+    path: str                 # path inside its tree (POSIX)
+    display: str              # path for reports and provenance
+
+
+class FileParser:
+    """Parses files that a tree collector found. Subclasses set name and patterns."""
+    name: ClassVar[str] = ""
+    patterns: ClassVar[tuple[str, ...]] = ()
+
+    def claims(self, path: str) -> bool:
+        name = PurePosixPath(path).name
+        return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(path, p)
+                   for p in self.patterns)
+
+    def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
+        raise NotImplementedError
+
+
+def load_registry() -> dict[str, type]:
+    """Every collector and parser class, built-in or third-party, by name."""
+    registry: dict[str, type] = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        registry[ep.name] = _load_entry_point(ep)
+    # Built-ins are always there, even when running from a source checkout
+    # whose metadata is stale.
+    from .folder import FolderCollector
+    from .git import GitCollector
+    from .notebook import NotebookParser
+    for cls in (GitCollector, FolderCollector, NotebookParser):
+        registry.setdefault(cls.name, cls)
+    return registry
+
+
+def _load_entry_point(ep) -> type:
+    try:
+        cls = ep.load()
+    except Exception as exc:  # a broken plug-in is a config error, named
+        raise RegistryError(f"collector plug-in {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+    if not (isinstance(cls, type) and issubclass(cls, (Collector, FileParser))):
+        raise RegistryError(f"collector plug-in {ep.name!r} ({ep.value}) is not a Collector or FileParser")
+    return cls
+
+
+class RegistryError(Exception):
+    pass
+
+
+def source_collectors(registry: dict[str, type]) -> list[type]:
+    return [c for c in registry.values() if issubclass(c, Collector)]
+
+
+def file_parsers(registry: dict[str, type]) -> list[FileParser]:
+    return [c() for name, c in sorted(registry.items()) if issubclass(c, FileParser)]
+
+
+ParseHook = Callable[[FileRef, bytes], None]

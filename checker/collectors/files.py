@@ -1,0 +1,151 @@
+"""What a tree collector records about a file, shared by the git and folder collectors.
+
+Only files that matter become nodes (by role, or because a parser claims them);
+the rest are counted on their tree's node.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import PurePosixPath
+from typing import Callable
+
+from . import CollectContext, FileRef
+
+# Extension → role. Data and model extensions follow what DVC / LFS users commonly track.
+ROLES_BY_EXT = {
+    ".ipynb": "notebook",
+    ".py": "code", ".r": "code", ".sql": "code", ".scala": "code", ".sh": "code",
+    ".csv": "data", ".tsv": "data", ".parquet": "data", ".json": "data", ".jsonl": "data",
+    ".ndjson": "data", ".xml": "data", ".xlsx": "data", ".xls": "data", ".feather": "data",
+    ".arrow": "data", ".avro": "data", ".orc": "data", ".h5": "data", ".hdf5": "data",
+    ".npy": "data", ".npz": "data", ".txt": "data", ".tfrecord": "data", ".zip": "data",
+    ".gz": "data", ".tar": "data", ".bz2": "data", ".xz": "data", ".7z": "data",
+    ".sqlite": "data", ".db": "data", ".delta": "data",
+    ".pkl": "model", ".pickle": "model", ".joblib": "model", ".pt": "model",
+    ".pth": "model", ".onnx": "model", ".safetensors": "model", ".ckpt": "model",
+    ".h5model": "model", ".pb": "model", ".tflite": "model", ".gguf": "model",
+    ".tf": "iac", ".tfvars": "iac", ".bicep": "iac",
+    ".yaml": "config", ".yml": "config", ".toml": "config", ".cfg": "config", ".ini": "config",
+    ".dvc": "dvc",
+}
+ROLES_BY_NAME = {
+    "dvc.yaml": "dvc", "dvc.lock": "dvc", "MLproject": "pipeline", "Dockerfile": "config",
+    "requirements.txt": "config", "environment.yml": "config", "conda.yaml": "config",
+    "azure-pipelines.yml": "pipeline", ".gitattributes": "config", "Jenkinsfile": "pipeline",
+}
+ROLES_BY_GLOB = (
+    (".github/workflows/*.yml", "pipeline"), (".github/workflows/*.yaml", "pipeline"),
+    (".dvc/config", "dvc"),
+)
+
+
+def file_role(path: str) -> str | None:
+    p = PurePosixPath(path)
+    for pattern, role in ROLES_BY_GLOB:
+        if fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, "*/" + pattern):
+            return role
+    if p.name in ROLES_BY_NAME:
+        return ROLES_BY_NAME[p.name]
+    return ROLES_BY_EXT.get(p.suffix.lower())
+
+
+def lfs_patterns(gitattributes: str) -> list[str]:
+    """Patterns routed through the LFS filter in a .gitattributes text."""
+    patterns = []
+    for line in gitattributes.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and not parts[0].startswith("#") and "filter=lfs" in parts[1:]:
+            patterns.append(parts[0])
+    return patterns
+
+
+def matches_gitattr(path: str, pattern: str) -> bool:
+    """gitattributes matching: a pattern without '/' matches the base name anywhere."""
+    pattern = pattern.lstrip("/") if pattern.startswith("/") else pattern
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(PurePosixPath(path).name, pattern)
+    return fnmatch.fnmatchcase(path, pattern.replace("**/", "*"))
+
+
+class TreeEmitter:
+    """Turns (path, size, reader) triples from one tree into file nodes and parses."""
+
+    def __init__(self, ctx: CollectContext, collector: str, tree_node: str,
+                 id_prefix: str, display_root: str, tracked: bool | None,
+                 lfs: list[str] | None = None, strip: str = "") -> None:
+        self.ctx, self.collector = ctx, collector
+        self.strip = strip.rstrip("/") + "/" if strip else ""
+        self.tree_node, self.id_prefix, self.display_root = tree_node, id_prefix, display_root
+        self.tracked, self.lfs = tracked, lfs or []
+        self.skipped = 0
+
+    def display(self, path: str) -> str:
+        """The path as reports show it: under the scanned path as the user gave it."""
+        path = path[len(self.strip):] if self.strip and path.startswith(self.strip) else path
+        return f"{self.display_root.rstrip('/')}/{path}" if self.display_root not in ("", ".") else path
+
+    def emit(self, path: str, size: int, read: Callable[[], bytes], *,
+             tracked: bool | None = None, symlink: bool = False, **extra) -> str | None:
+        role = file_role(path)
+        parser = None if symlink else self.ctx.parser_for(path)
+        if role is None and parser is None:
+            self.skipped += 1
+            return None
+        p = PurePosixPath(path)
+        attrs = {"path": path, "name": p.name, "ext": p.suffix.lower(), "role": role or "other",
+                 "size": size, **extra}
+        is_tracked = self.tracked if tracked is None else tracked
+        if is_tracked is not None:
+            attrs["tracked"] = is_tracked
+        if symlink:
+            attrs["symlink"] = True
+        if any(matches_gitattr(path, pat) for pat in self.lfs):
+            attrs["lfs"] = True
+        display = self.display(path)
+        nid = self.ctx.graph.add_node("file", f"{self.id_prefix}/{path}", attrs,
+                                      self.ctx.provenance(self.collector, display))
+        self.ctx.graph.add_edge(self.tree_node, nid, "contains")
+        if parser is not None:
+            self._parse(parser, FileRef(nid, path, display), size, read)
+        return nid
+
+    def _parse(self, parser, ref: FileRef, size: int, read: Callable[[], bytes]) -> None:
+        if size > self.ctx.max_parse_bytes:
+            self.ctx.graph.error(parser.name, ref.display,
+                                 f"file is {size} bytes, over the {self.ctx.max_parse_bytes}-byte parse limit; not parsed")
+            return
+        try:
+            data = read()
+        except OSError as exc:
+            self.ctx.graph.error(parser.name, ref.display, f"unreadable: {exc.strerror or exc}")
+            return
+        parser.parse(ref, data, self.ctx)
+
+
+def read_regular_file(path, limit: int) -> bytes:
+    """Read a regular file without following a final symlink, at most `limit` bytes."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(f"file grew over the {limit}-byte parse limit while reading")
+    return data
+
+
+def escapes_tree(path, root) -> bool:
+    """True when a symlink at `path` resolves outside `root`."""
+    target = os.path.realpath(path)
+    real_root = os.path.realpath(root)
+    return not (target == real_root or target.startswith(real_root + os.sep))
+
+
+def is_git_dir(path) -> bool:
+    """A bare repository or a .git directory: HEAD, objects/ and refs/."""
+    return (os.path.isfile(os.path.join(path, "HEAD"))
+            and os.path.isdir(os.path.join(path, "objects"))
+            and os.path.isdir(os.path.join(path, "refs")))
+
+
+def is_worktree(path) -> bool:
+    return os.path.lexists(os.path.join(path, ".git"))

@@ -1,0 +1,67 @@
+"""Folder collector: a path outside any git repository, scanned as plain files.
+
+Repositories inside the folder belong to the git collector and are skipped here.
+Symlinks are never followed; one that points out of the tree is a collection error.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import CollectContext, Collector, Source
+from .files import TreeEmitter, escapes_tree, is_git_dir, is_worktree, read_regular_file
+from .git import SKIP_DIRS, find_enclosing_repo
+
+
+class FolderCollector(Collector):
+    name = "folder"
+
+    @classmethod
+    def detect(cls, root: Path, display: str) -> list[Source]:
+        if find_enclosing_repo(root) is not None:
+            return []
+        return [Source(cls.name, str(root), ".", display)]
+
+    @classmethod
+    def from_uri(cls, uri: str) -> Source:
+        path = Path(uri.removeprefix("file://")).resolve()
+        if not path.is_dir():
+            raise ValueError(f"{uri}: not a directory")
+        return Source(cls.name, str(path), path.name, uri)
+
+    def collect(self, source: Source, ctx: CollectContext) -> None:
+        root = Path(source.uri)
+        tree = ctx.graph.add_node("repo", f"fs:{source.label}", {"path": source.label, "vcs": "none"},
+                                  ctx.provenance(self.name, source.display))
+        emitter = TreeEmitter(ctx, self.name, tree, f"fs:{source.label}", source.display, None)
+        for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: ctx.graph.error(
+                self.name, emitter.display(Path(e.filename).relative_to(root).as_posix()),
+                f"unreadable directory: {e.strerror}")):
+            here = Path(dirpath)
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in SKIP_DIRS and d != ".git"
+                and not is_worktree(str(here / d)) and not is_git_dir(str(here / d)))
+            for dirname in list(dirnames):
+                self._check_link(here / dirname, root, emitter, ctx)
+            for name in sorted(filenames):
+                full = here / name
+                rel = full.relative_to(root).as_posix()
+                if self._check_link(full, root, emitter, ctx):
+                    continue
+                try:
+                    st = full.lstat()
+                except OSError as exc:
+                    ctx.graph.error(self.name, emitter.display(rel), f"unreadable: {exc.strerror}")
+                    continue
+                emitter.emit(rel, st.st_size,
+                             lambda full=full: read_regular_file(full, ctx.max_parse_bytes))
+        ctx.graph.update_attrs(tree, files_not_recorded=emitter.skipped)
+
+    def _check_link(self, path: Path, root: Path, emitter: TreeEmitter, ctx: CollectContext) -> bool:
+        """True for a symlink (never followed); an escaping one is reported."""
+        if not path.is_symlink():
+            return False
+        if escapes_tree(path, root):
+            ctx.graph.error(self.name, emitter.display(path.relative_to(root).as_posix()),
+                            f"symlink points outside the scanned tree ({os.readlink(path)}); not followed")
+        return True

@@ -1,0 +1,64 @@
+"""Notebook parser: structure facts of .ipynb files (nbformat 3 and 4), never executed."""
+from __future__ import annotations
+
+import json
+
+from . import CollectContext, FileParser, FileRef
+
+
+class NotebookError(ValueError):
+    pass
+
+
+def notebook_facts(nb: object) -> dict:
+    """nb_* attributes of a parsed notebook; NotebookError when it is not one."""
+    if not isinstance(nb, dict) or not isinstance(nb.get("nbformat"), int):
+        raise NotebookError("not a notebook: no integer 'nbformat' at the top level")
+    major = nb["nbformat"]
+    if major == 4:
+        cells = nb.get("cells")
+    elif major == 3:
+        cells = [c for ws in nb.get("worksheets") or [] if isinstance(ws, dict)
+                 for c in ws.get("cells") or []]
+    else:
+        raise NotebookError(f"unsupported nbformat {major} (expected 3 or 4)")
+    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+        raise NotebookError("'cells' is not a list of cell objects")
+    code = [c for c in cells if c.get("cell_type") == "code"]
+    counts = [c.get("execution_count", c.get("prompt_number")) for c in code]
+    executed = [n for n in counts if isinstance(n, int)]
+    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    kernel = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    language = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    return {
+        "nb_format": f"{major}.{nb.get('nbformat_minor', 0)}",
+        "nb_cells": len(cells),
+        "nb_code_cells": len(code),
+        "nb_cells_with_outputs": sum(1 for c in code if c.get("outputs")),
+        "nb_executed_cells": len(executed),
+        "nb_max_execution_count": max(executed, default=0),
+        # Cells run top to bottom once each give 1..n; anything else was run out of order.
+        "nb_executed_in_order": executed == list(range(1, len(executed) + 1)),
+        "nb_kernel": kernel.get("name"),
+        "nb_language": language.get("name") or kernel.get("language"),
+    }
+
+
+class NotebookParser(FileParser):
+    name = "notebook"
+    patterns = ("*.ipynb",)
+
+    def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
+        try:
+            nb = json.loads(data.decode("utf-8"))
+            facts = notebook_facts(nb)
+        except UnicodeDecodeError as exc:
+            ctx.graph.error(self.name, ref.display, f"not UTF-8 text: {exc.reason} at byte {exc.start}")
+            return
+        except json.JSONDecodeError as exc:
+            ctx.graph.error(self.name, ref.display, f"invalid JSON: {exc.msg}", exc.lineno)
+            return
+        except NotebookError as exc:
+            ctx.graph.error(self.name, ref.display, str(exc))
+            return
+        ctx.graph.update_attrs(ref.node, **facts)

@@ -1,0 +1,265 @@
+"""The native graph engine: declarative YAML conditions evaluated on the estate graph.
+
+A check selects nodes (`match`), then flags those failing `require` or satisfying
+`forbid` (or every match when neither is given). Conditions combine attribute
+predicates, all/any/not, paths over typed edges and neighbour counts; every verdict
+carries its evidence: the path found, or where the search stopped.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..catalog import Rule, RuleError
+from ..graph import EstateGraph, iter_attr
+from . import Hit, RuleResult
+
+ATTR_OPS = ("equals", "not_equals", "in", "not_in", "exists", "missing", "regex", "glob",
+            "gt", "ge", "lt", "le", "contains")
+DEFAULT_MAX_DEPTH = 10
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    evidence: list[dict] = field(default_factory=list)
+
+
+class GraphIndex:
+    """Nodes by kind, built once per scan and shared by every graph rule."""
+
+    def __init__(self, graph: EstateGraph) -> None:
+        self.graph = graph
+        self.by_kind: dict[str, list[str]] = {}
+        for nid, data in graph.nodes():
+            self.by_kind.setdefault(data["kind"], []).append(nid)
+
+    def candidates(self, selector: dict) -> list[str]:
+        kinds = selector.get("kind")
+        if kinds is None:
+            return [n for ids in self.by_kind.values() for n in ids]
+        kinds = [kinds] if isinstance(kinds, str) else kinds
+        return [n for k in kinds for n in self.by_kind.get(k, [])]
+
+
+class GraphEvaluator:
+    def __init__(self, graph: EstateGraph, index: GraphIndex | None = None) -> None:
+        self.graph = graph
+        self.index = index or GraphIndex(graph)
+        self._regex: dict[str, re.Pattern] = {}
+
+    # -- selectors ----------------------------------------------------------
+    def select(self, selector: dict) -> list[str]:
+        return [n for n in self.index.candidates(selector) if self.matches(n, selector)]
+
+    def matches(self, nid: str, selector: dict) -> bool:
+        data = self.graph.node(nid)
+        kinds = selector.get("kind")
+        if kinds is not None and data["kind"] not in ([kinds] if isinstance(kinds, str) else kinds):
+            return False
+        if "id" in selector and not fnmatch.fnmatchcase(nid, selector["id"]):
+            return False
+        return "where" not in selector or self.holds(nid, selector["where"]).ok
+
+    # -- conditions ---------------------------------------------------------
+    def holds(self, nid: str, cond: dict) -> Verdict:
+        if "all" in cond:
+            evidence: list[dict] = []
+            for sub in cond["all"]:
+                v = self.holds(nid, sub)
+                evidence += v.evidence
+                if not v.ok:
+                    return Verdict(False, evidence)
+            return Verdict(True, evidence)
+        if "any" in cond:
+            evidence = []
+            for sub in cond["any"]:
+                v = self.holds(nid, sub)
+                if v.ok:
+                    return Verdict(True, v.evidence)
+                evidence += v.evidence
+            return Verdict(False, evidence)
+        if "not" in cond:
+            v = self.holds(nid, cond["not"])
+            return Verdict(not v.ok, v.evidence)
+        if "attr" in cond:
+            return Verdict(self._attr(nid, cond))
+        if "path" in cond:
+            return self._path(nid, cond["path"])
+        if "neighbors" in cond:
+            return self._neighbors(nid, cond["neighbors"])
+        raise ValueError(f"unknown condition {sorted(cond)}")
+
+    def _attr(self, nid: str, cond: dict) -> bool:
+        found, value = iter_attr(self.graph.node(nid)["attrs"], cond["attr"])
+        op = next(o for o in ATTR_OPS if o in cond)
+        want = cond[op]
+        if op == "exists":
+            return found and value is not None
+        if op == "missing":
+            return not found or value is None
+        if op == "not_equals":
+            return not found or value != want
+        if op == "not_in":
+            return not found or value not in want
+        if not found:
+            return False
+        if op == "equals":
+            return value == want
+        if op == "in":
+            return value in want
+        if op == "regex":
+            pattern = self._regex.setdefault(want, re.compile(want))
+            return isinstance(value, str) and pattern.search(value) is not None
+        if op == "glob":
+            return isinstance(value, str) and fnmatch.fnmatchcase(value, want)
+        if op == "contains":
+            return isinstance(value, (list, str, dict)) and want in value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        return {"gt": value > want, "ge": value >= want, "lt": value < want, "le": value <= want}[op]
+
+    def _step(self, nid: str, kinds: set[str] | None, direction: str) -> list[str]:
+        edges = self.graph.g.out_edges(nid, data="kind") if direction == "out" \
+            else self.graph.g.in_edges(nid, data="kind")
+        picked = []
+        for src, dst, kind in edges:
+            if kinds is None or kind in kinds:
+                picked.append(dst if direction == "out" else src)
+        return picked
+
+    def _path(self, start: str, spec: dict) -> Verdict:
+        direction = spec.get("direction", "out")
+        if "via" in spec:
+            steps = [set([s]) if isinstance(s, str) else set(s) for s in spec["via"]]
+            max_depth = len(steps)
+        else:
+            steps = None
+            max_depth = spec.get("max_depth", DEFAULT_MAX_DEPTH)
+        via_any = set(spec["via_any"]) if "via_any" in spec else None
+        paths = {start: [start]}
+        frontier = [start]
+        seen = {start}
+        for depth in range(max_depth):
+            kinds = steps[depth] if steps else via_any
+            nxt = []
+            for nid in frontier:
+                for peer in self._step(nid, kinds, direction):
+                    if steps is None and peer in seen:
+                        continue
+                    seen.add(peer)
+                    paths.setdefault(peer, paths[nid] + [peer])
+                    nxt.append(peer)
+                    if (steps is None or depth == len(steps) - 1) and self.matches(peer, spec["to"]):
+                        return Verdict(True, [{"path": paths[peer], "found": True}])
+            if not nxt:
+                edge = "/".join(sorted(kinds)) if kinds else "any"
+                return Verdict(False, [{"path": _longest(paths, frontier), "found": False,
+                                        "stopped_at": sorted(frontier)[:5],
+                                        "missing_edge": edge, "direction": direction}])
+            frontier = nxt
+        return Verdict(False, [{"path": _longest(paths, frontier), "found": False,
+                                "stopped_at": sorted(frontier)[:5],
+                                "reason": "reached nodes do not match the target selector"}])
+
+    def _neighbors(self, nid: str, spec: dict) -> Verdict:
+        direction = spec.get("direction", "out")
+        dirs = ("out", "in") if direction == "both" else (direction,)
+        peers = {p for d in dirs for p in self._step(nid, {spec["edge"]}, d)}
+        if "to" in spec:
+            peers = {p for p in peers if self.matches(p, spec["to"])}
+        n = len(peers)
+        ok = n >= spec.get("min", 0) and ("max" not in spec or n <= spec["max"])
+        return Verdict(ok, [{"neighbors": spec["edge"], "direction": direction, "count": n,
+                             "sample": sorted(peers)[:5]}])
+
+
+def _longest(paths: dict[str, list[str]], frontier: list[str]) -> list[str]:
+    return max((paths[n] for n in frontier), key=len, default=[])
+
+
+# -- rule evaluation -----------------------------------------------------------
+
+def validate_check(rule: Rule) -> None:
+    """Checks JSON Schema cannot express: exactly one operator per attribute test, valid regexes."""
+    def walk(cond: Any, where: str) -> None:
+        if not isinstance(cond, dict):
+            return
+        if "attr" in cond:
+            ops = [o for o in ATTR_OPS if o in cond]
+            if len(ops) != 1:
+                raise RuleError(rule.path, f"attribute test on {cond['attr']!r} needs exactly one of "
+                                f"{', '.join(ATTR_OPS)} (has {len(ops)})", where)
+            if ops[0] == "regex":
+                try:
+                    re.compile(cond["regex"])
+                except re.error as exc:
+                    raise RuleError(rule.path, f"invalid regex: {exc}", where + ".regex") from exc
+        for key, value in cond.items():
+            if isinstance(value, dict):
+                walk(value, f"{where}.{key}")
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, f"{where}.{key}.{i}")
+    walk(rule.check, "check")
+
+
+def referenced_attrs(cond: Any) -> list[str]:
+    """Attributes of the flagged node itself that a condition reads (not of path targets)."""
+    if not isinstance(cond, dict):
+        return []
+    out = [cond["attr"]] if "attr" in cond else []
+    for key in ("all", "any"):
+        for sub in cond.get(key, []):
+            out += referenced_attrs(sub)
+    if "not" in cond:
+        out += referenced_attrs(cond["not"])
+    if "where" in cond:
+        out += referenced_attrs(cond["where"])
+    return out
+
+
+_TEMPLATE = re.compile(r"\{(id|kind|attrs(?:\.[A-Za-z0-9_\-]+)+)\}")
+
+
+def render_message(template: str, nid: str, data: dict) -> str:
+    def sub(m: re.Match) -> str:
+        name = m.group(1)
+        if name in ("id", "kind"):
+            return nid if name == "id" else data["kind"]
+        found, value = iter_attr(data["attrs"], name[len("attrs."):])
+        return str(value) if found else "?"
+    return _TEMPLATE.sub(sub, template)
+
+
+def evaluate(rule: Rule, evaluator: GraphEvaluator) -> RuleResult:
+    check = rule.check
+    matched = evaluator.select(check["match"])
+    facts_names = sorted(set(referenced_attrs(check["match"]) + referenced_attrs(check.get("require"))
+                             + referenced_attrs(check.get("forbid"))))
+    result = RuleResult(rule.id, len(matched))
+    for nid in matched:
+        if "require" in check:
+            verdict = evaluator.holds(nid, check["require"])
+            flagged = not verdict.ok
+        elif "forbid" in check:
+            verdict = evaluator.holds(nid, check["forbid"])
+            flagged = verdict.ok
+        else:
+            verdict, flagged = Verdict(True), True
+        if not flagged:
+            continue
+        data = evaluator.graph.node(nid)
+        facts = {}
+        for name in facts_names:
+            found, value = iter_attr(data["attrs"], name)
+            if found:
+                facts[name] = value
+        evidence = {"facts": facts}
+        if verdict.evidence:
+            evidence["trace"] = verdict.evidence
+        message = render_message(check.get("message", rule.title), nid, data)
+        result.hits.append(Hit(nid, message, evidence))
+    return result

@@ -1,0 +1,138 @@
+"""Findings: what a rule hit means for the gate — fingerprints, waivers, baselines."""
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .catalog import SEVERITIES, Rule
+from .engines import Hit
+from .graph import EstateGraph, canonical_json
+
+OPEN, WAIVED, BASELINED = "open", "waived", "baselined"
+BASELINE_FORMAT = "mlcheck-baseline"
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str
+    node: str
+    title: str
+    message: str
+    evidence: dict
+    locations: list[dict]
+    controls: dict[str, list[str]]
+    fingerprint: str
+    category: str = ""
+    status: str = OPEN
+    status_reason: str = ""
+    waiver: dict | None = None
+
+    def as_dict(self) -> dict:
+        out = asdict(self)
+        if out["waiver"] is None:
+            del out["waiver"]
+        return out
+
+    @property
+    def rank(self) -> int:
+        return SEVERITIES.index(self.severity)
+
+
+def fingerprint(rule_id: str, node: str, evidence: dict) -> str:
+    """Rule id + node id + the facts that made it fail: stable across runs, machines, paths."""
+    facts = evidence.get("facts", evidence)
+    blob = canonical_json({"rule": rule_id, "node": node, "facts": facts})
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def locations(graph: EstateGraph, node: str) -> list[dict]:
+    prov = graph.node(node)["provenance"] if node in graph else {}
+    if not prov.get("source"):
+        return []
+    loc = {"source": prov["source"], "collector": prov.get("collector", "")}
+    if prov.get("line") is not None:
+        loc["line"] = prov["line"]
+    return [loc]
+
+
+def build(rule: Rule, hits: list[Hit], graph: EstateGraph) -> list[Finding]:
+    return [Finding(rule_id=rule.id, severity=rule.severity, node=h.node, title=rule.title,
+                    message=h.message, evidence=h.evidence, locations=locations(graph, h.node),
+                    controls=rule.controls, category=rule.category,
+                    fingerprint=fingerprint(rule.id, h.node, h.evidence)) for h in hits]
+
+
+# -- waivers --------------------------------------------------------------------
+
+@dataclass
+class Waiver:
+    rule: str              # rule id or glob
+    resource: str          # node id glob
+    reason: str
+    approved_by: str
+    expires: _dt.date | None = None
+    used: int = field(default=0, compare=False)
+
+    def covers(self, f: Finding) -> bool:
+        return fnmatch.fnmatchcase(f.rule_id, self.rule) and fnmatch.fnmatchcase(f.node, self.resource)
+
+    def expired(self, today: _dt.date) -> bool:
+        return self.expires is not None and today > self.expires
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "resource": self.resource, "reason": self.reason,
+                "approved_by": self.approved_by,
+                "expires": self.expires.isoformat() if self.expires else None}
+
+
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: _dt.date) -> None:
+    """Waive covered findings; an expired waiver no longer waives and says so."""
+    for f in findings:
+        for w in waivers:
+            if not w.covers(f):
+                continue
+            w.used += 1
+            if w.expired(today):
+                f.status_reason = (f"waiver expired on {w.expires.isoformat()} "
+                                   f"(approved by {w.approved_by}: {w.reason})")
+                f.waiver = {**w.as_dict(), "expired": True}
+                continue
+            f.status, f.waiver = WAIVED, {**w.as_dict(), "expired": False}
+            f.status_reason = f"waived by {w.approved_by} until {w.expires or 'no expiry'}: {w.reason}"
+            break
+
+
+# -- baselines ------------------------------------------------------------------
+
+def write_baseline(findings: list[Finding], path: Path, digest: str) -> int:
+    entries = sorted({(f.fingerprint, f.rule_id, f.node) for f in findings if f.status == OPEN})
+    doc = {"format": BASELINE_FORMAT, "version": 1, "graph_digest": digest,
+           "findings": [{"fingerprint": fp, "rule_id": r, "node": n} for fp, r, n in entries]}
+    Path(path).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return len(entries)
+
+
+def load_baseline(path: Path) -> set[str]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        if doc.get("format") != BASELINE_FORMAT:
+            raise ValueError(f"format is not {BASELINE_FORMAT}")
+        return {e["fingerprint"] for e in doc["findings"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"{path}: not a usable baseline: {exc}") from exc
+
+
+def apply_baseline(findings: list[Finding], fingerprints: set[str]) -> None:
+    for f in findings:
+        if f.status == OPEN and f.fingerprint in fingerprints:
+            f.status, f.status_reason = BASELINED, "present in the baseline"
+
+
+def gate_failures(findings: list[Finding], fail_on: str) -> list[Finding]:
+    threshold = SEVERITIES.index(fail_on)
+    return [f for f in findings if f.status == OPEN and f.rank >= threshold]

@@ -1,0 +1,222 @@
+"""The estate graph: typed nodes with provenance, typed edges, snapshots.
+
+Every stage reads and writes this one structure (DESIGN.md, "The estate graph").
+Node ids are `<kind>:<source-qualified key>`; missing facts are absent edges.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import networkx as nx
+
+NODE_KINDS = frozenset({
+    "repo", "commit", "file", "experiment", "run", "model", "model_version",
+    "dataset", "environment", "pipeline", "job", "endpoint", "deployment",
+    "resource", "network", "identity",
+})
+
+EDGE_KINDS = frozenset({
+    "version_of", "produced_by", "built_from", "source_file", "reads", "writes",
+    "contains", "tracked_by", "deploys", "serves", "runs_on", "in_workspace",
+    "uses", "exposes", "private_link", "defined_in",
+})
+
+SNAPSHOT_FORMAT = "mlcheck-snapshot"
+SNAPSHOT_VERSION = 1
+
+
+def node_id(kind: str, key: str) -> str:
+    return f"{kind}:{key}"
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Provenance:
+    collector: str
+    source: str            # path relative to the scan root as given, or a URL
+    line: int | None = None
+    collected_at: str = ""
+
+    def as_dict(self) -> dict:
+        out = {"collector": self.collector, "source": self.source,
+               "collected_at": self.collected_at}
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+
+@dataclass
+class CollectionError:
+    """A source or file that could not be (fully) collected. Never fatal."""
+    collector: str
+    source: str
+    reason: str
+    line: int | None = None
+
+    def as_dict(self) -> dict:
+        out = {"collector": self.collector, "source": self.source, "reason": self.reason}
+        if self.line is not None:
+            out["line"] = self.line
+        return out
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.reason} ({self.collector})"
+
+
+class EstateGraph:
+    """A MultiDiGraph with the vocabulary enforced at the door."""
+
+    def __init__(self) -> None:
+        self.g = nx.MultiDiGraph()
+        self.errors: list[CollectionError] = []
+        self.sources: list[dict] = []
+
+    # -- building ---------------------------------------------------------
+    def add_node(self, kind: str, key: str, attrs: dict | None = None,
+                 provenance: Provenance | None = None) -> str:
+        if kind not in NODE_KINDS:
+            raise ValueError(f"unknown node kind {kind!r}")
+        nid = node_id(kind, key)
+        prov = provenance.as_dict() if provenance else {}
+        if nid in self.g:
+            # A second sighting enriches the node; first provenance wins.
+            self.g.nodes[nid]["attrs"].update(attrs or {})
+        else:
+            self.g.add_node(nid, kind=kind, attrs=dict(attrs or {}), provenance=prov)
+        return nid
+
+    def update_attrs(self, nid: str, **attrs: Any) -> None:
+        self.g.nodes[nid]["attrs"].update(attrs)
+
+    def add_edge(self, src: str, dst: str, kind: str, **attrs: Any) -> None:
+        if kind not in EDGE_KINDS:
+            raise ValueError(f"unknown edge kind {kind!r}")
+        for end in (src, dst):
+            if end not in self.g:
+                raise KeyError(f"edge {kind} refers to unknown node {end}")
+        if not any(d.get("kind") == kind for d in (self.g.get_edge_data(src, dst) or {}).values()):
+            self.g.add_edge(src, dst, key=kind, kind=kind, **attrs)
+
+    def error(self, collector: str, source: str, reason: str, line: int | None = None) -> None:
+        self.errors.append(CollectionError(collector, source, reason, line))
+
+    # -- reading ----------------------------------------------------------
+    def __contains__(self, nid: str) -> bool:
+        return nid in self.g
+
+    def __len__(self) -> int:
+        return self.g.number_of_nodes()
+
+    def node(self, nid: str) -> dict:
+        return self.g.nodes[nid]
+
+    def nodes(self, kind: str | None = None) -> Iterator[tuple[str, dict]]:
+        for nid, data in self.g.nodes(data=True):
+            if kind is None or data["kind"] == kind:
+                yield nid, data
+
+    def out_edges(self, nid: str, kind: str | None = None) -> Iterator[str]:
+        for _, dst, data in self.g.out_edges(nid, data=True):
+            if kind is None or data["kind"] == kind:
+                yield dst
+
+    def in_edges(self, nid: str, kind: str | None = None) -> Iterator[str]:
+        for src, _, data in self.g.in_edges(nid, data=True):
+            if kind is None or data["kind"] == kind:
+                yield src
+
+    def count_by_kind(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for _, data in self.g.nodes(data=True):
+            counts[data["kind"]] = counts.get(data["kind"], 0) + 1
+        return dict(sorted(counts.items()))
+
+    # -- the document rules and snapshots see --------------------------------
+    def document(self) -> dict:
+        """The Rego input contract: {"nodes": {id: {kind, attrs, provenance}}, "edges": [...]}."""
+        nodes = {nid: {"kind": d["kind"], "attrs": d["attrs"], "provenance": d["provenance"]}
+                 for nid, d in sorted(self.g.nodes(data=True))}
+        edges = sorted(({"src": s, "dst": t, "kind": d["kind"]}
+                        for s, t, d in self.g.edges(data=True)),
+                       key=lambda e: (e["src"], e["dst"], e["kind"]))
+        return {"nodes": nodes, "edges": edges}
+
+    def digest(self) -> str:
+        """sha256 of the collected content: facts and edges, not collection times."""
+        doc = self.document()
+        content = {
+            "nodes": {nid: {"kind": n["kind"], "attrs": n["attrs"],
+                            "provenance": {k: v for k, v in n["provenance"].items()
+                                           if k != "collected_at"}}
+                      for nid, n in doc["nodes"].items()},
+            "edges": doc["edges"],
+            "errors": sorted((e.as_dict() for e in self.errors), key=canonical_json),
+        }
+        return "sha256:" + hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+    def save(self, path: Path) -> None:
+        doc = {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
+               "digest": self.digest(), "sources": self.sources,
+               "collection_errors": [e.as_dict() for e in self.errors],
+               **self.document()}
+        Path(path).write_text(canonical_json(doc, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "EstateGraph":
+        """Load a snapshot; raises ValueError with the reason on a bad file."""
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a readable snapshot: {exc}") from exc
+        return cls.from_document(doc, str(path))
+
+    @classmethod
+    def from_document(cls, doc: dict, origin: str = "<snapshot>") -> "EstateGraph":
+        if not isinstance(doc, dict) or doc.get("format") != SNAPSHOT_FORMAT:
+            raise ValueError(f"{origin}: not an mlcheck snapshot (format != {SNAPSHOT_FORMAT})")
+        if doc.get("version") != SNAPSHOT_VERSION:
+            raise ValueError(f"{origin}: unsupported snapshot version {doc.get('version')!r}")
+        graph = cls()
+        try:
+            for nid, n in doc["nodes"].items():
+                kind, _, key = nid.partition(":")
+                if kind != n["kind"]:
+                    raise ValueError(f"node {nid} has kind {n['kind']}")
+                graph.add_node(kind, key, n.get("attrs", {}))
+                graph.g.nodes[nid]["provenance"] = dict(n.get("provenance", {}))
+            for e in doc["edges"]:
+                graph.add_edge(e["src"], e["dst"], e["kind"])
+            graph.errors = [CollectionError(**e) for e in doc.get("collection_errors", [])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{origin}: malformed snapshot: {exc}") from exc
+        graph.sources = list(doc.get("sources", []))
+        return graph
+
+
+def canonical_json(value: Any, indent: int | None = None) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent,
+                      separators=(",", ": ") if indent else (",", ":"), default=str)
+
+
+def iter_attr(attrs: dict, dotted: str) -> tuple[bool, Any]:
+    """Look up a dotted attribute path; returns (found, value)."""
+    cur: Any = attrs
+    for part in dotted.split("."):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        else:
+            return False, None
+    return True, cur
+
+
+def kinds_of(ids: Iterable[str]) -> list[str]:
+    return [i.partition(":")[0] for i in ids]

@@ -1,0 +1,69 @@
+"""Console report: findings grouped by severity, then what was scanned and what was not."""
+from __future__ import annotations
+
+import json
+
+from ..catalog import SEVERITIES
+from .json_report import summary
+
+STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
+         "low": "cyan", "info": "dim"}
+
+
+def one_line_evidence(evidence: dict) -> str:
+    """The evidence a reader needs at a glance: the path, where it stopped, the facts."""
+    parts = []
+    for step in evidence.get("trace", [])[:2]:
+        if "path" in step and step.get("found"):
+            parts.append("path " + " → ".join(step["path"]))
+        elif "missing_edge" in step:
+            parts.append(f"no {step['missing_edge']} edge from {', '.join(step['stopped_at'][:2])}")
+        elif "neighbors" in step:
+            parts.append(f"{step['count']} {step['neighbors']} neighbour(s)")
+        elif "reason" in step:
+            parts.append(step["reason"])
+    facts = evidence.get("facts", {k: v for k, v in evidence.items() if k != "trace"})
+    if facts:
+        parts.append(", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in list(facts.items())[:6]))
+    return "; ".join(parts)
+
+
+def render(result, stream, fail_on: str = "high", **_) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    console = Console(file=stream, width=max(100, Console().width if stream.isatty() else 120),
+                      highlight=False, soft_wrap=True)
+    shown = [f for f in result.findings if f.status == "open"]
+    for sev in reversed(SEVERITIES):
+        group = [f for f in shown if f.severity == sev]
+        if not group:
+            continue
+        console.print(f"\n[{STYLE[sev]}]{sev.upper()}[/] ({len(group)})")
+        for f in group:
+            loc = f.locations[0] if f.locations else {}
+            where = f"{loc.get('source', '')}{':' + str(loc['line']) if loc.get('line') else ''}"
+            console.print(f"  [bold]{f.rule_id}[/] {escape(f.message)}")
+            console.print(f"    node: {escape(f.node)}" + (f"  at {escape(where)}" if where else ""))
+            ev = one_line_evidence(f.evidence)
+            if ev:
+                console.print(f"    evidence: {escape(ev)}")
+            if f.status_reason:
+                console.print(f"    [magenta]{escape(f.status_reason)}[/]")
+    s = summary(result, fail_on)
+    console.print("\n[bold]Summary[/]")
+    console.print("  open: " + ", ".join(f"{k} {v}" for k, v in s["open_by_severity"].items())
+                  + f"  (waived {s['by_status']['waived']}, baselined {s['by_status']['baselined']})")
+    console.print("  collected: " + (", ".join(f"{k} {v}" for k, v in s["nodes_by_kind"].items())
+                                     or "nothing"))
+    console.print(f"  sources: {len(result.graph.sources)}   graph digest: {result.digest}")
+    console.print(f"  rules evaluated: {s['rules_evaluated']}")
+    if s["rules_not_applicable"]:
+        console.print(f"  not applicable (matched no node): {', '.join(s['rules_not_applicable'])}")
+    if result.graph.errors:
+        console.print(f"\n[bold red]Collection errors ({len(result.graph.errors)}): the scan is incomplete[/]")
+        for err in result.graph.errors:
+            console.print(f"  {escape(str(err))}")
+    failing = s["gate"]["failing"]
+    verdict = (f"[bold red]FAIL[/]: {failing} open finding(s) at or above {fail_on}" if failing
+               else f"[bold green]PASS[/]: no open finding at or above {fail_on}")
+    console.print(f"\n{verdict}")

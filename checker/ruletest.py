@@ -1,0 +1,113 @@
+"""`mlcheck rules test DIR`: run each rule against its fixtures, and the Rego unit tests.
+
+Layout (DESIGN.md): rules/<area>/MLC-X-001.yaml beside rules/<area>/MLC-X-001/{flag,pass}/.
+Each case folder holds `expected.yaml` and either `snapshot.json` or an `estate/` folder.
+
+expected.yaml:
+    nodes: [node ids]   # flag: exactly these are flagged; pass: these exist and are not
+    git: true           # make estate/ a git repository (one commit) before scanning
+    params: {...}       # data.mlcheck.params / rule parameters for this case
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .catalog import builtin_policies_dir, builtin_rules_dir, load_catalog
+from .collectors.git import git_env
+from .safeyaml import load_yaml
+from .scan import ScanOptions, run_scan, select_rules
+
+CASES = ("flag", "pass")
+# Fixed identity and dates so fixture commits get the same sha on every machine.
+FIXTURE_GIT_ENV = {"GIT_AUTHOR_NAME": "fixture", "GIT_AUTHOR_EMAIL": "fixture@example.com",
+                   "GIT_COMMITTER_NAME": "fixture", "GIT_COMMITTER_EMAIL": "fixture@example.com",
+                   "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z"}
+
+
+@dataclass
+class TestReport:
+    lines: list[str] = field(default_factory=list)
+    passed: int = 0
+    failed: int = 0
+
+    def record(self, ok: bool, name: str, detail: str = "") -> None:
+        self.passed += ok
+        self.failed += not ok
+        self.lines.append(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""))
+
+
+def commit_fixture(folder: Path) -> None:
+    """Turn a fixture estate into a one-commit git repository (our own files, not scanned input)."""
+    env = {**git_env(), **FIXTURE_GIT_ENV}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "fixture"]):
+        subprocess.run(["git", "-c", "core.hooksPath=/dev/null", *args], cwd=folder, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+
+
+def run_case(rule_dir_args: dict, rule_id: str, case_dir: Path) -> tuple[set[str], set[str], int, set[str]]:
+    """Scan one fixture with only `rule_id`: (flagged, expected, applicable, expected ids absent)."""
+    spec = load_yaml((case_dir / "expected.yaml").read_bytes(), str(case_dir / "expected.yaml")) or {}
+    expected = set(spec.get("nodes", []))
+    opts = ScanOptions(only=[rule_id], params=spec.get("params", {}), **rule_dir_args)
+    with tempfile.TemporaryDirectory(prefix="mlcheck-fixture-") as tmp:
+        if (case_dir / "snapshot.json").is_file():
+            opts.from_snapshot = case_dir / "snapshot.json"
+        else:
+            estate = Path(tmp) / "estate"
+            shutil.copytree(case_dir / "estate", estate, symlinks=True)
+            if spec.get("git"):
+                commit_fixture(estate)
+            opts.paths = [str(estate)]
+        result = run_scan(opts)
+    flagged = {h.node for h in result.results[rule_id].hits}
+    missing = {n for n in expected if n not in result.graph}
+    return flagged, expected, result.results[rule_id].applicable, missing
+
+
+def run_rule_tests(directory: Path, only: list[str] | None = None) -> TestReport:
+    directory = directory.resolve()
+    is_builtin = directory == builtin_rules_dir().resolve()
+    rule_dir_args = {"rules_dirs": [] if is_builtin else [directory]}
+    catalog = load_catalog(rule_dir_args["rules_dirs"])
+    own = [r for r in catalog.rules if Path(r.path).resolve().is_relative_to(directory)]
+    report = TestReport()
+    for rule in select_rules(own, only or [], []):
+        for case in CASES:
+            case_dir = rule.fixture_dir / case
+            name = f"{rule.id} {case}"
+            if not (case_dir / "expected.yaml").is_file():
+                report.record(False, name, f"no fixture at {case_dir}/expected.yaml")
+                continue
+            flagged, expected, applicable, missing = run_case(rule_dir_args, rule.id, case_dir)
+            if case == "flag":
+                if not flagged:
+                    report.record(False, name, "matched nothing in its failing fixture")
+                elif flagged != expected:
+                    report.record(False, name, f"flagged {sorted(flagged)}, expected {sorted(expected)}")
+                else:
+                    report.record(True, name, f"{len(flagged)} flagged")
+            else:
+                wrongly = flagged & expected if expected else flagged
+                if missing:
+                    report.record(False, name, f"expected nodes not in the fixture's graph: {sorted(missing)}")
+                elif wrongly:
+                    report.record(False, name, f"flagged {sorted(wrongly)} which must pass")
+                elif applicable == 0:
+                    report.record(False, name, "rule applied to no node: the pass fixture proves nothing")
+                else:
+                    report.record(True, name, f"{applicable} checked, none flagged")
+    if not only:
+        from .engines.rego import EmbeddedRego
+        roots = [directory] + ([builtin_policies_dir().resolve()] if is_builtin else [])
+        tests = [p for p in catalog.policy_test_files
+                 if any(p.resolve().is_relative_to(r) for r in roots)]
+        if tests:
+            engine = EmbeddedRego(catalog.policy_files + tests, {})
+            for name, ok, detail in engine.run_tests():
+                if any(name.startswith(t.name + "::") for t in tests):
+                    report.record(ok, f"rego {name}", detail)
+    return report

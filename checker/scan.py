@@ -1,0 +1,177 @@
+"""One scan, stage by stage: collect → graph → rules → findings. No I/O of reports here."""
+from __future__ import annotations
+
+import datetime as _dt
+import fnmatch
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import findings as fnd
+from .catalog import Catalog, Rule, RuleError, load_catalog
+from .collectors import (CollectContext, Source, file_parsers, load_registry,
+                         source_collectors)
+from .engines import RuleResult
+from .graph import EstateGraph, canonical_json
+
+
+class UsageError(Exception):
+    """Bad arguments discovered after parsing (unknown collector, bad --source)."""
+
+
+@dataclass
+class ScanOptions:
+    paths: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)        # KIND=URI
+    rules_dirs: list[Path] = field(default_factory=list)
+    include_builtin: bool = True
+    only: list[str] = field(default_factory=list)
+    skip: list[str] = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+    waivers: list[fnd.Waiver] = field(default_factory=list)
+    no_waivers: bool = False
+    baseline: Path | None = None
+    opa_url: str | None = None
+    opa_token: str | None = None
+    from_snapshot: Path | None = None
+    max_parse_bytes: int | None = None
+    today: _dt.date | None = None
+    measure_memory: bool = False
+
+
+@dataclass
+class ScanResult:
+    graph: EstateGraph
+    catalog: Catalog
+    rules: list[Rule]
+    results: dict[str, RuleResult]
+    findings: list[fnd.Finding]
+    stages: dict[str, dict] = field(default_factory=dict)   # stage → {seconds, peak_mib}
+
+    @property
+    def digest(self) -> str:
+        return self.graph.digest()
+
+    def not_applicable(self) -> list[Rule]:
+        return [r for r in self.rules if self.results[r.id].applicable == 0]
+
+
+class _Stage:
+    """Times a stage (and its peak traced memory when asked)."""
+
+    def __init__(self, stages: dict, name: str, memory: bool) -> None:
+        self.stages, self.name, self.memory = stages, name, memory
+
+    def __enter__(self):
+        if self.memory:
+            tracemalloc.start()
+            tracemalloc.reset_peak()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        entry = {"seconds": round(time.perf_counter() - self.t0, 4)}
+        if self.memory:
+            entry["peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+            tracemalloc.stop()
+        self.stages[self.name] = entry
+        return False
+
+
+def select_rules(rules: list[Rule], only: list[str], skip: list[str]) -> list[Rule]:
+    def hit(rule: Rule, patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(rule.id, p) for p in patterns)
+    return [r for r in rules if (not only or hit(r, only)) and not hit(r, skip)]
+
+
+def resolve_sources(paths: list[str], specs: list[str], registry: dict[str, type]) -> list[Source]:
+    sources: list[Source] = []
+    collectors = source_collectors(registry)
+    for given in paths:
+        root = Path(given).resolve()
+        if not root.exists():
+            raise UsageError(f"path does not exist: {given}")
+        if not root.is_dir():
+            raise UsageError(f"not a directory: {given}")
+        for cls in collectors:
+            sources += cls.detect(root, given)
+    for spec in specs:
+        kind, sep, uri = spec.partition("=")
+        if not sep or not uri:
+            raise UsageError(f"--source {spec!r}: expected KIND=URI")
+        cls = registry.get(kind)
+        if cls is None or cls not in collectors:
+            known = ", ".join(sorted(c.name for c in collectors))
+            raise UsageError(f"--source {spec!r}: unknown source kind {kind!r} (known: {known})")
+        try:
+            sources.append(cls.from_uri(uri))
+        except ValueError as exc:
+            raise UsageError(f"--source {spec!r}: {exc}") from exc
+    return sources
+
+
+def collect(sources: list[Source], registry: dict[str, type], params: dict,
+            max_parse_bytes: int | None) -> EstateGraph:
+    graph = EstateGraph()
+    ctx = CollectContext(graph, params=params, parsers=file_parsers(registry))
+    if max_parse_bytes:
+        ctx.max_parse_bytes = max_parse_bytes
+    for source in sources:
+        graph.sources.append({"kind": source.kind, "source": source.display})
+        try:
+            registry[source.kind]().collect(source, ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
+            graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
+    return graph
+
+
+def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: dict,
+             opa_url: str | None = None, opa_token: str | None = None) -> dict[str, RuleResult]:
+    from .engines import rego, yaml_rules
+    results: dict[str, RuleResult] = {}
+    graph_rules = [r for r in rules if r.engine == "graph"]
+    rego_rules = [r for r in rules if r.engine == "rego"]
+    evaluator = yaml_rules.GraphEvaluator(graph)
+    for rule in graph_rules:
+        yaml_rules.validate_check(rule)
+        results[rule.id] = yaml_rules.evaluate(rule, evaluator)
+    if rego_rules:
+        backend = (rego.OpaServerRego(catalog.policy_files, params, opa_url, opa_token) if opa_url
+                   else rego.EmbeddedRego(catalog.policy_files, params))
+        doc = graph.document()
+        values = backend.query(rego_rules, doc)
+        for rule in rego_rules:
+            hits = rego.parse_hits(rule, values.get(rule.id), doc["nodes"])
+            applicable = len(evaluator.select(rule.check["applies_to"]))
+            results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits})), hits)
+    return results
+
+
+def run_scan(opts: ScanOptions) -> ScanResult:
+    stages: dict[str, dict] = {}
+    with _Stage(stages, "rules-load", False):
+        catalog = load_catalog(opts.rules_dirs, opts.include_builtin)
+        rules = select_rules(catalog.rules, opts.only, opts.skip)
+    with _Stage(stages, "collect", opts.measure_memory):
+        if opts.from_snapshot:
+            graph = EstateGraph.load(opts.from_snapshot)
+        else:
+            registry = load_registry()
+            sources = resolve_sources(opts.paths, opts.sources, registry)
+            graph = collect(sources, registry, opts.params, opts.max_parse_bytes)
+    with _Stage(stages, "rules", opts.measure_memory):
+        results = evaluate(graph, catalog, rules, opts.params, opts.opa_url, opts.opa_token)
+    with _Stage(stages, "findings", False):
+        found: list[fnd.Finding] = []
+        for rule in rules:
+            found += fnd.build(rule, results[rule.id].hits, graph)
+        found.sort(key=lambda f: (-f.rank, f.rule_id, f.node))
+        if not opts.no_waivers:
+            fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())
+        if opts.baseline:
+            fnd.apply_baseline(found, fnd.load_baseline(opts.baseline))
+    return ScanResult(graph, catalog, rules, results, found, stages)
+
+
+__all__ = ["ScanOptions", "ScanResult", "run_scan", "UsageError", "RuleError", "canonical_json"]
