@@ -14,7 +14,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from ..graph import EstateGraph, Provenance, utc_now
 
@@ -43,11 +43,8 @@ class CollectContext:
     def provenance(self, collector: str, source: str, line: int | None = None) -> Provenance:
         return Provenance(collector, source, line, self.collected_at)
 
-    def parser_for(self, path: str) -> "FileParser | None":
-        for parser in self.parsers:
-            if parser.claims(path):
-                return parser
-        return None
+    def parsers_for(self, path: str) -> list["FileParser"]:
+        return [p for p in self.parsers if p.claims(path)]
 
 
 class Collector:
@@ -70,10 +67,13 @@ class Collector:
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file handed to a parser: its file node and where it came from."""
+    """A file handed to a parser: its file node and the tree it came from."""
     node: str                 # file node id
     path: str                 # path inside its tree (POSIX)
     display: str              # path for reports and provenance
+    tree: str                 # the repo node (kind repo, vcs git or none) holding the file
+    tree_key: str             # key prefix of the tree's nodes, e.g. "git:." or "fs:."
+    commit: str | None        # the commit node the content comes from (None: work tree or folder)
 
 
 class FileParser:
@@ -87,7 +87,21 @@ class FileParser:
                    for p in self.patterns)
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
+        """Add facts for one file. Bad content: ctx.graph.error(...), never raise."""
         raise NotImplementedError
+
+
+# Built-ins are listed here as well as in pyproject's entry points so that a source
+# checkout with stale metadata still finds them all.
+BUILTINS = {
+    "git": "checker.collectors.git:GitCollector",
+    "folder": "checker.collectors.folder:FolderCollector",
+    "mlflow": "checker.collectors.mlflow:MlflowCollector",
+    "notebook": "checker.collectors.notebook:NotebookParser",
+    "dvc": "checker.collectors.dvc:DvcParser",
+    "azureml": "checker.collectors.azureml:AzureMLParser",
+    "secrets": "checker.collectors.secrets:SecretsParser",
+}
 
 
 def load_registry() -> dict[str, type]:
@@ -95,13 +109,9 @@ def load_registry() -> dict[str, type]:
     registry: dict[str, type] = {}
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         registry[ep.name] = _load_entry_point(ep)
-    # Built-ins are always there, even when running from a source checkout
-    # whose metadata is stale.
-    from .folder import FolderCollector
-    from .git import GitCollector
-    from .notebook import NotebookParser
-    for cls in (GitCollector, FolderCollector, NotebookParser):
-        registry.setdefault(cls.name, cls)
+    for name, target in BUILTINS.items():
+        if name not in registry:
+            registry[name] = _load_entry_point(metadata.EntryPoint(name, target, ENTRY_POINT_GROUP))
     return registry
 
 
@@ -126,5 +136,3 @@ def source_collectors(registry: dict[str, type]) -> list[type]:
 def file_parsers(registry: dict[str, type]) -> list[FileParser]:
     return [c() for name, c in sorted(registry.items()) if issubclass(c, FileParser)]
 
-
-ParseHook = Callable[[FileRef, bytes], None]

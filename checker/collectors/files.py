@@ -73,11 +73,11 @@ class TreeEmitter:
 
     def __init__(self, ctx: CollectContext, collector: str, tree_node: str,
                  id_prefix: str, display_root: str, tracked: bool | None,
-                 lfs: list[str] | None = None, strip: str = "") -> None:
+                 lfs: list[str] | None = None, strip: str = "", commit: str | None = None) -> None:
         self.ctx, self.collector = ctx, collector
         self.strip = strip.rstrip("/") + "/" if strip else ""
         self.tree_node, self.id_prefix, self.display_root = tree_node, id_prefix, display_root
-        self.tracked, self.lfs = tracked, lfs or []
+        self.tracked, self.lfs, self.commit = tracked, lfs or [], commit
         self.skipped = 0
 
     def display(self, path: str) -> str:
@@ -88,8 +88,8 @@ class TreeEmitter:
     def emit(self, path: str, size: int, read: Callable[[], bytes], *,
              tracked: bool | None = None, symlink: bool = False, **extra) -> str | None:
         role = file_role(path)
-        parser = None if symlink else self.ctx.parser_for(path)
-        if role is None and parser is None:
+        parsers = [] if symlink else self.ctx.parsers_for(path)
+        if role is None and not parsers:
             self.skipped += 1
             return None
         p = PurePosixPath(path)
@@ -106,21 +106,29 @@ class TreeEmitter:
         nid = self.ctx.graph.add_node("file", f"{self.id_prefix}/{path}", attrs,
                                       self.ctx.provenance(self.collector, display))
         self.ctx.graph.add_edge(self.tree_node, nid, "contains")
-        if parser is not None:
-            self._parse(parser, FileRef(nid, path, display), size, read)
+        if parsers:
+            commit = self.commit if is_tracked else None
+            self._parse(parsers, FileRef(nid, path, display, self.tree_node, self.id_prefix, commit),
+                        size, read)
         return nid
 
-    def _parse(self, parser, ref: FileRef, size: int, read: Callable[[], bytes]) -> None:
+    def _parse(self, parsers, ref: FileRef, size: int, read: Callable[[], bytes]) -> None:
+        names = "/".join(p.name for p in parsers)
         if size > self.ctx.max_parse_bytes:
-            self.ctx.graph.error(parser.name, ref.display,
+            self.ctx.graph.error(names, ref.display,
                                  f"file is {size} bytes, over the {self.ctx.max_parse_bytes}-byte parse limit; not parsed")
             return
         try:
             data = read()
         except OSError as exc:
-            self.ctx.graph.error(parser.name, ref.display, f"unreadable: {exc.strerror or exc}")
+            self.ctx.graph.error(names, ref.display, f"unreadable: {exc.strerror or exc}")
             return
-        parser.parse(ref, data, self.ctx)
+        for parser in parsers:
+            try:
+                parser.parse(ref, data, self.ctx)
+            except Exception as exc:  # noqa: BLE001 - a parser bug costs one file, not the scan
+                self.ctx.graph.error(parser.name, ref.display,
+                                     f"parser crashed: {type(exc).__name__}: {exc}")
 
 
 def read_regular_file(path, limit: int) -> bytes:

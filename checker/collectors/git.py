@@ -249,8 +249,9 @@ class GitCollector(Collector):
                 attrs_file = next((e for e in entries if e[0] == ".gitattributes"), None)
                 if attrs_file:
                     lfs = lfs_patterns(blobs.read(attrs_file[2]).decode("utf-8", "replace"))
+            head_node = f"commit:git:{label}@{head}" if head else None
             emitter = TreeEmitter(ctx, self.name, repo, f"git:{label}", source.display, True, lfs,
-                                  strip=subdir)
+                                  strip=subdir, commit=head_node)
             for path, mode, sha, size in entries:
                 if mode == "120000":
                     target = blobs.read(sha).decode("utf-8", "replace")
