@@ -81,10 +81,10 @@ class EmbeddedRego:
                 output = interp.query(rule_path(rule))
             except RegoError as exc:
                 raise RuleError(rule.path, f"{rule_path(rule)} failed: {_first_error(exc)}", "check.rego") from exc
+            # regopy 1.5.2 crashes when a failed output is printed: test ok() only.
+            if not output.ok():
+                raise RuleError(rule.path, f"{rule_path(rule)} failed to evaluate", "check.rego")
             if not output.results:
-                text = str(output)
-                if text not in ("undefined", "", "{}"):
-                    raise RuleError(rule.path, f"{rule_path(rule)} failed: {text.strip()[:500]}", "check.rego")
                 out[rule.id] = None
                 continue
             exprs = output.results[0].expressions
@@ -103,8 +103,9 @@ class EmbeddedRego:
                 query = f"data.{pkg.group(1)}.{name}"
                 try:
                     output = interp.query(query)
-                    ok = bool(output.results) and output.results[0].expressions == [True]
-                    detail = "" if ok else f"{query} is {str(output).strip() or 'undefined'}"
+                    ok = output.ok() and bool(output.results) and output.results[0].expressions == [True]
+                    detail = "" if ok else (f"{query} is undefined or false" if output.ok()
+                                            else f"{query} failed to evaluate")
                 except Exception as exc:  # noqa: BLE001 - reported, not raised
                     ok, detail = False, f"{query} failed: {_first_error(exc)}"
                 results.append((f"{path.name}::{name}", ok, detail))

@@ -3,8 +3,8 @@ package mlcheck.lib
 
 import rego.v1
 
-# Nodes of one kind, as {id: node}.
-nodes_of(kind) := {id: n | some id, n in input.nodes; n.kind == kind}
+# In *_test.rego write `with input.nodes as {...}`, not `with input as {...}`:
+# regopy 1.5.2 fails any built-in call under a whole-input `with` replacement.
 
 # A parameter from data.mlcheck.params, or the default when it is not set.
 param(name, default_value) := value if {

@@ -8,7 +8,8 @@ default_max_bytes := 1048576
 
 # Data files git keeps as blobs; LFS pointers and DVC outputs are not blobs of data.
 data_file_committed contains finding if {
-	some id, f in lib.nodes_of("file")
+	some id, f in input.nodes
+	f.kind == "file"
 	f.attrs.tracked == true
 	f.attrs.role == "data"
 	not f.attrs.lfs
