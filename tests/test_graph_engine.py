@@ -1,0 +1,164 @@
+"""The native graph engine: predicates, combinators, paths, neighbour counts, evidence."""
+from __future__ import annotations
+
+import pytest
+
+from checker.catalog import Rule, RuleError
+from checker.engines.yaml_rules import GraphEvaluator, evaluate, render_message, validate_check
+from checker.graph import EstateGraph
+
+
+def lineage_graph() -> EstateGraph:
+    """mv1 → run1 → commit (full lineage); mv2 → run2 (no commit); mv3 (no run)."""
+    g = EstateGraph()
+    g.add_node("model", "m/churn", {"name": "churn"})
+    for v, attrs in ((1, {"stage": "Production", "aliases": ["champion"]}),
+                     (2, {"stage": "Staging", "aliases": []}),
+                     (3, {"stage": "None", "aliases": [], "tags": {"team": "risk"}})):
+        mv = g.add_node("model_version", f"m/churn/{v}", {"name": "churn", "version": v, **attrs})
+        g.add_edge(mv, "model:m/churn", "version_of")
+    g.add_node("run", "r1", {"run_id": "r1", "metrics_count": 3, "source_name": "train.py"})
+    g.add_node("run", "r2", {"run_id": "r2", "metrics_count": 0, "source_name": "nb.ipynb"})
+    g.add_node("commit", "git:.@abc", {"sha": "abc"})
+    g.add_edge("model_version:m/churn/1", "run:r1", "produced_by")
+    g.add_edge("model_version:m/churn/2", "run:r2", "produced_by")
+    g.add_edge("run:r1", "commit:git:.@abc", "built_from")
+    return g
+
+
+def rule(check: dict, rule_id: str = "T-001") -> Rule:
+    return Rule(id=rule_id, title="test rule", severity="high", category="test", controls={},
+                description="a test rule", remediation="fix it", check=check, path="t.yaml")
+
+
+def flagged(g: EstateGraph, check: dict) -> list[str]:
+    r = rule(check)
+    validate_check(r)
+    return sorted(h.node for h in evaluate(r, GraphEvaluator(g)).hits)
+
+
+LINEAGE = {"path": {"via": ["produced_by", "built_from"], "to": {"kind": "commit"}}}
+
+
+def test_require_path_flags_versions_without_commit_and_says_where_it_stopped():
+    g = lineage_graph()
+    r = rule({"match": {"kind": "model_version"}, "require": LINEAGE})
+    result = evaluate(r, GraphEvaluator(g))
+    assert result.applicable == 3
+    hits = {h.node: h for h in result.hits}
+    assert sorted(hits) == ["model_version:m/churn/2", "model_version:m/churn/3"]
+    trace2 = hits["model_version:m/churn/2"].evidence["trace"][0]
+    assert trace2["path"] == ["model_version:m/churn/2", "run:r2"]
+    assert trace2["missing_edge"] == "built_from" and trace2["found"] is False
+    trace3 = hits["model_version:m/churn/3"].evidence["trace"][0]
+    assert trace3["missing_edge"] == "produced_by" and trace3["stopped_at"] == ["model_version:m/churn/3"]
+
+
+def test_forbid_path_records_the_path_found():
+    g = lineage_graph()
+    r = rule({"match": {"kind": "model_version"}, "forbid": LINEAGE})
+    result = evaluate(r, GraphEvaluator(g))
+    assert [h.node for h in result.hits] == ["model_version:m/churn/1"]
+    assert result.hits[0].evidence["trace"][0]["path"] == [
+        "model_version:m/churn/1", "run:r1", "commit:git:.@abc"]
+
+
+def test_path_to_selector_that_does_not_match_is_its_own_state():
+    g = lineage_graph()
+    r = rule({"match": {"kind": "model_version", "where": {"attr": "version", "equals": 1}},
+              "require": {"path": {"via": ["produced_by", "built_from"],
+                                   "to": {"kind": "commit", "where": {"attr": "sha", "equals": "zzz"}}}}})
+    hit = evaluate(r, GraphEvaluator(g)).hits[0]
+    assert hit.evidence["trace"][0]["reason"] == "reached nodes do not match the target selector"
+
+
+def test_via_any_reaches_over_several_steps_and_incoming_direction():
+    g = lineage_graph()
+    assert flagged(g, {"match": {"kind": "commit"},
+                       "forbid": {"path": {"via_any": ["produced_by", "built_from"], "direction": "in",
+                                           "to": {"kind": "model_version"}}}}) == ["commit:git:.@abc"]
+    assert flagged(g, {"match": {"kind": "commit"},
+                       "forbid": {"path": {"via_any": ["built_from"], "direction": "in", "max_depth": 1,
+                                           "to": {"kind": "model_version"}}}}) == []
+
+
+def test_alternative_edge_kinds_at_one_step():
+    g = lineage_graph()
+    g.add_node("dataset", "d1", {})
+    g.add_edge("run:r2", "dataset:d1", "reads")
+    check = {"match": {"kind": "model_version"},
+             "require": {"path": {"via": ["produced_by", ["built_from", "reads"]],
+                                  "to": {"kind": ["commit", "dataset"]}}}}
+    assert flagged(g, check) == ["model_version:m/churn/3"]
+
+
+@pytest.mark.parametrize("cond, expected", [
+    ({"attr": "stage", "equals": "Production"}, ["1"]),
+    ({"attr": "stage", "not_equals": "Production"}, ["2", "3"]),
+    ({"attr": "stage", "in": ["Staging", "None"]}, ["2", "3"]),
+    ({"attr": "stage", "not_in": ["Staging", "None"]}, ["1"]),
+    ({"attr": "tags", "exists": True}, ["3"]),
+    ({"attr": "tags", "missing": True}, ["1", "2"]),
+    ({"attr": "tags.team", "equals": "risk"}, ["3"]),
+    ({"attr": "stage", "regex": "^Prod"}, ["1"]),
+    ({"attr": "stage", "glob": "Sta*"}, ["2"]),
+    ({"attr": "version", "gt": 2}, ["3"]),
+    ({"attr": "version", "ge": 2}, ["2", "3"]),
+    ({"attr": "version", "lt": 2}, ["1"]),
+    ({"attr": "version", "le": 2}, ["1", "2"]),
+    ({"attr": "aliases", "contains": "champion"}, ["1"]),
+    ({"all": [{"attr": "version", "ge": 2}, {"attr": "stage", "equals": "Staging"}]}, ["2"]),
+    ({"any": [{"attr": "version", "equals": 1}, {"attr": "stage", "equals": "None"}]}, ["1", "3"]),
+    ({"not": {"attr": "version", "equals": 1}}, ["2", "3"]),
+])
+def test_attribute_predicates_and_combinators(cond, expected):
+    got = flagged(lineage_graph(), {"match": {"kind": "model_version", "where": cond}})
+    assert got == [f"model_version:m/churn/{v}" for v in expected]
+
+
+def test_numeric_operators_never_match_booleans_or_strings():
+    g = EstateGraph()
+    g.add_node("file", "a", {"size": True})
+    g.add_node("file", "b", {"size": "10"})
+    g.add_node("file", "c", {"size": 10})
+    assert flagged(g, {"match": {"kind": "file", "where": {"attr": "size", "gt": 0}}}) == ["file:c"]
+
+
+def test_neighbour_counts_min_and_max():
+    g = lineage_graph()
+    assert flagged(g, {"match": {"kind": "model"},
+                       "require": {"neighbors": {"edge": "version_of", "direction": "in", "max": 2}}}) \
+        == ["model:m/churn"]
+    assert flagged(g, {"match": {"kind": "model"},
+                       "require": {"neighbors": {"edge": "version_of", "direction": "in", "min": 3,
+                                                 "to": {"kind": "model_version"}}}}) == []
+    assert flagged(g, {"match": {"kind": "run"},
+                       "require": {"neighbors": {"edge": "built_from", "min": 1}}}) == ["run:r2"]
+
+
+def test_id_glob_selector_and_message_template():
+    g = lineage_graph()
+    r = rule({"match": {"kind": "run", "id": "run:r2"},
+              "message": "Run {attrs.run_id} from {attrs.source_name} ({kind}, {attrs.nope})"})
+    hit = evaluate(r, GraphEvaluator(g)).hits[0]
+    assert hit.node == "run:r2"
+    assert hit.message == "Run r2 from nb.ipynb (run, ?)"
+
+
+def test_facts_in_evidence_are_the_attributes_the_rule_read():
+    r = rule({"match": {"kind": "run", "where": {"attr": "metrics_count", "equals": 0}}})
+    hit = evaluate(r, GraphEvaluator(lineage_graph())).hits[0]
+    assert hit.evidence["facts"] == {"metrics_count": 0}
+
+
+def test_message_template_cannot_reach_python_internals():
+    g = lineage_graph()
+    assert render_message("{attrs.__class__}", "run:r1", g.node("run:r1")) == "?"
+    assert render_message("{0.__init__}", "run:r1", g.node("run:r1")) == "{0.__init__}"
+
+
+def test_attribute_test_with_two_operators_is_a_rule_error():
+    with pytest.raises(RuleError, match="exactly one"):
+        validate_check(rule({"match": {"kind": "run", "where": {"attr": "x", "equals": 1, "gt": 0}}}))
+    with pytest.raises(RuleError, match="invalid regex"):
+        validate_check(rule({"match": {"kind": "run", "where": {"attr": "x", "regex": "("}}}))
