@@ -41,6 +41,7 @@ class Rule:
     references: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     builtin: bool = False
+    escalate_in_production: bool = False
 
     @property
     def engine(self) -> str:
@@ -121,7 +122,8 @@ def load_rule(path: Path, builtin: bool = False) -> Rule:
                 category=doc["category"], controls=doc["controls"],
                 description=doc["description"].strip(), remediation=doc["remediation"].strip(),
                 check=doc["check"], path=str(path), references=doc.get("references", []),
-                tags=doc.get("tags", []), builtin=builtin)
+                tags=doc.get("tags", []), builtin=builtin,
+                escalate_in_production=doc.get("escalate_in_production", False))
 
 
 def load_catalog(extra_dirs: list[Path] | None = None, include_builtin: bool = True) -> Catalog:

@@ -31,11 +31,13 @@ class Finding:
     status: str = OPEN
     status_reason: str = ""
     waiver: dict | None = None
+    escalation: dict | None = None
 
     def as_dict(self) -> dict:
         out = asdict(self)
-        if out["waiver"] is None:
-            del out["waiver"]
+        for key in ("waiver", "escalation"):
+            if out[key] is None:
+                del out[key]
         return out
 
     @property
@@ -65,6 +67,53 @@ def build(rule: Rule, hits: list[Hit], graph: EstateGraph) -> list[Finding]:
                     message=h.message, evidence=h.evidence, locations=locations(graph, h.node),
                     controls=rule.controls, category=rule.category,
                     fingerprint=fingerprint(rule.id, h.node, h.evidence)) for h in hits]
+
+
+# -- production promotion -------------------------------------------------------------
+
+DEFAULT_PRODUCTION = {"aliases": ["champion", "prod*", "production"], "stages": ["Production"]}
+# Edges followed backwards from a flagged node to the model versions it feeds.
+FEEDS = ("produced_by", "reads", "built_from", "source_file")
+
+
+def production_reason(graph: EstateGraph, node: str, production: dict) -> str | None:
+    """Why `node` is (or feeds) a production model version, or None."""
+    aliases = production.get("aliases", DEFAULT_PRODUCTION["aliases"])
+    stages = production.get("stages", DEFAULT_PRODUCTION["stages"])
+    seen, frontier = {node}, [node]
+    for _ in range(3):
+        nxt = []
+        for nid in frontier:
+            data = graph.node(nid)
+            if data["kind"] == "model_version":
+                a = data["attrs"]
+                name = f"{a.get('name', '?')} v{a.get('version', '?')}"
+                hit = next((al for al in a.get("aliases") or [] for pat in aliases
+                            if fnmatch.fnmatchcase(str(al).lower(), pat.lower())), None)
+                if hit:
+                    return f"feeds model version {name}, which carries the production alias '{hit}'"
+                if a.get("stage") in stages:
+                    return f"feeds model version {name}, which is in stage {a['stage']}"
+            for src, _, kind in graph.g.in_edges(nid, data="kind"):
+                if kind in FEEDS and src not in seen:
+                    seen.add(src)
+                    nxt.append(src)
+        frontier = nxt
+    return None
+
+
+def escalate_production(findings: list[Finding], graph: EstateGraph, rules: dict[str, Rule],
+                        production: dict) -> None:
+    """Raise by one level the lineage findings that reach a production model version."""
+    for f in findings:
+        if not rules[f.rule_id].escalate_in_production or f.severity == "critical" or f.node not in graph:
+            continue
+        why = production_reason(graph, f.node, production)
+        if why:
+            old = f.severity
+            f.severity = SEVERITIES[SEVERITIES.index(old) + 1]
+            f.escalation = {"from": old, "to": f.severity, "reason": why}
+            f.message += f" [raised from {old}: {why}]"
 
 
 # -- waivers --------------------------------------------------------------------

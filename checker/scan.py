@@ -14,6 +14,7 @@ from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
 from .engines import RuleResult
 from .graph import EstateGraph, canonical_json
+from .linkers import run_linkers
 
 
 class UsageError(Exception):
@@ -160,12 +161,17 @@ def run_scan(opts: ScanOptions) -> ScanResult:
             registry = load_registry()
             sources = resolve_sources(opts.paths, opts.sources, registry)
             graph = collect(sources, registry, opts.params, opts.max_parse_bytes)
+    if not opts.from_snapshot:
+        with _Stage(stages, "link", opts.measure_memory):
+            run_linkers(graph)
     with _Stage(stages, "rules", opts.measure_memory):
         results = evaluate(graph, catalog, rules, opts.params, opts.opa_url, opts.opa_token)
     with _Stage(stages, "findings", False):
         found: list[fnd.Finding] = []
         for rule in rules:
             found += fnd.build(rule, results[rule.id].hits, graph)
+        fnd.escalate_production(found, graph, {r.id: r for r in rules},
+                                opts.params.get("production", fnd.DEFAULT_PRODUCTION))
         found.sort(key=lambda f: (-f.rank, f.rule_id, f.node))
         if not opts.no_waivers:
             fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())

@@ -258,6 +258,8 @@ def evaluate(rule: Rule, evaluator: GraphEvaluator) -> RuleResult:
             if found:
                 facts[name] = value
         evidence = {"facts": facts}
+        if data["attrs"].get("unresolved"):   # joins a linker could not make, with reasons
+            evidence["unresolved"] = data["attrs"]["unresolved"]
         if verdict.evidence:
             evidence["trace"] = verdict.evidence
         message = render_message(check.get("message", rule.title), nid, data)

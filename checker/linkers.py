@@ -1,0 +1,253 @@
+"""Linkers: cross-source edges, built once every collector has run.
+
+Each linker joins facts two collectors recorded independently (a run's git sha and a
+repository's commits, a deployment's model reference and a registry's versions …).
+A join that fails is recorded as an `unresolved` entry on the node with the raw value
+and the reason — never a silent pass, never a crash. Snapshots are saved after linking,
+so a replay needs no access to the sources.
+"""
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections import defaultdict
+from typing import Callable
+from urllib.parse import parse_qs, urlparse
+
+from .graph import EstateGraph
+
+SHA = re.compile(r"^[0-9a-f]{7,64}$")
+
+
+def note_unresolved(graph: EstateGraph, nid: str, field: str, value, reason: str) -> None:
+    attrs = graph.node(nid)["attrs"]
+    attrs.setdefault("unresolved", {})[field] = {"value": value, "reason": reason}
+
+
+# -- run → commit -----------------------------------------------------------------
+
+def link_runs_to_commits(graph: EstateGraph) -> None:
+    """run --built_from--> every collected commit with the run's git sha."""
+    by_sha: dict[str, list[str]] = defaultdict(list)
+    for nid, data in graph.nodes("commit"):
+        by_sha[data["attrs"]["sha"]].append(nid)
+    repos = sorted(data["attrs"].get("path", nid) for nid, data in graph.nodes("repo")
+                   if data["attrs"].get("vcs") == "git")
+    for nid, data in graph.nodes("run"):
+        sha = str(data["attrs"].get("git_commit") or "").strip().lower()
+        if not sha:
+            continue
+        commits = by_sha.get(sha) or ([c for s, cs in by_sha.items() if s.startswith(sha) for c in cs]
+                                      if SHA.match(sha) and len(sha) < 40 else [])
+        if commits:
+            for commit in commits:
+                graph.add_edge(nid, commit, "built_from")
+            continue
+        where = f"the {len(repos)} collected repositories ({', '.join(repos[:5])})" if repos \
+            else "no repository (none was collected)"
+        note_unresolved(graph, nid, "git_commit", sha,
+                        f"points at commit {sha[:12]} which {where} contain"
+                        if repos else f"points at commit {sha[:12]}; {where}")
+
+
+# -- run → source file ----------------------------------------------------------------
+
+def _suffix_match(source_name: str, paths: set[str]) -> str | None:
+    """The repo path that source_name ends with (the training machine's checkout is unknown)."""
+    parts = source_name.replace("\\", "/").lstrip("/").split("/")
+    for i in range(len(parts)):
+        cand = "/".join(parts[i:])
+        if cand in paths:
+            return cand
+    return None
+
+
+def link_runs_to_source_files(graph: EstateGraph, list_files: Callable[[str, str], set[str] | None]) -> None:
+    """run --source_file--> the file `mlflow.source.name` names, inside the repo at the run's commit.
+
+    `list_files(repo_node, sha)` gives the paths tracked at that commit (None: unknown).
+    """
+    files_in_repo: dict[str, dict[str, str]] = defaultdict(dict)     # repo → path → file node
+    untracked: dict[str, str] = {}
+    for repo, rdata in graph.nodes("repo"):
+        for fid in graph.out_edges(repo, "contains"):
+            f = graph.node(fid)
+            if f["kind"] != "file":
+                continue
+            files_in_repo[repo][f["attrs"]["path"]] = fid
+            if f["attrs"].get("tracked") is False or rdata["attrs"].get("vcs") == "none":
+                untracked[f["attrs"]["path"]] = fid
+    for nid, data in graph.nodes("run"):
+        source = data["attrs"].get("source_name")
+        if not source or data["attrs"].get("source_type") in ("PROJECT", "JOB"):
+            continue
+        commits = list(graph.out_edges(nid, "built_from"))
+        linked = False
+        for commit in commits:
+            repo = next(graph.in_edges(commit, "contains"), None)
+            sha = graph.node(commit)["attrs"]["sha"]
+            paths = list_files(repo, sha) if repo else None
+            if paths is None:
+                continue
+            path = _suffix_match(source, paths)
+            if path is None:
+                continue
+            fid = files_in_repo[repo].get(path)
+            if fid is None:   # deleted since: the file as it was at that commit
+                fid = graph.add_node("file", f"{repo.partition(':')[2]}/{path}",
+                                     {"path": path, "tracked": True, "in_head": False, "at_commit": sha},
+                                     None)
+                graph.add_edge(repo, fid, "contains")
+            elif graph.node(fid)["attrs"].get("tracked") is False:
+                continue
+            graph.add_edge(nid, fid, "source_file")
+            linked = True
+            break
+        if linked:
+            continue
+        loose = _suffix_match(source, set(untracked))
+        if loose:
+            reason = (f"{source} exists only as an untracked file ({loose}) — "
+                      "it was never committed")
+        elif commits:
+            reason = f"{source} is not in the repository at commit {graph.node(commits[0])['attrs']['sha'][:12]}"
+        else:
+            reason = f"{source} is outside any collected repository (the run records no resolvable commit)"
+        note_unresolved(graph, nid, "source_name", source, reason)
+
+
+# -- run datasets → DVC / assets ---------------------------------------------------------
+
+VERSION_QUERY = ("versionId", "version", "generation", "snapshot", "timestamp")
+
+
+def versioned_uri(uri: str, source: dict) -> str | None:
+    """Why a dataset source names an immutable version, or None."""
+    if uri.startswith("azureml:") and re.search(r"azureml:[^:@/]+:\w+$", uri):
+        return "Azure ML asset version"
+    if "/versions/" in uri and uri.startswith("azureml://"):
+        return "Azure ML asset version"
+    if uri.startswith("dvc://") or source.get("dvc_rev"):
+        return "DVC revision"
+    if source.get("delta_table_version") is not None or source.get("delta_table_timestamp"):
+        return "Delta table version"
+    if source.get("revision") and SHA.match(str(source["revision"])):
+        return "dataset revision pinned to a commit"
+    query = parse_qs(urlparse(uri).query)
+    if any(k in query for k in VERSION_QUERY):
+        return "object version in the URI"
+    return None
+
+
+def link_run_datasets(graph: EstateGraph) -> None:
+    """MLflow dataset inputs: tracked_by a DVC output by path, or pinned by a versioned source."""
+    dvc_by_path: dict[str, list[str]] = defaultdict(list)
+    for nid, data in graph.nodes("dataset"):
+        if nid.startswith("dataset:dvc:"):
+            dvc_by_path[data["attrs"]["path"].rstrip("/")].append(nid)
+    for nid, data in graph.nodes("dataset"):
+        if not nid.startswith("dataset:mlflow:"):
+            continue
+        attrs = data["attrs"]
+        uri = str(attrs.get("source_uri") or "")
+        source = _json_object(attrs.get("source"))
+        target = _dvc_match(uri, dvc_by_path)
+        if target:
+            for dvc in target:
+                graph.add_edge(nid, dvc, "tracked_by")
+            graph.update_attrs(nid, pinned=True, pin_reason="DVC-tracked output")
+            continue
+        reason = versioned_uri(uri, source)
+        if reason:
+            graph.update_attrs(nid, pinned=True, pin_reason=reason)
+        else:
+            graph.update_attrs(nid, pinned=False,
+                               pin_reason="source is neither DVC-tracked nor a versioned asset"
+                               + (f" ({uri})" if uri else " (no source URI recorded)"))
+
+
+def _json_object(raw) -> dict:
+    if isinstance(raw, dict):
+        return raw
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _dvc_match(uri: str, dvc_by_path: dict[str, list[str]]) -> list[str]:
+    if not uri:
+        return []
+    path = urlparse(uri).path if "://" in uri else uri
+    path = posixpath.normpath(path.replace("\\", "/")) if path else ""
+    parts = path.lstrip("/").split("/")
+    for i in range(len(parts)):
+        cand = "/".join(parts[i:])
+        if cand in dvc_by_path:
+            return dvc_by_path[cand]
+    return []
+
+
+# -- DVC outputs ↔ git files ---------------------------------------------------------------
+
+def link_dvc_outputs_to_files(graph: EstateGraph) -> None:
+    """A file that is a DVC output of the same tree is marked dvc_tracked (and linked)."""
+    outs: dict[tuple[str, str], str] = {}
+    for nid, data in graph.nodes("dataset"):
+        if nid.startswith("dataset:dvc:") and data["attrs"].get("repo"):
+            outs[(data["attrs"]["repo"], data["attrs"]["path"].rstrip("/"))] = nid
+    if not outs:
+        return
+    for repo, _ in graph.nodes("repo"):
+        for fid in list(graph.out_edges(repo, "contains")):
+            f = graph.node(fid)
+            if f["kind"] != "file":
+                continue
+            path = f["attrs"]["path"]
+            hit = outs.get((repo, path)) or next(
+                (d for (r, p), d in outs.items() if r == repo and path.startswith(p + "/")), None)
+            if hit:
+                graph.update_attrs(fid, dvc_tracked=True)
+                graph.add_edge(hit, fid, "contains")
+
+
+# -- deployments → model versions ---------------------------------------------------------
+
+def link_deployments_to_models(graph: EstateGraph) -> None:
+    """deployment --serves--> the model version its spec references (Azure ML or MLflow registry)."""
+    versions: dict[str, dict[str, str]] = defaultdict(dict)
+    for nid, data in graph.nodes("model_version"):
+        a = data["attrs"]
+        if a.get("name") is not None and a.get("version") is not None:
+            versions[str(a["name"])].setdefault(str(a["version"]), nid)
+    for nid, data in graph.nodes("deployment"):
+        a = data["attrs"]
+        name, version = a.get("model_name"), a.get("model_version")
+        if not name:
+            continue
+        known = versions.get(str(name), {})
+        if version in (None, "", "latest"):
+            if known:
+                latest = max(known, key=lambda v: (len(v), v))
+                graph.add_edge(nid, known[latest], "serves")
+                graph.update_attrs(nid, model_ref_pinned=False)
+            else:
+                note_unresolved(graph, nid, "model", f"{name}@latest",
+                                f"model {name} (latest) is not in any collected registry")
+            continue
+        target = known.get(str(version))
+        if target:
+            graph.add_edge(nid, target, "serves")
+        else:
+            note_unresolved(graph, nid, "model", f"{name}:{version}",
+                            f"model {name} version {version} is not in any collected registry")
+
+
+def run_linkers(graph: EstateGraph) -> None:
+    link_runs_to_commits(graph)
+    link_runs_to_source_files(graph, graph.files_at_commit)
+    link_dvc_outputs_to_files(graph)
+    link_run_datasets(graph)
+    link_deployments_to_models(graph)
