@@ -43,7 +43,7 @@ default_data_exts := [
 is_data(ds) if ds.attrs.is_dir == true
 
 is_data(ds) if {
-	exts := object.get(object.get(data.mlcheck, "params", {}), "data_exts", default_data_exts)
+	exts := object.get(data.mlcheck.params, "data_exts", default_data_exts)
 	some ext in exts
 	endswith(lower(ds.attrs.path), ext)
 }
@@ -74,6 +74,7 @@ problem(ds) := "it is declared with cache: false, so DVC never stores or pushes 
 dvc_not_pushable contains finding if {
 	some id, ds in input.nodes
 	startswith(id, "dataset:dvc:")
+	object.get(ds.attrs, "out_kind", "out") == "out" # metrics and plots are not data
 	is_data(ds)
 	reason := problem(ds)
 	finding := {
