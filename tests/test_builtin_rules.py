@@ -39,8 +39,9 @@ def test_rules_test_command_fails_on_a_mismatch(tmp_path):
     from conftest import run_cli
     rules = tmp_path / "rules"
     shutil.copytree(builtin_rules_dir() / "repo", rules / "repo")
-    (rules / "repo" / "MLC-REPO-003.yaml").unlink()
-    shutil.rmtree(rules / "repo" / "MLC-REPO-003")
+    for other in ("MLC-REPO-002", "MLC-REPO-003"):
+        (rules / "repo" / f"{other}.yaml").unlink()
+        shutil.rmtree(rules / "repo" / other)
     for p in (rules / "repo").rglob("MLC-REPO-001.yaml"):
         p.rename(p.with_name("ACME-001.yaml"))
         text = p.with_name("ACME-001.yaml").read_text().replace("MLC-REPO-001", "ACME-001")

@@ -1,0 +1,4 @@
+"""Split the raw data into train and test sets."""
+import sys
+
+print("preparing", sys.argv[1])

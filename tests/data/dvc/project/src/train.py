@@ -1,0 +1,4 @@
+"""Train the model."""
+import sys
+
+print("training on", sys.argv[1])
