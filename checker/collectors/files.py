@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from pathlib import PurePosixPath
 from typing import Callable
 
@@ -60,12 +61,24 @@ def lfs_patterns(gitattributes: str) -> list[str]:
     return patterns
 
 
-def matches_gitattr(path: str, pattern: str) -> bool:
-    """gitattributes matching: a pattern without '/' matches the base name anywhere."""
-    pattern = pattern.lstrip("/") if pattern.startswith("/") else pattern
+def matches_gitattr(path: str, pattern: str, base: str = "") -> bool:
+    """gitattributes matching for a pattern from the .gitattributes in directory `base`:
+    a pattern without '/' matches the base name anywhere below it; a leading '/' anchors."""
+    if base:
+        if not path.startswith(base.rstrip("/") + "/"):
+            return False
+        path = path[len(base.rstrip("/")) + 1:]
+    if pattern.startswith("/"):
+        return fnmatch.fnmatchcase(path, pattern[1:])
     if "/" not in pattern:
         return fnmatch.fnmatchcase(PurePosixPath(path).name, pattern)
     return fnmatch.fnmatchcase(path, pattern.replace("**/", "*"))
+
+
+def text_path(path: str) -> str:
+    """A path fit for ids and reports: bytes that are not UTF-8 (kept by os.walk as
+    surrogates) become U+FFFD, so one odd file name cannot break JSON output."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class TreeEmitter:
@@ -73,20 +86,25 @@ class TreeEmitter:
 
     def __init__(self, ctx: CollectContext, collector: str, tree_node: str,
                  id_prefix: str, display_root: str, tracked: bool | None,
-                 lfs: list[str] | None = None, strip: str = "", commit: str | None = None) -> None:
+                 lfs: list[str | tuple[str, str]] | None = None, strip: str = "",
+                 commit: str | None = None) -> None:
         self.ctx, self.collector = ctx, collector
         self.strip = strip.rstrip("/") + "/" if strip else ""
         self.tree_node, self.id_prefix, self.display_root = tree_node, id_prefix, display_root
-        self.tracked, self.lfs, self.commit = tracked, lfs or [], commit
+        # LFS patterns as (directory of their .gitattributes, pattern); a bare str is the root's.
+        self.lfs = [(p if isinstance(p, tuple) else ("", p)) for p in lfs or []]
+        self.tracked, self.commit = tracked, commit
         self.skipped = 0
 
     def display(self, path: str) -> str:
         """The path as reports show it: under the scanned path as the user gave it."""
+        path = text_path(path)
         path = path[len(self.strip):] if self.strip and path.startswith(self.strip) else path
         return f"{self.display_root.rstrip('/')}/{path}" if self.display_root not in ("", ".") else path
 
     def emit(self, path: str, size: int, read: Callable[[], bytes], *,
              tracked: bool | None = None, symlink: bool = False, **extra) -> str | None:
+        path = text_path(path)
         role = file_role(path)
         parsers = [] if symlink else self.ctx.parsers_for(path)
         if role is None and not parsers:
@@ -100,7 +118,7 @@ class TreeEmitter:
             attrs["tracked"] = is_tracked
         if symlink:
             attrs["symlink"] = True
-        if any(matches_gitattr(path, pat) for pat in self.lfs):
+        if any(matches_gitattr(path, pat, base) for base, pat in self.lfs):
             attrs["lfs"] = True
         display = self.display(path)
         nid = self.ctx.graph.add_node("file", f"{self.id_prefix}/{path}", attrs,
@@ -132,13 +150,37 @@ class TreeEmitter:
 
 
 def read_regular_file(path, limit: int) -> bytes:
-    """Read a regular file without following a final symlink, at most `limit` bytes."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    """Read a regular file without following a final symlink, at most `limit` bytes.
+    O_NONBLOCK: opening a FIFO planted in a scanned tree must not hang the scan."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(f"not a regular file ({_file_type(mode)}); not read")
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise OSError(f"file grew over the {limit}-byte parse limit while reading")
     return data
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"),
+                       (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+                       (stat.S_ISDIR, "directory")):
+        if test(mode):
+            return name
+    return "special file"
+
+
+def symlink_problem(path, root, claimed: bool) -> str | None:
+    """Why a symlink in a scanned tree is a collection error, else None (skipped quietly).
+    Symlinks are never followed; a dangling one matters only when a parser wanted the file."""
+    target = os.readlink(path)
+    if escapes_tree(path, root):
+        return f"symlink points outside the scanned tree ({target}); not followed"
+    if claimed and not os.path.exists(path):
+        return f"dangling symlink ({target}): the file it names does not exist"
+    return None
 
 
 def escapes_tree(path, root) -> bool:

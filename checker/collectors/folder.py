@@ -9,8 +9,12 @@ import os
 from pathlib import Path
 
 from . import CollectContext, Collector, Source
-from .files import TreeEmitter, escapes_tree, is_git_dir, is_worktree, read_regular_file
+from .files import TreeEmitter, is_git_dir, is_worktree, read_regular_file, symlink_problem
 from .git import SKIP_DIRS, find_enclosing_repo
+
+# .dvc/config names the data remotes: walk .dvc, but not its cache (copies of the data) or tmp.
+FOLDER_SKIP_DIRS = SKIP_DIRS - {".dvc"}
+DVC_INTERNAL_DIRS = {"cache", "tmp"}
 
 
 class FolderCollector(Collector):
@@ -39,10 +43,11 @@ class FolderCollector(Collector):
                 f"unreadable directory: {e.strerror}")):
             here = Path(dirpath)
             dirnames[:] = sorted(
-                d for d in dirnames if d not in SKIP_DIRS and d != ".git"
+                d for d in dirnames if d not in FOLDER_SKIP_DIRS and d != ".git"
+                and not (here.name == ".dvc" and d in DVC_INTERNAL_DIRS)
                 and not is_worktree(str(here / d)) and not is_git_dir(str(here / d)))
             for dirname in list(dirnames):
-                self._check_link(here / dirname, root, emitter, ctx)
+                self._check_link(here / dirname, root, emitter, ctx, is_file=False)
             for name in sorted(filenames):
                 full = here / name
                 rel = full.relative_to(root).as_posix()
@@ -57,11 +62,13 @@ class FolderCollector(Collector):
                              lambda full=full: read_regular_file(full, ctx.max_parse_bytes))
         ctx.graph.update_attrs(tree, files_not_recorded=emitter.skipped)
 
-    def _check_link(self, path: Path, root: Path, emitter: TreeEmitter, ctx: CollectContext) -> bool:
-        """True for a symlink (never followed); an escaping one is reported."""
+    def _check_link(self, path: Path, root: Path, emitter: TreeEmitter, ctx: CollectContext,
+                    is_file: bool = True) -> bool:
+        """True for a symlink (never followed); an escaping or dangling-but-claimed one is reported."""
         if not path.is_symlink():
             return False
-        if escapes_tree(path, root):
-            ctx.graph.error(self.name, emitter.display(path.relative_to(root).as_posix()),
-                            f"symlink points outside the scanned tree ({os.readlink(path)}); not followed")
+        rel = path.relative_to(root).as_posix()
+        problem = symlink_problem(path, root, claimed=is_file and bool(ctx.parsers_for(rel)))
+        if problem:
+            ctx.graph.error(self.name, emitter.display(rel), problem)
         return True

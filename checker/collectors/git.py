@@ -13,7 +13,8 @@ import subprocess
 from pathlib import Path
 
 from . import CollectContext, Collector, Source
-from .files import TreeEmitter, escapes_tree, is_git_dir, is_worktree, lfs_patterns, read_regular_file
+from .files import (TreeEmitter, is_git_dir, is_worktree, lfs_patterns, read_regular_file,
+                    symlink_problem)
 
 SKIP_DIRS = {"node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".dvc"}
 _SAFE_CONFIG = (
@@ -104,10 +105,19 @@ def repo_label(repo: Path, root: Path) -> str:
 
 
 def _normalise_remote(url: str) -> str:
-    """github.com/org/repo from https/ssh/scp forms; credentials stripped."""
-    url = re.sub(r"^[a-z+]+://", "", url.strip())
-    url = re.sub(r"^[^@/]+@", "", url)
-    url = url.replace(":", "/", 1) if re.match(r"^[^/]+:[^/]", url) else url
+    """github.com/org/repo from https/ssh/scp forms: credentials, port, query and .git dropped."""
+    url = url.strip()
+    scheme = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url)
+    if scheme:
+        authority, _, path = url[scheme.end():].partition("/")
+        host = authority.rpartition("@")[2]          # the last '@' ends the credentials
+        host = re.sub(r":\d*$", "", host).lower()     # a port is not part of the repo's name
+        path = re.split(r"[?#]", path, maxsplit=1)[0]
+        url = f"{host}/{path}" if host else f"/{path}"
+    else:
+        scp = re.match(r"^(?:[^@/]+@)?([^/:]+):(.*)$", url)   # [user@]host:path, git's scp form
+        if scp:
+            url = f"{scp.group(1).lower()}/{scp.group(2).lstrip('/')}"
     return re.sub(r"\.git$", "", url.rstrip("/"))
 
 
@@ -124,7 +134,8 @@ class GitCollector(Collector):
             here = Path(dirpath)
             if is_worktree(dirpath) or (is_git_dir(dirpath) and here.name != ".git"):
                 rel = repo_label(here, root)
-                shown = display if rel == "." else f"{display.rstrip('/')}/{rel}"
+                shown = display if rel == "." else (
+                    rel if display in ("", ".") else f"{display.rstrip('/')}/{rel}")
                 sources.append(Source(cls.name, dirpath, rel, shown))
                 if is_git_dir(dirpath) and not is_worktree(dirpath):
                     dirnames[:] = []   # a bare repo holds no work tree to walk
@@ -174,7 +185,11 @@ class GitCollector(Collector):
         repo = ctx.graph.add_node("repo", f"git:{label}", attrs,
                                   ctx.provenance(self.name, source.display))
         refs = self._refs(git)
-        n_commits = self._commits(git, repo, label, refs, source, ctx)
+        try:
+            n_commits = self._commits(git, repo, label, refs, source, ctx)
+        except GitError as exc:     # e.g. a missing object: say so, still collect the files
+            ctx.graph.error(self.name, source.display, f"history not collected: {exc}")
+            n_commits = 0
         skipped = self._files(git, top, bare, subdir, head, repo, label, source, ctx)
         ctx.graph.update_attrs(repo, commit_count=n_commits, branch_count=sum(
             1 for r in refs.values() for n in r if n.startswith("refs/heads/")),
@@ -183,21 +198,28 @@ class GitCollector(Collector):
 
     @staticmethod
     def _refs(git: Git) -> dict[str, list[str]]:
-        """commit sha → ref names pointing at it (tags peeled)."""
-        out = git.text("for-each-ref", "--format=%(objectname)%09%(*objectname)%09%(refname)")
-        tips: dict[str, list[str]] = {}
+        """commit sha → ref names pointing at it (tags peeled fully, tags of tags too).
+        The stash and notes are git's bookkeeping, not history: left out."""
+        out = git.text("show-ref", "--dereference", ok_codes=(0, 1))
+        target: dict[str, str] = {}
         for line in out.splitlines():
-            obj, peeled, name = line.split("\t", 2)
-            if name == "refs/stash":
+            sha, _, name = line.partition(" ")
+            if name.endswith("^{}"):
+                target[name[:-3]] = sha           # the peeled object wins over the tag object
+            else:
+                target.setdefault(name, sha)
+        tips: dict[str, list[str]] = {}
+        for name, sha in target.items():
+            if name == "refs/stash" or name.startswith("refs/notes/"):
                 continue
-            tips.setdefault(peeled or obj, []).append(name)
+            tips.setdefault(sha, []).append(name)
         return tips
 
     def _commits(self, git: Git, repo: str, label: str, tips: dict[str, list[str]],
                  source: Source, ctx: CollectContext) -> int:
-        out = git.run("log", "--exclude=refs/stash", "--all", "--topo-order", "--no-decorate",
-                      "--no-show-signature", "--format=%H%x1f%P%x1f%an%x1f%aI%x1f%cI%x1f%s%x1e",
-                      ok_codes=(0, 128))
+        out = git.run("log", "--exclude=refs/stash", "--exclude=refs/notes/*", "--all",
+                      "--topo-order", "--no-decorate", "--no-show-signature",
+                      "--format=%H%x1f%P%x1f%an%x1f%aI%x1f%cI%x1f%s%x1e")
         records = [r.strip(b"\n") for r in out.split(b"\x1e") if r.strip()]
         ref_names = sorted({n for names in tips.values() for n in names})
         bit = {name: 1 << i for i, name in enumerate(ref_names)}
@@ -246,17 +268,15 @@ class GitCollector(Collector):
                     mode, otype, sha, size = meta.decode().split()
                     if otype == "blob":
                         entries.append((path.decode("utf-8", "replace"), mode, sha, int(size)))
-                attrs_file = next((e for e in entries if e[0] == ".gitattributes"), None)
-                if attrs_file:
-                    lfs = lfs_patterns(blobs.read(attrs_file[2]).decode("utf-8", "replace"))
+                lfs = self._lfs(blobs, head, subdir, entries)
             head_node = f"commit:git:{label}@{head}" if head else None
             emitter = TreeEmitter(ctx, self.name, repo, f"git:{label}", source.display, True, lfs,
                                   strip=subdir, commit=head_node)
             for path, mode, sha, size in entries:
                 if mode == "120000":
                     target = blobs.read(sha).decode("utf-8", "replace")
-                    if os.path.isabs(target) or os.path.normpath(
-                            os.path.join(os.path.dirname(path), target)).startswith(".."):
+                    resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
+                    if os.path.isabs(target) or resolved == ".." or resolved.startswith("../"):
                         ctx.graph.error(self.name, emitter.display(path),
                                         f"symlink points outside the repository ({target}); not followed")
                     emitter.emit(path, size, lambda: b"", symlink=True, blob=sha)
@@ -268,14 +288,34 @@ class GitCollector(Collector):
         finally:
             blobs.close()
 
+    @staticmethod
+    def _lfs(blobs: "BlobReader", head: str, subdir: str,
+             entries: list[tuple[str, str, str, int]]) -> list[tuple[str, str]]:
+        """LFS patterns of HEAD's .gitattributes files as (their directory, pattern): the
+        listed ones, and those above a scanned subdirectory, which the listing leaves out."""
+        parts = subdir.split("/") if subdir else []
+        above = ["/".join(parts[:i]) for i in range(len(parts))]
+        dirs = {d: f"{head}:{d + '/' if d else ''}.gitattributes" for d in above}
+        for path, _mode, sha, _size in entries:
+            if path == ".gitattributes" or path.endswith("/.gitattributes"):
+                dirs[path.rpartition("/")[0]] = sha
+        patterns = []
+        for base, obj in sorted(dirs.items()):
+            try:
+                text = blobs.read(obj).decode("utf-8", "replace")
+            except OSError:            # no .gitattributes in that directory
+                continue
+            patterns += [(base, p) for p in lfs_patterns(text)]
+        return patterns
+
     def _untracked(self, git: Git, top: Path, spec: list[str], emitter: TreeEmitter,
                    source: Source, ctx: CollectContext) -> None:
         """Files in the work tree git does not track (and does not ignore)."""
         out = git.run("ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", *spec)
         for raw in out.split(b"\0"):
-            if not raw:
+            if not raw or raw.endswith(b"/"):   # "dir/": a nested repository, collected on its own
                 continue
-            path = raw.decode("utf-8", "replace")
+            path = os.fsdecode(raw)            # the real name on disk; the emitter makes it text
             full = top / path
             try:
                 st = full.lstat()
@@ -283,9 +323,9 @@ class GitCollector(Collector):
                 ctx.graph.error(self.name, emitter.display(path), f"unreadable: {exc.strerror}")
                 continue
             if os.path.islink(full):
-                if escapes_tree(full, top):
-                    ctx.graph.error(self.name, emitter.display(path),
-                                    f"symlink points outside the scanned tree ({os.readlink(full)}); not followed")
+                problem = symlink_problem(full, top, claimed=bool(ctx.parsers_for(path)))
+                if problem:
+                    ctx.graph.error(self.name, emitter.display(path), problem)
                 continue
             emitter.emit(path, st.st_size, lambda full=full: read_regular_file(full, ctx.max_parse_bytes),
                          tracked=False)

@@ -40,8 +40,13 @@ def notebook_facts(nb: object) -> dict:
         # Cells run top to bottom once each give 1..n; anything else was run out of order.
         "nb_executed_in_order": executed == list(range(1, len(executed) + 1)),
         "nb_kernel": kernel.get("name"),
-        "nb_language": language.get("name") or kernel.get("language"),
+        "nb_language": language.get("name") or kernel.get("language") or _cell_language(code),
     }
+
+
+def _cell_language(code_cells: list[dict]) -> str | None:
+    """nbformat 3 names the language on each code cell, not in the notebook metadata."""
+    return next((c["language"] for c in code_cells if isinstance(c.get("language"), str)), None)
 
 
 class NotebookParser(FileParser):
@@ -60,5 +65,8 @@ class NotebookParser(FileParser):
             return
         except NotebookError as exc:
             ctx.graph.error(self.name, ref.display, str(exc))
+            return
+        except RecursionError:
+            ctx.graph.error(self.name, ref.display, "invalid JSON: nested too deeply to parse")
             return
         ctx.graph.update_attrs(ref.node, **facts)
