@@ -44,11 +44,13 @@ def link_runs_to_commits(graph: EstateGraph) -> None:
             for commit in commits:
                 graph.add_edge(nid, commit, "built_from")
             continue
-        where = f"the {len(repos)} collected repositories ({', '.join(repos[:5])})" if repos \
-            else "no repository (none was collected)"
-        note_unresolved(graph, nid, "git_commit", sha,
-                        f"points at commit {sha[:12]} which {where} contain"
-                        if repos else f"points at commit {sha[:12]}; {where}")
+        if repos:
+            shown = ", ".join(repos[:5]) + (", …" if len(repos) > 5 else "")
+            reason = (f"points at commit {sha[:12]}, which none of the {len(repos)} collected "
+                      f"repositories ({shown}) contains: never pushed, or history was rewritten")
+        else:
+            reason = f"points at commit {sha[:12]}, but no git repository was collected"
+        note_unresolved(graph, nid, "git_commit", sha, reason)
 
 
 # -- run → source file ----------------------------------------------------------------
@@ -112,8 +114,10 @@ def link_runs_to_source_files(graph: EstateGraph, list_files: Callable[[str, str
                       "it was never committed")
         elif commits:
             reason = f"{source} is not in the repository at commit {graph.node(commits[0])['attrs']['sha'][:12]}"
+        elif data["attrs"].get("git_commit"):
+            reason = f"{source} cannot be checked: the run's commit is in no collected repository"
         else:
-            reason = f"{source} is outside any collected repository (the run records no resolvable commit)"
+            reason = f"the run records no git commit: {source} was not run from a git repository"
         note_unresolved(graph, nid, "source_name", source, reason)
 
 

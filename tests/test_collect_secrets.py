@@ -405,3 +405,15 @@ def test_secret_in_a_later_commit_is_read_from_head(tmp_path):
     assert git(repo, "status", "--porcelain") == ""
     attrs = attrs_of(scan_graph(repo), "file:git:./config/app.yaml")
     assert ("GitHub Token", 5, "text") in hits(attrs)
+
+
+def test_content_hashes_in_dvc_files_are_not_secrets(tmp_path):
+    """md5/etag lines of .dvc and dvc.lock files are high-entropy hex by design."""
+    repo = make_repo(tmp_path / "r", {
+        "data/raw.csv.dvc": "outs:\n- md5: 7c1f0b3d9b2e4c56a1d2e3f405162738\n  size: 5242880\n"
+                            "  hash: md5\n  path: raw.csv\n",
+        "config/keys.yaml": "api_token: 7c1f0b3d9b2e4c56a1d2e3f405162738aa\n",
+    })
+    graph = scan_graph(repo)
+    assert attrs_of(graph, "file:git:./data/raw.csv.dvc")["secrets_count"] == 0
+    assert attrs_of(graph, "file:git:./config/keys.yaml")["secrets_count"] >= 1

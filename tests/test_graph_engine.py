@@ -69,7 +69,8 @@ def test_path_to_selector_that_does_not_match_is_its_own_state():
               "require": {"path": {"via": ["produced_by", "built_from"],
                                    "to": {"kind": "commit", "where": {"attr": "sha", "equals": "zzz"}}}}})
     hit = evaluate(r, GraphEvaluator(g)).hits[0]
-    assert hit.evidence["trace"][0]["reason"] == "reached nodes do not match the target selector"
+    assert hit.evidence["trace"][0]["reason"] == (
+        "reached commit:git:.@abc, which does not match a commit with sha equals 'zzz'")
 
 
 def test_via_any_reaches_over_several_steps_and_incoming_direction():

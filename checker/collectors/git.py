@@ -7,6 +7,7 @@ fsmonitor, no signature checks, no pager — nothing from a scanned repo execute
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -87,11 +88,20 @@ class BlobReader:
         self.proc.wait()
 
 
+ESTATE_ROOT_MARKER = ".mlcheck-root"
+
+
 def find_enclosing_repo(path: Path) -> Path | None:
-    """The work tree or git dir that contains `path`, if any (path itself included)."""
+    """The work tree or git dir that contains `path`, if any (path itself included).
+
+    A folder holding a `.mlcheck-root` file is a ceiling, like GIT_CEILING_DIRECTORIES:
+    an estate kept inside another repository (mlcheck's own sample) is scanned on its own.
+    """
     for cand in [path, *path.parents]:
         if is_worktree(str(cand)) or is_git_dir(str(cand)):
             return cand
+        if (cand / ESTATE_ROOT_MARKER).is_file():
+            return None
     return None
 
 
@@ -191,10 +201,21 @@ class GitCollector(Collector):
             ctx.graph.error(self.name, source.display, f"history not collected: {exc}")
             n_commits = 0
         skipped = self._files(git, top, bare, subdir, head, repo, label, source, ctx)
+        ctx.graph.tree_access[repo] = functools.lru_cache(maxsize=64)(
+            functools.partial(self.files_at, git))
         ctx.graph.update_attrs(repo, commit_count=n_commits, branch_count=sum(
             1 for r in refs.values() for n in r if n.startswith("refs/heads/")),
             tag_count=sum(1 for r in refs.values() for n in r if n.startswith("refs/tags/")),
             files_not_recorded=skipped)
+
+    @staticmethod
+    def files_at(git: Git, sha: str) -> set[str] | None:
+        """Paths tracked at a commit, for linkers; None when git cannot say."""
+        try:
+            out = git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha)
+        except GitError:
+            return None
+        return {p.decode("utf-8", "replace") for p in out.split(b"\0") if p}
 
     @staticmethod
     def _refs(git: Git) -> dict[str, list[str]]:

@@ -193,6 +193,17 @@ def detector() -> Detector:
         return _detector
 
 
+# Content hashes are hex and high-entropy by design: every .dvc file and lock file has
+# them, and none is a credential. Only the hex-entropy plugin is silenced, only there.
+CONTENT_HASH_LINE = re.compile(
+    r"^\s*(?:-\s*)?[\"']?(md5|etag|checksum|sha\d*|sha\d*sum|digest|hash|rev_lock|version_id|"
+    r"object_id|commit|oid)[\"']?\s*[:=]\s*[\"']?[0-9a-fA-F]{7,128}[\"']?\s*,?\s*$")
+
+
+def is_content_hash(kind: str, line: str) -> bool:
+    return kind == "Hex High Entropy String" and CONTENT_HASH_LINE.match(line) is not None
+
+
 def _split_lines(text: str) -> list[str]:
     """Lines as git and editors count them (on '\\n' only)."""
     lines = text.split("\n")
@@ -405,4 +416,6 @@ class SecretsParser(FileParser):
                 nb = None   # not a readable notebook (the notebook parser says so): scan it as text
             if is_notebook(nb):
                 return scan_notebook(det, path, nb)
-        return sorted(SecretHit(line, kind, digest) for line, kind, digest in det.scan_text(path, text))
+        lines = text.splitlines()
+        return sorted(SecretHit(line, kind, digest) for line, kind, digest in det.scan_text(path, text)
+                      if not is_content_hash(kind, lines[line - 1] if 0 < line <= len(lines) else ""))

@@ -162,7 +162,8 @@ class GraphEvaluator:
             frontier = nxt
         return Verdict(False, [{"path": _longest(paths, frontier), "found": False,
                                 "stopped_at": sorted(frontier)[:5],
-                                "reason": "reached nodes do not match the target selector"}])
+                                "reason": f"reached {', '.join(sorted(frontier)[:3])}, which does not "
+                                          f"match {_describe(spec['to'])}"}])
 
     def _neighbors(self, nid: str, spec: dict) -> Verdict:
         direction = spec.get("direction", "out")
@@ -174,6 +175,20 @@ class GraphEvaluator:
         ok = n >= spec.get("min", 0) and ("max" not in spec or n <= spec["max"])
         return Verdict(ok, [{"neighbors": spec["edge"], "direction": direction, "count": n,
                              "sample": sorted(peers)[:5]}])
+
+
+def _describe(selector: dict) -> str:
+    """A selector in words, for evidence: "a run with git_commit exists"."""
+    kind = selector.get("kind", "node")
+    kind = "/".join(kind) if isinstance(kind, list) else kind
+    where = selector.get("where")
+    if not where:
+        return f"a {kind}"
+    if "attr" in where:
+        op = next(o for o in ATTR_OPS if o in where)
+        value = "" if op in ("exists", "missing") else f" {where[op]!r}"
+        return f"a {kind} with {where['attr']} {op}{value}"
+    return f"a {kind} meeting the rule's conditions"
 
 
 def _longest(paths: dict[str, list[str]], frontier: list[str]) -> list[str]:

@@ -12,7 +12,10 @@ STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow"
 
 def one_line_evidence(evidence: dict) -> str:
     """The evidence a reader needs at a glance: the path, where it stopped, the facts."""
-    parts = []
+    parts = [evidence["reason"]] if isinstance(evidence.get("reason"), str) else []
+    for field, entry in (evidence.get("unresolved") or {}).items():
+        if isinstance(entry, dict) and entry.get("reason"):
+            parts.append(f"{field}: {entry['reason']}")
     for step in evidence.get("trace", [])[:2]:
         if "path" in step and step.get("found"):
             parts.append("path " + " → ".join(step["path"]))
@@ -22,7 +25,8 @@ def one_line_evidence(evidence: dict) -> str:
             parts.append(f"{step['count']} {step['neighbors']} neighbour(s)")
         elif "reason" in step:
             parts.append(step["reason"])
-    facts = evidence.get("facts", {k: v for k, v in evidence.items() if k != "trace"})
+    facts = evidence.get("facts", {k: v for k, v in evidence.items()
+                                   if k not in ("trace", "reason", "unresolved")})
     if facts:
         parts.append(", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in list(facts.items())[:6]))
     return "; ".join(parts)

@@ -23,7 +23,7 @@ unpinned_inputs contains finding if {
 	loose := {pair[1]: reason | reads[pair]; pair[0] == reader; reason := unpinned(pair[1])}
 	count(loose) > 0
 	node := input.nodes[reader]
-	label := object.get(node.attrs, "name", object.get(node.attrs, "run_id", reader))
+	label := object.get(node.attrs, "name", object.get(node.attrs, "display_name", object.get(node.attrs, "run_name", object.get(node.attrs, "run_id", reader))))
 	listed := [text | r := loose[d]; text := sprintf("%s (%s)", [d, r])]
 	finding := {
 		"node": reader,

@@ -11,6 +11,11 @@ produced_by contains [e.src, e.dst] if {
 
 edge_sources(kind) := {e.src | e := input.edges[_]; e.kind == kind}
 
+commit_unresolved(run_id, run) if {
+	run.attrs.git_commit
+	not edge_sources("built_from")[run_id]
+}
+
 version_name(mv) := sprintf("%v v%v", [mv.attrs.name, mv.attrs.version])
 
 commit_not_collected contains finding if {
@@ -39,6 +44,7 @@ source_not_versioned contains finding if {
 	run := input.nodes[run_id]
 	source := run.attrs.source_name
 	not edge_sources("source_file")[run_id]
+	not commit_unresolved(run_id, run) # MLC-LIN-002 owns a commit no repository holds
 	default_reason := sprintf("%v is not in any collected repository", [source])
 	reason := object.get(run.attrs, ["unresolved", "source_name", "reason"], default_reason)
 	finding := {

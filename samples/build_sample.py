@@ -1,0 +1,280 @@
+"""Rebuild the sample estate in samples/estate/ (needs the test extra: MLflow).
+
+    python samples/build_sample.py
+
+It writes, with the real tools:
+- repos/churn.git — a bare git repository with a short real history (a data scientist's
+  churn model: training code, DVC pipeline, Azure ML job specs, a notebook);
+- mlflow/mlflow.db — an MLflow tracking store written by MLflow itself, whose runs point
+  at commits of that repository (and one at a commit that was never pushed);
+- scratch/ — a folder outside any repository, where a notebook that trained a model
+  lives, never committed.
+
+The mix of good and broken lineage makes every lineage and data rule fire once on the
+first scan, each with readable evidence. The output is committed; rerun this script
+only to change the sample.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ESTATE = HERE / "estate"
+AUTHOR = {"GIT_AUTHOR_NAME": "Ana Lopez", "GIT_AUTHOR_EMAIL": "ana@contoso.example",
+          "GIT_COMMITTER_NAME": "Ana Lopez", "GIT_COMMITTER_EMAIL": "ana@contoso.example",
+          "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+
+
+def git(repo: Path, *args: str, date: str = "2026-03-02T09:00:00Z") -> str:
+    env = {**os.environ, **AUTHOR, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, text=True,
+                          stdout=subprocess.PIPE).stdout.strip()
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def notebook(outputs: list[str]) -> str:
+    cells = [{"cell_type": "markdown", "id": "intro", "metadata": {}, "source": ["# Churn: exploration"]}]
+    for i, text in enumerate(outputs, 1):
+        cells.append({"cell_type": "code", "execution_count": i, "id": f"c{i}", "metadata": {},
+                      "source": ["df = load_customers()\n", "df.head()"],
+                      "outputs": [{"output_type": "stream", "name": "stdout", "text": [text]}]})
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+                       "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                   "language": "python"},
+                                    "language_info": {"name": "python"}}}, indent=1) + "\n"
+
+
+TRAIN_PY = '''"""Train the churn model (logs to MLflow)."""
+import mlflow
+
+
+def main():
+    with mlflow.start_run():
+        mlflow.log_param("max_depth", 6)
+        mlflow.log_metric("auc", 0.91)
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+TRAIN_JOB = """$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+type: command
+display_name: train-churn
+experiment_name: churn
+code: ../src
+command: python train.py --train ${{inputs.train}} --labels ${{inputs.labels}}
+environment: azureml:churn-env:4
+compute: azureml:cpu-cluster
+inputs:
+  train:
+    type: uri_file
+    path: azureml:churn-features:7
+  labels:
+    type: uri_file
+    path: azureml:churn-labels@latest
+  reference:
+    type: uri_folder
+    path: ../data/reference
+"""
+
+DEPLOYMENT = """$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
+name: blue
+endpoint_name: churn-endpoint
+model: azureml:churn:1
+instance_type: Standard_DS3_v2
+instance_count: 1
+"""
+
+ENDPOINT = """$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json
+name: churn-endpoint
+auth_mode: key
+"""
+
+DVC_YAML = """stages:
+  featurize:
+    cmd: python src/featurize.py data/raw.csv data/features.parquet
+    deps:
+    - data/raw.csv
+    - src/featurize.py
+    outs:
+    - data/features.parquet:
+        push: false
+    metrics:
+    - metrics.json:
+        cache: false
+"""
+
+DVC_LOCK = """schema: '2.0'
+stages:
+  featurize:
+    cmd: python src/featurize.py data/raw.csv data/features.parquet
+    deps:
+    - path: data/raw.csv
+      hash: md5
+      md5: 7c1f0b3d9b2e4c56a1d2e3f405162738
+      size: 5242880
+    - path: src/featurize.py
+      hash: md5
+      md5: 0f1e2d3c4b5a69788796a5b4c3d2e1f0
+      size: 118
+    outs:
+    - path: data/features.parquet
+      hash: md5
+      md5: 3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9
+      size: 2097152
+"""
+
+RAW_DVC = """outs:
+- md5: 7c1f0b3d9b2e4c56a1d2e3f405162738
+  size: 5242880
+  hash: md5
+  path: raw.csv
+"""
+
+DVC_CONFIG = """['remote "backup"']
+    url = s3://contoso-ml-backup/churn
+"""
+
+SETTINGS_PY = '''"""Settings for the feature store client."""
+FEATURE_STORE_URL = "https://features.contoso.example"
+# TODO move to Key Vault before the audit
+aws_access_key_id = "AKIAZ4SAMPLE7EXAMPLE"
+aws_secret_access_key = "q8Vt4Kd9rW2mZp7LxN3yB6cF1hJ5sG0aE8uT4iOw"
+'''
+
+
+def build_repo(work: Path) -> dict[str, str]:
+    """The data scientist's repository; returns the shas the MLflow runs point at."""
+    work.mkdir(parents=True)
+    git(work, "init", "-q", "-b", "main")
+    write(work, {"README.md": "# churn\n", "src/train.py": TRAIN_PY, ".gitignore": "/data/raw.csv\n",
+                 "src/featurize.py": 'print("featurize")\n'})
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "Training script", date="2026-03-02T09:00:00Z")
+    first = git(work, "rev-parse", "HEAD")
+    write(work, {"data/raw.csv.dvc": RAW_DVC, "dvc.yaml": DVC_YAML, "dvc.lock": DVC_LOCK,
+                 ".dvc/config": DVC_CONFIG, ".dvc/.gitignore": "/cache\n/tmp\n",
+                 "data/holdout.csv": "customer_id,tenure,monthly,churn\n" + "".join(
+                     f"{i},{i % 72},{20 + i % 90}.5,{i % 2}\n" for i in range(90_000))})
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "DVC pipeline and hold-out set", date="2026-03-03T10:00:00Z")
+    write(work, {"azureml/train-job.yml": TRAIN_JOB, "azureml/deployment.yml": DEPLOYMENT,
+                 "azureml/endpoint.yml": ENDPOINT, "config/settings.py": SETTINGS_PY,
+                 "notebooks/explore.ipynb": notebook(["   customer_id  tenure  monthly\n0  1001  12  70.5\n",
+                                                      "AUC 0.91\n"])})
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "Azure ML job, deployment, exploration notebook",
+        date="2026-03-05T16:30:00Z")
+    head = git(work, "rev-parse", "HEAD")
+    git(work, "tag", "v1.0", first)
+    # A commit trained from and then thrown away (amended away before any push).
+    git(work, "checkout", "-q", "-b", "experiment")
+    write(work, {"src/train.py": TRAIN_PY.replace("max_depth\", 6", "max_depth\", 9")})
+    git(work, "commit", "-q", "-am", "Deeper trees (local experiment)", date="2026-03-06T11:00:00Z")
+    lost = git(work, "rev-parse", "HEAD")
+    git(work, "checkout", "-q", "main")
+    git(work, "branch", "-q", "-D", "experiment")
+    return {"first": first, "head": head, "lost": lost}
+
+
+def build_bare(work: Path, target: Path) -> None:
+    if target.exists():
+        shutil.rmtree(target)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(target)], check=True,
+                   env={**os.environ, **AUTHOR})
+    git(target, "remote", "set-url", "origin", "https://github.com/contoso/churn.git")
+    shutil.rmtree(target / "hooks", ignore_errors=True)
+    (target / "hooks").mkdir()
+    (target / "hooks" / ".keep").write_text("")
+    git(target, "gc", "-q", "--aggressive", "--prune=now")
+    # Loose refs, not packed-refs: git does not keep empty folders, and a bare repository
+    # needs refs/ to be recognised after a fresh clone of mlcheck.
+    for line in (target / "packed-refs").read_text().splitlines():
+        if line.startswith(("#", "^")):
+            continue
+        sha, ref = line.split(" ", 1)
+        (target / ref).parent.mkdir(parents=True, exist_ok=True)
+        (target / ref).write_text(sha + "\n")
+    (target / "packed-refs").unlink()
+    for empty in ("branches", "objects/info", "info"):
+        shutil.rmtree(target / empty, ignore_errors=True)
+
+
+def build_mlflow(db: Path, shas: dict[str, str], artifacts: Path) -> None:
+    import mlflow
+    import pandas as pd
+    from mlflow import MlflowClient
+    if db.exists():
+        db.unlink()
+    db.parent.mkdir(parents=True, exist_ok=True)
+    uri = f"sqlite:///{db}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    client = MlflowClient(uri, uri)
+    exp = client.create_experiment("churn", artifact_location=str(artifacts))
+    repo_url = "https://github.com/contoso/churn"
+    frame = pd.DataFrame({"tenure": [1, 24, 60], "monthly": [70.5, 20.0, 99.9], "churn": [1, 0, 0]})
+
+    def run(name, tags, datasets=(), params=None):
+        with mlflow.start_run(experiment_id=exp, run_name=name, tags=tags) as r:
+            mlflow.log_params(params or {"max_depth": 6})
+            mlflow.log_metric("auc", 0.91)
+            for source, ds_name in datasets:
+                mlflow.log_input(mlflow.data.from_pandas(frame, source=source, name=ds_name),
+                                 context="training")
+        return r.info.run_id
+
+    def git_tags(sha, source):
+        return {"mlflow.source.git.commit": sha, "mlflow.source.git.repoURL": repo_url,
+                "mlflow.source.git.branch": "main", "mlflow.source.name": source,
+                "mlflow.source.type": "LOCAL", "mlflow.user": "ana"}
+
+    good = run("train-v1", git_tags(shas["first"], "/home/ana/churn/src/train.py"),
+               [("/home/ana/churn/data/features.parquet", "churn-features")])
+    lost = run("train-deep", git_tags(shas["lost"], "/home/ana/churn/src/train.py"),
+               [("/home/ana/churn/data/features.parquet", "churn-features")])
+    nb = run("tune-notebook", {**git_tags(shas["head"], "/home/ana/churn/scratch/tune.ipynb"),
+                               "mlflow.source.type": "NOTEBOOK"},
+             [("https://files.contoso.example/exports/churn-latest.csv", "churn-export")])
+    # Through the client, not start_run: MLflow would otherwise tag the run with the git
+    # commit of whatever repository this build script runs in.
+    loose = client.create_run(exp, run_name="quick-try", tags={
+        "mlflow.source.name": "/tmp/ipykernel_4242/train.py", "mlflow.source.type": "LOCAL",
+        "mlflow.user": "ana"}).info.run_id
+    client.log_param(loose, "max_depth", 12)
+    client.log_metric(loose, "auc", 0.95)
+    client.set_terminated(loose)
+    client.create_registered_model("churn", description="Customer churn classifier")
+    for run_id in (good, lost, nb, loose):
+        client.create_model_version("churn", f"{artifacts}/{run_id}/artifacts/model", run_id=run_id)
+    client.create_model_version("churn", "s3://contoso-models/churn/handmade")   # no run at all
+    client.set_registered_model_alias("churn", "baseline", "1")
+    client.set_registered_model_alias("churn", "champion", "3")
+    client.set_model_version_tag("churn", "3", "validated_by", "ana")
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        shas = build_repo(Path(tmp) / "churn")
+        build_bare(Path(tmp) / "churn", ESTATE / "repos" / "churn.git")
+        build_mlflow(ESTATE / "mlflow" / "mlflow.db", shas, Path(tmp) / "artifacts")
+    write(ESTATE, {"scratch/tune.ipynb": notebook(["best max_depth: 9\n"]),
+                   ".mlcheck-root": "This folder is an estate root: scans below it ignore the mlcheck repository around it.\n"})
+    print(json.dumps(shas, indent=1))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
