@@ -80,7 +80,7 @@ def link_runs_to_source_files(graph: EstateGraph, list_files: Callable[[str, str
             files_in_repo[repo][f["attrs"]["path"]] = fid
             if f["attrs"].get("tracked") is False or rdata["attrs"].get("vcs") == "none":
                 untracked[f["attrs"]["path"]] = fid
-    for nid, data in graph.nodes("run"):
+    for nid, data in list(graph.nodes("run")):   # the loop may add file nodes
         source = data["attrs"].get("source_name")
         if not source or data["attrs"].get("source_type") in ("PROJECT", "JOB"):
             continue
