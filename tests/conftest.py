@@ -102,3 +102,20 @@ def scan_json(tmp_path):
         result = run_cli("scan", *args, "--format", "json", "--output", str(out), cwd=cwd)
         return result.exit_code, json.loads(out.read_text()) if out.exists() else None, result.output
     return _scan
+
+
+def collect_graph(*paths, sources=(), registry=None):
+    """Collect paths (and KIND=URI sources) with the real collectors and parsers: no
+    linkers, no rules."""
+    from checker.collectors import load_registry
+    from checker.scan import collect, resolve_sources
+    registry = registry or load_registry()
+    return collect(resolve_sources([str(p) for p in paths], list(sources), registry), registry, {}, None)
+
+
+def node_attrs(graph, nid: str) -> dict:
+    return graph.node(nid)["attrs"]
+
+
+def node_ids(graph, kind: str) -> set[str]:
+    return {nid for nid, _ in graph.nodes(kind)}

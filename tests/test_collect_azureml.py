@@ -8,11 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import commit_files, git, make_repo, run_cli
+from conftest import collect_graph, commit_files, git, make_repo, run_cli
 
-from checker.collectors import load_registry
 from checker.graph import EstateGraph
-from checker.scan import collect, resolve_sources
 
 DATA = Path(__file__).parent / "data" / "azureml"
 T = "git:."
@@ -29,10 +27,6 @@ def aml_repo(tmp_path: Path, folders=GOOD) -> Path:
     return repo
 
 
-def collect_graph(path: Path) -> EstateGraph:
-    """Collect `path` with the real collectors and parsers (no linkers, no rules)."""
-    registry = load_registry()
-    return collect(resolve_sources([str(path)], [], registry), registry, {}, None)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import commit_files, git, make_repo, run_cli
+from conftest import collect_graph, commit_files, git, make_repo, run_cli
 
-from checker.collectors import load_registry
 from checker.graph import EstateGraph
-from checker.scan import collect, resolve_sources
 
 DATA = Path(__file__).parent / "data" / "dvc"
 T = "git:."      # the tree key of a repository scanned at its root
@@ -25,10 +23,6 @@ def dvc_repo(tmp_path: Path, fixture: str = "project", under: str = "") -> Path:
     return repo
 
 
-def collect_graph(path: Path) -> EstateGraph:
-    """Collect `path` with the real collectors and parsers (no linkers, no rules)."""
-    registry = load_registry()
-    return collect(resolve_sources([str(path)], [], registry), registry, {}, None)
 
 
 def attrs(graph: EstateGraph, nid: str) -> dict:

@@ -6,28 +6,18 @@ import json
 
 import pytest
 
-from conftest import git, make_repo, notebook, write_files
+from conftest import collect_graph, git, make_repo, node_attrs as attrs, node_ids as ids, notebook, write_files
 from checker.collectors import CollectContext, FileRef
 from checker.collectors.folder import FolderCollector
 from checker.collectors.git import GitCollector
 from checker.collectors.notebook import NotebookParser, notebook_facts
 from checker.graph import EstateGraph
-from checker.scan import collect, resolve_sources
 
 REGISTRY = {"git": GitCollector, "folder": FolderCollector, "notebook": NotebookParser}
 
 
 def scan_graph(*paths, sources=()):
-    found = resolve_sources([str(p) for p in paths], list(sources), REGISTRY)
-    return collect(found, REGISTRY, {}, None)
-
-
-def attrs(graph, nid):
-    return graph.node(nid)["attrs"]
-
-
-def ids(graph, kind):
-    return {nid for nid, _ in graph.nodes(kind)}
+    return collect_graph(*paths, sources=sources, registry=REGISTRY)
 
 
 # ---------------------------------------------------------------- plain folders

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import commit_files, git, make_repo, notebook, write_files
+from conftest import (collect_graph, commit_files, git, make_repo, node_attrs as attrs, node_ids as ids,
+                      notebook, write_files)
 from checker.collectors import FileParser
 from checker.collectors.folder import FolderCollector
 from checker.collectors.git import GitCollector, _normalise_remote
 from checker.collectors.notebook import NotebookParser
-from checker.scan import collect, resolve_sources
 
 REGISTRY = {"git": GitCollector, "folder": FolderCollector, "notebook": NotebookParser}
 LFS_POINTER = ("version https://git-lfs.github.com/spec/v1\n"
@@ -27,17 +27,7 @@ LFS_POINTER = ("version https://git-lfs.github.com/spec/v1\n"
 
 def scan_graph(*paths, sources=(), registry=None):
     """Collect the given paths with the real pipeline (git, folder, notebook only)."""
-    registry = registry or REGISTRY
-    found = resolve_sources([str(p) for p in paths], list(sources), registry)
-    return collect(found, registry, {}, None)
-
-
-def attrs(graph, nid):
-    return graph.node(nid)["attrs"]
-
-
-def ids(graph, kind):
-    return {nid for nid, _ in graph.nodes(kind)}
+    return collect_graph(*paths, sources=sources, registry=registry or REGISTRY)
 
 
 def file_ids(graph, prefix):
