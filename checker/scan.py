@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import fnmatch
+import functools
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -50,8 +51,9 @@ class ScanResult:
     findings: list[fnd.Finding]
     stages: dict[str, dict] = field(default_factory=dict)   # stage → {seconds, peak_mib}
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
+        """Computed once: every report prints it, and it serialises the whole graph."""
         return self.graph.digest()
 
     def not_applicable(self) -> list[Rule]:
@@ -140,13 +142,22 @@ def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: di
     if rego_rules:
         backend = (rego.OpaServerRego(catalog.policy_files, params, opa_url, opa_token) if opa_url
                    else rego.EmbeddedRego(catalog.policy_files, params))
-        doc = graph.document()
+        doc = rego_input(graph, rego_rules)
         values = backend.query(rego_rules, doc)
         for rule in rego_rules:
             hits = rego.parse_hits(rule, values.get(rule.id), doc["nodes"])
             applicable = len(evaluator.select(rule.check["applies_to"]))
             results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits})), hits)
     return results
+
+
+def rego_input(graph: EstateGraph, rules: list[Rule]) -> dict:
+    """The whole graph, or only the part the rules declare they read (check.input)."""
+    if any("input" not in r.check for r in rules):
+        return graph.document()
+    kinds = {k for r in rules for k in r.check["input"]["kinds"]}
+    edges = {e for r in rules for e in r.check["input"].get("edges", [])}
+    return graph.subdocument(kinds, edges)
 
 
 def run_scan(opts: ScanOptions) -> ScanResult:

@@ -157,7 +157,12 @@ def read_regular_file(path, limit: int) -> bytes:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise OSError(f"not a regular file ({_file_type(mode)}); not read")
-        data = fh.read(limit + 1)
+        # Ask for what the file holds (plus one byte to see growth), never for `limit`:
+        # read(n) allocates n bytes up front.
+        size = os.fstat(fd).st_size
+        data = fh.read(min(size, limit) + 1)
+        if size < len(data) <= limit:          # it grew while we read: finish, still bounded
+            data += fh.read(limit + 1 - len(data))
     if len(data) > limit:
         raise OSError(f"file grew over the {limit}-byte parse limit while reading")
     return data
