@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as _dt
 import fnmatch
 import functools
+import gc
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -171,7 +172,13 @@ def run_scan(opts: ScanOptions) -> ScanResult:
         else:
             registry = load_registry()
             sources = resolve_sources(opts.paths, opts.sources, registry)
-            graph = collect(sources, registry, opts.params, opts.max_parse_bytes)
+            # Collectors build large acyclic structures: the cyclic GC only slows them (~35 %
+            # of a 100k-version MLflow collection).
+            gc.disable()
+            try:
+                graph = collect(sources, registry, opts.params, opts.max_parse_bytes)
+            finally:
+                gc.enable()
     if not opts.from_snapshot:
         with _Stage(stages, "link", opts.measure_memory):
             run_linkers(graph)

@@ -1,0 +1,449 @@
+"""MLflow collector against a real MLflow estate.
+
+One real `mlflow server` (SQLite backend) and one legacy file store are populated once per
+session by real training scripts in a real git repo (tests/mlflow_env.py). The collector then
+reads the estate through the server's REST API, straight from the SQLite file and from the
+file store, and must find the same facts. Failure modes that a real server cannot be made to
+produce on demand (HTTP 500s, a stalled server, a non-MLflow endpoint) use a tiny local HTTP
+double, `FailureModeServer`.
+"""
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import shutil
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from checker.collectors import CollectContext
+from checker.collectors.mlflow import MlflowCollector
+from checker.graph import EstateGraph
+from conftest import make_repo, run_mlcheck
+from mlflow_env import MlflowServer, build_estates, free_port, make_estate_repo
+
+pytest.importorskip("mlflow")
+
+TOKEN = "tok-5ecret-6a1f0c"
+
+
+# -- the shared estate ----------------------------------------------------------------------
+
+class World:
+    """The session's estate: a server on SQLite and a file store written by the same scripts."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.db = base / "server" / "mlflow.db"
+        self.mlruns = base / "filestore" / "mlruns"
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory):
+    base = tmp_path_factory.mktemp("mlflow-world")
+    w = World(base)
+    w.repo, w.head = make_estate_repo(base / "churn")
+    w.db.parent.mkdir()
+    server = MlflowServer(f"sqlite:///{w.db}", base / "server" / "artifacts", base / "server.log")
+    server.start()
+    try:
+        w.server = server
+        w.served, w.filed = build_estates(w.repo, [server.url, w.mlruns.as_uri()])
+        yield w
+    finally:
+        server.stop()
+
+
+def collect(uri: str, **params) -> EstateGraph:
+    graph = EstateGraph()
+    ctx = CollectContext(graph, params={"mlflow": params} if params else {})
+    source = MlflowCollector.from_uri(uri)
+    graph.sources.append({"kind": source.kind, "source": source.display})
+    MlflowCollector().collect(source, ctx)
+    return graph
+
+
+def by_kind(graph: EstateGraph, kind: str) -> dict[str, dict]:
+    return {nid: data["attrs"] for nid, data in graph.nodes(kind)}
+
+
+def unlabelled(graph: EstateGraph, label: str) -> dict:
+    """The graph document with the source label taken out of every id, without provenance."""
+    text = json.dumps(graph.document(), sort_keys=True).replace(f"mlflow://{label}/", "mlflow://L/")
+    doc = json.loads(text)
+    for node in doc["nodes"].values():
+        node.pop("provenance")
+    return doc
+
+
+# -- the same estate, three ways ---------------------------------------------------------
+
+def test_server_and_sqlite_file_give_identical_facts(world):
+    rest = collect(world.server.url)
+    direct = collect(f"sqlite:///{world.db}")
+    assert rest.errors == [] and direct.errors == []
+    assert rest.count_by_kind() == {"dataset": 3, "experiment": 3, "model": 1,
+                                    "model_version": 4, "run": 3}
+    label = world.server.url.removeprefix("http://")
+    assert unlabelled(rest, label) == unlabelled(direct, str(world.db))
+    assert f"model_version:mlflow://{label}/churn/1" in rest
+    assert f"model_version:mlflow://{world.db}/churn/1" in direct
+
+
+def _normalised(graph: EstateGraph) -> dict:
+    """Facts that do not depend on ids, times or paths the store chose: keyed by names."""
+    runs = by_kind(graph, "run")
+    name_of = {a["run_id"]: a["run_name"] for a in runs.values()}
+    exp_names = {a["experiment_id"]: a["name"] for a in by_kind(graph, "experiment").values()}
+    volatile = {"run_id", "experiment_id", "start_time", "end_time", "created_at", "source"}
+    out = {"experiments": sorted((a["name"], a["lifecycle_stage"], json.dumps(a["tags"]))
+                                 for a in by_kind(graph, "experiment").values())}
+    out["runs"] = {a["run_name"]: {**{k: v for k, v in a.items() if k not in volatile},
+                                   "experiment": exp_names[a["experiment_id"]]}
+                   for a in runs.values()}
+    out["datasets"] = sorted(
+        (name_of[nid.split("/")[-2]], json.dumps(a, sort_keys=True))
+        for nid, a in by_kind(graph, "dataset").items())
+    versions = {}
+    for nid, a in by_kind(graph, "model_version").items():
+        producers = [name_of[graph.node(r)["attrs"]["run_id"]] for r in graph.out_edges(nid, "produced_by")]
+        versions[a["version"]] = ({k: v for k, v in a.items() if k not in volatile | {"unresolved"}},
+                                  producers, "unresolved" in a)
+    out["versions"] = versions
+    out["models"] = [{k: v for k, v in a.items() if k != "created_at"}
+                     for a in by_kind(graph, "model").values()]
+    return out
+
+
+def test_file_store_gives_the_same_facts_as_the_server(world):
+    served = collect(world.server.url)
+    filed = collect(str(world.mlruns))
+    assert filed.errors == []
+    assert filed.count_by_kind() == served.count_by_kind()
+    assert _normalised(filed) == _normalised(served)
+    assert sorted(e["kind"] for e in filed.document()["edges"]) == \
+        sorted(e["kind"] for e in served.document()["edges"])
+
+
+# -- the facts themselves ----------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def served_graph(world):
+    return collect(world.server.url)
+
+
+def test_model_versions_link_to_the_runs_that_made_them(world, served_graph):
+    g, label = served_graph, world.server.url.removeprefix("http://")
+    mv = lambda n: f"model_version:mlflow://{label}/churn/{n}"  # noqa: E731
+    v = world.served.versions
+    champion = g.node(mv(v["champion"]))["attrs"]
+    assert champion["aliases"] == ["champion"] and champion["stage"] == "Production"
+    assert champion["status"] == "READY" and champion["tags"] == {"validated": "true"}
+    assert champion["run_id"] == world.served.runs["train"]
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00$", champion["created_at"])
+    assert list(g.out_edges(mv(v["champion"]), "version_of")) == [f"model:mlflow://{label}/churn"]
+    (run_id,) = g.out_edges(mv(v["champion"]), "produced_by")
+    run = g.node(run_id)["attrs"]
+    assert run["git_commit"] == world.head
+    assert run["git_repo_url"] == "https://github.com/contoso/churn.git"
+    assert (run["source_name"], run["source_type"], run["git_branch"]) == ("train.py", "LOCAL", "main")
+    assert run["docker_image"] == "registry.example.com/churn-train:1.4"
+    assert (run["params_count"], run["metrics_count"], run["dataset_count"]) == (3, 2, 2)
+    assert run["status"] == "FINISHED" and run["user"]
+    assert len(run["tags"]["notes"]) == 500
+    assert list(g.in_edges(run_id, "contains")) == [f"experiment:mlflow://{label}/{run['experiment_id']}"]
+
+    datasets = {g.node(d)["attrs"]["name"]: g.node(d)["attrs"] for d in g.out_edges(run_id, "reads")}
+    assert datasets["churn-train"]["context"] == "training"
+    assert datasets["churn-train"]["source_uri"] == "data/train.csv"
+    assert datasets["churn-train"]["source_type"] == "local"
+    assert datasets["churn-train"]["schema_present"] is True
+    assert datasets["churn-eval"]["context"] == "validation"
+    assert datasets["churn-eval"]["source_uri"] == "s3://lake/churn/eval.parquet"
+
+    staging = g.node(mv(v["staging"]))["attrs"]
+    (explore,) = g.out_edges(mv(v["staging"]), "produced_by")
+    assert staging["stage"] == "Staging" and staging["aliases"] == []
+    assert g.node(explore)["attrs"]["source_name"] == "explore.py"     # the untracked script
+
+    model = g.node(f"model:mlflow://{label}/churn")["attrs"]
+    assert model["aliases"] == {"champion": v["champion"]} and model["tags"] == {"team": "risk"}
+    assert model["description"] == "Customer churn classifier"
+
+
+def test_missing_and_deleted_runs_and_versions(world, served_graph):
+    g, label = served_graph, world.server.url.removeprefix("http://")
+    v, runs = world.served.versions, world.served.runs
+    no_run = g.node(f"model_version:mlflow://{label}/churn/{v['no_run']}")["attrs"]
+    assert "run_id" not in no_run and "unresolved" not in no_run
+    assert list(g.out_edges(f"model_version:mlflow://{label}/churn/{v['no_run']}", "produced_by")) == []
+    gone = f"model_version:mlflow://{label}/churn/{v['deleted_run']}"
+    assert g.node(gone)["attrs"]["unresolved"] == {"run_id": runs["discarded"]}
+    assert list(g.out_edges(gone, "produced_by")) == []
+    assert f"run:mlflow://{label}/{runs['discarded']}" not in g
+    assert f"model_version:mlflow://{label}/churn/{v['soft_deleted']}" not in g
+    assert f"run:mlflow://{label}/{runs['scratch']}" in g          # in the recent-runs window
+
+
+def test_dataset_credentials_are_not_recorded(served_graph):
+    (web,) = [a for a in by_kind(served_graph, "dataset").values() if a["name"] == "churn-web"]
+    text = json.dumps(served_graph.document())
+    assert "hunter2" not in text and "abc123" not in text
+    assert web["source_uri"] == "https://data.example.com/churn.csv?sig=REDACTED"
+
+
+@pytest.mark.parametrize("reader", ["rest", "sqlite", "filestore"])
+def test_recent_window_and_version_limit(world, reader):
+    uri = {"rest": world.server.url, "sqlite": str(world.db), "filestore": str(world.mlruns)}[reader]
+    estate = world.filed if reader == "filestore" else world.served
+    g = collect(uri, recent_runs=0, max_model_versions=3)
+    assert g.errors == []
+    # The three most recently updated versions (MLflow's own search order) and only their runs.
+    v = estate.versions
+    assert sorted(a["version"] for a in by_kind(g, "model_version").values()) == sorted(
+        [v["staging"], v["no_run"], v["deleted_run"]])
+    assert [a["run_id"] for a in by_kind(g, "run").values()] == [estate.runs["explore"]]
+    assert g.sources[-1]["model_versions_truncated_at"] == 3
+
+
+def test_bad_params_are_reported_and_defaults_used(world):
+    g = collect(str(world.db), recent_runs="lots", request_timeout=-1)
+    reasons = [e.reason for e in g.errors]
+    assert any("recent_runs" in r for r in reasons) and any("request_timeout" in r for r in reasons)
+    assert len(by_kind(g, "run")) == 3
+
+
+# -- sources: URIs and auto-detection --------------------------------------------------------
+
+def test_source_uris(tmp_path, world):
+    http = MlflowCollector.from_uri("https://alice:pw@mlflow.example.com:8443/base/?x=1")
+    assert http.label == "mlflow.example.com:8443/base"
+    assert http.display == "https://mlflow.example.com:8443/base"
+    azure = MlflowCollector.from_uri("azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s")
+    assert azure.label == "westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s"
+    assert MlflowCollector.from_uri(f"sqlite:///{world.db}").label == str(world.db)
+    assert MlflowCollector.from_uri(str(world.db)).uri == str(world.db)
+    assert MlflowCollector.from_uri(world.mlruns.as_uri()).uri == str(world.mlruns)
+    for bad in ("s3://bucket/mlruns", f"sqlite:///{tmp_path}/missing.db", str(tmp_path / "nope"),
+                "http://:80/", "sqlite://"):
+        with pytest.raises(ValueError):
+            MlflowCollector.from_uri(bad)
+
+
+def _copy_db(src: Path, dst: Path) -> None:
+    """A consistent copy of the live server's database (SQLite's online backup)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+
+
+def test_detect_finds_stores_and_skips_vendored_and_linked_ones(tmp_path, world):
+    root = tmp_path / "estate"
+    _copy_db(world.db, root / "team" / "mlflow.db")
+    shutil.copytree(world.mlruns, root / "exp" / "mlruns")
+    _copy_db(world.db, root / ".venv" / "lib" / "mlflow.db")
+    _copy_db(world.db, root / "node_modules" / "mlflow.db")
+    outside = tmp_path / "outside"
+    _copy_db(world.db, outside / "mlflow.db")
+    (root / "linked").symlink_to(outside)
+    (root / "db-link").mkdir()
+    (root / "db-link" / "mlflow.db").symlink_to(outside / "mlflow.db")
+    found = MlflowCollector.detect(root, "estate")
+    assert sorted((s.label, s.display) for s in found) == [
+        ("exp/mlruns", "estate/exp/mlruns"), ("team/mlflow.db", "estate/team/mlflow.db")]
+
+
+def test_cli_scan_autodetects_mlflow_db(tmp_path, world):
+    estate = tmp_path / "estate"
+    _copy_db(world.db, estate / "mlflow.db")
+    snap = tmp_path / "snap.json"
+    proc = run_mlcheck("scan", str(estate), "--format", "json", "--snapshot-out", str(snap))
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(snap.read_text())
+    assert doc["collection_errors"] == []
+    v1 = doc["nodes"]["model_version:mlflow://mlflow.db/churn/1"]
+    assert v1["provenance"]["source"] == f"{estate}/mlflow.db"
+    assert {"kind": "mlflow", "source": f"{estate}/mlflow.db"} in doc["sources"]
+    assert any(e["kind"] == "produced_by" for e in doc["edges"])
+
+
+# -- failure modes -----------------------------------------------------------------------------
+
+class FailureModeServer:
+    """A failure-mode double, not an MLflow server: answers every request with HTTP 500, or
+    stalls past the client's timeout, or serves an HTML page, or refuses the credentials and
+    echoes them back. A real MLflow server cannot be made to do these on demand. Records each
+    request's path and Authorization header."""
+
+    def __init__(self, mode: str, delay: float = 2.0) -> None:
+        self.requests: list[tuple[str, str | None]] = []
+        double = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self):
+                double.requests.append((self.path, self.headers.get("Authorization")))
+                if mode == "slow":
+                    time.sleep(delay)
+                if mode == "html":
+                    body, ctype, code = b"<html>login</html>", "text/html", 200
+                elif mode == "401":
+                    echo = json.dumps({"error_code": "UNAUTHENTICATED",
+                                       "message": f"rejected {self.headers.get('Authorization')}"})
+                    body, ctype, code = echo.encode(), "application/json", 401
+                else:
+                    body, ctype, code = (b'{"error_code": "INTERNAL_ERROR", "message": "db down"}',
+                                         "application/json", 500)
+                try:
+                    self.send_response(code)
+                    self.send_header("Content-Type", ctype)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:
+                    pass    # the client gave up first, as it should
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_http_500s_are_retried_a_bounded_number_of_times(monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)
+    with FailureModeServer("500") as double:
+        t0 = time.monotonic()
+        g = collect(double.url, retries=1)
+        elapsed = time.monotonic() - t0
+    # experiments, registered models, model versions: each tried twice; no runs to ask for.
+    assert [p.split("?")[0] for p, _ in double.requests] == [
+        "/api/2.0/mlflow/experiments/search"] * 2 + ["/api/2.0/mlflow/registered-models/search"] * 2 + [
+        "/api/2.0/mlflow/model-versions/search"] * 2
+    assert {auth for _, auth in double.requests} == {f"Bearer {TOKEN}"}
+    assert elapsed < 5
+    assert len(g.errors) == 3 and len(g) == 0
+    assert "HTTP 500: INTERNAL_ERROR db down (after 2 attempts)" in g.errors[0].reason
+    assert TOKEN not in json.dumps([e.as_dict() for e in g.errors])
+
+
+def test_basic_auth_from_environment(monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "alice")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pa55word")
+    with FailureModeServer("500") as double:
+        g = collect(double.url, retries=0)
+    assert double.requests[0][1] == "Basic YWxpY2U6cGE1NXdvcmQ="
+    assert "pa55word" not in json.dumps([e.as_dict() for e in g.errors])
+
+
+def test_rejected_token_stops_the_store_and_is_redacted(monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)
+    with FailureModeServer("401") as double:
+        g = collect(double.url)
+    assert len(double.requests) == 1                 # not retried, later steps not tried
+    (err,) = g.errors
+    assert "HTTP 401: UNAUTHENTICATED rejected Bearer ***" in err.reason
+    assert "MLFLOW_TRACKING_TOKEN" in err.reason and TOKEN not in err.reason
+
+
+def test_slow_server_times_out_and_stops(monkeypatch):
+    with FailureModeServer("slow", delay=3) as double:
+        t0 = time.monotonic()
+        g = collect(double.url, request_timeout=0.3, retries=1)
+        elapsed = time.monotonic() - t0
+    assert len(double.requests) == 2           # one call, retried once, then the store is given up
+    assert elapsed < 2.5
+    (err,) = g.errors
+    assert "no response within 0.3 s" in err.reason and "after 2 attempts" in err.reason
+
+
+def test_total_time_limit_bounds_retries():
+    with FailureModeServer("slow", delay=3) as double:
+        t0 = time.monotonic()
+        g = collect(double.url, request_timeout=0.4, retries=50, total_timeout=1.0)
+        elapsed = time.monotonic() - t0
+    assert elapsed < 2.5
+    assert "total time limit of 1 s reached" in g.errors[-1].reason
+
+
+def test_endpoint_that_is_not_mlflow():
+    with FailureModeServer("html") as double:
+        g = collect(double.url)
+    (err,) = g.errors
+    assert "not JSON; is this an MLflow tracking server?" in err.reason
+
+
+def test_credentials_in_url_are_used_but_never_shown(world):
+    port = world.server.url.rsplit(":", 1)[1]
+    g = collect(f"http://alice:s3cr3t-pw@127.0.0.1:{port}")
+    assert g.errors == [] and len(by_kind(g, "model_version")) == 4
+    assert "s3cr3t" not in json.dumps(g.document()) and "alice" not in json.dumps(g.document())
+
+
+def test_cli_unreachable_server_is_a_collection_error_and_the_scan_goes_on(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"train.py": "print('hi')\n"})
+    closed = free_port()
+    cfg = tmp_path / "mlcheck.yaml"
+    cfg.write_text("params:\n  mlflow:\n    retries: 1\n    request_timeout: 1\n")
+    report = tmp_path / "report.json"
+    proc = run_mlcheck("scan", str(repo), "--config", str(cfg), "--source",
+                       f"mlflow=http://bob:hunter3@127.0.0.1:{closed}", "--format", "json",
+                       "--output", str(report), env={"MLFLOW_TRACKING_TOKEN": TOKEN})
+    assert proc.returncode == 3, proc.stderr
+    doc = json.loads(report.read_text())
+    (err,) = doc["collection_errors"]
+    assert err["collector"] == "mlflow" and err["source"] == f"http://127.0.0.1:{closed}"
+    assert "cannot reach the tracking server" in err["reason"]
+    assert doc["summary"]["nodes_by_kind"]["repo"] == 1
+    everything = proc.stdout + proc.stderr + report.read_text()
+    assert TOKEN not in everything and "hunter3" not in everything
+
+
+def test_cli_malformed_sqlite_stores(tmp_path, world):
+    estate = tmp_path / "estate"
+    (estate / "junk").mkdir(parents=True)
+    (estate / "junk" / "mlflow.db").write_bytes(b"this is not a database" * 100)
+    with sqlite3.connect(estate / "mlflow.db") as db:
+        db.execute("CREATE TABLE notes (id INTEGER)")
+    _copy_db(world.db, estate / "good" / "mlflow.db")
+    report = tmp_path / "report.json"
+    proc = run_mlcheck("scan", str(estate), "--format", "json", "--output", str(report))
+    assert proc.returncode == 3, proc.stderr
+    doc = json.loads(report.read_text())
+    errors = {e["source"]: e["reason"] for e in doc["collection_errors"] if e["collector"] == "mlflow"}
+    assert "not a readable SQLite database" in errors[f"{estate}/junk/mlflow.db"]
+    assert "not an MLflow tracking store" in errors[f"{estate}/mlflow.db"]
+    assert doc["summary"]["nodes_by_kind"]["model_version"] == 4     # the good store still read
+
+
+def test_broken_file_store_yields_errors_and_partial_data(tmp_path, world):
+    store = tmp_path / "mlruns"
+    shutil.copytree(world.mlruns, store)
+    train_meta = next(store.glob(f"*/{world.filed.runs['train']}/meta.yaml"))
+    train_meta.write_text("run_id: [unclosed\nstatus: 3\n")
+    v3_meta = store / "models" / "churn" / f"version-{world.filed.versions['no_run']}" / "meta.yaml"
+    v3_meta.write_text("- just\n- a list\n")
+    g = collect(str(store))
+    errors = {e.source: (e.reason, e.line) for e in g.errors}
+    train_shown = f"{store}/{train_meta.relative_to(store).as_posix()}"
+    assert errors[train_shown][0].startswith("malformed meta.yaml") and errors[train_shown][1]
+    assert errors[f"{store}/{v3_meta.relative_to(store).as_posix()}"][0] == "meta.yaml is not a mapping"
+    versions = {a["version"]: a for a in by_kind(g, "model_version").values()}
+    assert sorted(versions) == [1, 2, 4]
+    assert versions[1]["unresolved"] == {"run_id": world.filed.runs["train"]}
+    assert len(by_kind(g, "run")) == 2 and len(by_kind(g, "experiment")) == 3
