@@ -109,6 +109,10 @@ class EstateGraph:
         if not any(d.get("kind") == kind for d in (self.g.get_edge_data(src, dst) or {}).values()):
             self.g.add_edge(src, dst, key=kind, kind=kind, **attrs)
 
+    def note_unresolved(self, nid: str, field: str, value: Any, reason: str) -> None:
+        """A reference that could not be joined: kept with its raw value and the reason."""
+        self.g.nodes[nid]["attrs"].setdefault("unresolved", {})[field] = {"value": value, "reason": reason}
+
     def error(self, collector: str, source: str, reason: str, line: int | None = None) -> None:
         self.errors.append(CollectionError(collector, source, reason, line))
 

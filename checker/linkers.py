@@ -20,11 +20,6 @@ from .graph import EstateGraph
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
 
-def note_unresolved(graph: EstateGraph, nid: str, field: str, value, reason: str) -> None:
-    attrs = graph.node(nid)["attrs"]
-    attrs.setdefault("unresolved", {})[field] = {"value": value, "reason": reason}
-
-
 # -- run → commit -----------------------------------------------------------------
 
 def link_runs_to_commits(graph: EstateGraph) -> None:
@@ -50,7 +45,7 @@ def link_runs_to_commits(graph: EstateGraph) -> None:
                       f"repositories ({shown}) contains: never pushed, or history was rewritten")
         else:
             reason = f"points at commit {sha[:12]}, but no git repository was collected"
-        note_unresolved(graph, nid, "git_commit", sha, reason)
+        graph.note_unresolved(nid, "git_commit", sha, reason)
 
 
 # -- run → source file ----------------------------------------------------------------
@@ -118,7 +113,7 @@ def link_runs_to_source_files(graph: EstateGraph, list_files: Callable[[str, str
             reason = f"{source} cannot be checked: the run's commit is in no collected repository"
         else:
             reason = f"the run records no git commit: {source} was not run from a git repository"
-        note_unresolved(graph, nid, "source_name", source, reason)
+        graph.note_unresolved(nid, "source_name", source, reason)
 
 
 # -- run datasets → DVC / assets ---------------------------------------------------------
@@ -238,14 +233,14 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
                 graph.add_edge(nid, known[latest], "serves")
                 graph.update_attrs(nid, model_ref_pinned=False)
             else:
-                note_unresolved(graph, nid, "model", f"{name}@latest",
+                graph.note_unresolved(nid, "model", f"{name}@latest",
                                 f"model {name} (latest) is not in any collected registry")
             continue
         target = known.get(str(version))
         if target:
             graph.add_edge(nid, target, "serves")
         else:
-            note_unresolved(graph, nid, "model", f"{name}:{version}",
+            graph.note_unresolved(nid, "model", f"{name}:{version}",
                             f"model {name} version {version} is not in any collected registry")
 
 
