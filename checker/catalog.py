@@ -15,7 +15,8 @@ from pathlib import Path
 from .safeyaml import YamlError, load_yaml
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
-RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*-[A-Z0-9]+(-[A-Z0-9]+)*$")
+ATTR_OPS = ("equals", "not_equals", "in", "not_in", "exists", "missing", "regex", "glob",
+            "gt", "ge", "lt", "le", "contains")
 
 
 class RuleError(Exception):
@@ -118,12 +119,38 @@ def load_rule(path: Path, builtin: bool = False) -> Rule:
             err = max(err.context, key=lambda e: len(list(e.absolute_path)))
         field_path = ".".join(str(p) for p in err.absolute_path) or "(top level)"
         raise RuleError(str(path), err.message, field_path)
-    return Rule(id=doc["id"], title=doc["title"], severity=doc["severity"],
+    rule = Rule(id=doc["id"], title=doc["title"], severity=doc["severity"],
                 category=doc["category"], controls=doc["controls"],
                 description=doc["description"].strip(), remediation=doc["remediation"].strip(),
                 check=doc["check"], path=str(path), references=doc.get("references", []),
                 tags=doc.get("tags", []), builtin=builtin,
                 escalate_in_production=doc.get("escalate_in_production", False))
+    validate_check(rule)
+    return rule
+
+
+def validate_check(rule: Rule) -> None:
+    """Checks JSON Schema cannot express: exactly one operator per attribute test, valid regexes."""
+    def walk(cond: Any, where: str) -> None:
+        if not isinstance(cond, dict):
+            return
+        if "attr" in cond:
+            ops = [o for o in ATTR_OPS if o in cond]
+            if len(ops) != 1:
+                raise RuleError(rule.path, f"attribute test on {cond['attr']!r} needs exactly one of "
+                                f"{', '.join(ATTR_OPS)} (has {len(ops)})", where)
+            if ops[0] == "regex":
+                try:
+                    re.compile(cond["regex"])
+                except re.error as exc:
+                    raise RuleError(rule.path, f"invalid regex: {exc}", where + ".regex") from exc
+        for key, value in cond.items():
+            if isinstance(value, dict):
+                walk(value, f"{where}.{key}")
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, f"{where}.{key}.{i}")
+    walk(rule.check, "check")
 
 
 def load_catalog(extra_dirs: list[Path] | None = None, include_builtin: bool = True) -> Catalog:
@@ -137,8 +164,6 @@ def load_catalog(extra_dirs: list[Path] | None = None, include_builtin: bool = T
         if not directory.is_dir():
             raise RuleError(str(directory), "rule directory does not exist")
         for path in rule_files(directory):
-            if path.name == "schema.json":
-                continue
             rule = load_rule(path, builtin)
             if rule.id in rules:
                 raise RuleError(str(path), f"rule id {rule.id} is already defined in {rules[rule.id].path}", "id")

@@ -24,6 +24,16 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+def _check_writable(paths) -> None:
+    """Fail before a long scan, not after it, when an output cannot be written."""
+    for path in paths:
+        parent = Path(path).resolve().parent
+        if not parent.is_dir():
+            _fail(f"cannot write {path}: directory {parent} does not exist")
+        if Path(path).is_dir():
+            _fail(f"cannot write {path}: it is a directory")
+
+
 def scan_options(func):
     """Options shared by every command that runs a scan."""
     options = [
@@ -119,17 +129,21 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
         if implied and implied != fmt:
             _fail(f"--output {out} is paired with --format {fmt} (pairs go in order: "
                   f"--format {implied} --output {out})")
+    _check_writable([*outputs, *([snapshot_out] if snapshot_out else [])])
     cfg, opts = _build_options(kw, baseline)
     fail_on = fail_on or cfg.fail_on or "high"
     result = _run(opts)
-    if snapshot_out:
-        result.graph.save(Path(snapshot_out))
-    for i, fmt in enumerate(formats):
-        if i < len(outputs):
-            with open(outputs[i], "w", encoding="utf-8") as fh:
-                render(fmt, result, fh, fail_on=fail_on)
-        else:
-            render(fmt, result, sys.stdout, fail_on=fail_on)
+    try:
+        if snapshot_out:
+            result.graph.save(Path(snapshot_out))
+        for i, fmt in enumerate(formats):
+            if i < len(outputs):
+                with open(outputs[i], "w", encoding="utf-8") as fh:
+                    render(fmt, result, fh, fail_on=fail_on)
+            else:
+                render(fmt, result, sys.stdout, fail_on=fail_on)
+    except OSError as exc:
+        _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     if result.graph.errors and not soft_fail:
         click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s): the scan is incomplete "
                    "(exit 3; --soft-fail to ignore)", err=True)
@@ -148,9 +162,13 @@ def baseline() -> None:
 def baseline_create(output, **kw) -> None:
     """Scan and write the fingerprints of all open findings to OUTPUT."""
     from .findings import write_baseline
+    _check_writable([output])
     _, opts = _build_options(kw)
     result = _run(opts)
-    n = write_baseline(result.findings, Path(output), result.digest)
+    try:
+        n = write_baseline(result.findings, Path(output), result.digest)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(f"baseline: {n} finding(s) written to {output}")
     if result.graph.errors:
         click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s): baseline is incomplete",

@@ -20,7 +20,20 @@ SCHEMA = {
         "only": {"type": "array", "items": {"type": "string"}},
         "skip": {"type": "array", "items": {"type": "string"}},
         "sources": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9_-]+=.+"}},
-        "params": {"type": "object"},
+        "params": {
+            "type": "object",
+            "properties": {
+                "production": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"aliases": {"type": "array", "items": {"type": "string"}},
+                                   "stages": {"type": "array", "items": {"type": "string"}}},
+                },
+                "mlflow": {"type": "object"},
+                "data_file_max_bytes": {"type": "integer", "minimum": 0},
+                "data_exts": {"type": "array", "items": {"type": "string"}},
+            },
+        },
         "max_parse_bytes": {"type": "integer", "minimum": 1024},
         "waivers": {
             "type": "array",

@@ -106,7 +106,7 @@ class EstateGraph:
         for end in (src, dst):
             if end not in self.g:
                 raise KeyError(f"edge {kind} refers to unknown node {end}")
-        if not any(d.get("kind") == kind for d in (self.g.get_edge_data(src, dst) or {}).values()):
+        if not self.g.has_edge(src, dst, key=kind):   # edges are keyed by kind: one of each
             self.g.add_edge(src, dst, key=kind, kind=kind, **attrs)
 
     def note_unresolved(self, nid: str, field: str, value: Any, reason: str) -> None:
@@ -173,9 +173,9 @@ class EstateGraph:
                        key=lambda e: (e["src"], e["dst"], e["kind"]))
         return {"nodes": nodes, "edges": edges}
 
-    def digest(self) -> str:
+    def digest(self, doc: dict | None = None) -> str:
         """sha256 of the collected content: facts and edges, not collection times."""
-        doc = self.document()
+        doc = doc or self.document()
         content = {
             "nodes": {nid: {"kind": n["kind"], "attrs": n["attrs"],
                             "provenance": {k: v for k, v in n["provenance"].items()
@@ -187,10 +187,10 @@ class EstateGraph:
         return "sha256:" + hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
     def save(self, path: Path) -> None:
+        document = self.document()
         doc = {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
-               "digest": self.digest(), "sources": self.sources,
-               "collection_errors": [e.as_dict() for e in self.errors],
-               **self.document()}
+               "digest": self.digest(document), "sources": self.sources,
+               "collection_errors": [e.as_dict() for e in self.errors], **document}
         Path(path).write_text(canonical_json(doc, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
@@ -209,6 +209,8 @@ class EstateGraph:
         if doc.get("version") != SNAPSHOT_VERSION:
             raise ValueError(f"{origin}: unsupported snapshot version {doc.get('version')!r}")
         graph = cls()
+        if not isinstance(doc.get("nodes"), dict) or not isinstance(doc.get("edges"), list):
+            raise ValueError(f"{origin}: malformed snapshot: 'nodes' must be an object and 'edges' a list")
         try:
             for nid, n in doc["nodes"].items():
                 kind, _, key = nid.partition(":")
@@ -219,7 +221,7 @@ class EstateGraph:
             for e in doc["edges"]:
                 graph.add_edge(e["src"], e["dst"], e["kind"])
             graph.errors = [CollectionError(**e) for e in doc.get("collection_errors", [])]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{origin}: malformed snapshot: {exc}") from exc
         graph.sources = list(doc.get("sources", []))
         return graph

@@ -31,6 +31,8 @@ def load_yaml(data: bytes | str, origin: str = "<yaml>", max_bytes: int = MAX_YA
         raise YamlError(origin, reason, mark.line + 1 if mark else None) from exc
     except yaml.YAMLError as exc:
         raise YamlError(origin, str(exc)) from exc
+    except (ValueError, TypeError, OverflowError) as exc:   # e.g. a date like 2020-13-45
+        raise YamlError(origin, f"invalid value: {exc}") from exc
     try:
         size = expanded_size(doc)
     except RecursionError:

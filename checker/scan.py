@@ -138,7 +138,6 @@ def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: di
     rego_rules = [r for r in rules if r.engine == "rego"]
     evaluator = yaml_rules.GraphEvaluator(graph)
     for rule in graph_rules:
-        yaml_rules.validate_check(rule)
         results[rule.id] = yaml_rules.evaluate(rule, evaluator)
     if rego_rules:
         backend = (rego.OpaServerRego(catalog.policy_files, params, opa_url, opa_token) if opa_url

@@ -240,3 +240,32 @@ def test_help_does_not_import_heavy_modules():
             "'checker.scan','opa_client') if m in sys.modules]\nprint('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
+
+
+def test_unwritable_outputs_are_usage_errors_before_scanning(tmp_path):
+    repo = estate(tmp_path)
+    missing = tmp_path / "no" / "such" / "dir"
+    for args in (["scan", str(repo), "--format", "json", "--output", str(missing / "r.json")],
+                 ["scan", str(repo), "--snapshot-out", str(missing / "s.json")],
+                 ["baseline", "create", "-o", str(missing / "b.json"), str(repo)]):
+        result = run_cli(*args)
+        assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_bad_values_in_config_are_exit_2(tmp_path):
+    repo = estate(tmp_path)
+    for body in ("params:\n  production: true\n", "params:\n  production: {aliases: champion}\n",
+                 "waivers:\n  - {rule: X, resource: '*', reason: why not, approved_by: me, expires: 2020-13-45}\n"):
+        cfg = write_config(tmp_path / "mlcheck.yaml", body)
+        result = run_cli("scan", str(repo), "--config", str(cfg))
+        assert result.exit_code == 2, (body, result.output)
+        assert "mlcheck.yaml" in result.output
+
+
+def test_malformed_snapshot_shapes_are_exit_2(tmp_path):
+    for body in ('{"format": "mlcheck-snapshot", "version": 1, "nodes": [], "edges": []}',
+                 '{"format": "mlcheck-snapshot", "version": 1, "nodes": {"x:1": 3}, "edges": []}'):
+        snap = tmp_path / "s.json"
+        snap.write_text(body)
+        result = run_cli("scan", "--from-snapshot", str(snap))
+        assert result.exit_code == 2 and "malformed snapshot" in result.output

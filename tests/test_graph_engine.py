@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.catalog import Rule, RuleError
-from checker.engines.yaml_rules import GraphEvaluator, evaluate, render_message, validate_check
+from checker.catalog import Rule, RuleError, validate_check
+from checker.engines.yaml_rules import GraphEvaluator, evaluate, render_message
 from checker.graph import EstateGraph
 
 
@@ -163,3 +163,22 @@ def test_attribute_test_with_two_operators_is_a_rule_error():
         validate_check(rule({"match": {"kind": "run", "where": {"attr": "x", "equals": 1, "gt": 0}}}))
     with pytest.raises(RuleError, match="invalid regex"):
         validate_check(rule({"match": {"kind": "run", "where": {"attr": "x", "regex": "("}}}))
+
+
+def test_contains_with_mismatched_types_is_false_not_a_crash():
+    g = EstateGraph()
+    g.add_node("run", "a", {"tags": {"team": "risk"}, "name": "churn-v1", "aliases": ["x"]})
+    for cond in ({"attr": "tags", "contains": ["team"]}, {"attr": "name", "contains": 5},
+                 {"attr": "aliases", "contains": ["x"]}):
+        assert flagged(g, {"match": {"kind": "run", "where": cond}}) == []
+    assert flagged(g, {"match": {"kind": "run", "where": {"attr": "tags", "contains": "team"}}}) == ["run:a"]
+
+
+def test_rego_rule_applies_to_is_validated_when_the_catalog_loads(tmp_path):
+    from checker.catalog import load_rule
+    path = tmp_path / "X-001.yaml"
+    path.write_text("id: X-001\ntitle: Bad selector here\nseverity: low\ncategory: c\ncontrols: {}\n"
+                    "description: A rule with a bad regex.\nremediation: Fix the regex.\n"
+                    "check: {rego: data.x.y, applies_to: {kind: run, where: {attr: a, regex: '('}}}\n")
+    with pytest.raises(RuleError, match="invalid regex"):
+        load_rule(path)

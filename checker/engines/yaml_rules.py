@@ -12,12 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog import Rule, RuleError
+from ..catalog import ATTR_OPS, Rule
 from ..graph import EstateGraph, iter_attr
 from . import Hit, RuleResult
 
-ATTR_OPS = ("equals", "not_equals", "in", "not_in", "exists", "missing", "regex", "glob",
-            "gt", "ge", "lt", "le", "contains")
 DEFAULT_MAX_DEPTH = 10
 
 
@@ -116,7 +114,11 @@ class GraphEvaluator:
         if op == "glob":
             return isinstance(value, str) and fnmatch.fnmatchcase(value, want)
         if op == "contains":
-            return isinstance(value, (list, str, dict)) and want in value
+            if isinstance(value, str):
+                return isinstance(want, str) and want in value
+            if isinstance(value, dict):
+                return isinstance(want, str) and want in value
+            return isinstance(value, list) and want in value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         return {"gt": value > want, "ge": value >= want, "lt": value < want, "le": value <= want}[op]
@@ -196,30 +198,6 @@ def _longest(paths: dict[str, list[str]], frontier: list[str]) -> list[str]:
 
 
 # -- rule evaluation -----------------------------------------------------------
-
-def validate_check(rule: Rule) -> None:
-    """Checks JSON Schema cannot express: exactly one operator per attribute test, valid regexes."""
-    def walk(cond: Any, where: str) -> None:
-        if not isinstance(cond, dict):
-            return
-        if "attr" in cond:
-            ops = [o for o in ATTR_OPS if o in cond]
-            if len(ops) != 1:
-                raise RuleError(rule.path, f"attribute test on {cond['attr']!r} needs exactly one of "
-                                f"{', '.join(ATTR_OPS)} (has {len(ops)})", where)
-            if ops[0] == "regex":
-                try:
-                    re.compile(cond["regex"])
-                except re.error as exc:
-                    raise RuleError(rule.path, f"invalid regex: {exc}", where + ".regex") from exc
-        for key, value in cond.items():
-            if isinstance(value, dict):
-                walk(value, f"{where}.{key}")
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    walk(item, f"{where}.{key}.{i}")
-    walk(rule.check, "check")
-
 
 def referenced_attrs(cond: Any) -> list[str]:
     """Attributes of the flagged node itself that a condition reads (not of path targets)."""
