@@ -72,8 +72,10 @@ def build(rule: Rule, hits: list[Hit], graph: EstateGraph) -> list[Finding]:
 # -- production promotion -------------------------------------------------------------
 
 DEFAULT_PRODUCTION = {"aliases": ["champion", "prod*", "production"], "stages": ["Production"]}
-# Edges followed backwards from a flagged node to the model versions it feeds.
-FEEDS = ("produced_by", "reads", "built_from", "source_file")
+# Edges followed backwards from a flagged node to the model versions it feeds, and how
+# far: a DVC output ← MLflow dataset ← run ← model version is three hops.
+FEEDS = ("produced_by", "reads", "built_from", "source_file", "tracked_by")
+MAX_FEED_HOPS = 4
 
 
 def production_reason(graph: EstateGraph, node: str, production: dict) -> str | None:
@@ -81,7 +83,7 @@ def production_reason(graph: EstateGraph, node: str, production: dict) -> str | 
     aliases = production.get("aliases", DEFAULT_PRODUCTION["aliases"])
     stages = production.get("stages", DEFAULT_PRODUCTION["stages"])
     seen, frontier = {node}, [node]
-    for _ in range(3):
+    for hop in range(MAX_FEED_HOPS + 1):
         nxt = []
         for nid in frontier:
             data = graph.node(nid)
@@ -94,6 +96,8 @@ def production_reason(graph: EstateGraph, node: str, production: dict) -> str | 
                     return f"feeds model version {name}, which carries the production alias '{hit}'"
                 if a.get("stage") in stages:
                     return f"feeds model version {name}, which is in stage {a['stage']}"
+            if hop == MAX_FEED_HOPS:
+                continue
             for src, _, kind in graph.g.in_edges(nid, data="kind"):
                 if kind in FEEDS and src not in seen:
                     seen.add(src)

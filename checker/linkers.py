@@ -8,6 +8,7 @@ so a replay needs no access to the sources.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import posixpath
 import re
@@ -27,14 +28,14 @@ def link_runs_to_commits(graph: EstateGraph) -> None:
     by_sha: dict[str, list[str]] = defaultdict(list)
     for nid, data in graph.nodes("commit"):
         by_sha[data["attrs"]["sha"]].append(nid)
+    shas = sorted(by_sha)
     repos = sorted(data["attrs"].get("path", nid) for nid, data in graph.nodes("repo")
                    if data["attrs"].get("vcs") == "git")
     for nid, data in graph.nodes("run"):
         sha = str(data["attrs"].get("git_commit") or "").strip().lower()
         if not sha:
             continue
-        commits = by_sha.get(sha) or ([c for s, cs in by_sha.items() if s.startswith(sha) for c in cs]
-                                      if SHA.match(sha) and len(sha) < 40 else [])
+        commits = by_sha.get(sha) or (_by_prefix(sha, shas, by_sha) if SHA.match(sha) else [])
         if commits:
             for commit in commits:
                 graph.add_edge(nid, commit, "built_from")
@@ -48,9 +49,28 @@ def link_runs_to_commits(graph: EstateGraph) -> None:
         graph.note_unresolved(nid, "git_commit", sha, reason)
 
 
+def _by_prefix(prefix: str, shas: list[str], by_sha: dict[str, list[str]]) -> list[str]:
+    """Commits whose sha starts with an abbreviated one (MLflow may record short shas)."""
+    found = []
+    for sha in shas[bisect.bisect_left(shas, prefix):]:
+        if not sha.startswith(prefix):
+            break
+        found += by_sha[sha]
+    return found
+
+
+def files_by_repo(graph: EstateGraph) -> dict[str, dict[str, str]]:
+    """repo node → file path → file node."""
+    index: dict[str, dict[str, str]] = defaultdict(dict)
+    for fid, f in graph.nodes("file"):
+        for repo in graph.in_edges(fid, "contains"):
+            index[repo][f["attrs"]["path"]] = fid
+    return index
+
+
 # -- run → source file ----------------------------------------------------------------
 
-def _suffix_match(source_name: str, paths: set[str]) -> str | None:
+def _suffix_match(source_name: str, paths) -> str | None:
     """The repo path that source_name ends with (the training machine's checkout is unknown)."""
     parts = source_name.replace("\\", "/").lstrip("/").split("/")
     for i in range(len(parts)):
@@ -65,16 +85,10 @@ def link_runs_to_source_files(graph: EstateGraph, list_files: Callable[[str, str
 
     `list_files(repo_node, sha)` gives the paths tracked at that commit (None: unknown).
     """
-    files_in_repo: dict[str, dict[str, str]] = defaultdict(dict)     # repo → path → file node
-    untracked: dict[str, str] = {}
-    for repo, rdata in graph.nodes("repo"):
-        for fid in graph.out_edges(repo, "contains"):
-            f = graph.node(fid)
-            if f["kind"] != "file":
-                continue
-            files_in_repo[repo][f["attrs"]["path"]] = fid
-            if f["attrs"].get("tracked") is False or rdata["attrs"].get("vcs") == "none":
-                untracked[f["attrs"]["path"]] = fid
+    files_in_repo = files_by_repo(graph)
+    untracked = {path: fid for repo, files in files_in_repo.items() for path, fid in files.items()
+                 if graph.node(fid)["attrs"].get("tracked") is False
+                 or graph.node(repo)["attrs"].get("vcs") == "none"}
     for nid, data in list(graph.nodes("run")):   # the loop may add file nodes
         source = data["attrs"].get("source_name")
         if not source or data["attrs"].get("source_type") in ("PROJECT", "JOB"):
@@ -133,18 +147,27 @@ def versioned_uri(uri: str, source: dict) -> str | None:
         return "Delta table version"
     if source.get("revision") and SHA.match(str(source["revision"])):
         return "dataset revision pinned to a commit"
-    query = parse_qs(urlparse(uri).query)
+    try:
+        query = parse_qs(urlparse(uri).query)
+    except ValueError:
+        return None
     if any(k in query for k in VERSION_QUERY):
         return "object version in the URI"
     return None
 
 
+def dvc_outputs(graph: EstateGraph) -> list[tuple[str, dict]]:
+    """DVC datasets DVC stores (outs of .dvc files, dvc.yaml and dvc.lock) — not stage
+    dependencies, which the DVC parser records too but DVC does not track."""
+    return [(nid, d) for nid, d in graph.nodes("dataset")
+            if nid.startswith("dataset:dvc:") and d["attrs"].get("declared_in")]
+
+
 def link_run_datasets(graph: EstateGraph) -> None:
     """MLflow dataset inputs: tracked_by a DVC output by path, or pinned by a versioned source."""
     dvc_by_path: dict[str, list[str]] = defaultdict(list)
-    for nid, data in graph.nodes("dataset"):
-        if nid.startswith("dataset:dvc:"):
-            dvc_by_path[data["attrs"]["path"].rstrip("/")].append(nid)
+    for nid, data in dvc_outputs(graph):
+        dvc_by_path[data["attrs"]["path"].rstrip("/")].append(nid)
     for nid, data in graph.nodes("dataset"):
         if not nid.startswith("dataset:mlflow:"):
             continue
@@ -177,36 +200,29 @@ def _json_object(raw) -> dict:
 
 
 def _dvc_match(uri: str, dvc_by_path: dict[str, list[str]]) -> list[str]:
-    if not uri:
+    try:
+        path = urlparse(uri).path if "://" in uri else uri
+    except ValueError:          # not a parseable URL: nothing to match
         return []
-    path = urlparse(uri).path if "://" in uri else uri
     path = posixpath.normpath(path.replace("\\", "/")) if path else ""
-    parts = path.lstrip("/").split("/")
-    for i in range(len(parts)):
-        cand = "/".join(parts[i:])
-        if cand in dvc_by_path:
-            return dvc_by_path[cand]
-    return []
+    match = _suffix_match(path, dvc_by_path.keys()) if path else None
+    return dvc_by_path[match] if match else []
 
 
 # -- DVC outputs ↔ git files ---------------------------------------------------------------
 
 def link_dvc_outputs_to_files(graph: EstateGraph) -> None:
     """A file that is a DVC output of the same tree is marked dvc_tracked (and linked)."""
-    outs: dict[tuple[str, str], str] = {}
-    for nid, data in graph.nodes("dataset"):
-        if nid.startswith("dataset:dvc:") and data["attrs"].get("repo"):
-            outs[(data["attrs"]["repo"], data["attrs"]["path"].rstrip("/"))] = nid
+    outs = {(d["attrs"]["repo"], d["attrs"]["path"].rstrip("/")): nid
+            for nid, d in dvc_outputs(graph) if d["attrs"].get("repo")}
     if not outs:
         return
-    for repo, _ in graph.nodes("repo"):
-        for fid in list(graph.out_edges(repo, "contains")):
-            f = graph.node(fid)
-            if f["kind"] != "file":
-                continue
-            path = f["attrs"]["path"]
-            hit = outs.get((repo, path)) or next(
-                (d for (r, p), d in outs.items() if r == repo and path.startswith(p + "/")), None)
+    for repo, files in files_by_repo(graph).items():
+        for path, fid in files.items():
+            # The file itself, or a folder above it, is an output.
+            parts = path.split("/")
+            hit = next((outs[(repo, "/".join(parts[:i]))] for i in range(len(parts), 0, -1)
+                        if (repo, "/".join(parts[:i])) in outs), None)
             if hit:
                 graph.update_attrs(fid, dvc_tracked=True)
                 graph.add_edge(hit, fid, "contains")
@@ -244,9 +260,23 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
                             f"model {name} version {version} is not in any collected registry")
 
 
-def run_linkers(graph: EstateGraph) -> None:
-    link_runs_to_commits(graph)
+def link_runs_to_source_files_at_commit(graph: EstateGraph) -> None:
     link_runs_to_source_files(graph, graph.files_at_commit)
-    link_dvc_outputs_to_files(graph)
-    link_run_datasets(graph)
-    link_deployments_to_models(graph)
+
+
+LINKERS: tuple[Callable[[EstateGraph], None], ...] = (
+    link_runs_to_commits,
+    link_runs_to_source_files_at_commit,
+    link_dvc_outputs_to_files,
+    link_run_datasets,
+    link_deployments_to_models,
+)
+
+
+def run_linkers(graph: EstateGraph) -> None:
+    """Every linker; one that fails costs its own edges (a collection error), not the scan."""
+    for linker in LINKERS:
+        try:
+            linker(graph)
+        except Exception as exc:  # noqa: BLE001
+            graph.error("linker", linker.__name__, f"linker failed: {type(exc).__name__}: {exc}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .catalog import builtin_policies_dir, builtin_rules_dir, load_catalog
 from .collectors.git import git_env
-from .safeyaml import load_yaml
+from .safeyaml import YamlError, load_yaml
 from .scan import ScanOptions, run_scan, select_rules
 
 CASES = ("flag", "pass")
@@ -48,9 +48,25 @@ def commit_fixture(folder: Path) -> None:
                        check=True, stdout=subprocess.DEVNULL)
 
 
+class FixtureError(Exception):
+    """A fixture that cannot be run: reported as a failing case, never a crash."""
+
+
+def load_spec(case_dir: Path) -> dict:
+    try:
+        spec = load_yaml((case_dir / "expected.yaml").read_bytes(), str(case_dir / "expected.yaml")) or {}
+    except YamlError as exc:
+        raise FixtureError(str(exc)) from exc
+    if not isinstance(spec, dict) or not isinstance(spec.get("nodes", []), list):
+        raise FixtureError("expected.yaml must be a mapping with a 'nodes' list")
+    if not (case_dir / "snapshot.json").is_file() and not (case_dir / "estate").is_dir():
+        raise FixtureError(f"{case_dir} has neither snapshot.json nor estate/")
+    return spec
+
+
 def run_case(rule_dir_args: dict, rule_id: str, case_dir: Path) -> tuple[set[str], set[str], int, set[str]]:
     """Scan one fixture with only `rule_id`: (flagged, expected, applicable, expected ids absent)."""
-    spec = load_yaml((case_dir / "expected.yaml").read_bytes(), str(case_dir / "expected.yaml")) or {}
+    spec = load_spec(case_dir)
     expected = set(spec.get("nodes", []))
     opts = ScanOptions(only=[rule_id], params=spec.get("params", {}), **rule_dir_args)
     with tempfile.TemporaryDirectory(prefix="mlcheck-fixture-") as tmp:
@@ -62,7 +78,13 @@ def run_case(rule_dir_args: dict, rule_id: str, case_dir: Path) -> tuple[set[str
             if spec.get("git"):
                 commit_fixture(estate)
             opts.paths = [str(estate)]
-        result = run_scan(opts)
+        try:
+            result = run_scan(opts)
+        except ValueError as exc:           # e.g. a malformed snapshot
+            raise FixtureError(str(exc)) from exc
+    if result.graph.errors:
+        raise FixtureError("the fixture did not collect cleanly: "
+                           + "; ".join(str(e) for e in result.graph.errors[:3]))
     flagged = {h.node for h in result.results[rule_id].hits}
     missing = {n for n in expected if n not in result.graph}
     return flagged, expected, result.results[rule_id].applicable, missing
@@ -82,7 +104,11 @@ def run_rule_tests(directory: Path, only: list[str] | None = None) -> TestReport
             if not (case_dir / "expected.yaml").is_file():
                 report.record(False, name, f"no fixture at {case_dir}/expected.yaml")
                 continue
-            flagged, expected, applicable, missing = run_case(rule_dir_args, rule.id, case_dir)
+            try:
+                flagged, expected, applicable, missing = run_case(rule_dir_args, rule.id, case_dir)
+            except FixtureError as exc:
+                report.record(False, name, str(exc))
+                continue
             if case == "flag":
                 if not flagged:
                     report.record(False, name, "matched nothing in its failing fixture")

@@ -53,3 +53,24 @@ def test_rules_test_command_fails_on_a_mismatch(tmp_path):
     expected.write_text(expected.read_text().replace("train.ipynb", "other.ipynb"))
     bad = run_cli("rules", "test", str(rules))
     assert bad.exit_code == 1 and "FAIL ACME-001 flag" in bad.output
+
+
+def test_broken_fixtures_fail_their_case_without_crashing(tmp_path):
+    import shutil
+    from conftest import run_cli
+    rules = tmp_path / "rules"
+    shutil.copytree(builtin_rules_dir() / "repo", rules / "repo")
+    (rules / "repo" / "MLC-REPO-001" / "flag" / "expected.yaml").write_text("nodes: [unclosed\n")
+    shutil.rmtree(rules / "repo" / "MLC-REPO-002" / "pass" / "estate")
+    (rules / "repo" / "MLC-REPO-003" / "flag" / "estate" / "data" / "bad.ipynb").write_text("{nope")
+    for p in (rules / "repo").glob("MLC-REPO-00?.yaml"):      # own ids: no clash with built-ins
+        p.write_text(p.read_text().replace("id: MLC-", "id: ACME-"))
+    for d in (rules / "repo").glob("MLC-REPO-00?"):
+        d.rename(d.with_name(d.name.replace("MLC-", "ACME-")))
+    for p in (rules / "repo").glob("MLC-REPO-00?.yaml"):
+        p.rename(p.with_name(p.name.replace("MLC-", "ACME-")))
+    result = run_cli("rules", "test", str(rules))
+    assert result.exit_code == 1
+    assert "FAIL ACME-REPO-001 flag" in result.output and "expected.yaml" in result.output
+    assert "FAIL ACME-REPO-002 pass" in result.output and "neither snapshot.json nor estate/" in result.output
+    assert "FAIL ACME-REPO-003 flag: the fixture did not collect cleanly" in result.output

@@ -59,20 +59,26 @@ def test_source_file_resolved_at_the_runs_commit():
 
 def test_mlflow_datasets_pinned_by_dvc_path_or_versioned_source():
     g = EstateGraph()
-    g.add_node("dataset", "dvc:git:./data/train.parquet", {"path": "data/train.parquet", "repo": "repo:git:."})
+    g.add_node("dataset", "dvc:git:./data/train.parquet", {"path": "data/train.parquet", "repo": "repo:git:.",
+                                                         "declared_in": "dvc-file"})
+    # A stage dependency only: DVC does not store it, so it pins nothing.
+    g.add_node("dataset", "dvc:git:./data/raw.csv", {"path": "data/raw.csv", "repo": "repo:git:."})
     cases = {
         "dvc": {"source_uri": "/home/ana/churn/data/train.parquet"},
         "asset": {"source_uri": "azureml:churn-train:3"},
         "s3v": {"source_uri": "s3://lake/churn.csv?versionId=3HL4kqtJlcpXroDTDmJ"},
         "delta": {"source_uri": "dbfs:/tables/churn", "source": '{"path": "dbfs:/tables/churn", "delta_table_version": 4}'},
         "loose": {"source_uri": "https://example.com/churn-latest.csv"},
+        "dep": {"source_uri": "data/raw.csv"},
+        "badurl": {"source_uri": "http://[abc/churn.csv"},
         "none": {},
     }
     for name, attrs in cases.items():
         g.add_node("dataset", f"mlflow://s/r/{name}@d", attrs)
     linkers.link_run_datasets(g)
     pinned = {name: g.node(f"dataset:mlflow://s/r/{name}@d")["attrs"]["pinned"] for name in cases}
-    assert pinned == {"dvc": True, "asset": True, "s3v": True, "delta": True, "loose": False, "none": False}
+    assert pinned == {"dvc": True, "asset": True, "s3v": True, "delta": True, "loose": False,
+                      "dep": False, "badurl": False, "none": False}
     assert list(g.out_edges("dataset:mlflow://s/r/dvc@d", "tracked_by")) == ["dataset:dvc:git:./data/train.parquet"]
     assert "no source URI" in g.node("dataset:mlflow://s/r/none@d")["attrs"]["pin_reason"]
 
@@ -82,9 +88,26 @@ def test_dvc_outputs_mark_the_files_they_track():
     g.add_node("repo", "git:.", {"path": ".", "vcs": "git"})
     g.add_node("file", "git:./data/images/1.png", {"path": "data/images/1.png", "tracked": True})
     g.add_edge("repo:git:.", "file:git:./data/images/1.png", "contains")
-    g.add_node("dataset", "dvc:git:./data/images", {"path": "data/images", "repo": "repo:git:.", "is_dir": True})
+    g.add_node("file", "git:./data/raw.csv", {"path": "data/raw.csv", "tracked": True})
+    g.add_edge("repo:git:.", "file:git:./data/raw.csv", "contains")
+    g.add_node("dataset", "dvc:git:./data/images", {"path": "data/images", "repo": "repo:git:.", "is_dir": True,
+                                                    "declared_in": "dvc.yaml"})
+    g.add_node("dataset", "dvc:git:./data/raw.csv", {"path": "data/raw.csv", "repo": "repo:git:."})  # a dep
     linkers.link_dvc_outputs_to_files(g)
     assert g.node("file:git:./data/images/1.png")["attrs"]["dvc_tracked"] is True
+    assert "dvc_tracked" not in g.node("file:git:./data/raw.csv")["attrs"]
+
+
+def test_a_failing_linker_is_a_collection_error_not_a_crash(monkeypatch):
+    g = repo_graph()
+
+    def broken(graph):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(linkers, "LINKERS", (broken, linkers.link_runs_to_commits))
+    g.add_node("run", "r1", {"git_commit": SHA})
+    linkers.run_linkers(g)
+    assert [str(e) for e in g.errors] == ["broken: linker failed: RuntimeError: boom (linker)"]
+    assert list(g.out_edges("run:r1", "built_from"))     # the other linkers still ran
 
 
 def test_deployments_serve_the_referenced_version():
@@ -113,3 +136,7 @@ def test_production_reason_follows_lineage_and_params():
     assert "production alias 'Prod-EU'" in production_reason(g, "dataset:d1", DEFAULT_PRODUCTION)
     assert production_reason(g, "model_version:m/2", DEFAULT_PRODUCTION) is None
     assert "stage Staging" in production_reason(g, "model_version:m/2", {"aliases": [], "stages": ["Staging"]})
+    # A DVC output feeds the champion through the MLflow dataset that is tracked by it.
+    g.add_node("dataset", "dvc:git:./data/train.csv", {})
+    g.add_edge("dataset:d1", "dataset:dvc:git:./data/train.csv", "tracked_by")
+    assert "Prod-EU" in production_reason(g, "dataset:dvc:git:./data/train.csv", DEFAULT_PRODUCTION)

@@ -74,6 +74,7 @@ problem(ds) := "it is declared with cache: false, so DVC never stores or pushes 
 dvc_not_pushable contains finding if {
 	some id, ds in input.nodes
 	startswith(id, "dataset:dvc:")
+	ds.attrs.declared_in # an output DVC stores, not a stage dependency
 	object.get(ds.attrs, "out_kind", "out") == "out" # metrics and plots are not data
 	is_data(ds)
 	reason := problem(ds)
