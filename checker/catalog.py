@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from typing import Any
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path

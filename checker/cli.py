@@ -181,10 +181,10 @@ def rules() -> None:
     """List, show and test rules."""
 
 
-def _catalog(rules_dirs, no_builtin=False):
+def _catalog(rules_dirs):
     from .catalog import RuleError, load_catalog
     try:
-        return load_catalog([Path(d) for d in rules_dirs], not no_builtin)
+        return load_catalog([Path(d) for d in rules_dirs])
     except RuleError as exc:
         _fail(str(exc))
 

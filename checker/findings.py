@@ -5,7 +5,7 @@ import datetime as _dt
 import fnmatch
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .catalog import SEVERITIES, Rule
@@ -129,7 +129,6 @@ class Waiver:
     reason: str
     approved_by: str
     expires: _dt.date | None = None
-    used: int = field(default=0, compare=False)
 
     def covers(self, f: Finding) -> bool:
         return fnmatch.fnmatchcase(f.rule_id, self.rule) and fnmatch.fnmatchcase(f.node, self.resource)
@@ -149,7 +148,6 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: _dt.dat
         for w in waivers:
             if not w.covers(f):
                 continue
-            w.used += 1
             if w.expired(today):
                 f.status_reason = (f"waiver expired on {w.expires.isoformat()} "
                                    f"(approved by {w.approved_by}: {w.reason})")

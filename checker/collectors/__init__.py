@@ -30,6 +30,7 @@ class Source:
     uri: str                  # absolute path or URL
     label: str                # stable, readable key used in node ids
     display: str              # how reports name it (path as given, or URL)
+    root: str = ""            # the scanned tree it was found in ("": uri is the whole tree)
 
 
 @dataclass

@@ -204,3 +204,59 @@ def is_git_dir(path) -> bool:
 
 def is_worktree(path) -> bool:
     return os.path.lexists(os.path.join(path, ".git"))
+
+
+# A .git file is one `gitdir: PATH` line; git itself reads no more than a few bytes of it.
+GITFILE_MAX_BYTES = 4096
+
+
+def git_dir_problem(repo, root) -> str | None:
+    """Why the repository at `repo` must not be read, else None.
+
+    Git reads a repository from wherever its `.git` names: a symlink's target, the
+    `gitdir:` of a .git file (relative to the work tree), and the `commondir` a linked
+    work tree's git dir names. Any of these outside `root` (the scanned tree) would make
+    the scan read another repository's history and blobs, so it is not followed.
+    """
+    dotgit = os.path.join(repo, ".git")
+    if os.path.lexists(dotgit) and escapes_tree(dotgit, root):
+        return f".git ({os.path.realpath(dotgit)}) {_OUTSIDE}"
+    try:
+        git_dir = _named_git_dir(repo)
+    except (OSError, ValueError) as exc:
+        return f".git file unreadable: {exc}"
+    if escapes_tree(git_dir, root):
+        return f".git names gitdir {git_dir}, which {_OUTSIDE}"
+    common = _pointer_file(os.path.join(git_dir, "commondir"), "")
+    if common is not None and escapes_tree(os.path.join(git_dir, common), root):
+        return f"git dir {git_dir} names commondir {common}, which {_OUTSIDE}"
+    return None
+
+
+_OUTSIDE = "points outside the scanned tree; not followed"
+
+
+def _named_git_dir(repo) -> str:
+    """The git dir of the repository at `repo`: `.git` (or what a .git file names), or
+    `repo` itself for a bare repository."""
+    dotgit = os.path.join(repo, ".git")
+    if not os.path.lexists(dotgit):
+        return repo
+    named = _pointer_file(dotgit, "gitdir:")
+    if named is None:
+        return dotgit
+    if not named:
+        raise ValueError("no 'gitdir:' line")
+    return os.path.join(repo, named)
+
+
+def _pointer_file(path, prefix: str) -> str | None:
+    """The path a one-line pointer file names (after `prefix`); None when `path` is not a
+    regular file, "" when it names nothing. Read bounded, never from a FIFO or device."""
+    if not os.path.isfile(path):
+        return None
+    data = read_regular_file(os.path.realpath(path), GITFILE_MAX_BYTES)
+    line = data.decode("utf-8", "replace").partition("\n")[0].strip()
+    if not line.startswith(prefix):
+        return ""
+    return line[len(prefix):].strip()

@@ -43,9 +43,9 @@ class GraphIndex:
 
 
 class GraphEvaluator:
-    def __init__(self, graph: EstateGraph, index: GraphIndex | None = None) -> None:
+    def __init__(self, graph: EstateGraph) -> None:
         self.graph = graph
-        self.index = index or GraphIndex(graph)
+        self.index = GraphIndex(graph)
         self._regex: dict[str, re.Pattern] = {}
 
     # -- selectors ----------------------------------------------------------

@@ -9,11 +9,15 @@ produced_by contains [e.src, e.dst] if {
 	e.kind == "produced_by"
 }
 
-edge_sources(kind) := {e.src | e := input.edges[_]; e.kind == kind}
+# Runs with a resolved commit / source file, computed once (a function would be re-evaluated
+# for every produced_by pair).
+built_from_runs := {e.src | e := input.edges[_]; e.kind == "built_from"}
+
+source_file_runs := {e.src | e := input.edges[_]; e.kind == "source_file"}
 
 commit_unresolved(run_id, run) if {
 	run.attrs.git_commit
-	not edge_sources("built_from")[run_id]
+	not built_from_runs[run_id]
 }
 
 version_name(mv) := sprintf("%v v%v", [mv.attrs.name, mv.attrs.version])
@@ -24,7 +28,7 @@ commit_not_collected contains finding if {
 	mv.kind == "model_version"
 	run := input.nodes[run_id]
 	sha := run.attrs.git_commit
-	not edge_sources("built_from")[run_id]
+	commit_unresolved(run_id, run)
 	default_reason := sprintf("points at commit %v which no collected repository contains", [sha])
 	reason := object.get(run.attrs, ["unresolved", "git_commit", "reason"], default_reason)
 	finding := {
@@ -43,7 +47,7 @@ source_not_versioned contains finding if {
 	mv.kind == "model_version"
 	run := input.nodes[run_id]
 	source := run.attrs.source_name
-	not edge_sources("source_file")[run_id]
+	not source_file_runs[run_id]
 	not commit_unresolved(run_id, run) # MLC-LIN-002 owns a commit no repository holds
 	default_reason := sprintf("%v is not in any collected repository", [source])
 	reason := object.get(run.attrs, ["unresolved", "source_name", "reason"], default_reason)
