@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .safeyaml import YamlError, load_yaml
 

@@ -1,6 +1,7 @@
 """One scan, stage by stage: collect → graph → rules → findings. No I/O of reports here."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import fnmatch
 import functools
@@ -98,8 +99,11 @@ def resolve_sources(paths: list[str], specs: list[str], registry: dict[str, type
             raise UsageError(f"path does not exist: {given}")
         if not root.is_dir():
             raise UsageError(f"not a directory: {given}")
-        for cls in collectors:
-            sources += cls.detect(root, given)
+        found = [s for cls in collectors for s in cls.detect(root, given)]
+        if len(paths) > 1:      # labels are relative to each root: keep them apart
+            found = [dataclasses.replace(s, label=_under(path_label(given), s.label)) for s in found]
+        sources += found
+    seen: dict[tuple[str, str], str] = {}
     for spec in specs:
         kind, sep, uri = spec.partition("=")
         if not sep or not uri:
@@ -112,7 +116,22 @@ def resolve_sources(paths: list[str], specs: list[str], registry: dict[str, type
             sources.append(cls.from_uri(uri))
         except ValueError as exc:
             raise UsageError(f"--source {spec!r}: {exc}") from exc
+    for s in sources:
+        other = seen.setdefault((s.kind, s.label), s.display)
+        if other != s.display:
+            raise UsageError(f"sources {other} and {s.display} would share the node ids "
+                             f"{s.kind}:{s.label}…; scan them in separate runs or from a common parent")
     return sources
+
+
+def path_label(given: str) -> str:
+    """A scan path as a stable id prefix: as given when relative, its name when absolute."""
+    path = Path(given)
+    return path.name if path.is_absolute() else (path.as_posix().strip("/") or ".")
+
+
+def _under(prefix: str, label: str) -> str:
+    return prefix if label == "." else f"{prefix}/{label}"
 
 
 def collect(sources: list[Source], registry: dict[str, type], params: dict,

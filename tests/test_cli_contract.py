@@ -269,3 +269,15 @@ def test_malformed_snapshot_shapes_are_exit_2(tmp_path):
         snap.write_text(body)
         result = run_cli("scan", "--from-snapshot", str(snap))
         assert result.exit_code == 2 and "malformed snapshot" in result.output
+
+
+def test_two_scan_paths_keep_their_nodes_apart(tmp_path):
+    a = make_repo(tmp_path / "a", {"nb.ipynb": notebook(outputs=True)})
+    b = make_repo(tmp_path / "b", {"nb.ipynb": notebook(outputs=True)})
+    _, doc = report(tmp_path, "a", "b", "--only", "MLC-REPO-001", cwd=tmp_path)
+    assert sorted(f["node"] for f in doc["findings"]) == ["file:git:a/nb.ipynb", "file:git:b/nb.ipynb"]
+    assert doc["summary"]["nodes_by_kind"]["repo"] == 2
+    make_repo(tmp_path / "x" / "a", {"f.py": ""})
+    make_repo(tmp_path / "y" / "a", {"f.py": ""})
+    clash = run_cli("scan", "--source", f"git={tmp_path / 'x' / 'a'}", "--source", f"git={tmp_path / 'y' / 'a'}")
+    assert clash.exit_code == 2 and "would share the node ids" in clash.output
