@@ -58,6 +58,7 @@ def assert_rest_of_scan_ran(s: Scan) -> None:
     assert nodes["file:fs:./loose/ok.ipynb"]["attrs"]["nb_code_cells"] == 3
     assert nodes["file:git:ml/src/train.py"]["attrs"]["tracked"] is True
     assert not any("hunter2" in json.dumps(n) for n in nodes.values())
+    assert not any("secret.csv" in nid or "stolen.ipynb" in nid for nid in nodes)
 
 
 def assert_exit_codes(tmp_path: Path, expected_error: dict) -> Scan:
@@ -105,6 +106,12 @@ def plant_nbformat_string(root: Path) -> dict:
 def plant_cells_not_a_list(root: Path) -> dict:
     write_files(root, {"loose/cells.ipynb": json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": {}})})
     return {"source": "estate/loose/cells.ipynb", "reason": "'cells' is not a list"}
+
+
+def plant_nbformat3_worksheet_cells_not_a_list(root: Path) -> dict:
+    write_files(root, {"loose/v3.ipynb": json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
+                                                      "worksheets": [{"cells": 5}]})})
+    return {"source": "estate/loose/v3.ipynb", "reason": "'cells' is not a list"}
 
 
 def plant_not_utf8(root: Path) -> dict:
@@ -189,6 +196,27 @@ def plant_corrupt_history(root: Path) -> dict:
     return {"source": "estate/ml", "reason": "history not collected: git log failed"}
 
 
+def outside_repo(root: Path) -> Path:
+    """tmp/outside as a git repository of its own: the history a planted .git must not reach."""
+    outside = root.parent / "outside"
+    if not (outside / ".git").exists():
+        make_repo(outside)
+        commit_files(outside, {}, "secrets live here")
+    return outside
+
+
+def plant_dotgit_symlink_out_of_tree(root: Path) -> dict:
+    (root / "borrowed").mkdir()
+    (root / "borrowed" / ".git").symlink_to(outside_repo(root) / ".git", target_is_directory=True)
+    return {"source": "estate/borrowed", "reason": "points outside the scanned tree; not followed"}
+
+
+def plant_gitdir_file_out_of_tree(root: Path) -> dict:
+    (root / "pointer").mkdir()
+    (root / "pointer" / ".git").write_text(f"gitdir: {outside_repo(root) / '.git'}\n")
+    return {"source": "estate/pointer", "reason": "points outside the scanned tree; not followed"}
+
+
 def sparse(path: Path, size: int) -> None:
     """A file of `size` bytes that takes no disk: a hole, never written."""
     path.touch()
@@ -196,13 +224,13 @@ def sparse(path: Path, size: int) -> None:
 
 
 CASES = [plant_invalid_json, plant_nbformat_5, plant_nbformat_missing, plant_nbformat_string,
-         plant_cells_not_a_list, plant_not_utf8, plant_deeply_nested,
+         plant_cells_not_a_list, plant_nbformat3_worksheet_cells_not_a_list, plant_not_utf8, plant_deeply_nested,
          plant_untracked_invalid_notebook_in_repo, plant_committed_invalid_notebook,
          plant_symlink_out_of_folder, plant_symlinked_dir_out_of_folder,
          plant_untracked_symlink_out_of_repo, plant_committed_symlink_out_of_repo,
          plant_committed_absolute_symlink, plant_fifo_notebook, plant_dangling_symlink_notebook,
          plant_dangling_symlink_in_repo, plant_huge_notebook, plant_huge_untracked_notebook_in_repo,
-         plant_corrupt_history]
+         plant_dotgit_symlink_out_of_tree, plant_gitdir_file_out_of_tree, plant_corrupt_history]
 
 
 @pytest.mark.timeout(60)      # a FIFO read would block forever; fail fast instead

@@ -272,8 +272,8 @@ def test_malformed_snapshot_shapes_are_exit_2(tmp_path):
 
 
 def test_two_scan_paths_keep_their_nodes_apart(tmp_path):
-    a = make_repo(tmp_path / "a", {"nb.ipynb": notebook(outputs=True)})
-    b = make_repo(tmp_path / "b", {"nb.ipynb": notebook(outputs=True)})
+    make_repo(tmp_path / "a", {"nb.ipynb": notebook(outputs=True)})
+    make_repo(tmp_path / "b", {"nb.ipynb": notebook(outputs=True)})
     _, doc = report(tmp_path, "a", "b", "--only", "MLC-REPO-001", cwd=tmp_path)
     assert sorted(f["node"] for f in doc["findings"]) == ["file:git:a/nb.ipynb", "file:git:b/nb.ipynb"]
     assert doc["summary"]["nodes_by_kind"]["repo"] == 2

@@ -120,6 +120,9 @@ def test_remote_credentials_never_reach_the_graph(history):
     ("file:///srv/git/churn.git", "/srv/git/churn"),
     ("/srv/git/churn.git", "/srv/git/churn"),
     ("../churn", "../churn"),
+    # No path: the query or fragment must not be taken for part of the host.
+    ("https://bot:s3cret@github.com?token=abc", "github.com"),
+    ("https://github.com#access_token=abc", "github.com"),
 ])
 def test_remote_normalised_with_credentials_and_port_stripped(url, expected):
     assert _normalise_remote(url) == expected
@@ -559,3 +562,88 @@ def test_scanning_a_hostile_work_tree_and_bare_clone_executes_nothing(tmp_path, 
     assert attrs(graph, f"commit:git:.@{signed}")["subject"] == "signed commit"
     assert attrs(graph, "file:git:./model.pkl")["lfs"] is True
     assert attrs(graph, "file:git:./nb/run.ipynb")["nb_code_cells"] == 2
+
+
+# ---------------------------------------------------------------- a .git that points elsewhere
+
+
+@pytest.fixture
+def other_repo(tmp_path):
+    """A repository outside every scanned tree: its history and blobs must stay unread."""
+    return make_repo(tmp_path / "other", {"private/plan.py": "launch = 'tuesday'\n"})
+
+
+def point_dotgit(repo: Path, target: Path, how: str) -> None:
+    """Make repo/.git lead to `target` (a git dir): a symlink, a .git file with gitdir:,
+    or a .git folder whose commondir (as linked work trees have) names it."""
+    repo.mkdir(parents=True, exist_ok=True)
+    if how == "commondir":
+        write_files(repo / ".git", {"HEAD": "ref: refs/heads/main\n", "commondir": f"{target}\n"})
+    elif how == "symlink":
+        (repo / ".git").symlink_to(target, target_is_directory=True)
+    elif how == "gitdir-absolute":
+        (repo / ".git").write_text(f"gitdir: {target}\n")
+    else:
+        (repo / ".git").write_text(f"gitdir: {os.path.relpath(target, repo)}\n")
+
+
+def assert_not_followed(graph, where: str, other: Path) -> None:
+    reasons = [e.reason for e in graph.errors if e.source == where and e.collector == "git"]
+    assert len(reasons) == 1 and reasons[0].endswith("points outside the scanned tree; not followed"), \
+        graph.errors
+    head = git(other, "rev-parse", "HEAD")
+    assert not any(head in nid for nid in ids(graph, "commit")), ids(graph, "commit")
+    assert not any(nid.endswith("private/plan.py") for nid in ids(graph, "file"))
+
+
+@pytest.mark.parametrize("how", ["symlink", "gitdir-absolute", "gitdir-relative", "commondir"])
+def test_nested_dotgit_pointing_out_of_the_scanned_tree_is_not_followed(tmp_path, other_repo, how,
+                                                                        monkeypatch):
+    root = tmp_path / "scanme"
+    write_files(root, {"notes.csv": "a\n1\n"})
+    point_dotgit(root / "sub", other_repo / ".git", how)
+    monkeypatch.chdir(tmp_path)
+    graph = scan_graph("scanme")
+    assert_not_followed(graph, "scanme/sub", other_repo)
+    assert "repo:git:sub" not in graph
+    assert "file:fs:./notes.csv" in graph         # the rest of the tree is still collected
+
+
+@pytest.mark.parametrize("how", ["symlink", "gitdir-absolute"])
+def test_scanned_root_and_source_whose_dotgit_points_out_are_not_followed(tmp_path, other_repo, how,
+                                                                          monkeypatch):
+    root = tmp_path / "scanme"
+    point_dotgit(root, other_repo / ".git", how)
+    (root / "train.py").write_text("x = 1\n")
+    monkeypatch.chdir(tmp_path)
+    assert_not_followed(scan_graph("scanme"), "scanme", other_repo)
+    assert_not_followed(scan_graph(sources=["git=scanme"]), "scanme", other_repo)
+
+
+def test_linked_work_tree_and_submodule_inside_the_scanned_tree_are_collected(tmp_path, monkeypatch):
+    root = tmp_path / "estate"
+    main = make_repo(root / "main", {"train.py": "x = 1\n"})
+    git(main, "branch", "feature")
+    git(main, "worktree", "add", "-q", str(root / "wt"), "feature")
+    lib = make_repo(tmp_path / "lib-origin", {"lib.py": "y = 2\n"})
+    app = make_repo(root / "app", {"app.py": "z = 3\n"})
+    git(app, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "vendor/lib")
+    git(app, "commit", "-q", "-m", "add submodule")
+    assert (root / "wt" / ".git").is_file() and (app / "vendor" / "lib" / ".git").is_file()
+    monkeypatch.chdir(tmp_path)
+    graph = scan_graph("estate")
+    assert graph.errors == []
+    assert {"repo:git:main", "repo:git:wt", "repo:git:app", "repo:git:app/vendor/lib"} <= ids(graph, "repo")
+    assert attrs(graph, "file:git:wt/train.py")["tracked"] is True
+    assert attrs(graph, "file:git:app/vendor/lib/lib.py")["tracked"] is True
+    assert attrs(graph, "repo:git:wt")["head"] == git(main, "rev-parse", "feature")
+
+
+def test_linked_work_tree_scanned_without_its_main_repository_is_not_followed(tmp_path, monkeypatch):
+    """The given path is the scanned tree: a work tree whose git dir lives in a repository
+    outside it is reported, as any other .git that points out."""
+    main = make_repo(tmp_path / "main", {"train.py": "x = 1\n"})
+    git(main, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "wt"))
+    monkeypatch.chdir(tmp_path)
+    assert_not_followed(scan_graph("wt"), "wt", main)
+    assert_not_followed(scan_graph(sources=["git=wt"]), "wt", main)

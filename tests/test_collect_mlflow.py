@@ -23,7 +23,7 @@ import pytest
 from checker.collectors import CollectContext
 from checker.collectors.mlflow import MlflowCollector
 from checker.graph import EstateGraph
-from conftest import make_repo, run_mlcheck
+from conftest import collect_graph, make_repo, run_mlcheck
 from mlflow_env import MlflowServer, build_estates, free_port, make_estate_repo
 
 pytest.importorskip("mlflow")
@@ -89,9 +89,9 @@ def test_server_and_sqlite_file_give_identical_facts(world):
     assert rest.count_by_kind() == {"dataset": 3, "experiment": 3, "model": 1,
                                     "model_version": 4, "run": 3}
     label = world.server.url.removeprefix("http://")
-    assert unlabelled(rest, label) == unlabelled(direct, str(world.db))
+    assert unlabelled(rest, label) == unlabelled(direct, "mlflow.db")
     assert f"model_version:mlflow://{label}/churn/1" in rest
-    assert f"model_version:mlflow://{world.db}/churn/1" in direct
+    assert "model_version:mlflow://mlflow.db/churn/1" in direct
 
 
 def _normalised(graph: EstateGraph) -> dict:
@@ -182,7 +182,9 @@ def test_missing_and_deleted_runs_and_versions(world, served_graph):
     assert "run_id" not in no_run and "unresolved" not in no_run
     assert list(g.out_edges(f"model_version:mlflow://{label}/churn/{v['no_run']}", "produced_by")) == []
     gone = f"model_version:mlflow://{label}/churn/{v['deleted_run']}"
-    assert g.node(gone)["attrs"]["unresolved"] == {"run_id": runs["discarded"]}
+    assert g.node(gone)["attrs"]["unresolved"] == {"run_id": {
+        "value": runs["discarded"],
+        "reason": f"run {runs['discarded']} is deleted or was not found in the store"}}
     assert list(g.out_edges(gone, "produced_by")) == []
     assert f"run:mlflow://{label}/{runs['discarded']}" not in g
     assert f"model_version:mlflow://{label}/churn/{v['soft_deleted']}" not in g
@@ -225,13 +227,37 @@ def test_source_uris(tmp_path, world):
     assert http.display == "https://mlflow.example.com:8443/base"
     azure = MlflowCollector.from_uri("azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s")
     assert azure.label == "westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s"
-    assert MlflowCollector.from_uri(f"sqlite:///{world.db}").label == str(world.db)
+    assert MlflowCollector.from_uri(f"sqlite:///{world.db}").label == "mlflow.db"
     assert MlflowCollector.from_uri(str(world.db)).uri == str(world.db)
     assert MlflowCollector.from_uri(world.mlruns.as_uri()).uri == str(world.mlruns)
     for bad in ("s3://bucket/mlruns", f"sqlite:///{tmp_path}/missing.db", str(tmp_path / "nope"),
                 "http://:80/", "sqlite://"):
         with pytest.raises(ValueError):
             MlflowCollector.from_uri(bad)
+
+
+@pytest.mark.parametrize("uri", ["s3://key:hunter2@bucket/mlruns#sig=abc&token=def",
+                                 "http://user:hunter2@:80/#token=def"])
+def test_rejected_uris_are_named_without_credentials(uri):
+    with pytest.raises(ValueError) as err:
+        MlflowCollector.from_uri(uri)
+    for secret in ("hunter2", "sig=abc", "token=def"):
+        assert secret not in str(err.value)
+
+
+def test_local_stores_are_labelled_by_name_so_ids_hold_no_absolute_path(tmp_path, world):
+    """Node ids (and so fingerprints) must be the same on every machine and checkout."""
+    for uri, label in ((str(world.db), "mlflow.db"), (f"sqlite:///{world.db}", "mlflow.db"),
+                       (str(world.mlruns), "mlruns"), (world.mlruns.as_uri(), "mlruns")):
+        source = MlflowCollector.from_uri(uri)
+        assert (source.label, source.display) == (label, uri)
+    elsewhere = tmp_path / "other-checkout" / "mlruns"
+    shutil.copytree(world.mlruns, elsewhere)
+    here, there = collect(str(world.mlruns)), collect(str(elsewhere))
+    assert not any(str(world.base) in nid for nid, _ in here.nodes())
+    assert "model:mlflow://mlruns/churn" in here
+    assert unlabelled(here, "mlruns") == unlabelled(there, "mlruns")
+    assert there.node("model:mlflow://mlruns/churn")["provenance"]["source"] == str(elsewhere)
 
 
 def _copy_db(src: Path, dst: Path) -> None:
@@ -247,6 +273,7 @@ def test_detect_finds_stores_and_skips_vendored_and_linked_ones(tmp_path, world)
     shutil.copytree(world.mlruns, root / "exp" / "mlruns")
     _copy_db(world.db, root / ".venv" / "lib" / "mlflow.db")
     _copy_db(world.db, root / "node_modules" / "mlflow.db")
+    _copy_db(world.db, root / ".dvc" / "tmp" / "mlflow.db")      # DVC's own folder, skipped by every walk
     outside = tmp_path / "outside"
     _copy_db(world.db, outside / "mlflow.db")
     (root / "linked").symlink_to(outside)
@@ -255,6 +282,25 @@ def test_detect_finds_stores_and_skips_vendored_and_linked_ones(tmp_path, world)
     found = MlflowCollector.detect(root, "estate")
     assert sorted((s.label, s.display) for s in found) == [
         ("exp/mlruns", "estate/exp/mlruns"), ("team/mlflow.db", "estate/team/mlflow.db")]
+
+
+def test_file_store_is_read_by_mlflow_only_not_walked_as_files(tmp_path, world):
+    """An mlruns/ store is the MLflow collector's: the folder walk and the git collector's
+    untracked listing leave it alone, so its meta.yaml files are not also file nodes that
+    the secrets and Azure ML parsers read a second time."""
+    folder = tmp_path / "estate"
+    shutil.copytree(world.mlruns, folder / "exp" / "mlruns")
+    (folder / "notes.txt").write_text("plan\n")
+    repo = make_repo(tmp_path / "repo", {"train.py": "x = 1\n"})
+    shutil.copytree(world.mlruns, repo / "mlruns")                # untracked, as MLflow leaves it
+    for root, tree in ((folder, "fs"), (repo, "git"), (folder / "exp" / "mlruns", "fs")):
+        graph = collect_graph(root)
+        assert graph.errors == [], root
+        assert len(by_kind(graph, "experiment")) == 3, root
+        files = {nid for nid, _ in graph.nodes("file")}
+        assert not any("mlruns" in nid for nid in files), sorted(files)[:5]
+    assert "file:fs:./notes.txt" in collect_graph(folder)
+    assert "file:git:./train.py" in collect_graph(repo)
 
 
 def test_cli_scan_autodetects_mlflow_db(tmp_path, world):
@@ -445,5 +491,6 @@ def test_broken_file_store_yields_errors_and_partial_data(tmp_path, world):
     assert errors[f"{store}/{v3_meta.relative_to(store).as_posix()}"][0] == "meta.yaml is not a mapping"
     versions = {a["version"]: a for a in by_kind(g, "model_version").values()}
     assert sorted(versions) == [1, 2, 4]
-    assert versions[1]["unresolved"] == {"run_id": world.filed.runs["train"]}
+    assert versions[1]["unresolved"]["run_id"]["value"] == world.filed.runs["train"]
+    assert "not found in the store" in versions[1]["unresolved"]["run_id"]["reason"]
     assert len(by_kind(g, "run")) == 2 and len(by_kind(g, "experiment")) == 3

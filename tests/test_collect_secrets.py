@@ -417,3 +417,16 @@ def test_content_hashes_in_dvc_files_are_not_secrets(tmp_path):
     graph = scan_graph(repo)
     assert attrs_of(graph, "file:git:./data/raw.csv.dvc")["secrets_count"] == 0
     assert attrs_of(graph, "file:git:./config/keys.yaml")["secrets_count"] >= 1
+
+
+@pytest.mark.parametrize("separator", ["\f", "\r", "\u2028", "\x1c"])
+def test_content_hash_lookup_counts_lines_as_detect_secrets_does(tmp_path, separator):
+    """Lines are counted on '\\n' only: a form feed, a lone CR or a Unicode line separator
+    earlier in the file must not move the content-hash check onto a neighbouring line."""
+    text = (f"# settings{separator}page two\n"
+            'md5 = "7c1f0b3d9b2e4c56a1d2e3f405162738"\n'
+            'api_token = "9f8e7d6c5b4a39281706f5e4d3c2b1a0ff"\n')
+    repo = make_repo(tmp_path / "r", {"settings.py": text})
+    found = hits(attrs_of(scan_graph(repo), "file:git:./settings.py"))
+    assert ("Hex High Entropy String", 3, "text") in found
+    assert {line for _, line, _ in found} == {3}

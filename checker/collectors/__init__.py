@@ -11,9 +11,11 @@ Two shapes share one registry (entry-point group `mlcheck.collectors`):
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
 from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import ClassVar
 
 from ..graph import EstateGraph, Provenance, utc_now
@@ -83,13 +85,24 @@ class FileParser:
     patterns: ClassVar[tuple[str, ...]] = ()
 
     def claims(self, path: str) -> bool:
-        name = PurePosixPath(path).name
-        return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(path, p)
-                   for p in self.patterns)
+        """A pattern matches the file's name or its whole path (fnmatch, case-sensitive)."""
+        matcher = self.__dict__.get("_claims_matcher")
+        if matcher is None:     # compiled on first use: every file of every tree is asked
+            matcher = self._claims_matcher = _union(tuple(self.patterns))
+        return bool(matcher(path.rpartition("/")[2]) or matcher(path))
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         """Add facts for one file. Bad content: ctx.graph.error(...), never raise."""
         raise NotImplementedError
+
+
+@functools.lru_cache(maxsize=256)
+def _union(patterns: tuple[str, ...]):
+    """One compiled regex for a parser's glob patterns, shared by its instances: a path
+    is matched once, not once per pattern."""
+    if not patterns:
+        return lambda text: None
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns)).match
 
 
 # Built-ins are listed here as well as in pyproject's entry points so that a source

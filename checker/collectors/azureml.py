@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import CollectContext, FileParser, FileRef
-from .dvc import url_without_secrets
+from .files import is_url, short, url_without_secrets
 from ..safeyaml import YamlError, load_yaml
 
-MAX_TEXT = 500
 MAX_PIPELINE_DEPTH = 10
 LITERAL_TYPES = frozenset({"string", "number", "integer", "boolean"})
 MODEL_TYPES = frozenset({"mlflow_model", "custom_model", "triton_model"})
@@ -27,7 +26,6 @@ IO_FIELDS = ("type", "path", "mode", "name", "version")
 # A `$schema:` line naming an azureml schema, found without parsing (for malformed files).
 _DECLARES_SCHEMA = re.compile(rb"""^\s*['"]?\$schema['"]?\s*:[^\n]*azureml""", re.I | re.M)
 _SCHEMA_NAME = re.compile(r"([A-Za-z]+)\.(?:schema\.)?json\s*$")
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _VERSION_QUERY = re.compile(r"[?&](versionid|snapshot)=([^&#]+)", re.I)
 # Scopes an azureml:// asset or datastore URI may start with.
 _SCOPE = (r"(?:subscriptions/(?P<sub>[^/]+)/resource[gG]roups/(?P<rg>[^/]+)/"
@@ -99,7 +97,7 @@ def is_binding(value: Any) -> bool:
 
 def clean_path(value: Any) -> Any:
     """A path as recorded: URLs lose user info and query (SAS tokens live there)."""
-    return url_without_secrets(value) if isinstance(value, str) and _URL.match(value) else value
+    return url_without_secrets(value) if isinstance(value, str) and is_url(value) else value
 
 
 def local_path(base_dir: str, raw: str) -> str:
@@ -124,7 +122,7 @@ def data_reference(raw: str, ref: FileRef) -> tuple[str, dict] | None:
         return asset.key(), attrs
     if raw.startswith("azureml://"):
         return azureml_uri_reference(raw)
-    if _URL.match(raw):
+    if is_url(raw):
         return url_reference(raw)
     path = local_path(posixpath.dirname(ref.path), raw)
     attrs = {"reference": raw, "ref_kind": "local", "path": path, "repo": ref.tree,
@@ -173,10 +171,6 @@ def where(job_key: str) -> str:
     """Error prefix naming a child job (`job 'train': `); nothing for the top-level job."""
     child = job_key.partition("#")[2]
     return f"job {child!r}: " if child else ""
-
-
-def short(value: Any) -> str:
-    return str(value)[:MAX_TEXT]
 
 
 def io_spec(value: Any) -> dict:
@@ -461,7 +455,7 @@ class AzureMLParser(FileParser):
                 facts["model_version"] = str(model["version"])
             if isinstance(model.get("path"), str):
                 path = model["path"]
-                facts["model_path"] = (clean_path(path) if _URL.match(path) or path.startswith("azureml:")
+                facts["model_path"] = (clean_path(path) if is_url(path) or path.startswith("azureml:")
                                        else local_path(posixpath.dirname(ref.path), path))
             return facts
         return {}

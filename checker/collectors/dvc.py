@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any, Iterator
 
 from . import CollectContext, FileParser, FileRef
+from .files import is_url, short, url_has_password, url_without_secrets
 from ..graph import node_id
 from ..safeyaml import YamlError, load_yaml
 
@@ -25,7 +26,6 @@ CODE_EXTS = frozenset({
     ".py", ".ipynb", ".r", ".sh", ".bash", ".sql", ".scala", ".jl", ".js", ".ts", ".java",
     ".go", ".rb", ".pl", ".m", ".c", ".cc", ".cpp", ".h", ".rs", ".ps1", ".bat", ".cmd",
 })
-MAX_TEXT = 500
 # Option names in .dvc/config whose values are secrets (dvc remote modify docs, all remote types).
 CREDENTIAL_OPTIONS = frozenset({
     "access_key_id", "secret_access_key", "session_token", "account_key", "sas_token",
@@ -33,31 +33,11 @@ CREDENTIAL_OPTIONS = frozenset({
     "oss_key_secret", "password", "passphrase", "token", "key_secret",
 })
 _CREDENTIAL_WORDS = re.compile(r"secret|password|passphrase|token|access_key|account_key")
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_URL_PARTS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)$", re.S)
 _SECTION_LINE = re.compile(r"""^\s*\[\s*(['"]?)(.*?)\1\s*\]\s*$""")
 _NAMED_SECTION = re.compile(r'^(\w+)\s+"(.+)"$')
 
 
 # -- small facts ---------------------------------------------------------------
-
-def url_without_secrets(url: str) -> str:
-    """The URL without user info, query or fragment (where SAS tokens and passwords live)."""
-    m = _URL_PARTS.match(url)
-    if not m:
-        return re.split(r"[?#]", url, maxsplit=1)[0]
-    scheme, authority, rest = m.groups()
-    return scheme + authority.rsplit("@", 1)[-1] + re.split(r"[?#]", rest, maxsplit=1)[0]
-
-
-def url_has_password(url: str) -> bool:
-    m = _URL_PARTS.match(url)
-    return bool(m) and ":" in m.group(2).rpartition("@")[0]
-
-
-def is_url(path: str) -> bool:
-    return bool(_URL.match(path))
-
 
 def repo_path(base_dir: str, wdir: str, path: str) -> str:
     """A path declared in a DVC file, made relative to the repository root."""
@@ -102,12 +82,6 @@ def hash_facts(entry: dict) -> dict:
 def stage_group(name: str) -> str:
     """`train@cnn-feature1` (an expanded foreach/matrix stage in dvc.lock) → `train`."""
     return name.split("@", 1)[0]
-
-
-def short(text: Any) -> str:
-    if isinstance(text, list):
-        text = "\n".join(str(t) for t in text)
-    return str(text)[:MAX_TEXT]
 
 
 class _Problems:

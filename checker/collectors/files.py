@@ -7,11 +7,21 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat
 from pathlib import PurePosixPath
-from typing import Callable
+from typing import Any, Callable
 
 from . import CollectContext, FileRef
+
+# Folders no collector walks: tool caches and virtualenvs hold copies, not the estate;
+# git's own folder belongs to the git collector (the folder walk keeps .dvc for its config).
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox",
+                       ".mypy_cache", ".dvc"})
+# Longest free text (commands, descriptions) a node records.
+MAX_TEXT = 500
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_URL_PARTS = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)(.*)$", re.S)
 
 # Extension → role. Data and model extensions follow what DVC / LFS users commonly track.
 ROLES_BY_EXT = {
@@ -39,6 +49,51 @@ ROLES_BY_GLOB = (
     (".github/workflows/*.yml", "pipeline"), (".github/workflows/*.yaml", "pipeline"),
     (".dvc/config", "dvc"),
 )
+
+
+def is_mlflow_file_store(path) -> bool:
+    """An MLflow file store as the MLflow collector detects one: a real folder named mlruns.
+    The tree walks leave it to that collector instead of recording its files twice."""
+    return os.path.basename(path) == "mlruns" and os.path.isdir(path) and not os.path.islink(path)
+
+
+def in_mlflow_file_store(path: str, top) -> bool:
+    """True when the tree path `path` (under the folder `top`) lies in an MLflow file store
+    that a walk from `top` would find (not below a folder every walk skips)."""
+    if "mlruns/" not in path:
+        return False
+    parts = path.split("/")[:-1]
+    for i, part in enumerate(parts):
+        if part in SKIP_DIRS:
+            return False
+        if part == "mlruns" and is_mlflow_file_store(os.path.join(top, *parts[:i + 1])):
+            return True
+    return False
+
+
+def is_url(text: str) -> bool:
+    return bool(_URL.match(text))
+
+
+def url_without_secrets(url: str) -> str:
+    """The URL without user info, query or fragment (where SAS tokens and passwords live)."""
+    m = _URL_PARTS.match(url)
+    if not m:
+        return re.split(r"[?#]", url, maxsplit=1)[0]
+    scheme, authority, rest = m.groups()
+    return scheme + authority.rsplit("@", 1)[-1] + re.split(r"[?#]", rest, maxsplit=1)[0]
+
+
+def url_has_password(url: str) -> bool:
+    m = _URL_PARTS.match(url)
+    return bool(m) and ":" in m.group(2).rpartition("@")[0]
+
+
+def short(text: Any) -> str:
+    """Free text as recorded: a list of lines joined, at most MAX_TEXT characters."""
+    if isinstance(text, list):
+        text = "\n".join(str(t) for t in text)
+    return str(text)[:MAX_TEXT]
 
 
 def file_role(path: str) -> str | None:
@@ -206,57 +261,57 @@ def is_worktree(path) -> bool:
     return os.path.lexists(os.path.join(path, ".git"))
 
 
-# A .git file is one `gitdir: PATH` line; git itself reads no more than a few bytes of it.
+# A .git file is one `gitdir: PATH` line; a bigger one is not a pointer git would make.
 GITFILE_MAX_BYTES = 4096
 
 
 def git_dir_problem(repo, root) -> str | None:
     """Why the repository at `repo` must not be read, else None.
 
-    Git reads a repository from wherever its `.git` names: a symlink's target, the
-    `gitdir:` of a .git file (relative to the work tree), and the `commondir` a linked
-    work tree's git dir names. Any of these outside `root` (the scanned tree) would make
-    the scan read another repository's history and blobs, so it is not followed.
+    Git reads a repository from wherever its `.git` leads: a symlink's target, the
+    `gitdir:` of a .git file, the `commondir` of a linked work tree's git dir. Any of
+    these outside `root` (the scanned tree) would make the scan read another
+    repository's history and blobs, so that repository is not collected.
     """
-    dotgit = os.path.join(repo, ".git")
-    if os.path.lexists(dotgit) and escapes_tree(dotgit, root):
-        return f".git ({os.path.realpath(dotgit)}) {_OUTSIDE}"
     try:
-        git_dir = _named_git_dir(repo)
+        for what, path in _git_dir_chain(repo):
+            if escapes_tree(path, root):
+                return f"{what} points outside the scanned tree; not followed"
     except (OSError, ValueError) as exc:
-        return f".git file unreadable: {exc}"
-    if escapes_tree(git_dir, root):
-        return f".git names gitdir {git_dir}, which {_OUTSIDE}"
-    common = _pointer_file(os.path.join(git_dir, "commondir"), "")
-    if common is not None and escapes_tree(os.path.join(git_dir, common), root):
-        return f"git dir {git_dir} names commondir {common}, which {_OUTSIDE}"
+        return f"not a repository git can read: {exc}"
     return None
 
 
-_OUTSIDE = "points outside the scanned tree; not followed"
-
-
-def _named_git_dir(repo) -> str:
-    """The git dir of the repository at `repo`: `.git` (or what a .git file names), or
-    `repo` itself for a bare repository."""
+def _git_dir_chain(repo):
+    """(description, path) of each step git takes to reach the repository at `repo`,
+    in order: the caller checks each one before the next pointer file is read."""
     dotgit = os.path.join(repo, ".git")
-    if not os.path.lexists(dotgit):
-        return repo
-    named = _pointer_file(dotgit, "gitdir:")
-    if named is None:
-        return dotgit
-    if not named:
-        raise ValueError("no 'gitdir:' line")
-    return os.path.join(repo, named)
+    git_dir = repo                               # a bare repository is its own git dir
+    if os.path.lexists(dotgit):
+        yield f".git ({os.path.realpath(dotgit)})", dotgit
+        git_dir = dotgit
+        named = _pointer(dotgit, b"gitdir: ")
+        if named is not None:                    # a .git file: linked work tree, submodule
+            git_dir = os.path.join(repo, named)  # an absolute gitdir replaces repo
+            yield f".git file's gitdir ({named})", git_dir
+    commondir = os.path.join(git_dir, "commondir")
+    if os.path.lexists(commondir):
+        yield f"commondir ({os.path.realpath(commondir)})", commondir
+        common = _pointer(commondir, b"")
+        if common is not None:
+            yield f"commondir's path ({common})", os.path.join(git_dir, common)
 
 
-def _pointer_file(path, prefix: str) -> str | None:
-    """The path a one-line pointer file names (after `prefix`); None when `path` is not a
-    regular file, "" when it names nothing. Read bounded, never from a FIFO or device."""
+def _pointer(path, prefix: bytes) -> str | None:
+    """The path a pointer file (.git file, commondir) names, read as git reads it: the
+    whole file after `prefix`, trailing CR/LF dropped, up to a NUL. None when `path` is
+    not a regular file. Bounded, and never opened if it is a FIFO or a device."""
     if not os.path.isfile(path):
         return None
     data = read_regular_file(os.path.realpath(path), GITFILE_MAX_BYTES)
-    line = data.decode("utf-8", "replace").partition("\n")[0].strip()
-    if not line.startswith(prefix):
-        return ""
-    return line[len(prefix):].strip()
+    if not data.startswith(prefix):
+        raise ValueError(f"{os.path.basename(path)} does not start with {prefix.decode()!r}")
+    named = data[len(prefix):].rstrip(b"\r\n").split(b"\0", 1)[0]
+    if not named:
+        raise ValueError(f"{os.path.basename(path)} names no path")
+    return os.fsdecode(named)

@@ -1,6 +1,7 @@
 """Folder collector: a path outside any git repository, scanned as plain files.
 
-Repositories inside the folder belong to the git collector and are skipped here.
+Repositories inside the folder belong to the git collector and MLflow file stores
+(mlruns/) to the MLflow collector: both are skipped here.
 Symlinks are never followed; one that points out of the tree is a collection error.
 """
 from __future__ import annotations
@@ -9,8 +10,9 @@ import os
 from pathlib import Path
 
 from . import CollectContext, Collector, Source
-from .files import TreeEmitter, is_git_dir, is_worktree, read_regular_file, symlink_problem
-from .git import SKIP_DIRS, find_enclosing_repo
+from .files import (SKIP_DIRS, TreeEmitter, is_git_dir, is_mlflow_file_store, is_worktree,
+                    read_regular_file, symlink_problem)
+from .git import find_enclosing_repo
 
 # .dvc/config names the data remotes: walk .dvc, but not its cache (copies of the data) or tmp.
 FOLDER_SKIP_DIRS = SKIP_DIRS - {".dvc"}
@@ -22,7 +24,7 @@ class FolderCollector(Collector):
 
     @classmethod
     def detect(cls, root: Path, display: str) -> list[Source]:
-        if find_enclosing_repo(root) is not None:
+        if find_enclosing_repo(root) is not None or is_mlflow_file_store(root):
             return []
         return [Source(cls.name, str(root), ".", display)]
 
@@ -42,12 +44,13 @@ class FolderCollector(Collector):
                 self.name, emitter.display(Path(e.filename).relative_to(root).as_posix()),
                 f"unreadable directory: {e.strerror}")):
             here = Path(dirpath)
-            dirnames[:] = sorted(
-                d for d in dirnames if d not in FOLDER_SKIP_DIRS and d != ".git"
-                and not (here.name == ".dvc" and d in DVC_INTERNAL_DIRS)
-                and not is_worktree(str(here / d)) and not is_git_dir(str(here / d)))
-            for dirname in list(dirnames):
-                self._check_link(here / dirname, root, emitter, ctx, is_file=False)
+            # Symlinks first: one to a repository elsewhere is still a link out of the tree.
+            dirnames[:] = sorted(d for d in dirnames
+                                 if not self._check_link(here / d, root, emitter, ctx, is_file=False))
+            dirnames[:] = [d for d in dirnames if d not in FOLDER_SKIP_DIRS
+                           and not (here.name == ".dvc" and d in DVC_INTERNAL_DIRS)
+                           and not is_worktree(str(here / d)) and not is_git_dir(str(here / d))
+                           and not is_mlflow_file_store(here / d)]
             for name in sorted(filenames):
                 full = here / name
                 rel = full.relative_to(root).as_posix()

@@ -14,10 +14,9 @@ import subprocess
 from pathlib import Path
 
 from . import CollectContext, Collector, Source
-from .files import (TreeEmitter, is_git_dir, is_worktree, lfs_patterns, read_regular_file,
-                    symlink_problem)
+from .files import (SKIP_DIRS, TreeEmitter, git_dir_problem, in_mlflow_file_store, is_git_dir, is_url,
+                    is_worktree, lfs_patterns, read_regular_file, symlink_problem, url_without_secrets)
 
-SKIP_DIRS = {"node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".dvc"}
 _SAFE_CONFIG = (
     "core.hooksPath=/dev/null", "core.fsmonitor=false", "core.untrackedCache=false",
     "safe.directory=*", "log.showSignature=false", "protocol.allow=never",
@@ -117,12 +116,10 @@ def repo_label(repo: Path, root: Path) -> str:
 def _normalise_remote(url: str) -> str:
     """github.com/org/repo from https/ssh/scp forms: credentials, port, query and .git dropped."""
     url = url.strip()
-    scheme = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", url)
-    if scheme:
-        authority, _, path = url[scheme.end():].partition("/")
-        host = authority.rpartition("@")[2]          # the last '@' ends the credentials
-        host = re.sub(r":\d*$", "", host).lower()     # a port is not part of the repo's name
-        path = re.split(r"[?#]", path, maxsplit=1)[0]
+    if is_url(url):
+        url = url_without_secrets(url).partition("://")[2]
+        authority, _, path = url.partition("/")
+        host = re.sub(r":\d*$", "", authority).lower()   # a port is not part of the repo's name
         url = f"{host}/{path}" if host else f"/{path}"
     else:
         scp = re.match(r"^(?:[^@/]+@)?([^/:]+):(.*)$", url)   # [user@]host:path, git's scp form
@@ -139,18 +136,19 @@ class GitCollector(Collector):
         sources: list[Source] = []
         enclosing = find_enclosing_repo(root)
         if enclosing is not None and enclosing != root:
-            sources.append(Source(cls.name, str(root), ".", display))
+            # A path inside a repository: the repository is the tree its .git may use.
+            sources.append(Source(cls.name, str(root), ".", display, str(enclosing)))
         for dirpath, dirnames, _ in os.walk(root):
             here = Path(dirpath)
             if is_worktree(dirpath) or (is_git_dir(dirpath) and here.name != ".git"):
                 rel = repo_label(here, root)
                 shown = display if rel == "." else (
                     rel if display in ("", ".") else f"{display.rstrip('/')}/{rel}")
-                sources.append(Source(cls.name, dirpath, rel, shown))
+                sources.append(Source(cls.name, dirpath, rel, shown, str(root)))
                 if is_git_dir(dirpath) and not is_worktree(dirpath):
                     dirnames[:] = []   # a bare repo holds no work tree to walk
                     continue
-            dirnames[:] = sorted(d for d in dirnames if d != ".git" and d not in SKIP_DIRS)
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         return sources
 
     @classmethod
@@ -158,13 +156,17 @@ class GitCollector(Collector):
         path = Path(uri.removeprefix("file://")).resolve()
         if not (is_worktree(str(path)) or is_git_dir(str(path))):
             raise ValueError(f"{uri}: not a git repository")
-        return Source(cls.name, str(path), path.name, uri)
+        return Source(cls.name, str(path), path.name, uri, str(path))
 
     def collect(self, source: Source, ctx: CollectContext) -> None:
         path = Path(source.uri)
         top = find_enclosing_repo(path)
         if top is None:
             ctx.graph.error(self.name, source.display, "not a git repository")
+            return
+        problem = git_dir_problem(top, source.root or top)
+        if problem:
+            ctx.graph.error(self.name, source.display, problem)
             return
         bare = not is_worktree(str(top))
         git = Git(str(top) if bare else str(top / ".git"), None if bare else str(top))
@@ -337,6 +339,8 @@ class GitCollector(Collector):
             if not raw or raw.endswith(b"/"):   # "dir/": a nested repository, collected on its own
                 continue
             path = os.fsdecode(raw)            # the real name on disk; the emitter makes it text
+            if in_mlflow_file_store(path, top):   # the MLflow collector reads that store
+                continue
             full = top / path
             try:
                 st = full.lstat()

@@ -35,8 +35,8 @@ from typing import Callable, Iterable, Iterator
 
 from ..safeyaml import YamlError, load_yaml
 from . import CollectContext, Collector, Source
+from .files import SKIP_DIRS, is_mlflow_file_store, url_without_secrets
 
-SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache"}
 TAG_VALUE_LIMIT = 500
 PROFILE_LIMIT = 500
 DELETED_STAGE = "Deleted_Internal"         # MLflow's mark for a soft-deleted model version
@@ -931,11 +931,11 @@ def split_url(uri: str) -> tuple[str, str, str, str | None, str | None]:
     scheme = "https" if parts.scheme.lower() == "azureml" else parts.scheme.lower()
     host = (parts.hostname or "").lower()
     if not host:
-        raise ValueError(f"{_display_url(uri)}: no host in URL")
+        raise ValueError(f"{url_without_secrets(uri)}: no host in URL")
     try:
         port = parts.port
     except ValueError:
-        raise ValueError(f"{_display_url(uri)}: bad port") from None
+        raise ValueError(f"{url_without_secrets(uri)}: bad port") from None
     hostport = f"[{host}]" if ":" in host else host
     hostport += f":{port}" if port else ""
     path = parts.path.rstrip("/")
@@ -943,10 +943,6 @@ def split_url(uri: str) -> tuple[str, str, str, str | None, str | None]:
     user = urllib.parse.unquote(parts.username) if parts.username else None
     password = urllib.parse.unquote(parts.password) if parts.password else None
     return base, f"{hostport}{path}", base, user, password
-
-
-def _display_url(uri: str) -> str:
-    return _URL_USERINFO.sub(r"\1", uri.split("?", 1)[0])
 
 
 def _is_url(uri: str) -> bool:
@@ -959,7 +955,7 @@ class MlflowCollector(Collector):
     @classmethod
     def detect(cls, root: Path, display: str) -> list[Source]:
         """mlflow.db files and mlruns/ folders under root; symlinks are not followed."""
-        if root.name == "mlruns":
+        if is_mlflow_file_store(root):
             return [Source(cls.name, str(root), root.name, display)]
         found: list[Source] = []
         for dirpath, dirnames, filenames in os.walk(root):
@@ -969,7 +965,7 @@ class MlflowCollector(Collector):
                 full = here / d
                 if d in SKIP_DIRS or full.is_symlink():
                     continue
-                if d == "mlruns":
+                if is_mlflow_file_store(full):
                     found.append(cls._detected(full, root, display))
                     continue                       # a store is not searched for more stores
                 keep.append(d)
@@ -998,14 +994,15 @@ class MlflowCollector(Collector):
         elif uri.startswith("file:"):
             given = urllib.parse.unquote(urllib.parse.urlsplit(uri).path)
         elif re.match(r"^[a-z][a-z0-9+.\-]*://", uri, re.I):
-            raise ValueError(f"{_display_url(uri)}: unsupported MLflow URI (use http(s)://, "
+            raise ValueError(f"{url_without_secrets(uri)}: unsupported MLflow URI (use http(s)://, "
                              "sqlite:///path, a .db file or an mlruns folder)")
         path = Path(given).expanduser()
         if not path.exists():
             raise ValueError(f"{uri}: no such file or folder")
         if uri.startswith("sqlite:") and not path.is_file():
             raise ValueError(f"{uri}: not a file")
-        return Source(cls.name, str(path.resolve()), given.rstrip("/") or given, uri)
+        # Labelled by name, as git labels a given repository: ids never hold a machine's paths.
+        return Source(cls.name, str(path.resolve()), path.resolve().name, uri)
 
     def collect(self, source: Source, ctx: CollectContext) -> None:
         settings, problems = Settings.from_params(ctx.params.get("mlflow", {}))
@@ -1149,8 +1146,6 @@ class Emitter:
                  "stage": v.stage, "status": v.status,
                  "tags": _tag_dict(v.tags),
                  "created_at": _iso(v.created), "description": v.description or None}
-        if v.run_id and v.run_id not in runs:
-            attrs["unresolved"] = {"run_id": v.run_id}
         if attrs["source"]:
             attrs["source"] = scrub_secrets(attrs["source"])
         nid = self.g.add_node("model_version", f"{self.prefix}/{v.name}/{v.version}",
@@ -1160,3 +1155,6 @@ class Emitter:
         self.g.add_edge(nid, model, "version_of")
         if v.run_id and v.run_id in runs:
             self.g.add_edge(nid, runs[v.run_id], "produced_by")
+        elif v.run_id:
+            self.g.note_unresolved(nid, "run_id", v.run_id,
+                                   f"run {v.run_id} is deleted or was not found in the store")

@@ -10,20 +10,40 @@ class NotebookError(ValueError):
     pass
 
 
+NOT_CELLS = "'cells' is not a list of cell objects"
+
+
+def notebook_cells(nb: dict) -> list:
+    """The cells of a notebook as found: the top-level `cells` of nbformat 4, or the
+    `cells` of every worksheet of nbformat 3 (a notebook that names no version is read
+    by its shape). Items are not checked; NotebookError when a container is not a list."""
+    major = nb.get("nbformat")
+    if major == 3 or (major != 4 and "cells" not in nb and "worksheets" in nb):
+        worksheets = nb.get("worksheets") or []
+        if not isinstance(worksheets, list):
+            raise NotebookError("'worksheets' is not a list")
+        cells = []
+        for ws in worksheets:
+            found = (ws.get("cells") or []) if isinstance(ws, dict) else []
+            if not isinstance(found, list):
+                raise NotebookError(NOT_CELLS)
+            cells += found
+        return cells
+    if not isinstance(nb.get("cells"), list):
+        raise NotebookError(NOT_CELLS)
+    return nb["cells"]
+
+
 def notebook_facts(nb: object) -> dict:
     """nb_* attributes of a parsed notebook; NotebookError when it is not one."""
     if not isinstance(nb, dict) or not isinstance(nb.get("nbformat"), int):
         raise NotebookError("not a notebook: no integer 'nbformat' at the top level")
     major = nb["nbformat"]
-    if major == 4:
-        cells = nb.get("cells")
-    elif major == 3:
-        cells = [c for ws in nb.get("worksheets") or [] if isinstance(ws, dict)
-                 for c in ws.get("cells") or []]
-    else:
+    if major not in (3, 4):
         raise NotebookError(f"unsupported nbformat {major} (expected 3 or 4)")
-    if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
-        raise NotebookError("'cells' is not a list of cell objects")
+    cells = notebook_cells(nb)
+    if not all(isinstance(c, dict) for c in cells):
+        raise NotebookError(NOT_CELLS)
     code = [c for c in cells if c.get("cell_type") == "code"]
     counts = [c.get("execution_count", c.get("prompt_number")) for c in code]
     executed = [n for n in counts if isinstance(n, int)]

@@ -29,6 +29,7 @@ from typing import Iterator
 
 from ..safeyaml import YamlError, load_yaml
 from . import CollectContext, FileParser, FileRef
+from .notebook import NotebookError, notebook_cells
 
 # Larger files are recorded as not scanned rather than slowing every scan down.
 MAX_SCAN_BYTES = 2 * 1024 * 1024
@@ -306,23 +307,19 @@ def _chunk(cell: int, where: str, pieces: list[_Located], strip_ansi: bool) -> _
     return _Chunk(cell, where, lines, json_lines)
 
 
-def is_notebook(nb) -> bool:
-    return isinstance(nb, dict) and (isinstance(nb.get("cells"), list) or isinstance(nb.get("worksheets"), list))
-
-
-def notebook_cells(nb) -> list:
-    """Cells of an nbformat 4 notebook, or of all worksheets of an nbformat 3 one."""
+def notebook_cell_list(nb) -> list | None:
+    """The notebook's cells, or None when `nb` is no notebook whose cells can be read."""
     if not isinstance(nb, dict):
-        return []
-    if isinstance(nb.get("cells"), list):
-        return nb["cells"]
-    return [c for ws in nb.get("worksheets") or [] if isinstance(ws, dict)
-            for c in ws.get("cells") or []]
+        return None
+    try:
+        return notebook_cells(nb)
+    except NotebookError:
+        return None
 
 
-def notebook_chunks(nb) -> Iterator[_Chunk]:
+def notebook_chunks(cells: list) -> Iterator[_Chunk]:
     """Cell sources, then each output's text/plain, stream text and error traceback."""
-    for index, cell in enumerate(notebook_cells(nb)):
+    for index, cell in enumerate(cells):
         if not isinstance(cell, dict):
             continue
         source = _chunk(index, "source", _pieces(cell.get("source", cell.get("input"))), False)
@@ -348,10 +345,10 @@ def notebook_language(nb) -> str:
     return ""
 
 
-def scan_notebook(det: Detector, path: str, nb) -> list[SecretHit]:
+def scan_notebook(det: Detector, path: str, nb: dict, cells: list) -> list[SecretHit]:
     ext = _NOTEBOOK_CELL_EXT.get(notebook_language(nb), "")
     hits: set[SecretHit] = set()
-    for chunk in notebook_chunks(nb):
+    for chunk in notebook_chunks(cells):
         # A name per cell keeps the notebook's path (for detect-secrets' path filters)
         # and gives sources the language's extension (for its keyword regexes).
         name = f"{path}/cell-{chunk.cell}{ext}" if chunk.where == "source" else f"{path}/cell-{chunk.cell}/output"
@@ -414,8 +411,9 @@ class SecretsParser(FileParser):
                 nb = load_json_with_lines(text)
             except (ValueError, RecursionError):
                 nb = None   # not a readable notebook (the notebook parser says so): scan it as text
-            if is_notebook(nb):
-                return scan_notebook(det, path, nb)
-        lines = text.splitlines()
+            cells = notebook_cell_list(nb)
+            if cells is not None:
+                return scan_notebook(det, path, nb, cells)
+        lines = _split_lines(text)       # numbered as detect-secrets numbers its hits
         return sorted(SecretHit(line, kind, digest) for line, kind, digest in det.scan_text(path, text)
                       if not is_content_hash(kind, lines[line - 1] if 0 < line <= len(lines) else ""))
