@@ -1,8 +1,6 @@
 """JSON report: the whole scan result, stable key order, for machines and later tooling."""
 from __future__ import annotations
 
-import json
-
 from .. import __version__
 from ..catalog import SEVERITIES
 from ..findings import gate_failures
@@ -39,4 +37,4 @@ def document(result, fail_on: str = "high") -> dict:
 
 
 def render(result, stream, fail_on: str = "high", **_) -> None:
-    stream.write(json.dumps(json.loads(canonical_json(document(result, fail_on))), indent=2) + "\n")
+    stream.write(canonical_json(document(result, fail_on), indent=2) + "\n")

@@ -1,6 +1,7 @@
 # Data versioning: unpinned inputs (MLC-DATA-002), DVC data nobody can pull (MLC-DATA-003).
 package mlcheck.data
 
+import data.mlcheck.lib
 import rego.v1
 
 # [reader, dataset] for every reads edge from a run or job.
@@ -43,7 +44,7 @@ default_data_exts := [
 is_data(ds) if ds.attrs.is_dir == true
 
 is_data(ds) if {
-	exts := object.get(data.mlcheck.params, "data_exts", default_data_exts)
+	exts := lib.param("data_exts", default_data_exts)
 	some ext in exts
 	endswith(lower(ds.attrs.path), ext)
 }
