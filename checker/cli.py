@@ -12,7 +12,7 @@ from . import __version__
 SEVERITY_CHOICE = click.Choice(["info", "low", "medium", "high", "critical"])
 FORMAT_CHOICE = click.Choice(["console", "json"])
 EXTENSION_FORMATS = {".json": "json", ".txt": "console"}
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -48,6 +48,8 @@ def scan_options(func):
         click.option("--only", multiple=True, help="Rule ids or globs to run (comma-separated or repeated)."),
         click.option("--skip", multiple=True, help="Rule ids or globs to leave out."),
         click.option("--no-waivers", is_flag=True, help="Ignore all waivers (audit mode)."),
+        click.option("--rego-engine", envvar="MLCHECK_REGO_ENGINE",
+                     help="Embedded Rego engine (default: the built-in choice; see README)."),
         click.option("--opa-url", envvar="MLCHECK_OPA_URL",
                      help="Evaluate Rego on this OPA server instead of the embedded engine."),
         click.option("--opa-token", envvar="MLCHECK_OPA_TOKEN", help="Bearer token for --opa-url."),
@@ -76,7 +78,7 @@ def _build_options(kw: dict, baseline: str | None = None):
         only=_split(kw["only"]) or cfg.only, skip=[*cfg.skip, *_split(kw["skip"])],
         params=cfg.params, waivers=cfg.waivers, no_waivers=kw["no_waivers"],
         baseline=Path(baseline) if baseline else None,
-        opa_url=kw["opa_url"], opa_token=kw["opa_token"],
+        rego_engine=kw["rego_engine"], opa_url=kw["opa_url"], opa_token=kw["opa_token"],
         from_snapshot=Path(kw["from_snapshot"]) if kw["from_snapshot"] else None,
         max_parse_bytes=cfg.max_parse_bytes,
     )
@@ -94,13 +96,29 @@ def _run(opts):
         _fail(str(exc))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """An uncaught exception is a bug in mlcheck: exit 4, never 0 or 1 (which CI reads as
+    a verdict on the estate)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            click.echo(f"mlcheck: internal error ({type(exc).__name__}: {str(exc)[:300]}); "
+                       "please report it. Exit 4.", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mlcheck")
 def main() -> None:
     """mlcheck: policy-as-code compliance checks across your ML estate.
 
     Exit codes: 0 nothing open at or above --fail-on; 1 findings at or above it;
-    2 usage, config or rule error; 3 a source could not be collected.
+    2 usage, config or rule error; 3 the scan is incomplete (a source could not be
+    collected, or a rule could not be evaluated); 4 internal error.
     """
 
 
@@ -144,8 +162,9 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
                 render(fmt, result, sys.stdout, fail_on=fail_on)
     except OSError as exc:
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
-    if result.graph.errors and not soft_fail:
-        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s): the scan is incomplete "
+    if result.incomplete and not soft_fail:
+        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s), "
+                   f"{len(result.evaluation_errors)} rule evaluation error(s): the scan is incomplete "
                    "(exit 3; --soft-fail to ignore)", err=True)
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if gate_failures(result.findings, fail_on) else EXIT_OK)

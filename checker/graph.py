@@ -14,6 +14,8 @@ from typing import Any, Callable, Iterator
 
 import networkx as nx
 
+from .redact import clean, clean_text
+
 NODE_KINDS = frozenset({
     "repo", "commit", "file", "experiment", "run", "model", "model_version",
     "dataset", "environment", "pipeline", "job", "endpoint", "deployment",
@@ -31,7 +33,8 @@ SNAPSHOT_VERSION = 1
 
 
 def node_id(kind: str, key: str) -> str:
-    return f"{kind}:{key}"
+    """Ids pass redact.clean like every recorded string (a file name can hold a token)."""
+    return clean_text(f"{kind}:{key}")
 
 
 def utc_now() -> str:
@@ -88,21 +91,24 @@ class EstateGraph:
                  provenance: Provenance | None = None) -> str:
         if kind not in NODE_KINDS:
             raise ValueError(f"unknown node kind {kind!r}")
+        # Everything recorded passes redact.clean: the one point where secrets are masked.
         nid = node_id(kind, key)
-        prov = provenance.as_dict() if provenance else {}
+        attrs = clean(attrs) if attrs else {}
+        prov = clean(provenance.as_dict()) if provenance else {}
         if nid in self.g:
             # A second sighting enriches the node; first provenance wins.
-            self.g.nodes[nid]["attrs"].update(attrs or {})
+            self.g.nodes[nid]["attrs"].update(attrs)
         else:
-            self.g.add_node(nid, kind=kind, attrs=dict(attrs or {}), provenance=prov)
+            self.g.add_node(nid, kind=kind, attrs=attrs, provenance=prov)
         return nid
 
     def update_attrs(self, nid: str, **attrs: Any) -> None:
-        self.g.nodes[nid]["attrs"].update(attrs)
+        self.g.nodes[clean_text(nid)]["attrs"].update(clean(attrs))
 
     def add_edge(self, src: str, dst: str, kind: str, **attrs: Any) -> None:
         if kind not in EDGE_KINDS:
             raise ValueError(f"unknown edge kind {kind!r}")
+        src, dst = clean_text(src), clean_text(dst)     # ids as node_id made them
         for end in (src, dst):
             if end not in self.g:
                 raise KeyError(f"edge {kind} refers to unknown node {end}")
@@ -111,20 +117,21 @@ class EstateGraph:
 
     def note_unresolved(self, nid: str, field: str, value: Any, reason: str) -> None:
         """A reference that could not be joined: kept with its raw value and the reason."""
-        self.g.nodes[nid]["attrs"].setdefault("unresolved", {})[field] = {"value": value, "reason": reason}
+        self.g.nodes[clean_text(nid)]["attrs"].setdefault("unresolved", {})[field] = clean({"value": value, "reason": reason})
 
     def error(self, collector: str, source: str, reason: str, line: int | None = None) -> None:
-        self.errors.append(CollectionError(collector, source, reason, line))
+        self.errors.append(CollectionError(collector, clean_text(source), clean_text(reason), line))
 
     # -- reading ----------------------------------------------------------
     def __contains__(self, nid: str) -> bool:
-        return nid in self.g
+        return nid in self.g or clean_text(nid) in self.g
 
     def __len__(self) -> int:
         return self.g.number_of_nodes()
 
     def node(self, nid: str) -> dict:
-        return self.g.nodes[nid]
+        data = self.g.nodes.get(nid)
+        return data if data is not None else self.g.nodes[clean_text(nid)]
 
     def nodes(self, kind: str | None = None) -> Iterator[tuple[str, dict]]:
         for nid, data in self.g.nodes(data=True):

@@ -36,6 +36,7 @@ class ScanOptions:
     waivers: list[fnd.Waiver] = field(default_factory=list)
     no_waivers: bool = False
     baseline: Path | None = None
+    rego_engine: str | None = None                       # embedded engine; None: the default
     opa_url: str | None = None
     opa_token: str | None = None
     from_snapshot: Path | None = None
@@ -59,7 +60,17 @@ class ScanResult:
         return self.graph.digest()
 
     def not_applicable(self) -> list[Rule]:
-        return [r for r in self.rules if self.results[r.id].applicable == 0]
+        return [r for r in self.rules if self.results[r.id].applicable == 0 and not self.results[r.id].error]
+
+    @property
+    def evaluation_errors(self) -> list[tuple[str, str]]:
+        """(rule id, reason) of every rule that could not be evaluated on this data."""
+        return [(r.id, self.results[r.id].error) for r in self.rules if self.results[r.id].error]
+
+    @property
+    def incomplete(self) -> bool:
+        """A source was not (fully) collected or a rule could not be evaluated: exit 3."""
+        return bool(self.graph.errors or self.evaluation_errors)
 
 
 class _Stage:
@@ -150,33 +161,21 @@ def collect(sources: list[Source], registry: dict[str, type], params: dict,
 
 
 def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: dict,
-             opa_url: str | None = None, opa_token: str | None = None) -> dict[str, RuleResult]:
+             rego_engine: str | None = None, opa_url: str | None = None,
+             opa_token: str | None = None) -> dict[str, RuleResult]:
+    """Each engine evaluates the rules written for it; a rule it cannot evaluate comes
+    back with RuleResult.error set (the scan is then incomplete, exit 3)."""
     from .engines import rego, yaml_rules
     results: dict[str, RuleResult] = {}
-    graph_rules = [r for r in rules if r.engine == "graph"]
-    rego_rules = [r for r in rules if r.engine == "rego"]
-    evaluator = yaml_rules.GraphEvaluator(graph)
-    for rule in graph_rules:
-        results[rule.id] = yaml_rules.evaluate(rule, evaluator)
-    if rego_rules:
-        backend = (rego.OpaServerRego(catalog.policy_files, params, opa_url, opa_token) if opa_url
-                   else rego.EmbeddedRego(catalog.policy_files, params))
-        doc = rego_input(graph, rego_rules)
-        values = backend.query(rego_rules, doc)
-        for rule in rego_rules:
-            hits = rego.parse_hits(rule, values.get(rule.id), doc["nodes"])
-            applicable = len(evaluator.select(rule.check["applies_to"]))
-            results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits})), hits)
+    by_engine = {"graph": [r for r in rules if r.engine == "graph"],
+                 "rego": [r for r in rules if r.engine == "rego"]}
+    if by_engine["graph"]:
+        results.update(yaml_rules.GraphEngine().evaluate(by_engine["graph"], graph))
+    if by_engine["rego"]:
+        engine = rego.RegoEngine(catalog.policy_files, params, rego_engine or rego.DEFAULT_ENGINE,
+                                 opa_url, opa_token)
+        results.update(engine.evaluate(by_engine["rego"], graph))
     return results
-
-
-def rego_input(graph: EstateGraph, rules: list[Rule]) -> dict:
-    """The whole graph, or only the part the rules declare they read (check.input)."""
-    if any("input" not in r.check for r in rules):
-        return graph.document()
-    kinds = {k for r in rules for k in r.check["input"]["kinds"]}
-    edges = {e for r in rules for e in r.check["input"].get("edges", [])}
-    return graph.subdocument(kinds, edges)
 
 
 def run_scan(opts: ScanOptions) -> ScanResult:
@@ -201,7 +200,8 @@ def run_scan(opts: ScanOptions) -> ScanResult:
         with _Stage(stages, "link", opts.measure_memory):
             run_linkers(graph)
     with _Stage(stages, "rules", opts.measure_memory):
-        results = evaluate(graph, catalog, rules, opts.params, opts.opa_url, opts.opa_token)
+        results = evaluate(graph, catalog, rules, opts.params, opts.rego_engine,
+                           opts.opa_url, opts.opa_token)
     with _Stage(stages, "findings", False):
         found: list[fnd.Finding] = []
         for rule in rules:

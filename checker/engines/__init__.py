@@ -1,7 +1,14 @@
-"""Rule engines. Both return, per rule, how many nodes it applied to and its hits."""
+"""Rule engines behind one interface: each takes the rules written for it and the graph,
+and returns one RuleResult per rule (how many nodes it applied to, its hits, or why it
+could not be evaluated). A rule that fails on some data costs that rule, not the scan."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..catalog import Rule
+    from ..graph import EstateGraph
 
 
 @dataclass
@@ -17,3 +24,15 @@ class RuleResult:
     rule_id: str
     applicable: int            # nodes the rule looked at; 0 means "not applicable"
     hits: list[Hit] = field(default_factory=list)
+    error: str | None = None   # set when the rule could not be evaluated: the reason
+
+    @classmethod
+    def failed(cls, rule_id: str, reason: str) -> "RuleResult":
+        return cls(rule_id, 0, [], reason)
+
+
+class Engine(Protocol):
+    """What scan.py needs of an engine."""
+
+    def evaluate(self, rules: list["Rule"], graph: "EstateGraph") -> dict[str, RuleResult]:
+        ...

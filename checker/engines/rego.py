@@ -17,8 +17,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..catalog import Rule, RuleError
-from ..graph import canonical_json
-from . import Hit
+from ..graph import EstateGraph, canonical_json
+from . import Hit, RuleResult
 
 PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
 # Policy ids under this prefix on an OPA server belong to mlcheck: each scan replaces them.
@@ -53,6 +53,48 @@ def parse_hits(rule: Rule, value, doc_nodes: dict) -> list[Hit]:
                             "check.rego")
         hits.append(Hit(item["node"], item.get("message") or rule.title, item.get("evidence", {})))
     return sorted(hits, key=lambda h: (h.node, h.message))
+
+
+ENGINES = ("regopy",)
+DEFAULT_ENGINE = "regopy"
+
+
+class RegoEngine:
+    """The engine for `check: {rego: …}` rules: each rule gets the part of the graph it
+    declares (check.input), its hits are checked against the contract, and its
+    applicability is counted with the graph engine's selector (check.applies_to)."""
+
+    def __init__(self, policy_files: list[Path], params: dict, engine: str = DEFAULT_ENGINE,
+                 opa_url: str | None = None, opa_token: str | None = None) -> None:
+        if opa_url:
+            self.backend = OpaServerRego(policy_files, params, opa_url, opa_token)
+        elif engine == "regopy":
+            self.backend = EmbeddedRego(policy_files, params)
+        else:
+            raise RegoBackendError(f"unknown Rego engine {engine!r} (known: {', '.join(ENGINES)})")
+
+    def evaluate(self, rules: list[Rule], graph: EstateGraph) -> dict[str, RuleResult]:
+        from .yaml_rules import GraphEvaluator
+        if not rules:
+            return {}
+        doc = rego_input(graph, rules)
+        values = self.backend.query(rules, doc)
+        evaluator = GraphEvaluator(graph)
+        results = {}
+        for rule in rules:
+            hits = parse_hits(rule, values.get(rule.id), doc["nodes"])
+            applicable = len(evaluator.select(rule.check["applies_to"]))
+            results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits})), hits)
+        return results
+
+
+def rego_input(graph: EstateGraph, rules: list[Rule]) -> dict:
+    """The whole graph, or only the part the rules declare they read (check.input)."""
+    if any("input" not in r.check for r in rules):
+        return graph.document()
+    kinds = {k for r in rules for k in r.check["input"]["kinds"]}
+    edges = {e for r in rules for e in r.check["input"].get("edges", [])}
+    return graph.subdocument(kinds, edges)
 
 
 class EmbeddedRego:

@@ -227,6 +227,20 @@ def render_message(template: str, nid: str, data: dict) -> str:
     return _TEMPLATE.sub(sub, template)
 
 
+class GraphEngine:
+    """The engine for `check: {match, require|forbid}` rules."""
+
+    def evaluate(self, rules: list[Rule], graph: EstateGraph) -> dict[str, RuleResult]:
+        evaluator = GraphEvaluator(graph)
+        results = {}
+        for rule in rules:
+            try:
+                results[rule.id] = evaluate(rule, evaluator)
+            except Exception as exc:  # noqa: BLE001 - e.g. a snapshot fact of an unexpected type
+                results[rule.id] = RuleResult.failed(rule.id, f"{type(exc).__name__}: {exc}")
+        return results
+
+
 def evaluate(rule: Rule, evaluator: GraphEvaluator) -> RuleResult:
     check = rule.check
     matched = evaluator.select(check["match"])

@@ -67,6 +67,11 @@ def render(result, stream, fail_on: str = "high", **_) -> None:
         console.print(f"\n[bold red]Collection errors ({len(result.graph.errors)}): the scan is incomplete[/]")
         for err in result.graph.errors:
             console.print(f"  {escape(str(err))}")
+    if result.evaluation_errors:
+        console.print(f"\n[bold red]Rules that could not be evaluated ({len(result.evaluation_errors)}): "
+                      "the scan is incomplete[/]")
+        for rule_id, reason in result.evaluation_errors:
+            console.print(f"  {rule_id}: {escape(reason)}")
     failing = s["gate"]["failing"]
     verdict = (f"[bold red]FAIL[/]: {failing} open finding(s) at or above {fail_on}" if failing
                else f"[bold green]PASS[/]: no open finding at or above {fail_on}")

@@ -19,7 +19,8 @@ def summary(result, fail_on: str) -> dict:
             "rules_evaluated": len(result.rules),
             "rules_not_applicable": [r.id for r in result.not_applicable()],
             "nodes_by_kind": result.graph.count_by_kind(),
-            "collection_errors": len(result.graph.errors)}
+            "collection_errors": len(result.graph.errors),
+            "evaluation_errors": len(result.evaluation_errors)}
 
 
 def document(result, fail_on: str = "high") -> dict:
@@ -29,9 +30,12 @@ def document(result, fail_on: str = "high") -> dict:
         "summary": summary(result, fail_on),
         "sources": result.graph.sources,
         "collection_errors": [e.as_dict() for e in result.graph.errors],
+        "evaluation_errors": [{"rule_id": rid, "reason": why} for rid, why in result.evaluation_errors],
         "rules": [{"id": r.id, "engine": r.engine, "severity": r.severity,
                    "applicable": result.results[r.id].applicable,
-                   "hits": len(result.results[r.id].hits)} for r in result.rules],
+                   "hits": len(result.results[r.id].hits),
+                   **({"error": result.results[r.id].error} if result.results[r.id].error else {})}
+                  for r in result.rules],
         "findings": [f.as_dict() for f in result.findings],
     }
 
