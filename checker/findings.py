@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .catalog import SEVERITIES, Rule
 from .engines import Hit
-from .graph import EstateGraph, canonical_json
+from .graph import EstateGraph, canonical_json, load_json_document
 
 OPEN, WAIVED, BASELINED = "open", "waived", "baselined"
 BASELINE_FORMAT = "mlcheck-baseline"
@@ -90,11 +90,12 @@ def production_reason(graph: EstateGraph, node: str, production: dict) -> str | 
             if data["kind"] == "model_version":
                 a = data["attrs"]
                 name = f"{a.get('name', '?')} v{a.get('version', '?')}"
-                hit = next((al for al in a.get("aliases") or [] for pat in aliases
+                held = a.get("aliases") if isinstance(a.get("aliases"), list) else []
+                hit = next((al for al in held for pat in aliases
                             if fnmatch.fnmatchcase(str(al).lower(), pat.lower())), None)
                 if hit:
                     return f"feeds model version {name}, which carries the production alias '{hit}'"
-                if a.get("stage") in stages:
+                if isinstance(a.get("stage"), str) and a["stage"] in stages:
                     return f"feeds model version {name}, which is in stage {a['stage']}"
             if hop == MAX_FEED_HOPS:
                 continue
@@ -169,12 +170,12 @@ def write_baseline(findings: list[Finding], path: Path, digest: str) -> int:
 
 
 def load_baseline(path: Path) -> set[str]:
+    doc = load_json_document(path, "baseline")
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
         if doc.get("format") != BASELINE_FORMAT:
             raise ValueError(f"format is not {BASELINE_FORMAT}")
         return {e["fingerprint"] for e in doc["findings"]}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a usable baseline: {exc}") from exc
 
 

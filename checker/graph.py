@@ -202,12 +202,15 @@ class EstateGraph:
 
     @classmethod
     def load(cls, path: Path) -> "EstateGraph":
-        """Load a snapshot; raises ValueError with the reason on a bad file."""
-        try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"{path}: not a readable snapshot: {exc}") from exc
-        return cls.from_document(doc, str(path))
+        """Load a snapshot; raises ValueError with the reason on a bad file, including one
+        whose content does not match the digest it carries (edited after it was saved)."""
+        doc = load_json_document(Path(path), "snapshot")
+        graph = cls.from_document(doc, str(path))
+        stored, actual = doc.get("digest"), graph.digest()
+        if stored != actual:
+            raise ValueError(f"{path}: the snapshot's content does not match its digest "
+                             f"(stored {stored}, content {actual}): it was changed after it was saved; refused")
+        return graph
 
     @classmethod
     def from_document(cls, doc: dict, origin: str = "<snapshot>") -> "EstateGraph":
@@ -220,18 +223,42 @@ class EstateGraph:
             raise ValueError(f"{origin}: malformed snapshot: 'nodes' must be an object and 'edges' a list")
         try:
             for nid, n in doc["nodes"].items():
+                _check_node_shape(nid, n)
                 kind, _, key = nid.partition(":")
-                if kind != n["kind"]:
-                    raise ValueError(f"node {nid} has kind {n['kind']}")
                 graph.add_node(kind, key, n.get("attrs", {}))
                 graph.g.nodes[nid]["provenance"] = dict(n.get("provenance", {}))
             for e in doc["edges"]:
+                if not isinstance(e, dict):
+                    raise ValueError(f"edge {e!r} is not an object")
                 graph.add_edge(e["src"], e["dst"], e["kind"])
             graph.errors = [CollectionError(**e) for e in doc.get("collection_errors", [])]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{origin}: malformed snapshot: {exc}") from exc
         graph.sources = list(doc.get("sources", []))
         return graph
+
+
+def _check_node_shape(nid: str, n: Any) -> None:
+    """The structure every stage relies on; attribute values are facts and may be anything."""
+    if not isinstance(n, dict) or n.get("kind") != nid.partition(":")[0]:
+        raise ValueError(f"node {nid} is not an object with kind {nid.partition(':')[0]!r}")
+    for part in ("attrs", "provenance"):
+        if not isinstance(n.get(part, {}), dict):
+            raise ValueError(f"node {nid}: {part} must be an object")
+    unresolved = n.get("attrs", {}).get("unresolved", {})
+    if not isinstance(unresolved, dict) or not all(isinstance(v, dict) for v in unresolved.values()):
+        raise ValueError(f"node {nid}: attrs.unresolved must map fields to {{value, reason}} objects")
+
+
+def load_json_document(path: Path, what: str) -> Any:
+    """A JSON file mlcheck wrote (snapshot, baseline): ValueError on anything unreadable,
+    nested beyond what the parser can take included."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ValueError(f"{path}: not a readable {what}: nested too deeply") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable {what}: {exc}") from exc
 
 
 def canonical_json(value: Any, indent: int | None = None) -> str:

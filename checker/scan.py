@@ -96,9 +96,25 @@ class _Stage:
 
 
 def select_rules(rules: list[Rule], only: list[str], skip: list[str]) -> list[Rule]:
+    """The rules --only keeps and --skip leaves out. A pattern that names no rule is a
+    usage error: a typo (`MLC-REPO-02`) must not pass the gate by evaluating nothing."""
+    unknown_patterns(rules, [*only, *skip], "--only/--skip")
+
     def hit(rule: Rule, patterns: list[str]) -> bool:
         return any(fnmatch.fnmatchcase(rule.id, p) for p in patterns)
     return [r for r in rules if (not only or hit(r, only)) and not hit(r, skip)]
+
+
+def unknown_patterns(rules: list[Rule], patterns: list[str], where: str) -> None:
+    ids = [r.id for r in rules]
+    missing = [p for p in patterns if not fnmatch.filter(ids, p)]
+    if missing:
+        raise UsageError(f"{where}: {', '.join(repr(p) for p in missing)} matches no rule "
+                         f"(rules: {_id_summary(ids)})")
+
+
+def _id_summary(ids: list[str]) -> str:
+    return ", ".join(ids[:12]) + (f", … ({len(ids)} in all)" if len(ids) > 12 else "")
 
 
 def resolve_sources(paths: list[str], specs: list[str], registry: dict[str, type]) -> list[Source]:
@@ -110,11 +126,12 @@ def resolve_sources(paths: list[str], specs: list[str], registry: dict[str, type
             raise UsageError(f"path does not exist: {given}")
         if not root.is_dir():
             raise UsageError(f"not a directory: {given}")
-        found = [s for cls in collectors for s in cls.detect(root, given)]
+        # Reports and provenance name files under the path's label, as ids do, so that
+        # the graph (and its digest) does not depend on where the estate is checked out.
+        found = [s for cls in collectors for s in cls.detect(root, path_label(given))]
         if len(paths) > 1:      # labels are relative to each root: keep them apart
             found = [dataclasses.replace(s, label=_under(path_label(given), s.label)) for s in found]
         sources += found
-    seen: dict[tuple[str, str], str] = {}
     for spec in specs:
         kind, sep, uri = spec.partition("=")
         if not sep or not uri:
@@ -127,12 +144,23 @@ def resolve_sources(paths: list[str], specs: list[str], registry: dict[str, type
             sources.append(cls.from_uri(uri))
         except ValueError as exc:
             raise UsageError(f"--source {spec!r}: {exc}") from exc
+    return _distinct(sources)
+
+
+def _distinct(sources: list[Source]) -> list[Source]:
+    """One source per (kind, uri): a store both detected and named with --source is
+    collected once. Two different sources that would share node ids are a usage error."""
+    by_uri: dict[tuple[str, str], Source] = {}
+    by_label: dict[tuple[str, str], Source] = {}
     for s in sources:
-        other = seen.setdefault((s.kind, s.label), s.display)
-        if other != s.display:
-            raise UsageError(f"sources {other} and {s.display} would share the node ids "
+        if (s.kind, s.uri) in by_uri:
+            continue
+        other = by_label.setdefault((s.kind, s.label), s)
+        if other is not s:
+            raise UsageError(f"sources {other.display} and {s.display} would share the node ids "
                              f"{s.kind}:{s.label}…; scan them in separate runs or from a common parent")
-    return sources
+        by_uri[(s.kind, s.uri)] = s
+    return list(by_uri.values())
 
 
 def path_label(given: str) -> str:
@@ -183,6 +211,8 @@ def run_scan(opts: ScanOptions) -> ScanResult:
     with _Stage(stages, "rules-load", False):
         catalog = load_catalog(opts.rules_dirs, opts.include_builtin)
         rules = select_rules(catalog.rules, opts.only, opts.skip)
+        if not opts.no_waivers:
+            unknown_patterns(catalog.rules, [w.rule for w in opts.waivers], "waivers")
     with _Stage(stages, "collect", opts.measure_memory):
         if opts.from_snapshot:
             graph = EstateGraph.load(opts.from_snapshot)

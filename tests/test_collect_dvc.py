@@ -311,6 +311,6 @@ def test_non_dvc_config_and_empty_files_record_nothing_and_raise_nothing(tmp_pat
         "settings/config": "[core]\nremote = not-dvc\n"})
     graph = collect_graph(repo)
     assert [(e.source, e.reason) for e in graph.errors] == [
-        (f"{repo}/empty.dvc", "empty .dvc file: no 'outs'")]
+        ("repo/empty.dvc", "empty .dvc file: no 'outs'")]
     assert not dvc_datasets(graph)
     assert "dvc_remotes" not in attrs(graph, f"repo:{T}")

@@ -312,8 +312,8 @@ def test_cli_scan_autodetects_mlflow_db(tmp_path, world):
     doc = json.loads(snap.read_text())
     assert doc["collection_errors"] == []
     v1 = doc["nodes"]["model_version:mlflow://mlflow.db/churn/1"]
-    assert v1["provenance"]["source"] == f"{estate}/mlflow.db"
-    assert {"kind": "mlflow", "source": f"{estate}/mlflow.db"} in doc["sources"]
+    assert v1["provenance"]["source"] == "estate/mlflow.db"
+    assert {"kind": "mlflow", "source": "estate/mlflow.db"} in doc["sources"]
     assert any(e["kind"] == "produced_by" for e in doc["edges"])
 
 
@@ -472,8 +472,8 @@ def test_cli_malformed_sqlite_stores(tmp_path, world):
     assert proc.returncode == 3, proc.stderr
     doc = json.loads(report.read_text())
     errors = {e["source"]: e["reason"] for e in doc["collection_errors"] if e["collector"] == "mlflow"}
-    assert "not a readable SQLite database" in errors[f"{estate}/junk/mlflow.db"]
-    assert "not an MLflow tracking store" in errors[f"{estate}/mlflow.db"]
+    assert "not a readable SQLite database" in errors["estate/junk/mlflow.db"]
+    assert "not an MLflow tracking store" in errors["estate/mlflow.db"]
     assert doc["summary"]["nodes_by_kind"]["model_version"] == 4     # the good store still read
 
 
