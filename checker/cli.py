@@ -20,7 +20,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    click.echo(f"mlcheck: error: {message}", err=True)
+    from .reporters import printable      # messages may quote scanned names
+    click.echo(f"mlcheck: error: {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -189,8 +190,9 @@ def baseline_create(output, **kw) -> None:
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(f"baseline: {n} finding(s) written to {output}")
-    if result.graph.errors:
-        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s): baseline is incomplete",
+    if result.incomplete:
+        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s), "
+                   f"{len(result.evaluation_errors)} rule evaluation error(s): baseline is incomplete",
                    err=True)
         sys.exit(EXIT_INCOMPLETE)
 

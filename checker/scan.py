@@ -62,6 +62,14 @@ class ScanResult:
     def not_applicable(self) -> list[Rule]:
         return [r for r in self.rules if self.results[r.id].applicable == 0 and not self.results[r.id].error]
 
+    @functools.cached_property
+    def not_applicable_reasons(self) -> dict[str, str]:
+        """rule id → why it matched no node (computed once, for every report)."""
+        from .engines.yaml_rules import GraphEvaluator, why_not_applicable
+        evaluator = GraphEvaluator(self.graph)
+        return {r.id: why_not_applicable(evaluator, r.check.get("match") or r.check.get("applies_to") or {})
+                for r in self.not_applicable()}
+
     @property
     def evaluation_errors(self) -> list[tuple[str, str]]:
         """(rule id, reason) of every rule that could not be evaluated on this data."""

@@ -179,6 +179,54 @@ class GraphEvaluator:
                              "sample": sorted(peers)[:5]}])
 
 
+# Attributes only one kind of source records, and what their absence everywhere means.
+RECORDED_BY = {
+    "tracked": ("git", "no git repository was found under the scanned paths: files in plain "
+                       "folders have no tracked state"),
+}
+
+
+def why_not_applicable(evaluator: GraphEvaluator, selector: dict) -> str:
+    """Why a rule's selector matched no node, in words, for the summary."""
+    kinds = selector.get("kind")
+    shown = ("/".join([kinds] if isinstance(kinds, str) else kinds) + " node") if kinds else "node"
+    if "id" in selector:
+        shown += f" with id {selector['id']}"
+    candidates = evaluator.index.candidates(selector)
+    if "id" in selector:
+        candidates = [n for n in candidates if fnmatch.fnmatchcase(n, selector["id"])]
+    if not candidates:
+        return f"no {shown} was collected"
+    where = selector.get("where")
+    tests = where["all"] if isinstance(where, dict) and "all" in where else [where] if where else []
+    for test in tests:
+        if not any(evaluator.holds(n, test).ok for n in candidates):
+            return (f"none of the {len(candidates)} {shown}(s) has {describe_condition(test)}"
+                    + _absence_hint(evaluator.graph, test))
+    return f"none of the {len(candidates)} {shown}(s) meets the rule's conditions"
+
+
+def _absence_hint(graph: EstateGraph, test: dict) -> str:
+    recorded = RECORDED_BY.get(test.get("attr", ""))
+    if recorded and not any(d["attrs"].get("vcs") == recorded[0] for _, d in graph.nodes("repo")):
+        return f" ({recorded[1]})"
+    return ""
+
+
+def describe_condition(cond: dict) -> str:
+    if "attr" in cond:
+        op = next(o for o in ATTR_OPS if o in cond)
+        value = "" if op in ("exists", "missing") else f" {cond[op]!r}"
+        return f"{cond['attr']} {op}{value}"
+    if "path" in cond:
+        via = cond["path"].get("via") or cond["path"].get("via_any") or []
+        steps = " → ".join("/".join(v) if isinstance(v, list) else v for v in via)
+        return f"a path via {steps} to {_describe(cond['path']['to'])}"
+    if "neighbors" in cond:
+        return f"a {cond['neighbors']['edge']} neighbour"
+    return "the rule's conditions"
+
+
 def _describe(selector: dict) -> str:
     """A selector in words, for evidence: "a run with git_commit exists"."""
     kind = selector.get("kind", "node")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from ..catalog import SEVERITIES
+from . import printable
 from .json_report import summary
 
 STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
@@ -34,7 +35,10 @@ def one_line_evidence(evidence: dict) -> str:
 
 def render(result, stream, fail_on: str = "high", **_) -> None:
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as markup_escape
+
+    def escape(text: str) -> str:        # scanned strings: neither markup nor control characters
+        return markup_escape(printable(text))
     console = Console(file=stream, width=max(100, Console().width if stream.isatty() else 120),
                       highlight=False, soft_wrap=True)
     shown = [f for f in result.findings if f.status == "open"]
@@ -46,7 +50,7 @@ def render(result, stream, fail_on: str = "high", **_) -> None:
         for f in group:
             loc = f.locations[0] if f.locations else {}
             where = f"{loc.get('source', '')}{':' + str(loc['line']) if loc.get('line') else ''}"
-            console.print(f"  [bold]{f.rule_id}[/] {escape(f.message)}")
+            console.print(f"  [bold]{escape(f.rule_id)}[/] {escape(f.message)}")
             console.print(f"    node: {escape(f.node)}" + (f"  at {escape(where)}" if where else ""))
             ev = one_line_evidence(f.evidence)
             if ev:
@@ -63,6 +67,8 @@ def render(result, stream, fail_on: str = "high", **_) -> None:
     console.print(f"  rules evaluated: {s['rules_evaluated']}")
     if s["rules_not_applicable"]:
         console.print(f"  not applicable (matched no node): {', '.join(s['rules_not_applicable'])}")
+        for rule_id, why in s["not_applicable_reasons"].items():
+            console.print(f"    {rule_id}: {escape(why)}")
     if result.graph.errors:
         console.print(f"\n[bold red]Collection errors ({len(result.graph.errors)}): the scan is incomplete[/]")
         for err in result.graph.errors:
@@ -71,7 +77,7 @@ def render(result, stream, fail_on: str = "high", **_) -> None:
         console.print(f"\n[bold red]Rules that could not be evaluated ({len(result.evaluation_errors)}): "
                       "the scan is incomplete[/]")
         for rule_id, reason in result.evaluation_errors:
-            console.print(f"  {rule_id}: {escape(reason)}")
+            console.print(f"  {escape(rule_id)}: {escape(reason)}")
     failing = s["gate"]["failing"]
     verdict = (f"[bold red]FAIL[/]: {failing} open finding(s) at or above {fail_on}" if failing
                else f"[bold green]PASS[/]: no open finding at or above {fail_on}")

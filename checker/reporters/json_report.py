@@ -18,6 +18,7 @@ def summary(result, fail_on: str) -> dict:
             "gate": {"fail_on": fail_on, "failing": len(gate_failures(result.findings, fail_on))},
             "rules_evaluated": len(result.rules),
             "rules_not_applicable": [r.id for r in result.not_applicable()],
+            "not_applicable_reasons": result.not_applicable_reasons,
             "nodes_by_kind": result.graph.count_by_kind(),
             "collection_errors": len(result.graph.errors),
             "evaluation_errors": len(result.evaluation_errors)}
