@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .reporters import formats as report_formats
+from .reporters import printable
 
 SEVERITY_CHOICE = click.Choice(["info", "low", "medium", "high", "critical"])
-FORMAT_CHOICE = click.Choice(["console", "json"])
-EXTENSION_FORMATS = {".json": "json", ".txt": "console"}
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
@@ -20,8 +20,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> None:
-    from .reporters import printable      # messages may quote scanned names
-    click.echo(f"mlcheck: error: {printable(message)}", err=True)
+    click.echo(f"mlcheck: error: {printable(message)}", err=True)     # messages may quote scanned names
     sys.exit(code)
 
 
@@ -126,7 +125,7 @@ def main() -> None:
 @main.command()
 @scan_options
 @click.option("--fail-on", type=SEVERITY_CHOICE, help="Lowest severity that fails the gate (default high).")
-@click.option("--format", "formats", multiple=True, type=FORMAT_CHOICE,
+@click.option("--format", "formats", multiple=True, type=click.Choice(report_formats()),
               help="Output format; repeatable, paired in order with --output.")
 @click.option("--output", "outputs", multiple=True, type=click.Path(dir_okay=False),
               help="File for the matching --format (stdout when absent).")
@@ -136,21 +135,20 @@ def main() -> None:
 @click.option("--snapshot-out", type=click.Path(dir_okay=False), help="Save the collected graph here.")
 def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
-    from .findings import gate_failures
-    from .reporters import render
+    from .reporters import implied_format, render
     formats = list(formats) or ["console"]
     if len(outputs) > len(formats):
         _fail("more --output than --format values: pair each --output with a --format")
     if len(formats) - len(outputs) > 1:
         _fail("only one --format can go to stdout; give the others an --output file")
     for fmt, out in zip(formats, outputs):
-        implied = EXTENSION_FORMATS.get(Path(out).suffix.lower())
+        implied = implied_format(out)
         if implied and implied != fmt:
             _fail(f"--output {out} is paired with --format {fmt} (pairs go in order: "
                   f"--format {implied} --output {out})")
     _check_writable([*outputs, *([snapshot_out] if snapshot_out else [])])
     cfg, opts = _build_options(kw, baseline)
-    fail_on = fail_on or cfg.fail_on or "high"
+    opts.fail_on = fail_on or cfg.fail_on or "high"
     result = _run(opts)
     try:
         if snapshot_out:
@@ -158,9 +156,9 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
         for i, fmt in enumerate(formats):
             if i < len(outputs):
                 with open(outputs[i], "w", encoding="utf-8") as fh:
-                    render(fmt, result, fh, fail_on=fail_on)
+                    render(fmt, result, fh)
             else:
-                render(fmt, result, sys.stdout, fail_on=fail_on)
+                render(fmt, result, sys.stdout)
     except OSError as exc:
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     if result.incomplete and not soft_fail:
@@ -168,7 +166,7 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
                    f"{len(result.evaluation_errors)} rule evaluation error(s): the scan is incomplete "
                    "(exit 3; --soft-fail to ignore)", err=True)
         sys.exit(EXIT_INCOMPLETE)
-    sys.exit(EXIT_FINDINGS if gate_failures(result.findings, fail_on) else EXIT_OK)
+    sys.exit(EXIT_FINDINGS if result.gate_failures else EXIT_OK)
 
 
 @main.group()

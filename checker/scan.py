@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import findings as fnd
-from .catalog import Catalog, Rule, RuleError, load_catalog
+from .catalog import SEVERITIES, Catalog, Rule, RuleError, load_catalog
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
 from .engines import RuleResult
@@ -42,6 +42,7 @@ class ScanOptions:
     from_snapshot: Path | None = None
     max_parse_bytes: int | None = None
     today: _dt.date | None = None
+    fail_on: str = "high"                                   # lowest severity that fails the gate
     measure_memory: bool = False
 
 
@@ -53,6 +54,7 @@ class ScanResult:
     results: dict[str, RuleResult]
     findings: list[fnd.Finding]
     stages: dict[str, dict] = field(default_factory=dict)   # stage → {seconds, peak_mib}
+    fail_on: str = "high"
 
     @functools.cached_property
     def digest(self) -> str:
@@ -61,6 +63,29 @@ class ScanResult:
 
     def not_applicable(self) -> list[Rule]:
         return [r for r in self.rules if self.results[r.id].applicable == 0 and not self.results[r.id].error]
+
+    @functools.cached_property
+    def gate_failures(self) -> list[fnd.Finding]:
+        """Open findings at or above fail_on: the gate's decision, made once."""
+        return fnd.gate_failures(self.findings, self.fail_on)
+
+    @functools.cached_property
+    def summary(self) -> dict:
+        """Totals every report prints, computed once."""
+        by_sev = {s: 0 for s in reversed(SEVERITIES)}
+        by_status = {fnd.OPEN: 0, fnd.WAIVED: 0, fnd.BASELINED: 0}
+        for f in self.findings:
+            by_status[f.status] += 1
+            if f.status == fnd.OPEN:
+                by_sev[f.severity] += 1
+        return {"open_by_severity": by_sev, "by_status": by_status,
+                "gate": {"fail_on": self.fail_on, "failing": len(self.gate_failures)},
+                "rules_evaluated": len(self.rules),
+                "rules_not_applicable": [r.id for r in self.not_applicable()],
+                "not_applicable_reasons": self.not_applicable_reasons,
+                "nodes_by_kind": self.graph.count_by_kind(),
+                "collection_errors": len(self.graph.errors),
+                "evaluation_errors": len(self.evaluation_errors)}
 
     @functools.cached_property
     def not_applicable_reasons(self) -> dict[str, str]:
@@ -251,7 +276,7 @@ def run_scan(opts: ScanOptions) -> ScanResult:
             fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())
         if opts.baseline:
             fnd.apply_baseline(found, fnd.load_baseline(opts.baseline))
-    return ScanResult(graph, catalog, rules, results, found, stages)
+    return ScanResult(graph, catalog, rules, results, found, stages, opts.fail_on)
 
 
 __all__ = ["ScanOptions", "ScanResult", "run_scan", "UsageError", "RuleError", "canonical_json"]

@@ -1,15 +1,38 @@
-"""Reporters: one module per output format, each `render(result, stream)`. Never re-evaluate."""
+"""Reporters: one module per output format, `<format>_report.py`, each with
+`render(result, stream, **options)` and the file `EXTENSIONS` its format implies. They
+read the scan result and the catalog; they never re-evaluate. Adding a format is adding
+a module: the CLI lists the formats from this package without importing them."""
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import re
+from types import ModuleType
 
-FORMATS = {"console": "console", "json": "json_report"}
+SUFFIX = "_report"
+
+
+def formats() -> list[str]:
+    return sorted(m.name[:-len(SUFFIX)] for m in pkgutil.iter_modules(__path__) if m.name.endswith(SUFFIX))
+
+
+def reporter(fmt: str) -> ModuleType:
+    if fmt not in formats():
+        raise ValueError(f"unknown format {fmt!r} (known: {', '.join(formats())})")
+    return importlib.import_module(f".{fmt}{SUFFIX}", __name__)
+
+
+def implied_format(filename: str) -> str | None:
+    """The format a file name's extension implies (report.sarif → sarif), if any."""
+    lower = filename.lower()
+    for fmt in formats():
+        if any(lower.endswith(ext) for ext in getattr(reporter(fmt), "EXTENSIONS", ())):
+            return fmt
+    return None
 
 
 def render(fmt: str, result, stream, **options) -> None:
-    module = importlib.import_module(f".{FORMATS[fmt]}", __name__)
-    module.render(result, stream, **options)
+    reporter(fmt).render(result, stream, **options)
 
 
 # Characters that move the cursor, change colours or reorder text: a file named

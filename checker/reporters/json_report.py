@@ -2,33 +2,16 @@
 from __future__ import annotations
 
 from .. import __version__
-from ..catalog import SEVERITIES
-from ..findings import gate_failures
 from ..graph import canonical_json
 
-
-def summary(result, fail_on: str) -> dict:
-    by_sev = {s: 0 for s in reversed(SEVERITIES)}
-    by_status = {"open": 0, "waived": 0, "baselined": 0}
-    for f in result.findings:
-        by_status[f.status] += 1
-        if f.status == "open":
-            by_sev[f.severity] += 1
-    return {"open_by_severity": by_sev, "by_status": by_status,
-            "gate": {"fail_on": fail_on, "failing": len(gate_failures(result.findings, fail_on))},
-            "rules_evaluated": len(result.rules),
-            "rules_not_applicable": [r.id for r in result.not_applicable()],
-            "not_applicable_reasons": result.not_applicable_reasons,
-            "nodes_by_kind": result.graph.count_by_kind(),
-            "collection_errors": len(result.graph.errors),
-            "evaluation_errors": len(result.evaluation_errors)}
+EXTENSIONS = (".json",)
 
 
-def document(result, fail_on: str = "high") -> dict:
+def document(result) -> dict:
     return {
         "tool": {"name": "mlcheck", "version": __version__},
         "graph_digest": result.digest,
-        "summary": summary(result, fail_on),
+        "summary": result.summary,
         "sources": result.graph.sources,
         "collection_errors": [e.as_dict() for e in result.graph.errors],
         "evaluation_errors": [{"rule_id": rid, "reason": why} for rid, why in result.evaluation_errors],
@@ -41,5 +24,5 @@ def document(result, fail_on: str = "high") -> dict:
     }
 
 
-def render(result, stream, fail_on: str = "high", **_) -> None:
-    stream.write(canonical_json(document(result, fail_on), indent=2) + "\n")
+def render(result, stream, **_) -> None:
+    stream.write(canonical_json(document(result), indent=2) + "\n")

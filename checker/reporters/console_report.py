@@ -5,7 +5,8 @@ import json
 
 from ..catalog import SEVERITIES
 from . import printable
-from .json_report import summary
+
+EXTENSIONS = (".txt",)
 
 STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow",
          "low": "cyan", "info": "dim"}
@@ -33,7 +34,7 @@ def one_line_evidence(evidence: dict) -> str:
     return "; ".join(parts)
 
 
-def render(result, stream, fail_on: str = "high", **_) -> None:
+def render(result, stream, **_) -> None:
     from rich.console import Console
     from rich.markup import escape as markup_escape
 
@@ -57,7 +58,7 @@ def render(result, stream, fail_on: str = "high", **_) -> None:
                 console.print(f"    evidence: {escape(ev)}")
             if f.status_reason:
                 console.print(f"    [magenta]{escape(f.status_reason)}[/]")
-    s = summary(result, fail_on)
+    s = result.summary
     console.print("\n[bold]Summary[/]")
     console.print("  open: " + ", ".join(f"{k} {v}" for k, v in s["open_by_severity"].items())
                   + f"  (waived {s['by_status']['waived']}, baselined {s['by_status']['baselined']})")
@@ -78,7 +79,7 @@ def render(result, stream, fail_on: str = "high", **_) -> None:
                       "the scan is incomplete[/]")
         for rule_id, reason in result.evaluation_errors:
             console.print(f"  {escape(rule_id)}: {escape(reason)}")
-    failing = s["gate"]["failing"]
+    failing, fail_on = s["gate"]["failing"], s["gate"]["fail_on"]
     verdict = (f"[bold red]FAIL[/]: {failing} open finding(s) at or above {fail_on}" if failing
                else f"[bold green]PASS[/]: no open finding at or above {fail_on}")
     console.print(f"\n{verdict}")
