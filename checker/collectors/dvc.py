@@ -3,7 +3,10 @@
 Facts only (LINEAGE_SPEC "DVC"). Every output becomes one dataset node keyed by its
 repository-relative path, whichever file declares it, so a `dvc.yaml` out and its
 `dvc.lock` hash land on the same node. Templates (`${...}`, foreach, matrix) are never
-expanded: DVC writes the expanded stages to `dvc.lock`, which is where we read them.
+expanded: DVC writes the expanded stages to `dvc.lock`, which is where we read them. A
+file only a template engine can read (a cookiecutter's `{{ }}`) is recorded on its file
+node as a template, not evaluated. Every field is read with the type DVC's schema gives
+it; a value of another type is one collection error (field, line), the rest is kept.
 """
 from __future__ import annotations
 
