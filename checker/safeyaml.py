@@ -1,17 +1,39 @@
-"""The only way mlcheck reads YAML: safe loader (C when present), bounded size and aliases."""
+"""The only way mlcheck reads YAML: safe loader (C when present), bounded size, aliases,
+depth and no cycles; every mapping and list knows the lines it came from.
+
+Three things every parser of scanned YAML shares live here:
+- `load_yaml`: the document, or a `YamlError` with its line. A document that fails to
+  parse *because of* template markers (`{{ }}`, `{% %}`, `<PLACEHOLDER>`, `$(var)`,
+  `${VAR}` on the failing lines) raises `TemplateYaml` instead: it is a template, not
+  broken YAML, and the parser records it on the file node as not evaluated.
+- `line_of`: the line a mapping key or list item sits on, for collection errors.
+- `Fields`: typed reads of a document's fields; a value of the wrong type is reported
+  once (dotted field path, expected and found, line) and then read as absent, so one
+  bad field never costs the rest of the file.
+"""
 from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterator
 
 import yaml
 
 try:
-    _Loader = yaml.CSafeLoader
+    _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - pure-Python PyYAML
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
 
 MAX_YAML_BYTES = 10 * 1024 * 1024
 # Aliases can make a small document expand enormously ("billion laughs"); we count the
 # document's size as if every alias were expanded and refuse past this many values.
 MAX_EXPANDED_VALUES = 1_000_000
+# Mappings and lists inside each other; real specs stay under 20.
+MAX_DEPTH = 200
+
+# Template markers: Jinja/Helm/cookiecutter `{{ }}` and `{% %}`, `<PLACEHOLDER>` tokens
+# (Azure docs' `<VERSION>`, `<my_model>`), Azure DevOps `$(var)`, shell/envsubst `${VAR}`.
+_TEMPLATE_MARKER = re.compile(
+    r"\{\{.*?\}\}|\{%.*?%\}|<[A-Za-z][A-Za-z0-9_.-]*>|\$\([A-Za-z_][\w.-]*\)|\$\{[A-Za-z_][\w.-]*\}")
 
 
 class YamlError(ValueError):
@@ -20,40 +42,272 @@ class YamlError(ValueError):
         super().__init__(f"{origin}:{line}: {reason}" if line else f"{origin}: {reason}")
 
 
+class TemplateYaml(YamlError):
+    """Not YAML until a template engine renders it: recorded, never a collection error."""
+
+    def __init__(self, origin: str, marker: str, line: int) -> None:
+        super().__init__(origin, f"a template: {marker} on line {line} is not YAML until rendered; "
+                                 "not evaluated", line)
+        self.marker = marker
+
+    @property
+    def file_facts(self) -> dict:
+        """What the parser records on the template's file node."""
+        return {"template": True, "not_evaluated": self.reason}
+
+
+class _Recursive(YamlError):
+    """A cycle found in a loaded document; load_yaml names the alias that closes it."""
+
+
+class YamlMap(dict):
+    """A mapping from a YAML document: `line` it starts on, `lines[key]` of each key."""
+    __slots__ = ("line", "lines")
+
+
+class YamlList(list):
+    """A list from a YAML document: `line` it starts on, `lines[i]` of each item."""
+    __slots__ = ("line", "lines")
+
+
+def line_of(container: Any, key: Any = None) -> int | None:
+    """The line of `container[key]` (or of the container), when it came from load_yaml."""
+    if key is None:
+        return getattr(container, "line", None)
+    lines = getattr(container, "lines", None)
+    if isinstance(lines, dict):
+        return lines.get(key, getattr(container, "line", None))
+    if isinstance(lines, list) and isinstance(key, int) and 0 <= key < len(lines):
+        return lines[key]
+    return getattr(container, "line", None)
+
+
+class _MarkedLoader(_BaseLoader):
+    """The safe loader, building YamlMap/YamlList: with the structure walk, +16-21 % over
+    the bare C loader, where a second yaml.compose pass for marks costs +53-79 %
+    (bench/bench_yaml.py)."""
+
+
+def _construct_map(loader: _MarkedLoader, node: yaml.MappingNode):
+    data = YamlMap()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.update(loader.construct_mapping(node))     # merge keys (<<) flattened here
+    data.lines = {loader.construct_object(k): k.start_mark.line + 1 for k, _ in node.value}
+
+
+def _construct_seq(loader: _MarkedLoader, node: yaml.SequenceNode):
+    data = YamlList()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.extend(loader.construct_sequence(node))
+    data.lines = [item.start_mark.line + 1 for item in node.value]
+
+
+_MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+# What was loaded dumps back as plain YAML (`mlcheck rules show`).
+for _dumper in {yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)}:
+    _dumper.add_representer(YamlMap, yaml.representer.SafeRepresenter.represent_dict)
+    _dumper.add_representer(YamlList, yaml.representer.SafeRepresenter.represent_list)
+
+
 def load_yaml(data: bytes | str, origin: str = "<yaml>", max_bytes: int = MAX_YAML_BYTES):
     if len(data) > max_bytes:
         raise YamlError(origin, f"{len(data)} bytes, over the {max_bytes}-byte YAML limit")
     try:
-        doc = yaml.load(data, Loader=_Loader)  # noqa: S506 - a SafeLoader
+        doc = yaml.load(data, Loader=_MarkedLoader)  # noqa: S506 - a SafeLoader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        reason = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise YamlError(origin, reason, mark.line + 1 if mark else None) from exc
+        raise _parse_error(data, origin, exc) from exc
     except yaml.YAMLError as exc:
         raise YamlError(origin, str(exc)) from exc
     except (ValueError, TypeError, OverflowError) as exc:   # e.g. a date like 2020-13-45
         raise YamlError(origin, f"invalid value: {exc}") from exc
     try:
-        size = expanded_size(doc)
-    except RecursionError:
-        raise YamlError(origin, "nested too deeply; refused") from None
-    if size > MAX_EXPANDED_VALUES:
-        raise YamlError(origin, f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused")
+        check_structure(doc, origin)
+    except _Recursive as exc:   # rare: find the alias itself, which the loaded document lost
+        found = recursive_alias(data)
+        if found is None:
+            raise YamlError(origin, exc.reason, exc.line) from None
+        raise YamlError(origin, f"a recursive alias: *{found[0]} sits inside the value it names; "
+                                "refused", found[1]) from None
     return doc
 
 
-def expanded_size(value, _memo: dict | None = None) -> int:
-    """Values in the document with aliases expanded, computed without expanding them."""
-    memo = {} if _memo is None else _memo
-    key = id(value)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1   # cycles (recursive aliases) count once
+def _parse_error(data: bytes | str, origin: str, exc: yaml.MarkedYAMLError) -> YamlError:
+    marks = [m for m in (exc.context_mark, exc.problem_mark) if m is not None]
+    reason = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+    line = (exc.problem_mark or exc.context_mark).line + 1 if marks else None
+    if marks:   # the problem's own line first, then back to where the parser's context began
+        found = template_marker(data, line, line) or \
+            template_marker(data, min(m.line for m in marks) + 1, max(m.line for m in marks) + 1)
+        if found:
+            return TemplateYaml(origin, *found)
+    return YamlError(origin, reason, line)
+
+
+def template_marker(data: bytes | str, first: int, last: int) -> tuple[str, int] | None:
+    """The first template marker on lines first..last (1-based; comment lines skipped).
+
+    Only the lines the parser failed on count: a marker elsewhere did not cause the
+    failure, and must not excuse it."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    for number, line in enumerate(text.splitlines()[first - 1:last], start=first):
+        if line.lstrip().startswith("#"):
+            continue
+        m = _TEMPLATE_MARKER.search(line)
+        if m:
+            return m.group(0), number
+    return None
+
+
+def recursive_alias(data: bytes | str) -> tuple[str, int] | None:
+    """(anchor, line) of the first alias inside the collection its anchor names."""
+    open_anchors: list[str | None] = []
+    for event in yaml.parse(data, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_anchors.append(event.anchor)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            open_anchors.pop()
+        elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+            return event.anchor, event.start_mark.line + 1
+    return None
+
+
+def is_placeholder(value: Any) -> bool:
+    """A string holding a template marker: `<VERSION>`, `{{ name }}`, `$(var)`, `${VAR}`."""
+    return isinstance(value, str) and _TEMPLATE_MARKER.search(value) is not None
+
+
+def check_structure(doc: Any, origin: str) -> int:
+    """The document's size with aliases expanded (refused past MAX_EXPANDED_VALUES),
+    its depth (refused past MAX_DEPTH) and cycles (a recursive alias, `a: &a [*a]`,
+    refused: no parser may ever walk one). One iterative walk; returns the size."""
+    sizes: dict[int, int] = {}          # containers done (aliases reach them again)
+    on_path: set[int] = set()
+    stack: list[tuple[Any, Iterator, list[int]]] = []
+
+    def enter(container: Any) -> None:
+        if len(stack) >= MAX_DEPTH:
+            raise YamlError(origin, f"nested over {MAX_DEPTH} levels deep; refused", line_of(container))
+        on_path.add(id(container))
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        stack.append((container, iter(items), [1]))
+
+    if not isinstance(doc, (dict, list)):
+        return 1
+    enter(doc)
+    while stack:
+        container, items, size = stack[-1]
+        for key, value in items:
+            if isinstance(container, dict):
+                size[0] += 1                        # the key
+            if not isinstance(value, (dict, list)):
+                size[0] += 1
+            elif id(value) in on_path:
+                where = line_of(container, key) if isinstance(container, dict) else line_of(container)
+                raise _Recursive(origin, f"a recursive alias: the value anchored on line "
+                                         f"{line_of(value)} contains itself; refused", where)
+            elif id(value) in sizes:
+                size[0] += sizes[id(value)]
+            else:
+                enter(value)
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(container))
+            sizes[id(container)] = size[0]
+            if size[0] > MAX_EXPANDED_VALUES:
+                raise YamlError(origin, f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused")
+            if stack:
+                stack[-1][2][0] += size[0]
+    return sizes[id(doc)]
+
+
+# -- typed reads ------------------------------------------------------------------------
+
+# kind → (test, words)
+_KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "text": (lambda v: isinstance(v, str), "a string"),
+    "number": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), "a number"),
+    "integer": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer"),
+    "boolean": (lambda v: isinstance(v, bool), "true or false"),
+    "mapping": (lambda v: isinstance(v, dict), "a mapping"),
+    "list": (lambda v: isinstance(v, list), "a list"),
+}
+
+
+def describe(value: Any) -> str:
+    """What a YAML value is, for an error: `a list`, `null`, `a number (3)`…"""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
     if isinstance(value, dict):
-        size = 1 + sum(expanded_size(k, memo) + expanded_size(v, memo) for k, v in value.items())
-    elif isinstance(value, list):
-        size = 1 + sum(expanded_size(v, memo) for v in value)
-    else:
-        size = 1
-    memo[key] = size
-    return size
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"      # a date, bytes (!!binary)…
+
+
+def expected(kinds: tuple[str, ...]) -> str:
+    words = [_KINDS[k][1] for k in kinds]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+class Fields:
+    """Typed reads of one document's fields, reporting each wrong type once.
+
+    `report(reason, line)` is the parser's collection-error call. `field` arguments are
+    dotted paths as the user reads the file (`jobs.train.inputs.data.path`)."""
+
+    def __init__(self, report: Callable[[str, int | None], None]) -> None:
+        self.report = report
+
+    def get(self, mapping: dict, key: str, field: str, *kinds: str, null_ok: bool = False) -> Any:
+        """mapping[key] when it is of one of `kinds`; None when absent (or null and
+        `null_ok`); otherwise one problem, and None."""
+        if key not in mapping:
+            return None
+        value = mapping[key]
+        if value is None and null_ok:
+            return None
+        if any(_KINDS[k][0](value) for k in kinds):
+            return value
+        self.wrong(mapping, key, field, kinds)
+        return None
+
+    def text(self, mapping: dict, key: str, field: str) -> str | None:
+        return self.get(mapping, key, field, "text")
+
+    def scalar(self, mapping: dict, key: str, field: str) -> str | None:
+        """A string or a number (names and versions: `version: 3`), as a string."""
+        value = self.get(mapping, key, field, "text", "number")
+        return None if value is None else str(value)
+
+    def items(self, seq: list, field: str, *kinds: str) -> Iterator[tuple[int, Any]]:
+        """(index, item) of a list's items of one of `kinds`; each other item one problem."""
+        for i, item in enumerate(seq):
+            if any(_KINDS[k][0](item) for k in kinds):
+                yield i, item
+            else:
+                self.wrong(seq, i, f"{field}[{i}]", kinds)
+
+    def entries(self, mapping: dict, field: str, *kinds: str,
+                null_ok: bool = False) -> Iterator[tuple[Any, Any, str]]:
+        """(key, value, its field) of a mapping's entries of one of `kinds` (or null when
+        `null_ok`); each other entry one problem."""
+        for key, value in mapping.items():
+            where = f"{field}.{key}" if field else str(key)
+            if (value is None and null_ok) or any(_KINDS[k][0](value) for k in kinds):
+                yield key, value, where
+            else:
+                self.wrong(mapping, key, where, kinds)
+
+    def wrong(self, container: Any, key: Any, field: str, kinds: tuple[str, ...]) -> None:
+        self.report(f"{field}: expected {expected(kinds)}, found {describe(container[key])}",
+                    line_of(container, key))

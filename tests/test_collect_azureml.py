@@ -8,9 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml_mutations
 from conftest import collect_graph, commit_files, git, make_repo, run_cli
 
+from checker.collectors import azureml
+from checker.collectors.azureml import AzureMLParser
 from checker.graph import EstateGraph
+from checker.safeyaml import TemplateYaml, YamlError, check_structure, line_of, load_yaml
 
 DATA = Path(__file__).parent / "data" / "azureml"
 T = "git:."
@@ -57,7 +61,7 @@ def test_command_job_node(graph):
     assert (a["compute"], a["code"]) == ("azureml:cpu-cluster", "src")
     assert a["environment"] == "azureml:AzureML-sklearn-1.0-ubuntu20.04-py38-cpu:3"
     assert a["command"].startswith("python train.py --training ${{inputs.training}}")
-    assert a["inputs"]["training"] == {"type": "uri_folder", "path": "azureml:churn-training:3"}
+    assert a["inputs"]["training"] == {"type": "uri_folder", "path": "azureml:churn-training:3", "role": "data"}
     assert a["inputs"]["learning_rate"] == {"value": 0.01}
     assert a["inputs"]["private_blob"]["path"] == "https://contoso.blob.core.windows.net/raw/churn.csv"
     assert a["outputs"] == {"model": {"type": "mlflow_model", "mode": "upload"}}
@@ -246,8 +250,9 @@ def test_malformed_spec_exits_3_with_file_and_line(tmp_path):
 
 def test_odd_shapes_keep_what_is_well_formed(tmp_path):
     graph = collect_graph(aml_repo(tmp_path, folders=("malformed",)))
-    reasons = sorted(e.reason for e in graph.errors if e.source.endswith("odd-shapes.yml"))
-    assert reasons == ["'inputs' is not a mapping", "job 'bad': a child job must be a mapping"]
+    problems = sorted((e.reason, e.line) for e in graph.errors if e.source.endswith("odd-shapes.yml"))
+    assert problems == [("inputs: expected a mapping, found a list", 3),
+                        ("jobs.bad: expected a mapping, found a string", 12)]
     odd = f"job:azureml:{T}/malformed/odd-shapes.yml"
     assert attrs(graph, odd)["inputs"] == {}
     assert edges(graph, odd, "contains") == {f"{odd}#good"}
@@ -256,6 +261,10 @@ def test_odd_shapes_keep_what_is_well_formed(tmp_path):
 
 def test_sas_tokens_never_reach_the_snapshot(tmp_path):
     repo = aml_repo(tmp_path, folders=("jobs",))
+    commit_files(repo, {"jobs/export-job.yml": (
+        "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python export.py\n"
+        "outputs:\n  scored:\n    type: uri_folder\n"
+        "    path: https://contoso.blob.core.windows.net/out/?sv=2022-11-02&sig=SECRETSIGNATURE\n")}, "export")
     snapshot = tmp_path / "graph.json"
     result = run_cli("scan", str(repo), "--no-builtin", "--snapshot-out", str(snapshot),
                      "--format", "json", "--output", str(tmp_path / "report.json"))
@@ -287,3 +296,258 @@ def test_plain_folder_keys_local_data_by_its_tree(tmp_path):
     assert a["repo"] == "repo:fs:." and a["path"] == "jobs/data/sample"
     job = "job:azureml:fs:./jobs/command-job.yml"
     assert "dataset:azureml:churn-training:3" in edges(graph, job, "reads")
+
+
+# -- declared, not registered --------------------------------------------------------
+
+def test_model_spec_is_a_declared_version_not_a_registered_one(graph):
+    declared = {"store": "azureml-spec", "registered": False, "defined_in": "assets/model.yml"}
+    for nid in ("model_version:azureml:churn-model/2", "model:azureml:churn-model"):
+        assert {k: attrs(graph, nid).get(k) for k in declared} == declared
+
+
+def test_placeholder_version_is_no_version(graph):
+    model = attrs(graph, "model:azureml:churn-candidate")
+    assert model["unresolved"] == {"version": {
+        "value": "<VERSION>", "reason": "a placeholder, filled in when the template is rendered; not evaluated"}}
+    assert (model["registered"], model["path"]) == (False, "../models/candidate")
+    assert not [nid for nid, _ in graph.nodes("model_version") if "churn-candidate" in nid]
+
+
+def test_environment_built_from_a_context(graph):
+    env = attrs(graph, "environment:azureml:churn-build-env")
+    assert (env["build_context"], env["store"]) == ("docker-context", "azureml-spec")
+    assert "version" not in env and "unresolved" not in env
+
+
+# -- what a job input is -------------------------------------------------------------
+
+FINETUNE = f"job:azureml:{T}/finetune/pinned-pipeline.yml"
+LOCAL_FINETUNE = f"job:azureml:{T}/finetune/local-data-command.yml"
+
+
+@pytest.fixture(scope="module")
+def finetune(tmp_path_factory) -> EstateGraph:
+    return collect_graph(aml_repo(tmp_path_factory.mktemp("ft"), folders=("finetune",)))
+
+
+@pytest.mark.parametrize("job, name, role, reason", [
+    (FINETUNE, "mlflow_model_path", "model", "a model asset URI"),
+    (FINETUNE, "evaluation_config_path", "config", "text-generation-config.json is a configuration file"),
+    (FINETUNE, "deepspeed", "config", "zero1.json is a configuration file"),
+    (LOCAL_FINETUNE, "base_model", "model", "type custom_model"),
+    (LOCAL_FINETUNE, "automl_settings", "config", "settings.yaml is a configuration file"),
+    (LOCAL_FINETUNE, "ds_config", "config", "ds_config.json is a configuration file"),
+])
+def test_models_and_config_files_say_what_they_are(finetune, job, name, role, reason):
+    entry = attrs(finetune, job)["inputs"][name]
+    assert (entry["role"], entry["role_reason"]) == (role, reason)
+    assert not [ds for ds in edges(finetune, job, "reads") if entry["path"].lstrip("./") in ds]
+
+
+def test_registry_model_input_keeps_its_version(finetune):
+    entry = attrs(finetune, FINETUNE)["inputs"]["mlflow_model_path"]
+    assert {k: entry[k] for k in ("model_name", "model_version", "model_registry", "model_pinned")} == {
+        "model_name": "Phi-3-mini-4k-instruct", "model_version": "7", "model_registry": "azureml",
+        "model_pinned": True}
+
+
+def test_data_inputs_stay_data(finetune):
+    assert edges(finetune, FINETUNE, "reads") == {"dataset:azureml:churn-chat-train:2",
+                                                  "dataset:azureml:churn-chat-validation:2"}
+    # annotations.json is data: neither its name nor its input's name says configuration
+    assert edges(finetune, LOCAL_FINETUNE, "reads") == {
+        f"dataset:azureml:{T}/finetune/data/train.jsonl", f"dataset:azureml:{T}/finetune/data/annotations.json"}
+    assert attrs(finetune, LOCAL_FINETUNE)["inputs"]["annotations"]["role"] == "data"
+
+
+def test_rules_judge_registry_versions_and_training_data_only(tmp_path):
+    """End to end with the built-in rules: the declared model version and the placeholder
+    one are not registry versions (MLC-LIN-001 applies to nothing); the pipeline that
+    pins its data and reads a registry model and config files passes MLC-DATA-002; the
+    job that reads local data is flagged for exactly that data."""
+    repo = aml_repo(tmp_path, folders=("finetune",))
+    shutil.copy(DATA / "assets" / "model-template.yml", repo / "finetune" / "model-template.yml")
+    commit_files(repo, {}, "a model spec template")
+    out = tmp_path / "report.json"
+    result = run_cli("scan", str(repo), "--only", "MLC-LIN-001,MLC-DATA-002", "--format", "json",
+                     "--output", str(out))
+    assert result.exit_code == 0, result.output         # medium findings only: below the gate
+    report = json.loads(out.read_text())
+    assert {(f["rule_id"], f["node"]) for f in report["findings"]} == {("MLC-DATA-002", LOCAL_FINETUNE)}
+    unpinned = report["findings"][0]["evidence"]["facts"]["unpinned"]
+    assert set(unpinned) == {f"dataset:azureml:{T}/finetune/data/train.jsonl",
+                             f"dataset:azureml:{T}/finetune/data/annotations.json"}
+    assert "MLC-LIN-001" in report["summary"]["rules_not_applicable"]
+
+
+# -- templates ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("file, reason", [
+    ("train-job.yml", "a template: {{cookiecutter.compute_name}} on line 6 is not YAML until rendered; "
+                      "not evaluated"),
+    ("deployment.yml", "a template: {% if gpu %} on line 5 is not YAML until rendered; not evaluated"),
+    ("data-asset.yml", "name '<DATA_ASSET_NAME>' is a placeholder, filled in when the template is "
+                       "rendered; not evaluated"),
+    ("endpoint.yml", "name '<ENDPOINT_NAME>' is a placeholder, filled in when the template is "
+                     "rendered; not evaluated"),
+])
+def test_templates_are_recorded_not_evaluated(tmp_path, file, reason):
+    repo = aml_repo(tmp_path, folders=("templates",))
+    graph = collect_graph(repo)
+    assert not graph.errors
+    assert {k: attrs(graph, f"file:{T}/templates/{file}").get(k) for k in ("template", "not_evaluated")} == {
+        "template": True, "not_evaluated": reason}
+    assert not [nid for nid, d in graph.nodes() if d["provenance"].get("source", "").endswith(file)
+                and d["provenance"]["collector"] == "azureml"]
+
+
+def test_template_scan_is_complete(tmp_path):
+    repo = aml_repo(tmp_path, folders=("templates",))
+    result = run_cli("scan", str(repo), "--no-builtin", "--format", "json", "--output", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r.json").read_text())["collection_errors"] == []
+
+
+def test_placeholders_in_a_parsed_spec_are_unresolved_not_data(tmp_path):
+    graph = collect_graph(aml_repo(tmp_path, folders=("templates",)))
+    job = f"job:azureml:{T}/templates/scoring-job.yml"
+    a = attrs(graph, job)
+    assert {n: e["role"] for n, e in a["inputs"].items()} == {"scoring_data": "placeholder", "model": "placeholder"}
+    assert set(a["unresolved"]) == {"inputs.scoring_data", "inputs.model"}
+    assert a["unresolved"]["inputs.model"]["value"] == "azureml:churn-model:$(MODEL_VERSION)"
+    assert not edges(graph, job, "reads")
+    deployment = attrs(graph, f"deployment:azureml:{T}/templates/deployment-placeholder-model.yml")
+    assert {f: u["value"] for f, u in deployment["unresolved"].items()} == {
+        "model": "azureml:<MODEL_NAME>:<MODEL_VERSION>", "endpoint_name": "$(ENDPOINT_NAME)"}
+    assert "model_name" not in deployment
+    assert not [nid for nid, _ in graph.nodes("endpoint")]
+    data = attrs(graph, "dataset:azureml:churn-scoring")
+    assert (data["pinned"], data["unresolved"]["version"]["value"]) == (False, "${DATA_VERSION}")
+
+
+def test_a_marker_elsewhere_does_not_excuse_broken_yaml(tmp_path):
+    graph = collect_graph(aml_repo(tmp_path, folders=("malformed",)))
+    found = [(e.reason, e.line) for e in graph.errors if e.source.endswith("quoted-template-and-broken.yml")]
+    assert found == [("invalid YAML: while parsing a block mapping did not find expected key", 7)]
+    assert "template" not in attrs(graph, f"file:{T}/malformed/quoted-template-and-broken.yml")
+
+
+# -- wrong shapes: every field read, every wrong type ------------------------------------
+
+@pytest.mark.parametrize("folder", ["jobs", "assets", "endpoints", "finetune"])
+def test_every_wrong_type_is_one_error_with_its_field_and_line(folder):
+    """Each field the parser reads in these real-shaped specs, given each type it does not
+    accept (list, mapping, string, number, boolean, null), is exactly one collection error
+    naming the file, the field and the line (see yaml_mutations)."""
+    fixture = DATA / folder
+    cases = yaml_mutations.cases(fixture, yaml_mutations.record_reads(AzureMLParser, fixture, azureml))
+    assert len(cases) > 100
+    failures = [f for case in cases if (f := yaml_mutations.run_case(AzureMLParser, fixture, case))]
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_a_wrong_field_costs_only_itself(tmp_path):
+    text = (DATA / "jobs" / "command-job.yml").read_text()
+    text = text.replace("    path: azureml:churn-training:3", "    path: [azureml:churn-training:3]")
+    repo = make_repo(tmp_path / "repo", {"jobs/command-job.yml": text})
+    graph = collect_graph(repo)
+    assert [(e.reason, e.line) for e in graph.errors] == [
+        ("inputs.training.path: expected a string, found a list", 16)]
+    reads = edges(graph, JOB, "reads")
+    assert "dataset:azureml:churn-training:3" not in reads
+    assert len(reads) == len(REFERENCES) - 1
+    assert attrs(graph, JOB)["inputs"]["training"] == {"type": "uri_folder"}
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("$schema: [https://azuremlschemas.azureedge.net/latest/commandJob.schema.json]\ncommand: x\n",
+     ("$schema: expected a string, found a list", 1)),
+    ("$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nversion: 1\npath: d\n",
+     ("name: missing; an asset spec needs a name", 1)),
+    ("$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: ''\npath: d\n",
+     ("name: missing; an asset spec needs a name", 2)),
+    ("$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\n"
+     "auth_mode: key\n", ("name: missing; an endpoint spec needs a name", 1)),
+    ("$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n- a\n",
+     ("invalid YAML: while parsing a block mapping did not find expected key", 2)),
+    ("- name: train\n  $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n",
+     ("an Azure ML spec must be a mapping, found a list", 1)),
+])
+def test_shape_problems_outside_fields(tmp_path, text, problem):
+    graph = collect_graph(make_repo(tmp_path / "repo", {"spec.yml": text}))
+    assert [(e.reason, e.line) for e in graph.errors] == [problem]
+
+
+def test_a_schema_naming_no_azureml_is_no_spec(tmp_path):
+    graph = collect_graph(make_repo(tmp_path / "repo", {
+        "spec.yml": "$schema: [https://json.schemastore.org/github-workflow]\nname: azureml-ish\n"}))
+    assert not graph.errors
+
+
+# -- the YAML loader: nesting, recursion, expansion ---------------------------------------
+
+def test_pipeline_nested_too_deep_is_one_error_at_its_jobs(tmp_path):
+    lines = ["$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json", "type: pipeline"]
+    for depth in range(12):
+        pad = "  " * (2 * depth)
+        lines += [f"{pad}jobs:", f"{pad}  level{depth}:", f"{pad}    type: pipeline"]
+    graph = collect_graph(make_repo(tmp_path / "repo", {"deep.yml": "\n".join(lines) + "\n"}))
+    field = ".".join(f"jobs.level{d}" for d in range(10)) + ".jobs"
+    assert [(e.reason, e.line) for e in graph.errors] == [
+        (f"{field}: pipeline nested over 10 levels; not followed", 33)]
+    assert f"job:azureml:{T}/deep.yml#level0" in graph
+
+
+def test_document_nested_too_deep_is_refused_with_its_line(tmp_path):
+    deep = "inputs:\n  data:\n    path: " + "[" * 250 + "]" * 250 + "\n"
+    graph = collect_graph(make_repo(tmp_path / "repo", {
+        "deep.yml": "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n" + deep}))
+    assert [(e.reason, e.line) for e in graph.errors] == [
+        ("invalid YAML: nested over 200 levels deep; refused", 4)]
+
+
+@pytest.mark.parametrize("body, anchor, line", [
+    ("inputs: &all\n  data:\n    path: *all\n", "all", 4),
+    ("inputs:\n  data: &loop [*loop]\n", "loop", 3),
+    ("inputs:\n  data:\n  - a\n  - &inner\n    - b\n    - *inner\n", "inner", 7),
+])
+def test_recursive_alias_is_refused_with_its_line(tmp_path, body, anchor, line):
+    repo = make_repo(tmp_path / "repo", {
+        "loop.yml": "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n" + body,
+        "jobs/command-job.yml": (DATA / "jobs" / "command-job.yml").read_text()})
+    out = tmp_path / "report.json"
+    result = run_cli("scan", str(repo), "--no-builtin", "--format", "json", "--output", str(out))
+    assert result.exit_code == 3, result.output
+    errors = json.loads(out.read_text())["collection_errors"]
+    assert [(e["source"].rsplit("/", 1)[-1], e["reason"], e["line"]) for e in errors] == [
+        ("loop.yml", f"invalid YAML: a recursive alias: *{anchor} sits inside the value it names; refused",
+         line)]
+
+
+def test_loader_lines_aliases_and_merge_keys():
+    doc = load_yaml("base: &base\n  compute: cpu\n  code: src\njob:\n  <<: *base\n  code: other\n"
+                    "items:\n- a\n-\n  b: 1\n", "t.yml")
+    assert doc["job"] == {"compute": "cpu", "code": "other"}
+    assert (line_of(doc, "job"), line_of(doc["job"], "compute"), line_of(doc["job"], "code")) == (4, 2, 6)
+    assert (line_of(doc["items"], 0), line_of(doc["items"], 1), line_of(doc["items"][1], "b")) == (8, 10, 10)
+    assert check_structure(doc, "t.yml") == 19     # every key and value, merged ones too
+
+
+def test_loader_counts_aliases_expanded():
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdef", "bcdefg"))
+    with pytest.raises(YamlError, match="aliases expand to over 1000000 values"):
+        load_yaml(laughs, "laughs.yml")
+
+
+@pytest.mark.parametrize("text, template", [
+    ("name: {{ model }}\n", True), ("a: 1\n{% for x in y %}\n", True),
+    ("path: {{ base }}/data.csv\n", True), ("key: <A>: <B>\n", True), ("key: $(a): b\n", True),
+    ("key: ${A}: b\n", True), ("# {{ comment }}\nkey: [\n", False), ("name: '{{ x }}'\na: b: c\n", False),
+    ("a: b: c\n", False),
+])
+def test_loader_tells_templates_from_broken_yaml(text, template):
+    with pytest.raises(YamlError) as raised:
+        load_yaml(text, "t.yml")
+    assert isinstance(raised.value, TemplateYaml) is template

@@ -6,8 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+import yaml_mutations
 from conftest import collect_graph, commit_files, git, make_repo, run_cli
 
+from checker.collectors import dvc
+from checker.collectors.dvc import DvcParser
 from checker.graph import EstateGraph
 
 DATA = Path(__file__).parent / "data" / "dvc"
@@ -293,11 +297,11 @@ def test_odd_shapes_keep_what_is_well_formed(tmp_path):
     reasons = sorted((e.source.rsplit("/", 1)[-1], e.reason, e.line) for e in graph.errors)
     assert reasons == [
         ("config", "invalid DVC config: option outside any [section]", 1),
-        ("dvc.lock", "'stages' is not a mapping", None),
-        ("dvc.yaml", "stage 'broken': expected a mapping", None),
-        ("dvc.yaml", "stage 'ok' outs is not a list", None),
-        ("odd.dvc", "out 'good.csv': 'cache' is not a boolean ('maybe')", None),
-        ("odd.dvc", "outs[0]: expected a mapping with a 'path' string", None),
+        ("dvc.lock", "stages: expected a mapping, found a list", 2),
+        ("dvc.yaml", "stages.broken: expected a mapping, found a string", 2),
+        ("dvc.yaml", "stages.ok.outs: expected a list, found a string", 5),
+        ("odd.dvc", "outs[0]: expected a mapping, found a string", 2),
+        ("odd.dvc", "outs[1].cache: expected true or false, found a string", 5),
     ]
     good = attrs(graph, f"dataset:dvc:{T}/good.csv")
     assert (good["md5"], good["cache"]) == ("0b3b1b4c1e5fd8e7d6a7a0e7cb1e7c2a", True)
@@ -314,3 +318,113 @@ def test_non_dvc_config_and_empty_files_record_nothing_and_raise_nothing(tmp_pat
         ("repo/empty.dvc", "empty .dvc file: no 'outs'")]
     assert not dvc_datasets(graph)
     assert "dvc_remotes" not in attrs(graph, f"repo:{T}")
+
+
+# -- every shape DVC writes ------------------------------------------------------------
+
+def test_command_lists_matrix_stages_and_whole_file_params(tmp_path):
+    graph = collect_graph(dvc_repo(tmp_path, fixture="shapes"))
+    fetch = attrs(graph, f"job:dvc:{T}/dvc.yaml#fetch")
+    assert fetch["cmd"] == "mkdir -p data/raw\npython src/fetch.py --out data/raw"
+    assert (fetch["always_changed"], fetch["locked"]) == (True, True)
+    assert attrs(graph, f"dataset:dvc:{T}/data/raw")["persist"] is True
+    train = attrs(graph, f"job:dvc:{T}/dvc.yaml#train")
+    assert (train["template"], train["template_items"], train["frozen"]) == ("matrix", 2, False)
+    assert attrs(graph, f"job:dvc:{T}/dvc.yaml#train@cnn-feature1")["template_group"] == "train"
+    report = attrs(graph, f"job:dvc:{T}/dvc.yaml#report")
+    assert (report["params"], report["frozen"]) == (["report.yaml"], True)
+    assert attrs(graph, f"dataset:dvc:{T}/reports/summary.md")["cache"] is False
+
+
+def test_import_url_and_registry_revisions(tmp_path):
+    graph = collect_graph(dvc_repo(tmp_path, fixture="shapes"))
+    events = attrs(graph, f"dataset:dvc:{T}/data/events.csv")
+    assert events["import_sources"] == [{
+        "path": "s3://contoso-ml/raw/events.csv", "etag": '"8d1f0a6e2c4b3a5d7e9f1a2b3c4d5e6f"',
+        "md5": '"8d1f0a6e2c4b3a5d7e9f1a2b3c4d5e6f"', "version_id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"}]
+    registry = attrs(graph, f"dataset:dvc:{T}/data/registry.xml")
+    assert (registry["import_sources"][0]["rev"], registry["frozen"]) == ("v3", True)
+    archive = attrs(graph, f"dataset:dvc:{T}/data/archive.tar")
+    assert (archive["md5"], archive["hash"]) == ("7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a29", "checksum")
+
+
+# -- wrong shapes: every field read, every wrong type ------------------------------------
+
+@pytest.mark.parametrize("fixture", ["project", "shapes", "legacy"])
+def test_every_wrong_type_is_one_error_with_its_field_and_line(fixture):
+    """Each field the parser reads in these real-shaped DVC files, given each type DVC's
+    schema does not allow there (list, mapping, string, number, boolean, null), is exactly
+    one collection error naming the file, the field and the line (see yaml_mutations)."""
+    folder = DATA / fixture
+    cases = yaml_mutations.cases(folder, yaml_mutations.record_reads(DvcParser, folder, dvc))
+    assert len(cases) > 50
+    failures = [f for case in cases if (f := yaml_mutations.run_case(DvcParser, folder, case))]
+    assert not failures, "\n".join(failures[:20])
+
+
+def test_a_wrong_field_costs_only_itself(tmp_path):
+    repo = dvc_repo(tmp_path)
+    text = (repo / "dvc.yaml").read_text().replace("    - data/labels.csv\n", "    - {data/labels.csv: 2}\n")
+    text = text.replace("    cmd: python src/train.py data/features models/model.pkl\n",
+                        "    cmd: [[python src/train.py, data/features, models/model.pkl]]\n")
+    commit_files(repo, {"dvc.yaml": text}, "break two fields of one stage")
+    graph = collect_graph(repo)
+    assert sorted((e.reason, e.line) for e in graph.errors) == [
+        ("stages.train.cmd[0]: expected a string, found a list", 23),
+        ("stages.train.deps[1].data/labels.csv: expected a mapping, found a number (2)", 26)]
+    train = attrs(graph, f"job:dvc:{T}/dvc.yaml#train")
+    assert train["deps"] == ["data/features", "data/labels.csv", "src/train.py"]
+    assert train["outs"] == ["models/model.pkl", "models/scratch.bin", "models/checkpoint.bin"]
+    assert train["cmd"] == "python src/train.py data/features models/model.pkl"   # from dvc.lock
+    assert attrs(graph, f"dataset:dvc:{T}/models/model.pkl")["remote"] == "models-store"
+
+
+@pytest.mark.parametrize("files, problem", [
+    ({"data.dvc": "md5: 0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d\nwdir: .\n"},
+     ("data.dvc", "outs: missing; a .dvc file needs outs", 1)),
+    ({"data.dvc": "outs:\n- md5: 0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d\n  size: 3\n"},
+     ("data.dvc", "outs[0].path: missing; every entry needs a path", 2)),
+    ({"dvc.yaml": "stages:\n  a:\n    cmd: x\n    outs:\n    - {one: {}, two: {}}\n"},
+     ("dvc.yaml", "stages.a.outs[0]: expected `path` or `path: {options}`", 5)),
+    ({"dvc.yaml": "- stages\n"}, ("dvc.yaml", "expected a mapping at the top level, found a list", 1)),
+])
+def test_shape_problems_outside_fields(tmp_path, files, problem):
+    graph = collect_graph(make_repo(tmp_path / "repo", files))
+    assert [(e.source.rsplit("/", 1)[-1], e.reason, e.line) for e in graph.errors] == [problem]
+
+
+# -- templates and recursion ------------------------------------------------------------
+
+def test_template_dvc_yaml_is_recorded_not_evaluated(tmp_path):
+    repo = dvc_repo(tmp_path, fixture="templates")
+    result = run_cli("scan", str(repo), "--no-builtin", "--format", "json", "--output", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r.json").read_text())["collection_errors"] == []
+    graph = collect_graph(repo)
+    file = attrs(graph, f"file:{T}/dvc.yaml")
+    assert (file["template"], file["not_evaluated"]) == (
+        True, "a template: {{cookiecutter.raw_data_dir}} on line 6 is not YAML until rendered; not evaluated")
+    assert not dvc_datasets(graph) and not list(graph.nodes("job"))
+
+
+def test_broken_dvc_yaml_is_still_an_error(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"dvc.yaml": "# {{cookiecutter.name}}\nstages:\n  a:\n    cmd: [x\n"})
+    graph = collect_graph(repo)
+    assert [(e.reason, e.line) for e in graph.errors] == [
+        ("invalid YAML: while parsing a flow sequence did not find expected ',' or ']'", 5)]
+    assert "template" not in attrs(graph, f"file:{T}/dvc.yaml")
+
+
+def test_recursive_alias_is_refused_and_the_rest_collected(tmp_path):
+    repo = dvc_repo(tmp_path)
+    commit_files(repo, {"loop/dvc.yaml": "stages: &stages\n  train:\n    cmd: python t.py\n    deps:\n"
+                                         "    - *stages\n"}, "a recursive alias")
+    out = tmp_path / "report.json"
+    result = run_cli("scan", str(repo), "--no-builtin", "--format", "json", "--output", str(out),
+                     "--snapshot-out", str(tmp_path / "graph.json"))
+    assert result.exit_code == 3, result.output
+    errors = json.loads(out.read_text())["collection_errors"]
+    assert [(e["source"].rsplit("/", 2)[-2:], e["reason"], e["line"]) for e in errors] == [
+        (["loop", "dvc.yaml"], "invalid YAML: a recursive alias: *stages sits inside the value it names; "
+                               "refused", 5)]
+    assert f"job:dvc:{T}/dvc.yaml#train" in json.loads((tmp_path / "graph.json").read_text())["nodes"]

@@ -2,27 +2,41 @@
 
 Facts only (LINEAGE_SPEC "Azure ML"). A YAML file is an Azure ML spec when its `$schema`
 names an azureml schema (e.g. https://azuremlschemas.azureedge.net/latest/commandJob.schema.json);
-every other YAML file is left alone without a word. Data references in job inputs become
-dataset nodes that say whether they are pinned to a version; linking them to registries,
-runs or DVC data is the linkers' job.
+every other YAML file is left alone without a word. A spec in a repository declares
+intent: its model and asset versions are recorded as declared (`store: azureml-spec`,
+`registered: false`), never as facts from a registry. Job inputs are sorted by what
+they are: data (a dataset node that says whether it is pinned to a version), a model,
+a configuration file, a literal or a binding; linking data to registries, runs or DVC
+is the linkers' job. A spec that is a template (placeholders a template engine fills
+in) is recorded as such, not evaluated.
 """
 from __future__ import annotations
 
 import posixpath
 import re
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from typing import Any, Callable
 
 from . import CollectContext, FileParser, FileRef
 from .files import is_url, short, url_without_secrets
-from ..safeyaml import YamlError, load_yaml
+from ..safeyaml import (Fields, TemplateYaml, YamlError, describe, is_placeholder, line_of,
+                        load_yaml)
 
 MAX_PIPELINE_DEPTH = 10
 LITERAL_TYPES = frozenset({"string", "number", "integer", "boolean"})
 MODEL_TYPES = frozenset({"mlflow_model", "custom_model", "triton_model"})
 # AutoML jobs name their data outside `inputs`.
 AUTOML_DATA_FIELDS = ("training_data", "validation_data", "test_data")
-IO_FIELDS = ("type", "path", "mode", "name", "version")
+# Where the facts of a spec come from: a repository's declaration, not a registry.
+STORE = "azureml-spec"
+# Files given as job inputs that configure the job rather than feed it data: DeepSpeed
+# (zero1.json, ds_config.json), evaluation/finetune configs (*-config.json), AutoML and
+# other settings. Matched on the file name, or on the input's name for a config extension.
+CONFIG_EXTS = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf"})
+CONFIG_FILE_GLOBS = ("*config*", "*settings*", "zero[0-3]*", "ds_*", "deepspeed*", "*hparams*",
+                     "*hyperparam*")
+_CONFIG_INPUT_NAME = re.compile(r"config|settings|deepspeed|hparams|hyperparam", re.I)
 # A `$schema:` line naming an azureml schema, found without parsing (for malformed files).
 _DECLARES_SCHEMA = re.compile(rb"""^\s*['"]?\$schema['"]?\s*:[^\n]*azureml""", re.I | re.M)
 _SCHEMA_NAME = re.compile(r"([A-Za-z]+)\.(?:schema\.)?json\s*$")
@@ -167,28 +181,67 @@ def schema_name(schema: str) -> str:
     return m.group(1).lower() if m else ""
 
 
-def where(job_key: str) -> str:
-    """Error prefix naming a child job (`job 'train': `); nothing for the top-level job."""
-    child = job_key.partition("#")[2]
-    return f"job {child!r}: " if child else ""
-
-
-def io_spec(value: Any) -> dict:
-    """One input/output as recorded: {type, path, mode…}, {binding} or {value} (a literal)."""
-    if isinstance(value, dict):
-        return {k: clean_path(value[k]) if k == "path" else value[k] for k in IO_FIELDS
-                if k in value and isinstance(value[k], (str, int, float, bool))}
-    if value is None:
+def asset_facts(raw: str, prefix: str) -> dict:
+    """`<prefix>_name/_version/_label/_registry/_pinned` of a model or asset reference."""
+    asset = parse_asset_ref(raw.strip(), _MODEL_URI)
+    if asset is None:
         return {}
-    if is_binding(value):
-        return {"binding": value.strip()}
-    return {"value": value} if isinstance(value, (str, int, float, bool)) else {}
+    facts: dict = {f"{prefix}_name": asset.name, f"{prefix}_pinned": asset.pinned}
+    if asset.version:
+        facts[f"{prefix}_version"] = asset.version
+    if asset.label or not asset.pinned:
+        facts[f"{prefix}_label"] = asset.label or "latest"
+    if asset.registry:
+        facts[f"{prefix}_registry"] = asset.registry
+    return facts
 
 
-def env_ref(value: Any) -> str | None:
+def model_input_reason(kind: str | None, path: str) -> str | None:
+    """Why a job input is a model, not data; None when it is not one."""
+    if kind in MODEL_TYPES:
+        return f"type {kind}"
+    if _MODEL_URI.match(path.strip()):
+        return "a model asset URI"
+    return None
+
+
+def config_input_reason(input_name: str, path: str) -> str | None:
+    """Why a job input is a configuration file, not training data; None when it is not one."""
+    base = posixpath.basename(path.strip().rstrip("/").replace("\\", "/")).lower()
+    stem, ext = posixpath.splitext(base)
+    if ext not in CONFIG_EXTS:
+        return None
+    if any(fnmatch(stem, glob) for glob in CONFIG_FILE_GLOBS):
+        return f"{base} is a configuration file"
+    if _CONFIG_INPUT_NAME.search(input_name):
+        return f"input {input_name!r} names a configuration file ({base})"
+    return None
+
+
+def ref_or_inline(value: Any) -> str | None:
+    """An environment or component: its reference, or "inline" for one defined in place."""
     if isinstance(value, str):
         return value
     return "inline" if isinstance(value, dict) else None
+
+
+PLACEHOLDER_REASON = "a placeholder, filled in when the template is rendered; not evaluated"
+
+
+@dataclass
+class _Spec:
+    """One spec file being parsed: its file, where facts go, how problems are reported."""
+    ref: FileRef
+    ctx: CollectContext
+    read: Fields
+
+
+@dataclass
+class _Input:
+    """One job input or output as written: its name, value and where it sits."""
+    name: str
+    value: Any
+    field: str          # dotted path in the file, e.g. jobs.train.inputs.data
 
 
 class AzureMLParser(FileParser):
@@ -201,20 +254,31 @@ class AzureMLParser(FileParser):
         declares = _DECLARES_SCHEMA.search(data) is not None
         try:
             doc = load_yaml(data, ref.display)
+        except TemplateYaml as exc:
+            if declares:
+                ctx.graph.update_attrs(ref.node, **exc.file_facts)
+            return
         except YamlError as exc:
             if declares:
                 ctx.graph.error(self.name, ref.display, f"invalid YAML: {exc.reason}", exc.line)
             return
         if not isinstance(doc, dict):
             if declares:
-                ctx.graph.error(self.name, ref.display, "an Azure ML spec must be a mapping")
+                ctx.graph.error(self.name, ref.display,
+                                f"an Azure ML spec must be a mapping, found {describe(doc)}", line_of(doc))
             return
+        spec = _Spec(ref, ctx, Fields(lambda reason, line: ctx.graph.error(self.name, ref.display,
+                                                                            reason, line)))
         schema = doc.get("$schema")
-        if not isinstance(schema, str) or "azureml" not in schema.lower():
+        if not isinstance(schema, str):
+            if declares and "$schema" in doc:
+                spec.read.wrong(doc, "$schema", "$schema", ("text",))
+            return
+        if "azureml" not in schema.lower():
             return
         handler = self._handler(schema_name(schema))
         if handler:
-            handler(ref, doc, schema, ctx)
+            handler(spec, doc, schema)
 
     def _handler(self, kind: str) -> Callable | None:
         if kind.endswith("job"):
@@ -226,236 +290,314 @@ class AzureMLParser(FileParser):
         return {"data": self._data_spec, "dataset": self._data_spec, "model": self._model_spec,
                 "environment": self._environment_spec}.get(kind)
 
-    def _node(self, ctx: CollectContext, ref: FileRef, kind: str, key: str, attrs: dict,
-              defined: bool = True) -> str:
-        nid = ctx.graph.add_node(kind, key, attrs, ctx.provenance(self.name, ref.display))
+    def _node(self, spec: _Spec, kind: str, key: str, attrs: dict, defined: bool = True) -> str:
+        nid = spec.ctx.graph.add_node(kind, key, attrs, spec.ctx.provenance(self.name, spec.ref.display))
         if defined:
-            ctx.graph.add_edge(nid, ref.node, "defined_in")
+            spec.ctx.graph.add_edge(nid, spec.ref.node, "defined_in")
         return nid
 
-    def _problem(self, ctx: CollectContext, ref: FileRef, reason: str) -> None:
-        ctx.graph.error(self.name, ref.display, reason)
+    def _problem(self, spec: _Spec, reason: str, line: int | None) -> None:
+        spec.ctx.graph.error(self.name, spec.ref.display, reason, line)
 
     # -- jobs -------------------------------------------------------------------
-    def _job_spec(self, ref: FileRef, doc: dict, schema: str, ctx: CollectContext) -> None:
-        self._job(ref, doc, f"azureml:{ref.tree_key}/{ref.path}", ctx, schema=schema)
+    def _job_spec(self, spec: _Spec, doc: dict, schema: str) -> None:
+        self._job(spec, doc, f"azureml:{spec.ref.tree_key}/{spec.ref.path}", "", schema=schema)
 
-    def _job(self, ref: FileRef, doc: dict, key: str, ctx: CollectContext,
-             schema: str | None = None, parent: str | None = None, depth: int = 0,
-             child_name: str | None = None) -> None:
-        attrs = self._job_attrs(doc, schema)
+    def _job(self, spec: _Spec, doc: dict, key: str, prefix: str, schema: str | None = None,
+             parent: str | None = None, depth: int = 0, child_name: str | None = None) -> None:
+        """One job; `prefix` is its place in the file (`jobs.train.`; "" at the top)."""
+        attrs = self._job_attrs(spec, doc, prefix, schema)
         if child_name is not None:
             attrs.setdefault("name", child_name)
-        inputs = self._io(doc.get("inputs"), "inputs", key, ref, ctx)
-        for field in AUTOML_DATA_FIELDS:
-            if isinstance(doc.get(field), dict):
-                inputs[field] = doc[field]
-        attrs["inputs"] = {name: io_spec(spec) for name, spec in inputs.items()}
-        attrs["outputs"] = {name: io_spec(spec) for name, spec in
-                            self._io(doc.get("outputs"), "outputs", key, ref, ctx).items()}
-        job = self._node(ctx, ref, "job", key, attrs)
+        inputs = self._io(spec, doc, "inputs", prefix)
+        for field in AUTOML_DATA_FIELDS:         # AutoML jobs name their data outside inputs
+            if spec.read.get(doc, field, prefix + field, "mapping") is not None:
+                inputs.append(_Input(field, doc[field], prefix + field))
+        recorded, reads, unresolved = {}, [], []
+        for item in inputs:
+            entry, dataset = self._input(spec, item)
+            recorded[item.name] = entry
+            if dataset:
+                reads.append(dataset)
+            if entry.get("role") == "placeholder":
+                unresolved.append((item.field, entry["path"]))
+        attrs["inputs"] = recorded
+        attrs["outputs"] = {item.name: self._io_entry(spec, item)
+                            for item in self._io(spec, doc, "outputs", prefix)}
+        job = self._node(spec, "job", key, attrs)
+        for field, value in unresolved:
+            spec.ctx.graph.note_unresolved(job, field, value, PLACEHOLDER_REASON)
         if parent:
-            ctx.graph.add_edge(parent, job, "contains")
-        for spec in inputs.values():
-            found = self._input_data(spec, ref)
-            if found:
-                dataset = self._node(ctx, ref, "dataset", f"azureml:{found[0]}", found[1], defined=False)
-                ctx.graph.add_edge(job, dataset, "reads")
-        self._children(ref, doc.get("jobs"), key, job, ctx, depth)
+            spec.ctx.graph.add_edge(parent, job, "contains")
+        for ds_key, ds_attrs in reads:
+            dataset = self._node(spec, "dataset", f"azureml:{ds_key}", ds_attrs, defined=False)
+            spec.ctx.graph.add_edge(job, dataset, "reads")
+        self._children(spec, doc, key, prefix, job, depth)
 
-    @staticmethod
-    def _input_data(spec: Any, ref: FileRef) -> tuple[str, dict] | None:
-        """The dataset a raw job input reads, if it is data (not a model, literal or binding)."""
-        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
-            return None
-        kind = spec.get("type")
-        if isinstance(kind, str) and (kind in MODEL_TYPES or kind in LITERAL_TYPES):
-            return None
-        return data_reference(spec["path"], ref)
-
-    def _children(self, ref: FileRef, jobs: Any, key: str, parent: str, ctx: CollectContext,
-                  depth: int) -> None:
-        if jobs is None:
-            return
-        if not isinstance(jobs, dict):
-            self._problem(ctx, ref, f"{where(key)}'jobs' is not a mapping")
+    def _children(self, spec: _Spec, doc: dict, key: str, prefix: str, parent: str, depth: int) -> None:
+        jobs = spec.read.get(doc, "jobs", prefix + "jobs", "mapping")
+        if not jobs:
             return
         if depth >= MAX_PIPELINE_DEPTH:
-            self._problem(ctx, ref, f"{where(key)}pipeline nested over "
-                                    f"{MAX_PIPELINE_DEPTH} levels; not followed")
+            self._problem(spec, f"{prefix}jobs: pipeline nested over {MAX_PIPELINE_DEPTH} levels; "
+                                "not followed", line_of(doc, "jobs"))
             return
-        for name, child in jobs.items():
+        for name, child, field in spec.read.entries(jobs, prefix + "jobs", "mapping"):
             child_key = f"{key}#{name}" if depth == 0 else f"{key}/{name}"
-            if isinstance(child, dict):
-                self._job(ref, child, child_key, ctx, parent=parent, depth=depth + 1,
-                          child_name=str(name))
-            else:
-                self._problem(ctx, ref, f"{where(child_key)}a child job must be a mapping")
+            self._job(spec, child, child_key, field + ".", parent=parent, depth=depth + 1,
+                      child_name=str(name))
 
     @staticmethod
-    def _job_attrs(doc: dict, schema: str | None) -> dict:
-        trial = doc.get("trial") if isinstance(doc.get("trial"), dict) else {}   # sweep jobs
+    def _job_attrs(spec: _Spec, doc: dict, prefix: str, schema: str | None) -> dict:
+        read = spec.read
+        trial = read.get(doc, "trial", prefix + "trial", "mapping") or {}     # sweep jobs
+
+        def pick(field: str, *kinds: str) -> Any:
+            """A field of the job or, for a sweep job, of its trial."""
+            if field in doc or field not in trial:
+                return read.get(doc, field, prefix + field, *kinds)
+            return read.get(trial, field, f"{prefix}trial.{field}", *kinds)
+
         attrs: dict = {}
         if schema:
             attrs["schema"] = schema
-        job_type = doc.get("type") or (schema_name(schema).removesuffix("job") if schema else None)
+        job_type = read.text(doc, "type", prefix + "type") or \
+            (schema_name(schema).removesuffix("job") if schema else None)
         if not job_type and ("command" in doc or "component" in doc):
             job_type = "command"
-        if isinstance(job_type, str) and job_type:
+        if job_type:
             attrs["type"] = job_type
         for field in ("name", "display_name", "experiment_name", "compute", "code"):
-            value = doc.get(field, trial.get(field))
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            value = pick(field, "text", "number")
+            if value is not None:
                 attrs[field] = str(value)
-        environment = env_ref(doc.get("environment", trial.get("environment")))
+        environment = ref_or_inline(pick("environment", "text", "mapping"))
         if environment:
             attrs["environment"] = environment
-        command = doc.get("command", trial.get("command"))
-        if isinstance(command, str):
+        command = pick("command", "text")
+        if command is not None:
             attrs["command"] = short(command)
-        component = doc.get("component")
-        if isinstance(component, str):
-            attrs["component"] = component
-        elif isinstance(component, dict):
-            attrs["component"] = "inline"
+        component = read.get(doc, "component", prefix + "component", "text", "mapping")
+        if component is not None:
+            attrs["component"] = ref_or_inline(component)
         return attrs
 
-    def _io(self, value: Any, field: str, key: str, ref: FileRef, ctx: CollectContext) -> dict:
-        """A job's raw inputs or outputs by name ({} and an error when not a mapping)."""
+    def _io(self, spec: _Spec, doc: dict, which: str, prefix: str) -> list[_Input]:
+        """A job's inputs or outputs as written: each a mapping, a literal, a binding or
+        null (declared, nothing bound); a list, or `which` not a mapping, is one problem."""
+        value = spec.read.get(doc, which, prefix + which, "mapping") or {}
+        return [_Input(str(name), entry, field) for name, entry, field in
+                spec.read.entries(value, prefix + which, "mapping", "text", "number", "boolean",
+                                  null_ok=True)]
+
+    @staticmethod
+    def _io_entry(spec: _Spec, item: _Input) -> dict:
+        """An input/output as recorded: {type, path, mode…}, {binding}, {value} or {}."""
+        value, read = item.value, spec.read
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self._problem(ctx, ref, f"{where(key)}'{field}' is not a mapping")
-            return {}
-        return {str(name): spec for name, spec in value.items()}
+            return {"binding": value.strip()} if is_binding(value) else {"value": value}
+        entry: dict = {}
+        for field in ("type", "path", "mode"):
+            text = read.text(value, field, f"{item.field}.{field}")
+            if text is not None:
+                entry[field] = clean_path(text) if field == "path" else text
+        for field in ("name", "version"):
+            scalar = read.scalar(value, field, f"{item.field}.{field}")
+            if scalar is not None:
+                entry[field] = scalar
+        return entry
+
+    def _input(self, spec: _Spec, item: _Input) -> tuple[dict, tuple[str, dict] | None]:
+        """(the input as recorded, the dataset it reads if it is data).
+
+        An input with a path is data, a model, a configuration file or a placeholder, and
+        says which (`role`) and why (`role_reason`)."""
+        entry = self._io_entry(spec, item)
+        if "path" not in entry:
+            return entry, None
+        path, kind = item.value["path"], entry.get("type")    # the path as written (versionId…)
+        if is_binding(path) or kind in LITERAL_TYPES:
+            return entry, None
+        if is_placeholder(path):
+            return {**entry, "role": "placeholder", "role_reason": PLACEHOLDER_REASON}, None
+        reason = model_input_reason(kind, path)
+        if reason:
+            return {**entry, "role": "model", "role_reason": reason, **asset_facts(path, "model")}, None
+        reason = config_input_reason(item.name, path)
+        if reason:
+            return {**entry, "role": "config", "role_reason": reason}, None
+        found = data_reference(path, spec.ref)
+        if found is None:
+            return entry, None
+        return {**entry, "role": "data"}, found
 
     # -- assets -------------------------------------------------------------------
-    def _data_spec(self, ref: FileRef, doc: dict, schema: str, ctx: CollectContext) -> None:
-        name, version = self._name_version(ref, doc, ctx)
+    def _data_spec(self, spec: _Spec, doc: dict, schema: str) -> None:
+        name, version = self._name_version(spec, doc)
         if name is None:
             return
-        attrs: dict = {"name": name, "ref_kind": "asset", "schema": schema, "defined_in": ref.path}
+        attrs: dict = {"name": name, "ref_kind": "asset", "schema": schema,
+                       "store": STORE, "defined_in": spec.ref.path}
         if version is not None:
             attrs.update(version=version, pinned=True)
         else:       # the CLI assigns the version at create time
             attrs.update(pinned=False, pin_reason="no version")
         for field in ("type", "description"):
-            if isinstance(doc.get(field), str):
-                attrs[field] = short(doc[field])
-        path = doc.get("path")
-        if isinstance(path, str):
+            value = spec.read.text(doc, field, field)
+            if value is not None:
+                attrs[field] = short(value)
+        path = spec.read.text(doc, "path", "path")
+        if path is not None:
             attrs["path"] = clean_path(path)
-            found = data_reference(path, ref)
+            found = None if is_placeholder(path) else data_reference(path, spec.ref)
             if found:
                 attrs["path_kind"] = found[1]["ref_kind"]
                 if found[1]["ref_kind"] == "local":
                     attrs["repo_path"] = found[1]["path"]
         key = f"{name}:{version}" if version is not None else name
-        self._node(ctx, ref, "dataset", f"azureml:{key}", attrs)
+        nid = self._node(spec, "dataset", f"azureml:{key}", attrs)
+        if version is None:
+            self._note_placeholder_version(spec, nid, doc)
 
-    def _model_spec(self, ref: FileRef, doc: dict, schema: str, ctx: CollectContext) -> None:
-        name, version = self._name_version(ref, doc, ctx)
+    def _model_spec(self, spec: _Spec, doc: dict, schema: str) -> None:
+        """A declared model (and version): what a repository intends to register, never a
+        registered version; MLC-LIN-001 checks registry versions only."""
+        name, version = self._name_version(spec, doc)
         if name is None:
             return
+        declared = {"store": STORE, "registered": False, "defined_in": spec.ref.path}
         facts: dict = {"name": name}
         for field in ("path", "type", "description"):
-            if isinstance(doc.get(field), str):
-                facts[field] = clean_path(doc[field]) if field == "path" else short(doc[field])
-        model = self._node(ctx, ref, "model", f"azureml:{name}", {"name": name, "schema": schema})
-        if version is None:      # registered with an assigned version: no version node to key
-            ctx.graph.update_attrs(model, **facts)
+            value = spec.read.text(doc, field, field)
+            if value is not None:
+                facts[field] = clean_path(value) if field == "path" else short(value)
+        model = self._node(spec, "model", f"azureml:{name}", {"name": name, "schema": schema, **declared})
+        if version is None:      # no version to key a version node by
+            spec.ctx.graph.update_attrs(model, **facts)
+            self._note_placeholder_version(spec, model, doc)
             return
-        mv = self._node(ctx, ref, "model_version", f"azureml:{name}/{version}",
-                        {**facts, "version": version, "schema": schema, "defined_in": ref.path})
-        ctx.graph.add_edge(mv, model, "version_of")
+        mv = self._node(spec, "model_version", f"azureml:{name}/{version}",
+                        {**facts, "version": version, "schema": schema, **declared})
+        spec.ctx.graph.add_edge(mv, model, "version_of")
 
-    def _environment_spec(self, ref: FileRef, doc: dict, schema: str, ctx: CollectContext) -> None:
-        name, version = self._name_version(ref, doc, ctx)
+    def _environment_spec(self, spec: _Spec, doc: dict, schema: str) -> None:
+        name, version = self._name_version(spec, doc)
         if name is None:
             return
-        attrs: dict = {"name": name, "schema": schema, "defined_in": ref.path}
+        attrs: dict = {"name": name, "schema": schema, "store": STORE, "defined_in": spec.ref.path}
         if version is not None:
             attrs["version"] = version
         for field in ("image", "conda_file"):
-            if isinstance(doc.get(field), str):
-                attrs[field] = doc[field]
-        build = doc.get("build")
-        if isinstance(build, dict) and isinstance(build.get("path"), str):
-            attrs["build_context"] = build["path"]
+            value = spec.read.text(doc, field, field)
+            if value is not None:
+                attrs[field] = value
+        build = spec.read.get(doc, "build", "build", "mapping")
+        if build is not None:
+            context = spec.read.text(build, "path", "build.path")
+            if context is not None:
+                attrs["build_context"] = context
         key = f"{name}:{version}" if version is not None else name
-        self._node(ctx, ref, "environment", f"azureml:{key}", attrs)
+        nid = self._node(spec, "environment", f"azureml:{key}", attrs)
+        if version is None:
+            self._note_placeholder_version(spec, nid, doc)
 
-    def _name_version(self, ref: FileRef, doc: dict, ctx: CollectContext) -> tuple[str | None, str | None]:
-        name, version = doc.get("name"), doc.get("version")
-        if not isinstance(name, (str, int)) or isinstance(name, bool) or str(name) == "":
-            self._problem(ctx, ref, "asset spec has no 'name'")
+    def _name_version(self, spec: _Spec, doc: dict) -> tuple[str | None, str | None]:
+        """An asset spec's name and version; a placeholder version counts as none (the
+        node notes it), a placeholder name makes the file a template, not evaluated."""
+        if doc.get("name", "") == "":          # absent or empty (null is a wrong type)
+            self._problem(spec, "name: missing; an asset spec needs a name", line_of(doc, "name"))
             return None, None
-        if isinstance(version, bool) or not isinstance(version, (str, int, float, type(None))):
-            self._problem(ctx, ref, f"'version' is not a scalar ({type(version).__name__})")
-            version = None
-        return str(name), (str(version) if version is not None else None)
+        name = spec.read.scalar(doc, "name", "name")
+        if name is None or self._template_name(spec, name):
+            return None, None
+        version = spec.read.scalar(doc, "version", "version")
+        return name, (None if version is None or is_placeholder(version) else version)
+
+    @staticmethod
+    def _template_name(spec: _Spec, name: str) -> bool:
+        """A placeholder for what names the spec's node: the file is a template."""
+        if not is_placeholder(name):
+            return False
+        spec.ctx.graph.update_attrs(spec.ref.node, template=True,
+                                    not_evaluated=f"name {name!r} is {PLACEHOLDER_REASON}")
+        return True
+
+    @staticmethod
+    def _note_placeholder_version(spec: _Spec, nid: str, doc: dict) -> None:
+        version = doc.get("version")
+        if is_placeholder(version):
+            spec.ctx.graph.note_unresolved(nid, "version", version, PLACEHOLDER_REASON)
 
     # -- endpoints and deployments -------------------------------------------------
-    def _endpoint_spec(self, ref: FileRef, doc: dict, schema: str, ctx: CollectContext) -> None:
-        name = doc.get("name")
-        if not isinstance(name, str) or not name:
-            self._problem(ctx, ref, "endpoint spec has no 'name'")
+    def _endpoint_spec(self, spec: _Spec, doc: dict, schema: str) -> None:
+        name = spec.read.text(doc, "name", "name")
+        if not name:
+            if "name" not in doc or doc["name"] == "":
+                self._problem(spec, "name: missing; an endpoint spec needs a name", line_of(doc, "name"))
             return
-        attrs = {"name": name, "schema": schema, "defined_in": ref.path,
+        if self._template_name(spec, name):
+            return
+        attrs = {"name": name, "schema": schema, "defined_in": spec.ref.path,
                  "kind": "batch" if schema_name(schema).startswith("batch") else "online"}
         for field in ("auth_mode", "public_network_access", "description"):
-            if isinstance(doc.get(field), str):
-                attrs[field] = short(doc[field])
-        self._node(ctx, ref, "endpoint", f"azureml:{name}", attrs)
+            value = spec.read.text(doc, field, field)
+            if value is not None:
+                attrs[field] = short(value)
+        self._node(spec, "endpoint", f"azureml:{name}", attrs)
 
-    def _deployment_spec(self, ref: FileRef, doc: dict, schema: str, ctx: CollectContext) -> None:
+    def _deployment_spec(self, spec: _Spec, doc: dict, schema: str) -> None:
+        read = spec.read
         attrs: dict = {"schema": schema, "kind": "batch" if "batch" in schema_name(schema) else "online"}
         for field in ("name", "endpoint_name", "instance_type", "compute", "type",
                       "egress_public_network_access"):
-            if isinstance(doc.get(field), str):
-                attrs[field] = doc[field]
-        resources = doc.get("resources") if isinstance(doc.get("resources"), dict) else {}
-        count = doc.get("instance_count", resources.get("instance_count"))   # batch: resources
-        if isinstance(count, int) and not isinstance(count, bool):
+            value = read.text(doc, field, field)
+            if value is not None:
+                attrs[field] = value
+        resources = read.get(doc, "resources", "resources", "mapping") or {}
+        count = read.get(doc, "instance_count", "instance_count", "integer")
+        if "instance_count" not in doc:                     # batch: under resources
+            count = read.get(resources, "instance_count", "resources.instance_count", "integer")
+        if count is not None:
             attrs["instance_count"] = count
-        environment = doc.get("environment")
-        if env_ref(environment):
-            attrs["environment"] = env_ref(environment)
-            if isinstance(environment, dict) and isinstance(environment.get("image"), str):
-                attrs["environment_image"] = environment["image"]
-        attrs.update(self._model_facts(doc.get("model"), ref))
-        deployment = self._node(ctx, ref, "deployment", f"azureml:{ref.tree_key}/{ref.path}", attrs)
+        environment = read.get(doc, "environment", "environment", "text", "mapping")
+        if environment is not None:
+            attrs["environment"] = ref_or_inline(environment)
+            if isinstance(environment, dict):
+                image = read.text(environment, "image", "environment.image")
+                if image is not None:
+                    attrs["environment_image"] = image
+        model = read.get(doc, "model", "model", "text", "mapping")
+        attrs.update(self._model_facts(spec, model))
+        deployment = self._node(spec, "deployment", f"azureml:{spec.ref.tree_key}/{spec.ref.path}", attrs)
+        if isinstance(model, str) and is_placeholder(model):
+            spec.ctx.graph.note_unresolved(deployment, "model", model, PLACEHOLDER_REASON)
         endpoint_name = attrs.get("endpoint_name")
-        if endpoint_name:
-            endpoint = self._node(ctx, ref, "endpoint", f"azureml:{endpoint_name}",
+        if endpoint_name and is_placeholder(endpoint_name):
+            spec.ctx.graph.note_unresolved(deployment, "endpoint_name", endpoint_name, PLACEHOLDER_REASON)
+        elif endpoint_name:
+            endpoint = self._node(spec, "endpoint", f"azureml:{endpoint_name}",
                                   {"name": endpoint_name}, defined=False)
-            ctx.graph.add_edge(endpoint, deployment, "contains")
+            spec.ctx.graph.add_edge(endpoint, deployment, "contains")
 
     @staticmethod
-    def _model_facts(model: Any, ref: FileRef) -> dict:
+    def _model_facts(spec: _Spec, model: Any) -> dict:
         """model (raw or "inline"), model_name/model_version/model_label for the serves linker."""
         if isinstance(model, str):
-            facts: dict = {"model": clean_path(model)}
-            asset = parse_asset_ref(model.strip(), _MODEL_URI)
-            if asset:
-                facts["model_name"] = asset.name
-                facts["model_pinned"] = asset.pinned
-                if asset.version:
-                    facts["model_version"] = asset.version
-                if asset.label or not asset.pinned:
-                    facts["model_label"] = asset.label or "latest"
-                if asset.registry:
-                    facts["model_registry"] = asset.registry
-            return facts
+            facts = {"model": clean_path(model)}
+            return facts if is_placeholder(model) else {**facts, **asset_facts(model, "model")}
         if isinstance(model, dict):
             facts = {"model": "inline"}
-            if isinstance(model.get("name"), str):
-                facts["model_name"] = model["name"]
-            if isinstance(model.get("version"), (str, int)) and not isinstance(model.get("version"), bool):
-                facts["model_version"] = str(model["version"])
-            if isinstance(model.get("path"), str):
-                path = model["path"]
+            name = spec.read.scalar(model, "name", "model.name")
+            if name is not None:
+                facts["model_name"] = name
+            version = spec.read.scalar(model, "version", "model.version")
+            if version is not None:
+                facts["model_version"] = version
+            path = spec.read.text(model, "path", "model.path")
+            if path is not None:
                 facts["model_path"] = (clean_path(path) if is_url(path) or path.startswith("azureml:")
-                                       else local_path(posixpath.dirname(ref.path), path))
+                                       else local_path(posixpath.dirname(spec.ref.path), path))
             return facts
         return {}

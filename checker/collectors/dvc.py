@@ -3,7 +3,10 @@
 Facts only (LINEAGE_SPEC "DVC"). Every output becomes one dataset node keyed by its
 repository-relative path, whichever file declares it, so a `dvc.yaml` out and its
 `dvc.lock` hash land on the same node. Templates (`${...}`, foreach, matrix) are never
-expanded: DVC writes the expanded stages to `dvc.lock`, which is where we read them.
+expanded: DVC writes the expanded stages to `dvc.lock`, which is where we read them. A
+file only a template engine can read (a cookiecutter's `{{ }}`) is recorded on its file
+node as a template, not evaluated. Every field is read with the type DVC's schema gives
+it; a value of another type is one collection error (field, line), the rest is kept.
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from typing import Any, Iterator
 from . import CollectContext, FileParser, FileRef
 from .files import is_url, short, url_has_password, url_without_secrets
 from ..graph import node_id
-from ..safeyaml import YamlError, load_yaml
+from ..safeyaml import Fields, TemplateYaml, YamlError, describe, line_of, load_yaml
 
 HASH_FIELDS = ("md5", "etag", "checksum")       # DVC's hash fields, in the order it prefers them
 OUT_FLAGS = {"cache": True, "push": True, "persist": False}   # DVC's defaults
@@ -56,24 +59,23 @@ def is_templated(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
-def _scalar(value: Any) -> bool:
-    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
-
-
-def hash_facts(entry: dict) -> dict:
+def hash_facts(entry: dict, field: str, read: Fields) -> dict:
     """md5/hash/etag/version_id/size/nfiles/is_dir of one out or dep entry."""
+    values = {name: value for name in (*HASH_FIELDS, "hash", "version_id")
+              if (value := read.scalar(entry, name, f"{field}.{name}")) is not None}
     facts: dict = {}
-    algo = next((f for f in HASH_FIELDS if _scalar(entry.get(f))), None)
+    algo = next((f for f in HASH_FIELDS if f in values), None)
     if algo:
-        facts["md5"] = str(entry[algo])
+        facts["md5"] = values[algo]
         # DVC 3 writes `hash: md5`; DVC 2 files name no algorithm (their field is it).
-        facts["hash"] = str(entry["hash"]) if _scalar(entry.get("hash")) else algo
+        facts["hash"] = values.get("hash", algo)
     for name in ("etag", "version_id"):
-        if _scalar(entry.get(name)):
-            facts[name] = str(entry[name])
+        if name in values:
+            facts[name] = values[name]
     for name in ("size", "nfiles"):
-        if isinstance(entry.get(name), int) and not isinstance(entry.get(name), bool):
-            facts[name] = entry[name]
+        count = read.get(entry, name, f"{field}.{name}", "integer")
+        if count is not None:
+            facts[name] = count
     if facts.get("md5", "").endswith(".dir") or "nfiles" in facts:
         facts["is_dir"] = True
     return facts
@@ -85,10 +87,12 @@ def stage_group(name: str) -> str:
 
 
 class _Problems:
-    """Shape problems found in one file, reported as collection errors."""
+    """Problems found in one file, reported as collection errors; `read` reads its fields
+    with the types DVC's schema gives them."""
 
     def __init__(self, parser: str, ref: FileRef, ctx: CollectContext) -> None:
         self.parser, self.ref, self.ctx = parser, ref, ctx
+        self.read = Fields(self.add)
 
     def add(self, reason: str, line: int | None = None) -> None:
         self.ctx.graph.error(self.parser, self.ref.display, reason, line)
@@ -106,7 +110,7 @@ class DvcParser(FileParser):
         # met before its dvc.yaml waits here until the dvc.yaml is parsed (DVC itself ignores
         # a lock without its dvc.yaml). Keys: (tree_key, path of the dvc.yaml).
         self._stage_wdirs: dict[tuple[str, str], dict[str, str]] = {}
-        self._waiting_locks: dict[tuple[str, str], tuple[FileRef, dict]] = {}
+        self._waiting_locks: dict[tuple[str, str], tuple[FileRef, dict, str]] = {}
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         p = PurePosixPath(ref.path)
@@ -116,7 +120,7 @@ class DvcParser(FileParser):
             return
         if p.name == ".dvc":
             return      # a file literally named ".dvc" is not a DVC file
-        doc = self._load(ref, data, problems)
+        doc = self._load(ref, data, ctx, problems)
         if doc is None:
             return
         if p.name == "dvc.yaml":
@@ -127,9 +131,12 @@ class DvcParser(FileParser):
             self._parse_dvc_file(ref, doc, ctx, problems)
 
     @staticmethod
-    def _load(ref: FileRef, data: bytes, problems: _Problems) -> dict | None:
+    def _load(ref: FileRef, data: bytes, ctx: CollectContext, problems: _Problems) -> dict | None:
         try:
             doc = load_yaml(data, ref.display)
+        except TemplateYaml as exc:
+            ctx.graph.update_attrs(ref.node, **exc.file_facts)
+            return None
         except YamlError as exc:
             problems.add(f"invalid YAML: {exc.reason}", exc.line)
             return None
@@ -138,7 +145,7 @@ class DvcParser(FileParser):
                 problems.add("empty .dvc file: no 'outs'")
             return None
         if not isinstance(doc, dict):
-            problems.add(f"expected a mapping at the top level, found {type(doc).__name__}")
+            problems.add(f"expected a mapping at the top level, found {describe(doc)}", line_of(doc))
             return None
         return doc
 
@@ -166,103 +173,107 @@ class DvcParser(FileParser):
             ctx.graph.add_edge(nid, ref.node, "tracked_by")
         return nid
 
-    # -- entries ------------------------------------------------------------------
+    # -- fields ---------------------------------------------------------------------
     @staticmethod
-    def _wdir(value: Any, where: str, problems: _Problems) -> str:
-        if value is None:
-            return "."
-        if not isinstance(value, str):
-            problems.add(f"{where}: 'wdir' is not a string")
-            return "."
-        return "." if is_templated(value) else value
+    def _wdir(container: dict, field: str, problems: _Problems) -> str:
+        value = problems.read.text(container, "wdir", field)
+        return "." if value is None or is_templated(value) else value
 
     @staticmethod
-    def _path_entries(value: Any, where: str, problems: _Problems) -> Iterator[dict]:
-        """Entries of a .dvc/dvc.lock `outs`/`deps` list that are mappings with a path."""
-        if value is None:
-            return
-        if not isinstance(value, list):
-            problems.add(f"{where} is not a list")
-            return
-        for i, entry in enumerate(value):
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str) and entry["path"]:
-                yield entry
-            else:
-                problems.add(f"{where}[{i}]: expected a mapping with a 'path' string")
+    def _cmd(container: dict, field: str, problems: _Problems) -> str | None:
+        """`cmd`: one command, or a list of them (DVC runs each in turn)."""
+        cmd = problems.read.get(container, "cmd", field, "text", "list")
+        if isinstance(cmd, list):
+            parts = [text for _, text in problems.read.items(cmd, field, "text")]
+            return short(parts) if parts else None
+        return None if cmd is None else short(cmd)
 
     @staticmethod
-    def _stage_items(value: Any, where: str, problems: _Problems) -> Iterator[tuple[str, dict]]:
-        """dvc.yaml deps/outs/metrics/plots: `path` strings or `{path: {options}}` mappings."""
-        if value is None:
-            return
-        if not isinstance(value, list):
-            problems.add(f"{where} is not a list")
-            return
-        for i, item in enumerate(value):
+    def _path_entries(seq: list | None, field: str, problems: _Problems) -> Iterator[tuple[dict, str]]:
+        """(entry, its field) of a .dvc/dvc.lock `outs`/`deps` list: mappings with a path."""
+        for i, entry in problems.read.items(seq or [], field, "mapping"):
+            where = f"{field}[{i}]"
+            path = problems.read.text(entry, "path", f"{where}.path")
+            if path:
+                yield entry, where
+            elif "path" not in entry or entry["path"] == "":
+                problems.add(f"{where}.path: missing; every entry needs a path", line_of(seq, i))
+
+    @staticmethod
+    def _stage_items(seq: list | None, field: str, problems: _Problems) -> Iterator[tuple[str, dict, str]]:
+        """(path, options, field) of dvc.yaml deps/outs/metrics/plots: `path` strings or
+        `path: {options}` mappings (`path:` with no options too)."""
+        for i, item in problems.read.items(seq or [], field, "text", "mapping"):
+            where = f"{field}[{i}]"
             if isinstance(item, str) and item:
-                yield item, {}
-            elif isinstance(item, dict) and len(item) == 1:
-                path, opts = next(iter(item.items()))
-                if isinstance(path, str) and path and isinstance(opts, (dict, type(None))):
-                    yield path, opts or {}
+                yield item, {}, where
+                continue
+            if isinstance(item, dict) and len(item) == 1:
+                path = next(iter(item))
+                if isinstance(path, str) and path:
+                    opts = problems.read.get(item, path, f"{where}.{path}", "mapping", null_ok=True)
+                    yield path, opts or {}, f"{where}.{path}"
                     continue
-                problems.add(f"{where}[{i}]: expected `path` or `path: {{options}}`")
-            else:
-                problems.add(f"{where}[{i}]: expected `path` or `path: {{options}}`")
+            problems.add(f"{where}: expected `path` or `path: {{options}}`", line_of(seq, i))
 
     @staticmethod
-    def _out_options(opts: dict, where: str, problems: _Problems) -> dict:
+    def _out_options(opts: dict, field: str, problems: _Problems) -> dict:
         """cache/push/persist (DVC defaults filled in) and an out-level remote."""
         facts: dict = {}
         for flag, default in OUT_FLAGS.items():
-            value = opts.get(flag, default)
-            if isinstance(value, bool):
-                facts[flag] = value
-            else:
-                facts[flag] = default
-                problems.add(f"{where}: '{flag}' is not a boolean ({value!r})")
-        if isinstance(opts.get("remote"), str):
-            facts["remote"] = opts["remote"]
+            value = problems.read.get(opts, flag, f"{field}.{flag}", "boolean")
+            facts[flag] = default if value is None else value
+        remote = problems.read.text(opts, "remote", f"{field}.remote")
+        if remote is not None:
+            facts["remote"] = remote
         return facts
 
     # -- .dvc files ---------------------------------------------------------------
     def _parse_dvc_file(self, ref: FileRef, doc: dict, ctx: CollectContext,
                         problems: _Problems) -> None:
+        read = problems.read
         base = posixpath.dirname(ref.path)
-        wdir = self._wdir(doc.get("wdir"), "top level", problems)
-        if not isinstance(doc.get("outs"), list):
-            problems.add("'outs' is missing or not a list")
+        wdir = self._wdir(doc, "wdir", problems)
+        if "outs" not in doc:
+            problems.add("outs: missing; a .dvc file needs outs", line_of(doc))
             return
+        outs_list = read.get(doc, "outs", "outs", "list")
+        frozen = read.get(doc, "frozen", "frozen", "boolean")
         # A `cmd` makes it a DVC < 1.0 single-stage file: its deps are stage inputs, not imports.
         legacy_stage = "cmd" in doc
-        sources = [] if legacy_stage else self._import_sources(doc.get("deps"), problems)
+        deps = read.get(doc, "deps", "deps", "list")
+        sources = [] if legacy_stage else self._import_sources(deps, problems)
         outs = []
-        for entry in self._path_entries(doc["outs"], "outs", problems):
-            attrs = {**hash_facts(entry), **self._out_options(entry, f"out {entry['path']!r}", problems),
+        for entry, field in self._path_entries(outs_list, "outs", problems):
+            attrs = {**hash_facts(entry, field, read), **self._out_options(entry, field, problems),
                      "declared_in": "dvc-file"}
             if entry["path"].endswith("/"):
                 attrs["is_dir"] = True
             if sources:
                 attrs.update(imported=True, import_sources=sources)
-            if doc.get("frozen") is True:
+            if frozen:
                 attrs["frozen"] = True
             outs.append(self._dataset(ctx, ref, repo_path(base, wdir, entry["path"]), attrs))
         if legacy_stage:
-            self._legacy_stage(ref, doc, base, wdir, outs, ctx, problems)
+            self._legacy_stage(ref, doc, deps, base, wdir, outs, ctx, problems)
 
-    def _legacy_stage(self, ref: FileRef, doc: dict, base: str, wdir: str, outs: list[str],
-                      ctx: CollectContext, problems: _Problems) -> None:
+    def _legacy_stage(self, ref: FileRef, doc: dict, dep_list: list | None, base: str, wdir: str,
+                      outs: list[str], ctx: CollectContext, problems: _Problems) -> None:
         """A pre-1.0 stage file: one job named after the file, reading its deps."""
         deps, reads = [], []
-        for entry in self._path_entries(doc.get("deps"), "deps", problems):
+        for entry, _ in self._path_entries(dep_list, "deps", problems):
             path = repo_path(base, wdir, entry["path"])
             deps.append(path)
             if not is_code(path):
                 reads.append(self._dataset(ctx, ref, path, {}, tracked=False))
+        locked = problems.read.get(doc, "locked", "locked", "boolean")
         attrs = {"stage": PurePosixPath(ref.path).name, "declared_in": "dvc-file", "dvc_file": ref.path,
-                 "legacy_stage_file": True, "cmd": short(doc["cmd"]), "deps": deps,
+                 "legacy_stage_file": True, "deps": deps,
                  "outs": [ctx.graph.node(o)["attrs"]["path"] for o in outs],
-                 "frozen": doc.get("locked") is True or doc.get("frozen") is True}
+                 "frozen": locked is True or doc.get("frozen") is True}
+        cmd = self._cmd(doc, "cmd", problems)
+        if cmd is not None:
+            attrs["cmd"] = cmd
         job = self._node(ctx, ref, "job", f"dvc:{ref.tree_key}/{ref.path}", attrs)
         ctx.graph.add_edge(job, ref.node, "defined_in")
         for ds in reads:
@@ -270,19 +281,22 @@ class DvcParser(FileParser):
         for ds in outs:
             ctx.graph.add_edge(job, ds, "writes")
 
-    def _import_sources(self, deps: Any, problems: _Problems) -> list[dict]:
+    def _import_sources(self, deps: list | None, problems: _Problems) -> list[dict]:
         """Where `dvc import` / `dvc import-url` took the data from (credentials stripped)."""
+        read = problems.read
         sources = []
-        for dep in self._path_entries(deps, "deps", problems):
+        for dep, field in self._path_entries(deps, "deps", problems):
             src: dict = {"path": url_without_secrets(dep["path"]) if is_url(dep["path"]) else dep["path"]}
-            repo = dep.get("repo")
-            if isinstance(repo, dict):
-                if isinstance(repo.get("url"), str):
-                    src["repo_url"] = url_without_secrets(repo["url"])
+            repo = read.get(dep, "repo", f"{field}.repo", "mapping")
+            if repo is not None:
+                url = read.text(repo, "url", f"{field}.repo.url")
+                if url is not None:
+                    src["repo_url"] = url_without_secrets(url)
                 for name in ("rev", "rev_lock"):
-                    if _scalar(repo.get(name)):
-                        src[name] = str(repo[name])
-            hashes = hash_facts(dep)
+                    rev = read.scalar(repo, name, f"{field}.repo.{name}")
+                    if rev is not None:
+                        src[name] = rev
+            hashes = hash_facts(dep, field, read)
             for name in ("md5", "etag", "version_id"):
                 if name in hashes:
                     src[name] = hashes[name]
@@ -292,38 +306,36 @@ class DvcParser(FileParser):
     # -- dvc.yaml -----------------------------------------------------------------
     def _parse_dvc_yaml(self, ref: FileRef, doc: dict, ctx: CollectContext,
                         problems: _Problems) -> None:
-        stages = doc.get("stages")
-        key = (ref.tree_key, ref.path)
-        wdirs = self._stage_wdirs.setdefault(key, {})
-        if stages is not None and not isinstance(stages, dict):
-            problems.add("'stages' is not a mapping")
-            stages = None
-        for name, stage in (stages or {}).items():
-            name = str(name)
-            if not isinstance(stage, dict):
-                problems.add(f"stage {name!r}: expected a mapping")
-                continue
-            if "foreach" in stage or "matrix" in stage:
-                body = stage.get("do") if "foreach" in stage else stage
-                body = body if isinstance(body, dict) else {}
-                wdirs[name] = self._wdir(body.get("wdir"), f"stage {name!r}", problems)
-                self._template_stage(ref, name, stage, body, ctx)
+        read = problems.read
+        stages = read.get(doc, "stages", "stages", "mapping") or {}
+        wdirs = self._stage_wdirs.setdefault((ref.tree_key, ref.path), {})
+        for key, stage, field in read.entries(stages, "stages", "mapping"):
+            name = str(key)
+            if "foreach" in stage:
+                body = read.get(stage, "do", f"{field}.do", "mapping") or {}
+                wdirs[name] = self._wdir(body, f"{field}.do.wdir", problems)
+                self._template_stage(ref, name, stage, body, f"{field}.do", ctx, problems)
+            elif "matrix" in stage:
+                wdirs[name] = self._wdir(stage, f"{field}.wdir", problems)
+                self._template_stage(ref, name, stage, stage, field, ctx, problems)
             else:
-                wdirs[name] = self._wdir(stage.get("wdir"), f"stage {name!r}", problems)
-                self._stage(ref, name, stage, wdirs[name], ctx, problems)
-        waiting = self._waiting_locks.pop(key, None)
+                wdirs[name] = self._wdir(stage, f"{field}.wdir", problems)
+                self._stage(ref, name, stage, wdirs[name], field, ctx, problems)
+        waiting = self._waiting_locks.pop((ref.tree_key, ref.path), None)
         if waiting:
-            lock_ref, lock_stages = waiting
-            self._lock_stages(lock_ref, lock_stages, wdirs, ctx, _Problems(self.name, lock_ref, ctx))
+            lock_ref, lock_stages, prefix = waiting
+            self._lock_stages(lock_ref, lock_stages, prefix, wdirs, ctx,
+                              _Problems(self.name, lock_ref, ctx))
 
-    def _stage(self, ref: FileRef, name: str, stage: dict, wdir: str, ctx: CollectContext,
-               problems: _Problems) -> None:
+    def _stage(self, ref: FileRef, name: str, stage: dict, wdir: str, field: str,
+               ctx: CollectContext, problems: _Problems) -> None:
+        read = problems.read
         base = posixpath.dirname(ref.path)
-        where = f"stage {name!r}"
         edges: list[tuple[str, str]] = []
         lists: dict[str, list[str]] = {"deps": [], "outs": [], "metrics": [], "plots": []}
         templated: list[str] = []
-        for raw, _ in self._stage_items(stage.get("deps"), f"{where} deps", problems):
+        deps = read.get(stage, "deps", f"{field}.deps", "list")
+        for raw, _, _ in self._stage_items(deps, f"{field}.deps", problems):
             if is_templated(raw):
                 templated.append(raw)
                 continue
@@ -331,27 +343,30 @@ class DvcParser(FileParser):
             lists["deps"].append(path)
             if not is_code(path):
                 edges.append((self._dataset(ctx, ref, path, {}, tracked=False), "reads"))
-        for field, out_kind in OUT_FIELDS:
-            for raw, opts in self._stage_items(stage.get(field), f"{where} {field}", problems):
+        for kind, out_kind in OUT_FIELDS:
+            seq = read.get(stage, kind, f"{field}.{kind}", "list")
+            for raw, opts, where in self._stage_items(seq, f"{field}.{kind}", problems):
                 if is_templated(raw):
                     templated.append(raw)
                     continue
                 path = repo_path(base, wdir, raw)
-                lists[field].append(path)
-                attrs = {**self._out_options(opts, f"{where} {field} {raw!r}", problems),
+                lists[kind].append(path)
+                attrs = {**self._out_options(opts, where, problems),
                          "declared_in": "dvc.yaml", "stage": name, "out_kind": out_kind}
                 if raw.endswith("/"):
                     attrs["is_dir"] = True
                 edges.append((self._dataset(ctx, ref, path, attrs), "writes"))
         attrs = {"stage": name, "declared_in": "dvc.yaml", "dvc_file": ref.path,
-                 "frozen": stage.get("frozen") is True,
-                 "always_changed": stage.get("always_changed") is True,
+                 "frozen": read.get(stage, "frozen", f"{field}.frozen", "boolean") is True,
+                 "always_changed": read.get(stage, "always_changed", f"{field}.always_changed",
+                                            "boolean") is True,
                  **{k: v for k, v in lists.items() if v or k in ("deps", "outs")}}
-        if "cmd" in stage:
-            attrs["cmd"] = short(stage["cmd"])
+        cmd = self._cmd(stage, f"{field}.cmd", problems)
+        if cmd is not None:
+            attrs["cmd"] = cmd
         if wdir != ".":
             attrs["wdir"] = wdir
-        params = self._params(stage.get("params"))
+        params = self._params(stage, f"{field}.params", problems)
         if params:
             attrs["params"] = params
         if templated:
@@ -361,87 +376,91 @@ class DvcParser(FileParser):
         for ds, kind in edges:
             ctx.graph.add_edge(job, ds, kind)
 
-    def _template_stage(self, ref: FileRef, name: str, stage: dict, body: dict,
-                        ctx: CollectContext) -> None:
+    def _template_stage(self, ref: FileRef, name: str, stage: dict, body: dict, body_field: str,
+                        ctx: CollectContext, problems: _Problems) -> None:
         """A foreach/matrix stage: recorded, never expanded (its expansions are in dvc.lock)."""
+        read = problems.read
         template = "foreach" if "foreach" in stage else "matrix"
-        over = stage.get(template)
-        attrs = {"stage": name, "declared_in": "dvc.yaml", "dvc_file": ref.path,
-                 "template": template, "frozen": body.get("frozen") is True}
+        kinds = ("list", "mapping", "text") if template == "foreach" else ("mapping",)
+        over = read.get(stage, template, f"stages.{name}.{template}", *kinds)
+        attrs = {"stage": name, "declared_in": "dvc.yaml", "dvc_file": ref.path, "template": template,
+                 "frozen": read.get(body, "frozen", f"{body_field}.frozen", "boolean") is True}
         if isinstance(over, str):
             attrs["template_over"] = short(over)
-        elif isinstance(over, (list, dict)):
+        elif over is not None:
             attrs["template_items"] = len(over)
-        if "cmd" in body:
-            attrs["cmd"] = short(body["cmd"])
+        cmd = self._cmd(body, f"{body_field}.cmd", problems)
+        if cmd is not None:
+            attrs["cmd"] = cmd
         job = self._node(ctx, ref, "job", f"dvc:{ref.tree_key}/{ref.path}#{name}", attrs)
         ctx.graph.add_edge(job, ref.node, "defined_in")
 
     @staticmethod
-    def _params(value: Any) -> list[str]:
+    def _params(stage: dict, field: str, problems: _Problems) -> list[str]:
         """Stage params as `key` or `file:key` / `file` strings."""
+        read = problems.read
         out: list[str] = []
-        for item in value if isinstance(value, list) else []:
+        seq = read.get(stage, "params", field, "list")
+        for i, item in read.items(seq or [], field, "text", "mapping"):
             if isinstance(item, str):
                 out.append(item)
-            elif isinstance(item, dict):
-                for file, keys in item.items():
-                    if isinstance(keys, list):
-                        out += [f"{file}:{k}" for k in keys if isinstance(k, str)]
-                    else:
-                        out.append(str(file))
+                continue
+            for file, keys, where in read.entries(item, f"{field}[{i}]", "list", null_ok=True):
+                if keys is None:                    # `- file.yaml:` tracks the whole file
+                    out.append(str(file))
+                else:
+                    out += [f"{file}:{k}" for _, k in read.items(keys, where, "text")]
         return out
 
     # -- dvc.lock -----------------------------------------------------------------
     def _parse_lock(self, ref: FileRef, doc: dict, ctx: CollectContext,
                     problems: _Problems) -> None:
         # schema '2.0' nests stages under `stages:`; the 1.0 lock had them at the top level.
-        stages = doc.get("stages") if ("stages" in doc or "schema" in doc) else doc
+        if "stages" in doc or "schema" in doc:
+            stages, prefix = problems.read.get(doc, "stages", "stages", "mapping"), "stages."
+        else:
+            stages, prefix = doc, ""
         if stages is None:
-            return
-        if not isinstance(stages, dict):
-            problems.add("'stages' is not a mapping")
             return
         ctx.graph.update_attrs(ref.node, dvc_lock_stages=sorted(str(s) for s in stages))
         yaml_key = (ref.tree_key, posixpath.join(posixpath.dirname(ref.path), "dvc.yaml"))
         wdirs = self._stage_wdirs.get(yaml_key)
         if wdirs is None:
-            self._waiting_locks[yaml_key] = (ref, stages)
+            self._waiting_locks[yaml_key] = (ref, stages, prefix)
             return
-        self._lock_stages(ref, stages, wdirs, ctx, problems)
+        self._lock_stages(ref, stages, prefix, wdirs, ctx, problems)
 
-    def _lock_stages(self, ref: FileRef, stages: dict, wdirs: dict[str, str],
+    def _lock_stages(self, ref: FileRef, stages: dict, prefix: str, wdirs: dict[str, str],
                      ctx: CollectContext, problems: _Problems) -> None:
-        for name, stage in stages.items():
-            name = str(name)
-            if not isinstance(stage, dict):
-                problems.add(f"stage {name!r}: expected a mapping")
-                continue
+        for key, stage, _ in problems.read.entries(stages, prefix.rstrip("."), "mapping"):
+            name, field = str(key), f"{prefix}{key}"
             wdir = wdirs.get(name, wdirs.get(stage_group(name), "."))
-            self._lock_stage(ref, name, stage, wdir, ctx, problems)
+            self._lock_stage(ref, name, stage, wdir, field, ctx, problems)
 
-    def _lock_stage(self, ref: FileRef, name: str, stage: dict, wdir: str,
+    def _lock_stage(self, ref: FileRef, name: str, stage: dict, wdir: str, field: str,
                     ctx: CollectContext, problems: _Problems) -> None:
+        read = problems.read
         base = posixpath.dirname(ref.path)
         yaml_path = posixpath.join(base, "dvc.yaml")
-        where = f"stage {name!r}"
         edges: list[tuple[str, str]] = []
         deps: list[str] = []
         outs: list[str] = []
         dep_hashes: dict[str, str] = {}
-        for entry in self._path_entries(stage.get("deps"), f"{where} deps", problems):
+        dep_list = read.get(stage, "deps", f"{field}.deps", "list")
+        for entry, where in self._path_entries(dep_list, f"{field}.deps", problems):
             path = repo_path(base, wdir, entry["path"])
             deps.append(path)
-            md5 = hash_facts(entry).get("md5")
+            md5 = hash_facts(entry, where, read).get("md5")
             if md5:
                 dep_hashes[path] = md5
             if not is_code(path):
                 edges.append((self._dataset(ctx, ref, path, {}, tracked=False), "reads"))
-        for entry in self._path_entries(stage.get("outs"), f"{where} outs", problems):
+        out_list = read.get(stage, "outs", f"{field}.outs", "list")
+        for entry, where in self._path_entries(out_list, f"{field}.outs", problems):
             path = repo_path(base, wdir, entry["path"])
             outs.append(path)
             # Flags and declared_in only fill in: dvc.yaml states them, the lock does not.
-            ds = self._dataset(ctx, ref, path, {**hash_facts(entry), "stage": name},
+            ds = self._dataset(ctx, ref, path, {**hash_facts(entry, where, read), "stage": name},
                                {"declared_in": "dvc.lock", **OUT_FLAGS})
             edges.append((ds, "writes"))
         attrs: dict = {"locked": True}
@@ -449,8 +468,9 @@ class DvcParser(FileParser):
             attrs["dep_hashes"] = dep_hashes
         defaults: dict = {"stage": name, "declared_in": "dvc.lock", "dvc_file": yaml_path,
                           "deps": deps, "outs": outs}
-        if "cmd" in stage:
-            defaults["cmd"] = short(stage["cmd"])
+        cmd = self._cmd(stage, f"{field}.cmd", problems)
+        if cmd is not None:
+            defaults["cmd"] = cmd
         if "@" in name:
             defaults["template_group"] = stage_group(name)
         job = self._node(ctx, ref, "job", f"dvc:{ref.tree_key}/{yaml_path}#{name}", attrs, defaults)
