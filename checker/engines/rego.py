@@ -16,6 +16,7 @@ import functools
 import os
 import re
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlparse
 
 from ..catalog import Rule, RuleError
@@ -124,7 +125,7 @@ class RegoEngine:
         from .yaml_rules import GraphEvaluator
         if not rules:
             return {}
-        answers = self.backend.query(rules, graph)
+        answers = self.backend.query(rules, functools.partial(rule_input, graph=graph))
         evaluator = GraphEvaluator(graph)
         results = {}
         for rule in rules:
@@ -172,20 +173,21 @@ class EmbeddedRego:
         except ModuleError as exc:
             raise RuleError(exc.path, exc.reason) from exc
 
-    def query(self, rules: list[Rule], graph: EstateGraph) -> dict[str, object]:
-        """Each rule's value (None when undefined), or the exception saying why there is none."""
+    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict]) -> dict[str, object]:
+        """Each rule's value (None when undefined), or the exception saying why there is none.
+        `input_of(rule)` is the rule's input; it is called in the rule's child process."""
         try:
             self.engine.check_calls([rule_path(r) for r in rules])
         except ModuleError as exc:
             raise RuleError(exc.path, exc.reason) from exc
-        tasks = {rule.id: functools.partial(self._evaluate, rule_path(rule), rule, graph) for rule in rules}
+        tasks = {rule.id: functools.partial(self._evaluate, rule, input_of) for rule in rules}
         answers = run_all(tasks, self.timeout, self.max_bytes, min(len(tasks), workers()))
         return {rule_id: _decode(answer) for rule_id, answer in answers.items()}
 
-    def _evaluate(self, ref: str, rule: Rule, graph: EstateGraph) -> bytes:
+    def _evaluate(self, rule: Rule, input_of: Callable[[Rule], dict]) -> bytes:
         """In the rule's child: build its input, evaluate, answer with a tagged value."""
         try:
-            value = self.engine.evaluate(ref, wire.dumps(rule_input(rule, graph)))
+            value = self.engine.evaluate(rule_path(rule), wire.dumps(input_of(rule)))
         except RuleNotFound:
             return NO_RULE
         return VALUE + value.encode("utf-8") if value else UNDEFINED
@@ -329,16 +331,16 @@ class OpaServerRego:
         if response.status_code >= 400:
             response.raise_for_status()
 
-    def query(self, rules: list[Rule], graph: EstateGraph) -> dict[str, object]:
+    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict]) -> dict[str, object]:
         """Each rule's value (None when undefined), or the TaskFailed saying why there is none."""
         if not self._loaded:
             self._load()
-        return {rule.id: self._query_one(rule, graph) for rule in rules}
+        return {rule.id: self._query_one(rule, input_of(rule)) for rule in rules}
 
-    def _query_one(self, rule: Rule, graph: EstateGraph):
+    def _query_one(self, rule: Rule, doc: dict):
         import requests
         url = f"{self.client.root_url}/data/" + rule_path(rule).removeprefix("data.").replace(".", "/")
-        body = '{"input":' + wire.dumps(rule_input(rule, graph)) + "}"
+        body = '{"input":' + wire.dumps(doc) + "}"
         try:
             with self.client._session.post(url, data=body.encode("utf-8"), stream=True,
                                            headers={"Content-Type": "application/json"},

@@ -139,7 +139,7 @@ class Regopy:
             raise RuntimeError(_rego_cpp_error(raw) if "(error" in raw
                                else "rego-cpp could not evaluate it (e.g. a rule with conflicting values)")
         try:
-            expressions = json.loads(raw.splitlines()[0])["expressions"]
+            expressions = json.loads(raw.split("\n")[0])["expressions"]   # one result per line
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             raise RuntimeError(f"regopy returned malformed JSON ({exc})") from None
         return json.dumps(expressions[0], ensure_ascii=False) if expressions else UNDEFINED
