@@ -244,8 +244,9 @@ class OpaServerRego:
         self.timeout, self.max_bytes = limits(params)
         # No retries: a server that accepts connections and never answers would cost each
         # request its read timeout once per retry.
+        self.admin_timeout = min(OPA_ADMIN_TIMEOUT, self.timeout)
         self.client = OpaClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https",
-                                token=token, timeout=(OPA_CONNECT_TIMEOUT, OPA_ADMIN_TIMEOUT), retries=0)
+                                token=token, timeout=(OPA_CONNECT_TIMEOUT, self.admin_timeout), retries=0)
         self.url = f"{parsed.scheme}://{parsed.hostname}:{port}"
         # Ids are positional so one scan's modules never clash with each other.
         self._modules = {f"{ID_PREFIX}{i:03d}-{p.stem}": (p, p.read_text(encoding="utf-8"))
@@ -260,7 +261,7 @@ class OpaServerRego:
             self._sync_policies()
             self._put_params()
         except (ConnectionsError, requests.RequestException, ValueError) as exc:
-            raise RegoBackendError(f"OPA server {self.url} {_request_failure(exc)}") from exc
+            raise RegoBackendError(f"OPA server {self.url} {_request_failure(exc, self.admin_timeout)}") from exc
         self._loaded = True
 
     def _sync_policies(self) -> None:
@@ -351,7 +352,7 @@ class OpaServerRego:
                 text = _read_bounded(response, self.max_bytes)
         except requests.RequestException as exc:
             where = "on" if getattr(exc, "response", None) is not None else "because"
-            return TaskFailed(f"{where} OPA server {self.url}: {_request_failure(exc, self.timeout)}")
+            return TaskFailed(f"{where} OPA server {self.url}: {_request_failure(exc, self.timeout, True)}")
         if text is None:
             return TaskFailed(f"OPA server {self.url} answered more than {self.max_bytes:,} bytes "
                               "(params.rego_max_result_bytes)")
@@ -400,7 +401,7 @@ def _read_timed_out(exc: Exception) -> bool:
     return isinstance(reason, ReadTimeoutError)
 
 
-def _request_failure(exc: Exception, read_timeout: float = OPA_ADMIN_TIMEOUT) -> str:
+def _request_failure(exc: Exception, read_timeout: float = OPA_ADMIN_TIMEOUT, querying: bool = False) -> str:
     """What went wrong with a request to the server, as the end of one error line."""
     import requests
     response = getattr(exc, "response", None)
@@ -421,7 +422,7 @@ def _request_failure(exc: Exception, read_timeout: float = OPA_ADMIN_TIMEOUT) ->
         return f"is unreachable: no connection within {OPA_CONNECT_TIMEOUT:g} s"
     if isinstance(exc, requests.Timeout) or _read_timed_out(exc):   # connected, then silence
         return (f"accepted the connection but sent no answer within {read_timeout:g} s"
-                + (" (params.rego_timeout)" if read_timeout != OPA_ADMIN_TIMEOUT else ""))
+                + (" (params.rego_timeout)" if querying else ""))
     if isinstance(exc, requests.ConnectionError):
         reason = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
         return f"is unreachable: {reason.group(0).strip() if reason else type(exc).__name__}"

@@ -36,6 +36,7 @@ def run_all(tasks: dict[str, Callable[[], bytes]], timeout: float, max_bytes: in
     """Each task's answer (bytes), or the TaskFailed saying why there is none."""
     if not can_fork():
         return {key: _run_here(task, max_bytes) for key, task in tasks.items()}
+    _load_libc()
     return _Pool(timeout, max_bytes, max(1, workers)).run(tasks)
 
 
@@ -166,9 +167,30 @@ def _sandbox(write_fd: int) -> None:
         os.dup2(write_fd, RESULT_FD)
         os.close(write_fd)
     os.closerange(RESULT_FD + 1, _fd_ceiling())
-    os.environ.clear()          # unsetenv() each variable: native getenv() sees nothing either
+    os.environ.clear()          # what Python set; native code may have set more (ncurses: LINES)
+    if _LIBC is not None:
+        _LIBC.clearenv()
+        # clearenv() leaves environ NULL, which rego-cpp walks into (SIGSEGV): make it an
+        # empty list instead.
+        os.putenv("MLCHECK_SANDBOX", "")
+        os.unsetenv("MLCHECK_SANDBOX")
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (RESULT_FD + 1, hard))
+
+
+_LIBC = None
+
+
+def _load_libc() -> None:
+    """libc, loaded before forking: a sandboxed child can open no library."""
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        try:
+            _LIBC = ctypes.CDLL(None)
+            _LIBC.clearenv        # noqa: B018 - resolve the symbol now (musl, glibc: both have it)
+        except (OSError, AttributeError):
+            _LIBC = None
 
 
 def _fd_ceiling() -> int:
