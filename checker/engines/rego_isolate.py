@@ -45,7 +45,9 @@ def _run_here(task: Callable[[], bytes], max_bytes: int) -> bytes | TaskFailed:
         answer = task()
     except TaskFailed as exc:
         return exc
-    except Exception as exc:  # noqa: BLE001 - an engine error is this task's failure
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - an engine error (a Rust panic is a BaseException) fails the task
         return TaskFailed(_describe(exc))
     return TaskFailed(_too_big(len(answer), max_bytes)) if len(answer) > max_bytes else answer
 
@@ -148,7 +150,7 @@ def _child_main(task: Callable[[], bytes], write_fd: int, max_bytes: int) -> Non
         try:
             answer = task()
             message = ERROR + _too_big(len(answer), max_bytes).encode() if len(answer) > max_bytes else OK + answer
-        except Exception as exc:  # noqa: BLE001 - sent to the parent as this task's failure
+        except BaseException as exc:  # noqa: BLE001 - sent to the parent (a Rust panic is a BaseException)
             message = ERROR + _describe(exc).encode("utf-8", "replace")
         view = memoryview(message)
         while view:
@@ -202,6 +204,8 @@ def _fd_ceiling() -> int:
 
 def _describe(exc: BaseException) -> str:
     text = str(exc).split("Stack backtrace:")[0].strip()   # regorus appends one under RUST_BACKTRACE
+    if type(exc).__name__ == "PanicException":
+        return f"the engine panicked: {text}"
     return text or type(exc).__name__
 
 
