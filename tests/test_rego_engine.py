@@ -719,3 +719,17 @@ def test_child_past_its_deadline_or_bound_or_dying_is_a_named_failure():
     assert "over the 1,000,000-byte bound (params.rego_max_result_bytes)" in str(answers["big"])
     assert str(answers["crash"]) == "its engine process died (SIGSEGV) without an answer"
     assert answers["fine"] == b"ok"
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_without_fork_rules_run_in_this_process_with_the_same_findings(tmp_path, estate, engine, monkeypatch):
+    """Where os.fork does not exist (Windows): same findings, a failing rule still costs only itself."""
+    rules = custom_rules(tmp_path)
+    _, forked, _ = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
+    monkeypatch.setattr("checker.engines.rego_isolate.can_fork", lambda: False)
+    monkeypatch.setattr("os.fork", lambda: pytest.fail("forked"))
+    code, here, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
+    assert code in (0, 1) and findings(here) == findings(forked), out
+    bad = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\nhits := "not a set"\n')
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(bad), "--rego-engine", engine)
+    assert code == 3 and "must be a set of objects" in evaluation_error(report), out
