@@ -17,9 +17,12 @@ server/types/types.go and server/server.go in open-policy-agent/opa):
                               500 internal_error when evaluation fails
     GET    /health            -> 200 {}
 
-Rego runs in regopy (rego-cpp), the engine mlcheck embeds: every query gets a fresh
-Interpreter holding all stored modules and the data document, as OPA evaluates against
-everything it holds. With a token configured, every /v1 request needs
+Rego runs in regopy (rego-cpp) — on purpose not regorus, the engine mlcheck embeds by
+default, so "same findings on the OPA server" compares two implementations of Rego, as a
+real OPA (Go) would be a third: every query gets a fresh Interpreter holding all stored
+modules and the data document, as OPA evaluates against everything it holds. Input and data
+go to rego-cpp as JSON text (set_input_term): regopy's Input(value) writes strings holding
+backslashes as invalid JSON. With a token configured, every /v1 request needs
 `Authorization: Bearer <token>` or gets OPA's 401 {"code": "unauthorized", "message":
 "request rejected by administrative policy"} (what `opa run --authentication=token
 --authorization=basic` answers when its system.authz policy denies the request).

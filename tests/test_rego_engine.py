@@ -1,4 +1,4 @@
-"""The Rego engine both ways: embedded (regopy, the default) and on an OPA server.
+"""The Rego engine every way: embedded (regorus, the default, and regopy) and on an OPA server.
 
 The OPA server is tests/opa_double.py, a test double standing in for the `opa` binary,
 which cannot be installed on these machines; test_real_opa_binary runs the same scans
@@ -7,11 +7,14 @@ against a real `opa run --server` wherever one is on PATH.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import pytest
 import requests
 
 from checker.catalog import builtin_policies_dir, builtin_rules_dir, load_catalog
+from checker.engines.rego_isolate import TaskFailed, run_all
 from conftest import make_repo, run_cli, run_mlcheck
 from opa_double import OpaDouble
 
@@ -97,11 +101,11 @@ def opa_with_token():
     server.stop()
 
 
-@pytest.fixture(params=["embedded", "opa-server"])
+@pytest.fixture(params=["regorus", "regopy", "opa-server"])
 def engine_args(request):
     """CLI arguments selecting each Rego back end in turn."""
-    if request.param == "embedded":
-        yield []
+    if request.param != "opa-server":
+        yield ["--rego-engine", request.param]
         return
     server = OpaDouble().start()
     yield ["--opa-url", server.url]
@@ -252,7 +256,7 @@ def test_rego_syntax_error_names_the_file(tmp_path, estate, engine_args):
     rules = bad_rule(tmp_path, "package mlcheck.bad\n\nimport rego.v1\n\nhits contains x if {\n  x := [1,\n}\n")
     code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), *engine_args)
     assert code == 2 and report is None
-    assert str(rules / "broken.rego") in out and "unclosed" in out
+    assert str(rules / "broken.rego") in out and "line 6" in out
 
 
 def test_undefined_rego_rule_names_the_rule_file_and_field(tmp_path, estate, engine_args):
@@ -263,38 +267,264 @@ def test_undefined_rego_rule_names_the_rule_file_and_field(tmp_path, estate, eng
     assert f"{rules / 'MLC-BAD-001.yaml'}: check.rego:" in out and "data.mlcheck.bad.nothing_here" in out
 
 
+def evaluation_error(report: dict, rule_id: str = "MLC-BAD-001") -> str:
+    """The reason the report gives for a rule it could not evaluate; the other rules ran."""
+    errors = {e["rule_id"]: e["reason"] for e in report["evaluation_errors"]}
+    assert set(errors) == {rule_id}, errors
+    assert flagged(report, "MLC-REPO-003") == {BIG}       # the built-in rules' findings stand
+    return errors[rule_id]
+
+
 @pytest.mark.parametrize("item, complaint", [
     ('{"message": "no node here", "evidence": {}}', "each item needs node"),
     ('{"node": "file:git:./no/such.csv", "message": "m", "evidence": {}}', "not in the graph"),
     ('{"node": id, "message": 42, "evidence": {}}', "each item needs node"),
 ], ids=["missing-node", "unknown-node", "message-not-string"])
-def test_policy_returning_the_wrong_shape_is_a_rule_error(tmp_path, estate, engine_args, item, complaint):
+def test_policy_returning_the_wrong_shape_is_that_rules_evaluation_error(tmp_path, estate, engine_args,
+                                                                         item, complaint):
     policy = f"package mlcheck.bad\n\nimport rego.v1\n\nhits contains {item} if {{\n\tsome id, _ in input.nodes\n}}\n"
-    code, _, out = scan(tmp_path, str(estate), "--rules", str(bad_rule(tmp_path, policy)), *engine_args)
-    assert code == 2
-    assert "MLC-BAD-001.yaml: check.rego:" in out and complaint in out
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(bad_rule(tmp_path, policy)), *engine_args)
+    assert code == 3, out
+    reason = evaluation_error(report)
+    assert reason.startswith("data.mlcheck.bad.hits ") and complaint in reason
 
 
-def test_rule_that_is_not_a_set_is_a_rule_error(tmp_path, estate, engine_args):
+def test_rule_that_is_not_a_set_is_that_rules_evaluation_error(tmp_path, estate, engine_args):
     rules = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\nhits := "everything is fine"\n')
-    code, _, out = scan(tmp_path, str(estate), "--rules", str(rules), *engine_args)
-    assert code == 2 and "must be a set of objects" in out
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), *engine_args)
+    assert code == 3, out
+    assert "must be a set of objects, got a string" in evaluation_error(report)
 
 
-def test_policy_that_fails_to_evaluate_names_the_rule_file(tmp_path, estate, engine_args):
+def test_policy_that_fails_to_evaluate_is_that_rules_evaluation_error(tmp_path, estate, engine_args):
     rules = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\n'
                                'hits := {"one"} if true\n\nhits := {"two"} if true\n')   # conflicting values
     code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), *engine_args)
-    assert code == 2 and report is None
-    assert "MLC-BAD-001.yaml: check.rego: data.mlcheck.bad.hits" in out
+    assert code == 3, out
+    assert evaluation_error(report).startswith("data.mlcheck.bad.hits could not be evaluated: ")
 
 
-def test_call_to_unknown_function_names_the_function(tmp_path, estate, engine_args):
+def test_call_to_unknown_function_names_the_function(tmp_path, estate, engine_args, request):
     rules = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\n'
                                'hits contains {"node": id} if {\n\tsome id, _ in input.nodes\n\tno_such_helper(id)\n}\n')
-    code, _, out = scan(tmp_path, str(estate), "--rules", str(rules), *engine_args)
-    assert code == 2
-    assert "no_such_helper" in out and "Expecting value" not in out
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), *engine_args)
+    assert "Expecting value" not in out
+    if request.node.callspec.params["engine_args"] == "regorus":
+        # regorus's compiler resolves every call, as OPA's does: the module does not compile.
+        assert code == 2 and str(rules / "broken.rego") in out and "line 7" in out and "no_such_helper" in out
+    else:
+        # rego-cpp (regopy, and the OPA double built on it) resolves a call when it reaches it.
+        assert code == 3, out
+        assert "no_such_helper" in evaluation_error(report)
+
+
+# -- one rule's failure is not the scan's ----------------------------------------------------
+
+def config(tmp_path: Path, **params) -> str:
+    path = tmp_path / "mlcheck.yaml"
+    path.write_text(json.dumps({"params": params}), encoding="utf-8")    # JSON is YAML
+    return str(path)
+
+
+FAILING_AT_RUN_TIME = {
+    # A type error only the data reveals: adding a number to each path.
+    "type-error": ('hits contains {"node": id, "message": "m", "evidence": {}} if {\n'
+                   '\tsome id, f in input.nodes\n\tx := f.attrs.path + 1\n}\n', {}),
+    # One ~140 kB message per node: far over a 100 kB bound.
+    "huge-result": ('big := concat("", [format_int(x, 10) | some x in numbers.range(1, 30000)])\n\n'
+                    'hits contains {"node": id, "message": big, "evidence": {}} if {\n'
+                    '\tsome id, _ in input.nodes\n}\n', {"rego_max_result_bytes": 100_000}),
+    # Never finishes in time: 10^9 candidates per node.
+    "time-out": ('hits contains {"node": id, "message": "m", "evidence": {}} if {\n'
+                 '\tsome id, _ in input.nodes\n\tsome i in numbers.range(1, 1000000000)\n\ti < 0\n}\n',
+                 {"rego_timeout": 5}),
+}
+REASONS = {"type-error": "broken.rego line 7, column 17: `add` expects numeric argument", "huge-result": "over the 100,000-byte bound (params.rego_max_result_bytes)",
+           "time-out": "did not finish within 5 s (params.rego_timeout)"}
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+@pytest.mark.parametrize("failure", list(FAILING_AT_RUN_TIME))
+def test_rule_failing_on_the_data_is_its_evaluation_error_and_the_others_stand(tmp_path, estate, engine, failure):
+    body, params = FAILING_AT_RUN_TIME[failure]
+    if engine == "regopy" and failure == "type-error":
+        pytest.skip("rego-cpp answers a run-time type error with 'undefined', not an error (bench/README.md)")
+    rules = bad_rule(tmp_path, "package mlcheck.bad\n\nimport rego.v1\n\n" + body)
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine,
+                             "--config", config(tmp_path, **params))
+    assert code == 3, out
+    reason = evaluation_error(report)
+    assert reason.startswith("data.mlcheck.bad.hits could not be evaluated: ") and REASONS[failure] in reason, reason
+    assert "1 rule evaluation error(s)" in out
+    entry = next(r for r in report["rules"] if r["id"] == "MLC-BAD-001")
+    assert entry["error"] == reason and entry["hits"] == 0
+
+
+def test_console_names_the_rule_that_could_not_be_evaluated(tmp_path, estate):
+    rules = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\nhits := "not a set"\n')
+    result = run_cli("scan", str(estate), "--rules", str(rules))
+    assert result.exit_code == 3, result.output
+    assert "MLC-BAD-001" in result.output and "must be a set of objects" in result.output
+    assert "MLC-REPO-003" in result.output and "data/big.csv" in result.output     # the other findings
+
+
+@pytest.mark.parametrize("params, complaint", [
+    ({"rego_timeout": 0}, "params.rego_timeout: expected a positive number of seconds"),
+    ({"rego_max_result_bytes": "1MB"}, "params.rego_max_result_bytes: expected a positive integer"),
+], ids=["timeout", "max-bytes"])
+def test_bad_evaluation_bounds_are_a_usage_error(tmp_path, estate, params, complaint):
+    code, report, out = scan(tmp_path, str(estate), "--config", config(tmp_path, **params))
+    assert code == 2 and report is None and complaint in out
+
+
+def test_unknown_rego_engine_is_a_usage_error(tmp_path, estate):
+    code, _, out = scan(tmp_path, str(estate), "--rego-engine", "wasm")
+    assert code == 2 and "unknown Rego engine 'wasm' (known: regorus, regopy)" in out
+
+
+def test_regorus_and_regopy_give_the_same_findings(tmp_path, estate):
+    rules = custom_rules(tmp_path)
+    code_a, a, out_a = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", "regorus")
+    code_b, b, out_b = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", "regopy")
+    assert code_a == code_b and findings(a) == findings(b), (out_a, out_b)
+    assert flagged(a, "MLC-CUST-001") == {BIG, SMALL}
+
+
+# -- each rule gets only what it declares ------------------------------------------------------
+
+SEEN_POLICY = """\
+package mlcheck.seen
+
+import rego.v1
+
+# Flags every node it is given, and says which edges it was given.
+nodes contains {"node": id, "message": n.kind, "evidence": {"edges": input.edges}} if {
+	some id, n in input.nodes
+}
+"""
+
+
+def seen_rule(tmp_path: Path, check_input: str) -> Path:
+    return write_rules(tmp_path / "seen", {
+        "MLC-SEEN-001.yaml": RULE_YAML.format(id="MLC-SEEN-001", title="Flags every node it is given",
+                                              ref="data.mlcheck.seen.nodes").replace(
+            "  applies_to:\n    kind: file\n", check_input),
+        "seen.rego": SEEN_POLICY})
+
+
+def test_rule_sees_only_the_kinds_it_declares_whatever_other_rules_read(tmp_path, estate):
+    """MLC-REPO-003 reads every file; a rule declaring `repo` must still see only the repo."""
+    rules = seen_rule(tmp_path, "  input: {kinds: [repo]}\n")
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules))
+    assert code in (0, 1), out
+    seen = [f for f in report["findings"] if f["rule_id"] == "MLC-SEEN-001"]
+    assert {f["message"] for f in seen} == {"repo"} and len(seen) == report["summary"]["nodes_by_kind"]["repo"]
+    assert all(f["evidence"]["edges"] == [] for f in seen)     # repo → file/commit edges lead outside
+    assert flagged(report, "MLC-REPO-003") == {BIG}            # the file rule still got its files
+    # No applies_to: the rule applies to every node of the kinds it reads.
+    entry = next(r for r in report["rules"] if r["id"] == "MLC-SEEN-001")
+    assert entry["applicable"] == report["summary"]["nodes_by_kind"]["repo"]
+
+
+def test_declared_edges_are_kept_even_when_an_end_lies_outside(tmp_path, estate):
+    rules = seen_rule(tmp_path, "  input: {kinds: [repo], edges: [contains]}\n")
+    _, report, out = scan(tmp_path, str(estate), "--rules", str(rules))
+    (seen,) = [f for f in report["findings"] if f["rule_id"] == "MLC-SEEN-001"]
+    edges = seen["evidence"]["edges"]
+    assert edges and {e["kind"] for e in edges} == {"contains"} and {e["src"] for e in edges} == {seen["node"]}
+    assert {BIG, SMALL, LFS} <= {e["dst"] for e in edges}
+
+
+def test_rego_rule_with_neither_applies_to_nor_input_names_the_missing_field(tmp_path, estate):
+    rules = seen_rule(tmp_path, "")
+    code, _, out = scan(tmp_path, str(estate), "--rules", str(rules))
+    assert code == 2 and "MLC-SEEN-001.yaml: check: 'applies_to' is a required property" in out
+
+
+# -- the sandbox: no environment, no network, no files -----------------------------------------
+
+CANARY = "canary-7f3a9c2e-token-value"
+
+
+def leak_rule(tmp_path: Path, expression: str) -> Path:
+    """A rule that puts what `expression` yields into a finding message, on every repo node."""
+    return write_rules(tmp_path / "leak", {
+        "MLC-LEAK-001.yaml": RULE_YAML.format(id="MLC-LEAK-001", title="Tries to read outside its input",
+                                              ref="data.mlcheck.leak.hits").replace("kind: file", "kind: repo"),
+        "leak.rego": "package mlcheck.leak\n\nimport rego.v1\n\n"
+                     f"got := {expression}\n\n"
+                     'hits contains {"node": id, "message": sprintf("got %v", [got]), "evidence": {}} if {\n'
+                     '\tsome id, n in input.nodes\n\tn.kind == "repo"\n}\n'})
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_rule_cannot_read_the_process_environment(tmp_path, estate, engine, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", CANARY)
+    rules = leak_rule(tmp_path, "object.get(opa.runtime(), \"env\", {})")
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
+    assert code in (0, 1, 3), out
+    assert CANARY not in json.dumps(report) and CANARY not in out
+    leaked = [f["message"] for f in report["findings"] if f["rule_id"] == "MLC-LEAK-001"]
+    assert leaked == ["got {}"]        # evaluated, and the environment it saw is empty
+
+
+class Listener:
+    """A loopback TCP listener that records every connection made to it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_http_send_never_connects(tmp_path, estate, engine, listener):
+    rules = leak_rule(tmp_path, f'http.send({{"method": "GET", "url": "{listener.url}/x", "raise_error": false}})')
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
+    assert code in (0, 1, 3), out
+    time.sleep(0.5)                     # let the listener thread pick up a late connection, if any
+    assert listener.connections == 0
+    assert not [f for f in report["findings"] if f["rule_id"] == "MLC-LEAK-001"]
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_http_send_cannot_read_a_file(tmp_path, estate, engine):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(CANARY, encoding="utf-8")
+    rules = leak_rule(tmp_path, f'http.send({{"method": "GET", "url": "file://{secret}", "raise_error": false}})')
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
+    assert code in (0, 1, 3), out
+    assert CANARY not in json.dumps(report) and CANARY not in out
 
 
 def test_unreachable_opa_url_fails_fast_and_clearly(tmp_path, estate):
@@ -305,6 +535,23 @@ def test_unreachable_opa_url_fails_fast_and_clearly(tmp_path, estate):
     assert time.monotonic() - started < 15
     assert f"OPA server {url}" in out and "unreachable" in out and "Connection refused" in out
     assert "Traceback" not in out
+
+
+def test_opa_server_that_never_answers_is_bounded_and_named(tmp_path, estate, listener_silent):
+    """A server that accepts connections and never answers: one bounded wait, then a clear error."""
+    code, report, out = scan(tmp_path, str(estate), "--opa-url", listener_silent,
+                             "--config", config(tmp_path, rego_timeout=1))
+    assert code == 2 and report is None
+    assert f"OPA server {listener_silent} accepted the connection but sent no answer within 1 s" in out
+
+
+@pytest.fixture
+def listener_silent():
+    """Accepts connections (the kernel's backlog does) and never reads or answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def test_opa_url_that_is_not_http_is_a_usage_error(tmp_path, estate):
@@ -436,3 +683,53 @@ def test_real_opa_binary_gives_same_findings(tmp_path, estate):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# -- the child process itself (checker/engines/rego_isolate.py) --------------------------------
+
+def open_file(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def connect(url: str) -> bytes:
+    host, port = url.removeprefix("http://").split(":")
+    socket.create_connection((host, int(port)), timeout=2).close()
+    return b"connected"
+
+
+def test_child_opens_no_file_and_no_socket_and_sees_no_environment(tmp_path, listener, monkeypatch):
+    secret = tmp_path / "secret.txt"
+    secret.write_text(CANARY, encoding="utf-8")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", CANARY)
+    answers = run_all({"file": lambda: open_file(secret), "socket": lambda: connect(listener.url),
+                       "env": lambda: json.dumps(dict(os.environ)).encode()}, timeout=30, max_bytes=10_000, workers=2)
+    assert isinstance(answers["file"], TaskFailed) and "Too many open files" in str(answers["file"])
+    assert isinstance(answers["socket"], TaskFailed)       # EMFILE or EBADF, by the resolver's path
+    assert answers["env"] == b"{}"
+    time.sleep(0.5)
+    assert listener.connections == 0
+
+
+def test_child_past_its_deadline_or_bound_or_dying_is_a_named_failure():
+    answers = run_all({"slow": lambda: time.sleep(60) or b"late", "big": lambda: b"x" * 5_000_000,
+                       "crash": lambda: os.kill(os.getpid(), signal.SIGSEGV) or b"", "fine": lambda: b"ok"},
+                      timeout=1, max_bytes=1_000_000, workers=2)
+    assert str(answers["slow"]) == "did not finish within 1 s (params.rego_timeout); its engine process was stopped"
+    assert "over the 1,000,000-byte bound (params.rego_max_result_bytes)" in str(answers["big"])
+    assert str(answers["crash"]) == "its engine process died (SIGSEGV) without an answer"
+    assert answers["fine"] == b"ok"
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_without_fork_rules_run_in_this_process_with_the_same_findings(tmp_path, estate, engine, monkeypatch):
+    """Where os.fork does not exist (Windows): same findings, a failing rule still costs only itself."""
+    rules = custom_rules(tmp_path)
+    _, forked, _ = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
+    monkeypatch.setattr("checker.engines.rego_isolate.can_fork", lambda: False)
+    monkeypatch.setattr("os.fork", lambda: pytest.fail("forked"))
+    code, here, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
+    assert code in (0, 1) and findings(here) == findings(forked), out
+    bad = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\nhits := "not a set"\n')
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(bad), "--rego-engine", engine)
+    assert code == 3 and "must be a set of objects" in evaluation_error(report), out

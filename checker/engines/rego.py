@@ -1,173 +1,230 @@
-"""Rego rules: embedded (regopy, the default) or on an OPA server (opa-python-client).
+"""Rego rules: embedded (regorus by default, regopy selectable) or on an OPA server.
 
-Contract (DESIGN.md): input is the graph document, `data.mlcheck.params` holds the
-configured parameters, and the rule a catalog entry names is a set of
-{"node": id, "message": str, "evidence": {...}}. Both back ends load the same modules
-and must give the same hits.
+Contract (DESIGN.md): each rule's input is the graph document restricted to what it
+declares it reads (check.input), `data.mlcheck.params` holds the configured parameters,
+and the rule a catalog entry names is a set of {"node": id, "message": str, "evidence": {...}}.
+All back ends load the same modules and must give the same hits.
+
+Errors: a module that does not parse or compile, or a rule reference no module defines, is
+a RuleError (exit 2: nothing can be scanned until it is fixed). A rule that fails on this
+data — an engine error, an answer that breaks the contract, a time-out, an answer too large
+— becomes that rule's RuleResult.error: the other rules' findings stand, and the scan exits 3.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
-import json
 import os
 import re
-import sys
 from pathlib import Path
+from typing import Callable
 from urllib.parse import urlparse
 
 from ..catalog import Rule, RuleError
-from ..graph import EstateGraph, canonical_json
+from ..graph import EstateGraph
 from . import Hit, RuleResult
+from . import rego_wire as wire
+from .rego_embedded import DEFAULT_ENGINE, ENGINES, PACKAGE, ModuleError, RuleNotFound, test_rules
+from .rego_isolate import TaskFailed, run_all
 
-PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.MULTILINE)
 # Policy ids under this prefix on an OPA server belong to mlcheck: each scan replaces them.
 ID_PREFIX = "mlcheck/"
 TOKEN_HINT = " (check --opa-token / MLCHECK_OPA_TOKEN)"
+# Bounds on one rule's evaluation, overridable as params.rego_timeout / rego_max_result_bytes.
+DEFAULT_TIMEOUT = 300.0
+DEFAULT_MAX_RESULT_BYTES = 256 * 2**20
+OPA_CONNECT_TIMEOUT = 5.0
+OPA_ADMIN_TIMEOUT = 10.0      # answering a policy upload, listing or data write
+# A task's answer: a tag byte, then (for VALUE) the rule's value as JSON.
+VALUE, UNDEFINED, NO_RULE = b"J", b"U", b"N"
 
 
 class RegoBackendError(Exception):
-    """The OPA server could not be used (unreachable, refused a policy): exit 2."""
+    """The Rego back end cannot be used at all (unknown engine, bad limits, OPA server
+    unreachable or refusing us): exit 2."""
+
+
+class ContractError(Exception):
+    """A rule's answer that breaks the Rego contract."""
 
 
 def rule_path(rule: Rule) -> str:
     return rule.check["rego"]
 
 
-def parse_hits(rule: Rule, value, doc_nodes: dict) -> list[Hit]:
-    """Validate a policy's result against the contract and turn it into hits."""
-    if value is None:
-        raise RuleError(rule.path, f"{rule_path(rule)} is not defined by any loaded policy", "check.rego")
+def applies_to(rule: Rule) -> dict:
+    """The selector counting the nodes a rule applies to; by default every node of the
+    kinds it reads."""
+    return rule.check.get("applies_to") or {"kind": rule.check["input"]["kinds"]}
+
+
+def rule_input(rule: Rule, graph: EstateGraph) -> dict:
+    """The part of the graph a rule declares it reads (check.input), or all of it."""
+    declared = rule.check.get("input")
+    if declared is None:
+        return graph.document()
+    return graph.subdocument(set(declared["kinds"]), set(declared.get("edges", [])))
+
+
+def parse_hits(rule: Rule, value, graph: EstateGraph) -> list[Hit]:
+    """Validate a rule's value against the contract and turn it into hits."""
     if not isinstance(value, list):
-        raise RuleError(rule.path, f"{rule_path(rule)} must be a set of objects, got {type(value).__name__}",
-                        "check.rego")
+        raise ContractError(f"must be a set of objects, got {_json_type(value)}")
     hits = []
     for item in value:
         if not (isinstance(item, dict) and isinstance(item.get("node"), str)
                 and isinstance(item.get("message", ""), str)
                 and isinstance(item.get("evidence", {}), dict)):
-            raise RuleError(rule.path, f"{rule_path(rule)} returned {json.dumps(item)[:200]}: each item needs "
-                            "node (string), message (string), evidence (object)", "check.rego")
-        if item["node"] not in doc_nodes:
-            raise RuleError(rule.path, f"{rule_path(rule)} names node {item['node']!r} which is not in the graph",
-                            "check.rego")
+            raise ContractError(f"returned {wire.dumps(item)[:200]}: each item needs node (string), "
+                                "message (string), evidence (object)")
+        if item["node"] not in graph:
+            raise ContractError(f"names node {item['node']!r} which is not in the graph")
         hits.append(Hit(item["node"], item.get("message") or rule.title, item.get("evidence", {})))
     return sorted(hits, key=lambda h: (h.node, h.message))
 
 
-ENGINES = ("regopy",)
-DEFAULT_ENGINE = "regopy"
+def _json_type(value) -> str:
+    names = {dict: "an object", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return names.get(type(value), "null" if value is None else type(value).__name__)
+
+
+def rule_defined(ref: str, modules: list[tuple[str, str]]) -> bool:
+    """Whether some module's package holds a rule head with this name (for back ends that
+    answer "undefined" alike for a missing rule and a rule with no value)."""
+    package, _, name = ref.removeprefix("data.").rpartition(".")
+    head = re.compile(rf"^(?:default\s+)?{re.escape(name)}\b\s*(?:contains\b|:=|=|if\b|\[|\{{|\(|$)", re.MULTILINE)
+    return any(m.group(1) == package and head.search(text)
+               for _, text in modules for m in [PACKAGE.search(text)] if m)
+
+
+def limits(params: dict) -> tuple[float, int]:
+    """(seconds, bytes) one rule's evaluation may take, from params."""
+    timeout = params.get("rego_timeout", DEFAULT_TIMEOUT)
+    max_bytes = params.get("rego_max_result_bytes", DEFAULT_MAX_RESULT_BYTES)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise RegoBackendError(f"params.rego_timeout: expected a positive number of seconds, got {timeout!r}")
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes <= 0:
+        raise RegoBackendError(f"params.rego_max_result_bytes: expected a positive integer, got {max_bytes!r}")
+    return float(timeout), max_bytes
 
 
 class RegoEngine:
     """The engine for `check: {rego: …}` rules: each rule gets the part of the graph it
-    declares (check.input), its hits are checked against the contract, and its
-    applicability is counted with the graph engine's selector (check.applies_to)."""
+    declares (check.input), runs on its own (a child process per rule when embedded), its
+    hits are checked against the contract, and its applicability is counted with the graph
+    engine's selector (check.applies_to)."""
 
-    def __init__(self, policy_files: list[Path], params: dict, engine: str = DEFAULT_ENGINE,
+    def __init__(self, policy_files: list[Path], params: dict, engine: str | None = None,
                  opa_url: str | None = None, opa_token: str | None = None) -> None:
+        self._modules = [(str(p), p.read_text(encoding="utf-8")) for p in policy_files]
         if opa_url:
             self.backend = OpaServerRego(policy_files, params, opa_url, opa_token)
-        elif engine == "regopy":
-            self.backend = EmbeddedRego(policy_files, params)
         else:
-            raise RegoBackendError(f"unknown Rego engine {engine!r} (known: {', '.join(ENGINES)})")
+            self.backend = EmbeddedRego(policy_files, params, engine or DEFAULT_ENGINE)
 
     def evaluate(self, rules: list[Rule], graph: EstateGraph) -> dict[str, RuleResult]:
         from .yaml_rules import GraphEvaluator
         if not rules:
             return {}
-        doc = rego_input(graph, rules)
-        values = self.backend.query(rules, doc)
+        answers = self.backend.query(rules, functools.partial(rule_input, graph=graph))
         evaluator = GraphEvaluator(graph)
         results = {}
         for rule in rules:
-            hits = parse_hits(rule, values.get(rule.id), doc["nodes"])
-            applicable = len(evaluator.select(rule.check["applies_to"]))
+            answer = answers[rule.id]
+            try:
+                if isinstance(answer, Exception):
+                    raise answer
+                if answer is None and not rule_defined(rule_path(rule), self._modules):
+                    raise RuleNotFound(rule_path(rule))
+                hits = [] if answer is None else parse_hits(rule, answer, graph)
+            except RuleNotFound as exc:
+                raise RuleError(rule.path, f"{rule_path(rule)} is not defined by any loaded policy",
+                                "check.rego") from exc
+            except (TaskFailed, ContractError) as exc:
+                results[rule.id] = RuleResult.failed(rule.id, f"{rule_path(rule)} {_as_clause(exc)}")
+                continue
+            applicable = len(evaluator.select(applies_to(rule)))
             results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits})), hits)
         return results
 
 
-def rego_input(graph: EstateGraph, rules: list[Rule]) -> dict:
-    """The whole graph, or only the part the rules declare they read (check.input)."""
-    if any("input" not in r.check for r in rules):
-        return graph.document()
-    kinds = {k for r in rules for k in r.check["input"]["kinds"]}
-    edges = {e for r in rules for e in r.check["input"].get("edges", [])}
-    return graph.subdocument(kinds, edges)
+def _as_clause(exc: Exception) -> str:
+    text = str(exc)
+    return text if isinstance(exc, ContractError) else f"could not be evaluated: {text}"
+
+
+def workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class EmbeddedRego:
-    """regopy: rego-cpp in process. No server, no binary."""
+    """An embedded engine (rego_embedded.ENGINES): each rule evaluates in its own child
+    process, on its own input, within params.rego_timeout and params.rego_max_result_bytes."""
 
-    def __init__(self, policy_files: list[Path], params: dict) -> None:
-        from regopy import Interpreter
-        self._modules = [(p, p.read_text(encoding="utf-8")) for p in policy_files]
-        self._params = params
-        self._new = Interpreter
+    def __init__(self, policy_files: list[Path], params: dict, engine: str = DEFAULT_ENGINE) -> None:
+        if engine not in ENGINES:
+            raise RegoBackendError(f"unknown Rego engine {engine!r} (known: {', '.join(ENGINES)})")
+        self.timeout, self.max_bytes = limits(params)
+        self._modules = [(str(p), p.read_text(encoding="utf-8")) for p in policy_files]
+        try:
+            self.engine = ENGINES[engine](self._modules, wire.dumps({"mlcheck": {"params": params}}))
+        except ModuleError as exc:
+            raise RuleError(exc.path, exc.reason) from exc
 
-    def _interpreter(self, doc: dict):
-        from regopy import Input, LogLevel
-        from regopy.rego_shared import RegoError
-        interp = self._new()
-        # rego-cpp prints parse errors ("Errors: ...") on the process's stdout, inside any
-        # report written there; the RegoError raised below carries the same messages.
-        interp.log_level = LogLevel.NONE
-        for path, text in self._modules:
-            try:
-                interp.add_module(str(path), text)
-            except RegoError as exc:
-                raise RuleError(str(path), f"Rego module does not compile: {_first_error(exc)}") from exc
-        interp.add_data_json(canonical_json({"mlcheck": {"params": self._params}}))
-        # As a value, not JSON text: rego-cpp's term parser takes 3x longer on a large graph.
-        interp.set_input(Input(doc))
-        return interp
+    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict]) -> dict[str, object]:
+        """Each rule's value (None when undefined), or the exception saying why there is none.
+        `input_of(rule)` is the rule's input; it is called in the rule's child process."""
+        try:
+            self.engine.check_calls([rule_path(r) for r in rules])
+        except ModuleError as exc:
+            raise RuleError(exc.path, exc.reason) from exc
+        tasks = {rule.id: functools.partial(self._evaluate, rule, input_of) for rule in rules}
+        answers = run_all(tasks, self.timeout, self.max_bytes, min(len(tasks), workers()))
+        return {rule_id: _decode(answer) for rule_id, answer in answers.items()}
 
-    def query(self, rules: list[Rule], doc: dict) -> dict[str, list]:
-        """The value of each rule's Rego rule; None where it is undefined."""
-        from regopy.rego_shared import RegoError
-        if not rules:
-            return {}
-        interp = self._interpreter(doc)
-        out: dict[str, list] = {}
-        for rule in rules:
-            try:
-                output = _evaluate(interp, rule_path(rule))
-            except RegoError as exc:
-                raise RuleError(rule.path, f"{rule_path(rule)} failed: {_first_error(exc)}", "check.rego") from exc
-            except json.JSONDecodeError as exc:
-                raise RuleError(rule.path, f"{rule_path(rule)}: regopy returned malformed JSON ({exc.msg}). "
-                                "regopy 1.5.2 re-quotes strings built by lower/concat/replace inside "
-                                "sprintf: assemble such messages with concat()", "check.rego") from exc
-            # regopy 1.5.2 crashes when a failed output is printed: test ok() only.
-            if not output.ok():
-                raise RuleError(rule.path, f"{rule_path(rule)} failed to evaluate", "check.rego")
-            if not output.results:
-                out[rule.id] = None
-                continue
-            exprs = output.results[0].expressions
-            out[rule.id] = exprs[0] if exprs else None
-        return out
+    def _evaluate(self, rule: Rule, input_of: Callable[[Rule], dict]) -> bytes:
+        """In the rule's child: build its input, evaluate, answer with a tagged value."""
+        try:
+            value = self.engine.evaluate(rule_path(rule), wire.dumps(input_of(rule)))
+        except RuleNotFound:
+            return NO_RULE
+        return VALUE + value.encode("utf-8") if value else UNDEFINED
 
     def run_tests(self) -> list[tuple[str, bool, str]]:
-        """Rego unit tests (`test_*` rules) in the loaded modules: (name, passed, detail)."""
-        interp = self._interpreter({})
+        """Rego unit tests (`test_*` rules) in the loaded modules: (file::name, passed, detail)."""
+        tests = test_rules(self._modules)
+        tasks = {ref: functools.partial(self._evaluate_test, ref) for _, ref in tests}
+        answers = run_all(tasks, self.timeout, self.max_bytes, min(len(tasks), workers()))
         results = []
-        for path, text in self._modules:
-            pkg = PACKAGE.search(text)
-            if not pkg:
-                continue
-            for name in sorted(set(re.findall(r"^\s*(test_\w+)\s+if\b", text, re.MULTILINE))):
-                query = f"data.{pkg.group(1)}.{name}"
-                try:
-                    output = _evaluate(interp, query)
-                    ok = output.ok() and bool(output.results) and output.results[0].expressions == [True]
-                    detail = "" if ok else (f"{query} is undefined or false" if output.ok()
-                                            else f"{query} failed to evaluate")
-                except Exception as exc:  # noqa: BLE001 - reported, not raised
-                    ok, detail = False, f"{query} failed: {_first_error(exc)}"
-                results.append((f"{path.name}::{name}", ok, detail))
+        for path, ref in tests:
+            answer = _decode(answers[ref])
+            name = f"{Path(path).name}::{ref.rpartition('.')[2]}"
+            if isinstance(answer, Exception):
+                results.append((name, False, f"{ref} failed: {answer}"))
+            else:
+                results.append((name, answer is True, "" if answer is True else f"{ref} is undefined or false"))
         return results
+
+    def _evaluate_test(self, ref: str) -> bytes:
+        value = self.engine.evaluate(ref, "{}")
+        return VALUE + value.encode("utf-8") if value else UNDEFINED
+
+
+def _decode(answer: bytes | TaskFailed):
+    """A task's answer as a value, None (undefined), or the exception to raise for it."""
+    if isinstance(answer, TaskFailed):
+        return answer
+    tag, body = answer[:1], answer[1:]
+    if tag == NO_RULE:
+        return RuleNotFound()
+    if tag == UNDEFINED:
+        return None
+    try:
+        return wire.loads(body)
+    except ValueError as exc:
+        return TaskFailed(f"the engine's answer is not valid JSON ({exc})")
 
 
 class OpaServerRego:
@@ -178,15 +235,18 @@ class OpaServerRego:
     holds into one policy and a leftover could still add hits to a rule.
     """
 
-    def __init__(self, policy_files: list[Path], params: dict, url: str, token: str | None = None,
-                 timeout: float = 30.0) -> None:
+    def __init__(self, policy_files: list[Path], params: dict, url: str, token: str | None = None) -> None:
         from opa_client import OpaClient
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise RegoBackendError(f"--opa-url {url!r}: expected http(s)://host[:port]")
         port = parsed.port or (443 if parsed.scheme == "https" else 8181)
+        self.timeout, self.max_bytes = limits(params)
+        # No retries: a server that accepts connections and never answers would cost each
+        # request its read timeout once per retry.
+        self.admin_timeout = min(OPA_ADMIN_TIMEOUT, self.timeout)
         self.client = OpaClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https",
-                                token=token, timeout=timeout)
+                                token=token, timeout=(OPA_CONNECT_TIMEOUT, self.admin_timeout), retries=0)
         self.url = f"{parsed.scheme}://{parsed.hostname}:{port}"
         # Ids are positional so one scan's modules never clash with each other.
         self._modules = {f"{ID_PREFIX}{i:03d}-{p.stem}": (p, p.read_text(encoding="utf-8"))
@@ -196,15 +256,12 @@ class OpaServerRego:
 
     def _load(self) -> None:
         import requests
-        from opa_client.errors import ConnectionsError, RegoParseError
+        from opa_client.errors import ConnectionsError
         try:
             self._sync_policies()
-            try:
-                self.client.update_or_create_data(self._params, "mlcheck/params")
-            except RegoParseError as exc:   # the client's error for any refused data write
-                raise RegoBackendError(f"OPA server {self.url} refused the parameters: {_opa_error(exc)}") from exc
+            self._put_params()
         except (ConnectionsError, requests.RequestException, ValueError) as exc:
-            raise RegoBackendError(f"OPA server {self.url} {_request_failure(exc)}") from exc
+            raise RegoBackendError(f"OPA server {self.url} {_request_failure(exc, self.admin_timeout)}") from exc
         self._loaded = True
 
     def _sync_policies(self) -> None:
@@ -266,28 +323,54 @@ class OpaServerRego:
             return False
         return True
 
-    def query(self, rules: list[Rule], doc: dict) -> dict[str, list]:
-        import requests
-        from opa_client.errors import ConnectionsError
-        if not rules:
-            return {}
+    def _put_params(self) -> None:
+        """data.mlcheck.params, as wire JSON (the client's own writer loses lone surrogates)."""
+        response = self.client._session.put(f"{self.client.root_url}/data/mlcheck/params",
+                                            data=wire.dumps(self._params).encode("utf-8"),
+                                            headers={"Content-Type": "application/json"},
+                                            timeout=self.client.timeout)
+        if response.status_code >= 400:
+            response.raise_for_status()
+
+    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict]) -> dict[str, object]:
+        """Each rule's value (None when undefined), or the TaskFailed saying why there is none."""
         if not self._loaded:
             self._load()
-        out: dict[str, list] = {}
-        for rule in rules:
-            package, _, name = rule_path(rule).removeprefix("data.").rpartition(".")
-            try:
-                answer = self.client.query_rule(input_data=doc, package_path=package, rule_name=name)
-            except (ConnectionsError, requests.RequestException, ValueError) as exc:
-                failure = _request_failure(exc)
-                response = getattr(exc, "response", None)
-                if response is not None and response.status_code == 500:   # the policy failed to evaluate
-                    raise RuleError(rule.path, f"{rule_path(rule)} failed on OPA server {self.url}: {failure}",
-                                    "check.rego") from exc
-                raise RegoBackendError(f"OPA server {self.url} {failure} (querying {rule_path(rule)})") from exc
-            value = answer.get("result")
-            out[rule.id] = sorted(value, key=canonical_json) if isinstance(value, list) else value
-        return out
+        return {rule.id: self._query_one(rule, input_of(rule)) for rule in rules}
+
+    def _query_one(self, rule: Rule, doc: dict):
+        import requests
+        url = f"{self.client.root_url}/data/" + rule_path(rule).removeprefix("data.").replace(".", "/")
+        body = '{"input":' + wire.dumps(doc) + "}"
+        try:
+            with self.client._session.post(url, data=body.encode("utf-8"), stream=True,
+                                           headers={"Content-Type": "application/json"},
+                                           timeout=(OPA_CONNECT_TIMEOUT, self.timeout)) as response:
+                if response.status_code >= 400:     # e.g. 500: the policy failed to evaluate
+                    _ = response.content            # read while the connection is open
+                    response.raise_for_status()
+                text = _read_bounded(response, self.max_bytes)
+        except requests.RequestException as exc:
+            where = "on" if getattr(exc, "response", None) is not None else "because"
+            return TaskFailed(f"{where} OPA server {self.url}: {_request_failure(exc, self.timeout, True)}")
+        if text is None:
+            return TaskFailed(f"OPA server {self.url} answered more than {self.max_bytes:,} bytes "
+                              "(params.rego_max_result_bytes)")
+        try:
+            return wire.loads(text).get("result")
+        except (ValueError, AttributeError) as exc:
+            return TaskFailed(f"OPA server {self.url} answered malformed JSON ({exc})")
+
+
+def _read_bounded(response, max_bytes: int) -> str | None:
+    """The response body, or None when it is larger than max_bytes."""
+    chunks, size = [], 0
+    for chunk in response.iter_content(1 << 20):
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8")
 
 
 def _most_telling(uploads: dict, refused: dict) -> str:
@@ -311,7 +394,14 @@ def _opa_error(exc: Exception) -> str:
     return text + (TOKEN_HINT if code == "unauthorized" else "")
 
 
-def _request_failure(exc: Exception) -> str:
+def _read_timed_out(exc: Exception) -> bool:
+    """requests reports a read time-out as a ConnectionError once urllib3 gives up retrying."""
+    from urllib3.exceptions import ReadTimeoutError
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, ReadTimeoutError)
+
+
+def _request_failure(exc: Exception, read_timeout: float = OPA_ADMIN_TIMEOUT, querying: bool = False) -> str:
     """What went wrong with a request to the server, as the end of one error line."""
     import requests
     response = getattr(exc, "response", None)
@@ -328,78 +418,14 @@ def _request_failure(exc: Exception) -> str:
             detail = response.reason or "error"
         hint = TOKEN_HINT if response.status_code == 401 else ""
         return f"answered HTTP {response.status_code} {detail}{hint}"
-    if isinstance(exc, requests.Timeout):
-        return "did not answer in time"
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"is unreachable: no connection within {OPA_CONNECT_TIMEOUT:g} s"
+    if isinstance(exc, requests.Timeout) or _read_timed_out(exc):   # connected, then silence
+        return (f"accepted the connection but sent no answer within {read_timeout:g} s"
+                + (" (params.rego_timeout)" if querying else ""))
     if isinstance(exc, requests.ConnectionError):
         reason = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
         return f"is unreachable: {reason.group(0).strip() if reason else type(exc).__name__}"
     return f"is unusable: {exc}"
 
 
-def _evaluate(interp, query: str):
-    """regopy's Output for one query, with Rego print() output sent to stderr.
-
-    regopy raises a bare JSONDecodeError for an answer it cannot decode; when that answer
-    is a rego-cpp error node (e.g. a call to an unknown function) raise a RegoError with
-    its message instead."""
-    from regopy.rego_shared import RegoError
-    with _native_stdout_to_stderr():
-        try:
-            return interp.query(query)
-        except json.JSONDecodeError:
-            raw = _raw_answer(interp, query)
-            if raw.lstrip().startswith("(error"):
-                raise RegoError(raw) from None
-            raise
-
-
-def _raw_answer(interp, query: str) -> str:
-    """rego-cpp's own text for one answer (regopy's public API only gives it decoded)."""
-    from regopy.rego_shared import rego_free_output, rego_output_string, rego_query
-    impl = rego_query(interp._impl, query)
-    try:
-        return rego_output_string(impl)
-    finally:
-        rego_free_output(impl)
-
-
-@functools.lru_cache(maxsize=1)
-def _libc():
-    import ctypes
-    return ctypes.CDLL(None) if os.name == "posix" else None
-
-
-@contextlib.contextmanager
-def _native_stdout_to_stderr():
-    """Send what native code writes to file descriptor 1 to stderr while inside.
-
-    rego-cpp writes Rego print() output to the process's stdout through C stdio, where it
-    would land inside a report written to stdout; `opa eval` prints it on stderr."""
-    libc = _libc()
-    try:
-        saved = os.dup(1) if libc is not None else None
-    except OSError:         # no stdout at all: nothing to protect
-        saved = None
-    if saved is None:
-        yield
-        return
-    if sys.stdout is not None:
-        sys.stdout.flush()
-    libc.fflush(None)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        libc.fflush(None)
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _first_error(exc: Exception) -> str:
-    text = str(exc)
-    msgs = re.findall(r"\(errormsg \d+:([^)]*)\)", text)
-    locs = re.findall(r"\(error \d+:([^|]+)\|(\d+)\|", text)
-    if msgs:
-        where = f" ({locs[0][0]} at offset {locs[0][1]})" if locs else ""
-        return msgs[0] + where
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__

@@ -1,0 +1,68 @@
+"""JSON to and from a Rego engine, losslessly for any Python string.
+
+Engines take UTF-8 JSON, which cannot carry a lone surrogate (U+D800-U+DFFF): regorus
+refuses `"\\ud800"`, and OPA (Go) reads it as U+FFFD. So strings travel with each lone
+surrogate written as ESC + one private-use character (U+E000 + its offset), and ESC itself
+doubled; `loads` undoes it. ESC is U+FDD0, a Unicode noncharacter — reserved for exactly
+this kind of internal use — so real text rarely holds one, and when it does it survives.
+
+Rego sees an escaped surrogate as two characters: a policy cutting such a string with
+substring() or counting it with count() sees one character more per surrogate.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+ESC = "\ufdd0"
+SURROGATE_BASE, PRIVATE_BASE = 0xD800, 0xE000
+_TO_ESCAPE = re.compile("[\ud800-\udfff\ufdd0]")
+_ESCAPED = re.compile("\ufdd0(.)", re.DOTALL)
+_ESC_AS_JSON_ESCAPE = re.compile(r"\\u[fF][dD][dD]0")
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group()
+    return ESC + (ESC if char == ESC else chr(PRIVATE_BASE + ord(char) - SURROGATE_BASE))
+
+
+def _unescape(match: re.Match) -> str:
+    char = match.group(1)
+    code = ord(char) - PRIVATE_BASE
+    if char == ESC:
+        return ESC
+    if 0 <= code < 0x800:
+        return chr(SURROGATE_BASE + code)
+    return match.group()        # not ours (a policy cut the pair apart): leave it
+
+
+def dumps(value) -> str:
+    """Compact JSON text that encodes to UTF-8, whatever strings `value` holds."""
+    # ensure_ascii=False leaves each string's characters raw in the text, so one pass over
+    # the text finds every lone surrogate and ESC, in keys and values alike.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _TO_ESCAPE.sub(_escape, text)
+
+
+def unescape_text(text: str) -> str:
+    return _ESCAPED.sub(_unescape, text) if ESC in text else text
+
+
+def loads(text: str | bytes):
+    """The value of an engine's JSON answer, with escaped strings restored."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    value = json.loads(text)
+    if ESC in text or _ESC_AS_JSON_ESCAPE.search(text):
+        value = _restore(value)
+    return value
+
+
+def _restore(value):
+    if isinstance(value, str):
+        return unescape_text(value)
+    if isinstance(value, list):
+        return [_restore(v) for v in value]
+    if isinstance(value, dict):
+        return {unescape_text(k): _restore(v) for k, v in value.items()}
+    return value
