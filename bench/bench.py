@@ -37,7 +37,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 GENERATOR_VERSION = 2          # bump when the generated repos change, to invalidate the cache
-HEAVY_MODULES = ("networkx", "regopy", "rich", "checker.collectors")
+HEAVY_MODULES = ("networkx", "regopy", "regorus", "rich", "checker.collectors")
 EPOCH = 1577836800             # 2020-01-01T00:00:00Z, first commit
 
 

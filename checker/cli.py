@@ -24,6 +24,13 @@ def _fail(message: str, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+def _incomplete(result) -> str:
+    """What a scan missed, in one line: the counts and the rules that could not run."""
+    rules = "; ".join(f"{rid} ({why[:120]})" for rid, why in result.evaluation_errors)
+    return printable(f"{len(result.graph.errors)} collection error(s), "
+                     f"{len(result.evaluation_errors)} rule evaluation error(s)" + (f": {rules}" if rules else ""))
+
+
 def _check_writable(paths) -> None:
     """Fail before a long scan, not after it, when an output cannot be written."""
     for path in paths:
@@ -162,9 +169,8 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
     except OSError as exc:
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     if result.incomplete and not soft_fail:
-        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s), "
-                   f"{len(result.evaluation_errors)} rule evaluation error(s): the scan is incomplete "
-                   "(exit 3; --soft-fail to ignore)", err=True)
+        click.echo(f"mlcheck: {_incomplete(result)}: the scan is incomplete (exit 3; --soft-fail to ignore)",
+                   err=True)
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if result.gate_failures else EXIT_OK)
 
@@ -189,9 +195,7 @@ def baseline_create(output, **kw) -> None:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
     click.echo(f"baseline: {n} finding(s) written to {output}")
     if result.incomplete:
-        click.echo(f"mlcheck: {len(result.graph.errors)} collection error(s), "
-                   f"{len(result.evaluation_errors)} rule evaluation error(s): baseline is incomplete",
-                   err=True)
+        click.echo(f"mlcheck: {_incomplete(result)}: baseline is incomplete", err=True)
         sys.exit(EXIT_INCOMPLETE)
 
 

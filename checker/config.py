@@ -32,6 +32,8 @@ SCHEMA = {
                 "mlflow": {"type": "object"},
                 "data_file_max_bytes": {"type": "integer", "minimum": 0},
                 "data_exts": {"type": "array", "items": {"type": "string"}},
+                "rego_timeout": {"type": "number", "exclusiveMinimum": 0},
+                "rego_max_result_bytes": {"type": "integer", "minimum": 1},
             },
         },
         "max_parse_bytes": {"type": "integer", "minimum": 1024},

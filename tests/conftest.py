@@ -119,3 +119,10 @@ def node_attrs(graph, nid: str) -> dict:
 
 def node_ids(graph, kind: str) -> set[str]:
     return {nid for nid, _ in graph.nodes(kind)}
+
+
+def resealed(snapshot: dict) -> dict:
+    """A snapshot document edited by a test, with the digest of its new content (a replay
+    refuses a snapshot whose content does not match its digest)."""
+    from checker.graph import EstateGraph
+    return {**snapshot, "digest": EstateGraph.from_document(snapshot).digest()}

@@ -236,7 +236,7 @@ def test_rules_list_and_show(tmp_path):
 def test_help_does_not_import_heavy_modules():
     code = ("import sys, runpy; sys.argv=['mlcheck','--help']\n"
             "try:\n    runpy.run_module('checker', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "heavy=[m for m in ('networkx','regopy','rich','yaml','jsonschema','checker.collectors',"
+            "heavy=[m for m in ('networkx','regopy','regorus','rich','yaml','jsonschema','checker.collectors',"
             "'checker.scan','opa_client') if m in sys.modules]\nprint('HEAVY', heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out

@@ -369,8 +369,8 @@ def test_console_names_the_rule_that_could_not_be_evaluated(tmp_path, estate):
 
 
 @pytest.mark.parametrize("params, complaint", [
-    ({"rego_timeout": 0}, "params.rego_timeout: expected a positive number of seconds"),
-    ({"rego_max_result_bytes": "1MB"}, "params.rego_max_result_bytes: expected a positive integer"),
+    ({"rego_timeout": 0}, "params.rego_timeout"),          # the config schema names the field
+    ({"rego_max_result_bytes": "1MB"}, "params.rego_max_result_bytes"),
 ], ids=["timeout", "max-bytes"])
 def test_bad_evaluation_bounds_are_a_usage_error(tmp_path, estate, params, complaint):
     code, report, out = scan(tmp_path, str(estate), "--config", config(tmp_path, **params))

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from checker.catalog import Rule
 from checker.engines.rego import EmbeddedRego, OpaServerRego
 from checker.engines.rego_wire import ESC
-from conftest import run_cli
+from conftest import resealed, run_cli
 from opa_double import OpaDouble
 
 ECHO = """\
@@ -112,7 +112,7 @@ def test_run_logged_on_windows_gets_its_finding(tmp_path, engine_args, opa_serve
     attrs["source_name"] = WINDOWS_SOURCE
     attrs.pop("unresolved", None)
     path = tmp_path / "windows.json"
-    path.write_text(json.dumps(snapshot), encoding="utf-8")
+    path.write_text(json.dumps(resealed(snapshot)), encoding="utf-8")
     if engine_args == "opa-server":
         engine_args = ["--opa-url", opa_server.url]
     out = tmp_path / "report.json"
