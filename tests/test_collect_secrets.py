@@ -440,3 +440,57 @@ def test_content_hash_lookup_counts_lines_as_detect_secrets_does(tmp_path, separ
     found = hits(attrs_of(scan_graph(repo), "file:git:./settings.py"))
     assert ("Hex High Entropy String", 3, "text") in found
     assert {line for _, line, _ in found} == {3}
+
+
+# -- precision on what real estates hold ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_graph(tmp_path_factory):
+    """The false-positive kinds and the real-looking keys side by side in one repository."""
+    keys = {f"leaks/{path}": text for path, (text, _, _) in real_keys().items()}
+    repo = make_repo(tmp_path_factory.mktemp("corpus") / "estate", {**NOT_SECRETS, **keys})
+    return scan_graph(repo)
+
+
+@pytest.mark.parametrize("path", sorted(NOT_SECRETS))
+def test_false_positive_kinds_are_not_flagged(corpus_graph, path):
+    """CI secret references, ADO macros, ARM/Bicep parameters, Key Vault and secret-store
+    references, placeholders and AWS's documented example key, IAM actions and ARNs,
+    parameter names, content hashes: none is a credential."""
+    attrs = attrs_of(corpus_graph, f"file:git:./{path}")
+    assert (attrs["secrets_scanned"], attrs["secrets"], attrs["secrets_count"]) == (True, [], 0)
+
+
+@pytest.mark.parametrize("path", sorted(real_keys()))
+def test_real_looking_keys_are_flagged_on_their_lines(corpus_graph, path):
+    text, kind, values = real_keys()[path]
+    attrs = attrs_of(corpus_graph, f"file:git:./leaks/{path}")
+    if path.endswith(".pem"):
+        expected = {1}                                   # the key is reported at its header
+    else:
+        expected = {line_of(text, v) for v in values}
+    assert {s["line"] for s in attrs["secrets"]} == expected, kind
+
+
+def test_generated_estate_flags_exactly_the_planted_files(tmp_path):
+    """An Azure-ML-examples-shaped tree (workflows, job and environment YAML, notebooks with
+    outputs and images, Python): only the files with a planted key are flagged."""
+    planted = write_estate(tmp_path / "estate", files=300, secrets_every=6)
+    assert len(planted) >= len(real_keys())
+    graph = scan_graph(tmp_path / "estate")
+    flagged = {d["attrs"]["path"] for _, d in graph.nodes("file") if d["attrs"].get("secrets_count")}
+    assert flagged == set(planted)
+
+
+def test_prefilter_leaves_out_no_line_a_plugin_would_flag(monkeypatch):
+    """The candidate-line pass and the per-line plugin gates only save time: with every line
+    a candidate and every plugin called, the same hits come out."""
+    det = detector()
+    texts = {**NOT_SECRETS, **{p: t for p, (t, _, _) in real_keys().items()},
+             "src/train.py": TRAIN_PY, "scripts/deploy.sh": DEPLOY_SH, "keys/deploy_key.pem": KEY_BLOCK,
+             "config/settings.yaml": SETTINGS_YAML, ".dvc/config": DVC_CONFIG, "nb.json": notebook_with_secrets()}
+    gated = {path: det.scan_text(path, text) for path, text in texts.items()}
+    monkeypatch.setattr(type(det), "candidate_lines", lambda self, text: list(range(1, text.count("\n") + 2)))
+    monkeypatch.setattr(type(det), "_may_fire", lambda self, plugin, line, lowered: True)
+    assert {path: det.scan_text(path, text) for path, text in texts.items()} == gated
+    assert sum(map(len, gated.values())) >= 10
