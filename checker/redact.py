@@ -23,7 +23,7 @@ MARK = "«redacted:{}»"
 MARK_PREFIX = "«redacted:"
 
 # The last word of a name that holds a credential: `db_password`, `servicePrincipalKey`,
-# `AZURE_CLIENT_SECRET`, `sas_token`, `credentials`. Matched at the end of a name.
+# `AZURE_CLIENT_SECRET`, `sas_token`. Matched at the end of a name.
 # Each word holds one of CREDENTIAL_HINTS (the prefilter relies on it).
 _CREDENTIAL_WORDS = (
     r"pass(?:word|wd|phrase)|pwd|secret|token|api_?key|apikey|"
@@ -56,7 +56,10 @@ _STORE = re.compile(
 # EXAMPLEKEY; vendors' docs use the same marker).
 _PLACEHOLDER = re.compile(
     r"(?i)example|sample|placeholder|dummy|changeme|change_me|change-me|replace|your[_-]?|"
-    r"redacted|fake|mock|todo|tbd|foobar|insert|enter[_-]|^<.*>$|^\{.*\}$|^\(.*\)$|\.\.\.|xxxx|\*\*\*|•")
+    r"redacted|fake|mock|todo|foobar|insert|enter[_-]|^<.*>$|^\{.*\}$|^\(.*\)$|\.\.\.|xxxx|\*\*\*|•")
+# For vendor tokens (random by construction) only the documented-example marker and masking:
+# a word like `todo` turns up in one random token in a few thousand.
+_VENDOR_PLACEHOLDER = re.compile(r"(?i)example|xxxxxx|\*\*\*\*|00000000|[<>]|\.\.\.")
 # A value made only of masking characters and separators: XXXX-XX, xXxX, ****, 0000.
 _MASKED = re.compile(r"^[xX*#0•.\-_=/+:&?]+$")
 # Identifiers and resource names: letters in camelCase, snake_case, kebab-case, dotted or
@@ -247,7 +250,8 @@ def is_credential(kind: str, text: str, start: int, end: int, free: bool | None 
 
 
 def is_placeholder(value: str) -> bool:
-    return _PLACEHOLDER.search(value) is not None or _MASKED.match(value) is not None
+    """A vendor-shaped token that is a documented example or a masked one (`ghp_xxxx…`)."""
+    return _VENDOR_PLACEHOLDER.search(value) is not None or _MASKED.match(value) is not None
 
 
 # Spans of a line that refer to a secret without holding it.

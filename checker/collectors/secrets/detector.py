@@ -36,7 +36,6 @@ DISABLED_FILTERS = (
 )
 # A public IP address is no credential: not a finding of a secrets rule.
 DROPPED_PLUGINS = frozenset({"IPPublicDetector"})
-ENTROPY_TYPES = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
 # For each detect-secrets plugin, a gate: a regex, searched in the lowercased line unless it
 # starts with CASE_SENSITIVE, that matches every line on which the plugin could report a hit
 # we would keep (read from its patterns, and from what redact.is_credential keeps). The gates

@@ -90,7 +90,9 @@ def _scan_notebook(path: str, text: str, nb: dict, cells: list) -> tuple[list[Se
 
 
 def _values(found: list[Found]) -> dict[str, str]:
-    return {f.value.strip("\"'`"): f.type for f in found if f.value.strip("\"'`")}
+    """{value: type} to mask in facts; a private key is reported at its header, which is no secret."""
+    return {f.value.strip("\"'`"): f.type for f in found
+            if f.type != "Private Key" and len(f.value.strip("\"'`")) >= 6}
 
 
 def mask_values(value: Any, secrets: dict[str, str]) -> Any:
