@@ -141,9 +141,10 @@ class Detector:
             _add_lines(found, lowered if on_lowered else text, regex)
         return sorted(found)
 
-    def scan_text(self, filename: str, text: str) -> list[Found]:
-        """Every credential in `text`, by line (lines as git counts them: split on '\\n')."""
-        candidates = self.candidate_lines(text)
+    def scan_text(self, filename: str, text: str, candidates: list[int] | None = None) -> list[Found]:
+        """Every credential in `text`, by line (lines as git counts them: split on '\\n').
+        `candidates`: the text's candidate lines when the caller has them already."""
+        candidates = self.candidate_lines(text) if candidates is None else candidates
         if not candidates:
             return []
         self._ensure_configured()

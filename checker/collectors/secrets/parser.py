@@ -13,7 +13,9 @@ Azure ML job's `command`), then dropped. Secrets are never verified against thei
 """
 from __future__ import annotations
 
+import bisect
 import codecs
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -74,8 +76,15 @@ def _scan_notebook(path: str, text: str, nb: dict, cells: list) -> tuple[list[Se
     a hit, and it yields the same chunks in the same order."""
     language = notebook_language(nb)
     chunks = list(notebook_chunks(cells))
-    found = [detector().scan_text(notebook_cell_name(path, c.cell, c.where, language), "\n".join(c.lines))
-             for c in chunks]
+    # One candidate pass over all the texts (one per chunk costs more than the scanning itself).
+    firsts = list(itertools.accumulate((len(c.lines) for c in chunks), initial=1))
+    candidates: dict[int, list[int]] = {}
+    for line in detector().candidate_lines("\n".join("\n".join(c.lines) for c in chunks)):
+        index = bisect.bisect_right(firsts, line) - 1
+        candidates.setdefault(index, []).append(line - firsts[index] + 1)
+    found = [detector().scan_text(notebook_cell_name(path, c.cell, c.where, language), "\n".join(c.lines),
+                                  candidates.get(i, [])) if i in candidates else []
+             for i, c in enumerate(chunks)]
     if not any(found):
         return [], {}
     located = list(notebook_chunks(notebook_cell_list(load_json_with_lines(text)) or []))
