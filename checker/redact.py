@@ -164,7 +164,7 @@ SHAPES: tuple[Shape, ...] = (
           ("://",), free=True, gate=r"://[^\s/:@]+:[^\s/@]+@"),
     # --password VALUE, --aws-secret-access-key=VALUE (-p VALUE is too vague to tell).
     Shape("Credential Option", r"(?<![\w-])--?(?P<name>[A-Za-z0-9][A-Za-z0-9-]*)(?:=|\s+)" + _VALUE,
-          CREDENTIAL_HINTS, free=True, gate=r"-[a-z0-9-]*" + _NAME_END_GATE + r"[\d_\-]*(?:=|\s+)" + _SECRET_VALUE_GATE),
+          CREDENTIAL_HINTS, free=True, gate=_NAME_END_GATE + r"[\d_\-]*(?:=(?!=)|\s+(?![=:]))" + _SECRET_VALUE_GATE),
     # NAME=VALUE, NAME: VALUE, "NAME": "VALUE", NAME := VALUE where NAME names a credential.
     Shape("Secret Keyword", _NOT_NAME + r"(?P<name>[A-Za-z0-9_.-]+)[\"'\]]?\s*(?::=|=>|=|:)\s*" + _VALUE,
           CREDENTIAL_HINTS, free=True, gate=ASSIGNED_SECRET_GATE),

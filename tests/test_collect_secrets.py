@@ -7,6 +7,7 @@ pair (…EXAMPLE) is no credential: tests/secrets_corpus.py has it among the fal
 """
 from __future__ import annotations
 
+import base64
 import configparser
 import hashlib
 import json
@@ -486,7 +487,12 @@ def test_prefilter_leaves_out_no_line_a_plugin_would_flag(monkeypatch):
     """The candidate-line pass and the per-line plugin gates only save time: with every line
     a candidate and every plugin called, the same hits come out."""
     det = detector()
+    # Only its header starts with eyJ (the payload is a JSON list).
+    jwt = ".".join(base64.urlsafe_b64encode(json.dumps(doc).encode()).decode().rstrip("=")
+                   for doc in ({"alg": "HS256", "typ": "JWT"}, ["churn-scorer", 7], HEX_TOKEN))
     texts = {**NOT_SECRETS, **{p: t for p, (t, _, _) in real_keys().items()},
+             # `apik` + `eyJ…`: the JWT starts inside `key`, so the candidate pass must overlap literals
+             "src/auth.py": f'header = "apik{jwt}"\n', "src/bearer.py": f'bearer = "{jwt}"\n',
              "src/train.py": TRAIN_PY, "scripts/deploy.sh": DEPLOY_SH, "keys/deploy_key.pem": KEY_BLOCK,
              "config/settings.yaml": SETTINGS_YAML, ".dvc/config": DVC_CONFIG, "nb.json": notebook_with_secrets()}
     gated = {path: det.scan_text(path, text) for path, text in texts.items()}

@@ -1,19 +1,22 @@
 """detect-secrets, run only where a secret can be, and judged by what ML estates hold.
 
-Yelp's detect-secrets calls every plugin on every line (26 plugins, each through its
-dependency-injection layer): on a 1,200-file Azure ML examples tree that was 3.4M calls and
-80 % of the scan. Here one prefilter pass over a text finds the candidate lines: those
-holding a hint of checker.redact's shapes or of detect-secrets' keyword plugin, or a match
-of any of detect-secrets' regex plugins' own patterns. Only candidate lines reach the
-plugins, with detect-secrets' filters as its `scan_file` applies them. No line is left out
-that a plugin could flag and we would keep.
+detect-secrets calls every plugin on every line, each through its dependency-injection
+layer: on the Azure ML examples repository that was 3.4M calls and 80 % of the scan. Here
+every plugin, and every shape of checker.redact, has a gate: a regex that matches each line
+on which it could report a hit we would keep (PLUGIN_GATES; Shape.gate). One pass of the
+gates over a text finds its candidate lines (most texts have none); on a candidate line a
+plugin is called only when its own gate matches, with detect-secrets' filters applied as its
+`scan_file` applies them. tests/test_collect_secrets.py checks that scanning every line with
+every plugin gives the same hits.
 
-What comes back is then judged with checker.redact's `is_credential` (the same test that
-masks facts at the graph's door): template expressions and variable references, Key Vault
-and secret-store references, placeholders and documented example values, identifiers and
-resource names are no credentials; high-entropy strings count only where a value is
-assigned to a credential's name. checker.redact's shapes are scanned for too (command-line
-credential options, Hugging Face and Google keys, SAS signatures, ...): one list, two uses.
+What comes back is judged by checker.redact's `is_credential`, the same test that masks
+facts at the graph's door: template expressions and variable references, Key Vault and
+secret-store references, placeholders and documented example values, identifiers and
+resource names are no credentials, and keyword and high-entropy hits count only as the
+value of a credential's name. checker.redact's shapes are reported too (command-line
+credential options, Hugging Face and Google keys, SAS signatures...): one list, two uses.
+One hit per credential: where a vendor kind and a free one name the same text, the
+vendor's is kept.
 """
 from __future__ import annotations
 
@@ -51,7 +54,7 @@ PLUGIN_GATES: dict[str, str] = {
     "BasicAuthDetector": r"://[^\s/:@]+:[^\s/@]+@",
     "CloudantDetector": _VENDOR_KEYWORD_VALUE + r"|cloudant",
     "DiscordBotTokenDetector": CASE_SENSITIVE + r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}",
-    "GitHubTokenDetector": r"gh[pousr]_",
+    "GitHubTokenDetector": r"ghp_|gho_|ghu_|ghs_|ghr_",
     "GitLabTokenDetector": r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-|gr1348941",
     "IbmCloudIamDetector": _VENDOR_KEYWORD_VALUE,
     "IbmCosHmacDetector": _VENDOR_KEYWORD_VALUE,
@@ -103,7 +106,9 @@ class Detector:
         self._configure()
         classes = [c for c in ds["plugin_classes"] if c.__name__ not in DROPPED_PLUGINS]
         self._gates = {c.__name__: _gate(c) for c in classes}
-        self._candidates = _candidate_regexes([*self._gates.values(), *map(compile_gate, redact.GATES)])
+        self._ungated = any(gate is None for gate in self._gates.values())
+        self._candidates = _candidate_regexes([g for g in self._gates.values() if g is not None]
+                                              + [compile_gate(g) for g in redact.GATES])
 
     def _configure(self) -> None:
         """The built-in plugins with their defaults (less DROPPED_PLUGINS), default filters
@@ -132,13 +137,31 @@ class Detector:
         return None
 
     def candidate_lines(self, text: str) -> list[int]:
-        """1-based numbers of the lines (split on '\\n') where a plugin or shape could fire."""
-        if any(gate is None for gate in self._gates.values()):
+        """1-based numbers of the lines (split on '\\n') where a plugin or shape could fire.
+
+        One pass of the literal trie marks the lines of the literal gates and tells which
+        literals the text holds; a regex gate runs only when the literal its every match
+        starts with is there (most texts hold none of the rarer ones)."""
+        if self._ungated:
             return list(range(1, len(split_lines(text)) + 1))
         found: set[int] = set()
         lowered = text.lower()      # the same newlines as `text` (maybe not the same length)
-        for regex, on_lowered in self._candidates:
-            _add_lines(found, lowered if on_lowered else text, regex)
+        trie, marking, others = self._candidates
+        present = set()
+        line, pos = 1, 0
+        m = trie.search(lowered)
+        while m:
+            literal = m.group()
+            present.add(literal)
+            if literal in marking:
+                line += lowered.count("\n", pos, m.start())
+                pos = m.start()
+                found.add(line)
+            # Overlapping: a literal may start inside another (`keyJ…` holds `eyj`).
+            m = trie.search(lowered, m.start() + 1)
+        for regex, on_lowered, needs in others:
+            if needs is None or not present.isdisjoint(needs):
+                _add_lines(found, lowered if on_lowered else text, regex)
         return sorted(found)
 
     def scan_text(self, filename: str, text: str, candidates: list[int] | None = None) -> list[Found]:
@@ -251,20 +274,57 @@ def compile_gate(gate: str) -> tuple[re.Pattern, bool]:
     return re.compile(gate), True
 
 
-_LITERAL = re.compile(r"(?:[a-z0-9_:/= ]|\\[.\- ])+")
+_LITERAL = re.compile(r"(?:[a-z0-9_:/= \-]|\\[.\- ])+")
 
 
-def _candidate_regexes(gates) -> list[tuple[re.Pattern, bool]]:
-    """The gates for the candidate pass: the plain literals of all gates as one trie, every
-    other alternative as its own regex (joined, the engine would lose its fast literal scan)."""
-    literals, others = set(), {}
+def _candidate_regexes(gates):
+    """The gates for the candidate pass: (a trie of the plain literals of all gates and of the
+    literals the other gates start with; the literals that mark a line; the other gates as
+    (regex, searched lowercased, the trie literals one of which it needs, or None))."""
+    marking, others = set(), {}
     for regex, on_lowered in gates:
         for part in _alternatives(regex.pattern):
             if on_lowered and _LITERAL.fullmatch(part):
-                literals.add(re.sub(r"\\(.)", r"\1", part))
+                marking.add(re.sub(r"\\(.)", r"\1", part))
             else:
-                others[(part, on_lowered)] = (re.compile(part), on_lowered)
-    return [(re.compile(redact.literal_trie(literals)), True), *others.values()]
+                needs = _leading_literals(part) if on_lowered else None
+                others[(part, on_lowered)] = (re.compile(part), on_lowered, needs)
+    probes = {lit for _, _, needs in others.values() for lit in needs or ()}
+    literals = marking | probes
+    # The trie reports the shortest of literals sharing a prefix: name each by that one. A
+    # literal hidden behind a shorter one cannot mark its lines from the trie: it is searched
+    # for on its own when that shorter one is there.
+    shortest = {lit: min((o for o in literals if lit.startswith(o)), key=len) for lit in literals}
+    for lit in [m for m in marking if shortest[m] != m]:
+        marking.discard(lit)
+        others[(re.escape(lit), True)] = (re.compile(re.escape(lit)), True, {lit})
+    return (re.compile(redact.literal_trie(literals)), marking,
+            [(regex, low, frozenset(shortest[n] for n in needs) if needs else None)
+             for regex, low, needs in others.values()])
+
+
+_LEADING = re.compile(r"(?:[a-z0-9_:/=\- ]|\\[.\- ])+")
+
+
+def _leading_literals(part: str) -> set[str] | None:
+    """The literals (two characters or more) one of which starts every match of `part`, or
+    None when it does not start with one (then the gate always runs)."""
+    if part.startswith("(?:"):
+        depth = 0
+        for i, ch in enumerate(part):
+            depth += ch == "(" and part[i - 1:i] != "\\"
+            depth -= ch == ")" and part[i - 1:i] != "\\"
+            if depth == 0:
+                break
+        alternatives = _alternatives(part[3:i])
+        leads = [_leading_literals(a) for a in alternatives]
+        return None if any(lead is None for lead in leads) else set().union(*leads)
+    m = _LEADING.match(part)
+    run = m.group() if m else ""
+    if run and part[len(run):len(run) + 1] in ("?", "*", "{"):
+        run = run[:-2] if run.endswith(("\\.", "\\-", "\\ ")) else run[:-1]   # its last character is optional
+    literal = re.sub(r"\\(.)", r"\1", run)
+    return {literal} if len(literal) >= 2 else None
 
 
 def _alternatives(pattern: str) -> list[str]:

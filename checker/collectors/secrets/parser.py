@@ -8,7 +8,8 @@ A file node gets `secrets` (type, line, where, and cell for notebooks) and
 `secrets_count`. No value, hash or fingerprint of a secret is recorded: a hash of a
 low-entropy password confirms a guess. The values are held only while the file is parsed,
 to mask them in the facts other parsers took from the same file (a DVC stage's `cmd`, an
-Azure ML job's `command`), then dropped. Secrets are never verified against their services
+Azure ML job's `command`: a file's parsers run in name order, and `secrets` comes after
+`azureml` and `dvc`), then dropped. Secrets are never verified against their services
 (that would be a network call).
 """
 from __future__ import annotations
