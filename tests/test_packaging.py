@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -18,8 +19,14 @@ from conftest import REPO_ROOT, make_repo, notebook
 @pytest.fixture(scope="module")
 def wheel_venv(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
+    # Built from a copy of the source without build/ and *.egg-info: setuptools reuses
+    # build/lib, so files deleted since an earlier local build would ride along.
+    source = tmp / "source"
+    skip = shutil.ignore_patterns("build", "dist", "*.egg-info", ".venv", ".git", "__pycache__")
+    shutil.copytree(REPO_ROOT, source, ignore=lambda folder, names: skip(folder, names) | (
+        {"out"} if Path(folder) == REPO_ROOT / "bench" else set()))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp / "dist"), str(REPO_ROOT)], check=True, cwd=tmp)
+                    "-w", str(tmp / "dist"), str(source)], check=True, cwd=tmp)
     wheel = next((tmp / "dist").glob("mlcheck-*.whl"))
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
