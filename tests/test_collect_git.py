@@ -740,7 +740,8 @@ def test_corrupt_commit_loses_the_history_not_the_files(tmp_path, damage):
     assert attrs(graph, "file:git:./nb/d.ipynb")["nb_code_cells"] == 4
 
 
-@pytest.mark.parametrize("where", ["branch", "HEAD's branch", "detached HEAD", "tag of a lost commit"])
+@pytest.mark.parametrize("where", ["branch", "HEAD's branch", "detached HEAD", "HEAD in a loop",
+                                   "tag of a lost commit", "object of unknown type"])
 def test_ref_pointing_at_a_missing_commit_is_one_error_and_the_rest_is_collected(history, where):
     repo, sha = history
     ghost = "0123456789abcdef" * 2 + "01234567"
@@ -753,6 +754,14 @@ def test_ref_pointing_at_a_missing_commit_is_one_error_and_the_rest_is_collected
         ref, lost = "refs/heads/main", "its history and HEAD's tracked files"
     elif where == "detached HEAD":
         (repo / ".git" / "HEAD").write_text(ghost + "\n")
+    elif where == "HEAD in a loop":
+        write_files(repo / ".git", {"refs/heads/a": "ref: refs/heads/b\n", "refs/heads/b": "ref: refs/heads/a\n",
+                                    "HEAD": "ref: refs/heads/a\n"})
+    elif where == "object of unknown type":      # git dies on it rather than say "missing"
+        (repo.parent / "odd").write_bytes(b"odd object")
+        ghost = git(repo, "hash-object", "-t", "bogus", "-w", "--literally", str(repo.parent / "odd"))
+        (repo / ".git" / "refs" / "tags" / "bogus").write_text(ghost + "\n")
+        ref, lost = "refs/tags/bogus", "history only it reaches"
     else:
         git(repo, "tag", "-a", "lost", "-m", "tag of a commit that goes", sha["s1"])
         git(repo, "tag", "-d", "exp-1")
@@ -764,6 +773,8 @@ def test_ref_pointing_at_a_missing_commit_is_one_error_and_the_rest_is_collected
     if where == "detached HEAD":
         assert reason == ("HEAD names a commit the repository does not hold (missing or corrupt); "
                           "tracked files are not collected")
+    elif where == "HEAD in a loop":      # git's own words in the brackets
+        assert reason.startswith("HEAD cannot be read (") and reason.endswith("; tracked files are not collected")
     else:
         shown = ghost if where != "tag of a lost commit" else git(repo, "rev-parse", "refs/tags/lost")
         assert reason == (f"ref {ref} leads to an object the repository does not hold "
@@ -773,7 +784,7 @@ def test_ref_pointing_at_a_missing_commit_is_one_error_and_the_rest_is_collected
     assert {sha[k] for k in kept} <= commits and ghost not in commits
     assert attrs(graph, f"commit:git:.@{sha['f2']}")["branches"] == ["feature"]
     tracked = "file:git:./train.py" in graph
-    assert tracked is (where not in ("HEAD's branch", "detached HEAD"))
+    assert tracked is (where not in ("HEAD's branch", "detached HEAD", "HEAD in a loop"))
 
 
 def test_truncated_pack_costs_what_it_held(tmp_path):

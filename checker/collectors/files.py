@@ -87,19 +87,23 @@ def walk(top, onerror: Callable[[OSError], None] | None = None
             if onerror is not None:
                 onerror(exc)
             continue
-        dirnames, filenames = [], []
+        dirnames, filenames, links = [], [], set()
         for entry in entries:
-            (dirnames if _is_dir(entry) else filenames).append(entry.name)
+            if _entry_is(entry.is_dir, False):     # a symlink to a folder counts, as in os.walk
+                dirnames.append(entry.name)
+                if _entry_is(entry.is_symlink, True):
+                    links.add(entry.name)
+            else:
+                filenames.append(entry.name)
         yield here, dirnames, filenames
-        stack += [path for path in (os.path.join(here, d) for d in reversed(dirnames))
-                  if not os.path.islink(path)]
+        stack += [os.path.join(here, d) for d in reversed(dirnames) if d not in links]
 
 
-def _is_dir(entry: os.DirEntry) -> bool:
+def _entry_is(test: Callable[[], bool], on_error: bool) -> bool:
     try:
-        return entry.is_dir()     # a symlink to a folder counts, as in os.walk
+        return test()
     except OSError:
-        return False
+        return on_error
 
 
 def is_url(text: str) -> bool:

@@ -65,8 +65,7 @@ class Git:
     def run(self, *args: str, ok_codes=(0,), stdin: bytes | None = None) -> bytes:
         proc = self.call(*args, stdin=stdin)
         if proc.returncode not in ok_codes:
-            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+            raise GitError(f"git {args[0]} failed: {why(proc)}")
         return proc.stdout
 
     def call(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
@@ -80,6 +79,12 @@ class Git:
 
     def blob_reader(self) -> "BlobReader":
         return BlobReader([*self.base, "cat-file", "--batch"], self.env)
+
+
+def why(proc: subprocess.CompletedProcess) -> str:
+    """git's last word on stderr, or its exit code."""
+    msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return msg[-1] if msg else str(proc.returncode)
 
 
 class BlobReader:
@@ -281,12 +286,10 @@ class GitCollector(Collector):
                       source: Source, ctx: CollectContext) -> None:
         label = source.label
         config = self._config(git)
-        head_ref = git.text("symbolic-ref", "-q", "HEAD", ok_codes=(0, 1)).strip()
-        shallow, _, head = git.text("rev-parse", "--is-shallow-repository", "-q", "--verify",
-                                    "HEAD^{commit}", ok_codes=(0, 1)).strip().partition("\n")
+        head_ref, head, shallow, head_problem = self._head(git)
         attrs = {"path": label, "bare": bare, "vcs": "git", "head": head or None,
                  "default_branch": head_ref.removeprefix("refs/heads/") or None,
-                 "shallow": shallow == "true"}   # history ends at a cut: boundary commits show no parents
+                 "shallow": shallow}   # history ends at a cut: boundary commits show no parents
         if config.get("remote.origin.url"):
             attrs["remote"] = _normalise_remote(config["remote.origin.url"])
         repo = ctx.graph.add_node("repo", f"git:{label}", attrs,
@@ -298,9 +301,8 @@ class GitCollector(Collector):
             n_commits = self._commits(git, repo, label, refs, head, source, ctx)
         except GitError as exc:     # e.g. a missing parent: say so, still collect the files
             ctx.graph.error(self.name, source.display, f"history not collected: {exc}")
-        if not head and not head_ref:      # detached (never unborn) yet unreadable
-            ctx.graph.error(self.name, source.display, "HEAD names a commit the repository does not "
-                            "hold (missing or corrupt); tracked files are not collected")
+        if head_problem:
+            ctx.graph.error(self.name, source.display, f"{head_problem}; tracked files are not collected")
         skipped = self._files(git, top, bare, subdir, head, _is_partial_clone(config), repo,
                               label, source, ctx)
         ctx.graph.tree_access[repo] = functools.lru_cache(maxsize=64)(
@@ -309,6 +311,21 @@ class GitCollector(Collector):
             1 for r in refs.values() for n in r if n.startswith("refs/heads/")),
             tag_count=sum(1 for r in refs.values() for n in r if n.startswith("refs/tags/")),
             files_not_recorded=skipped)
+
+    @staticmethod
+    def _head(git: Git) -> tuple[str, str, bool, str | None]:
+        """HEAD's branch ref ('' when detached), its commit ('' when unborn or unreadable),
+        whether the history is shallow, and why HEAD cannot be read (None when it can or
+        when the branch is unborn; a broken branch is reported with the refs)."""
+        ref = git.call("symbolic-ref", "-q", "HEAD")
+        shallow, _, head = git.text("rev-parse", "--is-shallow-repository", "-q", "--verify",
+                                    "HEAD^{commit}", ok_codes=(0, 1)).strip().partition("\n")
+        problem = None
+        if ref.returncode not in (0, 1):               # 1: detached
+            problem = f"HEAD cannot be read ({why(ref)})"
+        elif ref.returncode == 1 and not head:         # detached, so never unborn
+            problem = "HEAD names a commit the repository does not hold (missing or corrupt)"
+        return ref.stdout.decode("utf-8", "replace").strip(), head, shallow == "true", problem
 
     @staticmethod
     def _config(git: Git) -> dict[str, str]:
@@ -344,14 +361,11 @@ class GitCollector(Collector):
                 refs.append((sha, name))
         if not refs:
             return {}
-        # One batch peels every ref (reading no ref's object twice) and finds the broken ones.
-        peeled = git.text("cat-file", "--batch-check=%(objectname) %(objecttype)",
-                          stdin="".join(f"{sha}^{{}}\n" for sha, _ in refs).encode()).splitlines()
-        if len(peeled) != len(refs):
-            raise GitError(f"git cat-file answered {len(peeled)} of {len(refs)} refs")
+        # One batch peels every ref (tags of tags too) and finds the broken ones.
+        peeled = _batch_check(git, "%(objectname) %(objecttype)", [f"{sha}^{{}}" for sha, _ in refs])
         tips: dict[str, list[str]] = {}
         for (sha, name), answer in zip(refs, peeled):
-            target, _, kind = answer.partition(" ")
+            target, _, kind = (answer or "").partition(" ")
             if kind == "commit":
                 tips.setdefault(target, []).append(name)
             elif kind not in ("tree", "blob"):       # a tag may name a tree or a blob: no history
@@ -553,22 +567,24 @@ def _not_in_partial_clone(git: Git, head: str) -> set[str]:
 
 
 def _blob_sizes(git: Git, shas: list[str]) -> dict[str, int | None]:
-    """Each blob's size from its object header, None when git cannot read it. git answers
-    `<sha> missing` for most damage but dies on some (an object of unknown type): then the
-    object it stopped at is unreadable and git is asked again about the rest."""
-    sizes: dict[str, int | None] = {}
-    while shas:
-        proc = git.call("cat-file", "--batch-check=%(objectname) %(objectsize)",
-                        stdin="".join(f"{sha}\n" for sha in shas).encode())
-        answers = proc.stdout.decode("ascii", "replace").splitlines()
-        for line in answers:
-            sha, _, size = line.partition(" ")
-            sizes[sha] = int(size) if size.isdigit() else None
-        if proc.returncode == 0 or len(answers) >= len(shas):
-            break
-        sizes[shas[len(answers)]] = None
-        shas = shas[len(answers) + 1:]
-    return sizes
+    """Each blob's size from its object header, None when git cannot read it."""
+    answers = _batch_check(git, "%(objectsize)", shas)
+    return {sha: int(a) if a and a.isdigit() else None for sha, a in zip(shas, answers)}
+
+
+def _batch_check(git: Git, fmt: str, names: list[str]) -> list[str | None]:
+    """`git cat-file --batch-check` answers for `names`, in order (`<name> missing` for most
+    damage). git dies on some damage (an object of unknown type): the name it stopped at
+    gets None, and git is asked again about the rest."""
+    answers: list[str | None] = []
+    while len(answers) < len(names):
+        rest = names[len(answers):]
+        proc = git.call("cat-file", f"--batch-check={fmt}", stdin="".join(f"{n}\n" for n in rest).encode())
+        got = proc.stdout.decode("utf-8", "replace").splitlines()[:len(rest)]
+        answers += got
+        if len(got) < len(rest):
+            answers.append(None)
+    return answers
 
 
 def _date(value: str) -> str | None:
