@@ -806,6 +806,22 @@ def test_truncated_pack_costs_what_it_held(tmp_path):
     assert attrs(graph, "file:git:./nb/a.ipynb")["nb_cells_with_outputs"] == 0   # the loose one is read
 
 
+def test_unreadable_gitattributes_is_one_error_and_its_lfs_patterns_are_not_applied(files_repo, monkeypatch):
+    repo, _ = files_repo
+    sha = git(repo, "rev-parse", "HEAD:.gitattributes")
+    object_path(repo, sha).unlink()
+    missing = f"blob {sha[:12]} is missing or corrupt; not read"
+    monkeypatch.chdir(repo.parent)
+    whole = scan_graph("repo")                     # the file itself is scanned: its error says it
+    assert errors_of(whole) == [("git", "repo/.gitattributes", missing)]
+    assert "lfs" not in attrs(whole, "file:git:./root.pt")
+    assert attrs(whole, "file:git:./models/churn.onnx")["lfs"] is True      # models/.gitattributes
+    below = scan_graph("repo/data")                # above the scanned folder: named by the repo
+    assert errors_of(below) == [("git", "repo/data", f".gitattributes: LFS patterns not read ({missing}); "
+                                                     "files it routes to LFS are not marked")]
+    assert "lfs" not in attrs(below, "file:git:./data/raw/events.csv")
+
+
 def test_shallow_clone(tmp_path):
     repo = make_repo(tmp_path / "origin", {"train.py": "v = 0\n"})
     for i in range(1, 5):

@@ -150,7 +150,8 @@ class BlobReader:
         buf = bytearray()
         while not buf.endswith(self.end):
             if len(buf) >= want:      # more than announced: stop reading, the process is dropped
-                raise OSError(f"object {sha[:12]} is corrupt: it holds more than the {size} bytes its header states")
+                raise OSError(f"object {sha[:12]} is corrupt: it holds more than the {size} bytes "
+                              "its header states")
             chunk = proc.stdout.read1(min(want - len(buf), _CHUNK))   # read1(n) allocates n
             if not chunk:
                 raise OSError(f"git cat-file stopped while reading object {sha[:12]}")
@@ -492,8 +493,8 @@ class GitCollector(Collector):
                 text = blobs.read(e.sha).decode("utf-8", "replace")
             except OSError as exc:
                 if not (e.problem and e.path.startswith(inside)):   # else its file error says so
-                    ctx.graph.error(self.name, source.display,
-                                    f"{e.path}: LFS patterns not read ({exc}); files it routes to LFS are not marked")
+                    ctx.graph.error(self.name, source.display, f"{e.path}: LFS patterns not read "
+                                    f"({exc}); files it routes to LFS are not marked")
                 continue
             patterns += [(e.path.rpartition("/")[0], p) for p in lfs_patterns(text)]
         return sorted(patterns)
