@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import string
 import subprocess
 import sys
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,6 +199,37 @@ def plant_corrupt_history(root: Path) -> dict:
     return {"source": "estate/ml", "reason": "history not collected: git log failed"}
 
 
+def object_file(repo: Path, path: str) -> tuple[str, Path]:
+    """The blob id of a committed file and its loose object file (writable)."""
+    sha = git(repo, "rev-parse", f"HEAD:{path}")
+    obj = repo / ".git" / "objects" / sha[:2] / sha[2:]
+    obj.chmod(0o644)
+    return sha, obj
+
+
+def plant_blob_with_a_lying_size(root: Path) -> dict:
+    """Fuzz finding: `git cat-file --batch` printed the size the object header states, and
+    reading that many bytes hung the scan."""
+    commit_files(root / "ml", {"nb/lying.ipynb": notebook(outputs=False)}, "a notebook whose blob lies")
+    sha, obj = object_file(root / "ml", "nb/lying.ipynb")
+    obj.write_bytes(zlib.compress(b"blob 100000\0{}"))
+    return {"source": "estate/ml/nb/lying.ipynb",
+            "reason": f"object {sha[:12]} is corrupt: its header states 100000 bytes, it holds 2"}
+
+
+def plant_missing_blob(root: Path) -> dict:
+    """Fuzz finding: `git ls-tree -l` printed the size BAD, and the whole repository was lost."""
+    commit_files(root / "ml", {"nb/lost.ipynb": notebook(cells=1)}, "a notebook whose blob goes")
+    sha, obj = object_file(root / "ml", "nb/lost.ipynb")
+    obj.unlink()
+    return {"source": "estate/ml/nb/lost.ipynb", "reason": f"blob {sha[:12]} is missing or corrupt; not read"}
+
+
+def plant_ref_to_missing_commit(root: Path) -> dict:
+    (root / "ml" / ".git" / "refs" / "heads" / "ghost").write_text("0123456789abcdef" * 2 + "01234567\n")
+    return {"source": "estate/ml", "reason": "ref refs/heads/ghost leads to an object the repository does not hold"}
+
+
 def outside_repo(root: Path) -> Path:
     """tmp/outside as a git repository of its own: the history a planted .git must not reach."""
     outside = root.parent / "outside"
@@ -230,7 +264,8 @@ CASES = [plant_invalid_json, plant_nbformat_5, plant_nbformat_missing, plant_nbf
          plant_untracked_symlink_out_of_repo, plant_committed_symlink_out_of_repo,
          plant_committed_absolute_symlink, plant_fifo_notebook, plant_dangling_symlink_notebook,
          plant_dangling_symlink_in_repo, plant_huge_notebook, plant_huge_untracked_notebook_in_repo,
-         plant_dotgit_symlink_out_of_tree, plant_gitdir_file_out_of_tree, plant_corrupt_history]
+         plant_dotgit_symlink_out_of_tree, plant_gitdir_file_out_of_tree, plant_corrupt_history,
+         plant_blob_with_a_lying_size, plant_missing_blob, plant_ref_to_missing_commit]
 
 
 @pytest.mark.timeout(60)      # a FIFO read would block forever; fail fast instead
@@ -254,7 +289,7 @@ def test_corrupt_history_still_collects_the_files(estate, tmp_path):
 def test_all_bad_inputs_at_once_each_reported(estate, tmp_path):
     # Plants that commit go first: `git add -A` would otherwise commit the others too.
     commits = [plant_committed_invalid_notebook, plant_committed_symlink_out_of_repo,
-               plant_committed_absolute_symlink]
+               plant_committed_absolute_symlink, plant_blob_with_a_lying_size, plant_missing_blob]
     rest = [p for p in CASES if p not in commits and p is not plant_corrupt_history]
     expected = [plant(estate) for plant in commits + rest]
     s = assert_exit_codes(tmp_path, expected[0])
@@ -392,3 +427,126 @@ def test_source_git_that_is_not_a_repository_is_a_usage_error(estate, tmp_path, 
     result = run_cli("scan", "--source", f"git={tmp_path / uri}", cwd=tmp_path)
     assert result.exit_code == 2
     assert f"git={tmp_path / uri}" in result.output and "not a git repository" in result.output
+
+
+# ---------------------------------------------------------------- hostile names, subjects and text
+
+
+AWS_KEY_ID = "AKIA" + "QYLPMN5HHHFPZAM2"          # split: this file is not a secret itself
+GITHUB_TOKEN = "ghp_" + "".join(random.Random(23).choices(string.ascii_letters + string.digits, k=36))
+
+
+def scan_process(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, str, str]:
+    """The real `mlcheck scan estate` process: console on stdout, JSON report and snapshot
+    in files; returns the process and the two files' text."""
+    out, snap = tmp_path / "report.json", tmp_path / "graph.json"
+    proc = subprocess.run([sys.executable, "-m", "checker", "scan", "estate", *args, "--format", "json",
+                           "--output", str(out), "--format", "console", "--snapshot-out", str(snap)],
+                          cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    return proc, out.read_text(encoding="utf-8"), snap.read_text(encoding="utf-8")
+
+
+def test_record_separator_in_a_commit_subject_does_not_hide_a_secret(estate, tmp_path):
+    """Fuzz finding (gate evasion): `git commit -m "$(printf 'a\\x1eb')"` crashed the git
+    collector, so none of the repository's files were scanned, and with --soft-fail the
+    gate passed with exit 0 over an AWS key."""
+    commit_files(estate / "ml", {"src/settings.py": f'AWS_ACCESS_KEY_ID = "{AWS_KEY_ID}"\n'}, "a\x1eb")
+    commit_files(estate / "ml", {"src/more.py": "x = 1\n"}, "unit\x1fseparator")
+    s = scan(tmp_path, "--soft-fail")
+    assert s.report["collection_errors"] == []
+    assert ("MLC-REPO-002", "file:git:ml/src/settings.py") in {(f["rule_id"], f["node"]) for f in s.report["findings"]}
+    assert s.code == 1
+    subjects = {n["attrs"]["subject"] for n in s.graph["nodes"].values() if n["kind"] == "commit"}
+    assert {"a\x1eb", "unit\x1fseparator", "initial"} <= subjects
+    assert_rest_of_scan_ran(s)
+
+
+def test_secrets_in_commit_subjects_and_file_names_reach_no_output(estate, tmp_path):
+    """Fuzz finding (leak): a key in a commit subject or a file name reached the snapshot,
+    and file names the console and JSON report too."""
+    ml = estate / "ml"
+    commit_files(ml, {f"data/export-{AWS_KEY_ID}.csv": "a\n1\n", f"nb/{GITHUB_TOKEN}.ipynb": notebook()},
+                 f"rotate {AWS_KEY_ID} and {GITHUB_TOKEN}")
+    write_files(ml, {f"scratch/{GITHUB_TOKEN}.py": "x = 1\n"})                         # untracked
+    write_files(estate, {f"loose/{AWS_KEY_ID}/creds.ipynb": notebook(outputs=False)})  # a folder name
+    os.symlink(f"../../outside/{GITHUB_TOKEN}", estate / "loose" / "escape.csv")     # an error's reason
+    proc, report, snapshot = scan_process(tmp_path, "--fail-on", "medium")
+    assert proc.returncode == 3, proc.stderr
+    for secret in (AWS_KEY_ID, GITHUB_TOKEN, AWS_KEY_ID[4:], GITHUB_TOKEN[4:]):
+        for name, text in (("console", proc.stdout), ("stderr", proc.stderr), ("json", report),
+                           ("snapshot", snapshot)):
+            assert secret not in text, f"{name} holds a secret"
+    graph = json.loads(snapshot)
+    assert "file:git:ml/data/export-«redacted:AWS access key».csv" in graph["nodes"]
+    assert "file:git:ml/nb/«redacted:GitHub token».ipynb" in graph["nodes"]
+    assert graph["nodes"]["file:git:ml/scratch/«redacted:GitHub token».py"]["attrs"]["tracked"] is False
+    assert "file:fs:./loose/«redacted:AWS access key»/creds.ipynb" in graph["nodes"]
+    assert f"rotate «redacted:AWS access key» and «redacted:GitHub token»" in {
+        n["attrs"].get("subject") for n in graph["nodes"].values()}
+    assert "«redacted:GitHub token»" in proc.stdout            # the console names the masked file
+
+
+SURROGATES = ("\ud800", "\udfff", "\udc80x\ud83d")
+
+
+def surrogate_notebook() -> str:
+    """A notebook whose JSON holds lone surrogate escapes (valid JSON, not valid text) in
+    its kernel name, a cell id, source, outputs and metadata."""
+    nb = json.loads(notebook(outputs=True, cells=2))
+    nb["metadata"]["kernelspec"]["name"] = "python3" + SURROGATES[0]
+    cell = nb["cells"][1]
+    cell["id"] = "cell" + SURROGATES[1]
+    cell["source"].append("\nname = '" + SURROGATES[2] + "'")
+    cell["outputs"][0]["text"].append(SURROGATES[0] + "\n")
+    cell["metadata"]["tags"] = [SURROGATES[1]]
+    text = json.dumps(nb, indent=1)            # ensure_ascii: written as \\ud800 escapes
+    assert "\\ud800" in text and text.isascii()
+    return text
+
+
+def test_notebook_with_lone_surrogates_whole_scan(estate, tmp_path):
+    """Fuzz finding: a notebook holding "\\ud800" ended the scan with exit 2 ('surrogates
+    not allowed') and the rest of the estate was lost."""
+    commit_files(estate / "ml", {"nb/odd.ipynb": surrogate_notebook()}, "odd notebook")
+    write_files(estate, {"loose/odd.ipynb": surrogate_notebook(), "ml/nb/draft.ipynb": surrogate_notebook()})
+    proc, report, snapshot = scan_process(tmp_path, "--fail-on", "medium")
+    assert proc.returncode == 1, proc.stdout + proc.stderr          # the medium finding, nothing missed
+    assert "Collection errors" not in proc.stdout
+    s = Scan(proc.returncode, json.loads(report), json.loads(snapshot), proc.stdout)
+    assert s.report["collection_errors"] == []
+    for nid in ("file:git:ml/nb/odd.ipynb", "file:git:ml/nb/draft.ipynb", "file:fs:./loose/odd.ipynb"):
+        a = s.graph["nodes"][nid]["attrs"]
+        assert (a["nb_code_cells"], a["nb_kernel"]) == (2, "python3\ufffd"), nid
+    assert_rest_of_scan_ran(s)
+    flagged = {(f["rule_id"], f["node"]) for f in s.report["findings"]}
+    assert ("MLC-REPO-001", "file:git:ml/nb/odd.ipynb") in flagged     # committed with outputs
+
+
+def _yaml_loader_refuses_recursive_aliases() -> bool:
+    from checker.safeyaml import YamlError, load_yaml
+    try:
+        load_yaml("a: &a [*a]\n", "probe")
+    except YamlError:
+        return True
+    return False
+
+
+@pytest.mark.skipif(not _yaml_loader_refuses_recursive_aliases(),
+                    reason="needs checker/safeyaml.py to refuse recursive YAML aliases (the YAML "
+                           "loader helper's change for issue 6); until it merges, detect-secrets' "
+                           "YAML view walks the recursive document forever")
+@pytest.mark.parametrize("where, source", [("loose", "estate/loose/dvc.yaml"), ("ml", "estate/ml/dvc.yaml")])
+def test_recursive_yaml_alias_is_one_error_not_a_hang(estate, tmp_path, where, source):
+    """Fuzz finding: `a: &a [*a]` in a scanned YAML file hung the scan, in a folder and in
+    a git repository."""
+    if where == "ml":
+        commit_files(estate / "ml", {"dvc.yaml": "a: &a [*a]\n"}, "recursive YAML")
+    else:
+        write_files(estate, {"loose/dvc.yaml": "a: &a [*a]\n"})
+    try:
+        proc, report, _ = scan_process(tmp_path)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the scan hung on a recursive YAML alias")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    (error,) = json.loads(report)["collection_errors"]
+    assert error["source"] == source, error

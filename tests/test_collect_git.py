@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -647,3 +648,323 @@ def test_linked_work_tree_scanned_without_its_main_repository_is_not_followed(tm
     monkeypatch.chdir(tmp_path)
     assert_not_followed(scan_graph("wt"), "wt", main)
     assert_not_followed(scan_graph(sources=["git=wt"]), "wt", main)
+
+
+# ---------------------------------------------------------------- damaged and hostile repositories
+# Each gives a correct parse or one collection error naming the repository or the file,
+# with the reason; the rest of the repository is still collected, and nothing hangs.
+
+
+def object_path(repo: Path, sha: str) -> Path:
+    return repo / ".git" / "objects" / sha[:2] / sha[2:]
+
+
+def store_object(repo: Path, sha: str, stored: bytes) -> None:
+    """Replace what the loose object `sha` holds on disk (normally zlib of
+    b"<type> <size>\\0<content>") with `stored`, compressed unless it is to be garbage."""
+    path = object_path(repo, sha)
+    path.chmod(0o644)
+    path.write_bytes(stored)
+
+
+def nb_repo(tmp_path: Path, name: str = "repo") -> tuple[Path, dict[str, str]]:
+    """Committed notebooks a-d (distinct blobs, 1-4 code cells) and a code file;
+    returns the repo and each path's blob id."""
+    files = {f"nb/{n}.ipynb": notebook(outputs=True, cells=i + 1) for i, n in enumerate("abcd")}
+    files["train.py"] = "import torch\n"
+    repo = make_repo(tmp_path / name, files)
+    return repo, {p: git(repo, "rev-parse", f"HEAD:{p}") for p in files}
+
+
+def errors_of(graph) -> list[tuple[str, str, str]]:
+    return sorted((e.collector, e.source, e.reason) for e in graph.errors)
+
+
+@pytest.mark.timeout(60)      # the lying header used to hang the scan forever
+def test_blob_whose_header_states_the_wrong_size_costs_that_file_only(tmp_path):
+    repo, blob = nb_repo(tmp_path)
+    short, long = blob["nb/a.ipynb"], blob["nb/c.ipynb"]
+    store_object(repo, short, zlib.compress(b"blob 900\0" + b'{"nbformat": 4}'))          # states more
+    store_object(repo, long, zlib.compress(b"blob 3\0" + b'{"nbformat": 4, "cells": []}'))  # states less
+    graph = scan_graph(repo)
+    assert errors_of(graph) == [
+        ("notebook", f"{repo}/nb/a.ipynb",
+         f"unreadable: object {short[:12]} is corrupt: its header states 900 bytes, it holds 15"),
+        ("notebook", f"{repo}/nb/c.ipynb",
+         f"unreadable: object {long[:12]} is corrupt: it holds more than the 3 bytes its header states")]
+    # The notebooks after each bad one are read through the same (restarted) reader.
+    assert attrs(graph, "file:git:./nb/b.ipynb")["nb_code_cells"] == 2
+    assert attrs(graph, "file:git:./nb/d.ipynb")["nb_code_cells"] == 4
+    assert "nb_cells" not in attrs(graph, "file:git:./nb/a.ipynb")
+    assert attrs(graph, "repo:git:.")["commit_count"] == 1
+
+
+@pytest.mark.parametrize("damage", ["deleted", "not zlib", "header without a size", "unknown type"])
+def test_missing_or_corrupt_blob_is_an_error_for_that_file(tmp_path, damage):
+    repo, blob = nb_repo(tmp_path)
+    sha = blob["nb/b.ipynb"]
+    if damage == "deleted":
+        object_path(repo, sha).unlink()
+    else:
+        store_object(repo, sha, {"not zlib": b"garbage, not an object",
+                                 "header without a size": zlib.compress(b"blob\0{}"),
+                                 "unknown type": zlib.compress(b"bolb 2\0{}")}[damage])
+    graph = scan_graph(repo)
+    assert errors_of(graph) == [("git", f"{repo}/nb/b.ipynb", f"blob {sha[:12]} is missing or corrupt; not read")]
+    bad = attrs(graph, "file:git:./nb/b.ipynb")
+    assert bad["tracked"] is True and bad["blob"] == sha and "size" not in bad and "nb_cells" not in bad
+    assert [attrs(graph, f"file:git:./nb/{n}.ipynb")["nb_code_cells"] for n in "acd"] == [1, 3, 4]
+    assert attrs(graph, "file:git:./train.py")["size"] == len("import torch\n")
+    assert attrs(graph, "repo:git:.")["commit_count"] == 1
+
+
+@pytest.mark.parametrize("damage", ["not zlib", "states less than it holds", "states more than it holds"])
+def test_corrupt_commit_loses_the_history_not_the_files(tmp_path, damage):
+    repo, _ = nb_repo(tmp_path)
+    parent = git(repo, "rev-parse", "HEAD")
+    commit_files(repo, {"nb/a.ipynb": notebook(outputs=False)}, "second")
+    raw = subprocess.run(["git", "cat-file", "commit", parent], cwd=repo, check=True,
+                         stdout=subprocess.PIPE).stdout
+    stated = {"states less than it holds": len(raw) - 50, "states more than it holds": len(raw) + 50}
+    store_object(repo, parent, zlib.compress(b"commit %d\0" % stated[damage] + raw) if damage in stated
+                 else b"garbage, not an object")
+    graph = scan_graph(repo)
+    if damage == "states more than it holds":      # git reads it whole: a correct parse
+        assert graph.errors == [] and attrs(graph, "repo:git:.")["commit_count"] == 2
+    else:
+        ((collector, source, reason),) = errors_of(graph)
+        assert (collector, source) == ("git", str(repo))
+        assert reason.startswith("history not collected: git log failed:")
+        assert attrs(graph, "repo:git:.")["commit_count"] == 0
+    assert attrs(graph, "file:git:./nb/a.ipynb")["nb_cells_with_outputs"] == 0
+    assert attrs(graph, "file:git:./nb/d.ipynb")["nb_code_cells"] == 4
+
+
+@pytest.mark.parametrize("where", ["branch", "HEAD's branch", "detached HEAD", "HEAD in a loop",
+                                   "tag of a lost commit", "object of unknown type"])
+def test_ref_pointing_at_a_missing_commit_is_one_error_and_the_rest_is_collected(history, where):
+    repo, sha = history
+    ghost = "0123456789abcdef" * 2 + "01234567"
+    if where == "branch":
+        git(repo, "update-ref", "--no-deref", "refs/heads/ghost", sha["c1"])
+        (repo / ".git" / "refs" / "heads" / "ghost").write_text(ghost + "\n")
+        ref, lost = "refs/heads/ghost", "history only it reaches"
+    elif where == "HEAD's branch":
+        (repo / ".git" / "refs" / "heads" / "main").write_text(ghost + "\n")
+        ref, lost = "refs/heads/main", "its history and HEAD's tracked files"
+    elif where == "detached HEAD":
+        (repo / ".git" / "HEAD").write_text(ghost + "\n")
+    elif where == "HEAD in a loop":
+        write_files(repo / ".git", {"refs/heads/a": "ref: refs/heads/b\n", "refs/heads/b": "ref: refs/heads/a\n",
+                                    "HEAD": "ref: refs/heads/a\n"})
+    elif where == "object of unknown type":      # git dies on it rather than say "missing"
+        (repo.parent / "odd").write_bytes(b"odd object")
+        ghost = git(repo, "hash-object", "-t", "bogus", "-w", "--literally", str(repo.parent / "odd"))
+        (repo / ".git" / "refs" / "tags" / "bogus").write_text(ghost + "\n")
+        ref, lost = "refs/tags/bogus", "history only it reaches"
+    else:
+        git(repo, "tag", "-a", "lost", "-m", "tag of a commit that goes", sha["s1"])
+        git(repo, "tag", "-d", "exp-1")
+        object_path(repo, sha["s1"]).unlink()
+        ref, lost = "refs/tags/lost", "history only it reaches"
+    graph = scan_graph(repo)
+    ((collector, source, reason),) = errors_of(graph)
+    assert (collector, source) == ("git", str(repo))
+    if where == "detached HEAD":
+        assert reason == ("HEAD names a commit the repository does not hold (missing or corrupt); "
+                          "tracked files are not collected")
+    elif where == "HEAD in a loop":      # git's own words in the brackets
+        assert reason.startswith("HEAD cannot be read (") and reason.endswith("; tracked files are not collected")
+    else:
+        shown = ghost if where != "tag of a lost commit" else git(repo, "rev-parse", "refs/tags/lost")
+        assert reason == (f"ref {ref} leads to an object the repository does not hold "
+                          f"({shown[:12]}, missing or corrupt); {lost} not collected")
+    commits = {nid.rpartition("@")[2] for nid in ids(graph, "commit")}
+    kept = {"c1", "f1", "c2", "m", "f2"} - ({"c2", "m"} if where == "HEAD's branch" else set())
+    assert {sha[k] for k in kept} <= commits and ghost not in commits
+    assert attrs(graph, f"commit:git:.@{sha['f2']}")["branches"] == ["feature"]
+    tracked = "file:git:./train.py" in graph
+    assert tracked is (where not in ("HEAD's branch", "detached HEAD", "HEAD in a loop"))
+
+
+def test_truncated_pack_costs_what_it_held(tmp_path):
+    """The first commit's objects go into a pack that is then cut in half; the second
+    commit (loose) changed one notebook."""
+    repo, blob = nb_repo(tmp_path)
+    git(repo, "repack", "-q", "-a", "-d")
+    commit_files(repo, {"nb/a.ipynb": notebook(outputs=False)}, "second")
+    (pack,) = (repo / ".git" / "objects" / "pack").glob("*.pack")
+    pack.chmod(0o644)
+    os.truncate(pack, pack.stat().st_size // 2)
+    graph = scan_graph(repo)
+    history_error = [e for e in graph.errors if e.source == str(repo)]
+    assert len(history_error) == 1 and history_error[0].reason.startswith("history not collected:")
+    unread = {e.source.rpartition("/")[2]: e.reason for e in graph.errors if e.source != str(repo)}
+    assert unread == {name: f"blob {blob['nb/' + name][:12]} is missing or corrupt; not read"
+                      for name in ("b.ipynb", "c.ipynb", "d.ipynb")} | {
+                         "train.py": f"blob {blob['train.py'][:12]} is missing or corrupt; not read"}
+    assert attrs(graph, "file:git:./nb/a.ipynb")["nb_cells_with_outputs"] == 0   # the loose one is read
+
+
+def test_unreadable_gitattributes_is_one_error_and_its_lfs_patterns_are_not_applied(files_repo, monkeypatch):
+    repo, _ = files_repo
+    sha = git(repo, "rev-parse", "HEAD:.gitattributes")
+    object_path(repo, sha).unlink()
+    missing = f"blob {sha[:12]} is missing or corrupt; not read"
+    monkeypatch.chdir(repo.parent)
+    whole = scan_graph("repo")                     # the file itself is scanned: its error says it
+    assert errors_of(whole) == [("git", "repo/.gitattributes", missing)]
+    assert "lfs" not in attrs(whole, "file:git:./root.pt")
+    assert attrs(whole, "file:git:./models/churn.onnx")["lfs"] is True      # models/.gitattributes
+    below = scan_graph("repo/data")                # above the scanned folder: named by the repo
+    assert errors_of(below) == [("git", "repo/data", f".gitattributes: LFS patterns not read ({missing}); "
+                                                     "files it routes to LFS are not marked")]
+    assert "lfs" not in attrs(below, "file:git:./data/raw/events.csv")
+
+
+def test_shallow_clone(tmp_path):
+    repo = make_repo(tmp_path / "origin", {"train.py": "v = 0\n"})
+    for i in range(1, 5):
+        commit_files(repo, {"train.py": f"v = {i}\n"}, f"c{i}")
+    clone = tmp_path / "shallow"
+    git(tmp_path, "-c", "protocol.file.allow=always", "clone", "-q", "--depth", "2", f"file://{repo}", str(clone))
+    graph = scan_graph(clone)
+    assert graph.errors == []
+    a = attrs(graph, "repo:git:.")
+    head, boundary = git(clone, "rev-parse", "HEAD"), git(clone, "rev-parse", "HEAD~1")
+    assert (a["shallow"], a["head"], a["commit_count"]) == (True, head, 2)
+    assert ids(graph, "commit") == {f"commit:git:.@{head}", f"commit:git:.@{boundary}"}
+    assert attrs(graph, f"commit:git:.@{head}")["parents"] == [boundary]
+    assert attrs(graph, f"commit:git:.@{boundary}")["parents"] == []     # the cut, as git shows it
+    assert attrs(graph, "file:git:./train.py")["size"] == len("v = 4\n")
+    assert attrs(scan_graph(repo), "repo:git:.")["shallow"] is False
+
+
+def test_bare_repository_with_no_commits(tmp_path):
+    bare = tmp_path / "empty.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    graph = scan_graph(bare)
+    assert graph.errors == []
+    a = attrs(graph, "repo:git:.")
+    assert (a["bare"], a["head"], a["commit_count"], a["default_branch"]) == (True, None, 0, "main")
+    assert ids(graph, "commit") == set() and ids(graph, "file") == set()
+
+
+def test_separators_escapes_and_an_enormous_subject_are_recorded_as_given(tmp_path):
+    subjects = ["a\x1eb\x1fc", "tab\there \x1b[31mred\x1b[0m", "%x00 %H %s", "x" * 2_000_000]
+    repo = make_repo(tmp_path / "repo")
+    shas = []
+    for i, subject in enumerate(subjects):
+        (tmp_path / "msg").write_text(subject)
+        write_files(repo, {f"step{i}.py": f"x = {i}\n"})
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "--cleanup=verbatim", "-F", str(tmp_path / "msg"))
+        shas.append(git(repo, "rev-parse", "HEAD"))
+    graph = scan_graph(repo)
+    assert graph.errors == []
+    recorded = [attrs(graph, f"commit:git:.@{s}")["subject"] for s in shas]
+    assert recorded == [*subjects[:3], "x" * 200]
+    assert attrs(graph, f"commit:git:.@{shas[1]}")["parents"] == [shas[0]]
+    assert {f"file:git:./step{i}.py" for i in range(4)} <= ids(graph, "file")
+
+
+def test_non_utf8_author_names_and_paths(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"a.py": "1\n"})
+    with open(os.fsencode(repo) + b"/caf\xe9.csv", "wb") as fh:
+        fh.write(b"a\n1\n")
+    parent = commit_files(repo, {}, "a latin-1 file name")
+    tree = git(repo, "rev-parse", "HEAD^{tree}")
+    # git commit would re-encode a latin-1 name to UTF-8: these two are made by hand.
+    undeclared = hand_made_commit(repo, tree, parent, b"Jos\xe9 Latin", b"r\xe9sum\xe9")
+    declared = hand_made_commit(repo, tree, undeclared, b"Jos\xe9 Latin", b"r\xe9sum\xe9",
+                                header=b"encoding ISO-8859-1\n")
+    git(repo, "update-ref", "refs/heads/main", declared)
+    graph = scan_graph(repo)
+    assert graph.errors == []
+    a = attrs(graph, f"commit:git:.@{undeclared}")
+    assert (a["author"], a["subject"]) == ("Jos\ufffd Latin", "r\ufffdsum\ufffd")
+    a = attrs(graph, f"commit:git:.@{declared}")
+    assert (a["author"], a["subject"]) == ("José Latin", "résumé")      # git re-encodes to UTF-8
+    assert attrs(graph, "file:git:./caf\ufffd.csv")["size"] == 4
+
+
+def hand_made_commit(repo: Path, tree: str, parent: str, author: bytes, message: bytes,
+                     header: bytes = b"") -> str:
+    """A commit object written as given (git commit refuses or rewrites odd ones)."""
+    body = (f"tree {tree}\nparent {parent}\n".encode() + b"author " + author + b" <a@x> 1700000000 +0000\n"
+            b"committer C <c@x> 1700000000 +0000\n" + header + b"\n" + message + b"\n")
+    obj = repo.parent / "commit-object"
+    obj.write_bytes(body)
+    return git(repo, "hash-object", "-t", "commit", "-w", "--literally", str(obj))
+
+
+def test_commit_object_git_cannot_fully_parse(tmp_path):
+    """NUL in the author line and in the message (git commit refuses both)."""
+    repo = make_repo(tmp_path / "repo", {"a.py": "1\n"})
+    tree, parent = git(repo, "rev-parse", "HEAD^{tree}"), git(repo, "rev-parse", "HEAD")
+    odd = hand_made_commit(repo, tree, parent, b"N\0ul", b"sub\0ject after a NUL")
+    git(repo, "update-ref", "refs/heads/odd", odd)
+    graph = scan_graph(repo)
+    assert graph.errors == []
+    a = attrs(graph, f"commit:git:.@{odd}")
+    assert (a["parents"], a["author"], a["authored_at"], a["subject"], a["branches"]) == (
+        [parent], "", None, "sub", ["odd"])
+    assert a["committed_at"] == "2023-11-14T22:13:20+00:00"
+    assert attrs(graph, f"commit:git:.@{parent}")["branches"] == ["main", "odd"]
+
+
+def test_file_names_with_newlines_and_terminal_escapes(tmp_path):
+    names = ["nb/line\nbreak.ipynb", "nb/\x1b[31mred\x1b[0m.ipynb", "nb/tab\tand \\ back.ipynb"]
+    repo = make_repo(tmp_path / "repo", {name: notebook(outputs=True, cells=i + 1) for i, name in enumerate(names)})
+    write_files(repo, {"scratch/new\nline.py": "x = 1\n", "scratch/\x1b]0;title\x07.ipynb": notebook(cells=4)})
+    graph = scan_graph(repo)
+    assert graph.errors == []
+    for i, name in enumerate(names):
+        a = attrs(graph, f"file:git:./{name}")
+        assert a["path"] == name and a["tracked"] is True and a["nb_code_cells"] == i + 1
+    assert attrs(graph, "file:git:./scratch/new\nline.py")["tracked"] is False
+    assert attrs(graph, "file:git:./scratch/\x1b]0;title\x07.ipynb")["nb_code_cells"] == 4
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A repository served over file:// with partial clones allowed; returns (url, blobs)."""
+    repo, blob = nb_repo(tmp_path, "origin")
+    git(repo, "config", "uploadpack.allowFilter", "true")
+    return f"file://{repo}", blob
+
+
+def objects_on_disk(git_dir: Path) -> list[str]:
+    return sorted(str(p.relative_to(git_dir)) for p in (git_dir / "objects").rglob("*") if p.is_file())
+
+
+def test_blobless_partial_clone_never_fetches(served, tmp_path):
+    url, blob = served
+    clone = tmp_path / "partial.git"
+    git(tmp_path, "-c", "protocol.file.allow=always", "clone", "-q", "--bare", "--filter=blob:none", url, str(clone))
+    # One blob fetched on purpose: present blobs are read, missing ones are not fetched.
+    git(clone, "-c", "protocol.file.allow=always", "cat-file", "-p", f"{blob['nb/c.ipynb']}")
+    before = objects_on_disk(clone)
+    graph = scan_graph(clone)
+    assert objects_on_disk(clone) == before
+    missing = {p: sha for p, sha in blob.items() if p != "nb/c.ipynb"}
+    assert errors_of(graph) == sorted(
+        ("git", f"{clone}/{p}", f"blob {sha[:12]} is not in this partial clone and mlcheck never fetches; not read")
+        for p, sha in missing.items())
+    assert attrs(graph, "file:git:./nb/c.ipynb")["nb_code_cells"] == 3
+    assert attrs(graph, "file:git:./nb/c.ipynb")["size"] == len(notebook(outputs=True, cells=3))
+    assert "size" not in attrs(graph, "file:git:./nb/a.ipynb")
+    assert attrs(graph, "repo:git:.")["commit_count"] == 1
+
+
+def test_treeless_partial_clone_keeps_its_history(served, tmp_path):
+    url, _ = served
+    clone = tmp_path / "treeless.git"
+    git(tmp_path, "-c", "protocol.file.allow=always", "clone", "-q", "--bare", "--filter=tree:0", url, str(clone))
+    before = objects_on_disk(clone)
+    graph = scan_graph(clone)
+    assert objects_on_disk(clone) == before
+    ((collector, source, reason),) = errors_of(graph)
+    assert (collector, source) == ("git", str(clone))
+    assert reason.startswith("tracked files not collected: git ls-tree failed:")
+    assert attrs(graph, "repo:git:.")["commit_count"] == 1 and ids(graph, "file") == set()

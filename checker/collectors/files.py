@@ -10,7 +10,7 @@ import os
 import re
 import stat
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import CollectContext, FileRef
 
@@ -69,6 +69,41 @@ def in_mlflow_file_store(path: str, top) -> bool:
         if part == "mlruns" and is_mlflow_file_store(os.path.join(top, *parts[:i + 1])):
             return True
     return False
+
+
+def walk(top, onerror: Callable[[OSError], None] | None = None
+         ) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk(top, onerror=onerror): top-down, symlinked folders listed but never entered,
+    `dirnames` pruned in place by the caller. Without recursion: Python 3.11's os.walk
+    recurses once per level, and a scanned tree nested deeper than the interpreter's
+    recursion limit would crash the whole scan."""
+    stack = [os.fspath(top)]
+    while stack:
+        here = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = list(it)
+        except OSError as exc:
+            if onerror is not None:
+                onerror(exc)
+            continue
+        dirnames, filenames, links = [], [], set()
+        for entry in entries:
+            if _entry_is(entry.is_dir, False):     # a symlink to a folder counts, as in os.walk
+                dirnames.append(entry.name)
+                if _entry_is(entry.is_symlink, True):
+                    links.add(entry.name)
+            else:
+                filenames.append(entry.name)
+        yield here, dirnames, filenames
+        stack += [os.path.join(here, d) for d in reversed(dirnames) if d not in links]
+
+
+def _entry_is(test: Callable[[], bool], on_error: bool) -> bool:
+    try:
+        return test()
+    except OSError:
+        return on_error
 
 
 def is_url(text: str) -> bool:
@@ -157,8 +192,12 @@ class TreeEmitter:
         path = path[len(self.strip):] if self.strip and path.startswith(self.strip) else path
         return f"{self.display_root.rstrip('/')}/{path}" if self.display_root not in ("", ".") else path
 
-    def emit(self, path: str, size: int, read: Callable[[], bytes], *,
-             tracked: bool | None = None, symlink: bool = False, **extra) -> str | None:
+    def emit(self, path: str, size: int | None, read: Callable[[], bytes] | None, *,
+             tracked: bool | None = None, symlink: bool = False, problem: str | None = None,
+             **extra) -> str | None:
+        """Record a file that matters and hand it to its parsers. With `problem` (its
+        content cannot be read: a missing blob), the file is recorded without a size and
+        the problem is its collection error."""
         path = text_path(path)
         role = file_role(path)
         parsers = [] if symlink else self.ctx.parsers_for(path)
@@ -167,7 +206,7 @@ class TreeEmitter:
             return None
         p = PurePosixPath(path)
         attrs = {"path": path, "name": p.name, "ext": p.suffix.lower(), "role": role or "other",
-                 "size": size, **extra}
+                 **({} if size is None else {"size": size}), **extra}
         is_tracked = self.tracked if tracked is None else tracked
         if is_tracked is not None:
             attrs["tracked"] = is_tracked
@@ -179,6 +218,9 @@ class TreeEmitter:
         nid = self.ctx.graph.add_node("file", f"{self.id_prefix}/{path}", attrs,
                                       self.ctx.provenance(self.collector, display))
         self.ctx.graph.add_edge(self.tree_node, nid, "contains")
+        if problem:
+            self.ctx.graph.error(self.collector, display, problem)
+            return nid
         if parsers:
             commit = self.commit if is_tracked else None
             self._parse(parsers, FileRef(nid, path, display, self.tree_node, self.id_prefix, commit),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import CollectContext, Collector, Source
 from .files import (SKIP_DIRS, TreeEmitter, is_git_dir, is_mlflow_file_store, is_worktree,
-                    read_regular_file, symlink_problem)
+                    read_regular_file, symlink_problem, walk)
 from .git import find_enclosing_repo
 
 # .dvc/config names the data remotes: walk .dvc, but not its cache (copies of the data) or tmp.
@@ -40,7 +40,7 @@ class FolderCollector(Collector):
         tree = ctx.graph.add_node("repo", f"fs:{source.label}", {"path": source.label, "vcs": "none"},
                                   ctx.provenance(self.name, source.display))
         emitter = TreeEmitter(ctx, self.name, tree, f"fs:{source.label}", source.display, None)
-        for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: ctx.graph.error(
+        for dirpath, dirnames, filenames in walk(root, onerror=lambda e: ctx.graph.error(
                 self.name, emitter.display(Path(e.filename).relative_to(root).as_posix()),
                 f"unreadable directory: {e.strerror}")):
             here = Path(dirpath)

@@ -3,25 +3,36 @@
 Uses the git CLI (see README "Why the git CLI"): one `git log` for all commits, one
 `git ls-tree` for files, one `git cat-file --batch` process for the blobs parsers need.
 Git runs with a hardened environment: no system/global config, no hooks, no
-fsmonitor, no signature checks, no pager — nothing from a scanned repo executes.
+fsmonitor, no signature checks, no pager, no fetching (a partial clone's missing
+objects stay missing) — nothing from a scanned repo executes, nothing leaves the machine.
+
+Scanned repositories may be damaged or hostile: git's output is read with separators
+that cannot occur in the data (NUL), and a damaged object, ref or blob is a collection
+error for that item; the rest of the repository is still collected.
 """
 from __future__ import annotations
 
 import functools
 import os
 import re
+import secrets
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import CollectContext, Collector, Source
 from .files import (SKIP_DIRS, TreeEmitter, git_dir_problem, in_mlflow_file_store, is_git_dir, is_url,
-                    is_worktree, lfs_patterns, read_regular_file, symlink_problem, url_without_secrets)
+                    is_worktree, lfs_patterns, read_regular_file, symlink_problem, url_without_secrets, walk)
 
 _SAFE_CONFIG = (
     "core.hooksPath=/dev/null", "core.fsmonitor=false", "core.untrackedCache=false",
     "safe.directory=*", "log.showSignature=false", "protocol.allow=never",
     "core.sshCommand=false", "diff.external=", "core.pager=cat",
 )
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+# Longest commit subject and author name recorded (git prints them whole, however long).
+MAX_SUBJECT = 200
+_CHUNK = 1 << 20
 
 
 class GitError(Exception):
@@ -31,7 +42,11 @@ class GitError(Exception):
 def git_env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_TERMINAL_PROMPT="0",
-               GIT_OPTIONAL_LOCKS="0", GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C")
+               GIT_OPTIONAL_LOCKS="0", GIT_NO_REPLACE_OBJECTS="1", LC_ALL="C",
+               # A partial clone fetches missing objects on demand: git >= 2.45 is told not
+               # to; older ones try, and protocol.allow=never refuses every transport.
+               GIT_NO_LAZY_FETCH="1",
+               GIT_LITERAL_PATHSPECS="1")   # a scanned sub-folder named 'data[1]' is not a glob
     return env
 
 
@@ -47,44 +62,129 @@ class Git:
             self.base += ["--work-tree", work_tree]
         self.env = git_env()
 
-    def run(self, *args: str, ok_codes=(0,)) -> bytes:
-        proc = subprocess.run([*self.base, *args], env=self.env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    def run(self, *args: str, ok_codes=(0,), stdin: bytes | None = None) -> bytes:
+        proc = self.call(*args, stdin=stdin)
         if proc.returncode not in ok_codes:
-            msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+            raise GitError(f"git {args[0]} failed: {why(proc)}")
         return proc.stdout
 
-    def text(self, *args: str, ok_codes=(0,)) -> str:
-        return self.run(*args, ok_codes=ok_codes).decode("utf-8", "replace")
+    def call(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+        """Run git and return what it printed and its exit code, whatever that is."""
+        return subprocess.run([*self.base, *args], env=self.env, input=stdin,
+                              stdin=subprocess.DEVNULL if stdin is None else None,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+
+    def text(self, *args: str, ok_codes=(0,), stdin: bytes | None = None) -> str:
+        return self.run(*args, ok_codes=ok_codes, stdin=stdin).decode("utf-8", "replace")
 
     def blob_reader(self) -> "BlobReader":
         return BlobReader([*self.base, "cat-file", "--batch"], self.env)
 
 
+def why(proc: subprocess.CompletedProcess) -> str:
+    """git's last word on stderr, or its exit code."""
+    msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return msg[-1] if msg else str(proc.returncode)
+
+
 class BlobReader:
-    """One long-lived `git cat-file --batch` for all blobs of a repository."""
+    """One long-lived `git cat-file --batch` for all blobs of a repository.
+
+    A damaged object can state a size its content does not have; git then prints fewer
+    (or more) bytes than its header announced and waits for the next request, so reading
+    the announced size would hang. Each request is therefore followed by a name no
+    repository holds (random per reader), which git answers with `<name> missing`: an
+    answer ends at that line, whatever the header said. Anything unexpected restarts the
+    process, so one bad object costs only itself.
+    """
 
     def __init__(self, cmd: list[str], env: dict) -> None:
-        self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL)
+        self.cmd, self.env = cmd, env
+        self.proc: subprocess.Popen | None = None
+        # Not hex (no short object id), no '-g' (no `git describe` name), no rev syntax: git
+        # tries it as a ref name only, and the spaces make it one no ref can have, refused
+        # before any lookup (5x faster than a valid name); no object is looked up or fetched.
+        self.marker = f"mlcheck end {secrets.token_hex(16)}".encode()
+        self.end = b"\n" + self.marker + b" missing\n"
 
     def read(self, sha: str) -> bytes:
-        assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write(sha.encode() + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().split()
-        if len(header) != 3:
-            raise OSError(f"git cat-file: object {sha} missing")
-        size = int(header[2])
-        data = self.proc.stdout.read(size)
-        self.proc.stdout.read(1)  # trailing newline
-        return data
+        if not _OBJECT_ID.fullmatch(sha):
+            raise OSError(f"not an object id: {sha!r}")
+        try:
+            answer = self._request(sha)
+        except OSError:
+            self.close(kill=True)   # out of step with git, or git gone: the next read starts afresh
+            raise
+        if answer is None:
+            raise OSError(f"object {sha[:12]} is missing or corrupt")
+        kind, body = answer
+        if kind != b"blob":
+            raise OSError(f"object {sha[:12]} is a {kind.decode('ascii', 'replace')}, not a blob")
+        return body
 
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait()
+    def _request(self, sha: str) -> tuple[bytes, bytes] | None:
+        """(type, content) of one object, None when git has no readable object by that id;
+        OSError when the answer breaks the protocol (a lying header, git gone)."""
+        proc = self._process()
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(sha.encode() + b"\n" + self.marker + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline()
+        if header == sha.encode() + b" missing\n":
+            if proc.stdout.readline() != self.end[1:]:
+                raise OSError("git cat-file answered out of step")
+            return None
+        kind, size = self._header(sha, header)
+        return kind, self._body(proc, sha, size)
+
+    @staticmethod
+    def _header(sha: str, header: bytes) -> tuple[bytes, int]:
+        parts = header.split()
+        if len(parts) != 3 or parts[0] != sha.encode() or not parts[2].isdigit():
+            raise OSError(f"object {sha[:12]} could not be read (git cat-file answered {header[:80]!r})")
+        return parts[1], int(parts[2])
+
+    def _body(self, proc: subprocess.Popen, sha: str, size: int) -> bytes:
+        """The content up to the end marker; OSError when it is not `size` bytes long."""
+        assert proc.stdout
+        want = size + len(self.end)
+        buf = bytearray()
+        while not buf.endswith(self.end):
+            if len(buf) >= want:      # more than announced: stop reading, the process is dropped
+                raise OSError(f"object {sha[:12]} is corrupt: it holds more than the {size} bytes "
+                              "its header states")
+            chunk = proc.stdout.read1(min(want - len(buf), _CHUNK))   # read1(n) allocates n
+            if not chunk:
+                raise OSError(f"git cat-file stopped while reading object {sha[:12]}")
+            buf += chunk
+        if len(buf) != want:
+            raise OSError(f"object {sha[:12]} is corrupt: its header states {size} bytes, "
+                          f"it holds {len(buf) - len(self.end)}")
+        del buf[size:]
+        return bytes(buf)
+
+    def _process(self) -> subprocess.Popen:
+        if self.proc is None:
+            self.proc = subprocess.Popen(self.cmd, env=self.env, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return self.proc
+
+    def close(self, kill: bool = False) -> None:
+        """End the process: at end of input when it is in step, killed when it may still
+        be writing an answer nobody reads."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        if kill:
+            proc.kill()
+        try:
+            if proc.stdin:
+                proc.stdin.close()
+        except OSError:          # git already gone: its end of the pipe is closed
+            pass
+        proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
 
 
 ESTATE_ROOT_MARKER = ".mlcheck-root"
@@ -138,7 +238,7 @@ class GitCollector(Collector):
         if enclosing is not None and enclosing != root:
             # A path inside a repository: the repository is the tree its .git may use.
             sources.append(Source(cls.name, str(root), ".", display, str(enclosing)))
-        for dirpath, dirnames, _ in os.walk(root):
+        for dirpath, dirnames, _ in walk(root):
             here = Path(dirpath)
             if is_worktree(dirpath) or (is_git_dir(dirpath) and here.name != ".git"):
                 rel = repo_label(here, root)
@@ -187,28 +287,60 @@ class GitCollector(Collector):
     def _collect_repo(self, git: Git, top: Path, bare: bool, subdir: str,
                       source: Source, ctx: CollectContext) -> None:
         label = source.label
-        remote = git.text("config", "--get", "remote.origin.url", ok_codes=(0, 1)).strip()
-        head_ref = git.text("symbolic-ref", "-q", "HEAD", ok_codes=(0, 1)).strip()
-        head = git.text("rev-parse", "-q", "--verify", "HEAD^{commit}", ok_codes=(0, 1)).strip()
+        config = self._config(git)
+        head_ref, head, shallow, head_problem = self._head(git)
         attrs = {"path": label, "bare": bare, "vcs": "git", "head": head or None,
-                 "default_branch": head_ref.removeprefix("refs/heads/") or None}
-        if remote:
-            attrs["remote"] = _normalise_remote(remote)
+                 "default_branch": head_ref.removeprefix("refs/heads/") or None,
+                 "shallow": shallow}   # history ends at a cut: boundary commits show no parents
+        if config.get("remote.origin.url"):
+            attrs["remote"] = _normalise_remote(config["remote.origin.url"])
         repo = ctx.graph.add_node("repo", f"git:{label}", attrs,
                                   ctx.provenance(self.name, source.display))
-        refs = self._refs(git)
+        refs: dict[str, list[str]] = {}
+        n_commits = 0
         try:
-            n_commits = self._commits(git, repo, label, refs, source, ctx)
-        except GitError as exc:     # e.g. a missing object: say so, still collect the files
+            refs = self._refs(git, head_ref, source, ctx)
+            n_commits = self._commits(git, repo, label, refs, head, source, ctx)
+        except GitError as exc:     # e.g. a missing parent: say so, still collect the files
             ctx.graph.error(self.name, source.display, f"history not collected: {exc}")
-            n_commits = 0
-        skipped = self._files(git, top, bare, subdir, head, repo, label, source, ctx)
+        if head_problem:
+            ctx.graph.error(self.name, source.display, f"{head_problem}; tracked files are not collected")
+        skipped = self._files(git, top, bare, subdir, head, _is_partial_clone(config), repo,
+                              label, source, ctx)
         ctx.graph.tree_access[repo] = functools.lru_cache(maxsize=64)(
             functools.partial(self.files_at, git))
         ctx.graph.update_attrs(repo, commit_count=n_commits, branch_count=sum(
             1 for r in refs.values() for n in r if n.startswith("refs/heads/")),
             tag_count=sum(1 for r in refs.values() for n in r if n.startswith("refs/tags/")),
             files_not_recorded=skipped)
+
+    @staticmethod
+    def _head(git: Git) -> tuple[str, str, bool, str | None]:
+        """HEAD's branch ref ('' when detached), its commit ('' when unborn or unreadable),
+        whether the history is shallow, and why HEAD cannot be read (None when it can or
+        when the branch is unborn; a broken branch is reported with the refs)."""
+        ref = git.call("symbolic-ref", "-q", "HEAD")
+        shallow, _, head = git.text("rev-parse", "--is-shallow-repository", "-q", "--verify",
+                                    "HEAD^{commit}", ok_codes=(0, 1)).strip().partition("\n")
+        problem = None
+        if ref.returncode not in (0, 1):               # 1: detached
+            problem = f"HEAD cannot be read ({why(ref)})"
+        elif ref.returncode == 1 and not head:         # detached, so never unborn
+            problem = "HEAD names a commit the repository does not hold (missing or corrupt)"
+        return ref.stdout.decode("utf-8", "replace").strip(), head, shallow == "true", problem
+
+    @staticmethod
+    def _config(git: Git) -> dict[str, str]:
+        """The repository settings the collector reads: origin's URL, partial-clone marks."""
+        out = git.run("config", "-z", "--get-regexp",
+                      r"^remote\.origin\.url$|^remote\..*\.promisor$|^extensions\.partialclone$",
+                      ok_codes=(0, 1))
+        config = {}
+        for rec in out.decode("utf-8", "replace").split("\0"):
+            key, _, value = rec.partition("\n")
+            if key:
+                config[key] = value           # the last of several wins, as `git config --get`
+        return config
 
     @staticmethod
     def files_at(git: Git, sha: str) -> set[str] | None:
@@ -219,31 +351,49 @@ class GitCollector(Collector):
             return None
         return {p.decode("utf-8", "replace") for p in out.split(b"\0") if p}
 
-    @staticmethod
-    def _refs(git: Git) -> dict[str, list[str]]:
+    def _refs(self, git: Git, head_ref: str, source: Source, ctx: CollectContext) -> dict[str, list[str]]:
         """commit sha → ref names pointing at it (tags peeled fully, tags of tags too).
-        The stash and notes are git's bookkeeping, not history: left out."""
-        out = git.text("show-ref", "--dereference", ok_codes=(0, 1))
-        target: dict[str, str] = {}
-        for line in out.splitlines():
-            sha, _, name = line.partition(" ")
-            if name.endswith("^{}"):
-                target[name[:-3]] = sha           # the peeled object wins over the tag object
-            else:
-                target.setdefault(name, sha)
+        The stash and notes are git's bookkeeping, not history: left out. A ref leading
+        to an object the repository does not hold is a collection error of its own; the
+        history of the other refs is still collected."""
+        refs = []
+        for line in git.text("for-each-ref", "--format=%(objectname) %(refname)").splitlines():
+            sha, _, name = line.partition(" ")       # ref names hold no space or newline
+            if name != "refs/stash" and not name.startswith("refs/notes/"):
+                refs.append((sha, name))
+        if not refs:
+            return {}
+        # One batch peels every ref (tags of tags too) and finds the broken ones.
+        peeled = _batch_check(git, "%(objectname) %(objecttype)", [f"{sha}^{{}}" for sha, _ in refs])
         tips: dict[str, list[str]] = {}
-        for name, sha in target.items():
-            if name == "refs/stash" or name.startswith("refs/notes/"):
-                continue
-            tips.setdefault(sha, []).append(name)
+        for (sha, name), answer in zip(refs, peeled):
+            target, _, kind = (answer or "").partition(" ")
+            if kind == "commit":
+                tips.setdefault(target, []).append(name)
+            elif kind not in ("tree", "blob"):       # a tag may name a tree or a blob: no history
+                lost = "its history and HEAD's tracked files" if name == head_ref else "history only it reaches"
+                ctx.graph.error(self.name, source.display,
+                                f"ref {name} leads to an object the repository does not hold "
+                                f"({sha[:12]}, missing or corrupt); {lost} not collected")
         return tips
 
-    def _commits(self, git: Git, repo: str, label: str, tips: dict[str, list[str]],
+    def _commits(self, git: Git, repo: str, label: str, tips: dict[str, list[str]], head: str,
                  source: Source, ctx: CollectContext) -> int:
-        out = git.run("log", "--exclude=refs/stash", "--exclude=refs/notes/*", "--all",
-                      "--topo-order", "--no-decorate", "--no-show-signature",
-                      "--format=%H%x1f%P%x1f%an%x1f%aI%x1f%cI%x1f%s%x1e")
-        records = [r.strip(b"\n") for r in out.split(b"\x1e") if r.strip()]
+        starts = dict.fromkeys([*tips, *([head] if head else [])])   # a detached HEAD is on no ref
+        if not starts:
+            return 0
+        # -z and %x00: NUL cannot occur in what git prints for a commit (it stops at one),
+        # whatever a subject or a name holds (\x1e, \x1f, newlines, escapes).
+        # --no-mailmap: names as the commits hold them, and no .mailmap read (in a bare or
+        # partial clone git would look one up in HEAD's tree).
+        out = git.run("log", "--stdin", "--topo-order", "--no-decorate", "--no-show-signature",
+                      "--no-mailmap", "-z", "--format=%H%x00%P%x00%an%x00%aI%x00%cI%x00%s",
+                      stdin="".join(f"{sha}\n" for sha in starts).encode())
+        fields = out.decode("utf-8", "replace").split("\0")
+        if fields[-1] == "":
+            fields.pop()
+        if len(fields) % 6:
+            raise GitError("git log printed a record that does not parse")
         ref_names = sorted({n for names in tips.values() for n in names})
         bit = {name: 1 << i for i, name in enumerate(ref_names)}
         mask: dict[str, int] = {}
@@ -251,8 +401,8 @@ class GitCollector(Collector):
             mask[sha] = sum(bit[n] for n in names)
         parsed = []
         # Topological order lists children first: push each commit's refs to its parents.
-        for rec in records:
-            sha, parents, author, authored, committed, subject = rec.decode("utf-8", "replace").split("\x1f", 5)
+        for i in range(0, len(fields), 6):
+            sha, parents, author, authored, committed, subject = fields[i:i + 6]
             plist = parents.split()
             m = mask.get(sha, 0)
             for p in plist:
@@ -268,68 +418,103 @@ class GitCollector(Collector):
                                if n.startswith(("refs/heads/", "refs/remotes/"))],
                               [n[len("refs/tags/"):] for n in names if n.startswith("refs/tags/")])
             branches, tags = by_mask[m]
-            attrs = {"sha": sha, "repo": label, "parents": plist, "author": author,
-                     "authored_at": authored, "committed_at": committed, "subject": subject[:200],
-                     "branches": list(branches), "tags": list(tags)}
+            attrs = {"sha": sha, "repo": label, "parents": plist, "author": author[:MAX_SUBJECT],
+                     "authored_at": _date(authored), "committed_at": _date(committed),
+                     "subject": subject[:MAX_SUBJECT], "branches": list(branches), "tags": list(tags)}
             nid = ctx.graph.add_node("commit", f"git:{label}@{sha}", attrs, prov)
             ctx.graph.add_edge(repo, nid, "contains")
         return len(parsed)
 
-    def _files(self, git: Git, top: Path, bare: bool, subdir: str, head: str, repo: str,
-               label: str, source: Source, ctx: CollectContext) -> int:
-        spec = [subdir] if subdir else []
-        lfs: list[str] = []
+    def _files(self, git: Git, top: Path, bare: bool, subdir: str, head: str, partial: bool,
+               repo: str, label: str, source: Source, ctx: CollectContext) -> int:
         blobs = git.blob_reader()
         try:
-            entries = []
+            listed: list[TreeEntry] = []
             if head:
-                out = git.run("ls-tree", "-r", "-l", "-z", "--full-tree", head, "--", *spec)
-                for rec in out.split(b"\0"):
-                    if not rec:
-                        continue
-                    meta, path = rec.split(b"\t", 1)
-                    mode, otype, sha, size = meta.decode().split()
-                    if otype == "blob":
-                        entries.append((path.decode("utf-8", "replace"), mode, sha, int(size)))
-                lfs = self._lfs(blobs, head, subdir, entries)
+                try:
+                    listed = self._tree(git, head, subdir, partial)
+                except GitError as exc:      # e.g. a missing tree: the untracked files still count
+                    ctx.graph.error(self.name, source.display, f"tracked files not collected: {exc}")
+            inside = subdir.rstrip("/") + "/" if subdir else ""
+            entries = [e for e in listed if e.path.startswith(inside)]
+            lfs = self._lfs(blobs, listed, inside, source, ctx)
             head_node = f"commit:git:{label}@{head}" if head else None
             emitter = TreeEmitter(ctx, self.name, repo, f"git:{label}", source.display, True, lfs,
                                   strip=subdir, commit=head_node)
-            for path, mode, sha, size in entries:
-                if mode == "120000":
-                    target = blobs.read(sha).decode("utf-8", "replace")
-                    resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
-                    if os.path.isabs(target) or resolved == ".." or resolved.startswith("../"):
-                        ctx.graph.error(self.name, emitter.display(path),
-                                        f"symlink points outside the repository ({target}); not followed")
-                    emitter.emit(path, size, lambda: b"", symlink=True, blob=sha)
-                    continue
-                emitter.emit(path, size, lambda sha=sha: blobs.read(sha), blob=sha, mode=mode)
+            for e in entries:
+                if e.problem:
+                    emitter.emit(e.path, e.size, None, symlink=e.mode == "120000", blob=e.sha, mode=e.mode,
+                                 problem=e.problem)
+                elif e.mode == "120000":
+                    self._symlink(e, blobs, emitter, ctx)
+                else:
+                    emitter.emit(e.path, e.size, lambda sha=e.sha: blobs.read(sha), blob=e.sha, mode=e.mode)
             if not bare:
-                self._untracked(git, top, spec, emitter, source, ctx)
+                self._untracked(git, top, [subdir] if subdir else [], emitter, source, ctx)
             return emitter.skipped
         finally:
             blobs.close()
 
     @staticmethod
-    def _lfs(blobs: "BlobReader", head: str, subdir: str,
-             entries: list[tuple[str, str, str, int]]) -> list[tuple[str, str]]:
-        """LFS patterns of HEAD's .gitattributes files as (their directory, pattern): the
-        listed ones, and those above a scanned subdirectory, which the listing leaves out."""
+    def _tree(git: Git, head: str, subdir: str, partial: bool) -> list["TreeEntry"]:
+        """HEAD's blobs under `subdir`, and the .gitattributes files above it (their LFS
+        patterns apply below). A blob git cannot read is listed with its problem."""
         parts = subdir.split("/") if subdir else []
-        above = ["/".join(parts[:i]) for i in range(len(parts))]
-        dirs = {d: f"{head}:{d + '/' if d else ''}.gitattributes" for d in above}
-        for path, _mode, sha, _size in entries:
-            if path == ".gitattributes" or path.endswith("/.gitattributes"):
-                dirs[path.rpartition("/")[0]] = sha
+        spec = [subdir, *("/".join([*parts[:i], ".gitattributes"]) for i in range(len(parts)))] if parts else []
+        # Without -l: ls-tree reads no blob, so a damaged one cannot stop the listing.
+        out = git.run("ls-tree", "-r", "-z", "--full-tree", head, "--", *spec)
+        listed = []
+        for rec in out.split(b"\0"):
+            meta, _, path = rec.partition(b"\t")
+            fields = meta.split()
+            if len(fields) == 3 and fields[1] == b"blob":    # not a submodule's commit
+                listed.append((path.decode("utf-8", "replace"), fields[0].decode(), fields[2].decode()))
+        # A partial clone would fetch any missing blob git is asked about: those are named
+        # first (`rev-list --missing=print` never fetches) and never asked about.
+        absent = _not_in_partial_clone(git, head) if partial else set()
+        sizes = _blob_sizes(git, sorted({sha for _, _, sha in listed} - absent))
+        entries = []
+        for path, mode, sha in listed:
+            size = sizes.get(sha)
+            problem = None if size is not None else f"blob {sha[:12]} is " + (
+                "not in this partial clone and mlcheck never fetches" if sha in absent else "missing or corrupt")
+            entries.append(TreeEntry(path, mode, sha, size, problem and problem + "; not read"))
+        return entries
+
+    def _lfs(self, blobs: BlobReader, entries: list["TreeEntry"], inside: str, source: Source,
+             ctx: CollectContext) -> list[tuple[str, str]]:
+        """LFS patterns of the listed .gitattributes files as (their directory, pattern)."""
         patterns = []
-        for base, obj in sorted(dirs.items()):
-            try:
-                text = blobs.read(obj).decode("utf-8", "replace")
-            except OSError:            # no .gitattributes in that directory
+        for e in entries:
+            if e.path != ".gitattributes" and not e.path.endswith("/.gitattributes"):
                 continue
-            patterns += [(base, p) for p in lfs_patterns(text)]
-        return patterns
+            try:
+                if e.problem:
+                    raise OSError(e.problem)
+                text = blobs.read(e.sha).decode("utf-8", "replace")
+            except OSError as exc:
+                if not (e.problem and e.path.startswith(inside)):   # else its file error says so
+                    ctx.graph.error(self.name, source.display, f"{e.path}: LFS patterns not read "
+                                    f"({exc}); files it routes to LFS are not marked")
+                continue
+            patterns += [(e.path.rpartition("/")[0], p) for p in lfs_patterns(text)]
+        return sorted(patterns)
+
+    def _symlink(self, e: "TreeEntry", blobs: BlobReader, emitter: TreeEmitter,
+                 ctx: CollectContext) -> None:
+        """A committed symlink: recorded, never followed; one leading out is reported."""
+        try:
+            if e.size > SYMLINK_MAX_BYTES:
+                raise OSError(f"symlink target of {e.size} bytes; not read")
+            target = blobs.read(e.sha).decode("utf-8", "replace")
+        except OSError as exc:
+            emitter.emit(e.path, e.size, None, symlink=True, blob=e.sha, problem=f"unreadable: {exc}")
+            return
+        resolved = os.path.normpath(os.path.join(os.path.dirname(e.path), target))
+        if os.path.isabs(target) or resolved == ".." or resolved.startswith("../"):
+            ctx.graph.error(self.name, emitter.display(e.path),
+                            f"symlink points outside the repository ({target}); not followed")
+        emitter.emit(e.path, e.size, lambda: b"", symlink=True, blob=e.sha)
 
     def _untracked(self, git: Git, top: Path, spec: list[str], emitter: TreeEmitter,
                    source: Source, ctx: CollectContext) -> None:
@@ -354,3 +539,57 @@ class GitCollector(Collector):
                 continue
             emitter.emit(path, st.st_size, lambda full=full: read_regular_file(full, ctx.max_parse_bytes),
                          tracked=False)
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """A blob in HEAD's tree: `size` None and `problem` set when git cannot read it."""
+    path: str
+    mode: str
+    sha: str
+    size: int | None
+    problem: str | None = None
+
+
+# A symlink's blob is its target path: PATH_MAX on Linux.
+SYMLINK_MAX_BYTES = 4096
+
+
+def _is_partial_clone(config: dict[str, str]) -> bool:
+    """A promisor remote (or the partial-clone extension) is set: objects may be missing
+    by design, and any git command that looks one up would try to fetch it."""
+    return any(key == "extensions.partialclone" or value.lower() not in ("false", "no", "off", "0")
+               for key, value in config.items() if key != "remote.origin.url")
+
+
+def _not_in_partial_clone(git: Git, head: str) -> set[str]:
+    """Objects of HEAD's tree a partial clone does not hold, found without fetching."""
+    out = git.text("rev-list", "--objects", "--missing=print", "--no-walk", head)
+    return {line[1:] for line in out.splitlines() if line.startswith("?")}
+
+
+def _blob_sizes(git: Git, shas: list[str]) -> dict[str, int | None]:
+    """Each blob's size from its object header, None when git cannot read it."""
+    answers = _batch_check(git, "%(objectsize)", shas)
+    return {sha: int(a) if a and a.isdigit() else None for sha, a in zip(shas, answers)}
+
+
+def _batch_check(git: Git, fmt: str, names: list[str]) -> list[str | None]:
+    """`git cat-file --batch-check` answers for `names`, in order (`<name> missing` for most
+    damage). git dies on some damage (an object of unknown type): the name it stopped at
+    gets None, and git is asked again about the rest."""
+    answers: list[str | None] = []
+    while len(answers) < len(names):
+        rest = names[len(answers):]
+        proc = git.call("cat-file", f"--batch-check={fmt}", stdin="".join(f"{n}\n" for n in rest).encode())
+        got = proc.stdout.decode("utf-8", "replace").splitlines()[:len(rest)]
+        answers += got
+        if len(got) < len(rest):
+            answers.append(None)
+    return answers
+
+
+def _date(value: str) -> str | None:
+    """An ISO date from git; git prints the placeholder itself when a commit's ident line
+    does not parse."""
+    return value if value[:1].isdigit() else None

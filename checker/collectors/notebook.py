@@ -50,8 +50,9 @@ def notebook_facts(nb: object) -> dict:
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     kernel = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
     language = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
+    minor = nb.get("nbformat_minor", 0)
     return {
-        "nb_format": f"{major}.{nb.get('nbformat_minor', 0)}",
+        "nb_format": f"{major}.{minor if isinstance(minor, int) else '?'}",
         "nb_cells": len(cells),
         "nb_code_cells": len(code),
         "nb_cells_with_outputs": sum(1 for c in code if c.get("outputs")),
@@ -59,14 +60,22 @@ def notebook_facts(nb: object) -> dict:
         "nb_max_execution_count": max(executed, default=0),
         # Cells run top to bottom once each give 1..n; anything else was run out of order.
         "nb_executed_in_order": executed == list(range(1, len(executed) + 1)),
-        "nb_kernel": kernel.get("name"),
-        "nb_language": language.get("name") or kernel.get("language") or _cell_language(code),
+        "nb_kernel": _name(kernel.get("name")),
+        "nb_language": _name(language.get("name")) or _name(kernel.get("language")) or _cell_language(code),
     }
+
+
+# A kernel or language name is a word; a notebook may hold anything there.
+MAX_NAME = 200
+
+
+def _name(value: object) -> str | None:
+    return value[:MAX_NAME] if isinstance(value, str) else None
 
 
 def _cell_language(code_cells: list[dict]) -> str | None:
     """nbformat 3 names the language on each code cell, not in the notebook metadata."""
-    return next((c["language"] for c in code_cells if isinstance(c.get("language"), str)), None)
+    return next((_name(c["language"]) for c in code_cells if isinstance(c.get("language"), str)), None)
 
 
 class NotebookParser(FileParser):
@@ -85,6 +94,9 @@ class NotebookParser(FileParser):
             return
         except NotebookError as exc:
             ctx.graph.error(self.name, ref.display, str(exc))
+            return
+        except ValueError as exc:           # e.g. a number past Python's 4300-digit limit
+            ctx.graph.error(self.name, ref.display, f"invalid JSON: {exc}")
             return
         except RecursionError:
             ctx.graph.error(self.name, ref.display, "invalid JSON: nested too deeply to parse")
