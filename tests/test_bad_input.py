@@ -477,13 +477,13 @@ def test_secrets_in_commit_subjects_and_file_names_reach_no_output(estate, tmp_p
                            ("snapshot", snapshot)):
             assert secret not in text, f"{name} holds a secret"
     graph = json.loads(snapshot)
-    assert "file:git:ml/data/export-«redacted:AWS access key».csv" in graph["nodes"]
-    assert "file:git:ml/nb/«redacted:GitHub token».ipynb" in graph["nodes"]
-    assert graph["nodes"]["file:git:ml/scratch/«redacted:GitHub token».py"]["attrs"]["tracked"] is False
-    assert "file:fs:./loose/«redacted:AWS access key»/creds.ipynb" in graph["nodes"]
-    assert f"rotate «redacted:AWS access key» and «redacted:GitHub token»" in {
+    assert "file:git:ml/data/export-«redacted:AWS Access Key».csv" in graph["nodes"]
+    assert "file:git:ml/nb/«redacted:GitHub Token».ipynb" in graph["nodes"]
+    assert graph["nodes"]["file:git:ml/scratch/«redacted:GitHub Token».py"]["attrs"]["tracked"] is False
+    assert "file:fs:./loose/«redacted:AWS Access Key»/creds.ipynb" in graph["nodes"]
+    assert f"rotate «redacted:AWS Access Key» and «redacted:GitHub Token»" in {
         n["attrs"].get("subject") for n in graph["nodes"].values()}
-    assert "«redacted:GitHub token»" in proc.stdout            # the console names the masked file
+    assert "«redacted:GitHub Token»" in proc.stdout            # the console names the masked file
 
 
 SURROGATES = ("\ud800", "\udfff", "\udc80x\ud83d")

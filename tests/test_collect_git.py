@@ -688,9 +688,9 @@ def test_blob_whose_header_states_the_wrong_size_costs_that_file_only(tmp_path):
     store_object(repo, long, zlib.compress(b"blob 3\0" + b'{"nbformat": 4, "cells": []}'))  # states less
     graph = scan_graph(repo)
     assert errors_of(graph) == [
-        ("notebook", f"{repo}/nb/a.ipynb",
+        ("notebook", f"{repo.name}/nb/a.ipynb",
          f"unreadable: object {short[:12]} is corrupt: its header states 900 bytes, it holds 15"),
-        ("notebook", f"{repo}/nb/c.ipynb",
+        ("notebook", f"{repo.name}/nb/c.ipynb",
          f"unreadable: object {long[:12]} is corrupt: it holds more than the 3 bytes its header states")]
     # The notebooks after each bad one are read through the same (restarted) reader.
     assert attrs(graph, "file:git:./nb/b.ipynb")["nb_code_cells"] == 2
@@ -710,7 +710,7 @@ def test_missing_or_corrupt_blob_is_an_error_for_that_file(tmp_path, damage):
                                  "header without a size": zlib.compress(b"blob\0{}"),
                                  "unknown type": zlib.compress(b"bolb 2\0{}")}[damage])
     graph = scan_graph(repo)
-    assert errors_of(graph) == [("git", f"{repo}/nb/b.ipynb", f"blob {sha[:12]} is missing or corrupt; not read")]
+    assert errors_of(graph) == [("git", f"{repo.name}/nb/b.ipynb", f"blob {sha[:12]} is missing or corrupt; not read")]
     bad = attrs(graph, "file:git:./nb/b.ipynb")
     assert bad["tracked"] is True and bad["blob"] == sha and "size" not in bad and "nb_cells" not in bad
     assert [attrs(graph, f"file:git:./nb/{n}.ipynb")["nb_code_cells"] for n in "acd"] == [1, 3, 4]
@@ -733,7 +733,7 @@ def test_corrupt_commit_loses_the_history_not_the_files(tmp_path, damage):
         assert graph.errors == [] and attrs(graph, "repo:git:.")["commit_count"] == 2
     else:
         ((collector, source, reason),) = errors_of(graph)
-        assert (collector, source) == ("git", str(repo))
+        assert (collector, source) == ("git", repo.name)
         assert reason.startswith("history not collected: git log failed:")
         assert attrs(graph, "repo:git:.")["commit_count"] == 0
     assert attrs(graph, "file:git:./nb/a.ipynb")["nb_cells_with_outputs"] == 0
@@ -769,7 +769,7 @@ def test_ref_pointing_at_a_missing_commit_is_one_error_and_the_rest_is_collected
         ref, lost = "refs/tags/lost", "history only it reaches"
     graph = scan_graph(repo)
     ((collector, source, reason),) = errors_of(graph)
-    assert (collector, source) == ("git", str(repo))
+    assert (collector, source) == ("git", repo.name)
     if where == "detached HEAD":
         assert reason == ("HEAD names a commit the repository does not hold (missing or corrupt); "
                           "tracked files are not collected")
@@ -797,9 +797,9 @@ def test_truncated_pack_costs_what_it_held(tmp_path):
     pack.chmod(0o644)
     os.truncate(pack, pack.stat().st_size // 2)
     graph = scan_graph(repo)
-    history_error = [e for e in graph.errors if e.source == str(repo)]
+    history_error = [e for e in graph.errors if e.source == repo.name]
     assert len(history_error) == 1 and history_error[0].reason.startswith("history not collected:")
-    unread = {e.source.rpartition("/")[2]: e.reason for e in graph.errors if e.source != str(repo)}
+    unread = {e.source.rpartition("/")[2]: e.reason for e in graph.errors if e.source != repo.name}
     assert unread == {name: f"blob {blob['nb/' + name][:12]} is missing or corrupt; not read"
                       for name in ("b.ipynb", "c.ipynb", "d.ipynb")} | {
                          "train.py": f"blob {blob['train.py'][:12]} is missing or corrupt; not read"}
@@ -949,7 +949,7 @@ def test_blobless_partial_clone_never_fetches(served, tmp_path):
     assert objects_on_disk(clone) == before
     missing = {p: sha for p, sha in blob.items() if p != "nb/c.ipynb"}
     assert errors_of(graph) == sorted(
-        ("git", f"{clone}/{p}", f"blob {sha[:12]} is not in this partial clone and mlcheck never fetches; not read")
+        ("git", f"{clone.name}/{p}", f"blob {sha[:12]} is not in this partial clone and mlcheck never fetches; not read")
         for p, sha in missing.items())
     assert attrs(graph, "file:git:./nb/c.ipynb")["nb_code_cells"] == 3
     assert attrs(graph, "file:git:./nb/c.ipynb")["size"] == len(notebook(outputs=True, cells=3))
@@ -965,6 +965,6 @@ def test_treeless_partial_clone_keeps_its_history(served, tmp_path):
     graph = scan_graph(clone)
     assert objects_on_disk(clone) == before
     ((collector, source, reason),) = errors_of(graph)
-    assert (collector, source) == ("git", str(clone))
+    assert (collector, source) == ("git", clone.name)
     assert reason.startswith("tracked files not collected: git ls-tree failed:")
     assert attrs(graph, "repo:git:.")["commit_count"] == 1 and ids(graph, "file") == set()
