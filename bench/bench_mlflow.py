@@ -17,7 +17,8 @@ What it does:
    in fresh child processes:
    mlcheck through the server (REST), mlcheck straight from the SQLite file, and (unless
    --no-client) the official MlflowClient doing the same searches through the server, for
-   reference. Each reading runs twice: untraced for seconds and max RSS, then under
+   reference. Each reading runs twice: untraced for seconds (wall and CPU: the CPU time of
+   the reading process holds on a loaded machine) and max RSS, then under
    tracemalloc for the peak of Python allocations (tracemalloc slows Python down, so its
    seconds are not the ones shown).
 """
@@ -160,13 +161,14 @@ def child_mlcheck(uri: str) -> dict:
     from checker.collectors import CollectContext
     from checker.collectors.mlflow import MlflowCollector
     from checker.graph import EstateGraph
-    imported = time.perf_counter()
+    imported, cpu = time.perf_counter(), time.process_time()
     graph = EstateGraph()
     source = MlflowCollector.from_uri(uri)
     MlflowCollector().collect(source, CollectContext(graph, params={"mlflow": {"total_timeout": 3600,
                                                                                "request_timeout": 120}}))
     done = time.perf_counter()
-    return {"import_s": imported - t0, "collect_s": done - imported, "counts": graph.count_by_kind(),
+    return {"import_s": imported - t0, "collect_s": done - imported, "cpu_s": time.process_time() - cpu,
+            "counts": graph.count_by_kind(),
             "errors": [str(e) for e in graph.errors][:3]}
 
 
@@ -175,7 +177,7 @@ def child_client(url: str) -> dict:
     t0 = time.perf_counter()
     from mlflow.entities import ViewType
     from mlflow.tracking import MlflowClient
-    imported = time.perf_counter()
+    imported, cpu = time.perf_counter(), time.process_time()
     client = MlflowClient(tracking_uri=url, registry_uri=url)
 
     def paged(call, **kw):
@@ -201,7 +203,7 @@ def child_client(url: str) -> dict:
     for run in client.search_runs(exp_ids, max_results=200, order_by=["attributes.start_time DESC"]):
         runs[run.info.run_id] = run
     done = time.perf_counter()
-    return {"import_s": imported - t0, "collect_s": done - imported,
+    return {"import_s": imported - t0, "collect_s": done - imported, "cpu_s": time.process_time() - cpu,
             "counts": {"experiment": len(experiments), "model": len(models),
                        "model_version": len(versions), "run": len(runs)}, "errors": []}
 
@@ -371,7 +373,7 @@ def _readings(versions: int, readings: list[tuple[str, str, str]]) -> list[dict]
     rows = []
     for stage, kind, target in readings:
         r = measure(kind, target)
-        rows.append({"stage": stage, "seconds": r["collect_s"], "import_s": r["import_s"],
+        rows.append({"stage": stage, "seconds": r["collect_s"], "cpu_s": r.get("cpu_s"), "import_s": r["import_s"],
                      "maxrss_mib": r["maxrss_mib"], "tracemalloc_peak_mib": r["tracemalloc_peak_mib"],
                      "versions": versions,
                      "note": json.dumps(r["counts"]) + (f" errors={r['errors']}" if r["errors"] else "")})
@@ -380,11 +382,11 @@ def _readings(versions: int, readings: list[tuple[str, str, str]]) -> list[dict]
 
 
 def print_table(rows: list[dict]) -> None:
-    print(f"{'versions':>8}  {'stage':<20} {'seconds':>8} {'import s':>8} {'maxrss MiB':>10} "
+    print(f"{'versions':>8}  {'stage':<20} {'seconds':>8} {'cpu s':>8} {'import s':>8} {'maxrss MiB':>10} "
           f"{'tracemalloc MiB':>15}  note")
     for r in rows:
-        fmt = lambda k, spec: format(r[k], spec) if k in r else ""  # noqa: E731
-        print(f"{r['versions']:>8}  {r['stage']:<20} {fmt('seconds', '8.2f'):>8} "
+        fmt = lambda k, spec: format(r[k], spec) if r.get(k) is not None else ""  # noqa: E731
+        print(f"{r['versions']:>8}  {r['stage']:<20} {fmt('seconds', '8.2f'):>8} {fmt('cpu_s', '8.2f'):>8} "
               f"{fmt('import_s', '8.3f'):>8} {fmt('maxrss_mib', '10.0f'):>10} "
               f"{fmt('tracemalloc_peak_mib', '15.1f'):>15}  {r.get('note', '')}")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from .. import Source
 from ..files import SKIP_DIRS, is_git_dir, is_mlflow_file_store, is_worktree, url_without_secrets
 from ..git import ESTATE_ROOT_MARKER
+from .records import Deadline
 from .rest import is_url, split_url
 from .sqlite import holds_mlflow_schema, is_sqlite, read_header
 
@@ -30,7 +31,8 @@ DEFAULT_DB_NAME = "mlflow.db"
 SQLITE_SUFFIXES = frozenset({".db", ".sqlite", ".sqlite3", ".db3"})
 MAX_HEADER_READS = 10_000      # candidate files whose first bytes are read, per scanned path
 MAX_SCHEMA_PROBES = 100        # SQLite files opened to look for MLflow's tables, per scanned path
-PROBE_SECONDS = 2.0            # per SQLite file: waiting on a lock plus reading its table names
+PROBE_SECONDS = 1.0            # per SQLite file: waiting on a lock plus reading its table names
+PROBE_BUDGET = 20.0            # for all of them, per scanned path (a tree of locked databases)
 NAMED_UNEXAMINED = 5           # unexamined candidates named in the error; the rest counted
 
 
@@ -147,6 +149,7 @@ class _Finder:
         self.kind, self.root, self.display = kind, root, display
         self.sources: list[MlflowSource] = []
         self.header_reads = self.probes = 0
+        self.probe_time: Deadline | None = None            # started by the first probe
         self.unexamined: list[tuple[str, str]] = []       # (path under root, why)
 
     def shown(self, rel: str) -> str:
@@ -182,9 +185,13 @@ class _Finder:
         if self.probes >= MAX_SCHEMA_PROBES:
             self.unexamined.append((rel, f"over {MAX_SCHEMA_PROBES} SQLite files opened"))
             return
+        self.probe_time = self.probe_time or Deadline(PROBE_BUDGET)
+        if self.probe_time.expired():
+            self.unexamined.append((rel, f"over {PROBE_BUDGET:g} s spent opening SQLite files"))
+            return
         self.probes += 1
         try:
-            if holds_mlflow_schema(str(path), header, PROBE_SECONDS):
+            if holds_mlflow_schema(str(path), header, min(PROBE_SECONDS, self.probe_time.remaining())):
                 self.sources.append(self.found(path))
         except sqlite3.Error as exc:
             self.unexamined.append((rel, str(exc)))

@@ -85,6 +85,8 @@ class SqliteReader:
         self.problems = Problems(display)
         self.unreadable_runs: dict[str, str] = {}
         self.deadline = deadline
+        self._dataset_rows: dict[str, tuple] = {}           # dataset uuid -> its fields
+        self._dataset_recs: dict[tuple, DatasetRec] = {}    # (uuid, context) -> the shared record
         try:
             header = read_header(path)
         except OSError as exc:
@@ -281,11 +283,13 @@ class SqliteReader:
         for rid, name, eid, status, stage, start, end, user in self._rows(
                 "SELECT run_uuid, name, experiment_id, status, lifecycle_stage, start_time, end_time, "
                 f"user_id FROM runs WHERE run_uuid IN ({marks}) AND lifecycle_stage = 'active'", ids):
-            dropped: list[str] = []
-            name, eid, status, user = (opt_text(v, c, dropped) for v, c in (
-                (name, "name"), (eid, "experiment_id"), (status, "status"), (user, "user_id")))
-            if dropped:
-                self.problems.add(left_out(f"run {rid}", dropped))
+            eid = str(eid) if type(eid) is int else eid            # MLflow's INTEGER column
+            if not all(v is None or type(v) is str for v in (name, eid, status, user)):
+                dropped: list[str] = []
+                name, eid, status, user = (opt_text(v, c, dropped) for v, c in (
+                    (name, "name"), (eid, "experiment_id"), (status, "status"), (user, "user_id")))
+                if dropped:
+                    self.problems.add(left_out(f"run {rid}", dropped))
             runs[rid] = RunRec(rid, eid or "", name, status, "active", to_int(start), to_int(end), user,
                                {}, 0, 0, [])
         if not runs:
@@ -309,23 +313,45 @@ class SqliteReader:
         return runs
 
     def _datasets(self, runs: dict[str, RunRec], live: list[str], marks: str) -> None:
+        """Each run's dataset inputs. A store has few datasets read by many runs: each is
+        fetched once and its record shared (per context), not one copy of its schema and
+        profile per run."""
         context = ("(SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid AND t.name = ?)"
                    if "input_tags" in self.tables else "NULL")
         args = ([CONTEXT_TAG] if "input_tags" in self.tables else []) + live
-        for rid, *row in self._rows(
-                f"SELECT i.destination_id, d.name, d.digest, d.dataset_source_type, d.dataset_source, "
-                f"d.dataset_schema, d.dataset_profile, {context} FROM inputs i "
-                "JOIN datasets d ON d.dataset_uuid = i.source_id "
-                "WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' "
-                f"AND i.destination_id IN ({marks}) ORDER BY i.destination_id, d.name, d.digest", args):
+        inputs = self._rows(f"SELECT i.destination_id, i.source_id, {context} FROM inputs i "
+                            "WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' "
+                            f"AND i.destination_id IN ({marks})", args)
+        self._fetch_datasets({uuid for _, uuid, _ in inputs if uuid not in self._dataset_rows})
+        for rid, uuid, ctx in inputs:
+            found = self._dataset_rows.get(uuid)
+            if found is None:
+                continue                    # an input whose dataset is gone, as MLflow's join drops it
             dropped: list[str] = []
-            name, digest, stype, source, schema, profile, ctx = (opt_text(v, c, dropped) for v, c in zip(
-                row, ("name", "digest", "dataset_source_type", "dataset_source", "dataset_schema",
-                      "dataset_profile", "context")))
+            ctx = opt_text(ctx, "context", dropped)
             if dropped:
                 self.problems.add(left_out(f"a dataset input of run {rid}", dropped))
-            runs[rid].datasets.append(DatasetRec(name or "", digest or "", stype or "", source or "",
-                                                 schema, profile, ctx))
+            key = (uuid, ctx)
+            if key not in self._dataset_recs:
+                self._dataset_recs[key] = DatasetRec(*found, ctx)
+            runs[rid].datasets.append(self._dataset_recs[key])
+        for rid in {rid for rid, _, _ in inputs if rid in runs}:
+            runs[rid].datasets.sort(key=lambda d: (d.name, d.digest))
+
+    def _fetch_datasets(self, uuids: set) -> None:
+        for chunk in chunks(sorted(u for u in uuids if isinstance(u, str)), SQL_CHUNK):
+            for uuid, *row in self._rows(
+                    "SELECT dataset_uuid, name, digest, dataset_source_type, dataset_source, "
+                    f"dataset_schema, dataset_profile FROM datasets WHERE dataset_uuid IN "
+                    f"({','.join('?' * len(chunk))})", chunk):
+                dropped: list[str] = []
+                name, digest, stype, source, schema, profile = (opt_text(v, c, dropped) for v, c in zip(
+                    row, ("name", "digest", "dataset_source_type", "dataset_source", "dataset_schema",
+                          "dataset_profile")))
+                if dropped:
+                    self.problems.add(left_out(f"dataset {uuid}", dropped))
+                self._dataset_rows[uuid] = (name or "", digest or "", stype or "", source or "",
+                                            schema, profile)
 
     def recent_runs(self, n: int, experiment_ids: list[str], skip: set) -> list[RunRec]:
         if n <= 0:
