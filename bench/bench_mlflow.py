@@ -1,20 +1,24 @@
 """MLflow collector benchmark: synthetic registries of growing size, read two ways.
 
-    .venv/bin/python bench/bench_mlflow.py [--sizes small|full] [--out DIR] [--no-client]
+    .venv/bin/python bench/bench_mlflow.py [--sizes small|full|runs200k] [--readers sqlite,rest,client]
+                                           [--out DIR] [--no-client]
 
 What it does:
 1. Client cost: import time of the official MLflow client vs mlcheck's MLflow collector
    (stdlib urllib/sqlite3 readers), each in a fresh process after the same baseline
    imports, and the install size of mlflow plus the dependencies it adds to mlcheck's.
-2. For each size (1k, 10k, 100k model versions; `--sizes small`: 1k only) writes a store
-   straight into MLflow's own SQLite schema after `mlflow db upgrade`: 10 versions per
-   registered model, 3 runs per version (the one the version points to and two others),
+2. For each size (1k, 10k, 100k model versions; `--sizes small`: 1k only; `--sizes
+   runs200k`: 50k versions, 200k runs) writes a store straight into MLflow's own SQLite
+   schema after `mlflow db upgrade`: 10 versions per registered model, 3 runs per version
+   (4 for runs200k: the one the version points to and the others),
    7 tags, 3 params, 2 metrics per run, a dataset input per referenced run, an alias and
    tags per model, all with executemany in one transaction. Stores are cached under --out.
-3. Starts a real `mlflow server` on the store, then reads it in fresh child processes:
+3. Starts a real `mlflow server` on the store (not with `--readers sqlite`), then reads it
+   in fresh child processes:
    mlcheck through the server (REST), mlcheck straight from the SQLite file, and (unless
    --no-client) the official MlflowClient doing the same searches through the server, for
-   reference. Each reading runs twice: untraced for seconds and max RSS, then under
+   reference. Each reading runs twice: untraced for seconds (wall and CPU: the CPU time of
+   the reading process holds on a loaded machine) and max RSS, then under
    tracemalloc for the peak of Python allocations (tracemalloc slows Python down, so its
    seconds are not the ones shown).
 """
@@ -36,12 +40,14 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
 
-SIZES = {"small": [1_000], "full": [1_000, 10_000, 100_000]}
+# (model versions, runs per version)
+SIZES = {"small": [(1_000, 3)], "full": [(1_000, 3), (10_000, 3), (100_000, 3)],
+         "runs200k": [(50_000, 4)]}
 VERSIONS_PER_MODEL = 10
-RUNS_PER_VERSION = 3
 EXPERIMENTS = 10
 STORE_VERSION = 1          # bump when the generated store changes, to invalidate the cache
 T0 = 1_700_000_000_000     # ms
+READERS = ("sqlite", "rest", "client")
 
 
 # -- synthetic store --------------------------------------------------------------------
@@ -50,7 +56,7 @@ def _hex(rng: random.Random) -> str:
     return f"{rng.getrandbits(128):032x}"
 
 
-def write_store(final: Path, versions: int) -> dict:
+def write_store(final: Path, versions: int, runs_per_version: int = 3) -> dict:
     """A registry of `versions` model versions in MLflow's own schema; returns row counts.
     Written under a temporary name and renamed, so an interrupted run leaves no cache."""
     from mlflow_env import MLFLOW_BIN, mlflow_env
@@ -83,9 +89,9 @@ def write_store(final: Path, versions: int) -> dict:
         rows["registered_model_aliases"].append(("champion", VERSIONS_PER_MODEL, name))
         for v in range(1, VERSIONS_PER_MODEL + 1):
             exp = n % EXPERIMENTS + 1
-            run_ids = [_hex(rng) for _ in range(RUNS_PER_VERSION)]
+            run_ids = [_hex(rng) for _ in range(runs_per_version)]
             for k, run_id in enumerate(run_ids):
-                start = T0 + (n * RUNS_PER_VERSION + k) * 1000
+                start = T0 + (n * runs_per_version + k) * 1000
                 rows["runs"].append((run_id, f"run-{n}-{k}", "LOCAL", "train.py", "", "bench",
                                      "FINISHED", start, start + 500, "", "active",
                                      f"/artifacts/{exp}/{run_id}/artifacts", exp))
@@ -155,13 +161,14 @@ def child_mlcheck(uri: str) -> dict:
     from checker.collectors import CollectContext
     from checker.collectors.mlflow import MlflowCollector
     from checker.graph import EstateGraph
-    imported = time.perf_counter()
+    imported, cpu = time.perf_counter(), time.process_time()
     graph = EstateGraph()
     source = MlflowCollector.from_uri(uri)
     MlflowCollector().collect(source, CollectContext(graph, params={"mlflow": {"total_timeout": 3600,
                                                                                "request_timeout": 120}}))
     done = time.perf_counter()
-    return {"import_s": imported - t0, "collect_s": done - imported, "counts": graph.count_by_kind(),
+    return {"import_s": imported - t0, "collect_s": done - imported, "cpu_s": time.process_time() - cpu,
+            "counts": graph.count_by_kind(),
             "errors": [str(e) for e in graph.errors][:3]}
 
 
@@ -170,7 +177,7 @@ def child_client(url: str) -> dict:
     t0 = time.perf_counter()
     from mlflow.entities import ViewType
     from mlflow.tracking import MlflowClient
-    imported = time.perf_counter()
+    imported, cpu = time.perf_counter(), time.process_time()
     client = MlflowClient(tracking_uri=url, registry_uri=url)
 
     def paged(call, **kw):
@@ -196,7 +203,7 @@ def child_client(url: str) -> dict:
     for run in client.search_runs(exp_ids, max_results=200, order_by=["attributes.start_time DESC"]):
         runs[run.info.run_id] = run
     done = time.perf_counter()
-    return {"import_s": imported - t0, "collect_s": done - imported,
+    return {"import_s": imported - t0, "collect_s": done - imported, "cpu_s": time.process_time() - cpu,
             "counts": {"experiment": len(experiments), "model": len(models),
                        "model_version": len(versions), "run": len(runs)}, "errors": []}
 
@@ -287,7 +294,8 @@ def client_cost() -> dict:
         "mlflow_added_install_mib": _installed_bytes(full) / 2**20,
         "mlflow_skinny_added_distributions": len(skinny),
         "mlflow_skinny_added_install_mib": _installed_bytes(skinny) / 2**20,
-        "collector_source_kib": (REPO_ROOT / "checker" / "collectors" / "mlflow.py").stat().st_size / 1024,
+        "collector_source_kib": sum(f.stat().st_size for f in
+                                    (REPO_ROOT / "checker" / "collectors" / "mlflow").glob("*.py")) / 1024,
     }
 
 
@@ -330,15 +338,18 @@ def _warm_up(url: str) -> None:
     urllib.request.urlopen(f"{url}/api/2.0/mlflow/model-versions/search?max_results=1", timeout=600).read()
 
 
-def bench_size(versions: int, out: Path, with_client: bool) -> list[dict]:
+def bench_size(versions: int, runs_per_version: int, out: Path, readers: set[str]) -> list[dict]:
     from mlflow_env import MlflowServer
-    store = out / f"v{STORE_VERSION}-{versions}" / "mlflow.db"
+    suffix = "" if runs_per_version == 3 else f"x{runs_per_version}"
+    store = out / f"v{STORE_VERSION}-{versions}{suffix}" / "mlflow.db"
     rows = []
     if not store.exists():
         t = time.perf_counter()
-        counts = write_store(store, versions)
+        counts = write_store(store, versions, runs_per_version)
         rows.append({"stage": "write store", "seconds": time.perf_counter() - t,
-                     "note": f"{counts['runs']} runs, {counts['tags']} tags"})
+                     "note": f"{counts['runs']} runs, {counts['tags']} tags", "versions": versions})
+    if readers == {"sqlite"}:            # no server needed
+        return rows + _readings(versions, [("mlcheck sqlite", "mlcheck", str(store))])
     t = time.perf_counter()
     server = MlflowServer(f"sqlite:///{store}", store.parent / "artifacts", store.parent / "server.log")
     server.start(timeout=600)
@@ -347,15 +358,10 @@ def bench_size(versions: int, out: Path, with_client: bool) -> list[dict]:
     rows.append({"stage": "server settle", "seconds": _settle(server.proc.pid),
                  "note": "until its processes are idle; not part of any reading"})
     try:
-        readings = [("mlcheck sqlite", "mlcheck", str(store)), ("mlcheck rest", "mlcheck", server.url)]
-        if with_client:
-            readings.append(("mlflow client rest", "client", server.url))
-        for stage, kind, target in readings:
-            r = measure(kind, target)
-            rows.append({"stage": stage, "seconds": r["collect_s"], "import_s": r["import_s"],
-                         "maxrss_mib": r["maxrss_mib"], "tracemalloc_peak_mib": r["tracemalloc_peak_mib"],
-                         "note": json.dumps(r["counts"]) + (f" errors={r['errors']}" if r["errors"] else "")})
-            print(f"  {versions:>7} {stage:<20} {r['collect_s']:8.2f}s", file=sys.stderr, flush=True)
+        readings = {"sqlite": ("mlcheck sqlite", "mlcheck", str(store)),
+                    "rest": ("mlcheck rest", "mlcheck", server.url),
+                    "client": ("mlflow client rest", "client", server.url)}
+        rows += _readings(versions, [readings[r] for r in READERS if r in readers])
     finally:
         server.stop()
     for row in rows:
@@ -363,12 +369,24 @@ def bench_size(versions: int, out: Path, with_client: bool) -> list[dict]:
     return rows
 
 
+def _readings(versions: int, readings: list[tuple[str, str, str]]) -> list[dict]:
+    rows = []
+    for stage, kind, target in readings:
+        r = measure(kind, target)
+        rows.append({"stage": stage, "seconds": r["collect_s"], "cpu_s": r.get("cpu_s"), "import_s": r["import_s"],
+                     "maxrss_mib": r["maxrss_mib"], "tracemalloc_peak_mib": r["tracemalloc_peak_mib"],
+                     "versions": versions,
+                     "note": json.dumps(r["counts"]) + (f" errors={r['errors']}" if r["errors"] else "")})
+        print(f"  {versions:>7} {stage:<20} {r['collect_s']:8.2f}s", file=sys.stderr, flush=True)
+    return rows
+
+
 def print_table(rows: list[dict]) -> None:
-    print(f"{'versions':>8}  {'stage':<20} {'seconds':>8} {'import s':>8} {'maxrss MiB':>10} "
+    print(f"{'versions':>8}  {'stage':<20} {'seconds':>8} {'cpu s':>8} {'import s':>8} {'maxrss MiB':>10} "
           f"{'tracemalloc MiB':>15}  note")
     for r in rows:
-        fmt = lambda k, spec: format(r[k], spec) if k in r else ""  # noqa: E731
-        print(f"{r['versions']:>8}  {r['stage']:<20} {fmt('seconds', '8.2f'):>8} "
+        fmt = lambda k, spec: format(r[k], spec) if r.get(k) is not None else ""  # noqa: E731
+        print(f"{r['versions']:>8}  {r['stage']:<20} {fmt('seconds', '8.2f'):>8} {fmt('cpu_s', '8.2f'):>8} "
               f"{fmt('import_s', '8.3f'):>8} {fmt('maxrss_mib', '10.0f'):>10} "
               f"{fmt('tracemalloc_peak_mib', '15.1f'):>15}  {r.get('note', '')}")
 
@@ -379,6 +397,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--out", type=Path, default=BENCH_DIR / "out" / "mlflow",
                     help="store cache and results (default bench/out/mlflow)")
     ap.add_argument("--no-client", action="store_true", help="skip the official-client reference reading")
+    ap.add_argument("--readers", default=",".join(READERS),
+                    help="comma-separated readings to run: sqlite, rest, client (default: all)")
     ap.add_argument("--child", choices=("mlcheck", "client"), help=argparse.SUPPRESS)
     ap.add_argument("--target", help=argparse.SUPPRESS)
     ap.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
@@ -392,9 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     cost = client_cost()
     print("client cost:", json.dumps({k: round(v, 3) for k, v in cost.items()}), flush=True)
+    readers = set(args.readers.split(",")) - ({"client"} if args.no_client else set())
+    unknown = readers - set(READERS)
+    if unknown:
+        raise SystemExit(f"--readers: unknown {', '.join(sorted(unknown))} (known: {', '.join(READERS)})")
     rows = []
-    for versions in SIZES[args.sizes]:
-        rows += bench_size(versions, args.out, not args.no_client)
+    for versions, runs_per_version in SIZES[args.sizes]:
+        rows += bench_size(versions, runs_per_version, args.out, readers)
     print_table(rows)
     (args.out / "results.json").write_text(json.dumps({"client_cost": cost, "rows": rows}, indent=1))
     return 0

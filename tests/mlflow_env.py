@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -249,3 +250,121 @@ def register(tracking_uri: str, train: dict, explore: dict) -> Estate:
     estate.versions.update(champion=int(v1.version), staging=int(v2.version), no_run=int(v3.version),
                            deleted_run=int(v4.version), soft_deleted=int(v5.version))
     return estate
+
+
+# -- stores edited in place, and a server that trickles --------------------------------------
+
+def copy_db(src: Path, dst: Path) -> Path:
+    """A consistent copy of a (possibly live) SQLite store, by SQLite's online backup."""
+    import sqlite3
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+    a.close()
+    b.close()
+    return dst
+
+
+def add_run(db, run_id, experiment_id: int, name: str, *, tags: dict | None = None,
+            params: dict | None = None, start: int = 1_900_000_000_000) -> None:
+    """A finished, active run written with sqlite3 into MLflow's own `runs`, `tags` and
+    `params` tables, as MLflow's SQLAlchemy store writes one. `run_id` may be any SQLite
+    value (a BLOB, to play a hostile store)."""
+    db.execute("INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, "
+               "user_id, status, start_time, end_time, source_version, lifecycle_stage, "
+               "artifact_uri, experiment_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+               (run_id, name, "LOCAL", "", "", "alice", "FINISHED", start, start + 1000, "",
+                "active", f"mlflow-artifacts:/{experiment_id}/{run_id}/artifacts", experiment_id))
+    db.executemany('INSERT INTO tags ("key", value, run_uuid) VALUES (?,?,?)',
+                   [(k, v, run_id) for k, v in (tags or {}).items()])
+    db.executemany('INSERT INTO params ("key", value, run_uuid) VALUES (?,?,?)',
+                   [(k, v, run_id) for k, v in (params or {}).items()])
+
+
+def add_version(db, name: str, version, run_id, source: str, *, tags: dict | None = None,
+                updated: int = 1_900_000_000_000) -> None:
+    """A model version in MLflow's `model_versions` (and its tags), registered model created
+    when missing."""
+    db.execute("INSERT OR IGNORE INTO registered_models (name, creation_time, last_updated_time) "
+               "VALUES (?,?,?)", (name, updated, updated))
+    db.execute("INSERT INTO model_versions (name, version, creation_time, last_updated_time, "
+               "user_id, current_stage, source, run_id, status) VALUES (?,?,?,?,?,?,?,?,?)",
+               (name, version, updated, updated, "alice", "None", source, run_id, "READY"))
+    db.executemany('INSERT INTO model_version_tags ("key", value, name, version) VALUES (?,?,?,?)',
+                   [(k, v, name, version) for k, v in (tags or {}).items()])
+
+
+def drop_not_null(path: Path, table: str, column: str) -> None:
+    """Rewrite one table's schema without a column's NOT NULL, through SQLite's documented
+    writable_schema route: a store damaged the way an older or hand-edited one can be."""
+    import sqlite3
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("PRAGMA writable_schema = ON")
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+                            (table,)).fetchone()
+        relaxed = re.sub(rf'("?{column}"?\s+\w+(?:\(\d+\))?)\s+NOT NULL', r"\1", sql, count=1)
+        assert relaxed != sql, f"{table}.{column} has no NOT NULL to drop"
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", (relaxed, table))
+        db.execute("PRAGMA writable_schema = OFF")
+    db.close()
+
+
+class TrickleServer:
+    """A real TCP server on 127.0.0.1 that answers every connection with a valid HTTP
+    response, one byte every `interval` seconds: the status line and headers too (`what`
+    = "headers") or only the body (`what` = "body"). A failure-mode double, not MLflow: a
+    real server cannot be made to do this. Records, per connection, how many bytes it sent
+    before the client hung up and whether it sent them all."""
+
+    def __init__(self, what: str, interval: float = 0.05, body_bytes: int = 4000) -> None:
+        import threading
+        body = b'{"experiments": []' + b" " * max(0, body_bytes - 19) + b"}"
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+        self.fast, self.slow = (b"", head + body) if what == "headers" else (head, body)
+        self.interval = interval
+        self.connections: list[dict] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.stopping = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        record = {"sent": 0, "total": len(self.fast) + len(self.slow), "complete": False}
+        self.connections.append(record)
+        with conn:
+            try:
+                conn.settimeout(5)
+                request = b""
+                while b"\r\n\r\n" not in request:        # the request head; the body is small
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    request += chunk
+                conn.sendall(self.fast)
+                record["sent"] = len(self.fast)
+                for i in range(len(self.slow)):
+                    if self.stopping.wait(self.interval):
+                        return
+                    conn.sendall(self.slow[i:i + 1])
+                    record["sent"] += 1
+                record["complete"] = True
+            except OSError:
+                pass            # the client hung up: what this double is here to see
+
+    def __enter__(self) -> "TrickleServer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        self.sock.close()

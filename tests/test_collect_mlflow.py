@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -23,8 +24,9 @@ import pytest
 from checker.collectors import CollectContext
 from checker.collectors.mlflow import MlflowCollector
 from checker.graph import EstateGraph
-from conftest import collect_graph, make_repo, run_mlcheck
-from mlflow_env import MlflowServer, build_estates, free_port, make_estate_repo
+from conftest import collect_graph, make_repo, run_mlcheck, write_files
+from mlflow_env import (MlflowServer, TrickleServer, add_run, add_version, build_estates, copy_db,
+                        drop_not_null, free_port, make_estate_repo)
 
 pytest.importorskip("mlflow")
 
@@ -260,22 +262,15 @@ def test_local_stores_are_labelled_by_name_so_ids_hold_no_absolute_path(tmp_path
     assert there.node("model:mlflow://mlruns/churn")["provenance"]["source"] == str(elsewhere)
 
 
-def _copy_db(src: Path, dst: Path) -> None:
-    """A consistent copy of the live server's database (SQLite's online backup)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
-        a.backup(b)
-
-
 def test_detect_finds_stores_and_skips_vendored_and_linked_ones(tmp_path, world):
     root = tmp_path / "estate"
-    _copy_db(world.db, root / "team" / "mlflow.db")
+    copy_db(world.db, root / "team" / "mlflow.db")
     shutil.copytree(world.mlruns, root / "exp" / "mlruns")
-    _copy_db(world.db, root / ".venv" / "lib" / "mlflow.db")
-    _copy_db(world.db, root / "node_modules" / "mlflow.db")
-    _copy_db(world.db, root / ".dvc" / "tmp" / "mlflow.db")      # DVC's own folder, skipped by every walk
+    copy_db(world.db, root / ".venv" / "lib" / "mlflow.db")
+    copy_db(world.db, root / "node_modules" / "mlflow.db")
+    copy_db(world.db, root / ".dvc" / "tmp" / "mlflow.db")      # DVC's own folder, skipped by every walk
     outside = tmp_path / "outside"
-    _copy_db(world.db, outside / "mlflow.db")
+    copy_db(world.db, outside / "mlflow.db")
     (root / "linked").symlink_to(outside)
     (root / "db-link").mkdir()
     (root / "db-link" / "mlflow.db").symlink_to(outside / "mlflow.db")
@@ -305,7 +300,7 @@ def test_file_store_is_read_by_mlflow_only_not_walked_as_files(tmp_path, world):
 
 def test_cli_scan_autodetects_mlflow_db(tmp_path, world):
     estate = tmp_path / "estate"
-    _copy_db(world.db, estate / "mlflow.db")
+    copy_db(world.db, estate / "mlflow.db")
     snap = tmp_path / "snap.json"
     proc = run_mlcheck("scan", str(estate), "--format", "json", "--snapshot-out", str(snap))
     assert proc.returncode in (0, 1), proc.stderr
@@ -322,10 +317,10 @@ def test_cli_scan_autodetects_mlflow_db(tmp_path, world):
 class FailureModeServer:
     """A failure-mode double, not an MLflow server: answers every request with HTTP 500, or
     stalls past the client's timeout, or serves an HTML page, or refuses the credentials and
-    echoes them back. A real MLflow server cannot be made to do these on demand. Records each
-    request's path and Authorization header."""
+    echoes them back, or (mode "json") serves `documents[endpoint]`. A real MLflow server
+    cannot be made to do these on demand. Records each request's path and Authorization header."""
 
-    def __init__(self, mode: str, delay: float = 2.0) -> None:
+    def __init__(self, mode: str, delay: float = 2.0, documents: dict | None = None) -> None:
         self.requests: list[tuple[str, str | None]] = []
         double = self
 
@@ -334,7 +329,10 @@ class FailureModeServer:
                 double.requests.append((self.path, self.headers.get("Authorization")))
                 if mode == "slow":
                     time.sleep(delay)
-                if mode == "html":
+                if mode == "json":
+                    endpoint = self.path.split("?")[0].removeprefix("/api/2.0/mlflow/")
+                    body, ctype, code = json.dumps(documents[endpoint]).encode(), "application/json", 200
+                elif mode == "html":
                     body, ctype, code = b"<html>login</html>", "text/html", 200
                 elif mode == "401":
                     echo = json.dumps({"error_code": "UNAUTHENTICATED",
@@ -373,15 +371,12 @@ class FailureModeServer:
 def test_http_500s_are_retried_a_bounded_number_of_times(monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", TOKEN)
     with FailureModeServer("500") as double:
-        t0 = time.monotonic()
         g = collect(double.url, retries=1)
-        elapsed = time.monotonic() - t0
     # experiments, registered models, model versions: each tried twice; no runs to ask for.
     assert [p.split("?")[0] for p, _ in double.requests] == [
         "/api/2.0/mlflow/experiments/search"] * 2 + ["/api/2.0/mlflow/registered-models/search"] * 2 + [
         "/api/2.0/mlflow/model-versions/search"] * 2
     assert {auth for _, auth in double.requests} == {f"Bearer {TOKEN}"}
-    assert elapsed < 5
     assert len(g.errors) == 3 and len(g) == 0
     assert "HTTP 500: INTERNAL_ERROR db down (after 2 attempts)" in g.errors[0].reason
     assert TOKEN not in json.dumps([e.as_dict() for e in g.errors])
@@ -409,22 +404,47 @@ def test_rejected_token_stops_the_store_and_is_redacted(monkeypatch):
 
 def test_slow_server_times_out_and_stops(monkeypatch):
     with FailureModeServer("slow", delay=3) as double:
-        t0 = time.monotonic()
         g = collect(double.url, request_timeout=0.3, retries=1)
-        elapsed = time.monotonic() - t0
     assert len(double.requests) == 2           # one call, retried once, then the store is given up
-    assert elapsed < 2.5
     (err,) = g.errors
     assert "no response within 0.3 s" in err.reason and "after 2 attempts" in err.reason
 
 
 def test_total_time_limit_bounds_retries():
     with FailureModeServer("slow", delay=3) as double:
-        t0 = time.monotonic()
         g = collect(double.url, request_timeout=0.4, retries=50, total_timeout=1.0)
-        elapsed = time.monotonic() - t0
-    assert elapsed < 2.5
-    assert "total time limit of 1 s reached" in g.errors[-1].reason
+    # 0.4 s per attempt and back-off pauses of 0.5 s, 1 s: the second or third attempt is the last.
+    assert 2 <= len(double.requests) <= 3
+    (err,) = g.errors
+    assert "total time limit of 1 s reached" in err.reason
+
+
+def test_odd_json_items_cost_only_themselves():
+    """What a buggy or foreign backend may send: items of the wrong shape among good ones."""
+    good_run = {"info": {"run_id": "r1", "experiment_id": "1", "status": "FINISHED"},
+                "data": {"tags": [{"key": "mlflow.source.git.commit", "value": "abc123"}, "junk"],
+                         "params": {"not": "a list"}}}
+    documents = {
+        "experiments/search": {"experiments": [{"experiment_id": "1", "name": "churn"}, "junk",
+                                               {"name": "no id"}]},
+        "registered-models/search": {"registered_models": [{"name": "m", "aliases": "not-a-list"},
+                                                           {"name": None}]},
+        "model-versions/search": {"model_versions": [{"name": "m", "version": "x"},
+                                                     {"name": "m", "version": "1", "run_id": "r1"}]},
+        "runs/search": {"runs": [{"info": "bad"}, good_run]},
+    }
+    with FailureModeServer("json", documents=documents) as double:
+        g = collect(double.url)
+    assert sorted({e.reason for e in g.errors}) == [
+        "experiments/search: an experiment: experiment_id is missing (NULL); skipped",
+        "experiments/search: an item of 'experiments' is not an object (str); skipped",
+        "model-versions/search: a model version: version is text, not a whole number; skipped",
+        "registered-models/search: a registered model: name is missing (NULL); skipped",
+        "runs/search: a run: run_id is missing (NULL); skipped",
+    ]
+    assert g.count_by_kind() == {"experiment": 1, "model": 1, "model_version": 1, "run": 1}
+    run = g.node(f"run:mlflow://{double.url.removeprefix('http://')}/r1")["attrs"]
+    assert run["git_commit"] == "abc123" and run["params_count"] == 0
 
 
 def test_endpoint_that_is_not_mlflow():
@@ -466,7 +486,7 @@ def test_cli_malformed_sqlite_stores(tmp_path, world):
     (estate / "junk" / "mlflow.db").write_bytes(b"this is not a database" * 100)
     with sqlite3.connect(estate / "mlflow.db") as db:
         db.execute("CREATE TABLE notes (id INTEGER)")
-    _copy_db(world.db, estate / "good" / "mlflow.db")
+    copy_db(world.db, estate / "good" / "mlflow.db")
     report = tmp_path / "report.json"
     proc = run_mlcheck("scan", str(estate), "--format", "json", "--output", str(report))
     assert proc.returncode == 3, proc.stderr
@@ -492,5 +512,290 @@ def test_broken_file_store_yields_errors_and_partial_data(tmp_path, world):
     versions = {a["version"]: a for a in by_kind(g, "model_version").values()}
     assert sorted(versions) == [1, 2, 4]
     assert versions[1]["unresolved"]["run_id"]["value"] == world.filed.runs["train"]
-    assert "not found in the store" in versions[1]["unresolved"]["run_id"]["reason"]
+    rel = train_meta.relative_to(store).as_posix()
+    assert versions[1]["unresolved"]["run_id"]["reason"] == (
+        f"run {world.filed.runs['train']} could not be read: the store's {rel} cannot be read")
     assert len(by_kind(g, "run")) == 2 and len(by_kind(g, "experiment")) == 3
+
+
+# -- one store, one identity ----------------------------------------------------------------
+
+def _identity(source) -> tuple[str, str]:
+    return source.uri, source.label
+
+
+def test_a_store_named_any_way_has_one_uri_and_label(tmp_path, world, monkeypatch):
+    """Auto-detection and --source give the same uri and label for the same store, so a scan
+    can treat the store named twice as one source and node ids do not depend on how it was named."""
+    course = make_repo(tmp_path / "course", {"train.py": "x = 1\n"})
+    db = copy_db(world.db, course / "tracking" / "backend.db")
+    shutil.copytree(world.mlruns, course / "exp" / "mlruns")
+    from_root = {s.label: s for s in MlflowCollector.detect(course, "course")}
+    from_sub = {s.label: s for s in MlflowCollector.detect(course / "tracking", "course/tracking")}
+    assert sorted(from_root) == ["exp/mlruns", "tracking/backend.db"]
+    assert list(from_sub) == ["tracking/backend.db"]       # scanning a folder of the repo: same ids
+    monkeypatch.chdir(course)
+    for uri in (str(db), f"sqlite:///{db}", "sqlite:///tracking/backend.db", "tracking/backend.db",
+                "./tracking/../tracking/backend.db"):
+        assert _identity(MlflowCollector.from_uri(uri)) == _identity(from_root["tracking/backend.db"]), uri
+    assert _identity(from_sub["tracking/backend.db"]) == _identity(from_root["tracking/backend.db"])
+    for uri in (str(course / "exp" / "mlruns"), (course / "exp" / "mlruns").as_uri(), "exp/mlruns/"):
+        assert _identity(MlflowCollector.from_uri(uri)) == _identity(from_root["exp/mlruns"]), uri
+    assert from_root["tracking/backend.db"].uri == str(db.resolve())
+
+    # Outside any repository: the scanned folder as given, and a --source path given from it.
+    plain = tmp_path / "plain"
+    copy_db(world.db, plain / "team" / "mlflow.db")
+    monkeypatch.chdir(plain)
+    (found,) = MlflowCollector.detect(Path("."), ".")
+    assert _identity(MlflowCollector.from_uri("sqlite:///team/mlflow.db")) == _identity(found)
+    assert found.label == "team/mlflow.db"
+
+
+def test_a_server_named_any_way_has_one_uri_and_label():
+    names = ["http://MLflow.Example.com:80/base/", "http://mlflow.example.com/base",
+             "http://alice:pw-123@mlflow.example.com/base?view=1#top", "HTTP://mlflow.example.com//base"]
+    sources = [MlflowCollector.from_uri(n) for n in names]
+    assert {_identity(s) for s in sources} == {("http://mlflow.example.com/base", "mlflow.example.com/base")}
+    assert all("pw-123" not in f"{s!r} {s.display}" for s in sources)
+    assert sources[2].credentials == ("alice", "pw-123")
+    azure = MlflowCollector.from_uri("azureml://westeurope.api.azureml.ms:443/mlflow/v1.0/x")
+    assert azure.uri == "https://westeurope.api.azureml.ms/mlflow/v1.0/x"
+
+
+# -- stores found by what they hold --------------------------------------------------------
+
+def _sqlite_file(path: Path, table: str = "notes") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    with db:
+        db.execute(f"CREATE TABLE {table} (id INTEGER)")
+    db.close()
+    return path
+
+
+def _listing(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+def test_sqlite_stores_are_found_by_schema_whatever_their_name(tmp_path, world):
+    """The course repository's store is backend.db; its mlruns/ holds artifacts only."""
+    course = make_repo(tmp_path / "course", {"train.ipynb": "{}\n"})
+    copy_db(world.db, course / "backend.db")
+    wal = copy_db(world.db, course / "archive" / "old-runs.sqlite")
+    with sqlite3.connect(wal) as db:
+        db.execute("PRAGMA journal_mode = WAL")
+    db.close()
+    _sqlite_file(course / "data" / "chinook.db", "runs")                 # SQLite, not MLflow's
+    (course / "notes.db").write_text("not a database\n")
+    os.mkfifo(course / "pipe.db")                                      # must not hang detection
+    (course / "linked.db").symlink_to(course / "backend.db")           # not followed
+    before = _listing(course)
+    found = {s.label: s for s in MlflowCollector.detect(course, "course")}
+    assert sorted(found) == ["archive/old-runs.sqlite", "backend.db"]
+    assert _listing(course) == before           # read-only: no -wal/-shm/-journal left behind
+    g = collect(found["backend.db"].uri)
+    assert g.errors == [] and len(by_kind(g, "model_version")) == 4
+    unlinked = g.node(f"model_version:mlflow://{Path(found['backend.db'].uri).name}/churn/"
+                      f"{world.served.versions['no_run']}")
+    assert "run_id" not in unlinked["attrs"]
+
+
+def test_candidates_detection_could_not_examine_are_a_collection_error(tmp_path, world):
+    """Opening SQLite files is bounded; what was not examined (over the limit, or locked)
+    is named, so a missed store is never silent."""
+    from checker.collectors.mlflow.sources import MAX_SCHEMA_PROBES
+    estate = tmp_path / "estate"
+    for i in range(MAX_SCHEMA_PROBES - 1):                    # with a-busy.db: the limit
+        _sqlite_file(estate / "a-cache" / f"part-{i:03}.db")
+    copy_db(world.db, estate / "z-team" / "runs.db")                   # examined last: over the limit
+    busy = _sqlite_file(tmp_path / "elsewhere.db")
+    locked = estate / "a-busy.db"
+    shutil.copy(busy, locked)
+    holder = sqlite3.connect(locked, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")                                   # a writer holds it
+    try:
+        found = MlflowCollector.detect(estate, "estate")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    (gap,) = found
+    graph = EstateGraph()
+    graph.sources.append({"kind": "mlflow", "source": gap.display})
+    MlflowCollector().collect(gap, CollectContext(graph))
+    (err,) = graph.errors
+    assert err.source == "estate" and len(graph) == 0
+    assert err.reason.startswith("2 SQLite files were not examined for MLflow's tables: ")
+    assert "estate/a-busy.db (database is locked)" in err.reason
+    assert f"estate/z-team/runs.db (over {MAX_SCHEMA_PROBES} SQLite files opened)" in err.reason
+    assert err.reason.endswith("name a store with --source mlflow=PATH")
+
+
+def test_mlruns_of_artifacts_only_is_said_and_its_files_kept(tmp_path, world):
+    """MLflow 3 with a database keeps run artifacts in ./mlruns, with no meta.yaml: not a store."""
+    repo = make_repo(tmp_path / "course", {"train.py": "x = 1\n"})
+    copy_db(world.db, repo / "backend.db")
+    run = world.served.runs["train"]
+    write_files(repo / "mlruns" / "1" / run / "artifacts" / "model", {
+        "MLmodel": "flavors: {}\n", "model.pkl": b"\x80\x04N.", "conda.yaml": "name: churn\n",
+        "requirements.txt": "scikit-learn==1.5.0\n"})
+    folder = tmp_path / "plain"
+    shutil.copytree(repo / "mlruns", folder / "mlruns")
+    for root, tree in ((repo, "git"), (folder, "fs")):
+        graph = collect_graph(root)
+        assert graph.errors == [], root
+        files = {a["path"] for a in by_kind(graph, "file").values() if "mlruns/" in a["path"]}
+        # MLmodel has no role of its own: counted on the tree, not a node (as anywhere else).
+        assert files == {f"mlruns/1/{run}/artifacts/model/{n}"
+                         for n in ("model.pkl", "conda.yaml", "requirements.txt")}
+        (entry,) = [s for s in graph.sources if s.get("kind") == "mlflow" and s["source"].endswith("mlruns")]
+        assert entry["not_a_store"].startswith("holds no meta.yaml one level down: run artifacts only")
+    assert len(by_kind(collect_graph(repo), "model_version")) == 4            # backend.db read
+    with pytest.raises(ValueError, match="not an MLflow file store"):
+        MlflowCollector.from_uri(str(repo / "mlruns"))
+    graph = collect_graph(folder / "mlruns")                                  # scanned itself
+    assert graph.errors == [] and len({n for n, _ in graph.nodes("file")}) == 3
+
+
+# -- a server that trickles ------------------------------------------------------------------
+
+@pytest.mark.parametrize("what", ["headers", "body"])
+def test_total_timeout_bounds_a_server_that_trickles(what):
+    """A byte every 50 ms never trips request_timeout; total_timeout ends the connection in
+    flight, whatever part of the response it is in."""
+    with TrickleServer(what, interval=0.05, body_bytes=4000) as server:
+        g = collect(server.url, request_timeout=5, retries=3, total_timeout=1)
+    (err,) = g.errors
+    assert err.reason == "experiments: experiments/search: gave up, total time limit of 1 s reached"
+    (conn,) = server.connections                       # no retry once the time is up
+    assert not conn["complete"] and conn["sent"] < conn["total"] // 2
+
+
+# -- one bad item is that item's error -----------------------------------------------------------
+
+def test_bad_rows_in_sqlite_cost_only_their_item(tmp_path, world):
+    db_path = copy_db(world.db, tmp_path / "mlflow.db")
+    drop_not_null(db_path, "tags", "key")
+    train = world.served.runs["train"]
+    db = sqlite3.connect(db_path)
+    with db:
+        exp = db.execute("SELECT experiment_id FROM runs WHERE run_uuid = ?", (train,)).fetchone()[0]
+        add_run(db, b"\x8f\x01binary-run-id", exp, "blob-run")       # newest: in the recent window
+        db.execute('INSERT INTO tags ("key", value, run_uuid) VALUES (NULL, ?, ?)', ("orphan", train))
+        db.execute('INSERT INTO tags ("key", value, run_uuid) VALUES (?, ?, ?)',
+                   ("weights", b"\x00\x01\x02", train))
+        db.execute('INSERT INTO tags ("key", value, run_uuid) VALUES (?, CAST(? AS TEXT), ?)',
+                   ("latin1", "caf\xe9".encode("latin-1"), train))
+        add_version(db, "churn", 90, b"\xff\xfe", "s3://lake/models/churn/90")
+        add_version(db, "churn", "ninety-one", train, "s3://lake/models/churn/91")
+    db.close()
+    g = collect(str(db_path))
+    reasons = sorted(e.reason for e in g.errors)
+    assert reasons == sorted([
+        "model_versions: a row's version of churn is text, not a whole number; skipped",
+        "model version churn/90: left out run_id (a BLOB (2 bytes), not text)",
+        "runs: a row's run_uuid is a BLOB (15 bytes), not text; skipped",
+        f"tags: a tag of run {train}: key is missing (NULL); skipped",
+        f"tags: tag 'weights' of run {train}: left out value (a BLOB (3 bytes), not text)",
+    ]), reasons
+    assert {e.source for e in g.errors} == {str(db_path)}
+    versions = {a["version"]: a for a in by_kind(g, "model_version").values()}
+    assert sorted(versions) == [1, 2, 3, 4, 90] and "run_id" not in versions[90]
+    run = g.node(f"run:mlflow://mlflow.db/{train}")["attrs"]
+    assert run["git_commit"] == world.head and run["tags"]["latin1"] == "caf\ufffd"
+    assert "weights" not in run["tags"] and "orphan" not in run["tags"].values()
+    assert len(by_kind(g, "run")) == 3 and len(by_kind(g, "dataset")) == 3
+
+
+def test_a_run_meta_yaml_that_is_a_folder_costs_only_that_run(tmp_path, world):
+    store = tmp_path / "mlruns"
+    shutil.copytree(world.mlruns, store)
+    train = world.filed.runs["train"]
+    meta = next(store.glob(f"*/{train}/meta.yaml"))
+    meta.unlink()
+    meta.mkdir()
+    os.mkfifo(next(store.glob(f"*/{world.filed.runs['explore']}/tags")) / "planted")   # no hang
+    g = collect(str(store))
+    errors = {(e.source, e.reason) for e in g.errors}
+    rel = meta.relative_to(store).as_posix()
+    planted = next(store.glob(f"*/{world.filed.runs['explore']}/tags/planted")).relative_to(store)
+    assert errors == {(f"{store}/{rel}", "a directory, not a regular file; not read"),
+                      (f"{store}/{planted.as_posix()}", "a named pipe, not a regular file; not read")}
+    versions = {a["version"]: a for a in by_kind(g, "model_version").values()}
+    assert sorted(versions) == [1, 2, 3, 4]
+    assert versions[1]["unresolved"]["run_id"]["reason"] == \
+        f"run {train} could not be read: the store's {rel} cannot be read"
+    explore = g.node(f"run:mlflow://mlruns/{world.filed.runs['explore']}")["attrs"]
+    assert explore["run_name"] == "explore" and "planted" not in explore["tags"]
+
+
+# -- secrets and Windows paths: recorded faithfully, masked at the door ------------------------
+
+GH_TOKEN = "ghp_" + "Zq3" * 12                      # the shape GitHub gives personal tokens
+AWS_KEY_ID = "AKIA" + "QX7RM2PL5WN8TZ4J"
+
+
+def test_secrets_in_tags_and_params_never_reach_the_snapshot_or_report(tmp_path, world):
+    estate = tmp_path / "estate"
+    db_path = copy_db(world.db, estate / "mlflow.db")
+    db = sqlite3.connect(db_path)
+    with db:
+        exp = db.execute("SELECT experiment_id FROM experiments WHERE name = 'churn'").fetchone()[0]
+        add_run(db, "f" * 32, exp, f"deploy with {GH_TOKEN}", tags={
+            "mlflow.source.name": "deploy.py", "ci.token": GH_TOKEN, "aws": f"key id {AWS_KEY_ID}",
+            "long": "x" * 479 + " " + GH_TOKEN,           # crosses the 500-character cut
+            "mlflow.source.git.repoURL": f"https://bot:{GH_TOKEN}@github.com/contoso/churn.git"},
+            params={"github_token": GH_TOKEN, "aws_access_key_id": AWS_KEY_ID})
+        add_version(db, "churn", 7, "f" * 32, f"s3://lake/models/churn/7?token={GH_TOKEN}",
+                    tags={"deployed_by": AWS_KEY_ID})
+        db.execute("INSERT INTO experiment_tags (\"key\", value, experiment_id) VALUES (?,?,?)",
+                   ("owner", f"{AWS_KEY_ID} {GH_TOKEN}", exp))
+    db.close()
+    snap, report = tmp_path / "snap.json", tmp_path / "report.json"
+    proc = run_mlcheck("scan", str(estate), "--snapshot-out", str(snap), "--format", "json",
+                       "--output", str(report), "--format", "console")
+    assert proc.returncode in (0, 1), proc.stderr
+    doc = json.loads(snap.read_text())
+    run = doc["nodes"][f"run:mlflow://mlflow.db/{'f' * 32}"]["attrs"]
+    assert run["tags"]["ci.token"].startswith("«redacted:")          # the value of a credential-named key
+    assert run["tags"]["aws"] == "key id «redacted:AWS Access Key»"
+    assert run["tags"]["long"] == "x" * 479 + " " + "«redacted:GitHub Token»"[:20]
+    assert run["params_count"] == 2
+    everything = snap.read_text() + report.read_text() + proc.stdout + proc.stderr
+    for secret in (GH_TOKEN, AWS_KEY_ID, GH_TOKEN[:16], GH_TOKEN[-16:], AWS_KEY_ID[4:]):
+        assert secret not in everything, secret
+
+
+WINDOWS_SOURCE = r"C:\Users\Jan Kowalski\AppData\Roaming\Python\Python311\site-packages\ipykernel_launcher.py"
+
+
+def test_windows_source_names_are_recorded_as_they_are(tmp_path, world):
+    """A course run on Windows records its kernel launcher as the source: kept verbatim."""
+    estate = tmp_path / "estate"
+    db_path = copy_db(world.db, estate / "mlflow.db")
+    db = sqlite3.connect(db_path)
+    with db:
+        exp = db.execute("SELECT experiment_id FROM experiments WHERE name = 'churn'").fetchone()[0]
+        add_run(db, "e" * 32, exp, "notebook", tags={
+            "mlflow.source.name": WINDOWS_SOURCE, "mlflow.source.type": "LOCAL",
+            "mlflow.user": "Jan Kowalski"})
+    db.close()
+    snap = tmp_path / "snap.json"
+    proc = run_mlcheck("scan", str(estate), "--snapshot-out", str(snap))
+    assert proc.returncode in (0, 1), proc.stderr
+    run = json.loads(snap.read_text())["nodes"][f"run:mlflow://mlflow.db/{'e' * 32}"]["attrs"]
+    assert run["source_name"] == WINDOWS_SOURCE and run["tags"]["mlflow.source.name"] == WINDOWS_SOURCE
+    assert (run["source_type"], run["user"]) == ("LOCAL", "Jan Kowalski")
+
+
+def test_total_timeout_interrupts_a_long_sqlite_query(tmp_path, world):
+    db_path = copy_db(world.db, tmp_path / "mlflow.db")
+    db = sqlite3.connect(db_path)
+    with db:
+        exp = db.execute("SELECT experiment_id FROM experiments WHERE name = 'churn'").fetchone()[0]
+        db.executemany("INSERT INTO runs (run_uuid, name, status, start_time, lifecycle_stage, "
+                       "experiment_id) VALUES (?,?,?,?,?,?)",
+                       ((f"{i:032x}", f"r{i}", "FINISHED", i, "active", exp) for i in range(300_000)))
+    db.close()
+    g = collect(str(db_path), total_timeout=0.001)
+    assert g.errors and "total time limit of 0.001 s reached" in g.errors[-1].reason

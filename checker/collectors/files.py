@@ -6,6 +6,7 @@ the rest are counted on their tree's node.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import re
 import stat
@@ -51,10 +52,49 @@ ROLES_BY_GLOB = (
 )
 
 
-def is_mlflow_file_store(path) -> bool:
-    """An MLflow file store as the MLflow collector detects one: a real folder named mlruns.
-    The tree walks leave it to that collector instead of recording its files twice."""
-    return os.path.basename(path) == "mlruns" and os.path.isdir(path) and not os.path.islink(path)
+# Entries of a folder looked at to tell an MLflow file store from a folder of run artifacts.
+MLFLOW_STORE_SCAN_LIMIT = 1000
+
+
+def is_mlflow_file_store(path, any_name: bool = False) -> bool:
+    """A real folder named mlruns (any name with `any_name`) holding an MLflow file store:
+    an experiment's meta.yaml one level down (0/meta.yaml, …), a registered model's under
+    models/ or a deleted experiment's under .trash/. An mlruns/ of run artifacts only
+    (MLflow 3 keeps runs in its database and their artifacts there) is not one: its files
+    stay with the tree walks. The tree walks leave a store to the MLflow collector instead
+    of recording its files twice."""
+    if not any_name and os.path.basename(path) != "mlruns":
+        return False
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    return _holds_mlflow_meta(os.path.abspath(path), st.st_dev, st.st_ino, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=256)
+def _holds_mlflow_meta(path: str, _dev: int, _ino: int, _mtime_ns: int) -> bool:
+    """Cached by the folder's identity: a git walk asks once per untracked file inside."""
+    if _meta_one_down(path):
+        return True
+    return any(_meta_one_down(os.path.join(path, sub)) for sub in ("models", ".trash")
+               if os.path.isdir(os.path.join(path, sub)) and not os.path.islink(os.path.join(path, sub)))
+
+
+def _meta_one_down(folder: str) -> bool:
+    """Some real subfolder of `folder` holds a meta.yaml (bounded: the first entries only)."""
+    try:
+        with os.scandir(folder) as entries:
+            for i, entry in enumerate(entries):
+                if i >= MLFLOW_STORE_SCAN_LIMIT:
+                    return False
+                if entry.is_dir(follow_symlinks=False) and os.path.lexists(os.path.join(entry.path, "meta.yaml")):
+                    return True
+    except OSError:
+        return False
+    return False
 
 
 def in_mlflow_file_store(path: str, top) -> bool:

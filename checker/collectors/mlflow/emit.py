@@ -1,0 +1,105 @@
+"""Reader records into graph nodes and edges (the same facts whichever reader made them)."""
+from __future__ import annotations
+
+from .. import CollectContext, Source
+from .records import (PROFILE_LIMIT, Collected, DatasetRec, ExperimentRec, ModelRec, RunRec,
+                      VersionRec, clip, iso, scrub_secrets, source_uri, tag_dict)
+
+
+def note_source(ctx: CollectContext, source: Source, **facts) -> None:
+    """Record facts on this source's entry in graph.sources (a limit or a finding, not an error)."""
+    for entry in reversed(ctx.graph.sources):
+        if entry.get("kind") == source.kind and entry.get("source") == source.display:
+            entry.update(facts)
+            return
+
+
+class Emitter:
+    """Turns reader records into nodes and edges (LINEAGE_SPEC, MLflow)."""
+
+    def __init__(self, ctx: CollectContext, collector: str, source: Source) -> None:
+        self.ctx, self.g = ctx, ctx.graph
+        self.prefix = f"mlflow://{source.label}"
+        self.prov = ctx.provenance(collector, source.display)
+
+    def emit(self, data: Collected) -> None:
+        """Records are consumed as they become nodes, so a big store is not held twice."""
+        experiments = {e.experiment_id: self._experiment(e) for e in data.experiments}
+        runs = {}
+        for run_id in sorted(data.runs):
+            run = data.runs.pop(run_id)
+            runs[run_id] = self._run(run)
+            if run.experiment_id in experiments:
+                self.g.add_edge(experiments[run.experiment_id], runs[run_id], "contains")
+        models = {m.name: self._model(m) for m in data.models}
+        aliases = {m.name: m.aliases for m in data.models}
+        versions, data.versions = data.versions, []
+        versions.reverse()
+        while versions:
+            v = versions.pop()
+            self._version(v, models, aliases.get(v.name, {}), runs, data.unreadable_runs)
+
+    def _experiment(self, e: ExperimentRec) -> str:
+        return self.g.add_node("experiment", f"{self.prefix}/{e.experiment_id}", {
+            "experiment_id": e.experiment_id, "name": e.name, "lifecycle_stage": e.lifecycle_stage,
+            "tags": tag_dict(e.tags)}, self.prov)
+
+    def _run(self, r: RunRec) -> str:
+        tags = tag_dict(r.tags)
+        attrs = {"run_id": r.run_id, "experiment_id": r.experiment_id, "run_name": r.run_name,
+                 "status": r.status, "lifecycle_stage": r.lifecycle_stage,
+                 "start_time": iso(r.start_time), "end_time": iso(r.end_time),
+                 "user": tags.get("mlflow.user") or r.user_id,
+                 "source_name": tags.get("mlflow.source.name"),
+                 "source_type": tags.get("mlflow.source.type"),
+                 "git_commit": tags.get("mlflow.source.git.commit"),
+                 "git_repo_url": tags.get("mlflow.source.git.repoURL"),
+                 "git_branch": tags.get("mlflow.source.git.branch"),
+                 "docker_image": tags.get("mlflow.docker.image.name") or tags.get("mlflow.docker.image.id"),
+                 "docker_image_id": tags.get("mlflow.docker.image.id"),
+                 "params_count": r.params_count, "metrics_count": r.metrics_count,
+                 "tags": tags, "dataset_count": len(r.datasets)}
+        nid = self.g.add_node("run", f"{self.prefix}/{r.run_id}",
+                              {k: v for k, v in attrs.items() if v not in (None, "")}, self.prov)
+        for ds in r.datasets:
+            self.g.add_edge(nid, self._dataset(r.run_id, ds), "reads")
+        return nid
+
+    def _dataset(self, run_id: str, d: DatasetRec) -> str:
+        source = scrub_secrets(d.source)
+        attrs = {"name": d.name, "digest": d.digest, "source_type": d.source_type, "source": source,
+                 "source_uri": source_uri(source), "context": d.context,
+                 "schema_present": bool(d.schema and d.schema.strip() not in ("", "null", "{}")),
+                 "profile": clip(d.profile, PROFILE_LIMIT) if d.profile else None}
+        return self.g.add_node("dataset", f"{self.prefix}/{run_id}/{d.name}@{d.digest}",
+                               {k: v for k, v in attrs.items() if v not in (None, "")}, self.prov)
+
+    def _model(self, m: ModelRec) -> str:
+        attrs = {"name": m.name, "aliases": {a: v for a, v in sorted(m.aliases.items()) if v is not None},
+                 "tags": tag_dict(m.tags),
+                 "description": m.description or None, "created_at": iso(m.created)}
+        return self.g.add_node("model", f"{self.prefix}/{m.name}",
+                               {k: v for k, v in attrs.items() if v is not None}, self.prov)
+
+    def _version(self, v: VersionRec, models: dict, aliases: dict, runs: dict, unreadable: dict) -> None:
+        attrs = {"name": v.name, "version": v.version, "source": v.source or None,
+                 "run_id": v.run_id or None, "run_link": v.run_link or None,
+                 "aliases": sorted(a for a, n in aliases.items() if n == v.version),
+                 "stage": v.stage, "status": v.status,
+                 "tags": tag_dict(v.tags),
+                 "created_at": iso(v.created), "description": v.description or None}
+        if attrs["source"]:
+            attrs["source"] = scrub_secrets(attrs["source"])
+        nid = self.g.add_node("model_version", f"{self.prefix}/{v.name}/{v.version}",
+                              {k: val for k, val in attrs.items() if val is not None}, self.prov)
+        model = models.get(v.name) or self.g.add_node(
+            "model", f"{self.prefix}/{v.name}", {"name": v.name, "aliases": {}, "tags": {}}, self.prov)
+        self.g.add_edge(nid, model, "version_of")
+        if v.run_id and v.run_id in runs:
+            self.g.add_edge(nid, runs[v.run_id], "produced_by")
+        elif v.run_id in unreadable:
+            self.g.note_unresolved(nid, "run_id", v.run_id,
+                                   f"run {v.run_id} could not be read: {unreadable[v.run_id]}")
+        elif v.run_id:
+            self.g.note_unresolved(nid, "run_id", v.run_id,
+                                   f"run {v.run_id} is deleted or was not found in the store")

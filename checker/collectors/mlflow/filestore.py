@@ -1,0 +1,307 @@
+"""A legacy MLflow file store (mlruns/): meta.yaml files (via safeyaml), one value per tag file.
+
+Every file is opened without following symlinks or blocking on FIFOs, and bounded in size.
+An unreadable run, version or experiment (a meta.yaml that is a folder, malformed YAML, a
+field of the wrong type) is that item's problem; the rest of the store is read. Recency of
+runs is the meta.yaml write time, so the window of recent runs needs one stat per run, not
+one YAML parse.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Callable
+
+from ...safeyaml import YamlError, load_yaml
+from ..files import walk
+from .records import (CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
+                      ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
+                      ident, is_prompt, newest_first, not_a_number, to_int, to_str)
+
+MAX_STORE_FILE_BYTES = 1024 * 1024
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+class FileStoreReader:
+    """A legacy MLflow file store (mlruns/)."""
+
+    def __init__(self, root: str, display: str, settings: Settings, deadline: Deadline) -> None:
+        self.root = Path(root)
+        self.display = display
+        self.deadline = deadline
+        self.problems = Problems(display)
+        self.unreadable_runs: dict[str, str] = {}
+        self._run_dirs: dict[str, Path] | None = None
+        self._datasets: dict[Path, dict] = {}
+        if not self.root.is_dir():
+            raise StoreError("not a directory", fatal=True)
+
+    def close(self) -> None:
+        pass
+
+    def _shown(self, path: Path) -> str:
+        rel = path.relative_to(self.root).as_posix()
+        return f"{self.display.rstrip('/')}/{rel}"
+
+    def _read(self, path: Path) -> str | None:
+        """A regular file's text, or None (absent, or a problem recorded). Symlinks are not
+        followed, FIFOs and devices not read, the size is bounded."""
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            reason = "symlink not followed" if path.is_symlink() else f"unreadable: {exc.strerror or exc}"
+            self.problems.add(reason, self._shown(path))
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):      # checked before reading: a folder, a FIFO
+                self.problems.add(f"{_file_type(st.st_mode)}, not a regular file; not read",
+                                  self._shown(path))
+                return None
+            if st.st_size > MAX_STORE_FILE_BYTES:
+                self.problems.add(f"over {MAX_STORE_FILE_BYTES} bytes; skipped", self._shown(path))
+                return None
+            data = os.read(fd, MAX_STORE_FILE_BYTES + 1)
+        except OSError as exc:
+            self.problems.add(f"unreadable: {exc.strerror or exc}", self._shown(path))
+            return None
+        finally:
+            os.close(fd)
+        if len(data) > MAX_STORE_FILE_BYTES:
+            self.problems.add(f"over {MAX_STORE_FILE_BYTES} bytes; skipped", self._shown(path))
+            return None
+        return data.decode("utf-8", "replace")
+
+    def _meta(self, folder: Path) -> dict | None:
+        text = self._read(folder / "meta.yaml")
+        if text is None:
+            return None
+        shown = self._shown(folder / "meta.yaml")
+        try:
+            doc = load_yaml(text, shown)
+        except YamlError as exc:
+            self.problems.add(f"malformed meta.yaml: {exc.reason}", shown, exc.line)
+            return None
+        if not isinstance(doc, dict):
+            self.problems.add("meta.yaml is not a mapping", shown)
+            return None
+        return doc
+
+    def _item(self, folder: Path, read: Callable[[Path], object]):
+        """read(folder), or None with the item's problem recorded against its meta.yaml."""
+        self.deadline.check("file store")
+        try:
+            return read(folder)
+        except BadItem as exc:
+            self.problems.add(f"{exc}; skipped", self._shown(folder / "meta.yaml"))
+        except (TypeError, ValueError, AttributeError, KeyError, OSError) as exc:
+            self.problems.add(f"unreadable ({type(exc).__name__}: {exc}); skipped",
+                              self._shown(folder / "meta.yaml"))
+        return None
+
+    def _values(self, folder: Path) -> dict:
+        """One value per file (tags/, aliases/); keys with '/' live in subfolders."""
+        out = {}
+        if not folder.is_dir() or folder.is_symlink():
+            return out
+        for dirpath, dirnames, filenames in walk(folder):
+            for name in filenames:
+                full = Path(dirpath) / name
+                text = self._read(full)
+                if text is not None:
+                    out[full.relative_to(folder).as_posix()] = text
+        return out
+
+    @staticmethod
+    def _count_files(folder: Path) -> int:
+        if not folder.is_dir() or folder.is_symlink():
+            return 0
+        return sum(len(files) for _, _, files in walk(folder))
+
+    def _subdirs(self, folder: Path) -> list[Path]:
+        try:
+            return sorted(e for e in folder.iterdir() if e.is_dir() and not e.is_symlink())
+        except OSError:
+            return []
+
+    def _experiment_dirs(self) -> list[tuple[Path, bool]]:
+        """(experiment folder, in trash) pairs."""
+        dirs = [(d, False) for d in self._subdirs(self.root)
+                if not d.name.startswith(".") and d.name != "models" and os.path.lexists(d / "meta.yaml")]
+        trash = self.root / ".trash"
+        if trash.is_dir() and not trash.is_symlink():
+            dirs += [(d, True) for d in self._subdirs(trash) if os.path.lexists(d / "meta.yaml")]
+        return dirs
+
+    def experiments(self) -> list[ExperimentRec]:
+        out = []
+        for folder, trashed in self._experiment_dirs():
+            rec = self._item(folder, lambda f, trashed=trashed: self._experiment(f, trashed))
+            if rec is not None:
+                out.append(rec)
+        return out
+
+    def _experiment(self, folder: Path, trashed: bool) -> ExperimentRec | None:
+        meta = self._meta(folder)
+        if meta is None:
+            return None
+        stage = "deleted" if trashed else (to_str(meta.get("lifecycle_stage")) or "active")
+        return ExperimentRec(to_str(meta.get("experiment_id")) or folder.name,
+                             to_str(meta.get("name")) or "", stage, self._values(folder / "tags"))
+
+    def models(self) -> list[ModelRec]:
+        out = []
+        for folder in self._subdirs(self.root / "models"):
+            rec = self._item(folder, self._model)
+            if rec is not None:
+                out.append(rec)
+        return out
+
+    def _model(self, folder: Path) -> ModelRec | None:
+        meta = self._meta(folder)
+        if meta is None:
+            return None
+        tags = self._values(folder / "tags")
+        if is_prompt(tags):
+            return None
+        aliases = {k: to_int(v.strip()) for k, v in self._values(folder / "aliases").items()}
+        if not aliases and isinstance(meta.get("aliases"), dict):
+            aliases = {str(k): to_int(v) for k, v in meta["aliases"].items()}
+        return ModelRec(to_str(meta.get("name")) or folder.name, to_str(meta.get("description")),
+                        to_int(meta.get("creation_timestamp")), tags, aliases)
+
+    def versions(self, limit: int | None) -> tuple[list[VersionRec], bool]:
+        out: list[VersionRec] = []
+        for model_dir in self._subdirs(self.root / "models"):
+            if is_prompt(self._values(model_dir / "tags")):
+                continue
+            for folder in self._subdirs(model_dir):
+                if folder.name.startswith("version-"):
+                    rec = self._item(folder, lambda f, m=model_dir: self._version(f, m))
+                    if rec is not None:
+                        out.append(rec)
+        out = newest_first(out)
+        if limit is not None and len(out) > limit:
+            return out[:limit], True
+        return out, False
+
+    def _version(self, folder: Path, model_dir: Path) -> VersionRec | None:
+        meta = self._meta(folder)
+        if meta is None:
+            return None
+        version = to_int(meta.get("version"))
+        if version is None:
+            raise BadItem(f"version is {not_a_number(meta.get('version'))}")
+        stage = to_str(meta.get("current_stage"))
+        if stage == DELETED_STAGE:
+            return None
+        return VersionRec(to_str(meta.get("name")) or model_dir.name, version,
+                          to_str(meta.get("source")), to_str(meta.get("run_id")),
+                          to_str(meta.get("run_link")), stage, to_str(meta.get("status")),
+                          self._values(folder / "tags"), to_int(meta.get("creation_timestamp")),
+                          to_str(meta.get("description")), to_int(meta.get("last_updated_timestamp")))
+
+    def _index(self) -> dict[str, Path]:
+        """run id -> run folder, for active and trashed experiments: one listing per experiment."""
+        if self._run_dirs is None:
+            self._run_dirs = {}
+            for folder, _ in self._experiment_dirs():
+                for d in self._subdirs(folder):
+                    if d.name not in ("tags", "datasets") and os.path.lexists(d / "meta.yaml"):
+                        self._run_dirs[d.name] = d
+        return self._run_dirs
+
+    def runs(self, run_ids: list[str], experiment_ids: list[str] | None = None) -> dict[str, RunRec]:
+        found = {}
+        index = self._index()
+        for run_id in sorted(set(run_ids)):
+            folder = index.get(run_id)
+            rec = self._read_run(folder) if folder else None
+            if rec is not None and rec.lifecycle_stage == "active":
+                found[rec.run_id] = rec
+        return found
+
+    def _read_run(self, folder: Path) -> RunRec | None:
+        """The run in `folder`; one that cannot be read is remembered, so a model version
+        pointing at it says why it has no run."""
+        if folder.name in self.unreadable_runs:     # said once, not once per step
+            return None
+        rec = self._item(folder, self._run)
+        if rec is None:        # its meta.yaml exists (the index says so) but did not read
+            rel = (folder / "meta.yaml").relative_to(self.root).as_posix()
+            self.unreadable_runs[folder.name] = f"the store's {rel} cannot be read"
+        return rec
+
+    def _run(self, folder: Path) -> RunRec | None:
+        meta = self._meta(folder)
+        if meta is None:
+            return None
+        tags = self._values(folder / "tags")
+        status = meta.get("status")
+        status = RUN_STATUS.get(status, to_str(status)) if isinstance(status, (int, str)) else None
+        return RunRec(ident(to_str(meta.get("run_id") or meta.get("run_uuid")) or folder.name, "run_id"),
+                      to_str(meta.get("experiment_id")) or folder.parent.name,
+                      tags.get("mlflow.runName") or to_str(meta.get("run_name")), status,
+                      to_str(meta.get("lifecycle_stage")) or "active",
+                      to_int(meta.get("start_time")), to_int(meta.get("end_time")), to_str(meta.get("user_id")),
+                      tags, self._count_files(folder / "params"), self._count_files(folder / "metrics"),
+                      self._inputs(folder))
+
+    def _inputs(self, run_folder: Path) -> list[DatasetRec]:
+        out = []
+        for folder in self._subdirs(run_folder / "inputs"):
+            meta = self._meta(folder)
+            if not meta or meta.get("source_type") != "DATASET":
+                continue
+            ds = self._dataset(run_folder.parent, to_str(meta.get("source_id")) or "")
+            if ds is None:
+                missing = f"dataset {meta.get('source_id')!r} not found in the experiment"
+                self.problems.add(missing, self._shown(folder / "meta.yaml"))
+                continue
+            tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
+            out.append(DatasetRec(to_str(ds.get("name")) or "", to_str(ds.get("digest")) or "",
+                                  to_str(ds.get("source_type")) or "", to_str(ds.get("source")) or "",
+                                  to_str(ds.get("schema")), to_str(ds.get("profile")),
+                                  to_str(tags.get(CONTEXT_TAG))))
+        return sorted(out, key=lambda d: (d.name, d.digest))
+
+    def _dataset(self, experiment_folder: Path, dataset_id: str) -> dict | None:
+        cache = self._datasets.setdefault(experiment_folder, {})
+        plain = dataset_id and "/" not in dataset_id and not dataset_id.startswith(".")
+        if plain and dataset_id not in cache:
+            cache[dataset_id] = self._meta(experiment_folder / "datasets" / dataset_id)
+        return cache.get(dataset_id)
+
+    def recent_runs(self, n: int, experiment_ids: list[str], skip: set) -> list[RunRec]:
+        if n <= 0:
+            return []
+        active = {f for f, trashed in self._experiment_dirs() if not trashed}
+        stamped = []
+        for run_id, folder in self._index().items():
+            if folder.parent in active:
+                try:
+                    stamped.append((-os.lstat(folder / "meta.yaml").st_mtime, run_id, folder))
+                except OSError:
+                    continue
+        out, taken = [], 0
+        for _, run_id, folder in sorted(stamped):
+            if taken >= n:
+                break
+            if run_id in skip:          # already read as a model version's run: counts, not re-read
+                taken += 1
+                continue
+            rec = self._read_run(folder)
+            if rec is not None and rec.lifecycle_stage == "active":
+                out.append(rec)
+                taken += 1
+        return out
