@@ -14,10 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .safeyaml import YamlError, load_yaml
+from .severity import SEVERITIES  # noqa: F401 - re-exported for rule authors' tooling
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
-ATTR_OPS = ("equals", "not_equals", "in", "not_in", "exists", "missing", "regex", "glob",
-            "gt", "ge", "lt", "le", "contains")
 
 
 class RuleError(Exception):
@@ -126,32 +124,9 @@ def load_rule(path: Path, builtin: bool = False) -> Rule:
                 check=doc["check"], path=str(path), references=doc.get("references", []),
                 tags=doc.get("tags", []), builtin=builtin,
                 escalate_in_production=doc.get("escalate_in_production", False))
-    validate_check(rule)
+    from .engines.graph import validate_conditions     # checks JSON Schema cannot express
+    validate_conditions(rule)
     return rule
-
-
-def validate_check(rule: Rule) -> None:
-    """Checks JSON Schema cannot express: exactly one operator per attribute test, valid regexes."""
-    def walk(cond: Any, where: str) -> None:
-        if not isinstance(cond, dict):
-            return
-        if "attr" in cond:
-            ops = [o for o in ATTR_OPS if o in cond]
-            if len(ops) != 1:
-                raise RuleError(rule.path, f"attribute test on {cond['attr']!r} needs exactly one of "
-                                f"{', '.join(ATTR_OPS)} (has {len(ops)})", where)
-            if ops[0] == "regex":
-                try:
-                    re.compile(cond["regex"])
-                except re.error as exc:
-                    raise RuleError(rule.path, f"invalid regex: {exc}", where + ".regex") from exc
-        for key, value in cond.items():
-            if isinstance(value, dict):
-                walk(value, f"{where}.{key}")
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    walk(item, f"{where}.{key}.{i}")
-    walk(rule.check, "check")
 
 
 def load_catalog(extra_dirs: list[Path] | None = None, include_builtin: bool = True) -> Catalog:

@@ -5,7 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import SEVERITIES
+from .severity import SEVERITIES
 from .findings import Waiver
 from .safeyaml import YamlError, load_yaml
 

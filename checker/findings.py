@@ -8,7 +8,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .catalog import SEVERITIES, Rule
+from .catalog import Rule
+from .severity import SEVERITIES, raised
 from .engines import Hit
 from .graph import EstateGraph, canonical_json, load_json_document
 
@@ -116,7 +117,7 @@ def escalate_production(findings: list[Finding], graph: EstateGraph, rules: dict
         why = production_reason(graph, f.node, production)
         if why:
             old = f.severity
-            f.severity = SEVERITIES[SEVERITIES.index(old) + 1]
+            f.severity = raised(old)
             f.escalation = {"from": old, "to": f.severity, "reason": why}
             f.message += f" [raised from {old}: {why}]"
 

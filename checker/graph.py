@@ -82,9 +82,6 @@ class EstateGraph:
         self.g = nx.MultiDiGraph()
         self.errors: list[CollectionError] = []
         self.sources: list[dict] = []
-        # Live access to a collected repository for linkers: repo node → (sha → tracked
-        # paths at that commit). Never saved: a snapshot is taken after linking.
-        self.tree_access: dict[str, Callable[[str], set[str] | None]] = {}
 
     # -- building ---------------------------------------------------------
     def add_node(self, kind: str, key: str, attrs: dict | None = None,
@@ -147,10 +144,6 @@ class EstateGraph:
         for src, _, data in self.g.in_edges(nid, data=True):
             if kind is None or data["kind"] == kind:
                 yield src
-
-    def files_at_commit(self, repo: str, sha: str) -> set[str] | None:
-        lister = self.tree_access.get(repo)
-        return lister(sha) if lister else None
 
     def count_by_kind(self) -> dict[str, int]:
         counts: dict[str, int] = {}

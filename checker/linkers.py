@@ -16,6 +16,7 @@ from collections import defaultdict
 from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
+from .collectors import RepositoryReader
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -80,11 +81,9 @@ def _suffix_match(source_name: str, paths) -> str | None:
     return None
 
 
-def link_runs_to_source_files(graph: EstateGraph, list_files: Callable[[str, str], set[str] | None]) -> None:
-    """run --source_file--> the file `mlflow.source.name` names, inside the repo at the run's commit.
-
-    `list_files(repo_node, sha)` gives the paths tracked at that commit (None: unknown).
-    """
+def link_runs_to_source_files(graph: EstateGraph, repositories: dict[str, RepositoryReader]) -> None:
+    """run --source_file--> the file `mlflow.source.name` names, inside the repo at the run's
+    commit, as the collector that read the repository answers (RepositoryReader.files_at)."""
     files_in_repo = files_by_repo(graph)
     untracked = {path: fid for repo, files in files_in_repo.items() for path, fid in files.items()
                  if graph.node(fid)["attrs"].get("tracked") is False
@@ -98,7 +97,8 @@ def link_runs_to_source_files(graph: EstateGraph, list_files: Callable[[str, str
         for commit in commits:
             repo = next(graph.in_edges(commit, "contains"), None)
             sha = graph.node(commit)["attrs"]["sha"]
-            paths = list_files(repo, sha) if repo else None
+            reader = repositories.get(repo) if repo else None
+            paths = reader.files_at(sha) if reader else None
             if paths is None:
                 continue
             path = _suffix_match(source, paths)
@@ -260,23 +260,22 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
                             f"model {name} version {version} is not in any collected registry")
 
 
-def link_runs_to_source_files_at_commit(graph: EstateGraph) -> None:
-    link_runs_to_source_files(graph, graph.files_at_commit)
+def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callable[[EstateGraph], None]]]:
+    """The linkers in the order they run (later ones read the edges earlier ones made)."""
+    return [
+        ("link_runs_to_commits", link_runs_to_commits),
+        ("link_runs_to_source_files", lambda graph: link_runs_to_source_files(graph, repositories)),
+        ("link_dvc_outputs_to_files", link_dvc_outputs_to_files),
+        ("link_run_datasets", link_run_datasets),
+        ("link_deployments_to_models", link_deployments_to_models),
+    ]
 
 
-LINKERS: tuple[Callable[[EstateGraph], None], ...] = (
-    link_runs_to_commits,
-    link_runs_to_source_files_at_commit,
-    link_dvc_outputs_to_files,
-    link_run_datasets,
-    link_deployments_to_models,
-)
-
-
-def run_linkers(graph: EstateGraph) -> None:
-    """Every linker; one that fails costs its own edges (a collection error), not the scan."""
-    for linker in LINKERS:
+def run_linkers(graph: EstateGraph, repositories: dict[str, RepositoryReader] | None = None) -> None:
+    """Every linker; one that fails costs its own edges (a collection error), not the scan.
+    `repositories` are the readers collectors offered (none when replaying a snapshot)."""
+    for name, linker in linkers(repositories or {}):
         try:
             linker(graph)
         except Exception as exc:  # noqa: BLE001
-            graph.error("linker", linker.__name__, f"linker failed: {type(exc).__name__}: {exc}")
+            graph.error("linker", name, f"linker failed: {type(exc).__name__}: {exc}")

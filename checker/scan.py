@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import findings as fnd
-from .catalog import SEVERITIES, Catalog, Rule, RuleError, load_catalog
+from .catalog import Catalog, Rule, RuleError, load_catalog
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
 from .engines import RuleResult
+from .severity import SEVERITIES
 from .graph import EstateGraph, canonical_json
 from .linkers import run_linkers
 
@@ -90,7 +91,7 @@ class ScanResult:
     @functools.cached_property
     def not_applicable_reasons(self) -> dict[str, str]:
         """rule id → why it matched no node (computed once, for every report)."""
-        from .engines.yaml_rules import GraphEvaluator, why_not_applicable
+        from .engines.graph import GraphEvaluator, why_not_applicable
         evaluator = GraphEvaluator(self.graph)
         return {r.id: why_not_applicable(evaluator, r.check.get("match") or r.check.get("applies_to") or {})
                 for r in self.not_applicable()}
@@ -207,7 +208,9 @@ def _under(prefix: str, label: str) -> str:
 
 
 def collect(sources: list[Source], registry: dict[str, type], params: dict,
-            max_parse_bytes: int | None) -> EstateGraph:
+            max_parse_bytes: int | None) -> CollectContext:
+    """Every source into one graph (ctx.graph), with the readers collectors offer the
+    linkers (ctx.repositories)."""
     graph = EstateGraph()
     ctx = CollectContext(graph, params=params, parsers=file_parsers(registry))
     if max_parse_bytes:
@@ -218,7 +221,7 @@ def collect(sources: list[Source], registry: dict[str, type], params: dict,
             registry[source.kind]().collect(source, ctx)
         except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
             graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
-    return graph
+    return ctx
 
 
 def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: dict,
@@ -226,12 +229,13 @@ def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: di
              opa_token: str | None = None) -> dict[str, RuleResult]:
     """Each engine evaluates the rules written for it; a rule it cannot evaluate comes
     back with RuleResult.error set (the scan is then incomplete, exit 3)."""
-    from .engines import rego, yaml_rules
+    from .engines import graph as graph_engine
+    from .engines import rego
     results: dict[str, RuleResult] = {}
     by_engine = {"graph": [r for r in rules if r.engine == "graph"],
                  "rego": [r for r in rules if r.engine == "rego"]}
     if by_engine["graph"]:
-        results.update(yaml_rules.GraphEngine().evaluate(by_engine["graph"], graph))
+        results.update(graph_engine.GraphEngine().evaluate(by_engine["graph"], graph))
     if by_engine["rego"]:
         engine = rego.RegoEngine(catalog.policy_files, params, rego_engine or rego.DEFAULT_ENGINE,
                                  opa_url, opa_token)
@@ -256,12 +260,13 @@ def run_scan(opts: ScanOptions) -> ScanResult:
             # of a 100k-version MLflow collection).
             gc.disable()
             try:
-                graph = collect(sources, registry, opts.params, opts.max_parse_bytes)
+                collected = collect(sources, registry, opts.params, opts.max_parse_bytes)
             finally:
                 gc.enable()
+            graph = collected.graph
     if not opts.from_snapshot:
         with _Stage(stages, "link", opts.measure_memory):
-            run_linkers(graph)
+            run_linkers(graph, collected.repositories)
     with _Stage(stages, "rules", opts.measure_memory):
         results = evaluate(graph, catalog, rules, opts.params, opts.rego_engine,
                            opts.opa_url, opts.opa_token)

@@ -110,7 +110,7 @@ def collect_graph(*paths, sources=(), registry=None):
     from checker.collectors import load_registry
     from checker.scan import collect, resolve_sources
     registry = registry or load_registry()
-    return collect(resolve_sources([str(p) for p in paths], list(sources), registry), registry, {}, None)
+    return collect(resolve_sources([str(p) for p in paths], list(sources), registry), registry, {}, None).graph
 
 
 def node_attrs(graph, nid: str) -> dict:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.catalog import Rule, RuleError, validate_check
-from checker.engines.yaml_rules import GraphEvaluator, evaluate, render_message
+from checker.catalog import Rule, RuleError
+from checker.engines.graph import GraphEvaluator, evaluate, render_message, validate_conditions
 from checker.graph import EstateGraph
 
 
@@ -33,7 +33,7 @@ def rule(check: dict, rule_id: str = "T-001") -> Rule:
 
 def flagged(g: EstateGraph, check: dict) -> list[str]:
     r = rule(check)
-    validate_check(r)
+    validate_conditions(r)
     return sorted(h.node for h in evaluate(r, GraphEvaluator(g)).hits)
 
 
@@ -160,9 +160,9 @@ def test_message_template_cannot_reach_python_internals():
 
 def test_attribute_test_with_two_operators_is_a_rule_error():
     with pytest.raises(RuleError, match="exactly one"):
-        validate_check(rule({"match": {"kind": "run", "where": {"attr": "x", "equals": 1, "gt": 0}}}))
+        validate_conditions(rule({"match": {"kind": "run", "where": {"attr": "x", "equals": 1, "gt": 0}}}))
     with pytest.raises(RuleError, match="invalid regex"):
-        validate_check(rule({"match": {"kind": "run", "where": {"attr": "x", "regex": "("}}}))
+        validate_conditions(rule({"match": {"kind": "run", "where": {"attr": "x", "regex": "("}}}))
 
 
 def test_contains_with_mismatched_types_is_false_not_a_crash():

@@ -9,6 +9,17 @@ from checker.graph import EstateGraph
 SHA = "9f3c2e1a7b5d4c3e2f1a0b9c8d7e6f5a4b3c2d1e"
 
 
+class TreeAt:
+    """A RepositoryReader over fixed trees (the git collector's reader is tested with real
+    repositories in test_lineage_e2e)."""
+
+    def __init__(self, trees: dict[str, set[str]]) -> None:
+        self.trees = trees
+
+    def files_at(self, sha: str) -> set[str] | None:
+        return self.trees.get(sha)
+
+
 def repo_graph() -> EstateGraph:
     g = EstateGraph()
     g.add_node("repo", "git:churn", {"path": "churn", "vcs": "git"})
@@ -48,7 +59,7 @@ def test_source_file_resolved_at_the_runs_commit():
     g.add_node("run", "r4", {"source_name": "/tmp/ipykernel_1/x.py"})
     linkers.link_runs_to_commits(g)
     at_commit = {"src/train.py", "src/old.py", "README.md"}
-    linkers.link_runs_to_source_files(g, lambda repo, sha: at_commit if sha == SHA else None)
+    linkers.link_runs_to_source_files(g, {"repo:git:churn": TreeAt({SHA: at_commit})})
     assert list(g.out_edges("run:r1", "source_file")) == ["file:git:churn/src/train.py"]
     # Deleted since HEAD: the file as it was at that commit.
     assert list(g.out_edges("run:r2", "source_file")) == ["file:git:churn/src/old.py"]
@@ -103,7 +114,8 @@ def test_a_failing_linker_is_a_collection_error_not_a_crash(monkeypatch):
 
     def broken(graph):
         raise RuntimeError("boom")
-    monkeypatch.setattr(linkers, "LINKERS", (broken, linkers.link_runs_to_commits))
+    monkeypatch.setattr(linkers, "linkers", lambda repositories: [
+        ("broken", broken), ("link_runs_to_commits", linkers.link_runs_to_commits)])
     g.add_node("run", "r1", {"git_commit": SHA})
     linkers.run_linkers(g)
     assert [str(e) for e in g.errors] == ["broken: linker failed: RuntimeError: boom (linker)"]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from ..graph import EstateGraph, Provenance, utc_now
 
@@ -35,6 +35,15 @@ class Source:
     root: str = ""            # the scanned tree it was found in ("": uri is the whole tree)
 
 
+class RepositoryReader(Protocol):
+    """What a collector offers the linkers about a repository it collected, for joins that
+    need more than the graph holds. Live access: never saved in a snapshot (which is
+    taken after linking)."""
+
+    def files_at(self, sha: str) -> set[str] | None:
+        """Paths tracked at a commit; None when the repository cannot say."""
+
+
 @dataclass
 class CollectContext:
     graph: EstateGraph
@@ -42,6 +51,7 @@ class CollectContext:
     max_parse_bytes: int = DEFAULT_MAX_PARSE_BYTES
     collected_at: str = field(default_factory=utc_now)
     parsers: list["FileParser"] = field(default_factory=list)
+    repositories: dict[str, RepositoryReader] = field(default_factory=dict)   # repo node → reader
 
     def provenance(self, collector: str, source: str, line: int | None = None) -> Provenance:
         return Provenance(collector, source, line, self.collected_at)

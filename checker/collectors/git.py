@@ -228,6 +228,21 @@ def _normalise_remote(url: str) -> str:
     return re.sub(r"\.git$", "", url.rstrip("/"))
 
 
+class GitTreeReader:
+    """The git collector's RepositoryReader: the linkers ask it what a commit tracked."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+
+    @functools.lru_cache(maxsize=64)          # one run's commit is asked for once per linker pass
+    def files_at(self, sha: str) -> set[str] | None:
+        try:
+            out = self.git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha)
+        except GitError:
+            return None
+        return {p.decode("utf-8", "replace") for p in out.split(b"\0") if p}
+
+
 class GitCollector(Collector):
     name = "git"
 
@@ -307,8 +322,7 @@ class GitCollector(Collector):
             ctx.graph.error(self.name, source.display, f"{head_problem}; tracked files are not collected")
         skipped = self._files(git, top, bare, subdir, head, _is_partial_clone(config), repo,
                               label, source, ctx)
-        ctx.graph.tree_access[repo] = functools.lru_cache(maxsize=64)(
-            functools.partial(self.files_at, git))
+        ctx.repositories[repo] = GitTreeReader(git)
         ctx.graph.update_attrs(repo, commit_count=n_commits, branch_count=sum(
             1 for r in refs.values() for n in r if n.startswith("refs/heads/")),
             tag_count=sum(1 for r in refs.values() for n in r if n.startswith("refs/tags/")),
@@ -341,15 +355,6 @@ class GitCollector(Collector):
             if key:
                 config[key] = value           # the last of several wins, as `git config --get`
         return config
-
-    @staticmethod
-    def files_at(git: Git, sha: str) -> set[str] | None:
-        """Paths tracked at a commit, for linkers; None when git cannot say."""
-        try:
-            out = git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha)
-        except GitError:
-            return None
-        return {p.decode("utf-8", "replace") for p in out.split(b"\0") if p}
 
     def _refs(self, git: Git, head_ref: str, source: Source, ctx: CollectContext) -> dict[str, list[str]]:
         """commit sha → ref names pointing at it (tags peeled fully, tags of tags too).

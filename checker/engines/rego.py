@@ -122,7 +122,7 @@ class RegoEngine:
             self.backend = EmbeddedRego(policy_files, params, engine or DEFAULT_ENGINE)
 
     def evaluate(self, rules: list[Rule], graph: EstateGraph) -> dict[str, RuleResult]:
-        from .yaml_rules import GraphEvaluator
+        from .graph import GraphEvaluator
         if not rules:
             return {}
         answers = self.backend.query(rules, functools.partial(rule_input, graph=graph))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..catalog import SEVERITIES
+from ..severity import SEVERITIES
 from . import printable
 
 EXTENSIONS = (".txt",)

@@ -10,11 +10,16 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..catalog import ATTR_OPS, Rule
 from ..graph import EstateGraph, iter_attr
 from . import Hit, RuleResult
+
+if TYPE_CHECKING:
+    from ..catalog import Rule
+
+ATTR_OPS = ("equals", "not_equals", "in", "not_in", "exists", "missing", "regex", "glob",
+            "gt", "ge", "lt", "le", "contains")
 
 DEFAULT_MAX_DEPTH = 10
 
@@ -320,3 +325,30 @@ def evaluate(rule: Rule, evaluator: GraphEvaluator) -> RuleResult:
         message = render_message(check.get("message", rule.title), nid, data)
         result.hits.append(Hit(nid, message, evidence))
     return result
+
+
+# -- checks at catalog load --------------------------------------------------------
+
+def validate_conditions(rule: Rule) -> None:
+    from ..catalog import RuleError
+    """Checks JSON Schema cannot express: exactly one operator per attribute test, valid regexes."""
+    def walk(cond: Any, where: str) -> None:
+        if not isinstance(cond, dict):
+            return
+        if "attr" in cond:
+            ops = [o for o in ATTR_OPS if o in cond]
+            if len(ops) != 1:
+                raise RuleError(rule.path, f"attribute test on {cond['attr']!r} needs exactly one of "
+                                f"{', '.join(ATTR_OPS)} (has {len(ops)})", where)
+            if ops[0] == "regex":
+                try:
+                    re.compile(cond["regex"])
+                except re.error as exc:
+                    raise RuleError(rule.path, f"invalid regex: {exc}", where + ".regex") from exc
+        for key, value in cond.items():
+            if isinstance(value, dict):
+                walk(value, f"{where}.{key}")
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    walk(item, f"{where}.{key}.{i}")
+    walk(rule.check, "check")
