@@ -193,7 +193,7 @@ def test_endpoints(graph):
     assert online["public_network_access"] == "disabled"
     assert attrs(graph, "endpoint:azureml:churn-batch")["kind"] == "batch"
     # Named only by a deployment: a stub, not defined anywhere collected.
-    assert attrs(graph, "endpoint:azureml:churn-k8s-endpoint") == {"name": "churn-k8s-endpoint"}
+    assert attrs(graph, "endpoint:azureml:churn-k8s-endpoint") == {"name": "churn-k8s-endpoint", "store": "azureml-spec"}
     assert not edges(graph, "endpoint:azureml:churn-k8s-endpoint", "defined_in")
 
 

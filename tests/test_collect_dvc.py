@@ -56,7 +56,7 @@ def test_dvc_file_directory_out_facts_and_edges(tmp_path):
     assert a == {"path": "data/raw", "md5": "3863d0e317dee0a55c4e59d2ec0eef33.dir", "hash": "md5",
                  "size": 14445097, "nfiles": 2, "is_dir": True, "cache": True, "push": True,
                  "persist": False, "declared_in": "dvc-file", "repo": f"repo:{T}",
-                 "commit": head(repo)}
+                 "commit": head(repo), "store": "dvc"}
     assert edges(graph, nid, "tracked_by") == {f"file:{T}/data/raw.dvc"}
     assert nid in edges(graph, f"repo:{T}", "contains")
 

@@ -291,7 +291,8 @@ class AzureMLParser(FileParser):
                 "environment": self._environment_spec}.get(kind)
 
     def _node(self, spec: _Spec, kind: str, key: str, attrs: dict, defined: bool = True) -> str:
-        nid = spec.ctx.graph.add_node(kind, key, attrs, spec.ctx.provenance(self.name, spec.ref.display))
+        nid = spec.ctx.graph.add_node(kind, key, {"store": STORE, **attrs},
+                                      spec.ctx.provenance(self.name, spec.ref.display))
         if defined:
             spec.ctx.graph.add_edge(nid, spec.ref.node, "defined_in")
         return nid

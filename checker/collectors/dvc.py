@@ -156,7 +156,7 @@ class DvcParser(FileParser):
         nid = node_id(kind, key)
         have = ctx.graph.node(nid)["attrs"] if nid in ctx.graph else {}
         fill = {k: v for k, v in (defaults or {}).items() if k not in have}
-        return ctx.graph.add_node(kind, key, {**fill, **attrs},
+        return ctx.graph.add_node(kind, key, {**fill, **attrs, "store": "dvc"},
                                   ctx.provenance(self.name, ref.display))
 
     def _dataset(self, ctx: CollectContext, ref: FileRef, path: str, attrs: dict,

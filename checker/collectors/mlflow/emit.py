@@ -39,8 +39,13 @@ class Emitter:
             v = versions.pop()
             self._version(v, models, aliases.get(v.name, {}), runs, data.unreadable_runs)
 
+    def _add(self, kind: str, key: str, attrs: dict, prov) -> str:
+        """Every node says which store it came from; versions are registry facts."""
+        extra = {"store": "mlflow", **({"registered": True} if kind == "model_version" else {})}
+        return self.g.add_node(kind, key, {**attrs, **extra}, prov)
+
     def _experiment(self, e: ExperimentRec) -> str:
-        return self.g.add_node("experiment", f"{self.prefix}/{e.experiment_id}", {
+        return self._add("experiment", f"{self.prefix}/{e.experiment_id}", {
             "experiment_id": e.experiment_id, "name": e.name, "lifecycle_stage": e.lifecycle_stage,
             "tags": tag_dict(e.tags)}, self.prov)
 
@@ -59,7 +64,7 @@ class Emitter:
                  "docker_image_id": tags.get("mlflow.docker.image.id"),
                  "params_count": r.params_count, "metrics_count": r.metrics_count,
                  "tags": tags, "dataset_count": len(r.datasets)}
-        nid = self.g.add_node("run", f"{self.prefix}/{r.run_id}",
+        nid = self._add("run", f"{self.prefix}/{r.run_id}",
                               {k: v for k, v in attrs.items() if v not in (None, "")}, self.prov)
         for ds in r.datasets:
             self.g.add_edge(nid, self._dataset(r.run_id, ds), "reads")
@@ -71,14 +76,14 @@ class Emitter:
                  "source_uri": source_uri(source), "context": d.context,
                  "schema_present": bool(d.schema and d.schema.strip() not in ("", "null", "{}")),
                  "profile": clip(d.profile, PROFILE_LIMIT) if d.profile else None}
-        return self.g.add_node("dataset", f"{self.prefix}/{run_id}/{d.name}@{d.digest}",
+        return self._add("dataset", f"{self.prefix}/{run_id}/{d.name}@{d.digest}",
                                {k: v for k, v in attrs.items() if v not in (None, "")}, self.prov)
 
     def _model(self, m: ModelRec) -> str:
         attrs = {"name": m.name, "aliases": {a: v for a, v in sorted(m.aliases.items()) if v is not None},
                  "tags": tag_dict(m.tags),
                  "description": m.description or None, "created_at": iso(m.created)}
-        return self.g.add_node("model", f"{self.prefix}/{m.name}",
+        return self._add("model", f"{self.prefix}/{m.name}",
                                {k: v for k, v in attrs.items() if v is not None}, self.prov)
 
     def _version(self, v: VersionRec, models: dict, aliases: dict, runs: dict, unreadable: dict) -> None:
@@ -90,9 +95,9 @@ class Emitter:
                  "created_at": iso(v.created), "description": v.description or None}
         if attrs["source"]:
             attrs["source"] = scrub_secrets(attrs["source"])
-        nid = self.g.add_node("model_version", f"{self.prefix}/{v.name}/{v.version}",
+        nid = self._add("model_version", f"{self.prefix}/{v.name}/{v.version}",
                               {k: val for k, val in attrs.items() if val is not None}, self.prov)
-        model = models.get(v.name) or self.g.add_node(
+        model = models.get(v.name) or self._add(
             "model", f"{self.prefix}/{v.name}", {"name": v.name, "aliases": {}, "tags": {}}, self.prov)
         self.g.add_edge(nid, model, "version_of")
         if v.run_id and v.run_id in runs:
