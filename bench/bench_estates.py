@@ -87,9 +87,12 @@ def engines_apart(result, params: dict, evaluate) -> tuple[dict, dict]:
     The Rego rules' share of the rules stage is that stage less the graph rules (evaluating
     them together once more would double the longest part of a slow run)."""
     def timed(rules) -> tuple[float, dict]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = evaluate(result.graph, result.catalog, rules, params)
+        cpu[0] = time.process_time() - c0
         return time.perf_counter() - t0, res
+
+    cpu = [0.0]
 
     graph_rules = [r for r in result.rules if r.engine == "graph"]
     engines = {"graph": timed(graph_rules)[0] if graph_rules else 0.0}
@@ -97,7 +100,7 @@ def engines_apart(result, params: dict, evaluate) -> tuple[dict, dict]:
     per_rule = {}
     for rule in result.rules:
         seconds, res = timed([rule])
-        per_rule[rule.id] = {"engine": rule.engine, "seconds": seconds, "hits": len(res[rule.id].hits),
+        per_rule[rule.id] = {"engine": rule.engine, "seconds": seconds, "cpu_s": cpu[0], "hits": len(res[rule.id].hits),
                              "error": res[rule.id].error}
     return engines, per_rule
 
@@ -321,10 +324,9 @@ STAGE_COLUMNS = ["estate", "nodes", "edges", "findings", "errors", "load s", "co
 
 
 def stage_row(name: str, timed: dict, traced: dict) -> list[str]:
-    failed = timed.get("failed") or traced.get("failed")
-    if failed:
-        return [name, "FAILED: " + failed[:120], *[""] * (len(STAGE_COLUMNS) - 2)]
-    t, m = timed["stages"], traced["stages"]
+    if "failed" in timed:
+        return [name, "FAILED: " + timed["failed"][:120], *[""] * (len(STAGE_COLUMNS) - 2)]
+    t, m = timed["stages"], traced.get("stages", {})      # no MiB when the traced run failed or was skipped
     sec = lambda s: f"{t[s]['seconds']:.2f}" if s in t else "-"                     # noqa: E731
     mib = lambda s: f"{m[s]['peak_mib']:.1f}" if "peak_mib" in m.get(s, {}) else "-"   # noqa: E731
     return [name, str(timed["nodes"]), str(timed["edges"]), str(timed["findings"]), str(timed["n_errors"]),
@@ -344,36 +346,37 @@ FLOOR_COLUMNS = ["estate", "files read", "MB read", "commits", "history s", "tre
 
 
 def floor_row(name: str, timed: dict, floor: dict, floor_traced: dict, cli: dict, loadavg: float) -> list[str]:
-    if "failed" in floor or "failed" in floor_traced:
-        return [name, "FAILED: " + (floor.get("failed") or floor_traced.get("failed"))[:120],
-                *[""] * (len(FLOOR_COLUMNS) - 2)]
+    if "failed" in floor:
+        return [name, "FAILED: " + floor["failed"][:120], *[""] * (len(FLOOR_COLUMNS) - 2)]
     p = floor["parts"]
     part = lambda k, n=True: (f"{p[k]['seconds']:.2f}" + (f" ({p[k]['count']})" if n else "")  # noqa: E731
                               if k in p else "-")
     blobs = p.get("tree + blobs", {})
-    peak = max((v.get("peak_mib", 0.0) for v in floor_traced["parts"].values()), default=0.0)
+    peak = max((v.get("peak_mib", 0.0) for v in floor_traced.get("parts", {}).values()), default=None)
     ok = "failed" not in timed
     tot = total(timed) if ok else 0.0
     return [name, str(blobs.get("count", 0)), f"{blobs.get('bytes', 0) / 1e6:.1f}",
             str(p.get("git history", {}).get("count", 0)), part("git history", False),
             part("tree + blobs", False), part("parse yaml"), part("parse json"), part("sqlite"),
-            f"{floor['seconds']:.2f}", f"{floor['cpu_s']:.2f}", f"{peak:.1f}", f"{floor['maxrss_mib']:.0f}",
+            f"{floor['seconds']:.2f}", f"{floor['cpu_s']:.2f}", "-" if peak is None else f"{peak:.1f}",
+            f"{floor['maxrss_mib']:.0f}",
             f"{total(timed, SCAN_STAGES):.2f}" if ok else "-", f"{tot:.2f}" if ok else "-",
             f"{tot / floor['seconds']:.1f}x" if ok and floor["seconds"] else "-",
             f"{timed['cpu_s'] / floor['cpu_s']:.1f}x" if ok and floor["cpu_s"] else "-",
-            f"{cli['wall_s']:.2f}", str(cli["exit"]), f"{loadavg:.1f}"]
+            f"{cli['wall_s']:.2f}" if cli["wall_s"] else "-", str(cli["exit"]), f"{loadavg:.1f}"]
 
 
 def rule_rows(name: str, timed: dict) -> list[list[str]]:
     if "failed" in timed:
         return []
     return [[name, rule, r["engine"], str(r["hits"]), f"{r['seconds']:.3f}",
-             f"{1000 * r['seconds'] / r['hits']:.2f}" if r["hits"] else "-", r["error"] or ""]
+             f"{r['cpu_s']:.3f}" if "cpu_s" in r else "-",
+             f"{1000 * r.get('cpu_s', r['seconds']) / r['hits']:.2f}" if r["hits"] else "-", r["error"] or ""]
             for rule, r in sorted(timed["per_rule"].items())]
 
 
 def process_rows(name: str, cli: dict, other: dict | None) -> list[list[str]]:
-    rows = [[name, "mlcheck scan", f"{cli['wall_s']:.2f}", f"{cli['cpu_s']:.2f}", f"{cli['maxrss_mib']:.0f}",
+    rows = [] if cli["exit"] == "-" else [[name, "mlcheck scan", f"{cli['wall_s']:.2f}", f"{cli['cpu_s']:.2f}", f"{cli['maxrss_mib']:.0f}",
              str(cli["exit"])]]
     if other:
         rows.append([name, "checkov -d", f"{other['wall_s']:.2f}" + (" (timed out)" if other["timed_out"] else ""),
@@ -398,6 +401,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="seconds one measurement (child, mlcheck scan, checkov) may take (default 1800)")
     ap.add_argument("--skip", action="append", default=[],
                     help="rule ids or globs to leave out (as mlcheck scan --skip), e.g. one that does not finish")
+    ap.add_argument("--quick", action="store_true",
+                    help="only the untraced scan (with rules apart) and the untraced floor: no MiB, no mlcheck scan run")
     ap.add_argument("--profile", action="store_true", help="also cProfile each scan into OUT/estates/profiles/")
     ap.add_argument("--child", choices=("scan", "floor"), help=argparse.SUPPRESS)
     ap.add_argument("--info", help=argparse.SUPPRESS)
@@ -412,10 +417,14 @@ def measure(name: str, args: argparse.Namespace, out: Path, results_dir: Path) -
     print(f"{name}: " + (f"built in {info['built_s']:.0f} s" if built else "cached") + f" ({info['path']})",
           file=sys.stderr, flush=True)
     load = os.getloadavg()[0]
+    skipped = {"failed": "not measured (--quick)", "stderr": ""}
     timed = run_child("scan", info, False, args.timeout)
-    traced = run_child("scan", info, True, args.timeout) if "failed" not in timed else timed
-    floor, floor_traced = run_child("floor", info, False, args.timeout), run_child("floor", info, True, args.timeout)
-    cli = mlcheck_cli(info, results_dir, args.timeout)
+    traced = run_child("scan", info, True, args.timeout) if "failed" not in timed and not args.quick else \
+        timed if "failed" in timed else skipped
+    floor = run_child("floor", info, False, args.timeout)
+    floor_traced = skipped if args.quick else run_child("floor", info, True, args.timeout)
+    cli = {"wall_s": 0.0, "cpu_s": 0.0, "maxrss_mib": 0.0, "exit": "-", "timed_out": False} if args.quick \
+        else mlcheck_cli(info, results_dir, args.timeout)
     other = checkov(args.checkov, info, args.timeout) if args.checkov else None
     load = max(load, os.getloadavg()[0])
     for what, run in (("scan", timed), ("traced scan", traced), ("floor", floor), ("traced floor", floor_traced)):
@@ -447,8 +456,8 @@ def report(results: dict, started: float) -> str:
         table(STAGE_COLUMNS, stage_rows), "",
         "Beside the parse floor (total = every stage above; scan = without the two reports):", "",
         table(FLOOR_COLUMNS, floor_rows), "",
-        "Each rule alone on the same graph (ms/hit = seconds per hit):", "",
-        table(["estate", "rule", "engine", "hits", "s", "ms/hit", "error"], per_rule), "",
+        "Each rule alone on the same graph (cpu ms/hit = CPU milliseconds per hit):", "",
+        table(["estate", "rule", "engine", "hits", "s", "cpu s", "cpu ms/hit", "error"], per_rule), "",
         "Whole processes (one run each, kernel accounting of the process and its reaped children):", "",
         table(["estate", "command", "wall s", "cpu s", "max RSS MiB", "exit"], processes), "",
         "Estates:", *described, "",
@@ -467,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
     results_dir.mkdir(parents=True, exist_ok=True)
     names = args.estate or SIZES[args.sizes]
     stem = "results-" + ("-".join(args.estate) if args.estate else args.sizes)
-    stem += "".join(f"-skip-{rule}" for rule in args.skip)
+    stem += "".join(f"-skip-{rule}" for rule in args.skip) + ("-quick" if args.quick else "")
     results: dict[str, dict] = {}
     for name in names:
         results[name] = measure(name, args, out, results_dir)

@@ -76,19 +76,20 @@ class EstateInfo:
     built_s: float = 0.0
 
 
-def parse_name(name: str) -> tuple[str, int]:
-    """`azureml-10x` → ("azureml", 10); `lineage-200k` → ("lineage", 200000); `hits-4k` → ("hits", 4000)."""
-    m = re.fullmatch(r"(azureml)-(\d+)x|(lineage|hits)-(\d+)(k?)", name)
-    if not m:
-        raise ValueError(f"unknown estate {name!r}: expected azureml-<k>x, lineage-<n>k or hits-<n>[k]")
+def parse_name(name: str) -> tuple[str, int, int | None]:
+    """`azureml-10x` → ("azureml", 10, None); `lineage-200k` → ("lineage", 200000, None);
+    `lineage-200k-c50` → ("lineage", 200000, 50) (runs share 50 commits); `hits-4k` → ("hits", 4000, None)."""
+    m = re.fullmatch(r"(azureml)-(\d+)x|(lineage|hits)-(\d+)(k?)(?:-c(\d+))?", name)
+    if not m or (m.group(6) and m.group(3) != "lineage"):
+        raise ValueError(f"unknown estate {name!r}: expected azureml-<k>x, lineage-<n>k[-c<commits>] or hits-<n>[k]")
     if m.group(1):
-        return "azureml", int(m.group(2))
-    return m.group(3), int(m.group(4)) * (1000 if m.group(5) else 1)
+        return "azureml", int(m.group(2)), None
+    return m.group(3), int(m.group(4)) * (1000 if m.group(5) else 1), int(m.group(6)) if m.group(6) else None
 
 
 def ensure_estate(name: str, out: Path) -> tuple[EstateInfo, bool]:
     """The cached estate, built when missing; (info, built now)."""
-    kind, size = parse_name(name)
+    kind, size, variant = parse_name(name)
     dest = out / "estates" / f"v{ESTATE_VERSION}" / name
     meta = dest.with_name(name + ".json")
     if meta.exists() and dest.is_dir():
@@ -97,7 +98,7 @@ def ensure_estate(name: str, out: Path) -> tuple[EstateInfo, bool]:
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     t0 = time.perf_counter()
-    info = BUILDERS[kind](dest, size)
+    info = BUILDERS[kind](dest, size, variant)
     info.name, info.path, info.built_s = name, str(dest), time.perf_counter() - t0
     meta.write_text(json.dumps(info.__dict__, indent=1) + "\n")
     return info, True
@@ -709,7 +710,7 @@ def azureml_tree(scale: int) -> tuple[GenTree, dict]:
     return t, counts
 
 
-def build_azureml(dest: Path, scale: int) -> EstateInfo:
+def build_azureml(dest: Path, scale: int, _variant=None) -> EstateInfo:
     tree, counts = azureml_tree(scale)
     commits = 1000 * scale
     fast_import(dest, lambda stream: pr_history(stream, tree, commits), seed=scale)
@@ -733,16 +734,21 @@ def lineage_plan(nodes: int) -> tuple[int, int, int]:
     return commits, files, versions
 
 
-def build_lineage(dest: Path, nodes: int) -> EstateInfo:
+def build_lineage(dest: Path, nodes: int, distinct_commits: int | None = None) -> EstateInfo:
+    """distinct_commits: how many of the history's commits the runs share (default 3,000)."""
     commits, n_files, versions = lineage_plan(nodes)
     (dest / ".mlcheck-root").write_text("An estate root: scans below it ignore any repository around it.\n")
     repo = dest / "repos" / "ml-platform"
-    gitbench.generate_repo(gitbench.Estate(commits, n_files), repo)
-    gitbench.run_git(repo, "remote", "add", "origin", "https://github.com/contoso/ml-platform.git")
+    sibling = dest.parent / f"lineage-{dest.name.split('-')[1]}" / "repos" / "ml-platform"
+    if distinct_commits and sibling.is_dir():      # the same repository: copy it, do not regenerate
+        shutil.copytree(sibling, repo, symlinks=True)
+    else:
+        gitbench.generate_repo(gitbench.Estate(commits, n_files), repo)
+        gitbench.run_git(repo, "remote", "add", "origin", "https://github.com/contoso/ml-platform.git")
     mlflow_bench = _load("bench_mlflow")
     store = dest / "mlflow" / "mlflow.db"
     counts = mlflow_bench.write_store(store, versions)
-    planted = repoint_store(store, repo, seed=nodes)
+    planted = repoint_store(store, repo, seed=nodes, distinct_commits=distinct_commits or 3000)
     facts = {"commits_requested": commits, "tree_files": n_files, "model_versions": versions,
              "store_rows": counts, "planted": planted}
     return EstateInfo(name="", kind="lineage", path="", repos=["repos/ml-platform"],
@@ -827,7 +833,7 @@ def repoint_store(store: Path, repo: Path, seed: int, distinct_commits: int = 30
 
 # -- hits-<n> ---------------------------------------------------------------------------
 
-def build_hits(dest: Path, n: int) -> EstateInfo:
+def build_hits(dest: Path, n: int, _variant=None) -> EstateInfo:
     """n tracked data files, n/4 notebooks with outputs, n/4 jobs reading @latest data."""
     tree = GenTree(files={"README.md": b"# Data drop\n\nRaw extracts as received.\n",
                           ".gitignore": b"__pycache__/\n"})
@@ -845,5 +851,5 @@ def build_hits(dest: Path, n: int) -> EstateInfo:
     return EstateInfo(name="", kind="hits", path="", repos=["."], params={"data_file_max_bytes": 0}, facts=facts)
 
 
-BUILDERS: dict[str, Callable[[Path, int], EstateInfo]] = {
+BUILDERS: dict[str, Callable[[Path, int, int | None], EstateInfo]] = {
     "azureml": build_azureml, "lineage": build_lineage, "hits": build_hits}
