@@ -16,7 +16,8 @@ Three families, each named by its size so a name says what it holds:
   the repo's commits (full and short shas), commits the repo does not hold, no commit;
   source files in the repo (POSIX, Windows and notebook paths), untracked or elsewhere;
   dataset inputs unpinned, versioned or DVC-tracked, or none. Every lineage and data rule
-  has work.
+  has work. The runs share 3,000 commits; `lineage-<n>k-c<m>` is the same estate with m
+  (the repository is copied from `lineage-<n>k` when that one is built).
 - `hits-<n>k` / `hits-<n>`: n small tracked data files (MLC-REPO-003 with
   `data_file_max_bytes: 0` flags each), n/4 notebooks with outputs (MLC-REPO-001) and n/4
   Azure ML jobs reading `@latest` data (MLC-DATA-002): rules with many hits.
