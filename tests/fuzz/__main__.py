@@ -33,10 +33,15 @@ def run(argv: list[str]) -> int:
     failing = sorted((v for v in verdicts.values() if v.problems), key=lambda v: v.case.id)
     print("| case | expected | observed |\n|---|---|---|")
     for v in failing:
-        observed = "; ".join(v.problems).replace("|", "\\|").replace("\n", " ")
-        print(f"| {v.case.id} | {harness.describe_expect(v.case)} | {observed[:400]} |")
+        observed = "; ".join(v.problems)
+        print(f"| {_cell(v.case.id)} | {_cell(harness.describe_expect(v.case))} | {_cell(observed[:400])} |")
     print(f"\n{len(failing)} of {len(cases)} cases failing, {time.monotonic() - t0:.0f} s, work dir {work}")
     return 1 if failing else 0
+
+
+def _cell(text: str) -> str:
+    """Text fit for one Markdown table cell: control characters escaped, pipes quoted."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text).replace("|", "\\|")
 
 
 def write(argv: list[str]) -> int:

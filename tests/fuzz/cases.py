@@ -35,7 +35,7 @@ class Expect:
     line: the line the error must name: an int, a set of acceptable ints, True for any
     line; None: not checked (the problem has no line: encoding, file type, whole file).
     nodes: node ids that must be in the graph (for EITHER: when nothing was reported);
-    "id#attr" also needs that attribute. "{p}" stands for the case's key prefix: LOOSE
+    "<id> has <attr>" also needs that attribute. "{p}" stands for the case's key prefix: LOOSE
     "fs:./loose/<slug>", REPO "git:repo/<slug>", GIT "git:git/<slug>" (so "file:{p}/x",
     "repo:{p}"), STORE "mlflow://stores/<slug>" (so "model_version:{p}/mlflow.db/m/1");
     "{s}" stands for the slug (asset names made unique with cases.SLUG).

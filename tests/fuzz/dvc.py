@@ -173,7 +173,7 @@ def ini(seed: int) -> list[Case]:
         _config("config-duplicate-section", dup_section, Expect(ONE, line=6)),
         _config("config-duplicate-option", dup_option, Expect(ONE, line=4)),
         _config("config-invalid-utf8", m.insert(CONFIG.encode(), rng, m.INVALID_UTF8, b"bucket"), Expect(ONE)),
-        _config("config-utf8-bom", m.utf8_bom(CONFIG), Expect(NONE, nodes=("repo:fs:.#dvc_remotes",))),
+        _config("config-utf8-bom", m.utf8_bom(CONFIG), Expect(NONE, nodes=("repo:fs:. has dvc_remotes",))),
         _config("config-utf16-bom", m.utf16(CONFIG), Expect(EITHER)),
         _config("config-nul", m.insert(CONFIG.encode(), rng, b"\0", b"bucket"), Expect(EITHER)),
         _config("config-long-value", lambda: CONFIG + "[cache]\n    dir = " + "d" * 1_000_000 + "\n", Expect(NONE)),

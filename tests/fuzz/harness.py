@@ -23,6 +23,7 @@ case that causes it.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import json
 import os
 import re
@@ -30,6 +31,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +39,7 @@ from pathlib import Path
 
 from . import planted
 from .cases import EITHER, GIT, LOOSE, NONE, ONE, REPO, RUN, SOME, STORE, Case, Invocation, rng_for
-from .tools import commit_all, make_repo, nb_text, notebook
+from .tools import make_repo, nb_text, notebook
 
 BATCH_SIZE = 40
 CONFIG = """\
@@ -272,7 +274,7 @@ def _line(case: Case, error: dict) -> list[str]:
 def _nodes(case: Case, o: Outcome) -> list[str]:
     problems = []
     for spec in case.expect.nodes:
-        nid, _, attr = spec.format(p=key_prefix(case), s=case.slug).partition("#")
+        nid, _, attr = spec.format(p=key_prefix(case), s=case.slug).partition(" has ")
         node = o.node(nid)
         if node is None:
             problems.append(f"lost: node {nid} not collected")
@@ -323,11 +325,13 @@ class Runner:
     def __init__(self, work: Path, seed: int, jobs: int = 3) -> None:
         self.work, self.seed, self.jobs = work, seed, jobs
         self.verdicts: dict[str, Verdict] = {}
-        self._n = 0
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
 
     def _dir(self, label: str) -> Path:
-        self._n += 1
-        path = self.work / f"{self._n:04d}-{label[:60].replace('/', '-')}"
+        with self._lock:
+            n = next(self._numbers)
+        path = self.work / f"{n:04d}-{label[:60].replace('/', '-')}"
         if path.exists():
             shutil.rmtree(path)
         path.mkdir(parents=True)
@@ -423,17 +427,18 @@ def stray_errors(batch: list[Case], o: Outcome) -> list[str]:
 
 
 def plan(cases: list[Case]) -> list[list[Case]]:
-    """Batches: run cases and `alone` cases by themselves (long ones first), the rest by
+    """Batches: run cases and `alone` cases by themselves, first (they mostly wait on a
+    server or a timeout, so they overlap with the CPU-bound batches); then the rest by
     family and place, at most BATCH_SIZE each."""
     single = sorted((c for c in cases if c.alone or c.where == RUN), key=lambda c: -c.timeout)
     groups: dict[tuple[str, str], list[Case]] = {}
     for c in cases:
         if not (c.alone or c.where == RUN):
             groups.setdefault((c.family, c.where), []).append(c)
-    batches = [[c] for c in single if c.timeout > 30]
+    batches = [[c] for c in single]
     for group in groups.values():
         batches += [group[i:i + BATCH_SIZE] for i in range(0, len(group), BATCH_SIZE)]
-    return batches + [[c] for c in single if c.timeout <= 30]
+    return batches
 
 
 def describe_expect(case: Case) -> str:

@@ -344,8 +344,29 @@ def baseline_cases(seed: int) -> list[Case]:
 
 # -- the command line --------------------------------------------------------------------------
 
+FAULT = """\
+# Fault injection for the fuzz corpus: makes one stage of mlcheck raise, to check that an
+# uncaught exception exits 4 (never 0 or 1, which CI reads as a verdict) with one line.
+import checker.{module} as target
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("injected fault")
+
+
+target.{name} = _boom
+"""
+
+
+def fault(module: str, name: str) -> Case:
+    """A stage that raises (sitecustomize.py on PYTHONPATH patches it): exit 4, one line, no traceback."""
+    return _run("cli", f"uncaught-exception-in-{module}", {"sitecustomize.py": FAULT.format(module=module, name=name)},
+                ["scan", "{estate}"], codes=(4,), needles=("internal error", "injected fault"),
+                env={"PYTHONPATH": "case"})
+
+
 def cli_cases() -> list[Case]:
-    return [
+    return [fault("scan", "run_linkers"), fault("reporters", "render"),
         _run("cli", "only-matches-no-rule", {}, ["scan", "{estate}", "--only", "MLC-REPO-02"], needles=("MLC-REPO-02",)),
         _run("cli", "only-one-pattern-matches-nothing", {}, ["scan", "{estate}", "--only", "MLC-REPO-001,MLC-REPO-02"],
              needles=("MLC-REPO-02",)),
