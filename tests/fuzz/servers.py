@@ -282,7 +282,7 @@ def opa_silent() -> Case:
     def build(case_dir: Path) -> Invocation:
         server = HostileServer(silent).start()
         return Invocation(["scan", "{estate}", "--opa-url", server.url], cleanup=[server.stop])
-    return Case("opa/never-answers", build, Expect(codes=(2, 3), stderr=("127.0.0.1",)), where=RUN, timeout=120)
+    return Case("opa/never-answers", build, Expect(codes=(2, 3), stderr=("127.0.0.1",)), where=RUN, timeout=180)
 
 
 def cases(seed: int) -> list[Case]:
