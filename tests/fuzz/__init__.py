@@ -1,0 +1,66 @@
+"""The fuzz corpus: hostile and malformed input for every format mlcheck reads.
+
+The corpus is generated, never committed: each family module below turns a seed and our
+own mutation rules (mutate.py) into cases, and harness.py builds them into estates, runs
+the real CLI on them and judges each case.
+
+    notebooks        .ipynb (nbformat 3/4): truncation, encodings, nbformat schema types,
+                     depth, size, odd JSON, FIFOs and symlinks, names that forge console lines
+    azureml          Azure ML CLI v2 specs: truncation, schema shapes, YAML aliases/tags/merge
+                     keys, templates, encodings
+    dvc              .dvc, dvc.yaml, dvc.lock, .dvc/config: the same, plus INI DVC refuses
+    mlflow_stores    MLflow SQLite (MLflow's own schema) and file stores, each with a good
+                     model version that must survive; the 200k-run store (slow)
+    servers          hostile "MLflow" servers (slow, silent, wrong, leaky) and a silent OPA
+    git_repos        lying object headers, missing and lazily-fetched blobs, separators and
+                     secrets in subjects and ref names, hostile repo config, .git pointers
+    secret_carriers  secrets in every carrier; none may reach an output
+    own_inputs       mlcheck.yaml, rules and Rego, snapshots, baselines, --only
+
+What a case must end with (cases.Expect): a bad file is exactly one collection error naming
+it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
+baseline is exit 2 naming the file; nothing crashes (no traceback, no "crashed" reason, no
+exit 4, never exit 0/1 after an uncaught exception), nothing hangs, no planted secret (or
+a digest confirming it) reaches the console, the report or the snapshot, nothing from the
+estate runs, the canary findings and every good file are still reported.
+
+How to run it (from the repository root):
+
+    .venv/bin/pytest -q -p no:cacheprovider tests/test_fuzz.py        # the CI run (slow cases left out)
+    MLCHECK_FUZZ_SLOW=1 .venv/bin/pytest -q tests/test_fuzz.py -m slow # the slow cases only
+    MLCHECK_FUZZ_SLOW=1 .venv/bin/pytest -q tests/test_fuzz.py         # everything
+    .venv/bin/pytest -q tests/test_fuzz.py -k 'notebook/'             # one family
+    cd tests && ../.venv/bin/python -m fuzz list                      # the cases and what each expects
+    cd tests && ../.venv/bin/python -m fuzz run [ID-SUBSTRING]        # run, print case | expected | observed
+    cd tests && ../.venv/bin/python -m fuzz write DIR [ID-SUBSTRING]  # build the estates into DIR, no scan
+
+Cost: 468 cases (350 planted files, 118 command lines) in about 160 scans, three at a
+time. The cases that pass today take 116 s wall and 63 s of scan CPU on 2 shared cores;
+the longest single case is the silent OPA server (~90 s of waiting, overlapped with the
+rest). A failing batch is re-run case by case and a hang costs its timeout, so a branch
+with many failures takes longer (about 9 minutes on the branch that added the corpus).
+The slow case (an MLflow SQLite store of 200k runs and 50k versions) builds in 5 s.
+
+Environment: MLCHECK_FUZZ_SEED (default 20260101) picks another corpus; MLCHECK_FUZZ_JOBS
+(default 3) runs that many scans at once; MLCHECK_FUZZ_SLOW=1 includes the slow cases.
+A new parser adds a family module here (a `cases(seed)` function) and a line in FAMILIES.
+"""
+from __future__ import annotations
+
+import os
+
+from . import (azureml, dvc, git_repos, mlflow_stores, notebooks, own_inputs, secret_carriers,
+               servers)
+from .cases import Case
+
+SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
+FAMILIES = (notebooks, azureml, dvc, mlflow_stores, servers, git_repos, secret_carriers, own_inputs)
+
+
+def all_cases(seed: int = SEED) -> list[Case]:
+    cases = [case for family in FAMILIES for case in family.cases(seed)]
+    ids = [c.id for c in cases]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"fuzz case ids must be unique: {duplicates}")
+    return cases
