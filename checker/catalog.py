@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .inputs import read_bytes
 from .safeyaml import YamlError, load_yaml
 from .severity import SEVERITIES  # noqa: F401 - re-exported for rule authors' tooling
 
@@ -107,8 +108,8 @@ def policy_files(directory: Path) -> list[Path]:
 
 def load_rule(path: Path, builtin: bool = False) -> Rule:
     try:
-        doc = load_yaml(path.read_bytes(), str(path))
-    except (OSError, YamlError) as exc:
+        doc = load_yaml(read_bytes(path, "rule file"), str(path), unique_keys=True)
+    except (ValueError, YamlError) as exc:
         raise RuleError(str(path), str(exc)) from exc
     errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:

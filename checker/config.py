@@ -7,6 +7,8 @@ from pathlib import Path
 
 from .severity import SEVERITIES
 from .findings import Waiver
+from .inputs import read_bytes
+from .redact import clean
 from .safeyaml import YamlError, load_yaml
 
 CONFIG_NAME = "mlcheck.yaml"
@@ -81,10 +83,8 @@ def load_config(path: Path | None) -> Config:
             return Config()
         path = default
     try:
-        doc = load_yaml(Path(path).read_bytes(), str(path))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read config: {exc.strerror}") from exc
-    except YamlError as exc:
+        doc = load_yaml(read_bytes(path, "config"), str(path), unique_keys=True)
+    except ValueError as exc:          # unreadable, or not YAML (YamlError)
         raise ConfigError(str(exc)) from exc
     doc = {} if doc is None else doc
     import jsonschema
@@ -106,8 +106,9 @@ def load_config(path: Path | None) -> Config:
         only=doc.get("only", []), skip=doc.get("skip", []),
         sources=doc.get("sources", []), params=doc.get("params", {}),
         max_parse_bytes=doc.get("max_parse_bytes"),
-        waivers=[Waiver(rule=w["rule"], resource=w["resource"], reason=w["reason"],
-                        approved_by=w["approved_by"],
+        # Waivers are printed in every report: their text passes the same redaction as the graph.
+        waivers=[Waiver(rule=w["rule"], resource=w["resource"], reason=clean(w["reason"]),
+                        approved_by=clean(w["approved_by"]),
                         expires=_dt.date.fromisoformat(w["expires"]) if w.get("expires") else None)
                  for w in doc.get("waivers", [])],
     )

@@ -11,7 +11,8 @@ from pathlib import Path
 from .catalog import Rule
 from .severity import SEVERITIES, raised
 from .engines import Hit
-from .graph import EstateGraph, canonical_json, load_json_document
+from .graph import EstateGraph, canonical_json
+from .inputs import load_json
 
 OPEN, WAIVED, BASELINED = "open", "waived", "baselined"
 BASELINE_FORMAT = "mlcheck-baseline"
@@ -171,11 +172,16 @@ def write_baseline(findings: list[Finding], path: Path, digest: str) -> int:
 
 
 def load_baseline(path: Path) -> set[str]:
-    doc = load_json_document(path, "baseline")
+    doc = load_json(path, "baseline")
     try:
         if doc.get("format") != BASELINE_FORMAT:
             raise ValueError(f"format is not {BASELINE_FORMAT}")
-        return {e["fingerprint"] for e in doc["findings"]}
+        if doc.get("version") != 1 or isinstance(doc.get("version"), bool):
+            raise ValueError(f"unsupported version {doc.get('version')!r} (this mlcheck reads version 1)")
+        fingerprints = {e["fingerprint"] for e in doc["findings"]}
+        if not all(isinstance(fp, str) for fp in fingerprints):
+            raise ValueError("fingerprints must be strings")
+        return fingerprints
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: not a usable baseline: {exc}") from exc
 

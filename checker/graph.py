@@ -197,7 +197,8 @@ class EstateGraph:
     def load(cls, path: Path) -> "EstateGraph":
         """Load a snapshot; raises ValueError with the reason on a bad file, including one
         whose content does not match the digest it carries (edited after it was saved)."""
-        doc = load_json_document(Path(path), "snapshot")
+        from .inputs import load_json
+        doc = load_json(path, "snapshot")
         graph = cls.from_document(doc, str(path))
         stored, actual = doc.get("digest"), graph.digest()
         if stored != actual:
@@ -224,11 +225,24 @@ class EstateGraph:
                 if not isinstance(e, dict):
                     raise ValueError(f"edge {e!r} is not an object")
                 graph.add_edge(e["src"], e["dst"], e["kind"])
-            graph.errors = [CollectionError(**e) for e in doc.get("collection_errors", [])]
+            graph.errors = [_collection_error(e) for e in doc.get("collection_errors", [])]
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{origin}: malformed snapshot: {exc}") from exc
-        graph.sources = list(doc.get("sources", []))
+        sources = doc.get("sources", [])
+        if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
+            raise ValueError(f"{origin}: malformed snapshot: 'sources' must be a list of objects")
+        graph.sources = list(sources)
         return graph
+
+
+def _collection_error(entry: Any) -> CollectionError:
+    if not isinstance(entry, dict):
+        raise ValueError(f"collection error {entry!r} is not an object")
+    error = CollectionError(**entry)
+    if not all(isinstance(v, str) for v in (error.collector, error.source, error.reason)) or not (
+            error.line is None or (isinstance(error.line, int) and not isinstance(error.line, bool))):
+        raise ValueError(f"collection error {entry!r}: collector, source and reason are strings, line a number")
+    return error
 
 
 def _check_node_shape(nid: str, n: Any) -> None:
@@ -241,17 +255,6 @@ def _check_node_shape(nid: str, n: Any) -> None:
     unresolved = n.get("attrs", {}).get("unresolved", {})
     if not isinstance(unresolved, dict) or not all(isinstance(v, dict) for v in unresolved.values()):
         raise ValueError(f"node {nid}: attrs.unresolved must map fields to {{value, reason}} objects")
-
-
-def load_json_document(path: Path, what: str) -> Any:
-    """A JSON file mlcheck wrote (snapshot, baseline): ValueError on anything unreadable,
-    nested beyond what the parser can take included."""
-    try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
-    except RecursionError:
-        raise ValueError(f"{path}: not a readable {what}: nested too deeply") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable {what}: {exc}") from exc
 
 
 def canonical_json(value: Any, indent: int | None = None) -> str:

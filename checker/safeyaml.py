@@ -104,19 +104,54 @@ def _construct_seq(loader: _MarkedLoader, node: yaml.SequenceNode):
     data.lines = [item.start_mark.line + 1 for item in node.value]
 
 
+class _UniqueKeyLoader(_MarkedLoader):
+    """For mlcheck's own files (config, rules): a key given twice is a mistake to name,
+    not a value to let the last one win."""
+
+
+def _construct_unique_map(loader: _UniqueKeyLoader, node: yaml.MappingNode):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node)
+        try:
+            first = seen.setdefault(key, key_node.start_mark.line + 1)
+        except TypeError:           # an unhashable key: the mapping constructor says so
+            continue
+        if first != key_node.start_mark.line + 1:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {str(key)[:80]!r} is given twice (first on line {first})", key_node.start_mark)
+    yield from _construct_map(loader, node)
+
+
+def _construct_timestamp(loader: _MarkedLoader, node: yaml.ScalarNode):
+    """A date that is no date (2026-13-45) is an error at its line, not a bare ValueError."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(None, None, f"invalid date {node.value!r}: {exc}",
+                                                node.start_mark) from None
+
+
+_MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _construct_unique_map)
 # What was loaded dumps back as plain YAML (`mlcheck rules show`).
 for _dumper in {yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)}:
     _dumper.add_representer(YamlMap, yaml.representer.SafeRepresenter.represent_dict)
     _dumper.add_representer(YamlList, yaml.representer.SafeRepresenter.represent_list)
 
 
-def load_yaml(data: bytes | str, origin: str = "<yaml>", max_bytes: int = MAX_YAML_BYTES):
+def load_yaml(data: bytes | str, origin: str = "<yaml>", max_bytes: int = MAX_YAML_BYTES,
+              unique_keys: bool = False):
+    """The document; `unique_keys` refuses a key given twice in one mapping (mlcheck's own
+    files: scanned files keep YAML's last-one-wins, as the tools that read them do)."""
     if len(data) > max_bytes:
         raise YamlError(origin, f"{len(data)} bytes, over the {max_bytes}-byte YAML limit")
     try:
-        doc = yaml.load(data, Loader=_MarkedLoader)  # noqa: S506 - a SafeLoader
+        doc = yaml.load(data, Loader=_UniqueKeyLoader if unique_keys else _MarkedLoader)  # noqa: S506 - safe
     except yaml.MarkedYAMLError as exc:
         raise _parse_error(data, origin, exc) from exc
     except yaml.YAMLError as exc:

@@ -457,15 +457,31 @@ def leak_rule(tmp_path: Path, expression: str) -> Path:
                      '\tsome id, n in input.nodes\n\tn.kind == "repo"\n}\n'})
 
 
+@pytest.mark.parametrize("builtin", ["opa.runtime()", 'http.send({"method": "GET", "url": "http://127.0.0.1:9/x"})'])
+def test_policies_calling_network_or_environment_builtins_are_refused(tmp_path, estate, builtin):
+    """OPA's capabilities, applied at load: a shared rule cannot even ask."""
+    rules = leak_rule(tmp_path, builtin)
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules))
+    assert code == 2 and report is None
+    assert "leak.rego" in out and f"calls {builtin.split('(')[0]}" in out and "line 5" in out
+
+
+def sandboxed(engine: str, expression: str, **env) -> str:
+    """What `expression` yields in an embedded engine's child process, as the scan runs it,
+    past the load-time check (the sandbox is the second line of defence)."""
+    from checker.engines.rego_embedded import ENGINES
+    module = f"package mlcheck.leak\n\nimport rego.v1\n\ngot := {expression}\n"
+    built = ENGINES[engine]([("leak.rego", module)], "{}")
+    answers = run_all({"got": lambda: built.evaluate("data.mlcheck.leak.got", "{}").encode()}, 60, 2**20, 1)
+    answer = answers["got"]
+    return answer.decode() if isinstance(answer, bytes) else f"failed: {answer}"
+
+
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
-def test_rule_cannot_read_the_process_environment(tmp_path, estate, engine, monkeypatch):
+def test_child_process_holds_no_environment(engine, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", CANARY)
-    rules = leak_rule(tmp_path, "object.get(opa.runtime(), \"env\", {})")
-    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
-    assert code in (0, 1, 3), out
-    assert CANARY not in json.dumps(report) and CANARY not in out
-    leaked = [f["message"] for f in report["findings"] if f["rule_id"] == "MLC-LEAK-001"]
-    assert leaked == ["got {}"]        # evaluated, and the environment it saw is empty
+    got = sandboxed(engine, 'object.get(opa.runtime(), "env", {})')
+    assert CANARY not in got and json.loads(got) == {}
 
 
 class Listener:
@@ -508,23 +524,18 @@ def listener():
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
-def test_http_send_never_connects(tmp_path, estate, engine, listener):
-    rules = leak_rule(tmp_path, f'http.send({{"method": "GET", "url": "{listener.url}/x", "raise_error": false}})')
-    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
-    assert code in (0, 1, 3), out
+def test_child_process_http_send_never_connects(engine, listener):
+    got = sandboxed(engine, f'http.send({{"method": "GET", "url": "{listener.url}/x", "raise_error": false}})')
     time.sleep(0.5)                     # let the listener thread pick up a late connection, if any
-    assert listener.connections == 0
-    assert not [f for f in report["findings"] if f["rule_id"] == "MLC-LEAK-001"]
+    assert listener.connections == 0 and "200" not in got
 
 
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
-def test_http_send_cannot_read_a_file(tmp_path, estate, engine):
+def test_child_process_http_send_cannot_read_a_file(tmp_path, engine):
     secret = tmp_path / "secret.txt"
     secret.write_text(CANARY, encoding="utf-8")
-    rules = leak_rule(tmp_path, f'http.send({{"method": "GET", "url": "file://{secret}", "raise_error": false}})')
-    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine)
-    assert code in (0, 1, 3), out
-    assert CANARY not in json.dumps(report) and CANARY not in out
+    got = sandboxed(engine, f'http.send({{"method": "GET", "url": "file://{secret}", "raise_error": false}})')
+    assert CANARY not in got
 
 
 def test_unreachable_opa_url_fails_fast_and_clearly(tmp_path, estate):

@@ -30,7 +30,7 @@ from .rego_isolate import TaskFailed, run_all
 ID_PREFIX = "mlcheck/"
 TOKEN_HINT = " (check --opa-token / MLCHECK_OPA_TOKEN)"
 # Bounds on one rule's evaluation, overridable as params.rego_timeout / rego_max_result_bytes.
-DEFAULT_TIMEOUT = 300.0
+DEFAULT_TIMEOUT = 60.0       # a built-in rule takes seconds at 200k nodes
 DEFAULT_MAX_RESULT_BYTES = 256 * 2**20
 OPA_CONNECT_TIMEOUT = 5.0
 OPA_ADMIN_TIMEOUT = 10.0      # answering a policy upload, listing or data write
@@ -45,6 +45,34 @@ class RegoBackendError(Exception):
 
 class ContractError(Exception):
     """A rule's answer that breaks the Rego contract."""
+
+
+# Builtins a policy may not call: rules come from shared repositories and must not reach
+# the network, the process environment or anything outside the input they are given. OPA
+# calls this list "capabilities"; the embedded child process is sandboxed as well.
+FORBIDDEN_BUILTINS = ("http.send", "opa.runtime", "net.lookup_ip_addr", "rego.parse_module")
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|`[^`]*`|#[^\n]*')
+_FORBIDDEN_CALL = re.compile(r"(?<![\w.])(" + "|".join(re.escape(b) for b in FORBIDDEN_BUILTINS) + r")\s*\(")
+
+
+def read_modules(policy_files: list[Path]) -> list[tuple[str, str]]:
+    """(path, text) of each policy: readable UTF-8, and calling no forbidden builtin."""
+    from ..inputs import InputError, read_text
+    modules = []
+    for path in policy_files:
+        try:
+            text = read_text(path, "Rego policy")
+        except InputError as exc:
+            raise RuleError(exc.path, f"line {exc.line}: {exc.reason}" if exc.line else exc.reason) from exc
+        code = _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group(0)) if "\n" not in m.group(0)
+                                      else re.sub(r"[^\n]", " ", m.group(0)), text)
+        call = _FORBIDDEN_CALL.search(code)
+        if call:
+            line = code[:call.start()].count("\n") + 1
+            raise RuleError(str(path), f"line {line}: calls {call.group(1)}, which mlcheck policies may not "
+                            "use (no network, environment or parsing of other modules)")
+        modules.append((str(path), text))
+    return modules
 
 
 def rule_path(rule: Rule) -> str:
@@ -115,7 +143,7 @@ class RegoEngine:
 
     def __init__(self, policy_files: list[Path], params: dict, engine: str | None = None,
                  opa_url: str | None = None, opa_token: str | None = None) -> None:
-        self._modules = [(str(p), p.read_text(encoding="utf-8")) for p in policy_files]
+        self._modules = read_modules(policy_files)
         if opa_url:
             self.backend = OpaServerRego(policy_files, params, opa_url, opa_token)
         else:
@@ -167,7 +195,7 @@ class EmbeddedRego:
         if engine not in ENGINES:
             raise RegoBackendError(f"unknown Rego engine {engine!r} (known: {', '.join(ENGINES)})")
         self.timeout, self.max_bytes = limits(params)
-        self._modules = [(str(p), p.read_text(encoding="utf-8")) for p in policy_files]
+        self._modules = read_modules(policy_files)
         try:
             self.engine = ENGINES[engine](self._modules, wire.dumps({"mlcheck": {"params": params}}))
         except ModuleError as exc:
@@ -249,8 +277,8 @@ class OpaServerRego:
                                 token=token, timeout=(OPA_CONNECT_TIMEOUT, self.admin_timeout), retries=0)
         self.url = f"{parsed.scheme}://{parsed.hostname}:{port}"
         # Ids are positional so one scan's modules never clash with each other.
-        self._modules = {f"{ID_PREFIX}{i:03d}-{p.stem}": (p, p.read_text(encoding="utf-8"))
-                         for i, p in enumerate(policy_files)}
+        self._modules = {f"{ID_PREFIX}{i:03d}-{Path(p).stem}": (Path(p), text)
+                         for i, (p, text) in enumerate(read_modules(policy_files))}
         self._params = params
         self._loaded = False
 

@@ -77,7 +77,7 @@ def config_cases(seed: int) -> list[Case]:
         conf("mlflow-params-list", "params:\n  mlflow: [1]\n", needles=("mlcheck.yaml", "mlflow")),
         conf("max-parse-bytes-text", "max_parse_bytes: big\n", needles=("mlcheck.yaml", "max_parse_bytes")),
         conf("expires-impossible-date", waiver.replace("approved_by: jane\n", "approved_by: jane\n    expires: 2026-13-45\n")
-             .replace(f", key {aws}", ""), needles=("mlcheck.yaml", "expires")),
+             .replace(f", key {aws}", ""), needles=("mlcheck.yaml", "invalid date '2026-13-45'")),
         conf("only-string", "only: MLC-*\n", needles=("mlcheck.yaml", "only")),
         conf("only-matches-nothing", "only: [MLC-REPO-02]\n", needles=("MLC-REPO-02",)),
         conf("deep-nesting", "skip: " + m.deep_yaml_flow() + "\n"),
@@ -172,7 +172,8 @@ def rule_cases(seed: int) -> list[Case]:
         rule("rego-reads-env", rego_rule, rego('hits contains {"node": id, "message": opa.runtime().env.FUZZ_ENV} if {\n'
                                                '\tsome id, n in input.nodes\n\tn.kind == "file"\n}'),
              needles=("opa.runtime",), env={"FUZZ_ENV": env_secret}, secrets=(env_secret,)),
-        rule("rego-huge-set", rego_rule, big_set, codes=(2, 3), alone=True, timeout=90),
+        # Tens of thousands of hits: answered within the bounds (regorus), or the rule's own error.
+        rule("rego-huge-set", rego_rule, big_set, codes=(1, 3), needles=(), alone=True, timeout=90),
         rule("rego-endless-loop", rego_rule, rego('hits contains {"node": "x", "message": "m"} if {\n'
                                                   '\tcount([i | some i in numbers.range(1, 1000000000)]) < 0\n}'),
              codes=(2, 3), alone=True, timeout=90),
@@ -274,7 +275,8 @@ def snapshot_cases(seed: int) -> list[Case]:
         snap("valid", text, codes=(1,), needles=()),
         snap("tampered-content", json.dumps(tampered, indent=1), needles=("snap.json", stored, actual)),
         snap("digest-missing", mutated(lambda d: d.pop("digest"), keep_digest=True), needles=("snap.json", "digest")),
-        snap("aliases-number", mutated(setter("nodes", mv, "attrs", "aliases", value=5)), needles=("snap.json", "aliases")),
+        # A fact of an unexpected type is data the rules cope with: the replay completes.
+        snap("aliases-number", mutated(setter("nodes", mv, "attrs", "aliases", value=5)), codes=(0, 1), needles=()),
         snap("unresolved-list", mutated(setter("nodes", mv, "attrs", "unresolved", value=[])),
              needles=("snap.json", "unresolved")),
         snap("attrs-list", mutated(setter("nodes", nb, "attrs", value=[]))),
