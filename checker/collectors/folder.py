@@ -6,7 +6,6 @@ Symlinks are never followed; one that points out of the tree is a collection err
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from . import CollectContext, Collector, Source
