@@ -72,7 +72,7 @@ class ScanResult:
     def summary(self) -> dict:
         """Totals every report prints, computed once."""
         by_sev = {s: 0 for s in reversed(SEVERITIES)}
-        by_status = {fnd.OPEN: 0, fnd.WAIVED: 0, fnd.BASELINED: 0}
+        by_status = {fnd.OPEN: 0, fnd.WAIVED: 0, fnd.BASELINED: 0, fnd.CANNOT_EVALUATE: 0}
         for f in self.findings:
             by_status[f.status] += 1
             if f.status == fnd.OPEN:
@@ -254,6 +254,7 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         found: list[fnd.Finding] = []
         for rule in rules:
             found += fnd.build(rule, results[rule.id].hits, graph)
+            found += fnd.build(rule, results[rule.id].undetermined, graph, fnd.CANNOT_EVALUATE)
         fnd.escalate_production(found, graph, {r.id: r for r in rules},
                                 opts.params.get("production", fnd.DEFAULT_PRODUCTION))
         found.sort(key=lambda f: (-f.rank, f.rule_id, f.node))
