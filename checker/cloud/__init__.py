@@ -11,4 +11,6 @@ says so), and `attrs.unknown[fact]` where the value is unknown — a state rules
 *cannot evaluate*. `links.link_resources` turns references into edges once every source
 is collected.
 """
-from .model import RawResource, Reference, Unknown  # noqa: F401
+from .model import RawResource, Reference, Unknown
+
+__all__ = ["RawResource", "Reference", "Unknown"]
