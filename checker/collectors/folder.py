@@ -62,6 +62,7 @@ class FolderCollector(Collector):
                     continue
                 emitter.emit(rel, st.st_size,
                              lambda full=full: read_regular_file(full, ctx.max_parse_bytes))
+        emitter.finish()
         ctx.graph.update_attrs(tree, files_not_recorded=emitter.skipped)
 
     def _check_link(self, path: Path, root: Path, emitter: TreeEmitter, ctx: CollectContext,

@@ -456,6 +456,7 @@ class GitCollector(Collector):
                     emitter.emit(e.path, e.size, lambda sha=e.sha: blobs.read(sha), blob=e.sha, mode=e.mode)
             if not bare:
                 self._untracked(git, top, [subdir] if subdir else [], emitter, source, ctx)
+            emitter.finish()
             return emitter.skipped
         finally:
             blobs.close()
