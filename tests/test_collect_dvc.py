@@ -425,6 +425,6 @@ def test_recursive_alias_is_refused_and_the_rest_collected(tmp_path):
     assert result.exit_code == 3, result.output
     errors = json.loads(out.read_text())["collection_errors"]
     assert [(e["source"].rsplit("/", 2)[-2:], e["reason"], e["line"]) for e in errors] == [
-        (["loop", "dvc.yaml"], "invalid YAML: a recursive alias: *stages sits inside the value it names; "
-                               "refused", 5)]
+        (["loop", "dvc.yaml"], "invalid YAML: a recursive alias: an alias sits inside the value its "
+                               "anchor names; refused", 5)]
     assert f"job:dvc:{T}/dvc.yaml#train" in json.loads((tmp_path / "graph.json").read_text())["nodes"]
