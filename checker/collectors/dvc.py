@@ -59,10 +59,24 @@ def is_templated(value: Any) -> bool:
     return isinstance(value, str) and "${" in value
 
 
+def checksum(entry: dict, name: str, field: str, read: Fields) -> str | None:
+    """A hash as DVC's schema takes it (CHECKSUM_SCHEMA): a string, or an integer it turns
+    into one, of at least 3 characters; null or "" is none."""
+    value = read.get(entry, name, f"{field}.{name}", "text", "integer", null_ok=True)
+    if value is None or value == "":
+        return None
+    if len(str(value)) < 3:
+        read.report(f"{field}.{name}: expected a hash of at least 3 characters, found "
+                    f"{describe(value)}", line_of(entry, name))
+        return None
+    return str(value)
+
+
 def hash_facts(entry: dict, field: str, read: Fields) -> dict:
     """md5/hash/etag/version_id/size/nfiles/is_dir of one out or dep entry."""
-    values = {name: value for name in (*HASH_FIELDS, "hash", "version_id")
-              if (value := read.scalar(entry, name, f"{field}.{name}")) is not None}
+    values = {name: value for name in HASH_FIELDS if (value := checksum(entry, name, field, read)) is not None}
+    values.update({name: value for name in ("hash", "version_id")
+                   if (value := read.scalar(entry, name, f"{field}.{name}")) is not None})
     facts: dict = {}
     algo = next((f for f in HASH_FIELDS if f in values), None)
     if algo:
@@ -133,7 +147,8 @@ class DvcParser(FileParser):
     @staticmethod
     def _load(ref: FileRef, data: bytes, ctx: CollectContext, problems: _Problems) -> dict | None:
         try:
-            doc = load_yaml(data, ref.display)
+            # DVC reads its files with ruamel.yaml, which refuses a key given twice.
+            doc = load_yaml(data, ref.display, unique_keys=True)
         except TemplateYaml as exc:
             ctx.graph.update_attrs(ref.node, **exc.file_facts)
             return None
@@ -481,18 +496,26 @@ class DvcParser(FileParser):
     def _parse_config(self, ref: FileRef, data: bytes, ctx: CollectContext,
                       problems: _Problems) -> None:
         try:
-            text = data.decode("utf-8")
+            text = data.decode("utf-8-sig")     # configobj, DVC's reader, skips a BOM too
         except UnicodeDecodeError as exc:
             problems.add(f"not UTF-8 text: {exc.reason} at byte {exc.start}")
             return
+        # strict: configobj refuses a section or an option given twice, so does DVC.
         config = configparser.ConfigParser(
-            interpolation=None, strict=False, comment_prefixes=("#", ";"),
+            interpolation=None, strict=True, comment_prefixes=("#", ";"),
             inline_comment_prefixes=("#", ";"), empty_lines_in_values=False,
             default_section="\0no default section\0")
         try:
             config.read_string(normalise_sections(text), source=ref.display)
         except configparser.MissingSectionHeaderError as exc:
             problems.add("invalid DVC config: option outside any [section]", exc.lineno)
+            return
+        except configparser.DuplicateSectionError as exc:
+            problems.add(f"invalid DVC config: section {section_label(exc.section)} is given twice", exc.lineno)
+            return
+        except configparser.DuplicateOptionError as exc:
+            problems.add(f"invalid DVC config: option {exc.option} of {section_label(exc.section)} is given "
+                         "twice", exc.lineno)
             return
         except configparser.ParsingError as exc:
             # Never echo the offending line: it may hold a credential.
