@@ -74,7 +74,8 @@ def checksum(entry: dict, name: str, field: str, read: Fields) -> str | None:
 
 def hash_facts(entry: dict, field: str, read: Fields) -> dict:
     """md5/hash/etag/version_id/size/nfiles/is_dir of one out or dep entry."""
-    values = {name: value for name in HASH_FIELDS if (value := checksum(entry, name, field, read)) is not None}
+    values = {name: value for name in HASH_FIELDS
+              if (value := checksum(entry, name, field, read)) is not None}
     values.update({name: value for name in ("hash", "version_id")
                    if (value := read.scalar(entry, name, f"{field}.{name}")) is not None})
     facts: dict = {}
@@ -511,7 +512,8 @@ class DvcParser(FileParser):
             problems.add("invalid DVC config: option outside any [section]", exc.lineno)
             return
         except configparser.DuplicateSectionError as exc:
-            problems.add(f"invalid DVC config: section {section_label(exc.section)} is given twice", exc.lineno)
+            problems.add(f"invalid DVC config: section {section_label(exc.section)} is given twice",
+                         exc.lineno)
             return
         except configparser.DuplicateOptionError as exc:
             problems.add(f"invalid DVC config: option {exc.option} of {section_label(exc.section)} is given "
