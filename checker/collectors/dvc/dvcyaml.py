@@ -54,7 +54,8 @@ def stage_job(f: DvcFile, name: str, stage: dict, workdir: str, field: str) -> N
                 continue
             path = repo_path(base, workdir, raw)
             lists[kind].append(path)
-            attrs = {**out_options(opts, where, f), "declared_in": "dvc.yaml", "stage": name, "out_kind": out_kind}
+            attrs = {**out_options(opts, where, f), "declared_in": "dvc.yaml", "stage": name,
+                     "out_kind": out_kind}
             if raw.endswith("/"):
                 attrs["is_dir"] = True
             edges.append((f.dataset(path, attrs), "writes"))
