@@ -94,7 +94,7 @@ def plant_invalid_json(root: Path) -> dict:
 def plant_nbformat_5(root: Path) -> dict:
     write_files(root, {"loose/future.ipynb": json.dumps({"nbformat": 5, "nbformat_minor": 0,
                                                           "metadata": {}, "cells": []})})
-    return {"source": "estate/loose/future.ipynb", "reason": "unsupported nbformat 5 (expected 3 or 4)"}
+    return {"source": "estate/loose/future.ipynb", "reason": "unsupported nbformat 5 (expected 3 or 4)", "line": 1}
 
 
 def plant_nbformat_missing(root: Path) -> dict:
@@ -104,18 +104,19 @@ def plant_nbformat_missing(root: Path) -> dict:
 
 def plant_nbformat_string(root: Path) -> dict:
     write_files(root, {"loose/strfmt.ipynb": json.dumps({"nbformat": "4", "cells": []})})
-    return {"source": "estate/loose/strfmt.ipynb", "reason": "not a notebook: no integer 'nbformat'"}
+    return {"source": "estate/loose/strfmt.ipynb", "reason": "not a notebook: no integer 'nbformat'", "line": 1}
 
 
 def plant_cells_not_a_list(root: Path) -> dict:
     write_files(root, {"loose/cells.ipynb": json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": {}})})
-    return {"source": "estate/loose/cells.ipynb", "reason": "'cells' is not a list"}
+    return {"source": "estate/loose/cells.ipynb", "reason": "cells: expected a list, found an object", "line": 1}
 
 
 def plant_nbformat3_worksheet_cells_not_a_list(root: Path) -> dict:
     write_files(root, {"loose/v3.ipynb": json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
                                                       "worksheets": [{"cells": 5}]})})
-    return {"source": "estate/loose/v3.ipynb", "reason": "'cells' is not a list"}
+    return {"source": "estate/loose/v3.ipynb", "reason": "worksheets[0].cells: expected a list, found a number",
+            "line": 1}
 
 
 def plant_not_utf8(root: Path) -> dict:
