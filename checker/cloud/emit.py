@@ -50,7 +50,7 @@ def lookup(properties: Any, dotted: str) -> Any:
 def node_key(raw: RawResource, ref: FileRef | None) -> tuple[str, str]:
     """(kind prefix, key) — the graph node id is resource:<key> (or endpoint:/deployment:)."""
     if not raw.declared:
-        return "azure", raw.address.lower()
+        return ("k8s" if family_of(raw.format) == "k8s" else "azure"), raw.address.lower()
     where = ref.display if ref else "?"
     address = f"{raw.module}.{raw.address}" if raw.module else raw.address
     return raw.format, f"{where}#{address}"

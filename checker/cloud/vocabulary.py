@@ -20,9 +20,9 @@ from typing import Any, Callable
 # format → family
 FAMILIES = {
     "terraform": "terraform", "terraform-plan": "terraform",
-    "arm": "arm", "bicep": "arm", "az-export": "arm", "resource-graph": "arm",
+    "arm": "arm", "bicep": "arm", "az-export": "arm", "resource-graph": "arm", "azure-export": "arm",
     "azureml": "azureml", "azureml-export": "azureml",
-    "kubectl": "k8s", "k8s": "k8s",
+    "kubectl": "k8s", "k8s": "k8s", "k8s-export": "k8s",
 }
 
 
