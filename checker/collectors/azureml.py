@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatch
 from typing import Any, Callable
 
-from . import CollectContext, FileParser, FileRef
+from . import CollectContext, FileParser, FileRef, azureml_resources
 from .files import is_url, short, url_without_secrets
 from ..safeyaml import (Fields, TemplateYaml, YamlError, as_utf8, describe, is_placeholder,
                         line_of, load_yaml)
@@ -239,6 +239,8 @@ class AzureMLParser(FileParser):
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         data = as_utf8(data)
+        if azureml_resources.collect_unschemaed(ref, data, ctx, self.name):    # resource specs without $schema
+            return
         if b"azureml" not in data:      # cheap: most YAML files are not Azure ML specs
             return
         declares = _DECLARES_SCHEMA.search(data) is not None
@@ -269,6 +271,7 @@ class AzureMLParser(FileParser):
         handler = self._handler(schema_name(schema))
         if handler:
             handler(spec, doc, schema)
+        azureml_resources.collect(ref, doc, schema_name(schema), ctx, spec.read)   # resource specs (issue 8)
 
     def _handler(self, kind: str) -> Callable | None:
         if kind.endswith("job"):

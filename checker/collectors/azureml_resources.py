@@ -1,0 +1,226 @@
+"""Azure ML resource specs (CLI v2 YAML) as cloud resources (issue 8): workspaces,
+computes (cluster, instance, attached Kubernetes), registries, and online endpoints and
+deployments, each a `RawResource` of format `azureml` emitted through the vocabulary
+(checker/cloud), so a workspace's `public_network_access` is the same fact whether it
+came from this spec, Terraform, ARM, Bicep or an export.
+
+Which files: a spec whose `$schema` names one of SCHEMA_TYPES (azureml.py dispatches it
+here), or one without a `$schema` whose content says what it is — Azure/azureml-examples
+ships `cli/resources/workspace/mvnet-*.yml` and `registry/*.yml` without one: a top-level
+`name` with a workspace-only key (`managed_network`, `hbi_workspace`,
+`customer_managed_key`, …), `replication_locations` (a registry) or `type: amlcompute` /
+`computeinstance`.
+
+Values: a placeholder (`<SUBSCRIPTION_ID>`, `{{ x }}`, `$(var)`, `${VAR}`) is an Unknown
+(the fact is *cannot evaluate*), a value of the wrong type is a collection error with its
+line and an Unknown too (never read as absent, which would apply the default). The
+workspace's linked resources (`storage_account`, `key_vault`, `container_registry`,
+`application_insights`, `customer_managed_key.key_vault`) are references by ARM id; a
+deployment's `endpoint_name` a reference to the endpoint spec of that name. Endpoint and
+deployment specs are also read by azureml.py for lineage, which reports their wrong
+types: they are not reported twice. Passwords (`ssh_settings.admin_password`) are never
+recorded. The CLI v2 compute schemas have no local-auth setting, so that fact is not
+said by a spec.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import CollectContext, FileRef
+from ..cloud import RawResource, Reference, Unknown
+from ..cloud.emit import emit
+from ..safeyaml import (Fields, TemplateYaml, YamlError, blank_markers, describe, expected, is_placeholder,
+                        line_of, load_yaml)
+from .exports.common import iso_minutes, linked_ids, without_secrets
+
+FORMAT = "azureml"
+PLACEHOLDER_REASON = "a placeholder, filled in when the template is rendered; not evaluated"
+# schema name (lower case, as azureml.schema_name gives it) → provider type (vocabulary, family azureml)
+SCHEMA_TYPES = {
+    "workspace": "workspace", "registry": "registry",
+    "amlcompute": "amlcompute", "computeinstance": "computeinstance", "kubernetescompute": "kubernetes",
+    "managedonlineendpoint": "online_endpoint", "kubernetesonlineendpoint": "kubernetes_online_endpoint",
+    "managedonlinedeployment": "online_deployment", "kubernetesonlinedeployment": "kubernetes_online_deployment",
+}
+COMPUTE_TYPES = ("amlcompute", "computeinstance", "kubernetes")
+# The types azureml.py also reads (and reports) for lineage.
+LINEAGE_TYPES = frozenset({"online_endpoint", "kubernetes_online_endpoint", "online_deployment",
+                           "kubernetes_online_deployment"})
+_TEXT, _FLAG = ("text",), ("boolean", "text")
+# Fields whose type the schemas fix, per provider type group: dotted path → safeyaml kinds.
+FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "workspace": {
+        "name": _TEXT, "kind": _TEXT, "public_network_access": _TEXT, "hbi_workspace": _FLAG,
+        "image_build_compute": _TEXT, "primary_user_assigned_identity": _TEXT,
+        "storage_account": _TEXT, "key_vault": _TEXT, "container_registry": _TEXT, "application_insights": _TEXT,
+        "managed_network": ("mapping",), "managed_network.isolation_mode": _TEXT,
+        "managed_network.outbound_rules": ("list", "mapping"),
+        "customer_managed_key": ("mapping",), "customer_managed_key.key_vault": _TEXT,
+        "customer_managed_key.key_uri": _TEXT, "tags": ("mapping",)},
+    "compute": {
+        "name": _TEXT, "type": _TEXT, "enable_node_public_ip": _FLAG, "ssh_public_access_enabled": _FLAG,
+        "ssh_settings": ("mapping",), "idle_time_before_shutdown_minutes": ("integer",),
+        "idle_time_before_shutdown": _TEXT, "network_settings": ("mapping",),
+        "network_settings.subnet": _TEXT, "network_settings.vnet_name": _TEXT, "tags": ("mapping",)},
+    "registry": {"name": _TEXT, "public_network_access": _TEXT, "replication_locations": ("list",),
+                 "tags": ("mapping",)},
+    "endpoint": {"name": _TEXT, "auth_mode": _TEXT, "public_network_access": _TEXT},
+    "deployment": {"name": _TEXT, "endpoint_name": _TEXT, "egress_public_network_access": _TEXT},
+}
+WORKSPACE_KEYS = frozenset({"managed_network", "hbi_workspace", "customer_managed_key", "image_build_compute",
+                            "primary_user_assigned_identity"})
+# Cheap byte checks before a spec without $schema is loaded (most YAML is none of these).
+_ANY_SCHEMA = re.compile(rb"""^[ \t-]*['"]?\$schema['"]?\s*:""", re.M)
+_RESOURCE_KEY = re.compile(rb"""^(?:managed_network|hbi_workspace|customer_managed_key|image_build_compute|"""
+                           rb"""primary_user_assigned_identity|replication_locations|"""
+                           rb"""type\s*:\s*['"]?(?:amlcompute|computeinstance)\b)""", re.M | re.I)
+
+
+def group_of(provider_type: str) -> str:
+    if provider_type in COMPUTE_TYPES:
+        return "compute"
+    if provider_type.endswith("_endpoint"):
+        return "endpoint"
+    if provider_type.endswith("_deployment"):
+        return "deployment"
+    return provider_type
+
+
+def collect(ref: FileRef, doc: dict, schema_kind: str, ctx: CollectContext, read: Fields) -> None:
+    """A spec with an azureml `$schema` (azureml.py's dispatch): emitted if it is a resource."""
+    ptype = SCHEMA_TYPES.get(schema_kind)
+    if ptype is None:
+        return
+    if group_of(ptype) == "compute" and isinstance(doc.get("type"), str) and doc["type"].strip():
+        ptype = doc["type"].strip().lower()          # the file's own type wins (attached computes)
+    silent = Fields(lambda reason, line: None)
+    emit_spec(ref, doc, ptype, ctx, silent if ptype in LINEAGE_TYPES else read)
+
+
+def collect_unschemaed(ref: FileRef, data: bytes, ctx: CollectContext, collector: str) -> bool:
+    """A resource spec without `$schema`, told by its content; True when it was one (or a
+    template of one), so the lineage parser has nothing more to do with the file."""
+    if not _RESOURCE_KEY.search(data) or _ANY_SCHEMA.search(data):
+        return False
+    try:
+        doc = load_yaml(data, ref.display)
+    except TemplateYaml as exc:
+        if kind_by_content(_blank_load(data)):
+            ctx.graph.update_attrs(ref.node, **exc.file_facts)
+            return True
+        return False
+    except YamlError:
+        return False                # not known to be a spec: another tool's YAML is none of ours
+    ptype = kind_by_content(doc)
+    if ptype is None:
+        return False
+    emit_spec(ref, doc, ptype, ctx, Fields(lambda reason, line: ctx.graph.error(collector, ref.display,
+                                                                                reason, line)))
+    return True
+
+
+def _blank_load(data: bytes) -> Any:
+    try:
+        return load_yaml(blank_markers(data))
+    except YamlError:
+        return None
+
+
+def kind_by_content(doc: Any) -> str | None:
+    """The provider type a spec without `$schema` is, from its keys; None for other YAML."""
+    if not isinstance(doc, dict) or "name" not in doc:
+        return None
+    kind = doc.get("type")
+    if isinstance(kind, str) and kind.strip().lower() in ("amlcompute", "computeinstance"):
+        return kind.strip().lower()
+    if isinstance(doc.get("replication_locations"), list):
+        return "registry"
+    if WORKSPACE_KEYS & doc.keys():
+        return "workspace"
+    return None
+
+
+def emit_spec(ref: FileRef, doc: dict, ptype: str, ctx: CollectContext, read: Fields) -> str | None:
+    """The spec's resource node; none for a template whose name is a placeholder (the file
+    is recorded as not evaluated, as azureml.py records the other specs)."""
+    if is_placeholder(doc.get("name")):
+        ctx.graph.update_attrs(ref.node, template=True,
+                               not_evaluated=f"name {doc['name']!r} is {PLACEHOLDER_REASON}")
+        return None
+    group = group_of(ptype)
+    props = without_secrets({k: v for k, v in doc.items() if k != "$schema"})
+    props = _placeholders(props)
+    for dotted, kinds in FIELDS.get(group, {}).items():
+        _check(doc, props, dotted, kinds, read)
+    expressions: dict[str, str] = {}
+    if group == "compute":
+        _idle_minutes(props, expressions)
+    name = props.get("name")
+    concrete = isinstance(name, str) and name.strip()
+    raw = RawResource(FORMAT, ptype, name.strip() if concrete else ptype, props,
+                      name=name.strip() if concrete else None,
+                      line=line_of(doc), references=_references(doc, ptype), expressions=expressions,
+                      scope=ref.display)
+    return emit(ctx, ref, raw)
+
+
+def _placeholders(value: Any) -> Any:
+    """Every placeholder string an Unknown."""
+    if isinstance(value, dict):
+        return {k: _placeholders(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_placeholders(v) for v in value]
+    if is_placeholder(value):
+        return Unknown(value, PLACEHOLDER_REASON)
+    return value
+
+
+def _check(doc: dict, props: dict, dotted: str, kinds: tuple[str, ...], read: Fields) -> None:
+    """A field of the wrong type: reported at its line, and unknown in the properties."""
+    *parents, key = dotted.split(".")
+    source, target = doc, props
+    for part in parents:
+        source, target = source.get(part), target.get(part) if isinstance(target, dict) else None
+        if not isinstance(source, dict) or not isinstance(target, dict):
+            return
+    if key not in source or source[key] is None or isinstance(target.get(key), Unknown):
+        return
+    if _is(source[key], kinds):
+        return
+    read.wrong(source, key, dotted, kinds)
+    target[key] = Unknown(describe(source[key]), f"{dotted}: expected {expected(kinds)}, found "
+                                                 f"{describe(source[key])}")
+
+
+def _is(value: Any, kinds: tuple[str, ...]) -> bool:
+    tests = {"text": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
+             "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+             "mapping": lambda v: isinstance(v, dict), "list": lambda v: isinstance(v, list)}
+    return any(tests[k](value) for k in kinds)
+
+
+def _idle_minutes(props: dict, expressions: dict) -> None:
+    """`idle_time_before_shutdown: PT30M` (the SDK's ISO-8601 form) read as the minutes
+    the vocabulary's path names, with the expression as written kept for the evidence."""
+    if props.get("idle_time_before_shutdown_minutes") is not None or "idle_time_before_shutdown" not in props:
+        return
+    written = props["idle_time_before_shutdown"]
+    if isinstance(written, Unknown) or written is None:
+        if written is not None:
+            props["idle_time_before_shutdown_minutes"] = written
+        return
+    minutes = iso_minutes(written)
+    props["idle_time_before_shutdown_minutes"] = minutes if minutes is not None else Unknown(
+        str(written), "idle_time_before_shutdown is not an ISO-8601 duration")
+    expressions["idle_time_before_shutdown_minutes"] = f"idle_time_before_shutdown: {written}"
+
+
+def _references(doc: dict, ptype: str) -> list[Reference]:
+    refs = linked_ids(FORMAT, ptype, doc, skip=("workspace", "endpoint_name"))
+    endpoint = doc.get("endpoint_name")
+    if group_of(ptype) == "deployment" and isinstance(endpoint, str) and endpoint.strip() \
+            and not is_placeholder(endpoint):
+        target_type = "kubernetes_online_endpoint" if ptype.startswith("kubernetes") else "online_endpoint"
+        refs.append(Reference("endpoint_name", endpoint.strip(), by="name", target_type=target_type))
+    return refs
