@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from .. import CollectContext, FileParser, FileRef
 from ...safeyaml import describe
-from ...cloud.emit import emit
+from ...cloud import RawResource
+from ...cloud.emit import emit, node_key
 from . import azure, k8s
 from .common import Item, Lines, as_text, top_level
 
@@ -29,12 +31,19 @@ from .common import Item, Lines, as_text, top_level
 # neither): an ARM id, or a Kubernetes object from a cluster.
 _ARM_ID = re.compile(r'"/subscriptions/[^"]*/providers/', re.I)
 _K8S = re.compile(r'"kind"\s*:\s*"List"|"uid"\s*:')
+_GRAPH = re.compile(r'"(?:skip_token|\$skipToken|total_records|totalRecords)"\s*:')
 LISTS = ("data", "value", "items")
 
 
 class ExportsParser(FileParser):
     name = "exports"
     patterns = ("*.json",)
+
+    def __init__(self) -> None:
+        # tree → node key → the best sighting so far: one resource exported in several
+        # files of a tree (a Resource Graph page and `az … show`) is one node, with the
+        # facts of its fullest export (a row without properties knows none).
+        self._pending: dict[str, dict[str, _Sighting]] = {}
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         try:
@@ -44,7 +53,8 @@ class ExportsParser(FileParser):
                 self._error(ctx, ref, f"not UTF-8 or UTF-16 text: {exc.reason}",
                             data[:exc.start].count(b"\n") + 1)
             return
-        azure_like, k8s_like = bool(_ARM_ID.search(text)), bool(_K8S.search(text))
+        azure_like = bool(_ARM_ID.search(text) or _GRAPH.search(text))
+        k8s_like = bool(_K8S.search(text))
         if not (azure_like or k8s_like):
             return
         try:
@@ -57,8 +67,39 @@ class ExportsParser(FileParser):
             return
         Reader(self, ref, ctx, Lines(text)).read(doc, lists)
 
+    def finish(self, tree: str, ctx: CollectContext) -> None:
+        for sighting in self._pending.pop(tree, {}).values():
+            nid = emit(ctx, sighting.ref, sighting.raw)
+            for other in sighting.others:
+                ctx.graph.add_edge(nid, other.node, "defined_in")
+
     def _error(self, ctx: CollectContext, ref: FileRef, reason: str, line: int | None) -> None:
         ctx.graph.error(self.name, ref.display, reason, line)
+
+    def _seen(self, ref: FileRef, raw: RawResource) -> None:
+        found = self._pending.setdefault(ref.tree, {})
+        key = ":".join(node_key(raw, ref))          # one node, whatever the shape it came in
+        rank = _completeness(raw)
+        old = found.get(key)
+        if old is None:
+            found[key] = _Sighting(rank, ref, raw, [])
+        elif rank > old.rank:
+            found[key] = _Sighting(rank, ref, raw, [*old.others, old.ref])
+        elif ref.node != old.ref.node:
+            old.others.append(ref)
+
+
+@dataclass
+class _Sighting:
+    rank: int
+    ref: FileRef
+    raw: RawResource
+    others: list[FileRef]
+
+
+def _completeness(raw: RawResource) -> int:
+    """2: the resource's properties as exported; 1: none (az resource list, a projection)."""
+    return 1 if raw.properties.get("properties") is azure.NO_PROPERTIES else 2
 
 
 class Reader:
@@ -127,8 +168,8 @@ class Reader:
         self._emit(k8s.resource(obj, line, self.ref.display))
 
     # -- shared ---------------------------------------------------------------------------
-    def _emit(self, raw) -> None:
-        emit(self.ctx, self.ref, raw)
+    def _emit(self, raw: RawResource) -> None:
+        self.parser._seen(self.ref, raw)
 
     def _report(self, where: str, bad: list[tuple[int, Item, str]]) -> None:
         """One problem for the file, at its first bad item (the others counted)."""

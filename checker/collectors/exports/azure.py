@@ -33,6 +33,8 @@ GRAPH_MARKERS = ("count", "skip_token", "$skipToken", "total_records", "totalRec
 ENVELOPE = frozenset({"id", "name", "type", "location", "tags", "identity", "sku", "kind", "etag", "systemData",
                       "managedBy", "plan", "zones", "extendedLocation", "resourceGroup", "subscriptionId",
                       "tenantId", "apiVersion"})
+# What `az resource list` adds beside the envelope: no properties of the resource.
+LISTING = frozenset({"properties", "changedTime", "createdTime", "provisioningState"})
 # `az <service> show` prints the Python SDK's attribute names in camelCase; where they are
 # not the ARM names (storage `enableHttpsTrafficOnly` for `supportsHttpsTrafficOnly`,
 # `networkRuleSet` for `networkAcls`; AKS `enableRbac` for `enableRBAC`…), renamed. A
@@ -91,9 +93,10 @@ def resource(obj: dict, line: int | None, flat_ok: bool = True) -> RawResource:
     body = without_secrets(obj)
     props = body.get("properties")
     if not isinstance(props, dict):
-        rest = {k: v for k, v in body.items() if k not in ENVELOPE and k != "properties"}
+        rest = {k: v for k, v in body.items() if k not in ENVELOPE and k not in LISTING}
         body = {k: v for k, v in body.items() if k in ENVELOPE}
-        body["properties"] = _arm_names(rtype, rest) if (flat_ok and rest) else NO_PROPERTIES
+        flat = flat_ok and rest and "properties" not in obj
+        body["properties"] = _arm_names(rtype, rest) if flat else NO_PROPERTIES
     refs = linked_ids(FORMAT, rtype, body)
     parent = parent_id(arm_id)
     if parent:

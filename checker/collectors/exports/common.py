@@ -139,7 +139,10 @@ def without_secrets(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         return "…"
     if isinstance(value, dict):
-        return {k: (NOT_RECORDED if isinstance(k, str) and _SECRET_KEY.search(k) and isinstance(v, str) and v
+        named = value.get("name")      # {name: DB_PASSWORD, value: …}: k8s env, ARM app settings
+        secret_pair = isinstance(named, str) and bool(_SECRET_KEY.search(named))
+        return {k: (NOT_RECORDED if isinstance(v, str) and v and (
+                        (isinstance(k, str) and _SECRET_KEY.search(k)) or (secret_pair and k == "value"))
                     else without_secrets(v, depth + 1)) for k, v in value.items()}
     if isinstance(value, list):
         return [without_secrets(v, depth + 1) for v in value]
