@@ -67,8 +67,12 @@ def _skip(text: str, i: int) -> int:
 def _value(text: str, i: int) -> tuple[Any, int]:
     try:
         return _DECODER.raw_decode(text, i)
+    except json.JSONDecodeError:
+        raise
     except RecursionError:
         raise json.JSONDecodeError("nested too deep", text, i) from None
+    except ValueError:          # an integer past Python's 4300-digit conversion limit
+        raise json.JSONDecodeError("a number too long to read", text, i) from None
 
 
 def read_array(text: str, i: int) -> tuple[list[Item], int]:
