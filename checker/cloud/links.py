@@ -52,7 +52,7 @@ class ResourceIndex:
     def __init__(self, graph: EstateGraph) -> None:
         self.by_address: dict[tuple[str, str], str] = {}
         self.by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
-        self.tails: list[tuple[list[str], str]] = []
+        self.tails: dict[tuple[str, ...], list[str]] = defaultdict(list)     # ARM id tail → nodes
         for nid, data in graph.nodes():
             if data["kind"] not in RESOURCE_KINDS or "provider_type" not in data["attrs"]:
                 continue
@@ -63,11 +63,11 @@ class ResourceIndex:
                 self.by_name[(a["provider_type"].split("@")[0].lower(), name.lower())].append(nid)
                 tail = declared_tail(a["provider_type"], name) if a.get("declared", True) else []
                 if tail:
-                    self.tails.append((tail, nid))
+                    self.tails[tuple(tail)].append(nid)
             if not a.get("declared", True):
                 tail = arm_tail(a.get("address", ""))
                 if tail:
-                    self.tails.append((tail, nid))
+                    self.tails[tuple(tail)].append(nid)
 
     def find(self, scope: str, ref: dict) -> list[str]:
         target, by = str(ref.get("target", "")), ref.get("by", "address")
@@ -76,7 +76,7 @@ class ResourceIndex:
             return [hit] if hit else []
         if by == "arm_id":
             pattern = arm_tail(target)
-            return sorted({nid for tail, nid in self.tails if pattern and tail == pattern})
+            return sorted(set(self.tails.get(tuple(pattern), ()))) if pattern else []
         if by == "name" and ref.get("target_type"):
             return list(self.by_name.get((ref["target_type"].lower(), target.lower()), []))
         return []

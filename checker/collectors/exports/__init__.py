@@ -137,10 +137,11 @@ class Reader:
         bad: list[tuple[int, Item, str]] = []
         for index, item in enumerate(items):
             line = self.lines.at(item.offset) if item.offset >= 0 else None
-            if azure.shape_of(item.value) is None:
+            shape = azure.shape_of(item.value)
+            if shape is None:
                 bad.append((index, item, _azure_problem(item.value)))
                 continue
-            self._emit(azure.resource(item.value, line, flat_ok=flat_ok))
+            self._emit(azure.resource(item.value, line, flat_ok=flat_ok, shape=shape))
         self._report(where, bad)
 
     # -- Kubernetes -------------------------------------------------------------------

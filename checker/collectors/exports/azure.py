@@ -58,13 +58,12 @@ ML_TYPES = {"workspaces": "workspace", "registries": "registry",
 
 
 def arm_type_of(arm_id: str) -> str | None:
-    """`Microsoft.X/a/b` from an ARM id's tail (…/providers/Microsoft.X/a/n1/b/n2), lower case."""
-    parts = [p for p in arm_id.split("/") if p]
-    lowered = [p.lower() for p in parts]
-    if "providers" not in lowered:
+    """`microsoft.x/a/b` from an ARM id's tail (…/providers/Microsoft.X/a/n1/b/n2), lower case."""
+    low = arm_id.lower()
+    at = low.rfind("/providers/")
+    if at < 0:
         return None
-    at = len(lowered) - 1 - lowered[::-1].index("providers")
-    tail = lowered[at + 1:]
+    tail = [p for p in low[at + len("/providers/"):].split("/") if p]
     if len(tail) < 3 or len(tail) % 2 == 0:
         return None
     return "/".join([tail[0], *tail[1::2]])
@@ -75,18 +74,17 @@ def shape_of(obj: Any) -> str | None:
     if not isinstance(obj, dict):
         return None
     arm_id, rtype = obj.get("id"), obj.get("type")
-    if not isinstance(arm_id, str) or arm_type_of(arm_id) is None:
+    arm_type = arm_type_of(arm_id) if isinstance(arm_id, str) else None
+    if arm_type is None:
         return None
     if isinstance(rtype, str) and "/" in rtype:
         return "arm"
-    if arm_type_of(arm_id).startswith("microsoft.machinelearningservices/"):
-        return "azureml"
-    return None
+    return "azureml" if arm_type.startswith("microsoft.machinelearningservices/") else None
 
 
-def resource(obj: dict, line: int | None, flat_ok: bool = True) -> RawResource:
-    """One exported Azure resource (shape_of(obj) is not None)."""
-    if shape_of(obj) == "azureml":
+def resource(obj: dict, line: int | None, flat_ok: bool = True, shape: str | None = None) -> RawResource:
+    """One exported Azure resource of `shape` (shape_of(obj), which is not None)."""
+    if (shape or shape_of(obj)) == "azureml":
         return _ml_resource(obj, line)
     arm_id = obj["id"].strip()
     rtype = obj["type"].strip()

@@ -3,6 +3,7 @@ secrets kept out of properties, and references taken from the vocabulary's links
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -144,13 +145,26 @@ def without_secrets(value: Any, depth: int = 0) -> Any:
         return "…"
     if isinstance(value, dict):
         named = value.get("name")      # {name: DB_PASSWORD, value: …}: k8s env, ARM app settings
-        secret_pair = isinstance(named, str) and bool(_SECRET_KEY.search(named))
-        return {k: (NOT_RECORDED if isinstance(v, str) and v and (
-                        (isinstance(k, str) and _SECRET_KEY.search(k)) or (secret_pair and k == "value"))
-                    else without_secrets(v, depth + 1)) for k, v in value.items()}
+        secret_pair = isinstance(named, str) and secret_name(named)
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, (dict, list)):
+                out[k] = without_secrets(v, depth + 1)
+            elif isinstance(v, str) and v and isinstance(k, str) and (
+                    secret_name(k) or (secret_pair and k == "value")):
+                out[k] = NOT_RECORDED
+            else:
+                out[k] = v
+        return out
     if isinstance(value, list):
-        return [without_secrets(v, depth + 1) for v in value]
+        return [without_secrets(v, depth + 1) if isinstance(v, (dict, list)) else v for v in value]
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def secret_name(key: str) -> bool:
+    """A key (or an env var's name) that holds a credential; keys repeat in every row."""
+    return bool(_SECRET_KEY.search(key))
 
 
 def linked_ids(fmt: str, provider_type: str, properties: dict, skip: tuple[str, ...] = ("parent",)) -> list[Reference]:
