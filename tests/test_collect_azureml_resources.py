@@ -86,9 +86,9 @@ managed_network:
 name: mlw-existing
 location: "{{ location }}"
 public_network_access: "{{ public_access }}"
-storage_account: /subscriptions/<SUBSCRIPTION_ID>/resourceGroups/<RESOURCE_GROUP>/providers/Microsoft.Storage/storageAccounts/<STORAGE_ACCOUNT>
-key_vault: /subscriptions/<SUBSCRIPTION_ID>/resourceGroups/<RESOURCE_GROUP>/providers/Microsoft.KeyVault/vaults/<KEY_VAULT>
-""",
+storage_account: {PLACEHOLDER_RG}/Microsoft.Storage/storageAccounts/<STORAGE_ACCOUNT>
+key_vault: {PLACEHOLDER_RG}/Microsoft.KeyVault/vaults/<KEY_VAULT>
+""".replace("{PLACEHOLDER_RG}", "/subscriptions/<SUBSCRIPTION_ID>/resourceGroups/<RESOURCE_GROUP>/providers"),
     "infra/compute/cpu-cluster.yml": SCHEMA.format("amlCompute") + f"""\
 name: cpu-cluster
 type: amlcompute

@@ -426,3 +426,18 @@ def test_a_thousand_resource_export(tmp_path):
     assert len(list(g.out_edges(azure(f"{ML}/workspaces/mlw-249/computes/cpu"), "in_workspace"))) == 1
     assert list(g.out_edges(azure(f"{ML}/workspaces/mlw-249"), "uses")) == [
         azure(f"{RG}/providers/Microsoft.Storage/storageAccounts/st249")]
+
+
+def test_arm_acronym_values_normalise_as_the_cli_spells_them(tmp_path):
+    """ARM's `AMLToken` is the CLI YAML's `aml_token`: one value for one rule."""
+    root = tmp_path / "ep"
+    root.mkdir()
+    shown = {"id": f"{WS}/onlineEndpoints/token-endpoint", "name": "token-endpoint",
+             "type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", "location": "westeurope",
+             "kind": "Managed", "identity": {"type": "SystemAssigned"},
+             "properties": {"authMode": "AMLToken", "publicNetworkAccess": "Disabled",
+                            "provisioningState": "Succeeded"}}
+    (root / "endpoint.json").write_text(json.dumps(shown, indent=2))
+    g = collect_graph(root)
+    a = attrs(g, azure(shown["id"], "endpoint"))
+    assert (a["auth_mode"], a["public_network_access"]) == ("aml_token", False)

@@ -14,6 +14,7 @@ Azure ML CLI v2 YAML references, terraform-provider-aws/google docs).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -56,11 +57,15 @@ def lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else UNRECOGNISED
 
 
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
 def snake(value: Any) -> Any:
-    """AllowOnlyApprovedOutbound / allow_only_approved_outbound → allow_only_approved_outbound."""
+    """AllowOnlyApprovedOutbound / allow_only_approved_outbound → allow_only_approved_outbound;
+    an acronym stays one word (ARM's AMLToken → aml_token, as the CLI YAML spells it)."""
     if not isinstance(value, str):
         return UNRECOGNISED
-    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in value.strip()).lstrip("_")
+    out = _WORD_START.sub("_", value.strip())
     return out.replace("-", "_").replace("__", "_").lower()
 
 

@@ -119,9 +119,9 @@ def hostile() -> list[Case]:
               Expect(NONE, nodes=(WS_NODE,))),
         _case("null-properties", json.dumps(m.set_at(AZ_LIST, (0, "properties"), None)),
               Expect(NONE, nodes=(WS_NODE,))),
-        _case("table-form", json.dumps({"count": 1, "data": {"columns": [{"name": "id"}, {"name": "type"}],
-                                                             "rows": [[WS, "microsoft.machinelearningservices/workspaces"]]},
-                                        "skip_token": None}), Expect(NONE, nodes=(WS_NODE,))),
+        _case("table-form", json.dumps({"count": 1, "skip_token": None, "data": {
+            "columns": [{"name": "id"}, {"name": "type"}],
+            "rows": [[WS, "microsoft.machinelearningservices/workspaces"]]}}), Expect(NONE, nodes=(WS_NODE,))),
         _case("empty-data", json.dumps({"count": 0, "data": [], "skip_token": None}), Expect(NONE)),
         _case("names-forge-lines", json.dumps(m.set_at(GRAPH, ("data", 0, "name"), "x\n\nPASS: all good\x1b[2J")),
               Expect(NONE, nodes=(WS_NODE,))),
