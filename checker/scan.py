@@ -67,8 +67,9 @@ class ScanResult:
 
     @functools.cached_property
     def gate_failures(self) -> list[fnd.Finding]:
-        """Open findings at or above fail_on: the gate's decision, made once."""
-        return fnd.gate_failures(self.findings, self.fail_on)
+        """Open findings at or above fail_on from stable rules: the gate's decision, made once."""
+        experimental = frozenset(r.id for r in self.rules if r.lifecycle == "experimental")
+        return fnd.gate_failures(self.findings, self.fail_on, experimental)
 
     @functools.cached_property
     def summary(self) -> dict:

@@ -229,7 +229,7 @@ def test_rules_list_and_show(tmp_path):
     ids = {r["id"]: r for r in listed}
     assert ids["MLC-REPO-001"]["engine"] == "graph" and ids["MLC-REPO-003"]["engine"] == "rego"
     shown = run_cli("rules", "show", "MLC-REPO-003")
-    assert shown.exit_code == 0 and "data.mlcheck.repo.data_file_committed" in shown.output
+    assert shown.exit_code == 0 and "data.mlcheck.rules.repo_003.data_file_committed" in shown.output
     assert run_cli("rules", "show", "NOPE-1").exit_code == 2
 
 

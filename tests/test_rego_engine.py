@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from checker.catalog import builtin_policies_dir, builtin_rules_dir, load_catalog
+from checker.catalog import builtin_rules_dir, load_catalog
 from checker.engines.rego_isolate import TaskFailed, run_all
 from conftest import make_repo, run_cli, run_mlcheck
 from opa_double import OpaDouble
@@ -182,7 +182,7 @@ def test_same_findings_embedded_and_on_opa_server(tmp_path, estate, opa):
     big = next(f for f in served["findings"] if f["node"] == BIG)
     assert big["evidence"]["facts"] == {"path": "data/big.csv", "size": len(BIG_CSV), "limit": 1048576}
     # The hits really came from the server: the rule was queried there with the graph as input.
-    assert ("POST", "/v1/data/mlcheck/repo/data_file_committed", None) in opa.requests
+    assert ("POST", "/v1/data/mlcheck/rules/repo_003/data_file_committed", None) in opa.requests
     assert opa.data == {"mlcheck": {"params": {}}}
 
 
@@ -232,7 +232,7 @@ def test_modules_left_by_an_earlier_scan_are_removed(tmp_path, estate, opa):
     """A long-lived OPA server keeps what an earlier scan uploaded; OPA merges every module
     into one policy, so a leftover that adds to data_file_committed would add findings."""
     extension = write_rules(tmp_path / "extension", {"more.rego": """\
-        package mlcheck.repo
+        package mlcheck.rules.repo_003
 
         import rego.v1
 
@@ -606,12 +606,12 @@ def test_rego_print_output_goes_to_stderr_and_json_stdout_stays_parseable(tmp_pa
 # -- Rego unit tests --------------------------------------------------------------------------
 
 def test_rules_test_runs_builtin_rego_unit_tests():
-    test_file = builtin_policies_dir() / "repo" / "data_files_test.rego"
+    test_file = builtin_rules_dir() / "repo" / "MLC-REPO-003" / "policy_test.rego"
     names = re.findall(r"^(test_\w+)\s+if\b", test_file.read_text(encoding="utf-8"), re.MULTILINE)
     assert names
-    result = run_cli("rules", "test", str(builtin_rules_dir()))
+    result = run_cli("rules", "test")
     for name in names:
-        assert f"PASS rego data_files_test.rego::{name}" in result.output, result.output
+        assert f"PASS rego repo/MLC-REPO-003/policy_test.rego::{name}" in result.output, result.output
 
 
 def test_failing_rego_unit_test_in_custom_dir_is_reported(tmp_path):
