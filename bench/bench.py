@@ -11,7 +11,7 @@ What it does (bench/README.md explains every column):
 2. Scans each estate in a fresh child process (so max RSS is per estate) through the real
    pipeline (checker.scan.run_scan, then checker.reporters json and console to a null
    stream). Two children per estate: one untraced for seconds and max RSS, one with
-   ScanOptions(measure_memory=True) for tracemalloc peaks (tracemalloc slows Python
+   a traced StageTimer (bench/stages.py) for tracemalloc peaks (tracemalloc slows Python
    down, so its seconds are not the ones shown).
 3. Times `mlcheck --help` in fresh processes and checks that it imports none of the
    heavy modules.
@@ -373,12 +373,14 @@ def ensure_repo(estate: Estate, out: Path) -> tuple[Path, float | None]:
 def measure_estate(path: Path, traced: bool, skip: list[str]) -> dict:
     """Run the pipeline and both reporters; stage seconds (and peaks when traced), max RSS."""
     from checker.reporters import render
-    from checker.scan import ScanOptions, _Stage, run_scan
-    result = run_scan(ScanOptions(paths=[str(path)], skip=skip, measure_memory=traced))
-    stages = dict(result.stages)
+    from checker.scan import ScanOptions, run_scan
+    from stages import StageTimer
+    timer = StageTimer(traced)
+    result = run_scan(ScanOptions(paths=[str(path)], skip=skip), observe=timer)
     for fmt in ("json", "console"):
-        with open(os.devnull, "w", encoding="utf-8") as null, _Stage(stages, f"report-{fmt}", traced):
-            render(fmt, result, null, fail_on="high")
+        with open(os.devnull, "w", encoding="utf-8") as null, timer(f"report-{fmt}"):
+            render(fmt, result, null)
+    stages = timer.stages
     counts = result.graph.count_by_kind()
     return {"stages": stages, "nodes": len(result.graph), "edges": result.graph.g.number_of_edges(),
             "commits": counts.get("commit", 0), "files": counts.get("file", 0),

@@ -12,10 +12,10 @@ hits-1k, hits-2k, hits-4k. Any name of those shapes can be given with --estate.
 
 For each estate, every measurement in a fresh child process (max RSS is that estate's):
 1. scan: checker.scan.run_scan + the json and console reporters into /dev/null, untraced
-   (seconds per stage from result.stages, max RSS); then, on the same graph, the graph
+   (seconds per stage from a bench/stages.py StageTimer, max RSS); then, on the same graph, the graph
    rules and the Rego rules evaluated apart (what the rules stage spends on each engine)
    and every rule alone (seconds and hits);
-2. the same scan under tracemalloc (ScanOptions(measure_memory=True)): MiB per stage;
+2. the same scan under tracemalloc (a traced bench/stages.py StageTimer): MiB per stage;
 3. the parse floor, untraced then traced: what any scanner must pay to read and parse the
    same input — the history (`git log`, the collector's format), HEAD's tree (`git
    ls-tree`) and every blob in it through one `git cat-file --batch` (fed all at once),
@@ -56,15 +56,16 @@ GIT_LOG_FORMAT = "--format=%H%x1f%P%x1f%an%x1f%aI%x1f%cI%x1f%s%x1e"
 
 def child_scan(info: dict, traced: bool, apart: bool = True) -> dict:
     from checker.reporters import render
-    from checker.scan import ScanOptions, _Stage, evaluate, run_scan
+    from checker.scan import ScanOptions, evaluate, run_scan
+    from stages import StageTimer
     params = info["params"]
     cpu0 = cpu_seconds()
-    result = run_scan(ScanOptions(paths=[info["path"]], params=params, skip=info.get("skip", []),
-                                  measure_memory=traced))
-    stages = dict(result.stages)
+    timer = StageTimer(traced)
+    result = run_scan(ScanOptions(paths=[info["path"]], params=params, skip=info.get("skip", [])), observe=timer)
     for fmt in ("json", "console"):
-        with open(os.devnull, "w", encoding="utf-8") as null, _Stage(stages, f"report-{fmt}", traced):
-            render(fmt, result, null, fail_on="high")
+        with open(os.devnull, "w", encoding="utf-8") as null, timer(f"report-{fmt}"):
+            render(fmt, result, null)
+    stages = timer.stages
     out = {"stages": stages, "nodes": len(result.graph), "edges": result.graph.g.number_of_edges(),
            "by_kind": result.graph.count_by_kind(), "findings": len(result.findings),
            "n_errors": len(result.graph.errors), "errors": [str(e) for e in result.graph.errors][:6],
@@ -73,7 +74,7 @@ def child_scan(info: dict, traced: bool, apart: bool = True) -> dict:
            "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
            "cpu_s": cpu_seconds() - cpu0}
     if apart and not traced:
-        out["engines"], out["per_rule"] = engines_apart(result, params, evaluate)
+        out["engines"], out["per_rule"] = engines_apart(result, stages, params, evaluate)
     return out
 
 
@@ -83,7 +84,7 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def engines_apart(result, params: dict, evaluate) -> tuple[dict, dict]:
+def engines_apart(result, stages: dict, params: dict, evaluate) -> tuple[dict, dict]:
     """Seconds of the graph rules together, then of every rule alone, on the scan's graph.
     The Rego rules' share of the rules stage is that stage less the graph rules (evaluating
     them together once more would double the longest part of a slow run)."""
@@ -97,7 +98,7 @@ def engines_apart(result, params: dict, evaluate) -> tuple[dict, dict]:
 
     graph_rules = [r for r in result.rules if r.engine == "graph"]
     engines = {"graph": timed(graph_rules)[0] if graph_rules else 0.0}
-    engines["rego"] = max(0.0, result.stages["rules"]["seconds"] - engines["graph"])
+    engines["rego"] = max(0.0, stages["rules"]["seconds"] - engines["graph"])
     per_rule = {}
     for rule in result.rules:
         seconds, res = timed([rule])

@@ -9,7 +9,7 @@ from .severity import SEVERITIES
 from .findings import Waiver
 from .inputs import read_bytes
 from .redact import clean
-from .safeyaml import YamlError, load_yaml
+from .safeyaml import load_yaml
 
 CONFIG_NAME = "mlcheck.yaml"
 

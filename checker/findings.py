@@ -15,6 +15,9 @@ from .graph import EstateGraph, canonical_json
 from .inputs import load_json
 
 OPEN, WAIVED, BASELINED = "open", "waived", "baselined"
+# A node the rule applies to but cannot judge (a fact it needs is unknown): reported with
+# the unknown expressions, never waived, baselined or counted by the gate.
+CANNOT_EVALUATE = "cannot_evaluate"
 BASELINE_FORMAT = "mlcheck-baseline"
 
 
@@ -64,10 +67,10 @@ def locations(graph: EstateGraph, node: str) -> list[dict]:
     return [loc]
 
 
-def build(rule: Rule, hits: list[Hit], graph: EstateGraph) -> list[Finding]:
+def build(rule: Rule, hits: list[Hit], graph: EstateGraph, status: str = OPEN) -> list[Finding]:
     return [Finding(rule_id=rule.id, severity=rule.severity, node=h.node, title=rule.title,
                     message=h.message, evidence=h.evidence, locations=locations(graph, h.node),
-                    controls=rule.controls, category=rule.category,
+                    controls=rule.controls, category=rule.category, status=status,
                     fingerprint=fingerprint(rule.id, h.node, h.evidence)) for h in hits]
 
 
@@ -113,7 +116,8 @@ def escalate_production(findings: list[Finding], graph: EstateGraph, rules: dict
                         production: dict) -> None:
     """Raise by one level the lineage findings that reach a production model version."""
     for f in findings:
-        if not rules[f.rule_id].escalate_in_production or f.severity == "critical" or f.node not in graph:
+        if (not rules[f.rule_id].escalate_in_production or f.severity == "critical" or f.node not in graph
+                or f.status == CANNOT_EVALUATE):
             continue
         why = production_reason(graph, f.node, production)
         if why:
@@ -148,6 +152,8 @@ class Waiver:
 def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: _dt.date) -> None:
     """Waive covered findings; an expired waiver no longer waives and says so."""
     for f in findings:
+        if f.status == CANNOT_EVALUATE:
+            continue
         for w in waivers:
             if not w.covers(f):
                 continue

@@ -4,8 +4,11 @@ depth and no cycles; every mapping and list knows the lines it came from.
 Three things every parser of scanned YAML shares live here:
 - `load_yaml`: the document, or a `YamlError` with its line. A document that fails to
   parse *because of* template markers (`{{ }}`, `{% %}`, `<PLACEHOLDER>`, `$(var)`,
-  `${VAR}` on the failing lines) raises `TemplateYaml` instead: it is a template, not
-  broken YAML, and the parser records it on the file node as not evaluated.
+  `${VAR}` on the failing line, or in the failing block when the document parses with
+  them blanked out) raises `TemplateYaml` instead: it is a template, not broken YAML, and
+  the parser records it on the file node as not evaluated. Error messages never quote
+  a tag, anchor or alias from the document (a secret can sit there: `!pw=…`): they say
+  what it is and give its line.
 - `line_of`: the line a mapping key or list item sits on, for collection errors.
 - `Fields`: typed reads of a document's fields; a value of the wrong type is reported
   once (dotted field path, expected and found, line) and then read as absent, so one
@@ -13,6 +16,7 @@ Three things every parser of scanned YAML shares live here:
 """
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Any, Callable, Iterator
 
@@ -34,6 +38,10 @@ MAX_DEPTH = 200
 # (Azure docs' `<VERSION>`, `<my_model>`), Azure DevOps `$(var)`, shell/envsubst `${VAR}`.
 _TEMPLATE_MARKER = re.compile(
     r"\{\{.*?\}\}|\{%.*?%\}|<[A-Za-z][A-Za-z0-9_.-]*>|\$\([A-Za-z_][\w.-]*\)|\$\{[A-Za-z_][\w.-]*\}")
+
+
+# Characters YAML does not allow in a document (PyYAML's reader refuses them).
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
 
 
 class YamlError(ValueError):
@@ -105,8 +113,13 @@ def _construct_seq(loader: _MarkedLoader, node: yaml.SequenceNode):
 
 
 class _UniqueKeyLoader(_MarkedLoader):
-    """For mlcheck's own files (config, rules): a key given twice is a mistake to name,
-    not a value to let the last one win."""
+    """For files whose readers refuse a key given twice (mlcheck's own config and rules,
+    DVC's files: ruamel.yaml refuses them): a mistake to name, not a value to let the last
+    one win."""
+
+
+class _Refused(yaml.constructor.ConstructorError):
+    """A value our own constructors refuse; its message is ours (no template excuses it)."""
 
 
 def _construct_unique_map(loader: _UniqueKeyLoader, node: yaml.MappingNode):
@@ -120,8 +133,8 @@ def _construct_unique_map(loader: _UniqueKeyLoader, node: yaml.MappingNode):
         except TypeError:           # an unhashable key: the mapping constructor says so
             continue
         if first != key_node.start_mark.line + 1:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {str(key)[:80]!r} is given twice (first on line {first})", key_node.start_mark)
+            raise _Refused(None, None, f"key {str(key)[:80]!r} is given twice (first on line {first})",
+                           key_node.start_mark)
     yield from _construct_map(loader, node)
 
 
@@ -130,11 +143,20 @@ def _construct_timestamp(loader: _MarkedLoader, node: yaml.ScalarNode):
     try:
         return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
     except ValueError as exc:
-        raise yaml.constructor.ConstructorError(None, None, f"invalid date {node.value!r}: {exc}",
-                                                node.start_mark) from None
+        raise _Refused(None, None, f"invalid date {node.value[:40]!r}: {exc}", node.start_mark) from None
+
+
+def _construct_int(loader: _MarkedLoader, node: yaml.ScalarNode):
+    """An integer past Python's conversion limit (4300 digits) is an error at its line."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    except ValueError:
+        raise _Refused(None, None, f"an integer of {len(node.value)} digits, past the "
+                                   "4300-digit limit", node.start_mark) from None
 
 
 _MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_MarkedLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:map", _construct_unique_map)
@@ -144,41 +166,126 @@ for _dumper in {yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)}:
     _dumper.add_representer(YamlList, yaml.representer.SafeRepresenter.represent_list)
 
 
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def as_utf8(data: bytes) -> bytes:
+    """YAML bytes as UTF-8. PyYAML reads UTF-16 with a BOM (what Windows tools write as
+    "Unicode") too, but a byte search for a key does not; anything else is returned as is."""
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data         # load_yaml names where the text breaks
+    return data
+
+
 def load_yaml(data: bytes | str, origin: str = "<yaml>", max_bytes: int = MAX_YAML_BYTES,
               unique_keys: bool = False):
-    """The document; `unique_keys` refuses a key given twice in one mapping (mlcheck's own
-    files: scanned files keep YAML's last-one-wins, as the tools that read them do)."""
+    """The document; `unique_keys` refuses a key given twice in one mapping (for files whose
+    readers refuse it: mlcheck's own, DVC's; other scanned files keep YAML's last-one-wins,
+    as the tools that read them do)."""
     if len(data) > max_bytes:
         raise YamlError(origin, f"{len(data)} bytes, over the {max_bytes}-byte YAML limit")
     try:
         doc = yaml.load(data, Loader=_UniqueKeyLoader if unique_keys else _MarkedLoader)  # noqa: S506 - safe
     except yaml.MarkedYAMLError as exc:
-        raise _parse_error(data, origin, exc) from exc
+        raise _parse_error(data, origin, exc) from None
+    except yaml.reader.ReaderError:
+        raise _reader_error(data, origin) from None
     except yaml.YAMLError as exc:
-        raise YamlError(origin, str(exc)) from exc
-    except (ValueError, TypeError, OverflowError) as exc:   # e.g. a date like 2020-13-45
-        raise YamlError(origin, f"invalid value: {exc}") from exc
+        raise YamlError(origin, _safe_problem(str(exc))) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise YamlError(origin, f"invalid value: {exc}") from None
     try:
         check_structure(doc, origin)
     except _Recursive as exc:   # rare: find the alias itself, which the loaded document lost
         found = recursive_alias(data)
         if found is None:
             raise YamlError(origin, exc.reason, exc.line) from None
-        raise YamlError(origin, f"a recursive alias: *{found[0]} sits inside the value it names; "
-                                "refused", found[1]) from None
+        raise YamlError(origin, "a recursive alias: an alias sits inside the value its anchor "
+                                "names; refused", found[1]) from None
     return doc
 
 
 def _parse_error(data: bytes | str, origin: str, exc: yaml.MarkedYAMLError) -> YamlError:
     marks = [m for m in (exc.context_mark, exc.problem_mark) if m is not None]
-    reason = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
     line = (exc.problem_mark or exc.context_mark).line + 1 if marks else None
-    if marks:   # the problem's own line first, then back to where the parser's context began
-        found = template_marker(data, line, line) or \
-            template_marker(data, min(m.line for m in marks) + 1, max(m.line for m in marks) + 1)
+    if isinstance(exc, _Refused):
+        return YamlError(origin, exc.problem, line)
+    if marks:
+        found = template_marker(data, line, line)       # a marker on the failing line
+        if not found:   # one back where the parser's context began, if blanking markers mends it
+            found = template_marker(data, min(m.line for m in marks) + 1, max(m.line for m in marks) + 1)
+            found = found if found and _parses(blank_markers(data)) else None
         if found:
             return TemplateYaml(origin, *found)
+    parts = [exc.context, exc.problem]
+    quoting = next((words for part in parts if part for phrase, words in _QUOTING_PROBLEMS
+                    if phrase in part), None)
+    reason = quoting or " ".join(_safe_problem(p) for p in parts if p) or "invalid YAML"
     return YamlError(origin, reason, line)
+
+
+# PyYAML problems that quote document text (a tag, an anchor, an alias: `!pw=…` can hold a
+# secret), in the words we say instead; the line says where.
+_QUOTING_PROBLEMS = (
+    ("could not determine a constructor for the tag", "an unknown tag"),
+    ("found undefined alias", "an alias to no anchor"),
+    ("found duplicate anchor", "an anchor defined twice"),
+    ("found undefined tag handle", "an unknown tag handle"),
+)
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+# What a message may keep quoted: one character (as repr shows it) or a token's name.
+_HARMLESS_QUOTE = re.compile(r"""^['"](?:\\?.|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|<[a-z ]+>)['"]$""")
+
+
+def _safe_problem(text: str) -> str:
+    """A PyYAML message with any quoted document text left out."""
+    for phrase, words in _QUOTING_PROBLEMS:
+        if phrase in text:
+            return words
+    return _QUOTED.sub(lambda m: m.group(0) if _HARMLESS_QUOTE.match(m.group(0)) else "(text left out)", text)
+
+
+def _reader_error(data: bytes | str, origin: str) -> YamlError:
+    """Bytes that are no text, or a character YAML does not allow (NUL, other controls),
+    named with its line: PyYAML's readers give a position, in bytes or characters
+    depending on the loader."""
+    text = data
+    if isinstance(data, bytes):
+        encoding = "utf-16" if data.startswith(UTF16_BOMS) else "utf-8"
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].decode(encoding, "replace").count("\n") + 1
+            return YamlError(origin, f"not {encoding.upper()} text: {exc.reason}", line)
+    bad = _NON_PRINTABLE.search(text)
+    if bad is None:
+        return YamlError(origin, "unreadable text")
+    return YamlError(origin, f"a character YAML does not allow (U+{ord(bad.group(0)):04X})",
+                     text.count("\n", 0, bad.start()) + 1)
+
+
+def blank_markers(data: bytes | str) -> str:
+    """The text with its template markers blanked, lines kept: a line of markers alone
+    (`{% if gpu %}`) becomes empty, a marker inside a line a plain word of its length."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    lines = []
+    for line in text.split("\n"):
+        if _TEMPLATE_MARKER.search(line):
+            line = "" if not _TEMPLATE_MARKER.sub("", line).strip() else \
+                _TEMPLATE_MARKER.sub(lambda m: "x" * len(m.group(0)), line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _parses(text: str) -> bool:
+    try:
+        yaml.load(text, Loader=_BaseLoader)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+        return False
+    return True
 
 
 def template_marker(data: bytes | str, first: int, last: int) -> tuple[str, int] | None:
@@ -243,8 +350,13 @@ def check_structure(doc: Any, origin: str) -> int:
                 where = line_of(container, key) if isinstance(container, dict) else line_of(container)
                 raise _Recursive(origin, f"a recursive alias: the value anchored on line "
                                          f"{line_of(value)} contains itself; refused", where)
-            elif id(value) in sizes:
+            elif id(value) in sizes:        # an alias to a container already walked
                 size[0] += sizes[id(value)]
+                if size[0] > MAX_EXPANDED_VALUES:
+                    # an alias item's own line is lost (it is its anchor's node): its container's
+                    where = line_of(container, key) if isinstance(container, dict) else line_of(container)
+                    raise YamlError(origin, f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused",
+                                    where)
             else:
                 enter(value)
                 break
@@ -253,7 +365,8 @@ def check_structure(doc: Any, origin: str) -> int:
             on_path.discard(id(container))
             sizes[id(container)] = size[0]
             if size[0] > MAX_EXPANDED_VALUES:
-                raise YamlError(origin, f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused")
+                raise YamlError(origin, f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused",
+                                line_of(container))
             if stack:
                 stack[-1][2][0] += size[0]
     return sizes[id(doc)]

@@ -1,24 +1,24 @@
 """One scan, stage by stage: collect → graph → rules → findings. No I/O of reports here."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import fnmatch
 import functools
 import gc
-import time
-import tracemalloc
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, ContextManager
 
 from . import findings as fnd
 from .catalog import Catalog, Rule, RuleError, load_catalog
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
 from .engines import RuleResult
-from .severity import SEVERITIES
 from .graph import EstateGraph, canonical_json
 from .linkers import run_linkers
+from .severity import SEVERITIES
 
 
 class UsageError(Exception):
@@ -44,7 +44,6 @@ class ScanOptions:
     max_parse_bytes: int | None = None
     today: _dt.date | None = None
     fail_on: str = "high"                                   # lowest severity that fails the gate
-    measure_memory: bool = False
 
 
 @dataclass
@@ -54,7 +53,6 @@ class ScanResult:
     rules: list[Rule]
     results: dict[str, RuleResult]
     findings: list[fnd.Finding]
-    stages: dict[str, dict] = field(default_factory=dict)   # stage → {seconds, peak_mib}
     fail_on: str = "high"
 
     @functools.cached_property
@@ -75,7 +73,7 @@ class ScanResult:
     def summary(self) -> dict:
         """Totals every report prints, computed once."""
         by_sev = {s: 0 for s in reversed(SEVERITIES)}
-        by_status = {fnd.OPEN: 0, fnd.WAIVED: 0, fnd.BASELINED: 0}
+        by_status = {fnd.OPEN: 0, fnd.WAIVED: 0, fnd.BASELINED: 0, fnd.CANNOT_EVALUATE: 0}
         for f in self.findings:
             by_status[f.status] += 1
             if f.status == fnd.OPEN:
@@ -106,28 +104,6 @@ class ScanResult:
     def incomplete(self) -> bool:
         """A source was not (fully) collected or a rule could not be evaluated: exit 3."""
         return bool(self.graph.errors or self.evaluation_errors)
-
-
-class _Stage:
-    """Times a stage (and its peak traced memory when asked)."""
-
-    def __init__(self, stages: dict, name: str, memory: bool) -> None:
-        self.stages, self.name, self.memory = stages, name, memory
-
-    def __enter__(self):
-        if self.memory:
-            tracemalloc.start()
-            tracemalloc.reset_peak()
-        self.t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        entry = {"seconds": round(time.perf_counter() - self.t0, 4)}
-        if self.memory:
-            entry["peak_mib"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
-            tracemalloc.stop()
-        self.stages[self.name] = entry
-        return False
 
 
 def select_rules(rules: list[Rule], only: list[str], skip: list[str]) -> list[Rule]:
@@ -244,14 +220,18 @@ def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: di
     return results
 
 
-def run_scan(opts: ScanOptions) -> ScanResult:
-    stages: dict[str, dict] = {}
-    with _Stage(stages, "rules-load", False):
+def _unobserved(stage: str):
+    return contextlib.nullcontext()
+
+
+def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unobserved) -> ScanResult:
+    """The scan, stage by stage; `observe(stage)` wraps each stage (the benches time them)."""
+    with observe("rules-load"):
         catalog = load_catalog(opts.rules_dirs, opts.include_builtin)
         rules = select_rules(catalog.rules, opts.only, opts.skip)
         if not opts.no_waivers:
             unknown_patterns(catalog.rules, [w.rule for w in opts.waivers], "waivers")
-    with _Stage(stages, "collect", opts.measure_memory):
+    with observe("collect"):
         if opts.from_snapshot:
             graph = EstateGraph.load(opts.from_snapshot)
         else:
@@ -266,15 +246,16 @@ def run_scan(opts: ScanOptions) -> ScanResult:
                 gc.enable()
             graph = collected.graph
     if not opts.from_snapshot:
-        with _Stage(stages, "link", opts.measure_memory):
+        with observe("link"):
             run_linkers(graph, collected.repositories)
-    with _Stage(stages, "rules", opts.measure_memory):
+    with observe("rules"):
         results = evaluate(graph, catalog, rules, opts.params, opts.rego_engine,
                            opts.opa_url, opts.opa_token)
-    with _Stage(stages, "findings", False):
+    with observe("findings"):
         found: list[fnd.Finding] = []
         for rule in rules:
             found += fnd.build(rule, results[rule.id].hits, graph)
+            found += fnd.build(rule, results[rule.id].undetermined, graph, fnd.CANNOT_EVALUATE)
         fnd.escalate_production(found, graph, {r.id: r for r in rules},
                                 opts.params.get("production", fnd.DEFAULT_PRODUCTION))
         found.sort(key=lambda f: (-f.rank, f.rule_id, f.node))
@@ -282,7 +263,7 @@ def run_scan(opts: ScanOptions) -> ScanResult:
             fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())
         if opts.baseline:
             fnd.apply_baseline(found, fnd.load_baseline(opts.baseline))
-    return ScanResult(graph, catalog, rules, results, found, stages, opts.fail_on)
+    return ScanResult(graph, catalog, rules, results, found, opts.fail_on)
 
 
 __all__ = ["ScanOptions", "ScanResult", "run_scan", "UsageError", "RuleError", "canonical_json"]

@@ -11,10 +11,10 @@ import pytest
 import yaml_mutations
 from conftest import collect_graph, commit_files, git, make_repo, run_cli
 
-from checker.collectors import azureml
+from checker.collectors import FileRef, azureml
 from checker.collectors.azureml import AzureMLParser
 from checker.graph import EstateGraph
-from checker.safeyaml import TemplateYaml, YamlError, check_structure, line_of, load_yaml
+from checker.safeyaml import TemplateYaml, YamlError, as_utf8, check_structure, line_of, load_yaml
 
 DATA = Path(__file__).parent / "data" / "azureml"
 T = "git:."
@@ -68,52 +68,74 @@ def test_command_job_node(graph):
     assert edges(graph, JOB, "defined_in") == {f"file:{T}/jobs/command-job.yml"}
 
 
-# input name → (dataset id, ref_kind, pinned, pin_reason)
+# input name → (dataset id, the reference's facts as recorded). Whether each is pinned is
+# the linkers' judgement, made from exactly these facts.
 REFERENCES = {
-    "training": ("dataset:azureml:churn-training:3", "asset", True, None),
-    "labels": ("dataset:azureml:churn-labels@latest", "asset", False, "latest label"),
-    "raw": ("dataset:azureml:churn-raw@latest", "asset", False, "no version"),
+    "training": ("dataset:azureml:churn-training:3",
+                 {"ref_kind": "asset", "reference": "azureml:churn-training:3", "name": "churn-training",
+                  "version": "3"}),
+    "labels": ("dataset:azureml:churn-labels@latest",
+               {"ref_kind": "asset", "reference": "azureml:churn-labels@latest", "name": "churn-labels",
+                "label": "latest"}),
+    "raw": ("dataset:azureml:churn-raw@latest",
+            {"ref_kind": "asset", "reference": "azureml:churn-raw", "name": "churn-raw"}),
     "iris": ("dataset:azureml:datastores/workspaceblobstore/paths/example-data/iris.csv",
-             "datastore_path", False, "datastore path has no version"),
-    "table": ("dataset:azureml:churn-table:2", "asset", True, None),
-    "census": ("dataset:azureml:registries/shared-registry/census:5", "asset", True, None),
-    "sample": (f"dataset:azureml:{T}/jobs/data/sample", "local", False, "local path"),
+             {"ref_kind": "datastore_path", "datastore": "workspaceblobstore", "path": "example-data/iris.csv",
+              "reference": "azureml://datastores/workspaceblobstore/paths/example-data/iris.csv"}),
+    "table": ("dataset:azureml:churn-table:2",
+              {"ref_kind": "asset", "name": "churn-table", "version": "2", "workspace": "ws-ml"}),
+    "census": ("dataset:azureml:registries/shared-registry/census:5",
+               {"ref_kind": "asset", "name": "census", "version": "5", "registry": "shared-registry"}),
+    "sample": (f"dataset:azureml:{T}/jobs/data/sample",
+               {"ref_kind": "local", "reference": "./data/sample", "path": "jobs/data/sample", "repo": f"repo:{T}"}),
     "titanic": ("dataset:azureml:url/https://azuremlexamples.blob.core.windows.net/datasets/titanic.csv",
-                "url", False, "URL has no version"),
+                {"ref_kind": "url", "url": "https://azuremlexamples.blob.core.windows.net/datasets/titanic.csv"}),
     "private_blob": ("dataset:azureml:url/https://contoso.blob.core.windows.net/raw/churn.csv",
-                     "url", False, "URL has no version"),
+                     {"ref_kind": "url", "reference": "https://contoso.blob.core.windows.net/raw/churn.csv"}),
     "versioned_object": ("dataset:azureml:url/https://contoso-ml.s3.amazonaws.com/churn.csv"
-                         "?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY", "url", True, None),
-    "previous_run": ("dataset:azureml:jobs/churn-prep-07/outputs/cleaned", "job_output", True, None),
+                         "?versionId=3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
+                         {"ref_kind": "url", "url": "https://contoso-ml.s3.amazonaws.com/churn.csv",
+                          "version_param": "versionId", "version_id": "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"}),
+    "previous_run": ("dataset:azureml:jobs/churn-prep-07/outputs/cleaned",
+                     {"ref_kind": "job_output", "job_name": "churn-prep-07", "output": "cleaned"}),
 }
 
 
 @pytest.mark.parametrize("name", sorted(REFERENCES))
-def test_each_reference_form_is_a_dataset_with_its_pin(graph, name):
-    nid, ref_kind, pinned, pin_reason = REFERENCES[name]
+def test_each_reference_form_is_a_dataset_with_its_facts(graph, name):
+    nid, facts = REFERENCES[name]
     a = attrs(graph, nid)
-    assert (a["ref_kind"], a["pinned"], a.get("pin_reason")) == (ref_kind, pinned, pin_reason)
+    assert {k: a.get(k) for k in facts} == facts
+    assert not {"pinned", "pin_reason"} & set(a)         # a judgement, not the parser's to make
     assert nid in edges(graph, JOB, "reads")
     # Referenced by the job, not defined by it: only a data spec gives a defined_in edge.
     specs = {f"file:{T}/assets/data-training.yml"} if name == "training" else set()
     assert edges(graph, nid, "defined_in") == specs
 
 
-def test_reference_details(graph):
-    assert attrs(graph, "dataset:azureml:churn-table:2")["workspace"] == "ws-ml"
-    census = attrs(graph, "dataset:azureml:registries/shared-registry/census:5")
-    assert (census["name"], census["version"], census["registry"]) == ("census", "5", "shared-registry")
-    iris = attrs(graph, REFERENCES["iris"][0])
-    assert (iris["datastore"], iris["path"]) == ("workspaceblobstore", "example-data/iris.csv")
-    sample = attrs(graph, REFERENCES["sample"][0])
-    assert (sample["path"], sample["reference"]) == ("jobs/data/sample", "./data/sample")
-    assert sample["repo"] == f"repo:{T}"
-    versioned = attrs(graph, REFERENCES["versioned_object"][0])
-    assert versioned["version_id"] == "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+def test_an_unversioned_reference_records_no_version_nor_label(graph):
+    assert not {"version", "label"} & set(attrs(graph, REFERENCES["raw"][0]))
+    assert not {"version_id", "version_param"} & set(attrs(graph, REFERENCES["titanic"][0]))
+
+
+@pytest.mark.parametrize("path, facts", [
+    ("https://storage.googleapis.com/b/churn.csv?generation=1700000000000000",
+     {"version_param": "generation", "version_id": "1700000000000000"}),
+    ("https://contoso.blob.core.windows.net/raw/x.csv?snapshot=2026-01-01T00:00:00.0000000Z&sig=S3CRET",
+     {"version_param": "snapshot", "version_id": "2026-01-01T00:00:00.0000000Z"}),
+    ("azureml://jobs/churn-prep-07/outputs/cleaned/paths/part-0.csv",
+     {"ref_kind": "job_output", "job_name": "churn-prep-07", "output": "cleaned", "path": "part-0.csv"}),
+    ("azureml://subscriptions/s/resourcegroups/rg/workspaces/ws/somewhere/else", {"ref_kind": "azureml_uri"}),
+])
+def test_version_facts_of_urls_and_azureml_uris(path, facts):
+    ref = FileRef("file:x", "jobs/j.yml", "jobs/j.yml", "repo:x", "x", None)
+    key, found = azureml.data_reference(path, ref)
+    assert {k: found.get(k) for k in facts} == facts
+    assert "S3CRET" not in json.dumps([key, found])
 
 
 def test_models_and_literals_are_not_datasets(graph):
-    assert edges(graph, JOB, "reads") == {nid for nid, *_ in REFERENCES.values()}
+    assert edges(graph, JOB, "reads") == {nid for nid, _ in REFERENCES.values()}
     assert not any("churn-model" in nid for nid in edges(graph, JOB, "reads"))
 
 
@@ -158,7 +180,7 @@ def test_components_are_not_jobs(graph):
 def test_data_spec_is_the_node_jobs_read(graph):
     nid = "dataset:azureml:churn-training:3"
     a = attrs(graph, nid)
-    assert (a["name"], a["version"], a["type"], a["pinned"]) == ("churn-training", "3", "uri_folder", True)
+    assert (a["name"], a["version"], a["type"], a["ref_kind"]) == ("churn-training", "3", "uri_folder", "asset")
     assert (a["path"], a["path_kind"], a["repo_path"]) == ("../data/prepared", "local", "data/prepared")
     assert a["defined_in"] == "assets/data-training.yml"
     assert edges(graph, nid, "defined_in") == {f"file:{T}/assets/data-training.yml"}
@@ -168,7 +190,8 @@ def test_data_spec_is_the_node_jobs_read(graph):
 
 def test_data_spec_without_version(graph):
     a = attrs(graph, "dataset:azureml:churn-labels")
-    assert (a["pinned"], a["pin_reason"], a["path_kind"]) == (False, "no version", "datastore_path")
+    assert (a["name"], a["path_kind"]) == ("churn-labels", "datastore_path")
+    assert not {"version", "pinned", "pin_reason"} & set(a)
 
 
 def test_model_and_environment_specs(graph):
@@ -203,7 +226,7 @@ def test_endpoints(graph):
                              "model_version": "2", "instance_type": "Standard_DS3_v2",
                              "environment": "azureml:churn-env:7"}),
     ("green-deployment.yml", {"model": "azureml:churn-model@latest", "model_name": "churn-model",
-                              "model_label": "latest", "model_pinned": False,
+                              "model_label": "latest",
                               "egress_public_network_access": "disabled"}),
     ("k8s-deployment.yml", {"model": "inline", "model_path": "model-1/model", "environment": "inline",
                             "environment_image":
@@ -216,6 +239,7 @@ def test_deployment_model_references(graph, file, expected):
     nid = f"deployment:azureml:{T}/endpoints/{file}"
     a = attrs(graph, nid)
     assert {k: a.get(k) for k in expected} == expected
+    assert "model_pinned" not in a
     if file == "green-deployment.yml":
         assert "model_version" not in a
     assert edges(graph, nid, "defined_in") == {f"file:{T}/endpoints/{file}"}
@@ -347,9 +371,10 @@ def test_models_and_config_files_say_what_they_are(finetune, job, name, role, re
 
 def test_registry_model_input_keeps_its_version(finetune):
     entry = attrs(finetune, FINETUNE)["inputs"]["mlflow_model_path"]
-    assert {k: entry[k] for k in ("model_name", "model_version", "model_registry", "model_pinned")} == {
+    assert {k: entry.get(k) for k in ("model_name", "model_version", "model_registry", "model_label")} == {
         "model_name": "Phi-3-mini-4k-instruct", "model_version": "7", "model_registry": "azureml",
-        "model_pinned": True}
+        "model_label": None}
+    assert "model_pinned" not in entry
 
 
 def test_data_inputs_stay_data(finetune):
@@ -361,6 +386,10 @@ def test_data_inputs_stay_data(finetune):
     assert attrs(finetune, LOCAL_FINETUNE)["inputs"]["annotations"]["role"] == "data"
 
 
+# The parser records reference facts only; `pinned` is computed for every dataset in
+# checker/linkers.py (issue 7, the linker helper's branch). Until that merges, nothing
+# judges Azure ML datasets: strict, so the merge that makes this pass must drop the mark.
+@pytest.mark.xfail(strict=True, reason="needs checker/linkers.py to compute pinned for Azure ML datasets")
 def test_rules_judge_registry_versions_and_training_data_only(tmp_path):
     """End to end with the built-in rules: the declared model version and the placeholder
     one are not registry versions (MLC-LIN-001 applies to nothing); the pipeline that
@@ -423,7 +452,8 @@ def test_placeholders_in_a_parsed_spec_are_unresolved_not_data(tmp_path):
     assert "model_name" not in deployment
     assert not [nid for nid, _ in graph.nodes("endpoint")]
     data = attrs(graph, "dataset:azureml:churn-scoring")
-    assert (data["pinned"], data["unresolved"]["version"]["value"]) == (False, "${DATA_VERSION}")
+    assert data["unresolved"]["version"]["value"] == "${DATA_VERSION}"
+    assert not {"version", "pinned"} & set(data)
 
 
 def test_a_marker_elsewhere_does_not_excuse_broken_yaml(tmp_path):
@@ -521,8 +551,9 @@ def test_recursive_alias_is_refused_with_its_line(tmp_path, body, anchor, line):
     assert result.exit_code == 3, result.output
     errors = json.loads(out.read_text())["collection_errors"]
     assert [(e["source"].rsplit("/", 1)[-1], e["reason"], e["line"]) for e in errors] == [
-        ("loop.yml", f"invalid YAML: a recursive alias: *{anchor} sits inside the value it names; refused",
-         line)]
+        ("loop.yml", "invalid YAML: a recursive alias: an alias sits inside the value its anchor names; "
+                     "refused", line)]
+    assert anchor not in errors[0]["reason"]        # anchors are document text: never quoted
 
 
 def test_loader_lines_aliases_and_merge_keys():
@@ -537,8 +568,10 @@ def test_loader_lines_aliases_and_merge_keys():
 def test_loader_counts_aliases_expanded():
     laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdef", "bcdefg"))
-    with pytest.raises(YamlError, match="aliases expand to over 1000000 values"):
+    with pytest.raises(YamlError, match="aliases expand to over 1000000 values") as raised:
         load_yaml(laughs, "laughs.yml")
+    assert raised.value.line == 6          # the alias that takes the count over, on line 6 (f)
+    assert check_structure(load_yaml(laughs.rsplit("f:", 1)[0], "t.yml"), "t.yml") < 1_000_000
 
 
 @pytest.mark.parametrize("text, template", [
@@ -551,3 +584,112 @@ def test_loader_tells_templates_from_broken_yaml(text, template):
     with pytest.raises(YamlError) as raised:
         load_yaml(text, "t.yml")
     assert isinstance(raised.value, TemplateYaml) is template
+
+
+@pytest.mark.parametrize("text", [
+    # a binding marker (`${{…}}`) far above a second document does not excuse it
+    "command: python train.py ${{inputs.data}}\ncode: src\n---\ncode: other\n",
+    # nor a placeholder above broken indentation
+    "name: <NAME>\ninputs:\n  a: 1\n b: 2\n",
+])
+def test_a_marker_in_the_failing_block_excuses_only_what_blanking_it_mends(text):
+    with pytest.raises(YamlError) as raised:
+        load_yaml(text, "t.yml")
+    assert not isinstance(raised.value, TemplateYaml)
+    # the same kind of document, broken by its markers alone, is a template
+    broken_by_markers = "jobs:\n  train: {\n    data: {{ data }},\n    code: src}\n"
+    with pytest.raises(TemplateYaml) as template:
+        load_yaml(broken_by_markers, "t.yml")
+    assert template.value.line == 3
+
+
+@pytest.mark.parametrize("text, words, line", [
+    ("a: 1\ncommand: !pw=hunter2-Secret python train.py\n", "an unknown tag", 2),
+    ("a: 1\nb: !!python/object/apply:os.system [hunter2-Secret]\n", "an unknown tag", 2),
+    ("a: &hunter2-Secret 1\nb: &hunter2-Secret 2\n", "an anchor defined twice", 2),
+    ("a: 1\nb: *hunter2-Secret\n", "an alias to no anchor", 2),
+    ("a: 1\nb: !hunter2-Secret!x y\n", "an unknown tag handle", 2),
+])
+def test_yaml_errors_never_quote_tags_or_anchors(text, words, line):
+    with pytest.raises(YamlError) as raised:
+        load_yaml(text, "t.yml")
+    assert (raised.value.reason, raised.value.line) == (words, line)
+    assert "hunter2" not in str(raised.value)
+
+
+def test_yaml_errors_keep_what_quotes_no_document_text():
+    with pytest.raises(YamlError) as raised:
+        load_yaml("a: [1\nb: 2\n", "t.yml")
+    assert raised.value.reason == "while parsing a flow sequence did not find expected ',' or ']'"
+
+
+@pytest.mark.parametrize("data, reason, line", [
+    (b"a: 1\nb: x\0y\n", "a character YAML does not allow (U+0000)", 2),
+    ("a: 1\n\nb: \u00e9\u00e9\x01\n".encode(), "a character YAML does not allow (U+0001)", 3),
+    (b"a: 1\nb: \xff(\n", "not UTF-8 text: invalid start byte", 2),
+    ("a: 1\nb: x\0y\n".encode("utf-16"), "a character YAML does not allow (U+0000)", 2),
+    ("a: 1\nb: " + "9" * 5000 + "\n", "an integer of 5000 digits, past the 4300-digit limit", 2),
+])
+def test_unreadable_values_name_their_line(data, reason, line):
+    with pytest.raises(YamlError) as raised:
+        load_yaml(data, "t.yml")
+    assert (raised.value.reason, raised.value.line) == (reason, line)
+    assert load_yaml("a: 1\nb: " + "9" * 4000 + "\n")["b"] == int("9" * 4000)   # under the limit: read
+
+
+def test_utf16_yaml_reads_as_utf8():
+    text = "$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: donn\u00e9es\n"
+    assert as_utf8(text.encode("utf-16")) == text.encode()
+    assert as_utf8(text.encode("utf-16-be")) == text.encode("utf-16-be")    # no BOM: left as it is
+    assert as_utf8(text.encode()) == text.encode()
+
+
+# -- whole-file shapes the CLI refuses ---------------------------------------------------
+
+SCHEMA_LINE = "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n"
+JOB_BODY = SCHEMA_LINE + "command: python train.py\ninputs:\n  data:\n    type: uri_file\n    path: azureml:churn:3\n"
+
+
+@pytest.mark.parametrize("text, reason, line", [
+    ("- " + JOB_BODY.replace("\n", "\n  ").rstrip() + "\n",
+     "an Azure ML spec must be a mapping, found a list", 1),
+    (JOB_BODY + "---\n" + JOB_BODY, "invalid YAML: expected a single document in the stream but found "
+                                    "another document", 7),
+    (JOB_BODY.replace("command:", "command: !pw=hunter2-Secret"), "invalid YAML: an unknown tag", 2),
+    (JOB_BODY.replace("azureml:churn:3", "azureml:churn:3\x00"), "invalid YAML: a character YAML does not "
+                                                                 "allow (U+0000)", 6),
+])
+def test_a_spec_the_cli_refuses_is_one_error_with_its_line(tmp_path, text, reason, line):
+    repo = make_repo(tmp_path / "repo", {"spec.yml": text})
+    errors = [(e.reason, e.line) for e in collect_graph(repo).errors]
+    assert errors == [(reason, line)]
+    assert "hunter2" not in reason
+
+
+def test_a_list_that_declares_no_azureml_schema_is_left_alone(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"steps.yml": "- name: azureml deploy\n  run: az ml job create\n"})
+    assert collect_graph(repo).errors == []
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("5", "name: expected a string, found a number (5)"),
+    ("true", "name: expected a string, found a boolean (true)"),
+])
+def test_an_asset_name_is_a_string(tmp_path, name, reason):
+    spec = f"$schema: https://azuremlschemas.azureedge.net/latest/data.schema.json\nname: {name}\nversion: 3\n" \
+           "path: azureml://datastores/workspaceblobstore/paths/churn/\n"
+    graph = collect_graph(make_repo(tmp_path / "repo", {"data.yml": spec}))
+    assert [(e.reason, e.line) for e in graph.errors] == [(reason, 2)]
+    assert not [nid for nid, _ in graph.nodes("dataset")]
+    # a number is a version as the CLI reads it (VersionField): no error, version "3"
+    good = collect_graph(make_repo(tmp_path / "good", {"data.yml": spec.replace(f"name: {name}", "name: churn")}))
+    assert (good.errors, attrs(good, "dataset:azureml:churn:3")["version"]) == ([], "3")
+
+
+def test_a_utf16_spec_is_read_like_a_utf8_one(tmp_path):
+    repo = make_repo(tmp_path / "repo", {"utf16.yml": JOB_BODY.encode("utf-16"), "utf8.yml": JOB_BODY})
+    graph = collect_graph(repo)
+    assert graph.errors == []
+    utf16, utf8 = (attrs(graph, f"job:azureml:{T}/{n}.yml") for n in ("utf16", "utf8"))
+    assert utf16["inputs"] == utf8["inputs"] == {"data": {"type": "uri_file", "path": "azureml:churn:3",
+                                                          "role": "data"}}

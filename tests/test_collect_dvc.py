@@ -425,6 +425,80 @@ def test_recursive_alias_is_refused_and_the_rest_collected(tmp_path):
     assert result.exit_code == 3, result.output
     errors = json.loads(out.read_text())["collection_errors"]
     assert [(e["source"].rsplit("/", 2)[-2:], e["reason"], e["line"]) for e in errors] == [
-        (["loop", "dvc.yaml"], "invalid YAML: a recursive alias: *stages sits inside the value it names; "
-                               "refused", 5)]
+        (["loop", "dvc.yaml"], "invalid YAML: a recursive alias: an alias sits inside the value its "
+                               "anchor names; refused", 5)]
     assert f"job:dvc:{T}/dvc.yaml#train" in json.loads((tmp_path / "graph.json").read_text())["nodes"]
+
+
+# -- what DVC itself refuses -----------------------------------------------------------
+
+OUT = "outs:\n- md5: a304afb96060aad90176268345e10355\n  size: 37891850\n  hash: md5\n  path: data.xml\n"
+
+
+@pytest.mark.parametrize("file, text, line", [
+    ("data.xml.dvc", OUT + "outs: []\n", 6),
+    ("dvc.yaml", "stages:\n  train:\n    cmd: python train.py\n    cmd: python other.py\n", 4),
+    ("dvc.yaml", "stages:\n  train:\n    cmd: a\n  train:\n    cmd: b\n", 4),
+])
+def test_a_key_given_twice_is_one_error_with_its_line(tmp_path, file, text, line):
+    graph = collect_graph(make_repo(tmp_path / "repo", {file: text}))
+    assert [(e.line, e.reason.split(" (")[0]) for e in graph.errors] == [
+        (line, f"invalid YAML: key {text.splitlines()[line - 1].split(':')[0].strip()!r} is given twice")]
+
+
+def test_keys_given_once_in_each_mapping_are_fine(tmp_path):
+    text = "stages:\n  prep:\n    cmd: a\n    outs: [p]\n  train:\n    cmd: b\n    outs: [t]\n"
+    graph = collect_graph(make_repo(tmp_path / "repo", {"dvc.yaml": text}))
+    assert graph.errors == [] and f"job:dvc:{T}/dvc.yaml#train" in graph
+
+
+@pytest.mark.parametrize("value, md5", [
+    ("'a304afb96060aad90176268345e10355'", "a304afb96060aad90176268345e10355"),
+    ("123456789", "123456789"),          # an all-digit hash written unquoted: DVC takes it
+    ("''", None), ("null", None),        # none
+])
+def test_hashes_dvc_accepts(tmp_path, value, md5):
+    text = OUT.replace("a304afb96060aad90176268345e10355", value)
+    graph = collect_graph(make_repo(tmp_path / "repo", {"data.xml.dvc": text}))
+    assert graph.errors == []
+    assert attrs(graph, f"dataset:dvc:{T}/data.xml").get("md5") == md5
+
+
+@pytest.mark.parametrize("value, found", [("5", "a number (5)"), ("'ab'", "a string"), ("1.5", "a number (1.5)")])
+def test_hashes_dvc_refuses(tmp_path, value, found):
+    text = OUT.replace("a304afb96060aad90176268345e10355", value)
+    graph = collect_graph(make_repo(tmp_path / "repo", {"data.xml.dvc": text}))
+    expected = "a string or an integer" if "." in value else "a hash of at least 3 characters"
+    assert [(e.reason, e.line) for e in graph.errors] == [(f"outs[0].md5: expected {expected}, found {found}", 2)]
+    a = attrs(graph, f"dataset:dvc:{T}/data.xml")        # the rest of the out is kept
+    assert "md5" not in a and a["size"] == 37891850
+
+
+def test_a_size_past_4300_digits_names_its_line(tmp_path):
+    text = OUT.replace("37891850", "9" * 5000)
+    graph = collect_graph(make_repo(tmp_path / "repo", {"data.xml.dvc": text}))
+    assert [(e.reason, e.line) for e in graph.errors] == [
+        ("invalid YAML: an integer of 5000 digits, past the 4300-digit limit", 3)]
+
+
+CONFIG = "[core]\n    remote = storage\n['remote \"storage\"']\n    url = s3://dvc-bucket/project\n"
+
+
+@pytest.mark.parametrize("text, reason, line", [
+    (CONFIG + "['remote \"storage\"']\n    url = s3://other/x\n",
+     "invalid DVC config: section remote.storage is given twice", 5),
+    (CONFIG.replace("remote = storage\n", "remote = storage\n    remote = other\n"),
+     "invalid DVC config: option remote of core is given twice", 3),
+])
+def test_config_sections_and_options_given_twice(tmp_path, text, reason, line):
+    graph = collect_graph(make_repo(tmp_path / "repo", {".dvc/config": text}))
+    assert [(e.reason, e.line) for e in graph.errors] == [(reason, line)]
+    assert "dvc_remotes" not in attrs(graph, f"repo:{T}")
+
+
+def test_config_with_a_bom_is_read(tmp_path):
+    graph = collect_graph(make_repo(tmp_path / "repo", {".dvc/config": b"\xef\xbb\xbf" + CONFIG.encode(),
+                                                       "sub/.dvc/config": CONFIG + "[cache]\n    dir = c\n"}))
+    assert graph.errors == []
+    repo = attrs(graph, f"repo:{T}")
+    assert (repo["dvc_remotes"], repo["dvc_default_remote"]) == ({"storage": "s3://dvc-bucket/project"}, "storage")

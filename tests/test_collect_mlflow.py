@@ -697,6 +697,7 @@ def test_bad_rows_in_sqlite_cost_only_their_item(tmp_path, world):
         "runs: a row's run_uuid is a BLOB (15 bytes), not text; skipped",
         f"tags: a tag of run {train}: key is missing (NULL); skipped",
         f"tags: tag 'weights' of run {train}: left out value (a BLOB (3 bytes), not text)",
+        f"tags: tag 'latin1' of run {train}: value not UTF-8: read with U+FFFD for the bad bytes",
     ]), reasons
     assert {e.source for e in g.errors} == {str(db_path)}
     versions = {a["version"]: a for a in by_kind(g, "model_version").values()}
@@ -705,6 +706,112 @@ def test_bad_rows_in_sqlite_cost_only_their_item(tmp_path, world):
     assert run["git_commit"] == world.head and run["tags"]["latin1"] == "caf\ufffd"
     assert "weights" not in run["tags"] and "orphan" not in run["tags"].values()
     assert len(by_kind(g, "run")) == 3 and len(by_kind(g, "dataset")) == 3
+
+
+def test_a_blob_run_id_shared_by_a_version_and_its_run_row_is_one_error(tmp_path, world):
+    """One bad value, one error: the version naming a BLOB run id says so; the runs row with
+    that id (in the recent window) is the same item, not a second problem."""
+    db_path = copy_db(world.db, tmp_path / "mlflow.db")
+    blob = b"\x00\xffrun-blob"
+    db = sqlite3.connect(db_path)
+    with db:
+        exp = db.execute("SELECT experiment_id FROM runs LIMIT 1").fetchone()[0]
+        add_run(db, blob, exp, "blob-run")
+        add_version(db, "blobbed", 1, blob, "s3://lake/models/blobbed/1")
+        add_run(db, b"\x01other", exp, "other-blob-run", start=1_800_000_000_000)   # no version: said
+    db.close()
+    g = collect(str(db_path))
+    assert sorted(e.reason for e in g.errors) == [
+        "model version blobbed/1: left out run_id (a BLOB (10 bytes), not text)",
+        "runs: a row's run_uuid is a BLOB (6 bytes), not text; skipped"]
+    assert "run_id" not in g.node("model_version:mlflow://mlflow.db/blobbed/1")["attrs"]
+
+
+def test_text_that_is_not_utf8_names_its_item_and_is_kept(tmp_path, world):
+    """SQLite stores any bytes as TEXT: the item is named, the value read with U+FFFD, and
+    an id that is not UTF-8 (which nothing could match) costs only its item."""
+    db_path = copy_db(world.db, tmp_path / "mlflow.db")
+    train = world.served.runs["train"]
+    db = sqlite3.connect(db_path)
+    with db:
+        db.execute('INSERT INTO tags ("key", value, run_uuid) VALUES (?, CAST(x\'ff00fe\' AS TEXT), ?)',
+                   ("undecodable", train))
+        db.execute("UPDATE model_versions SET description = CAST(? AS TEXT) WHERE version = 1",
+                   ("r\xe9sum\xe9".encode("latin-1"),))
+        db.execute("INSERT INTO registered_models (name, creation_time, last_updated_time) "
+                   "VALUES (CAST(x'6d6f64c3a8ff' AS TEXT), 1, 1)")
+    db.close()
+    g = collect(str(db_path))
+    assert sorted(e.reason for e in g.errors) == sorted([
+        f"tags: tag 'undecodable' of run {train}: value not UTF-8: read with U+FFFD for the bad bytes",
+        "model version churn/1: description not UTF-8: read with U+FFFD for the bad bytes",
+        "registered_models: a row's name is text that is not UTF-8; skipped"])
+    assert g.node(f"run:mlflow://mlflow.db/{train}")["attrs"]["tags"]["undecodable"] == "\ufffd\x00\ufffd"
+    assert len(by_kind(g, "model")) == 1 and len(by_kind(g, "model_version")) == 4
+
+
+def _file_store_with_run_meta(tmp_path, world, edit) -> tuple[EstateGraph, str, str]:
+    """A copy of the file store whose `train` run meta.yaml is edit(its text): the graph, the
+    meta.yaml as errors name it, and the run's id."""
+    store = tmp_path / "mlruns"
+    shutil.copytree(world.mlruns, store)
+    train = world.filed.runs["train"]
+    meta = next(store.glob(f"*/{train}/meta.yaml"))
+    meta.write_text(edit(meta.read_text(), train))
+    return collect(str(store)), f"{store}/{meta.relative_to(store).as_posix()}", train
+
+
+def _line(text: str, start: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start))
+
+
+def test_a_recursive_alias_in_a_run_meta_yaml_is_refused_at_its_line(tmp_path, world):
+    edited = {}
+
+    def alias(text, run):
+        edited["text"] = text.replace(f"run_id: {run}\n", "run_id: &r [*r]\n")
+        assert edited["text"] != text
+        return edited["text"]
+    g, shown, train = _file_store_with_run_meta(tmp_path, world, alias)
+    assert [(e.source, e.line) for e in g.errors] == [(shown, _line(edited["text"], "run_id:"))]
+    assert "recursive alias" in g.errors[0].reason
+    assert f"run:mlflow://mlruns/{train}" not in g
+
+
+def test_a_recursive_alias_shadowed_by_a_later_key_is_not_in_the_document(tmp_path, world):
+    """Scanned YAML keeps last-one-wins for a key given twice (safeyaml, and MLflow's own
+    yaml.safe_load): the cycle never reaches the document, the run reads as MLflow reads it."""
+    g, _, train = _file_store_with_run_meta(tmp_path, world, lambda text, run: "run_id: &r [*r]\n" + text)
+    assert g.errors == []
+    assert g.node(f"run:mlflow://mlruns/{train}")["attrs"]["run_id"] == train
+
+
+def test_a_run_meta_field_of_the_wrong_type_is_named_with_its_line_and_left_out(tmp_path, world):
+    edited = {}
+
+    def status_mapping(text, run):
+        edited["text"] = re.sub(r"(?m)^status: \d+$", "status:\n  code: 3", text)
+        assert edited["text"] != text
+        return edited["text"]
+    g, shown, train = _file_store_with_run_meta(tmp_path, world, status_mapping)
+    assert [(e.source, e.reason, e.line) for e in g.errors] == [
+        (shown, "status: expected a string or a number, found a mapping; left out",
+         _line(edited["text"], "status:"))]
+    run = g.node(f"run:mlflow://mlruns/{train}")["attrs"]
+    assert "status" not in run and run["run_name"] == "train" and run["git_commit"] == world.head
+
+
+def test_a_version_meta_with_a_text_version_is_named_with_its_line(tmp_path, world):
+    store = tmp_path / "mlruns"
+    shutil.copytree(world.mlruns, store)
+    meta = store / "models" / "churn" / f"version-{world.filed.versions['staging']}" / "meta.yaml"
+    text = re.sub(r"(?m)^version: \d+$", "version: two", meta.read_text())
+    meta.write_text(text)
+    g = collect(str(store))
+    assert [(e.source, e.reason, e.line) for e in g.errors] == [
+        (f"{store}/{meta.relative_to(store).as_posix()}", "version is text, not a whole number; skipped",
+         _line(text, "version:"))]
+    assert sorted(a["version"] for a in by_kind(g, "model_version").values()) == [1, 3, 4]
 
 
 def test_a_run_meta_yaml_that_is_a_folder_costs_only_that_run(tmp_path, world):

@@ -182,3 +182,88 @@ def test_rego_rule_applies_to_is_validated_when_the_catalog_loads(tmp_path):
                     "check: {rego: data.x.y, applies_to: {kind: run, where: {attr: a, regex: '('}}}\n")
     with pytest.raises(RuleError, match="invalid regex"):
         load_rule(path)
+
+
+# -- unknown is a state: three-valued conditions ------------------------------------------
+
+def infra_graph() -> EstateGraph:
+    """Workspaces whose public access is set, defaulted, or an unresolved variable."""
+    g = EstateGraph()
+    g.add_node("resource", "tf#ws_open", {"type": "ml_workspace", "public_network_access": True})
+    g.add_node("resource", "tf#ws_closed", {"type": "ml_workspace", "public_network_access": False,
+                                             "hbi": True})
+    g.add_node("resource", "tf#ws_var", {"type": "ml_workspace", "hbi": False, "unknown": {
+        "public_network_access": {"expression": "var.public", "reason": "variable without a default"}}})
+    g.add_node("resource", "tf#sa", {"type": "storage_account", "unknown": {
+        "public_blob_access": {"expression": "var.blob", "reason": "variable without a default"}}})
+    g.add_edge("resource:tf#ws_open", "resource:tf#sa", "uses")
+    g.add_edge("resource:tf#ws_var", "resource:tf#sa", "uses")
+    return g
+
+
+PUBLIC = {"attr": "public_network_access", "equals": True}
+
+
+def outcome(g: EstateGraph, check: dict) -> tuple[list[str], list[str]]:
+    result = evaluate(rule(check), GraphEvaluator(g))
+    return sorted(h.node for h in result.hits), sorted(h.node for h in result.undetermined)
+
+
+def test_an_unknown_fact_is_neither_pass_nor_fail_and_names_its_expression():
+    g = infra_graph()
+    result = evaluate(rule({"match": {"kind": "resource", "where": {"attr": "type", "equals": "ml_workspace"}},
+                            "forbid": PUBLIC}), GraphEvaluator(g))
+    assert [h.node for h in result.hits] == ["resource:tf#ws_open"]
+    (undecided,) = result.undetermined
+    assert undecided.node == "resource:tf#ws_var" and result.applicable == 3
+    assert undecided.evidence["unknown"][0]["expression"] == "var.public"
+    assert "public_network_access is var.public (variable without a default)" in undecided.message
+    # require is the mirror image: still unknown, not a pass.
+    assert outcome(g, {"match": {"kind": "resource", "where": {"attr": "type", "equals": "ml_workspace"}},
+                       "require": {"attr": "public_network_access", "equals": False}}) == \
+        (["resource:tf#ws_open"], ["resource:tf#ws_var"])
+
+
+def test_all_any_not_in_three_valued_logic():
+    g = infra_graph()
+    ws = {"kind": "resource", "where": {"attr": "type", "equals": "ml_workspace"}}
+    # all: a false part decides (ws_var has hbi false), else unknown.
+    assert outcome(g, {"match": ws, "forbid": {"all": [PUBLIC, {"attr": "hbi", "equals": True}]}}) == ([], [])
+    assert outcome(g, {"match": ws, "forbid": {"all": [PUBLIC, {"attr": "hbi", "equals": False}]}}) == \
+        ([], ["resource:tf#ws_var"])
+    # any: a true part decides, else unknown.
+    assert outcome(g, {"match": ws, "forbid": {"any": [PUBLIC, {"attr": "hbi", "equals": False}]}}) == \
+        (["resource:tf#ws_open", "resource:tf#ws_var"], [])
+    assert outcome(g, {"match": ws, "forbid": {"any": [PUBLIC, {"attr": "hbi", "equals": True}]}}) == \
+        (["resource:tf#ws_closed", "resource:tf#ws_open"], ["resource:tf#ws_var"])
+    # not keeps unknown.
+    assert outcome(g, {"match": ws, "forbid": {"not": PUBLIC}}) == (["resource:tf#ws_closed"], ["resource:tf#ws_var"])
+
+
+def test_a_path_to_a_node_whose_fact_is_unknown_is_unknown_unless_another_path_decides():
+    g = infra_graph()
+    to_public_storage = {"path": {"via": ["uses"], "to": {"kind": "resource", "where": {
+        "attr": "public_blob_access", "equals": True}}}}
+    ws = {"kind": "resource", "where": {"attr": "type", "equals": "ml_workspace"}}
+    hits, undecided = outcome(g, {"match": ws, "forbid": to_public_storage})
+    assert hits == [] and undecided == ["resource:tf#ws_open", "resource:tf#ws_var"]
+    g.add_node("resource", "tf#sa2", {"type": "storage_account", "public_blob_access": True})
+    g.add_edge("resource:tf#ws_open", "resource:tf#sa2", "uses")
+    assert outcome(g, {"match": ws, "forbid": to_public_storage}) == (["resource:tf#ws_open"], ["resource:tf#ws_var"])
+
+
+def test_a_match_that_depends_on_an_unknown_fact_is_undetermined():
+    g = infra_graph()
+    assert outcome(g, {"match": {"kind": "resource", "where": PUBLIC}}) == \
+        (["resource:tf#ws_open"], ["resource:tf#ws_var"])
+
+
+def test_a_neighbour_count_is_unknown_only_when_the_undecided_peers_could_change_it():
+    g = infra_graph()
+    blob = {"kind": "resource", "where": {"attr": "public_blob_access", "equals": True}}
+    ws = {"kind": "resource", "where": {"attr": "type", "equals": "ml_workspace"}}
+    assert outcome(g, {"match": ws, "forbid": {"neighbors": {"edge": "uses", "to": blob, "min": 1}}}) == \
+        ([], ["resource:tf#ws_open", "resource:tf#ws_var"])
+    # max 5 holds whatever the undecided peer turns out to be.
+    assert outcome(g, {"match": ws, "forbid": {"neighbors": {"edge": "uses", "to": blob, "max": 5}}}) == \
+        (["resource:tf#ws_closed", "resource:tf#ws_open", "resource:tf#ws_var"], [])

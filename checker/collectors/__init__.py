@@ -105,6 +105,11 @@ class FileParser:
         """Add facts for one file. Bad content: ctx.graph.error(...), never raise."""
         raise NotImplementedError
 
+    def finish(self, tree: str, ctx: CollectContext) -> None:
+        """Called once a tree (repo node `tree`) has handed over all its files: for formats
+        read a folder at a time (Terraform modules, Bicep modules, ARM parameter files).
+        A parser keeps what it needs per tree in parse() and lets it go here."""
+
 
 @functools.lru_cache(maxsize=256)
 def _union(patterns: tuple[str, ...]):

@@ -5,9 +5,11 @@ names an azureml schema (e.g. https://azuremlschemas.azureedge.net/latest/comman
 every other YAML file is left alone without a word. A spec in a repository declares
 intent: its model and asset versions are recorded as declared (`store: azureml-spec`,
 `registered: false`), never as facts from a registry. Job inputs are sorted by what
-they are: data (a dataset node that says whether it is pinned to a version), a model,
-a configuration file, a literal or a binding; linking data to registries, runs or DVC
-is the linkers' job. A spec that is a template (placeholders a template engine fills
+they are: data (a dataset node with the reference as written and its parts: name,
+version, label, registry, datastore path, URL version…), a model, a configuration file,
+a literal or a binding. Whether a dataset is pinned to a version is a judgement the
+linkers make for every dataset alike, from these facts; linking data to registries, runs
+or DVC is theirs too. A spec that is a template (placeholders a template engine fills
 in) is recorded as such, not evaluated.
 """
 from __future__ import annotations
@@ -20,8 +22,8 @@ from typing import Any, Callable
 
 from . import CollectContext, FileParser, FileRef
 from .files import is_url, short, url_without_secrets
-from ..safeyaml import (Fields, TemplateYaml, YamlError, describe, is_placeholder, line_of,
-                        load_yaml)
+from ..safeyaml import (Fields, TemplateYaml, YamlError, as_utf8, describe, is_placeholder,
+                        line_of, load_yaml)
 
 MAX_PIPELINE_DEPTH = 10
 LITERAL_TYPES = frozenset({"string", "number", "integer", "boolean"})
@@ -37,10 +39,14 @@ CONFIG_EXTS = frozenset({".json", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".co
 CONFIG_FILE_GLOBS = ("*config*", "*settings*", "zero[0-3]*", "ds_*", "deepspeed*", "*hparams*",
                      "*hyperparam*")
 _CONFIG_INPUT_NAME = re.compile(r"config|settings|deepspeed|hparams|hyperparam", re.I)
-# A `$schema:` line naming an azureml schema, found without parsing (for malformed files).
-_DECLARES_SCHEMA = re.compile(rb"""^\s*['"]?\$schema['"]?\s*:[^\n]*azureml""", re.I | re.M)
+# A `$schema:` line naming an azureml schema, found without parsing (for malformed files;
+# `- $schema:` too, a spec written as a list item).
+_DECLARES_SCHEMA = re.compile(rb"""^[ \t-]*['"]?\$schema['"]?\s*:[^\n]*azureml""", re.I | re.M)
 _SCHEMA_NAME = re.compile(r"([A-Za-z]+)\.(?:schema\.)?json\s*$")
-_VERSION_QUERY = re.compile(r"[?&](versionid|snapshot)=([^&#]+)", re.I)
+# Query parameters storage services name an object version with (S3 and Azure Blob
+# `versionId`, Azure Blob `snapshot`, GCS `generation`…): recorded as facts, since the
+# query itself is dropped (SAS tokens live there).
+_VERSION_QUERY = re.compile(r"[?&](versionid|snapshot|generation|version|timestamp)=([^&#]+)", re.I)
 # Scopes an azureml:// asset or datastore URI may start with.
 _SCOPE = (r"(?:subscriptions/(?P<sub>[^/]+)/resource[gG]roups/(?P<rg>[^/]+)/"
           r"(?:providers/Microsoft\.MachineLearningServices/)?workspaces/(?P<ws>[^/]+)/"
@@ -68,18 +74,6 @@ class AssetRef:
     label: str | None = None
     registry: str | None = None
     workspace: str | None = None
-
-    @property
-    def pinned(self) -> bool:
-        return self.version is not None
-
-    @property
-    def pin_reason(self) -> str | None:
-        if self.version is not None:
-            return None
-        if self.label is None:
-            return "no version"
-        return "latest label" if self.label == "latest" else f"label {self.label!r}"
 
     def key(self) -> str:
         scope = f"registries/{self.registry}/" if self.registry else ""
@@ -129,8 +123,8 @@ def data_reference(raw: str, ref: FileRef) -> tuple[str, dict] | None:
         return None
     asset = parse_asset_ref(raw, _DATA_URI)
     if asset is not None:
-        attrs = {"name": asset.name, "reference": raw, "ref_kind": "asset", "pinned": asset.pinned}
-        for field in ("version", "label", "registry", "workspace", "pin_reason"):
+        attrs = {"name": asset.name, "reference": raw, "ref_kind": "asset"}
+        for field in ("version", "label", "registry", "workspace"):
             if getattr(asset, field) is not None:
                 attrs[field] = getattr(asset, field)
         return asset.key(), attrs
@@ -139,8 +133,7 @@ def data_reference(raw: str, ref: FileRef) -> tuple[str, dict] | None:
     if is_url(raw):
         return url_reference(raw)
     path = local_path(posixpath.dirname(ref.path), raw)
-    attrs = {"reference": raw, "ref_kind": "local", "path": path, "repo": ref.tree,
-             "pinned": False, "pin_reason": "local path"}
+    attrs = {"reference": raw, "ref_kind": "local", "path": path, "repo": ref.tree}
     if path == ".." or path.startswith("../") or path.startswith("/"):
         attrs["outside_repo"] = True
     return f"{ref.tree_key}/{path}", attrs
@@ -149,8 +142,7 @@ def data_reference(raw: str, ref: FileRef) -> tuple[str, dict] | None:
 def azureml_uri_reference(raw: str) -> tuple[str, dict]:
     m = _DATASTORE_URI.match(raw)
     if m:
-        attrs = {"reference": raw, "ref_kind": "datastore_path", "datastore": m["ds"],
-                 "path": m["path"], "pinned": False, "pin_reason": "datastore path has no version"}
+        attrs = {"reference": raw, "ref_kind": "datastore_path", "datastore": m["ds"], "path": m["path"]}
         if m["ws"] or m["wsid"]:
             attrs["workspace"] = m["ws"] or m["wsid"]
         return f"datastores/{m['ds']}/paths/{m['path']}", attrs
@@ -158,10 +150,11 @@ def azureml_uri_reference(raw: str) -> tuple[str, dict]:
     if m:
         # The output of one named job run: fixed once that job has run.
         key = f"jobs/{m['job']}/outputs/{m['out']}" + (f"/paths/{m['path']}" if m["path"] else "")
-        return key, {"reference": raw, "ref_kind": "job_output", "job_name": m["job"],
-                     "output": m["out"], "pinned": True}
-    return f"uri/{raw[len('azureml://'):]}", {"reference": raw, "ref_kind": "azureml_uri",
-                                               "pinned": False, "pin_reason": "unrecognised azureml URI"}
+        attrs = {"reference": raw, "ref_kind": "job_output", "job_name": m["job"], "output": m["out"]}
+        if m["path"]:
+            attrs["path"] = m["path"]
+        return key, attrs
+    return f"uri/{raw[len('azureml://'):]}", {"reference": raw, "ref_kind": "azureml_uri"}
 
 
 def url_reference(raw: str) -> tuple[str, dict]:
@@ -169,9 +162,8 @@ def url_reference(raw: str) -> tuple[str, dict]:
     attrs: dict = {"reference": url, "ref_kind": "url", "url": url}
     version = _VERSION_QUERY.search(raw)
     if not version:
-        attrs.update(pinned=False, pin_reason="URL has no version")
         return f"url/{url}", attrs
-    attrs.update(pinned=True, version_id=version.group(2))
+    attrs.update(version_param=version.group(1), version_id=version.group(2))
     return f"url/{url}?{version.group(1)}={version.group(2)}", attrs
 
 
@@ -182,17 +174,14 @@ def schema_name(schema: str) -> str:
 
 
 def asset_facts(raw: str, prefix: str) -> dict:
-    """`<prefix>_name/_version/_label/_registry/_pinned` of a model or asset reference."""
+    """`<prefix>_name/_version/_label/_registry` of a model or asset reference, as written."""
     asset = parse_asset_ref(raw.strip(), _MODEL_URI)
     if asset is None:
         return {}
-    facts: dict = {f"{prefix}_name": asset.name, f"{prefix}_pinned": asset.pinned}
-    if asset.version:
-        facts[f"{prefix}_version"] = asset.version
-    if asset.label or not asset.pinned:
-        facts[f"{prefix}_label"] = asset.label or "latest"
-    if asset.registry:
-        facts[f"{prefix}_registry"] = asset.registry
+    facts: dict = {f"{prefix}_name": asset.name}
+    for field in ("version", "label", "registry"):
+        if getattr(asset, field):
+            facts[f"{prefix}_{field}"] = getattr(asset, field)
     return facts
 
 
@@ -249,6 +238,7 @@ class AzureMLParser(FileParser):
     patterns = ("*.yml", "*.yaml")
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
+        data = as_utf8(data)
         if b"azureml" not in data:      # cheap: most YAML files are not Azure ML specs
             return
         declares = _DECLARES_SCHEMA.search(data) is not None
@@ -441,10 +431,8 @@ class AzureMLParser(FileParser):
             return
         attrs: dict = {"name": name, "ref_kind": "asset", "schema": schema,
                        "store": STORE, "defined_in": spec.ref.path}
-        if version is not None:
-            attrs.update(version=version, pinned=True)
-        else:       # the CLI assigns the version at create time
-            attrs.update(pinned=False, pin_reason="no version")
+        if version is not None:     # none: the CLI assigns one at create time
+            attrs["version"] = version
         for field in ("type", "description"):
             value = spec.read.text(doc, field, field)
             if value is not None:
@@ -510,7 +498,7 @@ class AzureMLParser(FileParser):
         if doc.get("name", "") == "":          # absent or empty (null is a wrong type)
             self._problem(spec, "name: missing; an asset spec needs a name", line_of(doc, "name"))
             return None, None
-        name = spec.read.scalar(doc, "name", "name")
+        name = spec.read.text(doc, "name", "name")     # a string in the schemas; a version may be a number
         if name is None or self._template_name(spec, name):
             return None, None
         version = spec.read.scalar(doc, "version", "version")

@@ -267,6 +267,16 @@ class TreeEmitter:
                         size, read)
         return nid
 
+    def finish(self) -> None:
+        """Every parser's end of this tree (FileParser.finish); a crash costs that parser's
+        folder-wide work, not the scan."""
+        for parser in self.ctx.parsers:
+            try:
+                parser.finish(self.tree_node, self.ctx)
+            except Exception as exc:  # noqa: BLE001
+                self.ctx.graph.error(parser.name, self.display_root or ".",
+                                     f"parser crashed finishing the tree: {type(exc).__name__}: {exc}")
+
     def _parse(self, parsers, ref: FileRef, size: int, read: Callable[[], bytes]) -> None:
         names = "/".join(p.name for p in parsers)
         if size > self.ctx.max_parse_bytes:

@@ -6,7 +6,6 @@ Symlinks are never followed; one that points out of the tree is a collection err
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from . import CollectContext, Collector, Source
@@ -63,6 +62,7 @@ class FolderCollector(Collector):
                     continue
                 emitter.emit(rel, st.st_size,
                              lambda full=full: read_regular_file(full, ctx.max_parse_bytes))
+        emitter.finish()
         ctx.graph.update_attrs(tree, files_not_recorded=emitter.skipped)
 
     def _check_link(self, path: Path, root: Path, emitter: TreeEmitter, ctx: CollectContext,

@@ -12,11 +12,13 @@ error for that item; the rest of the repository is still collected.
 """
 from __future__ import annotations
 
-import functools
 import os
 import re
 import secrets
 import subprocess
+import sys
+import weakref
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,18 +231,133 @@ def _normalise_remote(url: str) -> str:
 
 
 class GitTreeReader:
-    """The git collector's RepositoryReader: the linkers ask it what a commit tracked."""
+    """The git collector's RepositoryReader: the linkers ask it what a commit tracked.
+
+    A lineage estate asks about thousands of commits (one per run), in no useful order. A
+    `git ls-tree -r` per commit costs a process and the whole tree each time; here one
+    long-lived `git cat-file --batch` reads tree objects, and `path in files_at(sha)` walks
+    the path's folders. A commit costs its commit object and the trees on the paths asked,
+    and commits share trees (an unchanged folder is one object). Trees are kept in an LRU
+    bounded by their entries, so a 50k-commit history of 10k-file trees is never held whole
+    (numbers: bench/README.md, "The run -> source file join").
+    """
+
+    MAX_CACHED_ENTRIES = 1_000_000     # tree entries kept (~100 MiB at most; a 10k-file tree is 10k)
+    MAX_CACHED_COMMITS = 100_000       # commit -> root tree answers kept
 
     def __init__(self, git: Git) -> None:
         self.git = git
+        self._objects = git.blob_reader()       # its process starts on the first question
+        self._trees: dict[bytes, dict[str, bytes | None]] = {}   # tree id -> name -> subtree id (None: a file)
+        self._cached_entries = 0
+        self._roots: dict[str, bytes | None] = {}                # commit -> its tree id (None: unreadable)
+        self._finalizer = weakref.finalize(self, self._objects.close)   # no git left behind
 
-    @functools.lru_cache(maxsize=64)          # one run's commit is asked for once per linker pass
-    def files_at(self, sha: str) -> set[str] | None:
-        try:
-            out = self.git.run("ls-tree", "-r", "-z", "--name-only", "--full-tree", sha)
-        except GitError:
+    def close(self) -> None:
+        self._finalizer()
+
+    def files_at(self, sha: str) -> "GitTreeReader.Files | None":
+        """Paths tracked at a commit (files, symlinks, submodules: what `git ls-tree -r`
+        lists), read on demand; None when the repository cannot say (no such commit, or
+        its tree is missing: a treeless partial clone is never fetched from)."""
+        if sha not in self._roots:
+            if len(self._roots) >= self.MAX_CACHED_COMMITS:
+                del self._roots[next(iter(self._roots))]
+            self._roots[sha] = self._root_tree(sha)
+        root = self._roots[sha]
+        return None if root is None else GitTreeReader.Files(self, root)
+
+    class Files(AbstractSet):
+        """The paths tracked at one commit. `path in files` walks the path's folders (a
+        folder is not a path, as `git ls-tree -r` lists none); iterating reads every tree.
+        A folder whose tree the repository does not hold counts as holding nothing."""
+        __slots__ = ("_reader", "_root")
+
+        def __init__(self, reader: "GitTreeReader", root: bytes) -> None:
+            self._reader, self._root = reader, root
+
+        def __contains__(self, path: object) -> bool:
+            if not isinstance(path, str):
+                return False
+            *folders, name = path.split("/")
+            tree = self._reader._tree(self._root)
+            for folder in folders:
+                sub = tree.get(folder) if tree else None
+                if sub is None:                     # absent, or a file
+                    return False
+                tree = self._reader._tree(sub)
+            return tree is not None and name in tree and tree[name] is None
+
+        def __iter__(self):
+            stack = [("", self._root)]
+            while stack:
+                prefix, tree_id = stack.pop()
+                for name, sub in (self._reader._tree(tree_id) or {}).items():
+                    if sub is None:
+                        yield prefix + name
+                    else:
+                        stack.append((f"{prefix}{name}/", sub))
+
+        def __len__(self) -> int:
+            return sum(1 for _ in self)
+
+    def _root_tree(self, sha: str) -> bytes | None:
+        if not _OBJECT_ID.fullmatch(sha):
             return None
-        return {p.decode("utf-8", "replace") for p in out.split(b"\0") if p}
+        found = self._object(sha)
+        if found is None:
+            return None
+        kind, body = found
+        if kind == b"tree":
+            root = bytes.fromhex(sha)
+        else:
+            first = body.partition(b"\n")[0]
+            if kind != b"commit" or not first.startswith(b"tree ") or \
+                    not _OBJECT_ID.fullmatch(first[5:].decode("ascii", "replace")):
+                return None
+            root = bytes.fromhex(first[5:].decode("ascii"))
+        return root if self._tree(root) is not None else None
+
+    def _object(self, sha: str) -> tuple[bytes, bytes] | None:
+        """(type, content) of an object; None when git has no readable one by that id."""
+        try:
+            return self._objects._request(sha)
+        except OSError:
+            self._objects.close(kill=True)     # out of step, or git gone: the next asks afresh
+            return None
+
+    def _tree(self, tree_id: bytes) -> dict[str, bytes | None] | None:
+        entries = self._trees.pop(tree_id, None)
+        if entries is None:
+            entries = self._read_tree(tree_id)
+            if entries is None:
+                return None
+            self._cached_entries += len(entries) + 1
+            while self._cached_entries > self.MAX_CACHED_ENTRIES and self._trees:
+                self._cached_entries -= len(self._trees.pop(next(iter(self._trees)))) + 1
+        self._trees[tree_id] = entries          # the most recently used last
+        return entries
+
+    def _read_tree(self, tree_id: bytes) -> dict[str, bytes | None] | None:
+        """A tree object's entries: `<mode> <name>\\0<raw id>` each. Names are interned:
+        the versions of a folder repeat them."""
+        found = self._object(tree_id.hex())
+        if found is None or found[0] != b"tree":
+            return None
+        body, size, entries, i = found[1], len(tree_id), {}, 0
+        try:
+            while i < len(body):
+                space = body.index(b" ", i)
+                end = body.index(b"\0", space)
+                if end + 1 + size > len(body):
+                    return None
+                name = sys.intern(body[space + 1:end].decode("utf-8", "replace"))
+                folder = body[i:space].lstrip(b"0") == b"40000"
+                entries[name] = body[end + 1:end + 1 + size] if folder else None
+                i = end + 1 + size
+        except ValueError:                      # a corrupt tree: no separator where one must be
+            return None
+        return entries
 
 
 class GitCollector(Collector):
@@ -456,6 +573,7 @@ class GitCollector(Collector):
                     emitter.emit(e.path, e.size, lambda sha=e.sha: blobs.read(sha), blob=e.sha, mode=e.mode)
             if not bare:
                 self._untracked(git, top, [subdir] if subdir else [], emitter, source, ctx)
+            emitter.finish()
             return emitter.skipped
         finally:
             blobs.close()

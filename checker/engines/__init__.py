@@ -25,6 +25,9 @@ class RuleResult:
     applicable: int            # nodes the rule looked at; 0 means "not applicable"
     hits: list[Hit] = field(default_factory=list)
     error: str | None = None   # set when the rule could not be evaluated: the reason
+    # Nodes the rule applies to but cannot judge: a fact it needs is unknown (the evidence
+    # names each unknown fact and its expression). Neither passes nor findings.
+    undetermined: list[Hit] = field(default_factory=list)
 
     @classmethod
     def failed(cls, rule_id: str, reason: str) -> "RuleResult":

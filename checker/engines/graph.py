@@ -4,6 +4,13 @@ A check selects nodes (`match`), then flags those failing `require` or satisfyin
 `forbid` (or every match when neither is given). Conditions combine attribute
 predicates, all/any/not, paths over typed edges and neighbour counts; every verdict
 carries its evidence: the path found, or where the search stopped.
+
+Unknown is a state, not a value (DESIGN.md): a fact a collector could not resolve
+statically is recorded under `attrs.unknown[fact]` with its expression, and a test on
+it is neither true nor false. Conditions combine in three-valued logic (all: false wins,
+then unknown; any: true wins, then unknown; not keeps unknown), and a node whose verdict
+stays unknown is reported as *cannot evaluate* with the expressions that stopped it —
+never as a pass, never as a finding.
 """
 from __future__ import annotations
 
@@ -26,8 +33,14 @@ DEFAULT_MAX_DEPTH = 10
 
 @dataclass
 class Verdict:
-    ok: bool
+    ok: bool | None                      # None: cannot tell (a fact it needs is unknown)
     evidence: list[dict] = field(default_factory=list)
+
+
+def unknown_fact(attrs: dict, dotted: str) -> dict | None:
+    """The `unknown` entry of the fact a dotted attribute path starts with, if recorded."""
+    entry = (attrs.get("unknown") or {}).get(dotted.split(".", 1)[0])
+    return entry if isinstance(entry, dict) else None
 
 
 class GraphIndex:
@@ -55,39 +68,49 @@ class GraphEvaluator:
 
     # -- selectors ----------------------------------------------------------
     def select(self, selector: dict) -> list[str]:
-        return [n for n in self.index.candidates(selector) if self.matches(n, selector)]
+        """Nodes the selector certainly matches."""
+        return [n for n in self.index.candidates(selector) if self.matches(n, selector) is True]
 
-    def matches(self, nid: str, selector: dict) -> bool:
+    def matches(self, nid: str, selector: dict) -> bool | None:
+        return self.match_verdict(nid, selector).ok
+
+    def match_verdict(self, nid: str, selector: dict) -> Verdict:
         data = self.graph.node(nid)
         kinds = selector.get("kind")
         if kinds is not None and data["kind"] not in ([kinds] if isinstance(kinds, str) else kinds):
-            return False
+            return Verdict(False)
         if "id" in selector and not fnmatch.fnmatchcase(nid, selector["id"]):
-            return False
-        return "where" not in selector or self.holds(nid, selector["where"]).ok
+            return Verdict(False)
+        return Verdict(True) if "where" not in selector else self.holds(nid, selector["where"])
 
     # -- conditions ---------------------------------------------------------
     def holds(self, nid: str, cond: dict) -> Verdict:
-        if "all" in cond:
+        if "all" in cond:                     # false wins, then unknown
             evidence: list[dict] = []
+            unknown = []
             for sub in cond["all"]:
                 v = self.holds(nid, sub)
-                evidence += v.evidence
-                if not v.ok:
-                    return Verdict(False, evidence)
-            return Verdict(True, evidence)
-        if "any" in cond:
-            evidence = []
+                if v.ok is False:
+                    return Verdict(False, evidence + v.evidence)
+                (unknown if v.ok is None else evidence).extend(v.evidence)
+            return Verdict(None, unknown) if unknown else Verdict(True, evidence)
+        if "any" in cond:                     # true wins, then unknown
+            evidence, unknown = [], []
             for sub in cond["any"]:
                 v = self.holds(nid, sub)
                 if v.ok:
                     return Verdict(True, v.evidence)
-                evidence += v.evidence
-            return Verdict(False, evidence)
+                (unknown if v.ok is None else evidence).extend(v.evidence)
+            return Verdict(None, unknown) if unknown else Verdict(False, evidence)
         if "not" in cond:
             v = self.holds(nid, cond["not"])
-            return Verdict(not v.ok, v.evidence)
+            return Verdict(None if v.ok is None else not v.ok, v.evidence)
         if "attr" in cond:
+            attrs = self.graph.node(nid)["attrs"]
+            found, _ = iter_attr(attrs, cond["attr"])
+            entry = None if found else unknown_fact(attrs, cond["attr"])
+            if entry is not None:
+                return Verdict(None, [{"unknown": cond["attr"], "node": nid, **entry}])
             return Verdict(self._attr(nid, cond))
         if "path" in cond:
             return self._path(nid, cond["path"])
@@ -149,6 +172,7 @@ class GraphEvaluator:
         paths = {start: [start]}
         frontier = [start]
         seen = {start}
+        undecided: list[dict] = []          # reached nodes whose match depends on unknown facts
         for depth in range(max_depth):
             kinds = steps[depth] if steps else via_any
             nxt = []
@@ -159,14 +183,22 @@ class GraphEvaluator:
                     seen.add(peer)
                     paths.setdefault(peer, paths[nid] + [peer])
                     nxt.append(peer)
-                    if (steps is None or depth == len(steps) - 1) and self.matches(peer, spec["to"]):
-                        return Verdict(True, [{"path": paths[peer], "found": True}])
+                    if steps is None or depth == len(steps) - 1:
+                        reached = self.match_verdict(peer, spec["to"])
+                        if reached.ok:
+                            return Verdict(True, [{"path": paths[peer], "found": True}])
+                        if reached.ok is None:
+                            undecided += [{**e, "path": paths[peer]} for e in reached.evidence]
+            if undecided and not nxt:
+                return Verdict(None, undecided)
             if not nxt:
                 edge = "/".join(sorted(kinds)) if kinds else "any"
                 return Verdict(False, [{"path": _longest(paths, frontier), "found": False,
                                         "stopped_at": sorted(frontier)[:5],
                                         "missing_edge": edge, "direction": direction}])
             frontier = nxt
+        if undecided:
+            return Verdict(None, undecided)
         return Verdict(False, [{"path": _longest(paths, frontier), "found": False,
                                 "stopped_at": sorted(frontier)[:5],
                                 "reason": f"reached {', '.join(sorted(frontier)[:3])}, which does not "
@@ -176,10 +208,19 @@ class GraphEvaluator:
         direction = spec.get("direction", "out")
         dirs = ("out", "in") if direction == "both" else (direction,)
         peers = {p for d in dirs for p in self._step(nid, {spec["edge"]}, d)}
+        undecided: list[dict] = []
         if "to" in spec:
-            peers = {p for p in peers if self.matches(p, spec["to"])}
+            verdicts = {p: self.match_verdict(p, spec["to"]) for p in peers}
+            peers = {p for p, v in verdicts.items() if v.ok}
+            undecided = [e for v in verdicts.values() if v.ok is None for e in v.evidence]
+
+        def within(n: int) -> bool:
+            return n >= spec.get("min", 0) and ("max" not in spec or n <= spec["max"])
         n = len(peers)
-        ok = n >= spec.get("min", 0) and ("max" not in spec or n <= spec["max"])
+        ok = within(n)
+        # Unknown only when the undecided peers could change the answer.
+        if undecided and ok != within(n + len({e.get("node") for e in undecided})):
+            return Verdict(None, undecided)
         return Verdict(ok, [{"neighbors": spec["edge"], "direction": direction, "count": n,
                              "sample": sorted(peers)[:5]}])
 
@@ -205,7 +246,7 @@ def why_not_applicable(evaluator: GraphEvaluator, selector: dict) -> str:
     where = selector.get("where")
     tests = where["all"] if isinstance(where, dict) and "all" in where else [where] if where else []
     for test in tests:
-        if not any(evaluator.holds(n, test).ok for n in candidates):
+        if not any(evaluator.holds(n, test).ok is not False for n in candidates):
             return (f"none of the {len(candidates)} {shown}(s) has {describe_condition(test)}"
                     + _absence_hint(evaluator.graph, test))
     return f"none of the {len(candidates)} {shown}(s) meets the rule's conditions"
@@ -296,20 +337,24 @@ class GraphEngine:
 
 def evaluate(rule: Rule, evaluator: GraphEvaluator) -> RuleResult:
     check = rule.check
-    matched = evaluator.select(check["match"])
     facts_names = sorted(set(referenced_attrs(check["match"]) + referenced_attrs(check.get("require"))
                              + referenced_attrs(check.get("forbid"))))
-    result = RuleResult(rule.id, len(matched))
-    for nid in matched:
-        if "require" in check:
-            verdict = evaluator.holds(nid, check["require"])
-            flagged = not verdict.ok
-        elif "forbid" in check:
-            verdict = evaluator.holds(nid, check["forbid"])
-            flagged = verdict.ok
-        else:
-            verdict, flagged = Verdict(True), True
-        if not flagged:
+    result = RuleResult(rule.id, 0)
+    for nid in evaluator.index.candidates(check["match"]):
+        verdict = evaluator.match_verdict(nid, check["match"])
+        if verdict.ok is False:
+            continue
+        result.applicable += 1
+        if verdict.ok is True:
+            if "require" in check:
+                verdict = evaluator.holds(nid, check["require"])
+                verdict.ok = None if verdict.ok is None else not verdict.ok
+            elif "forbid" in check:
+                verdict = evaluator.holds(nid, check["forbid"])
+        if verdict.ok is None:       # the match or the check needs a fact nobody could resolve
+            result.undetermined.append(_undetermined(rule, nid, verdict, evaluator.graph))
+            continue
+        if not verdict.ok:
             continue
         data = evaluator.graph.node(nid)
         facts = {}
@@ -325,6 +370,16 @@ def evaluate(rule: Rule, evaluator: GraphEvaluator) -> RuleResult:
         message = render_message(check.get("message", rule.title), nid, data)
         result.hits.append(Hit(nid, message, evidence))
     return result
+
+
+def _undetermined(rule: Rule, nid: str, verdict: Verdict, graph: EstateGraph) -> Hit:
+    """A node the rule cannot judge, with each unknown fact and the expression behind it."""
+    unknown = [e for e in verdict.evidence if "unknown" in e]
+    named = "; ".join(f"{e['unknown']} is {e.get('expression', 'unknown')}"
+                      + (f" ({e['reason']})" if e.get("reason") else "")
+                      + (f" on {e['node']}" if e.get("node") not in (None, nid) else "")
+                      for e in unknown[:3])
+    return Hit(nid, f"cannot evaluate {rule.id} on {nid}: {named}", {"unknown": unknown})
 
 
 # -- checks at catalog load --------------------------------------------------------

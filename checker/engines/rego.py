@@ -93,11 +93,12 @@ def rule_input(rule: Rule, graph: EstateGraph) -> dict:
     return graph.subdocument(set(declared["kinds"]), set(declared.get("edges", [])))
 
 
-def parse_hits(rule: Rule, value, graph: EstateGraph) -> list[Hit]:
-    """Validate a rule's value against the contract and turn it into hits."""
+def parse_hits(rule: Rule, value, graph: EstateGraph) -> tuple[list[Hit], list[Hit]]:
+    """Validate a rule's value against the contract and turn it into hits, and the nodes it
+    says it cannot judge (items with "cannot_evaluate": true: a fact they need is unknown)."""
     if not isinstance(value, list):
         raise ContractError(f"must be a set of objects, got {_json_type(value)}")
-    hits = []
+    hits, undetermined = [], []
     for item in value:
         if not (isinstance(item, dict) and isinstance(item.get("node"), str)
                 and isinstance(item.get("message", ""), str)
@@ -106,8 +107,10 @@ def parse_hits(rule: Rule, value, graph: EstateGraph) -> list[Hit]:
                                 "message (string), evidence (object)")
         if item["node"] not in graph:
             raise ContractError(f"names node {item['node']!r} which is not in the graph")
-        hits.append(Hit(item["node"], item.get("message") or rule.title, item.get("evidence", {})))
-    return sorted(hits, key=lambda h: (h.node, h.message))
+        hit = Hit(item["node"], item.get("message") or rule.title, item.get("evidence", {}))
+        (undetermined if item.get("cannot_evaluate") is True else hits).append(hit)
+    order = lambda h: (h.node, h.message)      # noqa: E731
+    return sorted(hits, key=order), sorted(undetermined, key=order)
 
 
 def _json_type(value) -> str:
@@ -163,7 +166,7 @@ class RegoEngine:
                     raise answer
                 if answer is None and not rule_defined(rule_path(rule), self._modules):
                     raise RuleNotFound(rule_path(rule))
-                hits = [] if answer is None else parse_hits(rule, answer, graph)
+                hits, undetermined = ([], []) if answer is None else parse_hits(rule, answer, graph)
             except RuleNotFound as exc:
                 raise RuleError(rule.path, f"{rule_path(rule)} is not defined by any loaded policy",
                                 "check.rego") from exc
@@ -171,7 +174,8 @@ class RegoEngine:
                 results[rule.id] = RuleResult.failed(rule.id, f"{rule_path(rule)} {_as_clause(exc)}")
                 continue
             applicable = len(evaluator.select(applies_to(rule)))
-            results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits})), hits)
+            results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits + undetermined})),
+                                          hits, undetermined=undetermined)
         return results
 
 

@@ -58,10 +58,20 @@ def render(result, stream, **_) -> None:
                 console.print(f"    evidence: {escape(ev)}")
             if f.status_reason:
                 console.print(f"    [magenta]{escape(f.status_reason)}[/]")
+    undetermined = [f for f in result.findings if f.status == "cannot_evaluate"]
+    if undetermined:
+        console.print(f"\n[bold blue]CANNOT EVALUATE[/] ({len(undetermined)}): a fact the rule needs is "
+                      "unknown (neither passed nor failed)")
+        for f in undetermined:
+            console.print(f"  [bold]{escape(f.rule_id)}[/] {escape(f.node)}")
+            for e in f.evidence.get("unknown", [])[:3]:
+                console.print(f"    {escape(e.get('unknown', ''))} = {escape(str(e.get('expression', '?')))}"
+                              + (f" ({escape(e['reason'])})" if e.get("reason") else ""))
     s = result.summary
     console.print("\n[bold]Summary[/]")
     console.print("  open: " + ", ".join(f"{k} {v}" for k, v in s["open_by_severity"].items())
-                  + f"  (waived {s['by_status']['waived']}, baselined {s['by_status']['baselined']})")
+                  + f"  (waived {s['by_status']['waived']}, baselined {s['by_status']['baselined']}, "
+                    f"cannot evaluate {s['by_status']['cannot_evaluate']})")
     console.print("  collected: " + (", ".join(f"{k} {v}" for k, v in s["nodes_by_kind"].items())
                                      or "nothing"))
     console.print(f"  sources: {len(result.graph.sources)}   graph digest: {result.digest}")

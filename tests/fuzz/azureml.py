@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Callable
 
 from . import mutate as m
 from .cases import EITHER, NONE, ONE, SLUG, Case, Expect, files, in_git, rng_for, write
+from .harness import key_prefix
 
 SCHEMA = "https://azuremlschemas.azureedge.net/latest/{}.schema.json"
 SPEC = "spec.yml"
@@ -204,16 +207,44 @@ def encodings(seed: int) -> list[Case]:
 
 
 def templates() -> list[Case]:
-    """What template engines leave in specs: a real estate has them; only `{{ }}` breaks YAML."""
+    """What template engines leave in specs: a real estate has them; only `{{ }}` breaks YAML.
+
+    By design (issue 6) a spec that does not parse because of its template markers is a
+    template: recorded on its file node (`template: true`, `not_evaluated` naming the marker
+    and its line), not a collection error. An unquoted `path: {{ training_data }}` is such a
+    spec (a flow mapping as a key: no YAML loader builds it). A quoted one parses, and the
+    job records that input as a placeholder, unresolved. A placeholder version is no version:
+    the data asset is keyed by its name alone and notes the placeholder as `unresolved.version`."""
     job = SEEDS["command-job"]
     jinja = m.dump_yaml(job).replace("path: azureml:churn-training:3", "path: {{ training_data }}")
+    quoted = m.dump_yaml(job).replace("path: azureml:churn-training:3", "path: '{{ training_data }}'")
     placeholder = m.dump_yaml(m.set_at(SEEDS["data-asset"], ("version",), "<VERSION>"))
     windows = m.dump_yaml(m.set_at(job, ("inputs", "training", "path"), "C:\\data\\churn\\train.csv"))
+    marker_line = m.yaml_error_line(jinja)[1]
     return [
-        _case("jinja-path", jinja, Expect(ONE, line=m.yaml_error_line(jinja)[1])),
-        _case("placeholder-version", placeholder, Expect(NONE, nodes=("dataset:azureml:{s}:<VERSION>",))),
+        _case("jinja-path", jinja, Expect(NONE, nodes=("file:{p}/spec.yml has template",)),
+              check=fact_check("file:{p}/spec.yml", ("not_evaluated",),
+                               f"a template: {{{{ training_data }}}} on line {min(marker_line)} is not YAML "
+                               "until rendered; not evaluated")),
+        _case("jinja-path-quoted", quoted, Expect(NONE, nodes=(JOB_NODE[0] + " has unresolved",)),
+              check=fact_check(JOB_NODE[0], ("unresolved", "inputs.training", "value"), "{{ training_data }}")),
+        _case("placeholder-version", placeholder, Expect(NONE, nodes=("dataset:azureml:{s} has unresolved",)),
+              check=fact_check("dataset:azureml:{s}", ("unresolved", "version", "value"), "<VERSION>")),
         _case("windows-path", windows, Expect(NONE, nodes=JOB_NODE)),
     ]
+
+
+def fact_check(node: str, path: tuple, value) -> Callable[[Path, object], list[str]]:
+    """A case check: the snapshot's `node` ("{p}"/"{s}" as in Expect.nodes) holds `value` at
+    `path` in its attrs (a fact the expectation names, not just an attribute's presence)."""
+    def check(case_dir: Path, outcome) -> list[str]:
+        where = SimpleNamespace(where=case_dir.parent.name, slug=case_dir.name)
+        nid = node.format(p=key_prefix(where), s=case_dir.name)
+        found = (outcome.node(nid) or {}).get("attrs", {})
+        for part in path:
+            found = found.get(part) if isinstance(found, dict) else None
+        return [] if found == value else [f"{nid} attrs.{'.'.join(path)} is {found!r}, expected {value!r}"]
+    return check
 
 
 def file_types() -> list[Case]:

@@ -297,8 +297,13 @@ def file_store_cases(seed: int) -> list[Case]:
     tag_target = f"mlruns/1/{BAD_RUN}/tags/note"
     return [
         _files("run-meta-is-directory", meta_dir, Expect(ONE, nodes=GOOD_FILES)),
-        _files("run-meta-recursive-alias", bad_run("run_id: &r [*r]\n" + good), Expect(ONE, line=True, nodes=GOOD_FILES),
-               alone=True),
+        # The alias replaces run_id: put before the file's own run_id it would be a duplicate key,
+        # which scanned YAML resolves last-one-wins (safeyaml, as MLflow's yaml.safe_load does):
+        # the cycle would never reach the document. That shape is the next case, and reads fine.
+        _files("run-meta-recursive-alias", bad_run(good.replace(f"run_id: {BAD_RUN}\n", "run_id: &r [*r]\n")),
+               Expect(ONE, line=True, nodes=GOOD_FILES), alone=True),
+        _files("run-meta-shadowed-recursive-alias", bad_run("run_id: &r [*r]\n" + good),
+               Expect(NONE, nodes=GOOD_FILES + ("run:{p}/mlruns/" + BAD_RUN,)), alone=True),
         _files("run-meta-billion-laughs", bad_run(defs + "tags: " + laugh + "\n" + good.replace("tags: []\n", "")),
                Expect(ONE, nodes=GOOD_FILES)),
         _files("run-meta-python-tag", bad_run(good.replace("user_id: fuzz", "user_id: " + m.python_tag(marker))),

@@ -13,13 +13,40 @@ import stat
 from pathlib import Path
 from typing import Callable
 
-from ...safeyaml import YamlError, load_yaml
+from ...safeyaml import Fields, YamlError, line_of, load_yaml
 from ..files import walk
 from .records import (CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
                       ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
-                      ident, is_prompt, newest_first, not_a_number, to_int, to_str)
+                      is_prompt, newest_first, not_a_number, to_int, to_str)
 
 MAX_STORE_FILE_BYTES = 1024 * 1024
+
+
+class Meta:
+    """One meta.yaml's fields, typed. A value of the wrong type (a mapping where MLflow
+    writes a number) is reported against the file with its line and read as absent: one
+    bad field never costs the rest of the item."""
+
+    def __init__(self, doc: dict, report: Callable[[str, int | None], None]) -> None:
+        self.doc = doc
+        self.fields = Fields(report)
+
+    def text(self, key: str) -> str | None:
+        """Text, or a number as text (MLflow writes ids either way)."""
+        return to_str(self.fields.get(self.doc, key, key, "text", "number", null_ok=True))
+
+    def number(self, key: str) -> int | None:
+        return to_int(self.fields.get(self.doc, key, key, "number", null_ok=True))
+
+    def mapping(self, key: str) -> dict:
+        return self.fields.get(self.doc, key, key, "mapping", null_ok=True) or {}
+
+    def whole_number(self, key: str) -> int:
+        """A required whole number (a version): BadItem, with its line, when it is not one."""
+        value = to_int(self.doc.get(key))
+        if value is None:
+            raise BadItem(f"{key} is {not_a_number(self.doc.get(key))}", line_of(self.doc, key))
+        return value
 
 
 def _file_type(mode: int) -> str:
@@ -40,7 +67,7 @@ class FileStoreReader:
         self.problems = Problems(display)
         self.unreadable_runs: dict[str, str] = {}
         self._run_dirs: dict[str, Path] | None = None
-        self._datasets: dict[Path, dict] = {}
+        self._datasets: dict[Path, dict[str, tuple | None]] = {}
         if not self.root.is_dir():
             raise StoreError("not a directory", fatal=True)
 
@@ -82,7 +109,7 @@ class FileStoreReader:
             return None
         return data.decode("utf-8", "replace")
 
-    def _meta(self, folder: Path) -> dict | None:
+    def _meta(self, folder: Path) -> Meta | None:
         text = self._read(folder / "meta.yaml")
         if text is None:
             return None
@@ -95,7 +122,7 @@ class FileStoreReader:
         if not isinstance(doc, dict):
             self.problems.add("meta.yaml is not a mapping", shown)
             return None
-        return doc
+        return Meta(doc, lambda reason, line: self.problems.add(f"{reason}; left out", shown, line))
 
     def _item(self, folder: Path, read: Callable[[Path], object]):
         """read(folder), or None with the item's problem recorded against its meta.yaml."""
@@ -103,7 +130,7 @@ class FileStoreReader:
         try:
             return read(folder)
         except BadItem as exc:
-            self.problems.add(f"{exc}; skipped", self._shown(folder / "meta.yaml"))
+            self.problems.add(f"{exc}; skipped", self._shown(folder / "meta.yaml"), exc.line)
         except (TypeError, ValueError, AttributeError, KeyError, OSError) as exc:
             self.problems.add(f"unreadable ({type(exc).__name__}: {exc}); skipped",
                               self._shown(folder / "meta.yaml"))
@@ -155,9 +182,9 @@ class FileStoreReader:
         meta = self._meta(folder)
         if meta is None:
             return None
-        stage = "deleted" if trashed else (to_str(meta.get("lifecycle_stage")) or "active")
-        return ExperimentRec(to_str(meta.get("experiment_id")) or folder.name,
-                             to_str(meta.get("name")) or "", stage, self._values(folder / "tags"))
+        stage = "deleted" if trashed else (meta.text("lifecycle_stage") or "active")
+        return ExperimentRec(meta.text("experiment_id") or folder.name,
+                             meta.text("name") or "", stage, self._values(folder / "tags"))
 
     def models(self) -> list[ModelRec]:
         out = []
@@ -175,10 +202,10 @@ class FileStoreReader:
         if is_prompt(tags):
             return None
         aliases = {k: to_int(v.strip()) for k, v in self._values(folder / "aliases").items()}
-        if not aliases and isinstance(meta.get("aliases"), dict):
-            aliases = {str(k): to_int(v) for k, v in meta["aliases"].items()}
-        return ModelRec(to_str(meta.get("name")) or folder.name, to_str(meta.get("description")),
-                        to_int(meta.get("creation_timestamp")), tags, aliases)
+        if not aliases:
+            aliases = {str(k): to_int(v) for k, v in meta.mapping("aliases").items()}
+        return ModelRec(meta.text("name") or folder.name, meta.text("description"),
+                        meta.number("creation_timestamp"), tags, aliases)
 
     def versions(self, limit: int | None) -> tuple[list[VersionRec], bool]:
         out: list[VersionRec] = []
@@ -199,17 +226,14 @@ class FileStoreReader:
         meta = self._meta(folder)
         if meta is None:
             return None
-        version = to_int(meta.get("version"))
-        if version is None:
-            raise BadItem(f"version is {not_a_number(meta.get('version'))}")
-        stage = to_str(meta.get("current_stage"))
+        version = meta.whole_number("version")
+        stage = meta.text("current_stage")
         if stage == DELETED_STAGE:
             return None
-        return VersionRec(to_str(meta.get("name")) or model_dir.name, version,
-                          to_str(meta.get("source")), to_str(meta.get("run_id")),
-                          to_str(meta.get("run_link")), stage, to_str(meta.get("status")),
-                          self._values(folder / "tags"), to_int(meta.get("creation_timestamp")),
-                          to_str(meta.get("description")), to_int(meta.get("last_updated_timestamp")))
+        return VersionRec(meta.text("name") or model_dir.name, version, meta.text("source"),
+                          meta.text("run_id"), meta.text("run_link"), stage, meta.text("status"),
+                          self._values(folder / "tags"), meta.number("creation_timestamp"),
+                          meta.text("description"), meta.number("last_updated_timestamp"))
 
     def _index(self) -> dict[str, Path]:
         """run id -> run folder, for active and trashed experiments: one listing per experiment."""
@@ -247,13 +271,13 @@ class FileStoreReader:
         if meta is None:
             return None
         tags = self._values(folder / "tags")
-        status = meta.get("status")
-        status = RUN_STATUS.get(status, to_str(status)) if isinstance(status, (int, str)) else None
-        return RunRec(ident(to_str(meta.get("run_id") or meta.get("run_uuid")) or folder.name, "run_id"),
-                      to_str(meta.get("experiment_id")) or folder.parent.name,
-                      tags.get("mlflow.runName") or to_str(meta.get("run_name")), status,
-                      to_str(meta.get("lifecycle_stage")) or "active",
-                      to_int(meta.get("start_time")), to_int(meta.get("end_time")), to_str(meta.get("user_id")),
+        status = meta.text("status")        # MLflow writes its RunStatus number
+        status = RUN_STATUS.get(to_int(status), status) if status is not None else None
+        return RunRec(meta.text("run_id") or meta.text("run_uuid") or folder.name,
+                      meta.text("experiment_id") or folder.parent.name,
+                      tags.get("mlflow.runName") or meta.text("run_name"), status,
+                      meta.text("lifecycle_stage") or "active",
+                      meta.number("start_time"), meta.number("end_time"), meta.text("user_id"),
                       tags, self._count_files(folder / "params"), self._count_files(folder / "metrics"),
                       self._inputs(folder))
 
@@ -261,25 +285,27 @@ class FileStoreReader:
         out = []
         for folder in self._subdirs(run_folder / "inputs"):
             meta = self._meta(folder)
-            if not meta or meta.get("source_type") != "DATASET":
+            if not meta or meta.text("source_type") != "DATASET":
                 continue
-            ds = self._dataset(run_folder.parent, to_str(meta.get("source_id")) or "")
+            source_id = meta.text("source_id") or ""
+            ds = self._dataset(run_folder.parent, source_id)
             if ds is None:
-                missing = f"dataset {meta.get('source_id')!r} not found in the experiment"
+                missing = f"dataset {source_id!r} not found in the experiment"
                 self.problems.add(missing, self._shown(folder / "meta.yaml"))
                 continue
-            tags = meta.get("tags") if isinstance(meta.get("tags"), dict) else {}
-            out.append(DatasetRec(to_str(ds.get("name")) or "", to_str(ds.get("digest")) or "",
-                                  to_str(ds.get("source_type")) or "", to_str(ds.get("source")) or "",
-                                  to_str(ds.get("schema")), to_str(ds.get("profile")),
-                                  to_str(tags.get(CONTEXT_TAG))))
+            out.append(DatasetRec(*ds, to_str(meta.mapping("tags").get(CONTEXT_TAG))))
         return sorted(out, key=lambda d: (d.name, d.digest))
 
-    def _dataset(self, experiment_folder: Path, dataset_id: str) -> dict | None:
+    def _dataset(self, experiment_folder: Path, dataset_id: str) -> tuple | None:
+        """(name, digest, source type, source, schema, profile) of an experiment's dataset,
+        read once however many runs use it (so a bad field is reported once)."""
         cache = self._datasets.setdefault(experiment_folder, {})
         plain = dataset_id and "/" not in dataset_id and not dataset_id.startswith(".")
         if plain and dataset_id not in cache:
-            cache[dataset_id] = self._meta(experiment_folder / "datasets" / dataset_id)
+            meta = self._meta(experiment_folder / "datasets" / dataset_id)
+            cache[dataset_id] = None if meta is None else (
+                meta.text("name") or "", meta.text("digest") or "", meta.text("source_type") or "",
+                meta.text("source") or "", meta.text("schema"), meta.text("profile"))
         return cache.get(dataset_id)
 
     def recent_runs(self, n: int, experiment_ids: list[str], skip: set) -> list[RunRec]:

@@ -123,7 +123,18 @@ class Problems:
 
 
 class BadItem(Exception):
-    """One item cannot be read; the reason names the field and what it holds."""
+    """One item cannot be read; the reason names the field and what it holds, `line` where
+    the field sits when the store has lines (a file store's meta.yaml)."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
+class NotUtf8(str):
+    """Text a store holds that is not UTF-8 (SQLite stores whatever bytes it is given), read
+    with U+FFFD for the bad bytes. A str, so it reads as text; its own type, so the reader
+    notices it and says which item held it."""
 
 
 def describe(value) -> str:
@@ -132,6 +143,8 @@ def describe(value) -> str:
         return "missing (NULL)"
     if isinstance(value, (bytes, bytearray, memoryview)):
         return f"a BLOB ({len(value)} bytes), not text"
+    if isinstance(value, NotUtf8):
+        return "text that is not UTF-8"
     if value == "":
         return "empty"
     return f"a {type(value).__name__}, not text"
@@ -155,19 +168,34 @@ def ident(value, column: str) -> str:
     raise BadItem(f"{column} is {describe(value)}")
 
 
-def opt_text(value, column: str, dropped: list[str]) -> str | None:
-    """An optional text field: numbers as text; anything else is left out and its column
-    added to `dropped`, for the item's problem."""
+Dropped = list[tuple[str, "str | None"]]     # (column, why it was left out; None: kept with U+FFFD)
+
+
+def opt_text(value, column: str, dropped: Dropped) -> str | None:
+    """An optional text field: numbers as text; text that is not UTF-8 kept with U+FFFD;
+    anything else left out. Each of the last two adds (column, why) to `dropped` (why None:
+    kept), for the item's problem."""
     if value is None or type(value) is str:
         return value
+    if isinstance(value, NotUtf8):
+        dropped.append((column, None))
+        return str(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    dropped.append(f"{column} ({describe(value)})")
+    dropped.append((column, describe(value)))
     return None
 
 
-def left_out(what: str, dropped: list[str]) -> str:
-    return f"{what}: left out {', '.join(dropped)}"
+def left_out(what: str, dropped: Dropped) -> str:
+    """The item's problem: the fields left out, and those kept with U+FFFD."""
+    parts = []
+    gone = [f"{column} ({why})" for column, why in dropped if why]
+    if gone:
+        parts.append("left out " + ", ".join(gone))
+    kept = [column for column, why in dropped if why is None]
+    if kept:
+        parts.append(f"{', '.join(kept)} not UTF-8: read with U+FFFD for the bad bytes")
+    return f"{what}: {'; '.join(parts)}"
 
 
 # -- records every reader returns ----------------------------------------------------------

@@ -13,9 +13,9 @@ import stat
 import urllib.parse
 from typing import Iterable
 
-from .records import (CONTEXT_TAG, DELETED_STAGE, PROMPT_TAG, BadItem, DatasetRec, Deadline,
+from .records import (CONTEXT_TAG, DELETED_STAGE, PROMPT_TAG, BadItem, DatasetRec, Deadline, Dropped,
                       ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
-                      chunks, ident, left_out, not_a_number, opt_text, to_int)
+                      NotUtf8, chunks, ident, left_out, not_a_number, opt_text, to_int)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_BYTES = 100
@@ -74,8 +74,12 @@ def holds_mlflow_schema(path: str, header: bytes, seconds: float) -> bool:
 
 def _tolerant_text(data: bytes) -> str:
     """Text that is not UTF-8 (SQLite stores what it is given) read with U+FFFD for the bad
-    bytes: one odd tag value must not fail the query that reads every tag."""
-    return data.decode("utf-8", "replace")
+    bytes, as NotUtf8: one odd tag value must not fail the query that reads every tag, and
+    the item that held it is named (opt_text, ident)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return NotUtf8(data.decode("utf-8", "replace"))
 
 
 class SqliteReader:
@@ -84,6 +88,7 @@ class SqliteReader:
     def __init__(self, path: str, display: str, settings: Settings, deadline: Deadline) -> None:
         self.problems = Problems(display)
         self.unreadable_runs: dict[str, str] = {}
+        self.bad_run_ids: set[bytes] = set()     # BLOB run ids a version's problem already named
         self.deadline = deadline
         self._dataset_rows: dict[str, tuple] = {}           # dataset uuid -> its fields
         self._dataset_recs: dict[tuple, DatasetRec] = {}    # (uuid, context) -> the shared record
@@ -147,12 +152,12 @@ class SqliteReader:
         except BadItem as exc:
             self.problems.add(f"{table}: a tag of {owner}: {exc}; skipped")
             return
-        dropped: list[str] = []
-        value = opt_text(value, "value", dropped)
+        dropped: Dropped = []
+        text = opt_text(value, "value", dropped)
         if dropped:
             self.problems.add(left_out(f"{table}: tag {key!r} of {owner}", dropped))
-            return
-        tags[key] = value or ""
+        if text is not None or value is None:       # None: left out
+            tags[key] = text or ""
 
     def _tags(self, table: str, *owner_cols: str) -> dict[tuple, dict]:
         """Every tag of `table` by owner key (a tuple of its owner columns as text)."""
@@ -177,7 +182,7 @@ class SqliteReader:
             except BadItem as exc:
                 self._bad_row("experiments", exc)
                 continue
-            dropped: list[str] = []
+            dropped: Dropped = []
             name, stage = opt_text(name, "name", dropped), opt_text(stage, "lifecycle_stage", dropped)
             if dropped:
                 self.problems.add(left_out(f"experiment {eid}", dropped))
@@ -227,7 +232,7 @@ class SqliteReader:
                 continue
             if name in prompts:
                 continue
-            dropped: list[str] = []
+            dropped: Dropped = []
             desc = opt_text(desc, "description", dropped)
             if dropped:
                 self.problems.add(left_out(f"registered model {name}", dropped))
@@ -261,12 +266,14 @@ class SqliteReader:
             self._bad_row("model_versions", exc)
             return None
         version = to_int(version)
-        dropped: list[str] = []
+        dropped: Dropped = []
         fields = [opt_text(value, column, dropped) for value, column in (
             (source, "source"), (run_id, "run_id"), (run_link, "run_link"), (stage, "current_stage"),
             (status, "status"), (desc, "description"))]
         if dropped:
             self.problems.add(left_out(f"model version {name}/{version}", dropped))
+        if isinstance(run_id, bytes) and fields[1] is None:
+            self.bad_run_ids.add(run_id)
         source, run_id, run_link, stage, status, desc = fields
         return VersionRec(name, version, source, run_id, run_link, stage, status,
                           tags.get((name, str(version)), {}), to_int(created), desc, to_int(updated))
@@ -285,7 +292,7 @@ class SqliteReader:
                 f"user_id FROM runs WHERE run_uuid IN ({marks}) AND lifecycle_stage = 'active'", ids):
             eid = str(eid) if type(eid) is int else eid            # MLflow's INTEGER column
             if not all(v is None or type(v) is str for v in (name, eid, status, user)):
-                dropped: list[str] = []
+                dropped: Dropped = []
                 name, eid, status, user = (opt_text(v, c, dropped) for v, c in (
                     (name, "name"), (eid, "experiment_id"), (status, "status"), (user, "user_id")))
                 if dropped:
@@ -327,7 +334,7 @@ class SqliteReader:
             found = self._dataset_rows.get(uuid)
             if found is None:
                 continue                    # an input whose dataset is gone, as MLflow's join drops it
-            dropped: list[str] = []
+            dropped: Dropped = []
             ctx = opt_text(ctx, "context", dropped)
             if dropped:
                 self.problems.add(left_out(f"a dataset input of run {rid}", dropped))
@@ -344,7 +351,7 @@ class SqliteReader:
                     "SELECT dataset_uuid, name, digest, dataset_source_type, dataset_source, "
                     f"dataset_schema, dataset_profile FROM datasets WHERE dataset_uuid IN "
                     f"({','.join('?' * len(chunk))})", chunk):
-                dropped: list[str] = []
+                dropped: Dropped = []
                 name, digest, stype, source, schema, profile = (opt_text(v, c, dropped) for v, c in zip(
                     row, ("name", "digest", "dataset_source_type", "dataset_source", "dataset_schema",
                           "dataset_profile")))
@@ -366,7 +373,8 @@ class SqliteReader:
             try:
                 rid = ident(rid, "run_uuid")
             except BadItem as exc:
-                self._bad_row("runs", exc)
+                if rid not in self.bad_run_ids:      # else said once, by the version naming it
+                    self._bad_row("runs", exc)
                 continue
             if rid not in skip:
                 ids.append(rid)

@@ -20,7 +20,6 @@ vendor's is kept.
 """
 from __future__ import annotations
 
-import bisect
 import configparser
 import contextlib
 import io

@@ -1,0 +1,153 @@
+"""A RawResource into a graph node, through the vocabulary.
+
+Node ids: `resource:<format>:<file>#<module.>address` for a declaration (the DESIGN
+example `resource:terraform:infra/main.tf#azurerm_machine_learning_workspace.main`), and
+`resource:azure:<ARM id, lower case>` for an export of what is deployed, so that an `az`
+export and a Resource Graph row of the same resource are one node. Serving objects
+(online endpoints and deployments) take the graph's `endpoint` / `deployment` kinds.
+
+attrs: `type` (normalised, or `other`), `provider_type`, `format`, `store`, `address`,
+`name`, `api_version`, `declared`, `tags`, each normalised fact, `fact_sources`
+({fact: {attribute, from: set|default, expression|default}}), `unknown`
+({fact: {expression, reason, attribute}}), `references` (for the resource linker) and
+`properties` (the provider's attributes as written, for rules that need more).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..collectors import CollectContext, FileRef
+from .model import RawResource, Unknown
+from .vocabulary import UNRECOGNISED, ResourceType, family_of, resource_type
+
+ABSENT = object()
+MAX_EXPRESSION = 300
+
+
+def lookup(properties: Any, dotted: str) -> Any:
+    """The value at a dotted path; ABSENT when a step is missing; the Unknown when a step
+    is unknown. A one-item list steps through (Terraform writes blocks as lists)."""
+    current = properties
+    for part in dotted.split("."):
+        if isinstance(current, Unknown):
+            return current
+        if isinstance(current, list):
+            if part.isdigit():
+                index = int(part)
+                if index >= len(current):
+                    return ABSENT
+                current = current[index]
+                continue
+            if len(current) != 1:
+                return ABSENT if not current else Unknown(f"{len(current)} blocks", "several blocks, one value expected")
+            current = current[0]
+        if not isinstance(current, dict) or part not in current:
+            return current if isinstance(current, Unknown) else ABSENT
+        current = current[part]
+    return current
+
+
+def node_key(raw: RawResource, ref: FileRef | None) -> tuple[str, str]:
+    """(kind prefix, key) — the graph node id is resource:<key> (or endpoint:/deployment:)."""
+    if not raw.declared:
+        return "azure", raw.address.lower()
+    where = ref.display if ref else "?"
+    address = f"{raw.module}.{raw.address}" if raw.module else raw.address
+    return raw.format, f"{where}#{address}"
+
+
+def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
+    rtype = resource_type(raw.format, raw.provider_type.split("@")[0])
+    family = family_of(raw.format)
+    prefix, key = node_key(raw, ref)
+    attrs: dict[str, Any] = {
+        "type": rtype.name if rtype else "other", "provider_type": raw.provider_type,
+        "format": raw.format, "store": raw.format, "address": raw.address, "declared": raw.declared,
+        "references": [{"attribute": r.attribute, "target": r.target, "by": r.by,
+                        **({"target_type": r.target_type} if r.target_type else {})} for r in raw.references],
+        "properties": _plain(raw.properties),
+    }
+    if raw.module:
+        attrs["module"] = raw.module
+    if raw.scope:
+        attrs["scope"] = raw.scope
+    if raw.api_version:
+        attrs["api_version"] = raw.api_version
+    unknown: dict[str, dict] = {}
+    _put(attrs, unknown, "name", raw.name, None)
+    tags = lookup(raw.properties, "tags")
+    if isinstance(tags, dict):
+        attrs["tags"] = {str(k): (v if not isinstance(v, Unknown) else None) for k, v in tags.items()}
+    if isinstance(raw.condition, Unknown):
+        attrs["conditional"] = raw.condition.as_dict()
+    if rtype:
+        attrs.update(_facts(rtype, family, raw, unknown))
+    if unknown:
+        attrs["unknown"] = unknown
+    kind = rtype.kind if rtype else "resource"
+    nid = ctx.graph.add_node(kind, f"{prefix}:{key}", attrs, ctx.provenance(raw.format, ref.display if ref else
+                                                                            raw.address, raw.line))
+    if ref is not None:
+        ctx.graph.add_edge(nid, ref.node, "defined_in")
+    return nid
+
+
+def _facts(rtype: ResourceType, family: str, raw: RawResource, unknown: dict) -> dict:
+    out: dict[str, Any] = {}
+    sources: dict[str, dict] = {}
+    for fact in rtype.facts:
+        path, convert, defaults = fact.for_source(family, raw.provider_type.split("@")[0])
+        if path is None:
+            continue                              # this source cannot say
+        value = lookup(raw.properties, path)
+        source = {"attribute": path}
+        if isinstance(value, Unknown):
+            unknown[fact.name] = {**value.as_dict(), "attribute": path}
+            continue
+        if value is ABSENT or value is None:
+            default = next((d for d in defaults if d.applies(raw.api_version)), None)
+            if default is None:
+                if defaults and not any(d.applies(raw.api_version) for d in defaults):
+                    unknown[fact.name] = {"expression": f"{path} (absent)", "attribute": path,
+                                          "reason": f"absent, and the provider default depends on the "
+                                                    f"api-version ({raw.api_version or 'not given'})"}
+                continue
+            out[fact.name] = default.value
+            sources[fact.name] = {**source, "from": "default", "default": default.source}
+            continue
+        normal = convert(value)
+        if normal is UNRECOGNISED:
+            unknown[fact.name] = {"expression": _short(value), "attribute": path,
+                                  "reason": f"value {_short(value)!r} is not one this provider documents"}
+            continue
+        out[fact.name] = normal
+        sources[fact.name] = {**source, "from": "set", "expression": raw.expressions.get(path, _short(value))}
+    if sources:
+        out["fact_sources"] = sources
+    return out
+
+
+def _put(attrs: dict, unknown: dict, field: str, value: Any, attribute: str | None) -> None:
+    if isinstance(value, Unknown):
+        unknown[field] = {**value.as_dict(), **({"attribute": attribute} if attribute else {})}
+    elif value is not None:
+        attrs[field] = value
+
+
+def _short(value: Any) -> str:
+    return str(value)[:MAX_EXPRESSION]
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """The properties as JSON: an Unknown becomes {"unknown": expression}; bounded depth."""
+    if isinstance(value, Unknown):
+        return {"unknown": value.expression[:MAX_EXPRESSION]}
+    if depth > 30:
+        return "…"
+    if isinstance(value, dict):
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,114 @@
+"""References between resources into edges, once every source is collected.
+
+A reference resolves by address inside its scope (a Terraform module folder, an ARM or
+Bicep file), by ARM resource id (compared from `providers/` on, so placeholders such as
+`<SUBSCRIPTION_ID>` in the scope do not matter; declared resources are known by type and
+name; a placeholder in the resource's own name resolves to nothing), or by type and name. The
+vocabulary's links decide the edge kind (`in_workspace` for a compute or endpoint's
+workspace, else `uses`). A reference that names nothing collected is kept as
+`unresolved` with the reason; one whose target cannot be told statically is already an
+unknown of its resource.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..graph import EstateGraph
+from .vocabulary import family_of, resource_type
+
+RESOURCE_KINDS = ("resource", "endpoint", "deployment")
+_PLACEHOLDER = re.compile(r"^(<[^>]*>|\{\{.*\}\}|\$\{.*\}|\$\(.*\)|\[.*\]|\*)$")
+
+
+def arm_tail(arm_id: str) -> list[str]:
+    """`…/providers/Microsoft.X/type/name[/child/name]` as lower-case segments after providers."""
+    parts = [p for p in arm_id.strip().split("/") if p]
+    lowered = [p.lower() for p in parts]
+    if "providers" not in lowered:
+        return []
+    at = len(lowered) - 1 - lowered[::-1].index("providers")
+    return [p.lower() for p in parts[at + 1:]]
+
+
+def declared_tail(provider_type: str, name: str) -> list[str]:
+    """The ARM id tail of a declared resource: namespace, type segments and name segments
+    interleaved (`Microsoft.ML/workspaces/computes` named `ws/cpu`)."""
+    types = provider_type.split("@")[0].lower().split("/")
+    names = name.lower().split("/")
+    if len(types) != len(names) + 1:
+        return []
+    tail = [types[0]]
+    for t, n in zip(types[1:], names):
+        tail += [t, n]
+    return tail
+
+
+def has_placeholder(segments: list[str]) -> bool:
+    return any(_PLACEHOLDER.match(s) for s in segments)
+
+
+class ResourceIndex:
+    def __init__(self, graph: EstateGraph) -> None:
+        self.by_address: dict[tuple[str, str], str] = {}
+        self.by_name: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.tails: list[tuple[list[str], str]] = []
+        for nid, data in graph.nodes():
+            if data["kind"] not in RESOURCE_KINDS or "provider_type" not in data["attrs"]:
+                continue
+            a = data["attrs"]
+            self.by_address[(a.get("scope", ""), _full_address(a))] = nid
+            name = a.get("name")
+            if isinstance(name, str):
+                self.by_name[(a["provider_type"].split("@")[0].lower(), name.lower())].append(nid)
+                tail = declared_tail(a["provider_type"], name) if a.get("declared", True) else []
+                if tail:
+                    self.tails.append((tail, nid))
+            if not a.get("declared", True):
+                tail = arm_tail(a.get("address", ""))
+                if tail:
+                    self.tails.append((tail, nid))
+
+    def find(self, scope: str, ref: dict) -> list[str]:
+        target, by = str(ref.get("target", "")), ref.get("by", "address")
+        if by == "address":
+            hit = self.by_address.get((scope, target))
+            return [hit] if hit else []
+        if by == "arm_id":
+            pattern = arm_tail(target)
+            return sorted({nid for tail, nid in self.tails if pattern and tail == pattern})
+        if by == "name" and ref.get("target_type"):
+            return list(self.by_name.get((ref["target_type"].lower(), target.lower()), []))
+        return []
+
+
+def _full_address(attrs: dict) -> str:
+    return f"{attrs['module']}.{attrs['address']}" if attrs.get("module") else attrs["address"]
+
+
+def edge_kind(attrs: dict, attribute: str) -> str:
+    rtype = resource_type(attrs.get("format", ""), attrs.get("provider_type", "").split("@")[0])
+    family = family_of(attrs.get("format", ""))
+    for link in rtype.links if rtype else ():
+        if link.paths.get(family) == attribute:
+            return link.edge
+    return "uses"
+
+
+def link_resources(graph: EstateGraph) -> None:
+    index = ResourceIndex(graph)
+    for nid, data in list(graph.nodes()):
+        attrs = data["attrs"]
+        if data["kind"] not in RESOURCE_KINDS or not attrs.get("references"):
+            continue
+        for ref in attrs["references"]:
+            targets = [t for t in index.find(attrs.get("scope", ""), ref) if t != nid]
+            if not targets:
+                placeholder = ref.get("by") == "arm_id" and has_placeholder(arm_tail(str(ref.get("target"))))
+                graph.note_unresolved(nid, f"reference {ref.get('attribute')}", ref.get("target"), (
+                    f"{ref.get('attribute')} names a placeholder ({ref.get('target')}), not a resource"
+                    if placeholder else f"{ref.get('attribute')} names {ref.get('target')}, which no "
+                    "collected infrastructure source declares or exports"))
+                continue
+            for target in targets:
+                graph.add_edge(nid, target, edge_kind(attrs, str(ref.get("attribute", ""))))

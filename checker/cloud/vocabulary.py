@@ -1,0 +1,456 @@
+"""The one vocabulary: normalised resource types and facts, and where each fact sits in
+each source family with the provider's default when the attribute is absent.
+
+A source *format* (terraform, terraform-plan, arm, bicep, az-export, …) belongs to a
+*family* whose attribute names it shares: Terraform HCL and plan JSON use the provider's
+arguments; ARM, Bicep, azapi bodies, `az … show` exports and Resource Graph rows use the
+ARM property paths; Azure ML CLI v2 YAML its snake_case keys; Kubernetes its manifests.
+A fact names one dotted path per family (`public_network_access_enabled`,
+`properties.publicNetworkAccess`, `public_network_access`), a conversion to the normalised
+value, and the documented default per family — only where the provider documents one
+(otherwise an absent attribute leaves the fact unknown). Sources: the provider docs cited
+beside each default (terraform-provider-azurerm website/docs, Azure REST API specs, the
+Azure ML CLI v2 YAML references, terraform-provider-aws/google docs).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+# format → family
+FAMILIES = {
+    "terraform": "terraform", "terraform-plan": "terraform",
+    "arm": "arm", "bicep": "arm", "az-export": "arm", "resource-graph": "arm",
+    "azureml": "azureml", "azureml-export": "azureml",
+    "kubectl": "k8s", "k8s": "k8s",
+}
+
+
+# -- value conversions: provider spelling → normalised value ----------------------------
+# A conversion returns UNRECOGNISED for a value the provider does not document: the fact is
+# then unknown (with the value quoted), not silently true or false.
+
+UNRECOGNISED = object()
+
+
+def flag(value: Any) -> Any:
+    """Enabled/Disabled, true/false, "true"/"false" (ARM templates pass booleans as strings)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("enabled", "enable", "true", "yes", "on", "allow"):
+            return True
+        if text in ("disabled", "disable", "false", "no", "off", "deny"):
+            return False
+    return UNRECOGNISED
+
+
+def inverted(value: Any) -> Any:
+    """A `disableX` / `X_disabled` attribute, as the fact `X` (enabled)."""
+    result = flag(value)
+    return result if result is UNRECOGNISED else not result
+
+
+def lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else UNRECOGNISED
+
+
+def snake(value: Any) -> Any:
+    """AllowOnlyApprovedOutbound / allow_only_approved_outbound → allow_only_approved_outbound."""
+    if not isinstance(value, str):
+        return UNRECOGNISED
+    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in value.strip()).lstrip("_")
+    return out.replace("-", "_").replace("__", "_").lower()
+
+
+def tls(value: Any) -> Any:
+    """TLS1_2 / TLS1.2 / 1.2 → "1.2"."""
+    if not isinstance(value, str):
+        return UNRECOGNISED
+    digits = value.upper().replace("TLS", "").replace("_", ".").strip(". ")
+    return digits if digits in ("1.0", "1.1", "1.2", "1.3") else UNRECOGNISED
+
+
+def present(value: Any) -> bool:
+    """A setting that counts when it holds anything: a key id, a subnet id, an SSH block."""
+    if isinstance(value, (str, list, dict)):
+        return bool(value)
+    return value is not None
+
+
+def text(value: Any) -> Any:
+    if isinstance(value, str):
+        return value or None
+    return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else UNRECOGNISED
+
+
+def as_list(value: Any) -> Any:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return UNRECOGNISED
+
+
+def same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Default:
+    """A provider default, applied when the attribute is absent, quoted in the evidence."""
+    value: Any
+    source: str                        # where the provider documents it
+    api_from: str | None = None        # ARM: applies from this api-version on (inclusive)
+    api_before: str | None = None      # ARM: applies before this api-version
+
+    def applies(self, api_version: str | None) -> bool:
+        if api_version is None:
+            return self.api_from is None and self.api_before is None
+        return ((self.api_from is None or api_version[:10] >= self.api_from)
+                and (self.api_before is None or api_version[:10] < self.api_before))
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One normalised fact. `paths`, `convert` and `defaults` are keyed by family, or by a
+    provider type (lower case) where one provider spells it its own way (EKS, GKE)."""
+    name: str
+    paths: dict[str, str]                        # family or provider type → dotted attribute path
+    convert: Callable[[Any], Any] | dict[str, Callable[[Any], Any]] = flag
+    defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
+
+    def for_source(self, family: str, provider_type: str) -> tuple[str | None, Callable, tuple[Default, ...]]:
+        """(path, conversion, defaults) of this fact for one resource's source."""
+        key = provider_type.lower()
+        path = self.paths.get(key, self.paths.get(family))
+        convert = self.convert
+        if isinstance(convert, dict):
+            convert = convert.get(key, convert.get(family, flag))
+        return path, convert, self.defaults.get(key, self.defaults.get(family, ()))
+
+
+@dataclass(frozen=True)
+class Link:
+    """An attribute that names another resource: the edge it becomes."""
+    paths: dict[str, str]
+    edge: str = "uses"                           # uses | in_workspace
+    role: str = ""                               # e.g. storage, key_vault: kept on the edge
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str
+    provider_types: dict[str, tuple[str, ...]]   # family → provider type names (lower case)
+    facts: tuple[Fact, ...] = ()
+    links: tuple[Link, ...] = ()
+    kind: str = "resource"                       # the graph node kind
+    # family → (dotted path, value) that must hold too (one ARM type, several kinds)
+    discriminator: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+
+def _d(value: Any, source: str, **api) -> tuple[Default, ...]:
+    return (Default(value, source, **api),)
+
+
+AZURERM = "terraform-provider-azurerm docs"
+ML_YAML = "Azure ML CLI v2 YAML reference"
+
+TYPES: tuple[ResourceType, ...] = (
+    ResourceType(
+        "ml_workspace",
+        {"terraform": ("azurerm_machine_learning_workspace",),
+         "arm": ("microsoft.machinelearningservices/workspaces",),
+         "azureml": ("workspace",)},
+        facts=(
+            Fact("public_network_access",
+                 {"terraform": "public_network_access_enabled", "arm": "properties.publicNetworkAccess",
+                  "azureml": "public_network_access"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: public_network_access_enabled defaults to true"),
+                           "arm": _d(True, "absent publicNetworkAccess is non-compliant in Azure Policy "
+                                           "438c38d2; a public endpoint is on by default"),
+                           "azureml": _d(True, "the workspace is reachable publicly unless "
+                                               "public_network_access: disabled")}),
+            Fact("isolation_mode",
+                 {"terraform": "managed_network.isolation_mode", "arm": "properties.managedNetwork.isolationMode",
+                  "azureml": "managed_network.isolation_mode"},
+                 convert=snake,
+                 defaults={f: _d("disabled", "no managed network: egress is not isolated "
+                                 "(Azure Policy 6ddb1705's default)") for f in ("terraform", "arm", "azureml")}),
+            Fact("outbound_rules",
+                 {"arm": "properties.managedNetwork.outboundRules", "azureml": "managed_network.outbound_rules"},
+                 convert=same),
+            Fact("hbi",
+                 {"terraform": "high_business_impact", "arm": "properties.hbiWorkspace", "azureml": "hbi_workspace"},
+                 defaults={f: _d(False, f"{ML_YAML}: hbi_workspace defaults to false")
+                           for f in ("terraform", "arm", "azureml")}),
+            Fact("cmk",
+                 {"terraform": "encryption.key_id", "arm": "properties.encryption.keyVaultProperties.keyIdentifier",
+                  "azureml": "customer_managed_key.key_uri"},
+                 convert=present,
+                 defaults={f: _d(False, "service-managed keys unless a customer-managed key is set "
+                                 "(Azure Policy ba769a63)") for f in ("terraform", "arm", "azureml")}),
+            Fact("primary_user_assigned_identity",
+                 {"terraform": "primary_user_assigned_identity", "arm": "properties.primaryUserAssignedIdentity",
+                  "azureml": "primary_user_assigned_identity"},
+                 convert=text,
+                 defaults={f: _d(None, "the system-assigned identity is used (Azure Policy 5f0c7d88)")
+                           for f in ("terraform", "arm", "azureml")}),
+            Fact("image_build_compute",
+                 {"terraform": "image_build_compute_name", "arm": "properties.imageBuildCompute",
+                  "azureml": "image_build_compute"}, convert=text),
+            Fact("kind", {"arm": "kind", "azureml": "kind"}, convert=lower),
+        ),
+        links=(
+            Link({"terraform": "storage_account_id", "arm": "properties.storageAccount",
+                  "azureml": "storage_account"}, role="storage"),
+            Link({"terraform": "key_vault_id", "arm": "properties.keyVault", "azureml": "key_vault"},
+                 role="key_vault"),
+            Link({"terraform": "container_registry_id", "arm": "properties.containerRegistry",
+                  "azureml": "container_registry"}, role="container_registry"),
+            Link({"terraform": "application_insights_id", "arm": "properties.applicationInsights",
+                  "azureml": "application_insights"}, role="application_insights"),
+            Link({"terraform": "encryption.key_vault_id",
+                  "arm": "properties.encryption.keyVaultProperties.keyVaultArmId",
+                  "azureml": "customer_managed_key.key_vault"}, role="cmk_key_vault"),
+        )),
+    ResourceType(
+        "ml_compute",
+        {"terraform": ("azurerm_machine_learning_compute_instance", "azurerm_machine_learning_compute_cluster",
+                       "azurerm_machine_learning_inference_cluster"),
+         "arm": ("microsoft.machinelearningservices/workspaces/computes",),
+         "azureml": ("computeinstance", "amlcompute", "kubernetes")},
+        facts=(
+            Fact("compute_type",
+                 {"arm": "properties.computeType", "azureml": "type"}, convert=lower),
+            Fact("node_public_ip",
+                 {"terraform": "node_public_ip_enabled", "arm": "properties.properties.enableNodePublicIp",
+                  "azureml": "enable_node_public_ip"},
+                 defaults={f: _d(True, f"{AZURERM} and the azure-ai-ml SDK: node public IP defaults to true")
+                           for f in ("terraform", "arm", "azureml")}),
+            Fact("ssh_public_access",
+                 {"terraform": "ssh_public_access_enabled",
+                  "arm": "properties.properties.remoteLoginPortPublicAccess",
+                  "azureml": "ssh_public_access_enabled"},
+                 defaults={"terraform": _d(False, f"{AZURERM}: ssh_public_access_enabled defaults to false"),
+                           "azureml": _d(False, f"{ML_YAML}: ssh_public_access_enabled defaults to false")}),
+            Fact("local_auth",
+                 {"terraform": "local_auth_enabled", "arm": "properties.disableLocalAuth"},
+                 convert={"terraform": flag, "arm": inverted},
+                 defaults={"terraform": _d(True, f"{AZURERM}: local_auth_enabled defaults to true"),
+                           "arm": _d(True, "disableLocalAuth absent: local auth on (Azure Policy e96a9a5f)")}),
+            Fact("subnet",
+                 {"terraform": "subnet_resource_id", "arm": "properties.properties.subnet.id",
+                  "azureml": "network_settings.subnet"},
+                 convert=text,
+                 defaults={f: _d(None, "not in a virtual network unless a subnet is set (Azure Policy 7804b5c7)")
+                           for f in ("terraform", "arm", "azureml")}),
+            Fact("idle_shutdown",
+                 {"arm": "properties.properties.idleTimeBeforeShutdown",
+                  "azureml": "idle_time_before_shutdown_minutes"},
+                 convert=same,
+                 defaults={f: _d(None, "no idle shutdown unless set (Azure Policy 679ddf89)")
+                           for f in ("arm", "azureml")}),
+        ),
+        links=(Link({"terraform": "machine_learning_workspace_id", "arm": "parent", "azureml": "workspace"},
+                    edge="in_workspace", role="workspace"),)),
+    ResourceType(
+        "ml_registry",
+        {"arm": ("microsoft.machinelearningservices/registries",), "azureml": ("registry",)},
+        facts=(Fact("public_network_access",
+                    {"arm": "properties.publicNetworkAccess", "azureml": "public_network_access"}),)),
+    ResourceType(
+        "ml_online_endpoint",
+        {"arm": ("microsoft.machinelearningservices/workspaces/onlineendpoints",),
+         "azureml": ("online_endpoint",)},
+        kind="endpoint",
+        facts=(
+            Fact("public_network_access",
+                 {"arm": "properties.publicNetworkAccess", "azureml": "public_network_access"},
+                 defaults={f: _d(True, f"{ML_YAML} (online endpoint): public_network_access defaults to enabled")
+                           for f in ("arm", "azureml")}),
+            Fact("auth_mode", {"arm": "properties.authMode", "azureml": "auth_mode"}, convert=snake,
+                 defaults={"azureml": _d("key", f"{ML_YAML} (online endpoint): auth_mode defaults to key")}),
+        ),
+        links=(Link({"arm": "parent", "azureml": "workspace"}, edge="in_workspace", role="workspace"),)),
+    ResourceType(
+        "ml_online_deployment",
+        {"arm": ("microsoft.machinelearningservices/workspaces/onlineendpoints/deployments",),
+         "azureml": ("online_deployment",)},
+        kind="deployment",
+        facts=(
+            Fact("egress_public_network_access",
+                 {"arm": "properties.egressPublicNetworkAccess", "azureml": "egress_public_network_access"},
+                 defaults={f: _d(True, "Azure ML REST (online deployment): egressPublicNetworkAccess "
+                                       "defaults to Enabled") for f in ("arm", "azureml")}),
+        ),
+        links=(Link({"arm": "parent", "azureml": "endpoint_name"}, edge="uses", role="endpoint"),)),
+    ResourceType(
+        "storage_account",
+        {"terraform": ("azurerm_storage_account",), "arm": ("microsoft.storage/storageaccounts",)},
+        facts=(
+            Fact("public_blob_access",
+                 {"terraform": "allow_nested_items_to_be_public", "arm": "properties.allowBlobPublicAccess"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: allow_nested_items_to_be_public defaults to true"),
+                           "arm": (Default(True, "Microsoft.Storage REST: before 2023-01-01 an absent "
+                                                 "allowBlobPublicAccess is interpreted as true",
+                                           api_before="2023-01-01"),
+                                   Default(False, "Microsoft.Storage REST: from 2023-01-01 an absent "
+                                                  "allowBlobPublicAccess is interpreted as false",
+                                           api_from="2023-01-01"))}),
+            Fact("public_network_access",
+                 {"terraform": "public_network_access_enabled", "arm": "properties.publicNetworkAccess"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: public_network_access_enabled defaults to true"),
+                           "arm": _d(True, "Microsoft.Storage: public network access is enabled unless set")}),
+            Fact("default_network_action",
+                 {"terraform": "network_rules.default_action", "arm": "properties.networkAcls.defaultAction"},
+                 convert=lower,
+                 defaults={f: _d("allow", "without network rules every network is allowed")
+                           for f in ("terraform", "arm")}),
+            Fact("https_only",
+                 {"terraform": "https_traffic_only_enabled", "arm": "properties.supportsHttpsTrafficOnly"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: https_traffic_only_enabled defaults to true"),
+                           "arm": (Default(True, "Microsoft.Storage REST: HTTPS only by default from 2019-04-01",
+                                           api_from="2019-04-01"),
+                                   Default(False, "Microsoft.Storage REST: HTTP allowed by default before "
+                                                  "2019-04-01", api_before="2019-04-01"))}),
+            Fact("min_tls_version",
+                 {"terraform": "min_tls_version", "arm": "properties.minimumTlsVersion"}, convert=tls,
+                 defaults={"terraform": _d("1.2", f"{AZURERM}: min_tls_version defaults to TLS1_2"),
+                           "arm": _d("1.0", "Microsoft.Storage REST: an absent minimumTlsVersion is "
+                                            "interpreted as TLS 1.0")}),
+            Fact("shared_key_access",
+                 {"terraform": "shared_access_key_enabled", "arm": "properties.allowSharedKeyAccess"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: shared_access_key_enabled defaults to true"),
+                           "arm": _d(True, "Microsoft.Storage REST: a null allowSharedKeyAccess is "
+                                           "equivalent to true")}),
+        )),
+    ResourceType(
+        "key_vault",
+        {"terraform": ("azurerm_key_vault",), "arm": ("microsoft.keyvault/vaults",)},
+        facts=(
+            Fact("public_network_access",
+                 {"terraform": "public_network_access_enabled", "arm": "properties.publicNetworkAccess"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: public_network_access_enabled defaults to true"),
+                           "arm": _d(True, "Microsoft.KeyVault: public network access is enabled unless set")}),
+            Fact("default_network_action",
+                 {"terraform": "network_acls.default_action", "arm": "properties.networkAcls.defaultAction"},
+                 convert=lower,
+                 defaults={f: _d("allow", "without network ACLs every network is allowed")
+                           for f in ("terraform", "arm")}),
+            Fact("soft_delete",
+                 {"terraform": "soft_delete_enabled", "arm": "properties.enableSoftDelete"},
+                 defaults={"terraform": _d(True, f"{AZURERM} v3+: soft delete is always on"),
+                           "arm": _d(True, "Microsoft.KeyVault REST: enableSoftDelete defaults to true")}),
+            Fact("purge_protection",
+                 {"terraform": "purge_protection_enabled", "arm": "properties.enablePurgeProtection"},
+                 defaults={"terraform": _d(False, f"{AZURERM}: purge_protection_enabled defaults to false"),
+                           "arm": _d(False, "Microsoft.KeyVault REST: purge protection is off unless set")}),
+        )),
+    ResourceType(
+        "container_registry",
+        {"terraform": ("azurerm_container_registry",), "arm": ("microsoft.containerregistry/registries",)},
+        facts=(
+            Fact("admin_user",
+                 {"terraform": "admin_enabled", "arm": "properties.adminUserEnabled"},
+                 defaults={f: _d(False, "the admin user is off unless enabled") for f in ("terraform", "arm")}),
+            Fact("anonymous_pull",
+                 {"terraform": "anonymous_pull_enabled", "arm": "properties.anonymousPullEnabled"},
+                 defaults={f: _d(False, "anonymous pull is off unless enabled") for f in ("terraform", "arm")}),
+            Fact("public_network_access",
+                 {"terraform": "public_network_access_enabled", "arm": "properties.publicNetworkAccess"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: public_network_access_enabled defaults to true"),
+                           "arm": _d(True, "Microsoft.ContainerRegistry: public network access is enabled "
+                                           "unless set")}),
+            Fact("default_network_action",
+                 {"terraform": "network_rule_set.default_action",
+                  "arm": "properties.networkRuleSet.defaultAction"}, convert=lower,
+                 defaults={f: _d("allow", "without a network rule set every network is allowed")
+                           for f in ("terraform", "arm")}),
+        )),
+    ResourceType(
+        "k8s_cluster",
+        {"terraform": ("azurerm_kubernetes_cluster", "aws_eks_cluster", "google_container_cluster"),
+         "arm": ("microsoft.containerservice/managedclusters",)},
+        facts=(
+            Fact("private_cluster",
+                 {"terraform": "private_cluster_enabled", "arm": "properties.apiServerAccessProfile.enablePrivateCluster",
+                  "aws_eks_cluster": "vpc_config.endpoint_public_access",
+                  "google_container_cluster": "private_cluster_config.enable_private_endpoint"},
+                 convert={"aws_eks_cluster": inverted, "terraform": flag, "arm": flag},
+                 defaults={"terraform": _d(False, "the API server is public unless the cluster is private"),
+                           "arm": _d(False, "the API server is public unless the cluster is private"),
+                           "aws_eks_cluster": _d(False, "terraform-provider-aws: endpoint_public_access "
+                                                        "defaults to true")}),
+            Fact("authorized_ip_ranges",
+                 {"terraform": "api_server_access_profile.authorized_ip_ranges",
+                  "arm": "properties.apiServerAccessProfile.authorizedIPRanges",
+                  "aws_eks_cluster": "vpc_config.public_access_cidrs",
+                  "google_container_cluster": "master_authorized_networks_config.cidr_blocks"}, convert=as_list,
+                 defaults={"terraform": _d([], "no authorized IP ranges: any address may reach the API server"),
+                           "arm": _d([], "no authorized IP ranges: any address may reach the API server"),
+                           "aws_eks_cluster": _d(["0.0.0.0/0"], "terraform-provider-aws: public_access_cidrs "
+                                                                "defaults to 0.0.0.0/0")}),
+            Fact("rbac",
+                 {"terraform": "role_based_access_control_enabled", "arm": "properties.enableRBAC",
+                  "google_container_cluster": "enable_legacy_abac"},
+                 convert={"google_container_cluster": inverted, "terraform": flag, "arm": flag},
+                 defaults={"terraform": _d(True, f"{AZURERM}: role_based_access_control_enabled defaults to "
+                                                 "true"),
+                           "google_container_cluster": _d(True, "terraform-provider-google: "
+                                                                "enable_legacy_abac defaults to false")}),
+            Fact("local_accounts",
+                 {"terraform": "local_account_disabled", "arm": "properties.disableLocalAccounts"},
+                 convert=inverted,
+                 defaults={"azurerm_kubernetes_cluster": _d(True, "local accounts are enabled unless disabled"),
+                           "arm": _d(True, "local accounts are enabled unless disabled")}),
+            Fact("node_public_ip",
+                 {"terraform": "default_node_pool.node_public_ip_enabled",
+                  "arm": "properties.agentPoolProfiles.0.enableNodePublicIP",
+                  "google_container_cluster": "private_cluster_config.enable_private_nodes"},
+                 convert={"google_container_cluster": inverted, "terraform": flag, "arm": flag},
+                 defaults={"azurerm_kubernetes_cluster": _d(False, "node pools get no public IPs unless enabled"),
+                           "arm": _d(False, "node pools get no public IPs unless enabled"),
+                           "google_container_cluster": _d(True, "terraform-provider-google: nodes have public "
+                                                                "IPs unless enable_private_nodes")}),
+        )),
+    ResourceType(
+        "sagemaker_domain", {"terraform": ("aws_sagemaker_domain",)},
+        facts=(Fact("public_network_access", {"terraform": "app_network_access_type"},
+                    convert=lambda v: {"publicinternetonly": True, "vpconly": False}.get(
+                        v.lower() if isinstance(v, str) else "", UNRECOGNISED),
+                    defaults={"terraform": _d(True, "terraform-provider-aws: app_network_access_type "
+                                                    "defaults to PublicInternetOnly")}),)),
+    ResourceType(
+        "sagemaker_notebook_instance", {"terraform": ("aws_sagemaker_notebook_instance",)},
+        facts=(Fact("public_network_access", {"terraform": "direct_internet_access"},
+                    defaults={"terraform": _d(True, "terraform-provider-aws: direct_internet_access "
+                                                    "defaults to Enabled")}),
+               Fact("root_access", {"terraform": "root_access"},
+                    defaults={"terraform": _d(True, "terraform-provider-aws: root_access defaults to Enabled")}),
+               Fact("subnet", {"terraform": "subnet_id"}, convert=text,
+                    defaults={"terraform": _d(None, "no VPC unless subnet_id is set")}))),
+    ResourceType(
+        "vertex_workbench_instance", {"terraform": ("google_workbench_instance", "google_notebooks_instance")},
+        facts=(Fact("public_ip", {"terraform": "gce_setup.disable_public_ip"}, convert=inverted,
+                    defaults={"terraform": _d(True, "Notebooks API: disablePublicIp false unless set: an "
+                                                    "external IP is assigned")}),)),
+)
+
+_BY_PROVIDER: dict[tuple[str, str], list[ResourceType]] = {}
+for _t in TYPES:
+    for _family, _names in _t.provider_types.items():
+        for _name in _names:
+            _BY_PROVIDER.setdefault((_family, _name.lower()), []).append(_t)
+
+
+def family_of(fmt: str) -> str:
+    return FAMILIES.get(fmt, fmt)
+
+
+def resource_type(fmt: str, provider_type: str) -> ResourceType | None:
+    """The normalised type of a provider type in a format (ARM types case-insensitive; an
+    azapi `type@api-version` is given here without its version)."""
+    found = _BY_PROVIDER.get((family_of(fmt), provider_type.lower()))
+    return found[0] if found else None
