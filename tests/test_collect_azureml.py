@@ -387,9 +387,7 @@ def test_data_inputs_stay_data(finetune):
 
 
 # The parser records reference facts only; `pinned` is computed for every dataset in
-# checker/linkers.py (issue 7, the linker helper's branch). Until that merges, nothing
-# judges Azure ML datasets: strict, so the merge that makes this pass must drop the mark.
-@pytest.mark.xfail(strict=True, reason="needs checker/linkers.py to compute pinned for Azure ML datasets")
+# checker/linkers.py, so this runs the whole scan.
 def test_rules_judge_registry_versions_and_training_data_only(tmp_path):
     """End to end with the built-in rules: the declared model version and the placeholder
     one are not registry versions (MLC-LIN-001 applies to nothing); the pipeline that
