@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from .inputs import read_bytes
 from .safeyaml import YamlError, load_yaml
-from .severity import SEVERITIES  # noqa: F401 - re-exported for rule authors' tooling
 
 
 

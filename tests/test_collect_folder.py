@@ -12,7 +12,7 @@ import pytest
 
 from conftest import collect_graph, git, make_repo, node_attrs as attrs, node_ids as ids, notebook, write_files
 from checker.collectors import CollectContext, FileRef, file_parsers, load_registry
-from checker.collectors.files import walk
+from checker.collectors.walker import walk
 from checker.collectors.folder import FolderCollector
 from checker.collectors.git import GitCollector
 from checker.collectors.notebook import NotebookParser, notebook_facts
