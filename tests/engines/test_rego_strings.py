@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from checker.catalog import Rule
 from checker.engines.rego import EmbeddedRego, OpaServerRego
 from checker.engines.rego_wire import ESC
-from conftest import resealed, run_cli
+from conftest import REPO_ROOT, resealed, run_cli
 from opa_double import OpaDouble
 
 ECHO = """\
@@ -98,7 +98,7 @@ def test_strings_built_by_sprintf_and_concat_are_exact(name, policy, opa_server,
 # -- the scan the issue reported: a run logged on Windows -------------------------------------
 
 WINDOWS_SOURCE = "C:\\Users\\ada\\AppData\\Roaming\\Python\\Python311\\site-packages\\ipykernel_launcher.py"
-LIN_003_FLAG = Path(__file__).resolve().parent.parent / "rules" / "lineage" / "MLC-LIN-003" / "flag"
+LIN_003_FLAG = REPO_ROOT / "rules" / "lineage" / "MLC-LIN-003" / "flag"
 
 
 @pytest.mark.parametrize("engine_args", [["--rego-engine", "regorus"], ["--rego-engine", "regopy"], "opa-server"],

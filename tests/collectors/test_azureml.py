@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 import yaml_mutations
-from conftest import collect_graph, commit_files, git, make_repo, run_cli
+from conftest import (TEST_DATA, collect_graph, commit_files, git, make_repo, node_attrs as attrs,
+                      out_edges as edges, run_cli)
 
 from checker.collectors import FileRef, azureml
 from checker.collectors.azureml import AzureMLParser
 from checker.graph import EstateGraph
 from checker.safeyaml import TemplateYaml, YamlError, as_utf8, check_structure, line_of, load_yaml
 
-DATA = Path(__file__).parent / "data" / "azureml"
+DATA = TEST_DATA / "azureml"
 T = "git:."
 GOOD = ("jobs", "assets", "endpoints", "other")      # fixture folders without malformed specs
 
@@ -36,15 +37,6 @@ def aml_repo(tmp_path: Path, folders=GOOD) -> Path:
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory) -> EstateGraph:
     return collect_graph(aml_repo(tmp_path_factory.mktemp("aml")))
-
-
-def attrs(graph: EstateGraph, nid: str) -> dict:
-    assert nid in graph, f"{nid} not collected"
-    return graph.node(nid)["attrs"]
-
-
-def edges(graph: EstateGraph, nid: str, kind: str) -> set[str]:
-    return set(graph.out_edges(nid, kind))
 
 
 JOB = f"job:azureml:{T}/jobs/command-job.yml"

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml_mutations
-from conftest import collect_graph, commit_files, git, make_repo, run_cli
+from conftest import TEST_DATA, collect_graph, commit_files, git, make_repo, out_edges as edges, run_cli
 
 from checker.collectors import dvc
 from checker.collectors.dvc import DvcParser
 from checker.graph import EstateGraph
 
-DATA = Path(__file__).parent / "data" / "dvc"
+DATA = TEST_DATA / "dvc"
 T = "git:."      # the tree key of a repository scanned at its root
 
 
@@ -32,10 +32,6 @@ def dvc_repo(tmp_path: Path, fixture: str = "project", under: str = "") -> Path:
 def attrs(graph: EstateGraph, nid: str) -> dict:
     assert nid in graph, f"{nid} not collected; have {sorted(n for n, _ in graph.nodes('dataset'))}"
     return graph.node(nid)["attrs"]
-
-
-def edges(graph: EstateGraph, nid: str, kind: str) -> set[str]:
-    return set(graph.out_edges(nid, kind))
 
 
 def dvc_datasets(graph: EstateGraph) -> dict[str, dict]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import configparser
-import hashlib
 import json
 import random
 import string
@@ -22,7 +21,7 @@ import pytest
 from checker.collectors.secrets import MAX_RECORDED, MAX_SCAN_BYTES, SecretsParser, detector
 from checker.collectors.secrets.detector import DROPPED_PLUGINS, PLUGIN_GATES
 from checker.scan import ScanOptions, run_scan
-from conftest import REPO_ROOT, commit_files, git, make_repo, run_cli
+from conftest import REPO_ROOT, commit_files, digests, git, make_repo, run_cli
 from secrets_corpus import NOT_SECRETS, real_keys, write_estate
 
 AWS_KEY_ID = "AKIA" + "".join(random.Random(3).choices(string.ascii_uppercase + string.digits, k=16))
@@ -123,11 +122,6 @@ def notebook_with_secrets() -> str:
 def line_of(text: str, needle: str) -> int:
     """1-based line of the first line containing needle (the test knows the values)."""
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
-def digests(value: str) -> list[str]:
-    """Unsalted hashes of a value, as a scanner might print them (detect-secrets uses sha1)."""
-    return [hashlib.new(name, value.encode()).hexdigest() for name in ("md5", "sha1", "sha256")]
 
 
 def estate_files() -> dict[str, str]:
