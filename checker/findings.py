@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .catalog import Rule
+from .rule import Rule
 from .severity import SEVERITIES, raised
 from .engines import Hit
 from .graph import EstateGraph, canonical_json

@@ -23,8 +23,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import Catalog, Rule, builtin_policies_dir, builtin_rules_dir, load_catalog
+from .catalog import Catalog, builtin_policies_dir, builtin_rules_dir, load_catalog
 from .collectors.git import git_env
+from .rule import Rule
 from .safeyaml import YamlError, load_yaml
 from .scan import ScanOptions, run_scan, select_rules
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable, ContextManager
 
 from . import findings as fnd
-from .catalog import Catalog, Rule, RuleError, load_catalog
+from .catalog import Catalog, load_catalog
+from .rule import Rule, RuleError
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
 from .engines import RuleResult

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import notebook, run_cli
 
-from checker.catalog import RULE_FILE, builtin_rules_dir, load_catalog
+from checker.catalog import builtin_rules_dir, load_catalog
+from checker.rule import RULE_FILE
 from checker.ruletest import CASES, run_rule_tests
 
 BUILTIN = load_catalog().rules

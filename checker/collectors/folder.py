@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..regular_file import read_regular_file
 from . import CollectContext, Collector, Source
 from .emitter import TreeEmitter
-from .safety import is_git_dir, is_worktree, read_regular_file, symlink_problem
+from .safety import is_git_dir, is_worktree, symlink_problem
 from .walker import SKIP_DIRS, is_mlflow_file_store, walk
 from .git import find_enclosing_repo
 

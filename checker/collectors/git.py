@@ -22,10 +22,11 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..regular_file import read_regular_file
 from . import CollectContext, Collector, Source
 from .emitter import TreeEmitter
 from .roles import lfs_patterns
-from .safety import git_dir_problem, is_git_dir, is_worktree, read_regular_file, symlink_problem
+from .safety import git_dir_problem, is_git_dir, is_worktree, symlink_problem
 from .urls import is_url, url_without_secrets
 from .walker import SKIP_DIRS, in_mlflow_file_store, walk
 

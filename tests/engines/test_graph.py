@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.catalog import Rule, RuleError
+from checker.rule import Rule, RuleError
 from checker.engines.graph import GraphEvaluator, evaluate, render_message, validate_conditions
 from checker.graph import EstateGraph
 

@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from checker.catalog import Rule
+from checker.rule import Rule
 from checker.engines.rego import EmbeddedRego, OpaServerRego
 from checker.engines.rego_wire import ESC
 from conftest import REPO_ROOT, resealed, run_cli
