@@ -32,3 +32,11 @@ commit_unresolved(run_id) if {
 	input.nodes[run_id].attrs.git_commit
 	not built_from_runs[run_id]
 }
+
+# A fact the collectors could not resolve statically (a Terraform variable without a
+# default, [parameters('x')] with no default value): attrs.unknown[fact] holds
+# {expression, reason, attribute}. A rule must not judge such a node: it returns the item
+# with "cannot_evaluate": true and this as evidence, and the report lists it apart.
+unknown(node, fact) if node.attrs.unknown[fact]
+
+unknown_evidence(node, fact) := {"unknown": [object.union({"fact": fact}, node.attrs.unknown[fact])]}

@@ -35,3 +35,15 @@ test_commit_unresolved_only_without_built_from if {
 	lib.commit_unresolved("run:b") with input.nodes as nodes with input.edges as es
 	not lib.commit_unresolved("run:c") with input.nodes as nodes with input.edges as es
 }
+
+test_unknown_fact_and_its_evidence if {
+	ws := {"kind": "resource", "attrs": {"unknown": {"public_network_access": {
+		"expression": "var.public", "reason": "variable without a default",
+		"attribute": "public_network_access_enabled",
+	}}}}
+	lib.unknown(ws, "public_network_access")
+	not lib.unknown(ws, "hbi")
+	not lib.unknown({"kind": "resource", "attrs": {}}, "public_network_access")
+	lib.unknown_evidence(ws, "public_network_access").unknown[0].expression == "var.public"
+	lib.unknown_evidence(ws, "public_network_access").unknown[0].fact == "public_network_access"
+}
