@@ -32,6 +32,7 @@ from ...cloud.model import Unknown
 
 MAX_TEXT = 1_000_000          # longest string an expression may build
 MAX_ITEMS = 100_000           # longest array an expression may build
+MAX_PARTS = 256               # pieces an unknown string keeps (beyond: one atom)
 SUBSCRIPTION = "subscription().subscriptionId"
 RESOURCE_GROUP = "resourceGroup().name"
 PLACEHOLDERS = {SUBSCRIPTION: "<subscriptionId>", RESOURCE_GROUP: "<resourceGroupName>"}
@@ -161,6 +162,8 @@ def join(values: list[Any], expression: str) -> Any:
                 parts.append(part)
     first = next((v for v in values if not (isinstance(v, str) and not v)), None)
     reason = next(v.reason for v in values if isinstance(v, Unknown))
+    if len(parts) > MAX_PARTS or sum(len(p) for p in parts if isinstance(p, str)) > MAX_TEXT:
+        return Unresolved(expression[:300], reason, (Atom(expression),), refs)
     return Unresolved(expression[:300], reason, tuple(parts), refs, isinstance(first, Unresolved) and first.id_like)
 
 
