@@ -63,8 +63,8 @@ def secure(tmp_path_factory):
 
 def test_resources_facts_and_bicepparam_values(secure):
     n = nodes(secure)
-    assert set(n) == {"workspace", "registry", "cluster[0]", "endpoint", "dependencies.storage",
-                      "dependencies.blobs", "dependencies.vault"}          # clusterNames from .bicepparam
+    assert set(n) == {"workspace", "registry", "workspace::cluster[0]", "endpoint", "dependencies.storage",
+                      "dependencies.storage::blobs", "dependencies.vault"}          # clusterNames from .bicepparam
     ws = n["workspace"][1]
     assert ws["name"] == "mlw-fraud" and ws["provider_type"] == "Microsoft.MachineLearningServices/workspaces"
     assert ws["api_version"] == "2024-04-01" and ws["public_network_access"] is False and ws["hbi"] is True
@@ -83,7 +83,7 @@ def test_module_resources_take_the_callers_params(secure):
     assert sa["default_network_action"] == "deny" and sa["tags"]["data-classification"] == "sensitive"
     assert sa["public_network_access"] is True and sa["fact_sources"]["public_network_access"]["from"] == "default"
     assert "uniqueString() is known only at deployment" in sa["unknown"]["name"]["reason"]
-    blobs = n["dependencies.blobs"][1]
+    blobs = n["dependencies.storage::blobs"][1]
     assert blobs["provider_type"] == "Microsoft.Storage/storageAccounts/blobServices"
 
 
@@ -92,7 +92,7 @@ def test_references_through_symbols_module_outputs_and_parents(secure):
     ws_id = n["workspace"][0]
     assert set(secure.out_edges(ws_id, "uses")) == {n["dependencies.storage"][0], n["dependencies.vault"][0],
                                                    n["registry"][0]}
-    cid, cluster = n["cluster[0]"]
+    cid, cluster = n["workspace::cluster[0]"]
     assert cluster["name"] == "mlw-fraud/cpu-cluster"
     assert cluster["provider_type"] == "Microsoft.MachineLearningServices/workspaces/computes"
     assert list(secure.out_edges(cid, "in_workspace")) == [ws_id]

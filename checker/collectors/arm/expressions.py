@@ -11,6 +11,7 @@ a recursion crash.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 MAX_LENGTH = 100_000
@@ -33,8 +34,10 @@ def literal(text: str) -> str:
     return text[1:] if text.startswith("[[") else text
 
 
+@functools.lru_cache(maxsize=8192)
 def parse(text: str) -> tuple:
-    """The tree of an expression string (with its brackets)."""
+    """The tree of an expression string (with its brackets); templates repeat their
+    expressions (copies, one pattern per resource), so trees are cached, immutable."""
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters")
     tokens = _tokens(text[1:-1])
@@ -99,7 +102,7 @@ class _Parser:
                 elif self.peek() != ("punct", ")"):
                     self.take(")")
             self.take(")")
-            node = ("call", name, args)
+            node = ("call", name, tuple(args))
         else:
             raise ExpressionError(f"unexpected {value!r}")
         return self.postfix(node, depth)

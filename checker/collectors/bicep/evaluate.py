@@ -366,9 +366,10 @@ class FileScope:
             self.ev.out.append((self.parsed, raw, properties, depends if isinstance(depends, list) else [depends]))
             self.ev.index.setdefault((inst.rtype.lower(), name_key(name)), inst.address)
             self.ev.by_name.setdefault(name_key(name), []).append(inst.address)
+        local = inst.address[len(self.chain) + 1:] if self.chain else inst.address
         for _, child, prop in props:
-            if child.type == "resource_declaration":
-                self.resource(text(self.ident(child), self.src), child, inst, inst.env)
+            if child.type == "resource_declaration":     # Bicep names it parent::child
+                self.resource(f"{local}::{text(self.ident(child), self.src)}", child, inst, inst.env)
         return value
 
     def symbol_object(self, inst: Instance) -> OpenDict:
