@@ -130,6 +130,8 @@ BUILTINS = {
     "dvc": "checker.collectors.dvc:DvcParser",
     "azureml": "checker.collectors.azureml:AzureMLParser",
     "secrets": "checker.collectors.secrets:SecretsParser",
+    "arm": "checker.collectors.arm:ArmParser",
+    "bicep": "checker.collectors.bicep:BicepParser",
 }
 
 

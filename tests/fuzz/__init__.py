@@ -16,6 +16,10 @@ the real CLI on them and judges each case.
                      secrets in subjects and ref names, hostile repo config, .git pointers
     secret_carriers  secrets in every carrier; none may reach an output
     own_inputs       mlcheck.yaml, rules and Rego, snapshots, baselines, --only
+    arm              ARM templates and parameter files: truncation, expressions that explode,
+                     nesting past every bound, copy counts, comments, encodings
+    bicep            .bicep/.bicepparam: truncation, garbage, module cycles and escapes, loops
+                     past every bound, deep expressions, unparsable syntax
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming
 it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
@@ -49,12 +53,12 @@ from __future__ import annotations
 
 import os
 
-from . import (azureml, dvc, git_repos, mlflow_stores, notebooks, own_inputs, secret_carriers,
+from . import (arm, azureml, bicep, dvc, git_repos, mlflow_stores, notebooks, own_inputs, secret_carriers,
                servers)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
-FAMILIES = (notebooks, azureml, dvc, mlflow_stores, servers, git_repos, secret_carriers, own_inputs)
+FAMILIES = (notebooks, azureml, dvc, arm, bicep, mlflow_stores, servers, git_repos, secret_carriers, own_inputs)
 
 
 def all_cases(seed: int = SEED) -> list[Case]:
