@@ -17,6 +17,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from .collectors import RepositoryReader
+from .cloud.links import link_resources
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -359,6 +360,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_dvc_outputs_to_files", link_dvc_outputs_to_files),
         ("link_dataset_versions", link_dataset_versions),
         ("link_deployments_to_models", link_deployments_to_models),
+        ("link_resources", link_resources),         # infrastructure references into edges
     ]
 
 

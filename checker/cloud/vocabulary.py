@@ -14,6 +14,8 @@ Azure ML CLI v2 YAML references, terraform-provider-aws/google docs).
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -60,8 +62,10 @@ def snake(value: Any) -> Any:
     """AllowOnlyApprovedOutbound / allow_only_approved_outbound → allow_only_approved_outbound."""
     if not isinstance(value, str):
         return UNRECOGNISED
-    out = "".join(f"_{c.lower()}" if c.isupper() else c for c in value.strip()).lstrip("_")
-    return out.replace("-", "_").replace("__", "_").lower()
+    # A capital starts a word unless it continues an acronym (AADToken → aad_token).
+    words = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", value.strip())
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", words)
+    return re.sub(r"[-_\s]+", "_", words).strip("_").lower()
 
 
 def tls(value: Any) -> Any:

@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import collect_graph
+from conftest import TEST_DATA, collect_graph
 
 from checker.cloud.links import link_resources
 
-DATA = Path(__file__).parent / "data" / "bicep"
+DATA = TEST_DATA / "bicep"
 PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
 
 

@@ -9,14 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import collect_graph
+from conftest import TEST_DATA, collect_graph
 
 from checker.cloud.links import link_resources
 from checker.collectors.arm import load_jsonc, pair_parameters, strip_comments
 from checker.collectors.arm.expressions import ExpressionError, parse
 from checker.collectors.arm.template import Template, new_deployment
 
-DATA = Path(__file__).parent / "data" / "arm"
+DATA = TEST_DATA / "arm"
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
 
