@@ -22,6 +22,8 @@ from ...cloud.model import Unknown
 
 MAX_DEPTH = 200
 MAX_ITEMS = 10_000          # longest collection a for-expression or function builds
+MAX_STRING = 1_000_000      # longest string a template or function builds
+MAX_NUMBER = 1e300
 
 NO_KEY = ("no-key",)        # a reference without an instance key: `azurerm_x.y.id`
 ALL = ("all",)              # a splat over the instances: `azurerm_x.y[*].id`
@@ -114,6 +116,9 @@ class Evaluator:
         self.env = env
         self.bound = bound or {}
         self.refs: list[Ref] = []
+        # steps left for the whole evaluation the environment belongs to (shared, so that
+        # nested for-expressions cannot multiply into a hang)
+        self.budget: list[int] | None = getattr(env, "budget", None)
 
     def child(self, extra: dict[str, Any]) -> "Evaluator":
         ev = Evaluator(self.env, {**self.bound, **extra})
@@ -124,6 +129,13 @@ class Evaluator:
     def eval(self, e: Any, depth: int = 0) -> Any:
         if depth > MAX_DEPTH:
             return Unknown(render(e)[:200], "expression nested too deeply to evaluate")
+        if self.budget is not None:
+            self.budget[0] -= 1
+            if self.budget[0] < 0:
+                return Unknown(render(e)[:200], "the evaluation step budget of this configuration is spent")
+        return _bounded(self._eval(e, depth), e)
+
+    def _eval(self, e: Any, depth: int) -> Any:
         kind = e[0]
         d = depth + 1
         if kind == "lit":
@@ -284,6 +296,8 @@ class Evaluator:
             found = unknown_in(a) if name not in PARTIAL else (a if isinstance(a, Unknown) else None)
             if found and name != "coalesce":
                 return Unknown(render(e), _because(found))
+        if sum(_size(a) for a in args) > MAX_STRING:
+            return Unknown(render(e), f"{name}() over more than {MAX_STRING} characters is not evaluated")
         try:
             result = fn(*args)
         except EvalError:
@@ -371,6 +385,28 @@ class Evaluator:
                     return Unknown(text, _because(key))
             value = _index(value, key, text)
         return value
+
+
+def _size(value: Any) -> int:
+    """About how many characters a value holds (two levels deep: enough to refuse a join
+    or format over many long strings before building it)."""
+    if isinstance(value, str):
+        return len(value)
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return sum(len(v) if isinstance(v, str) else sum(len(x) for x in v if isinstance(x, str))
+               if isinstance(v, list) else 8 for v in items)
+
+
+def _bounded(value: Any, e: Any) -> Any:
+    """Values past the size bounds (a string doubled through 64 locals, a product of
+    products) are unknown, not built."""
+    if isinstance(value, str) and len(value) > MAX_STRING:
+        return Unknown(render(e)[:200], f"a string over {MAX_STRING} characters")
+    if isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
+        return Unknown(render(e)[:200], f"a collection over {MAX_ITEMS} items")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        return Unknown(render(e)[:200], "a number beyond the range evaluated")
+    return value
 
 
 def _because(u: Unknown) -> str:

@@ -28,6 +28,8 @@ MAX_MODULE_DEPTH = 16
 MAX_MODULE_INSTANCES = 2_000
 MAX_RESOURCES = 100_000     # resource instances per root
 MAX_COUNT = 10_000          # instances of one block
+STEPS_PER_RESOURCE = 20_000 # evaluation steps a root may spend, per resource block it declares
+MIN_STEPS = 2_000_000
 
 AUTO_VAR_FILES = ("terraform.tfvars", "terraform.tfvars.json")
 
@@ -71,10 +73,18 @@ class Run:
         self.pending: list[Pending] = []
         self.module_instances = 0
         self.chain = 0
+        blocks = sum(len(m.resources) + len(m.locals) for m in modules.values())
+        self.budget = [max(MIN_STEPS, STEPS_PER_RESOURCE * blocks)]
 
     def evaluate(self) -> list[tuple[FileRef, RawResource]]:
         top = Instance(self, self.modules[self.root], "", None, None, (self.root,), True)
         self.expand(top)
+        if self.budget[0] < 0:
+            self.gaps.append({"folder": self.root, "reason": "the evaluation step budget was spent: the values "
+                              "evaluated after that are unknown"})
+        if len(self.pending) >= MAX_RESOURCES:
+            self.gaps.append({"folder": self.root, "reason": f"more than {MAX_RESOURCES} resource instances: "
+                              "the rest are not collected"})
         return [(p.ref, self.finish(p)) for p in self.pending]
 
     def gap(self, instance: "Instance", call: str, reason: str, source: str | None) -> None:
@@ -146,6 +156,10 @@ class Instance:
         self._call_bound: dict[str, tuple[dict, Any]] = {}
 
     # -- Environment ----------------------------------------------------------------------
+    @property
+    def budget(self) -> list[int]:
+        return self.run.budget
+
     def variable(self, name: str) -> tuple[Any, list[Ref]]:
         return self._cached("var", name, self._variable)
 
