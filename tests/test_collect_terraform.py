@@ -212,8 +212,14 @@ def test_plan_references_follow_module_variables_to_instances(estate):
     ws = tf(d, "planned/tfplan.json", "module.ws.azurerm_machine_learning_workspace.this", fmt="terraform-plan")
     sa = tf(d, "planned/tfplan.json", "azurerm_storage_account.ml[0]", fmt="terraform-plan")
     assert uses(graph, ws) == {sa}
-    assert node(graph, ws)["references"] == [{"attribute": "storage_account_id", "target": "azurerm_storage_account"
-                                                                                         ".ml[0]", "by": "address"}]
+    sub = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-planned/providers"
+    assert node(graph, ws)["references"] == [
+        {"attribute": "storage_account_id", "target": "azurerm_storage_account.ml[0]", "by": "address"},
+        {"attribute": "key_vault_id", "target": f"{sub}/Microsoft.KeyVault/vaults/kv-planned", "by": "arm_id"},
+        {"attribute": "application_insights_id", "target": f"{sub}/Microsoft.Insights/components/appi",
+         "by": "arm_id"}]
+    # ids of resources no collected source declares or exports stay unresolved, with the reason
+    assert "no collected infrastructure source" in node(graph, ws)["unresolved"]["reference key_vault_id"]["reason"]
     assert uses(graph, sa) == {tf(d, "planned/tfplan.json", "azurerm_resource_group.ml", fmt="terraform-plan")}
 
 
@@ -387,3 +393,25 @@ resource "azurerm_machine_learning_compute_cluster" "c" {{
         # reference is kept to each account the output's for-expression names (all four)
         assert len(uses(graph, ws)) == 4
     assert not any(d["attrs"].get("unresolved") for _, d in graph.nodes("resource"))
+
+
+def test_arm_ids_link_across_sources_and_sensitive_variables_stay_out(tmp_path):
+    """A literal ARM id in a link attribute finds the resource in another source: here an
+    azapi storage account declared by name in another root folder of the tree."""
+    graph = scan(tmp_path, {
+        "ws/main.tf": 'variable "admin_password" {\n  default   = "Sup3r-Secret-Pa55w0rd!"\n  sensitive = true\n}\n'
+                      'resource "azurerm_machine_learning_workspace" "ws" {\n  name = "mlw"\n'
+                      '  storage_account_id = "/subscriptions/<SUBSCRIPTION_ID>/resourceGroups/rg/providers/'
+                      'Microsoft.Storage/storageAccounts/stshared"\n}\n'
+                      'resource "azurerm_machine_learning_compute_instance" "ci" {\n  name = "ci"\n'
+                      '  machine_learning_workspace_id = azurerm_machine_learning_workspace.ws.id\n'
+                      '  ssh {\n    public_key = var.admin_password\n  }\n}\n',
+        "storage/main.tf": 'resource "azapi_resource" "sa" {\n'
+                           '  type = "Microsoft.Storage/storageAccounts@2023-05-01"\n  name = "stshared"\n'
+                           '  body = { properties = { allowBlobPublicAccess = false } }\n}\n'})
+    ws = next(n for n, d in graph.nodes("resource") if d["attrs"]["type"] == "ml_workspace")
+    sa = next(n for n, d in graph.nodes("resource") if d["attrs"]["type"] == "storage_account")
+    assert uses(graph, ws) == {sa} and node(graph, sa)["public_blob_access"] is False
+    assert "Sup3r-Secret-Pa55w0rd!" not in json.dumps(graph.document())
+    ci = resource(graph, "#azurerm_machine_learning_compute_instance.ci")
+    assert ci["properties"]["ssh"] == [{"public_key": {"unknown": "var.admin_password"}}]

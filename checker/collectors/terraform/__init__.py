@@ -18,7 +18,9 @@ import json
 import posixpath
 from dataclasses import dataclass, field
 
-from ...cloud.emit import emit
+from ...cloud.emit import emit, lookup
+from ...cloud.model import RawResource, Reference
+from ...cloud.vocabulary import family_of, resource_type
 from .. import CollectContext, FileParser, FileRef
 from .config import Module, folder_of, reached_from, roots
 from .hcl import HclError, parse_hcl, parse_tf_json
@@ -99,7 +101,7 @@ class TerraformParser(FileParser):
                 continue
             run = Run(state.modules, root)
             for ref, raw in run.evaluate():
-                emit(ctx, ref, raw)
+                emit(ctx, ref, arm_id_references(raw))
             coverage += run.gaps
         if coverage:
             ctx.graph.update_attrs(tree, terraform_coverage=coverage)
@@ -116,9 +118,23 @@ class TerraformParser(FileParser):
                 continue
             has_hcl = folder in state.modules and state.modules[folder].has_code
             for raw in resources:
-                nid = emit(ctx, ref, raw)
+                nid = emit(ctx, ref, arm_id_references(raw))
                 if has_hcl:
                     ctx.graph.update_attrs(nid, coverage=f"plan preferred over the HCL in {folder} "
                                                          "(the exact form of the same module)")
             planned.setdefault(folder, ref.display)
         return planned
+
+
+def arm_id_references(raw: RawResource) -> RawResource:
+    """A link attribute (the vocabulary's: `storage_account_id`, `properties.keyVault`…)
+    that holds an ARM resource id as a value rather than a reference to a block names a
+    resource the linker can find by id, in any source (an export, an ARM template)."""
+    rtype = resource_type(raw.format, raw.provider_type.split("@")[0])
+    referenced = {r.attribute for r in raw.references}
+    for link in rtype.links if rtype else ():
+        path = link.paths.get(family_of(raw.format))
+        value = lookup(raw.properties, path) if path and path not in referenced else None
+        if isinstance(value, str) and "/providers/" in value.lower():
+            raw.references.append(Reference(path, value, by="arm_id"))
+    return raw

@@ -203,6 +203,8 @@ class Instance:
         declared = self.module.variables.get(name)
         if declared is None:
             return Unknown(f"var.{name}", f"no variable block declares {name!r}"), []
+        if _sensitive(declared.block.body):
+            return Unknown(f"var.{name}", "a sensitive variable: its value is not recorded"), []
         if self.inputs is not None and name in self.inputs:
             return evaluate(self.caller(), self.inputs[name].expr)
         if self.inputs is None:
@@ -250,8 +252,11 @@ class Instance:
         declared = self.module.outputs.get(name)
         value = declared.block.body.attributes.get("value") if declared else None
         if value is None:
-            return Unknown(f"module.{self.path}.{name}", f"the module declares no output {name!r}"), []
-        return evaluate(Evaluator(self), value.expr)
+            return Unknown(f"{self.path}.{name}", f"the module declares no output {name!r}"), []
+        result, refs = evaluate(Evaluator(self), value.expr)
+        if _sensitive(declared.block.body):
+            return Unknown(f"{self.path}.{name}", "a sensitive output: its value is not recorded"), refs
+        return result, refs
 
     # -- instances ------------------------------------------------------------------------
     def instance_keys(self, body: Body) -> tuple[list[tuple[Any, dict]] | None, Any]:
@@ -328,6 +333,11 @@ class Instance:
 
     def run_path(self, call: str, key: Any) -> str:
         return ".".join(p for p in (self.path, f"module.{call}{key_text(key)}") if p)
+
+
+def _sensitive(body: Body) -> bool:
+    flag = body.attributes.get("sensitive")
+    return flag is not None and flag.expr == ("lit", True)
 
 
 def evaluate(ev: Evaluator, expr: tuple) -> tuple[Any, list[Ref]]:
