@@ -415,3 +415,20 @@ def test_arm_ids_link_across_sources_and_sensitive_variables_stay_out(tmp_path):
     assert "Sup3r-Secret-Pa55w0rd!" not in json.dumps(graph.document())
     ci = resource(graph, "#azurerm_machine_learning_compute_instance.ci")
     assert ci["properties"]["ssh"] == [{"public_key": {"unknown": "var.admin_password"}}]
+
+
+def test_data_sources_are_existing_resources_found_by_name(tmp_path):
+    graph = scan(tmp_path, {
+        "shared/main.tf": 'resource "azurerm_key_vault" "kv" {\n  name = "kv-shared"\n'
+                          '  public_network_access_enabled = false\n}\n',
+        "app/main.tf": 'data "azurerm_key_vault" "kv" {\n  name = "kv-shared"\n  resource_group_name = "rg"\n}\n'
+                       'resource "azurerm_machine_learning_workspace" "ws" {\n  name = "mlw"\n'
+                       '  key_vault_id = data.azurerm_key_vault.kv.id\n}\n'})
+    data = next(n for n, d in graph.nodes("resource") if n.endswith("#data.azurerm_key_vault.kv"))
+    declared = next(n for n, d in graph.nodes("resource") if n.endswith("#azurerm_key_vault.kv"))
+    attrs = node(graph, data)
+    assert attrs["existing"] is True and attrs["type"] == "key_vault" and "public_network_access" not in attrs
+    assert "data source" in attrs["unknown"]["public_network_access"]["reason"]
+    assert uses(graph, data) == {declared}
+    ws = next(n for n, d in graph.nodes("resource") if n.endswith("#azurerm_machine_learning_workspace.ws"))
+    assert uses(graph, ws) == {data}

@@ -31,7 +31,7 @@ from .plan import PlanError, is_plan, read_plan
 @dataclass
 class TreeState:
     modules: dict[str, Module] = field(default_factory=dict)
-    plans: list[tuple[FileRef, dict]] = field(default_factory=list)
+    plans: list[tuple[FileRef, list[RawResource]]] = field(default_factory=list)
 
     def module(self, folder: str) -> Module:
         return self.modules.setdefault(folder, Module(folder))
@@ -84,8 +84,14 @@ class TerraformParser(FileParser):
         except RecursionError:
             ctx.graph.error(self.name, ref.display, "plan is nested too deeply to read", None)
             return
-        if is_plan(doc):
-            state.plans.append((ref, doc))
+        if not is_plan(doc):
+            return
+        try:            # read now: the resources are far smaller than the document
+            resources = read_plan(doc, folder_of(ref.path))
+        except (PlanError, RecursionError) as exc:
+            ctx.graph.error(self.name, ref.display, f"plan not read: {exc}", None)
+            return
+        state.plans.append((ref, resources))
 
     def finish(self, tree: str, ctx: CollectContext) -> None:
         state = self._trees.pop(tree, None)
@@ -101,7 +107,7 @@ class TerraformParser(FileParser):
                 continue
             run = Run(state.modules, root)
             for ref, raw in run.evaluate():
-                emit(ctx, ref, arm_id_references(raw))
+                _emit(ctx, ref, raw)
             coverage += run.gaps
         if coverage:
             ctx.graph.update_attrs(tree, terraform_coverage=coverage)
@@ -109,21 +115,23 @@ class TerraformParser(FileParser):
     def _emit_plans(self, state: TreeState, ctx: CollectContext) -> dict[str, str]:
         """Emit every plan; the folders whose HCL a plan replaces, with the plan's name."""
         planned: dict[str, str] = {}
-        for ref, doc in state.plans:
+        for ref, resources in state.plans:
             folder = folder_of(ref.path)
-            try:
-                resources = read_plan(doc, folder)
-            except (PlanError, RecursionError) as exc:
-                ctx.graph.error(self.name, ref.display, f"plan not read: {exc}", None)
-                continue
             has_hcl = folder in state.modules and state.modules[folder].has_code
             for raw in resources:
-                nid = emit(ctx, ref, arm_id_references(raw))
+                nid = _emit(ctx, ref, raw)
                 if has_hcl:
                     ctx.graph.update_attrs(nid, coverage=f"plan preferred over the HCL in {folder} "
                                                          "(the exact form of the same module)")
             planned.setdefault(folder, ref.display)
         return planned
+
+
+def _emit(ctx: CollectContext, ref: FileRef, raw: RawResource) -> str:
+    nid = emit(ctx, ref, arm_id_references(raw))
+    if raw.address.startswith("data."):
+        ctx.graph.update_attrs(nid, existing=True)       # read by a data source, declared elsewhere
+    return nid
 
 
 def arm_id_references(raw: RawResource) -> RawResource:

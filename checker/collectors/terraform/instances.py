@@ -372,8 +372,12 @@ def build_resource(instance: Instance, block, address: str, key: Any, bound: dic
                       expressions=expressions, module=instance.run.qualified(instance.path),
                       scope=instance.run.root, condition=condition)
     if block.type == "data":
+        # an existing resource: its attributes are read when Terraform plans; its name may
+        # find the resource where another root or source declares it
         raw.properties = Unknown(address, "a data source: the existing resource's attributes are read when "
                                           "Terraform plans")
+        if isinstance(name, str) and name:
+            raw.references.append(Reference("name", name, by="name", target_type=rtype))
     elif rtype == "azapi_resource":
         azapi.to_arm(raw)
     return raw, refs

@@ -124,6 +124,8 @@ def _masked(values: Any, marks: Any, stand_in: Unknown, fill: bool = False, dept
     where absent, when `fill`)."""
     if marks is True:
         return stand_in if (fill or values is not None) else values
+    if not marks:
+        return values
     if depth > MAX_DEPTH:
         return stand_in
     if isinstance(marks, dict) and isinstance(values, dict):
