@@ -145,7 +145,7 @@ class Evaluator:
         if kind == "trav":
             return self.traversal(e, d)
         if kind == "get":
-            return self.apply_steps(self.eval(e[1], d), e[2], render(e), d)
+            return self.apply_steps(self.eval(e[1], d), e[2], e, d)
         if kind == "cond":
             return self.conditional(e, d)
         if kind == "bin":
@@ -322,7 +322,7 @@ class Evaluator:
     # -- names -------------------------------------------------------------------------
     def traversal(self, e: Expr, depth: int) -> Any:
         root, steps = e[1], e[2]
-        text = render(e)
+        text = e                                # rendered only when quoted
         if root in self.bound:
             return self.apply_steps(self.bound[root], steps, text, depth)
         first = steps[0][1] if steps and steps[0][0] == "attr" else None
@@ -339,16 +339,16 @@ class Evaluator:
         if root == "data" and len(steps) >= 2 and steps[1][0] == "attr":
             key, _ = self.instance_key(steps[2:], depth)
             self.refs.append(Ref(self.env.path, f"data.{first}.{steps[1][1]}", key))
-            return Unknown(text, "a data source: read when Terraform plans")
+            return Unknown(_text(text), "a data source: read when Terraform plans")
         if root in ("each", "count"):
-            return Unknown(text, f"{root}.* outside a resource that sets {'for_each' if root == 'each' else 'count'}")
+            return Unknown(_text(text), f"{root}.* outside a resource that sets {'for_each' if root == 'each' else 'count'}")
         if root in ("path", "terraform", "self"):
-            return Unknown(text, f"{root}.* is known only when Terraform runs")
+            return Unknown(_text(text), f"{root}.* is known only when Terraform runs")
         if first:
             key, rest = self.instance_key(steps[1:], depth)
             self.refs.append(Ref(self.env.path, f"{root}.{first}", key))
-            return Unknown(text, f"an attribute of {root}.{first}: known after apply")
-        return Unknown(text, f"{root} names nothing this module declares")
+            return Unknown(_text(text), f"an attribute of {root}.{first}: known after apply")
+        return Unknown(_text(text), f"{root} names nothing this module declares")
 
     def instance_key(self, steps: list, depth: int) -> tuple[Any, list]:
         """The instance key a reference names (`[0]`, `["k"]`, `[*]`), and the steps after it."""
@@ -361,15 +361,15 @@ class Evaluator:
             return UNKNOWN_KEY, steps[1:]
         return key, steps[1:]
 
-    def module(self, call: str, steps: list, text: str, depth: int) -> Any:
+    def module(self, call: str, steps: list, text: Any, depth: int) -> Any:
         key, rest = self.instance_key(steps, depth)
         if not rest or rest[0][0] != "attr":
-            return Unknown(text, "a whole module object is not evaluated")
+            return Unknown(_text(text), "a whole module object is not evaluated")
         value, refs = self.env.module_output(call, key, rest[0][1])
         self.refs += refs
         return self.apply_steps(value, rest[1:], text, depth)
 
-    def apply_steps(self, value: Any, steps: list, text: str, depth: int) -> Any:
+    def apply_steps(self, value: Any, steps: list, text: Any, depth: int) -> Any:
         for i, step in enumerate(steps):
             if isinstance(value, Unknown):
                 return value
@@ -382,7 +382,7 @@ class Evaluator:
             else:
                 key = self.eval(step[1], depth)
                 if isinstance(key, Unknown):
-                    return Unknown(text, _because(key))
+                    return Unknown(_text(text), _because(key))
             value = _index(value, key, text)
         return value
 
@@ -409,23 +409,28 @@ def _bounded(value: Any, e: Any) -> Any:
     return value
 
 
+def _text(source: Any) -> str:
+    """An expression's text: given as text, or rendered from the expression when needed."""
+    return source if isinstance(source, str) else render(source)
+
+
 def _because(u: Unknown) -> str:
     return u.reason if u.reason.startswith(u.expression) else f"{u.expression}: {u.reason}"
 
 
-def _index(value: Any, key: Any, text: str) -> Any:
+def _index(value: Any, key: Any, text: Any) -> Any:
     if isinstance(value, dict):
         k = key if isinstance(key, str) else _tf_text(key)
         if k not in value:
-            raise EvalError(f"{text}: no key or attribute {k!r}")
+            raise EvalError(f"{_text(text)}: no key or attribute {k!r}")
         return value[k]
     if isinstance(value, list):
         if isinstance(key, str) and key.isdigit():
             key = int(key)
         if not isinstance(key, (int, float)) or isinstance(key, bool) or not 0 <= int(key) < len(value):
-            raise EvalError(f"{text}: index {key!r} out of range")
+            raise EvalError(f"{_text(text)}: index {key!r} out of range")
         return value[int(key)]
-    raise EvalError(f"{text}: cannot index {_tf_text(value) if value is None else type(value).__name__}")
+    raise EvalError(f"{_text(text)}: cannot index {_tf_text(value) if value is None else type(value).__name__}")
 
 
 def _items(coll: Any) -> list[tuple[Any, Any]]:
