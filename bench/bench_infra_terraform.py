@@ -15,8 +15,9 @@ for each root, the `terraform show -json` document of the same resources
 (planned_values with child_modules, resource_changes with after_unknown and
 after_sensitive, configuration with references and module calls).
 
-Measured, each in a fresh child process (the best of --repeat untraced runs for seconds and
-max RSS, then one under tracemalloc for the peak MiB):
+Measured, each in a fresh child process (the best of --repeat untraced runs for CPU seconds,
+which a shared machine disturbs less than wall time, and max RSS; then one run under
+tracemalloc for the peak MiB):
 - floor, HCL: python-hcl2 alone on every .tf/.tfvars file: `hcl2.parses_to_tree` (the
   Lark tree the collector compiles from; the least any python-hcl2 reader pays) and
   `hcl2.loads` (its dict output, what most tools read);
@@ -426,7 +427,7 @@ def child(kind: str, root: Path, traced: bool) -> dict:
     if traced:
         tracemalloc.start()
     stages: dict[str, float] = {}
-    start = time.perf_counter()
+    start = time.process_time()
     if kind == "hcl-tree":
         for _, data in files:
             hcl2.parses_to_tree(data.decode())
@@ -438,7 +439,7 @@ def child(kind: str, root: Path, traced: bool) -> dict:
             json.loads(data)
     else:
         stages = collect(files)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     out = {"seconds": seconds, "stages": stages, "bytes": sum(len(d) for _, d in files), "files": len(files),
            "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if traced:
@@ -457,15 +458,15 @@ def collect(files: list[tuple[str, bytes]]) -> dict:
     graph = EstateGraph()
     tree = graph.add_node("repo", "fs:.", {"path": ".", "vcs": "none"})
     ctx, parser = CollectContext(graph), TerraformParser()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     for path, data in files:
         node = graph.add_node("file", f"fs:./{path}", {"path": path})
         parser.parse(FileRef(node, path, path, tree, "fs:.", None), data, ctx)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     parser.finish(tree, ctx)
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     link_resources(graph)
-    t3 = time.perf_counter()
+    t3 = time.process_time()
     assert not graph.errors, graph.errors[:3]
     return {"parse": t1 - t0, "finish": t2 - t1, "link": t3 - t2,
             "resources": sum(1 for _ in graph.nodes("resource"))}

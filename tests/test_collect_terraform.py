@@ -92,7 +92,7 @@ def test_module_inputs_resolve_inside_local_modules(estate):
     graph, d = estate
     sa = node(graph, tf(d, "azure-ml/modules/storage/main.tf", "azure-ml:module.storage.azurerm_storage_account.this"))
     assert (sa["type"], sa["name"], sa["module"], sa["scope"]) == ("storage_account", "stmlopsprod",
-                                                                    "azure-ml:module.storage", "azure-ml")
+                                                                    "azure-ml:module.storage", "git:./azure-ml")
     assert sa["public_blob_access"] is False and sa["fact_sources"]["public_blob_access"]["expression"] == \
         "var.allow_public_blobs"                      # the module's own default
     assert sa["min_tls_version"] == "1.0" and sa["default_network_action"] == "deny"
@@ -180,7 +180,7 @@ def test_azapi_bodies_are_arm_resources(estate):
 
 def test_the_plan_is_preferred_over_the_hcl_of_its_folder(estate):
     graph, d = estate
-    planned = {n for n, data in graph.nodes("resource") if data["attrs"].get("scope") == "planned"}
+    planned = {n for n, data in graph.nodes("resource") if data["attrs"].get("scope") == "git:./planned"}
     assert planned == {tf(d, "planned/tfplan.json", a, fmt="terraform-plan") for a in (
         "azurerm_resource_group.ml", "azurerm_storage_account.ml[0]",
         "module.ws.azurerm_machine_learning_workspace.this")}
@@ -432,3 +432,18 @@ def test_data_sources_are_existing_resources_found_by_name(tmp_path):
     assert uses(graph, data) == {declared}
     ws = next(n for n, d in graph.nodes("resource") if n.endswith("#azurerm_machine_learning_workspace.ws"))
     assert uses(graph, ws) == {data}
+
+
+def test_addresses_resolve_within_their_own_tree(tmp_path):
+    """Two scanned trees declaring the same address: each workspace uses its own account."""
+    for name in ("a", "b"):
+        write_files(tmp_path / name, {"main.tf": f'resource "azurerm_storage_account" "ml" {{ name = "st{name}" }}\n'
+                                                 'resource "azurerm_machine_learning_workspace" "ws" {\n'
+                                                 '  storage_account_id = azurerm_storage_account.ml.id\n}\n'})
+    graph = linked(tmp_path / "a", tmp_path / "b")
+    pairs = set()
+    for nid, data in graph.nodes("resource"):
+        if data["attrs"]["type"] == "ml_workspace":
+            (target,) = uses(graph, nid)
+            pairs.add((data["attrs"]["scope"], graph.node(target)["attrs"]["name"]))
+    assert len(pairs) == 2 and {name for _, name in pairs} == {"sta", "stb"}

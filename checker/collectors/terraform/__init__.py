@@ -128,6 +128,8 @@ class TerraformParser(FileParser):
 
 
 def _emit(ctx: CollectContext, ref: FileRef, raw: RawResource) -> str:
+    # addresses resolve within a root folder of this tree, not of another scanned tree
+    raw.scope = ref.tree_key if raw.scope in ("", ".") else f"{ref.tree_key}/{raw.scope}"
     nid = emit(ctx, ref, arm_id_references(raw))
     if raw.address.startswith("data."):
         ctx.graph.update_attrs(nid, existing=True)       # read by a data source, declared elsewhere
