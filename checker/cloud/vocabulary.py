@@ -22,6 +22,7 @@ from typing import Any, Callable
 # format → family
 FAMILIES = {
     "terraform": "terraform", "terraform-plan": "terraform",
+    "azapi": "arm",                 # Terraform azapi_resource: an ARM type and body
     "arm": "arm", "bicep": "arm", "az-export": "arm", "resource-graph": "arm",
     "azureml": "azureml", "azureml-export": "azureml",
     "kubectl": "k8s", "k8s": "k8s",

@@ -9,6 +9,8 @@ the real CLI on them and judges each case.
     azureml          Azure ML CLI v2 specs: truncation, schema shapes, YAML aliases/tags/merge
                      keys, templates, encodings
     dvc              .dvc, dvc.yaml, dvc.lock, .dvc/config: the same, plus INI DVC refuses
+    terraform        HCL, .tf.json, var files, plan JSON: unparsable, mis-encoded, hostile modules
+                     and expressions, 10k-resource plans, secrets a plan holds in clear
     mlflow_stores    MLflow SQLite (MLflow's own schema) and file stores, each with a good
                      model version that must survive; the 200k-run store (slow)
     servers          hostile "MLflow" servers (slow, silent, wrong, leaky) and a silent OPA
@@ -54,11 +56,12 @@ from __future__ import annotations
 import os
 
 from . import (arm, azureml, bicep, dvc, git_repos, mlflow_stores, notebooks, own_inputs, secret_carriers,
-               servers)
+               servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
-FAMILIES = (notebooks, azureml, dvc, arm, bicep, mlflow_stores, servers, git_repos, secret_carriers, own_inputs)
+FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, mlflow_stores, servers, git_repos, secret_carriers,
+            own_inputs)
 
 
 def all_cases(seed: int = SEED) -> list[Case]:
