@@ -47,7 +47,7 @@ def estate(n_files: int) -> EstateGraph:
         "source_name": "C:\\Users\\ada\\churn\\train.py"})
     ds = g.add_node("dataset", "mlflow://prod/r1/raw", {"name": "raw", "pinned": False, "pin_reason": "no digest"})
     dvc = g.add_node("dataset", "dvc:git:churn/data/raw.csv", {
-        "path": "data/raw.csv", "declared_in": "data/raw.csv.dvc", "repo": "repo:git:churn"})
+        "store": "dvc", "path": "data/raw.csv", "declared_in": "data/raw.csv.dvc", "repo": "repo:git:churn"})
     g.add_edge(mv, run, "produced_by")
     g.add_edge(run, ds, "reads")
     del dvc

@@ -1,4 +1,15 @@
-"""The rule catalog: one YAML per rule, validated against rules/schema.json.
+"""The rule catalog: one folder per rule, its entry validated against rules/schema.json.
+
+    rules/<area>/MLC-AREA-NNN/
+        rule.yaml           the catalog entry (what, why, the check)
+        policy.rego         Rego rules only: one package, mlcheck.rules.<area>_<nnn>
+        policy_test.rego    its Rego unit tests
+        flag/ pass/         fixtures (checker/ruletest.py); never searched for rules or policies
+
+A user's --rules DIR takes the same layout. A lone `<ID>.yaml` rule file, with `.rego`
+files anywhere beside it, loads too (its fixtures in the `<ID>/` folder next to it).
+policies/ holds what spans rules: the shared Rego library (policies/lib/, package
+mlcheck.lib), loaded with every catalog, and the compliance frameworks (policies/frameworks/).
 
 Built-in rules and policies ship inside the wheel (packages checker.builtin_rules and
 checker.builtin_policies, mapped from the repo's top-level rules/ and policies/).
@@ -7,56 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from .inputs import read_bytes
+from .rule import RULE_FILE, Rule, RuleError
 from .safeyaml import YamlError, load_yaml
-from .severity import SEVERITIES  # noqa: F401 - re-exported for rule authors' tooling
-
-
-
-class RuleError(Exception):
-    """A malformed rule or policy: exit 2, naming the file and the field."""
-
-    def __init__(self, path: str, reason: str, field_path: str = "") -> None:
-        self.path, self.reason, self.field_path = path, reason, field_path
-        where = f"{path}: {field_path}: " if field_path else f"{path}: "
-        super().__init__(where + reason)
-
-
-@dataclass
-class Rule:
-    id: str
-    title: str
-    severity: str
-    category: str
-    controls: dict[str, list[str]]
-    description: str
-    remediation: str
-    check: dict
-    path: str
-    references: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    builtin: bool = False
-    escalate_in_production: bool = False
-
-    @property
-    def engine(self) -> str:
-        return "rego" if "rego" in self.check else "graph"
-
-    @property
-    def fixture_dir(self) -> Path:
-        return Path(self.path).with_suffix("")
-
-    def summary(self) -> dict:
-        return {"id": self.id, "title": self.title, "severity": self.severity,
-                "category": self.category, "engine": self.engine, "controls": self.controls,
-                "description": self.description, "remediation": self.remediation,
-                "references": self.references, "source": self.path, "builtin": self.builtin}
 
 
 @dataclass
@@ -89,21 +57,41 @@ def _validator():
     return _schema_validator
 
 
-def rule_files(directory: Path) -> list[Path]:
-    """Rule YAML files under a directory, leaving out each rule's fixture folder."""
-    found = []
+YAML_EXTS = (".yaml", ".yml")
+
+
+def scan_rule_dir(directory: Path) -> tuple[list[Path], list[Path]]:
+    """(rule files, .rego files) under a rules directory. A folder holding rule.yaml is
+    one rule: its own files count, its subfolders are fixtures. Elsewhere every YAML file
+    is a rule, and a folder named like one (`MLC-X-001/` beside `MLC-X-001.yaml`) holds
+    its fixtures. Symlinked folders are not followed, hidden folders not searched."""
+    rules: list[Path] = []
+    policies: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(directory):
-        stems = {Path(f).stem for f in filenames if f.endswith((".yaml", ".yml"))}
-        # A folder named like a sibling rule file holds that rule's fixtures.
-        dirnames[:] = sorted(d for d in dirnames if d not in stems and not d.startswith("."))
-        found += [Path(dirpath) / f for f in sorted(filenames) if f.endswith((".yaml", ".yml"))]
-    return found
+        here = Path(dirpath)
+        if RULE_FILE in filenames:
+            dirnames[:] = []
+            rules.append(here / RULE_FILE)
+        else:
+            stems = {Path(f).stem for f in filenames if f.endswith(YAML_EXTS)}
+            dirnames[:] = sorted(d for d in dirnames if d not in stems and not d.startswith("."))
+            rules += [here / f for f in sorted(filenames) if f.endswith(YAML_EXTS)]
+        policies += [here / f for f in sorted(filenames) if f.endswith(".rego")]
+    return rules, sorted(policies)
+
+
+def rule_files(directory: Path) -> list[Path]:
+    return scan_rule_dir(directory)[0]
 
 
 def policy_files(directory: Path) -> list[Path]:
-    fixtures = {p.with_suffix("") for p in rule_files(directory)}
-    return sorted(p for p in directory.rglob("*.rego")
-                  if not any(f in p.parents for f in fixtures))
+    return scan_rule_dir(directory)[1]
+
+
+def library_files() -> list[Path]:
+    """The shared Rego library (package mlcheck.lib and its tests): loaded with every
+    catalog, built-in rules or not, so a user's rules can import it."""
+    return sorted((builtin_policies_dir() / "lib").rglob("*.rego"))
 
 
 def load_rule(path: Path, builtin: bool = False) -> Rule:
@@ -124,28 +112,30 @@ def load_rule(path: Path, builtin: bool = False) -> Rule:
                 description=doc["description"].strip(), remediation=doc["remediation"].strip(),
                 check=doc["check"], path=str(path), references=doc.get("references", []),
                 tags=doc.get("tags", []), builtin=builtin,
-                escalate_in_production=doc.get("escalate_in_production", False))
+                escalate_in_production=doc.get("escalate_in_production", False),
+                lifecycle=doc.get("lifecycle", "stable"))
     from .engines.graph import validate_conditions     # checks JSON Schema cannot express
     validate_conditions(rule)
     return rule
 
 
 def load_catalog(extra_dirs: list[Path] | None = None, include_builtin: bool = True) -> Catalog:
-    dirs: list[tuple[Path, bool]] = []
-    if include_builtin:
-        dirs += [(builtin_rules_dir(), True), (builtin_policies_dir(), True)]
-    dirs += [(Path(d), False) for d in extra_dirs or []]
+    """The built-in rules (unless include_builtin is False), the rules of each extra
+    directory, and the shared Rego library. A rule id defined twice is a RuleError."""
+    dirs = ([(builtin_rules_dir(), True)] if include_builtin else []) + \
+        [(Path(d), False) for d in extra_dirs or []]
     rules: dict[str, Rule] = {}
-    policies: list[Path] = []
+    policies: list[Path] = library_files()
     for directory, builtin in dirs:
         if not directory.is_dir():
             raise RuleError(str(directory), "rule directory does not exist")
-        for path in rule_files(directory):
+        paths, rego = scan_rule_dir(directory)
+        for path in paths:
             rule = load_rule(path, builtin)
             if rule.id in rules:
                 raise RuleError(str(path), f"rule id {rule.id} is already defined in {rules[rule.id].path}", "id")
             rules[rule.id] = rule
-        policies += policy_files(directory)
+        policies += [p for p in rego if p not in policies]
     tests = [p for p in policies if p.name.endswith("_test.rego")]
     return Catalog(sorted(rules.values(), key=lambda r: r.id),
                    [p for p in policies if p not in tests], tests)

@@ -93,7 +93,7 @@ def _build_options(kw: dict, baseline: str | None = None):
 
 
 def _run(opts):
-    from .catalog import RuleError
+    from .rule import RuleError
     from .collectors import RegistryError
     from .engines.rego import RegoBackendError
     from .scan import UsageError, run_scan
@@ -205,7 +205,8 @@ def rules() -> None:
 
 
 def _catalog(rules_dirs):
-    from .catalog import RuleError, load_catalog
+    from .catalog import load_catalog
+    from .rule import RuleError
     try:
         return load_catalog([Path(d) for d in rules_dirs])
     except RuleError as exc:
@@ -240,14 +241,16 @@ def rules_show(rule_id, rules_dirs) -> None:
 
 
 @rules.command("test")
-@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@click.argument("directory", type=click.Path(file_okay=False, exists=True), required=False)
 @click.option("--only", multiple=True, help="Rule ids or globs to test.")
 def rules_test(directory, only) -> None:
-    """Run the fixtures (flag/ and pass/) of every rule in DIRECTORY, and its Rego unit tests."""
-    from .catalog import RuleError
+    """Run the fixtures (flag/ and pass/) of every rule in DIRECTORY (default: the built-in
+    catalog), and its Rego unit tests. DIRECTORY's rules are tested on their own, with the
+    shared Rego library but not the built-in rules."""
+    from .rule import RuleError
     from .ruletest import run_rule_tests
     try:
-        report = run_rule_tests(Path(directory), _split(only))
+        report = run_rule_tests(Path(directory) if directory else None, _split(only))
     except RuleError as exc:
         _fail(str(exc))
     for line in report.lines:

@@ -8,7 +8,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .catalog import Rule
+from .rule import Rule
 from .severity import SEVERITIES, raised
 from .engines import Hit
 from .graph import EstateGraph, canonical_json
@@ -198,6 +198,10 @@ def apply_baseline(findings: list[Finding], fingerprints: set[str]) -> None:
             f.status, f.status_reason = BASELINED, "present in the baseline"
 
 
-def gate_failures(findings: list[Finding], fail_on: str) -> list[Finding]:
+def gate_failures(findings: list[Finding], fail_on: str,
+                  experimental: frozenset[str] = frozenset()) -> list[Finding]:
+    """Open findings at or above fail_on, except those of `experimental` rules (rule ids):
+    those report but never fail the gate until their precision is measured."""
     threshold = SEVERITIES.index(fail_on)
-    return [f for f in findings if f.status == OPEN and f.rank >= threshold]
+    return [f for f in findings
+            if f.status == OPEN and f.rank >= threshold and f.rule_id not in experimental]

@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .collectors.files import read_regular_file
+from .regular_file import read_regular_file
 
 MAX_INPUT_BYTES = 512 * 2**20      # a snapshot of a very large estate stays well below this
 

@@ -17,6 +17,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from .collectors import RepositoryReader
+from .cloud.links import link_resources
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -130,63 +131,155 @@ def link_runs_to_source_files(graph: EstateGraph, repositories: dict[str, Reposi
         graph.note_unresolved(nid, "source_name", source, reason)
 
 
-# -- run datasets → DVC / assets ---------------------------------------------------------
+# -- datasets: pinned to a version or not ----------------------------------------------
+#
+# A derived fact MLC-DATA-002 (and any rule about data versions) reads: `pinned` and
+# `pin_reason` on every dataset, decided here and nowhere else, from the raw references the
+# collectors recorded (MLflow `source_uri`/`source`, Azure ML `reference`/`version_id`, DVC
+# outputs) and one list of version markers (version_marker).
 
-VERSION_QUERY = ("versionId", "version", "generation", "snapshot", "timestamp")
+# Query parameters naming an object version: S3 versionId, Azure Blob versionid and
+# snapshot, GCS generation; version/timestamp as lakeFS-style stores and HTTP APIs write them.
+VERSION_QUERY = frozenset({"versionid", "version", "generation", "snapshot", "timestamp"})
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+# azureml:<name>[:<version>] or azureml:<name>@<label> (Azure ML CLI v2 asset references).
+_ASSET_REF = re.compile(r"^azureml:(?P<name>[^:@/]+)(?::(?P<version>[^:@/]*)|@(?P<label>[^:@/]*))?$")
+# URIs start azureml://; an asset's ARM id as a reference starts azureml:/subscriptions/….
+_DATASTORE_URI = re.compile(r"^azureml:/{1,2}(?:[^?#]*/)?datastores/[^/]+/paths/", re.I)
+_JOB_OUTPUT_URI = re.compile(r"^azureml://jobs/[^/]+/outputs/[^/]+", re.I)
+# azureml://[subscriptions/…/workspaces/…/ | registries/…/]data/<name>[/versions/<v> | /labels/<l>]
+# (`datasets/`: the v1 name of the same collection)
+_ASSET_URI = re.compile(r"^azureml:/{1,2}(?:[^?#]*/)?(?:data|datasets)/(?P<name>[^/]+)"
+                        r"(?:/versions/(?P<version>[^/]+)|/labels/(?P<label>[^/]+))?/?$", re.I)
+# hf://datasets/<owner>/<name>@<revision>/…: a Hugging Face dataset at one revision.
+_HF_REVISION = re.compile(r"^hf://datasets/[^@]+@(?P<rev>[^/]+)", re.I)
 
 
-def versioned_uri(uri: str, source: dict) -> str | None:
-    """Why a dataset source names an immutable version, or None."""
-    if uri.startswith("azureml:") and re.search(r"azureml:[^:@/]+:\w+$", uri):
-        return "Azure ML asset version"
-    if "/versions/" in uri and uri.startswith("azureml://"):
-        return "Azure ML asset version"
-    if uri.startswith("dvc://") or source.get("dvc_rev"):
-        return "DVC revision"
-    if source.get("delta_table_version") is not None or source.get("delta_table_timestamp"):
-        return "Delta table version"
-    if source.get("revision") and SHA.match(str(source["revision"])):
-        return "dataset revision pinned to a commit"
-    try:
-        query = parse_qs(urlparse(uri).query)
-    except ValueError:
-        return None
-    if any(k in query for k in VERSION_QUERY):
-        return "object version in the URI"
+def version_marker(ref: str, facts: dict) -> tuple[bool, str] | None:
+    """(pinned, why) when a data reference, or a fact recorded beside it, says whether it
+    names one immutable version; None when nothing in it does. The one list of markers."""
+    if ref.startswith("azureml:"):
+        return _azureml_marker(ref)
+    if ref.startswith("dvc://") or facts.get("dvc_rev"):
+        return True, "DVC revision"
+    if facts.get("delta_table_version") is not None or facts.get("delta_table_timestamp"):
+        return True, "Delta table version"
+    hf = _HF_REVISION.match(ref)
+    revision = facts.get("revision") or (hf["rev"] if hf else None)
+    if revision and SHA.match(str(revision).lower()):
+        return True, "dataset revision pinned to a commit"
+    if facts.get("version_id") or _query_names_version(ref):
+        return True, "object version in the URI"
     return None
+
+
+def _azureml_marker(ref: str) -> tuple[bool, str]:
+    """Azure ML references: an asset at a version is pinned; at a label, without a
+    version, or a datastore path is not; a named job's output is fixed once it ran."""
+    if _DATASTORE_URI.match(ref):
+        return False, "datastore path has no version"
+    if _JOB_OUTPUT_URI.match(ref):
+        return True, "output of a named job run"
+    asset = _ASSET_REF.match(ref) or _ASSET_URI.match(ref)
+    if asset is None:
+        return False, "unrecognised azureml URI"
+    if asset["version"]:
+        return True, "Azure ML asset version"
+    if asset["label"] is not None:
+        label = asset["label"] or "latest"
+        return False, "latest label" if label == "latest" else f"label {label!r}"
+    return False, "no version"
+
+
+def _query_names_version(ref: str) -> bool:
+    try:
+        query = parse_qs(urlparse(ref).query)
+    except ValueError:
+        return False
+    return any(key.lower() in VERSION_QUERY for key in query)
+
+
+def data_reference(attrs: dict) -> str:
+    """What a dataset node says its data is: MLflow's source URI, an Azure ML spec's
+    reference, or, for an asset a spec defines, `azureml:<name>[:<version>]`."""
+    ref = attrs.get("reference") or attrs.get("source_uri")
+    if ref:
+        return str(ref)
+    if attrs.get("store") == "azureml-spec" and attrs.get("name") is not None:
+        version = attrs.get("version")
+        return f"azureml:{attrs['name']}" + (f":{version}" if version is not None else "")
+    return ""
+
+
+def unmarked_reason(attrs: dict, ref: str) -> str:
+    """Why a reference with no version marker is not pinned, in its store's words."""
+    if attrs.get("store") == "mlflow":
+        return ("source is neither DVC-tracked nor a versioned asset"
+                + (f" ({ref})" if ref else " (no source URI recorded)"))
+    if _SCHEME.match(ref):
+        return "URL has no version"
+    return "local path" if ref else "no version"
 
 
 def dvc_outputs(graph: EstateGraph) -> list[tuple[str, dict]]:
     """DVC datasets DVC stores (outs of .dvc files, dvc.yaml and dvc.lock) — not stage
     dependencies, which the DVC parser records too but DVC does not track."""
     return [(nid, d) for nid, d in graph.nodes("dataset")
-            if nid.startswith("dataset:dvc:") and d["attrs"].get("declared_in")]
+            if d["attrs"].get("store") == "dvc" and d["attrs"].get("declared_in")]
 
 
-def link_run_datasets(graph: EstateGraph) -> None:
-    """MLflow dataset inputs: tracked_by a DVC output by path, or pinned by a versioned source."""
-    dvc_by_path: dict[str, list[str]] = defaultdict(list)
-    for nid, data in dvc_outputs(graph):
-        dvc_by_path[data["attrs"]["path"].rstrip("/")].append(nid)
-    for nid, data in graph.nodes("dataset"):
-        if not nid.startswith("dataset:mlflow:"):
-            continue
+class DvcOutputs:
+    """Where DVC outputs are, to find the one a dataset reference names."""
+
+    def __init__(self, graph: EstateGraph) -> None:
+        self.by_path: dict[str, list[str]] = defaultdict(list)
+        self.by_repo_path: dict[tuple[str, str], str] = {}
+        for nid, d in dvc_outputs(graph):
+            path = d["attrs"]["path"].rstrip("/")
+            self.by_path[path].append(nid)
+            if d["attrs"].get("repo"):
+                self.by_repo_path[(d["attrs"]["repo"], path)] = nid
+
+    def tracking(self, attrs: dict) -> list[str]:
+        """The outputs holding a dataset's data: a repository path (an Azure ML spec's local
+        input) is matched in its repository, the output itself or a folder above it; a path
+        from another machine (an MLflow source) by the longest suffix that is an output."""
+        repo, path = attrs.get("repo"), attrs.get("path")
+        if repo and isinstance(path, str) and attrs.get("ref_kind") == "local":
+            parts = posixpath.normpath(path).split("/")
+            for i in range(len(parts), 0, -1):
+                hit = self.by_repo_path.get((repo, "/".join(parts[:i])))
+                if hit:
+                    return [hit]
+            return []
+        if attrs.get("store") == "mlflow":
+            return _dvc_match(str(attrs.get("source_uri") or ""), self.by_path)
+        return []
+
+
+def dataset_pin(attrs: dict, tracked: bool) -> tuple[bool, str]:
+    """(pinned, pin_reason) of one dataset from its recorded facts."""
+    if tracked or (attrs.get("store") == "dvc" and attrs.get("declared_in")):
+        return True, "DVC-tracked output"
+    ref = data_reference(attrs)
+    facts = {**_json_object(attrs.get("source")), **attrs}
+    return version_marker(ref, facts) or (False, unmarked_reason(attrs, ref))
+
+
+def link_dataset_versions(graph: EstateGraph) -> None:
+    """Every dataset: tracked_by the DVC output holding its data, and `pinned` /
+    `pin_reason`. A DVC stage dependency that no DVC file declares as an output gets
+    neither: DVC records its hash per stage (dvc.lock), not as a version of the data."""
+    outputs = DvcOutputs(graph)
+    for nid, data in list(graph.nodes("dataset")):
         attrs = data["attrs"]
-        uri = str(attrs.get("source_uri") or "")
-        source = _json_object(attrs.get("source"))
-        target = _dvc_match(uri, dvc_by_path)
-        if target:
-            for dvc in target:
-                graph.add_edge(nid, dvc, "tracked_by")
-            graph.update_attrs(nid, pinned=True, pin_reason="DVC-tracked output")
+        if attrs.get("store") == "dvc" and not attrs.get("declared_in"):
             continue
-        reason = versioned_uri(uri, source)
-        if reason:
-            graph.update_attrs(nid, pinned=True, pin_reason=reason)
-        else:
-            graph.update_attrs(nid, pinned=False,
-                               pin_reason="source is neither DVC-tracked nor a versioned asset"
-                               + (f" ({uri})" if uri else " (no source URI recorded)"))
+        holders = [] if attrs.get("store") == "dvc" else outputs.tracking(attrs)
+        for dvc in holders:
+            graph.add_edge(nid, dvc, "tracked_by")
+        pinned, reason = dataset_pin(attrs, bool(holders))
+        graph.update_attrs(nid, pinned=pinned, pin_reason=reason)
 
 
 def _json_object(raw) -> dict:
@@ -213,8 +306,7 @@ def _dvc_match(uri: str, dvc_by_path: dict[str, list[str]]) -> list[str]:
 
 def link_dvc_outputs_to_files(graph: EstateGraph) -> None:
     """A file that is a DVC output of the same tree is marked dvc_tracked (and linked)."""
-    outs = {(d["attrs"]["repo"], d["attrs"]["path"].rstrip("/")): nid
-            for nid, d in dvc_outputs(graph) if d["attrs"].get("repo")}
+    outs = DvcOutputs(graph).by_repo_path
     if not outs:
         return
     for repo, files in files_by_repo(graph).items():
@@ -266,8 +358,9 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_runs_to_commits", link_runs_to_commits),
         ("link_runs_to_source_files", lambda graph: link_runs_to_source_files(graph, repositories)),
         ("link_dvc_outputs_to_files", link_dvc_outputs_to_files),
-        ("link_run_datasets", link_run_datasets),
+        ("link_dataset_versions", link_dataset_versions),
         ("link_deployments_to_models", link_deployments_to_models),
+        ("link_resources", link_resources),         # infrastructure references into edges
     ]
 
 

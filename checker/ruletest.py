@@ -1,12 +1,19 @@
-"""`mlcheck rules test DIR`: run each rule against its fixtures, and the Rego unit tests.
+"""`mlcheck rules test [DIR]`: run each rule against its fixtures, and the Rego unit tests.
 
-Layout (DESIGN.md): rules/<area>/MLC-X-001.yaml beside rules/<area>/MLC-X-001/{flag,pass}/.
-Each case folder holds `expected.yaml` and either `snapshot.json` or an `estate/` folder.
+Layout (DESIGN.md): rules/<area>/MLC-X-001/{rule.yaml, policy.rego, policy_test.rego,
+flag/, pass/}. Each case folder holds `expected.yaml` and either `snapshot.json` or an
+`estate/` folder. Fixtures are strict:
+
+    flag: the rule flags exactly the nodes listed, and at least one;
+    pass: the listed nodes exist, the rule applies to some node, and it flags nothing.
 
 expected.yaml:
     nodes: [node ids]   # flag: exactly these are flagged; pass: these exist and are not
     git: true           # make estate/ a git repository (one commit) before scanning
     params: {...}       # data.mlcheck.params / rule parameters for this case
+
+Without DIR the built-in catalog is tested. With DIR, that directory's rules are tested on
+their own: with the shared Rego library, without the built-in rules (whose ids they may share).
 """
 from __future__ import annotations
 
@@ -16,8 +23,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .catalog import builtin_policies_dir, builtin_rules_dir, load_catalog
+from .catalog import Catalog, builtin_policies_dir, builtin_rules_dir, load_catalog
 from .collectors.git import git_env
+from .rule import Rule
 from .safeyaml import YamlError, load_yaml
 from .scan import ScanOptions, run_scan, select_rules
 
@@ -90,50 +98,68 @@ def run_case(rule_dir_args: dict, rule_id: str, case_dir: Path) -> tuple[set[str
     return flagged, expected, result.results[rule_id].applicable, missing
 
 
-def run_rule_tests(directory: Path, only: list[str] | None = None) -> TestReport:
-    directory = directory.resolve()
-    is_builtin = directory == builtin_rules_dir().resolve()
-    rule_dir_args = {"rules_dirs": [] if is_builtin else [directory]}
-    catalog = load_catalog(rule_dir_args["rules_dirs"])
-    own = [r for r in catalog.rules if Path(r.path).resolve().is_relative_to(directory)]
+def run_rule_tests(directory: Path | None = None, only: list[str] | None = None) -> TestReport:
+    """Every fixture of the rules in `directory` (None: the built-in catalog) that `only`
+    selects, then their Rego unit tests (all of the directory's, without `only`)."""
+    if directory is None:
+        rule_dir_args = {"rules_dirs": [], "include_builtin": True}
+        roots = [builtin_rules_dir().resolve(), builtin_policies_dir().resolve()]
+    else:
+        directory = directory.resolve()
+        rule_dir_args = {"rules_dirs": [directory], "include_builtin": False}
+        roots = [directory]
+    catalog = load_catalog(rule_dir_args["rules_dirs"], rule_dir_args["include_builtin"])
     report = TestReport()
-    for rule in select_rules(own, only or [], []):
+    selected = select_rules(catalog.rules, only or [], [])
+    for rule in selected:
         for case in CASES:
-            case_dir = rule.fixture_dir / case
-            name = f"{rule.id} {case}"
-            if not (case_dir / "expected.yaml").is_file():
-                report.record(False, name, f"no fixture at {case_dir}/expected.yaml")
-                continue
-            try:
-                flagged, expected, applicable, missing = run_case(rule_dir_args, rule.id, case_dir)
-            except FixtureError as exc:
-                report.record(False, name, str(exc))
-                continue
-            if case == "flag":
-                if not flagged:
-                    report.record(False, name, "matched nothing in its failing fixture")
-                elif flagged != expected:
-                    report.record(False, name, f"flagged {sorted(flagged)}, expected {sorted(expected)}")
-                else:
-                    report.record(True, name, f"{len(flagged)} flagged")
-            else:
-                wrongly = flagged & expected if expected else flagged
-                if missing:
-                    report.record(False, name, f"expected nodes not in the fixture's graph: {sorted(missing)}")
-                elif wrongly:
-                    report.record(False, name, f"flagged {sorted(wrongly)} which must pass")
-                elif applicable == 0:
-                    report.record(False, name, "rule applied to no node: the pass fixture proves nothing")
-                else:
-                    report.record(True, name, f"{applicable} checked, none flagged")
-    if not only:
-        from .engines.rego import EmbeddedRego
-        roots = [directory] + ([builtin_policies_dir().resolve()] if is_builtin else [])
-        tests = [p for p in catalog.policy_test_files
-                 if any(p.resolve().is_relative_to(r) for r in roots)]
-        if tests:
-            engine = EmbeddedRego(catalog.policy_files + tests, {})
-            for name, ok, detail in engine.run_tests():
-                if any(name.startswith(t.name + "::") for t in tests):
-                    report.record(ok, f"rego {name}", detail)
+            _check_case(report, rule_dir_args, rule, case)
+    tests = [p for p in catalog.policy_test_files
+             if any(p.resolve().is_relative_to(r) for r in roots)
+             and (not only or any(p.parent == r.fixture_dir for r in selected))]
+    _rego_unit_tests(report, catalog, tests, roots)
     return report
+
+
+def _check_case(report: TestReport, rule_dir_args: dict, rule: Rule, case: str) -> None:
+    case_dir = rule.fixture_dir / case
+    name = f"{rule.id} {case}"
+    if not (case_dir / "expected.yaml").is_file():
+        report.record(False, name, f"no fixture at {case_dir}/expected.yaml")
+        return
+    try:
+        flagged, expected, applicable, missing = run_case(rule_dir_args, rule.id, case_dir)
+    except FixtureError as exc:
+        report.record(False, name, str(exc))
+        return
+    if missing:
+        report.record(False, name, f"expected nodes not in the fixture's graph: {sorted(missing)}")
+    elif case == "flag":
+        unexpected, missed = flagged - expected, expected - flagged
+        if not flagged:
+            report.record(False, name, "matched nothing in its failing fixture")
+        elif unexpected or missed:
+            said = ([f"flagged {sorted(unexpected)}, which expected.yaml does not list"] if unexpected else []) + \
+                ([f"did not flag {sorted(missed)}"] if missed else [])
+            report.record(False, name, "; ".join(said))
+        else:
+            report.record(True, name, f"{len(flagged)} flagged")
+    elif flagged:
+        report.record(False, name, f"flagged {sorted(flagged)}: a pass fixture must flag nothing")
+    elif applicable == 0:
+        report.record(False, name, "rule applied to no node: the pass fixture proves nothing")
+    else:
+        report.record(True, name, f"{applicable} checked, none flagged")
+
+
+def _rego_unit_tests(report: TestReport, catalog: Catalog, tests: list[Path], roots: list[Path]) -> None:
+    """Each *_test.rego with every policy loaded, one file at a time: every rule folder's
+    tests are called policy_test.rego, so a result is named by the file's path under its root."""
+    from .engines.rego import EmbeddedRego
+    for test_file in tests:
+        resolved = test_file.resolve()
+        root = next(r for r in roots if resolved.is_relative_to(r))
+        shown = resolved.relative_to(root).as_posix()
+        for name, ok, detail in EmbeddedRego(catalog.policy_files + [test_file], {}).run_tests():
+            if name.startswith(test_file.name + "::"):
+                report.record(ok, f"rego {shown}::{name.partition('::')[2]}", detail)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable, ContextManager
 
 from . import findings as fnd
-from .catalog import Catalog, Rule, RuleError, load_catalog
+from .catalog import Catalog, load_catalog
+from .rule import Rule, RuleError
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
 from .engines import RuleResult
@@ -65,8 +66,9 @@ class ScanResult:
 
     @functools.cached_property
     def gate_failures(self) -> list[fnd.Finding]:
-        """Open findings at or above fail_on: the gate's decision, made once."""
-        return fnd.gate_failures(self.findings, self.fail_on)
+        """Open findings at or above fail_on from stable rules: the gate's decision, made once."""
+        experimental = frozenset(r.id for r in self.rules if r.lifecycle == "experimental")
+        return fnd.gate_failures(self.findings, self.fail_on, experimental)
 
     @functools.cached_property
     def summary(self) -> dict:

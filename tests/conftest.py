@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_SCHEMAS = REPO_ROOT.parent / "shared" / "schemas"
+TEST_DATA = Path(__file__).resolve().parent / "data"      # real-format files the tests read
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author", "GIT_AUTHOR_EMAIL": "author@example.com",
@@ -114,7 +115,20 @@ def collect_graph(*paths, sources=(), registry=None):
 
 
 def node_attrs(graph, nid: str) -> dict:
+    assert nid in graph, f"{nid} not collected"
     return graph.node(nid)["attrs"]
+
+
+def out_edges(graph, nid: str, kind: str) -> set[str]:
+    """Where a node's edges of one kind lead."""
+    return set(graph.out_edges(nid, kind))
+
+
+def digests(value: str) -> list[str]:
+    """Unsalted hashes of a value, as a scanner might print them (detect-secrets uses sha1):
+    none may appear in any output."""
+    import hashlib
+    return [hashlib.new(name, value.encode()).hexdigest() for name in ("md5", "sha1", "sha256")]
 
 
 def node_ids(graph, kind: str) -> set[str]:

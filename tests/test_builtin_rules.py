@@ -1,31 +1,64 @@
-"""Every built-in rule against its own fixtures, both ways (DESIGN.md: rule beside its fixtures)."""
+"""Every built-in rule in its own folder, against its own strict fixtures, both ways
+(DESIGN.md: one folder per rule), and `mlcheck rules test` on the built-in catalog and on
+a directory of rules of its own."""
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import pytest
+from conftest import notebook, run_cli
 
 from checker.catalog import builtin_rules_dir, load_catalog
+from checker.rule import RULE_FILE
 from checker.ruletest import CASES, run_rule_tests
 
 BUILTIN = load_catalog().rules
+REGO = [r for r in BUILTIN if r.engine == "rego"]
 
 
 @pytest.mark.parametrize("rule", BUILTIN, ids=[r.id for r in BUILTIN])
-def test_rule_has_flag_and_pass_fixtures(rule):
+def test_rule_is_one_folder_with_flag_and_pass_fixtures(rule):
+    folder = Path(rule.path).parent
+    assert Path(rule.path).name == RULE_FILE and folder.name == rule.id
+    assert folder.parent.parent == builtin_rules_dir()          # rules/<area>/<id>/
+    assert rule.fixture_dir == folder
     for case in CASES:
-        assert (rule.fixture_dir / case / "expected.yaml").is_file(), f"{rule.id} lacks a {case} fixture"
+        assert (folder / case / "expected.yaml").is_file(), f"{rule.id} lacks a {case} fixture"
 
 
 @pytest.mark.parametrize("rule", BUILTIN, ids=[r.id for r in BUILTIN])
 def test_rule_fixtures_pass(rule):
-    report = run_rule_tests(builtin_rules_dir(), [rule.id])
+    report = run_rule_tests(None, [rule.id])
     assert report.failed == 0, "\n".join(report.lines)
-    assert report.passed == len(CASES)
+    assert [line.split(":")[0] for line in report.lines if not line.startswith("PASS rego ")] == \
+        [f"PASS {rule.id} {case}" for case in CASES]
 
 
-def test_rego_unit_tests_pass():
-    report = run_rule_tests(builtin_rules_dir())
+@pytest.mark.parametrize("rule", REGO, ids=[r.id for r in REGO])
+def test_rego_rule_has_its_own_package_and_unit_tests(rule):
+    """OPA's conventions: one package per rule, mlcheck.rules.<area>_<nnn>, its tests beside it."""
+    folder = rule.fixture_dir
+    area, number = re.fullmatch(r"MLC-([A-Z]+)-(\d+)", rule.id).groups()
+    package = f"mlcheck.rules.{area.lower()}_{number}"
+    assert rule.check["rego"].startswith(f"data.{package}.")
+    policy = (folder / "policy.rego").read_text(encoding="utf-8")
+    assert re.search(rf"^package {re.escape(package)}$", policy, re.MULTILINE)
+    assert "import rego.v1" in policy
+    tests = (folder / "policy_test.rego").read_text(encoding="utf-8")
+    assert re.search(rf"^import data\.{re.escape(package)}$", tests, re.MULTILINE)
+    names = re.findall(r"^(test_\w+) if\b", tests, re.MULTILINE)
+    assert len(names) >= 2, f"{rule.id}: test the policy both ways"
+    report = run_rule_tests(None, [rule.id])
+    ran = [line for line in report.lines if line.startswith("PASS rego ")]
+    assert len(ran) == len(names), "\n".join(report.lines)
+
+
+def test_rego_unit_tests_pass_including_the_shared_library():
+    report = run_rule_tests()
     rego_lines = [line for line in report.lines if " rego " in f" {line}"]
-    assert rego_lines, "no Rego unit test ran"
+    assert any(line.startswith("PASS rego lib/graph_test.rego::") for line in rego_lines)
     assert all(line.startswith("PASS") for line in rego_lines), "\n".join(rego_lines)
 
 
@@ -33,44 +66,154 @@ def test_both_engines_are_used_by_builtin_rules():
     assert {r.engine for r in BUILTIN} == {"graph", "rego"}
 
 
+def _selectors(check):
+    """Every selector in a rule's check: match, applies_to and each path/neighbors `to`."""
+    if isinstance(check, dict):
+        for key, value in check.items():
+            if key in ("match", "applies_to", "to") and isinstance(value, dict):
+                yield value
+            yield from _selectors(value)
+    elif isinstance(check, list):
+        for item in check:
+            yield from _selectors(item)
+
+
+@pytest.mark.parametrize("rule", BUILTIN, ids=[r.id for r in BUILTIN])
+def test_rule_selects_by_kind_and_attributes_never_by_id(rule):
+    """Node ids name things; what a node is lives in its kind and attrs (`store` says where
+    it came from). A rule that reads an id prefix breaks when a collector names nodes anew."""
+    assert not [s for s in _selectors(rule.check) if "id" in s]
+    policy = rule.fixture_dir / "policy.rego"
+    if policy.is_file():
+        assert not re.search(r"(startswith|glob\.match|regex\.match)\([^)]*\bid\b",
+                             policy.read_text(encoding="utf-8"))
+
+
+# -- `mlcheck rules test` ---------------------------------------------------------------------
+
+def test_rules_test_on_a_copy_of_the_builtin_rules_has_no_id_clash(tmp_path):
+    """A directory is tested on its own: the repository's rules/ (or a copy) no longer
+    collides with the built-in catalog ('rule id MLC-DATA-001 is already defined')."""
+    copy = tmp_path / "rules"
+    shutil.copytree(builtin_rules_dir(), copy)
+    result = run_cli("rules", "test", str(copy), "--only", "MLC-REPO-003")
+    assert result.exit_code == 0, result.output
+    assert "already defined" not in result.output
+    assert "PASS rego repo/MLC-REPO-003/policy_test.rego::test_lfs_file_passes" in result.output
+
+
+def own_rule(tmp_path: Path, rule_id: str = "ACME-001") -> Path:
+    """A user's rule folder: MLC-REPO-001 copied under its own id."""
+    rules = tmp_path / "acme"
+    folder = rules / "repo" / rule_id
+    shutil.copytree(builtin_rules_dir() / "repo" / "MLC-REPO-001", folder)
+    text = (folder / RULE_FILE).read_text(encoding="utf-8")
+    (folder / RULE_FILE).write_text(text.replace("id: MLC-REPO-001", f"id: {rule_id}"), encoding="utf-8")
+    return rules
+
+
 def test_rules_test_command_fails_on_a_mismatch(tmp_path):
     """A rule whose flag fixture expects the wrong node makes `mlcheck rules test` fail."""
-    import shutil
-    from conftest import run_cli
-    rules = tmp_path / "rules"
-    shutil.copytree(builtin_rules_dir() / "repo", rules / "repo")
-    for other in ("MLC-REPO-002", "MLC-REPO-003"):
-        (rules / "repo" / f"{other}.yaml").unlink()
-        shutil.rmtree(rules / "repo" / other)
-    for p in (rules / "repo").rglob("MLC-REPO-001.yaml"):
-        p.rename(p.with_name("ACME-001.yaml"))
-        text = p.with_name("ACME-001.yaml").read_text().replace("MLC-REPO-001", "ACME-001")
-        p.with_name("ACME-001.yaml").write_text(text)
-    (rules / "repo" / "MLC-REPO-001").rename(rules / "repo" / "ACME-001")
+    rules = own_rule(tmp_path)
     ok = run_cli("rules", "test", str(rules))
-    assert ok.exit_code == 0 and "2 passed, 0 failed" in ok.output
+    assert ok.exit_code == 0 and "2 passed, 0 failed" in ok.output, ok.output
     expected = rules / "repo" / "ACME-001" / "flag" / "expected.yaml"
     expected.write_text(expected.read_text().replace("train.ipynb", "other.ipynb"))
     bad = run_cli("rules", "test", str(rules))
     assert bad.exit_code == 1 and "FAIL ACME-001 flag" in bad.output
 
 
+def test_a_flag_fixture_fails_on_a_node_it_does_not_list(tmp_path):
+    rules = own_rule(tmp_path)
+    estate = rules / "repo" / "ACME-001" / "flag" / "estate"
+    (estate / "notebooks" / "report.ipynb").write_text(notebook(outputs=True), encoding="utf-8")
+    result = run_cli("rules", "test", str(rules))
+    assert result.exit_code == 1
+    assert ("FAIL ACME-001 flag: flagged ['file:git:./notebooks/report.ipynb'], "
+            "which expected.yaml does not list") in result.output
+    assert "PASS ACME-001 pass" in result.output
+
+
+def test_a_pass_fixture_fails_on_anything_flagged_not_only_listed_nodes(tmp_path):
+    rules = own_rule(tmp_path)
+    estate = rules / "repo" / "ACME-001" / "pass" / "estate"
+    (estate / "notebooks" / "report.ipynb").write_text(notebook(outputs=True), encoding="utf-8")
+    result = run_cli("rules", "test", str(rules))
+    assert result.exit_code == 1
+    assert ("FAIL ACME-001 pass: flagged ['file:git:./notebooks/report.ipynb']: "
+            "a pass fixture must flag nothing") in result.output
+
+
+def test_a_users_rule_folder_may_share_a_builtin_id_and_import_the_shared_library(tmp_path):
+    """`rules test DIR` loads DIR's rules and policies/lib, not the built-in rules: a user's
+    MLC-REPO-001 does not clash, and a Rego rule of theirs can call mlcheck.lib."""
+    rules = own_rule(tmp_path, "MLC-REPO-001")
+    folder = rules / "repo" / "ACME-002"
+    shutil.copytree(builtin_rules_dir() / "repo" / "MLC-REPO-003", folder)
+    for name in ("rule.yaml", "policy.rego", "policy_test.rego"):
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace("MLC-REPO-003", "ACME-002")
+                        .replace("repo_003", "acme_002"), encoding="utf-8")
+    assert "lib.param(" in (folder / "policy.rego").read_text(encoding="utf-8")
+    result = run_cli("rules", "test", str(rules))
+    assert result.exit_code == 0, result.output
+    assert "PASS MLC-REPO-001 flag" in result.output and "PASS ACME-002 pass" in result.output
+    assert "PASS rego repo/ACME-002/policy_test.rego::test_threshold_is_a_param" in result.output
+    assert "lib/graph_test.rego" not in result.output        # the library's tests are ours
+
+
+def test_rules_test_without_a_directory_tests_the_builtin_catalog():
+    result = run_cli("rules", "test", "--only", "MLC-LIN-001")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["PASS MLC-LIN-001 flag: 3 flagged",
+                                          "PASS MLC-LIN-001 pass: 1 checked, none flagged",
+                                          "2 passed, 0 failed"]
+
+
 def test_broken_fixtures_fail_their_case_without_crashing(tmp_path):
-    import shutil
-    from conftest import run_cli
     rules = tmp_path / "rules"
     shutil.copytree(builtin_rules_dir() / "repo", rules / "repo")
     (rules / "repo" / "MLC-REPO-001" / "flag" / "expected.yaml").write_text("nodes: [unclosed\n")
     shutil.rmtree(rules / "repo" / "MLC-REPO-002" / "pass" / "estate")
     (rules / "repo" / "MLC-REPO-003" / "flag" / "estate" / "data" / "bad.ipynb").write_text("{nope")
-    for p in (rules / "repo").glob("MLC-REPO-00?.yaml"):      # own ids: no clash with built-ins
-        p.write_text(p.read_text().replace("id: MLC-", "id: ACME-"))
-    for d in (rules / "repo").glob("MLC-REPO-00?"):
-        d.rename(d.with_name(d.name.replace("MLC-", "ACME-")))
-    for p in (rules / "repo").glob("MLC-REPO-00?.yaml"):
-        p.rename(p.with_name(p.name.replace("MLC-", "ACME-")))
     result = run_cli("rules", "test", str(rules))
     assert result.exit_code == 1
-    assert "FAIL ACME-REPO-001 flag" in result.output and "expected.yaml" in result.output
-    assert "FAIL ACME-REPO-002 pass" in result.output and "neither snapshot.json nor estate/" in result.output
-    assert "FAIL ACME-REPO-003 flag: the fixture did not collect cleanly" in result.output
+    assert "FAIL MLC-REPO-001 flag" in result.output and "expected.yaml" in result.output
+    assert "FAIL MLC-REPO-002 pass" in result.output and "neither snapshot.json nor estate/" in result.output
+    assert "FAIL MLC-REPO-003 flag: the fixture did not collect cleanly" in result.output
+
+
+# -- lifecycle ----------------------------------------------------------------------------------
+
+def test_experimental_rules_report_but_do_not_fail_the_gate(tmp_path):
+    """Scorecard's probe lifecycle: an experimental rule's findings are reported, open, and
+    leave the exit code alone until its precision is measured; a stable one fails the gate."""
+    import json
+    rules = own_rule(tmp_path)
+    rule_file = rules / "repo" / "ACME-001" / RULE_FILE
+    estate = rules / "repo" / "ACME-001" / "flag" / "estate"
+    from checker.ruletest import commit_fixture
+    repo = tmp_path / "repo"
+    shutil.copytree(estate, repo)
+    commit_fixture(repo)
+    args = ("scan", str(repo), "--no-builtin", "--rules", str(rules), "--fail-on", "medium",
+            "--format", "json", "--output", str(tmp_path / "r.json"))
+    stable = run_cli(*args)
+    assert stable.exit_code == 1, stable.output
+    rule_file.write_text(rule_file.read_text(encoding="utf-8") + "lifecycle: experimental\n", encoding="utf-8")
+    experimental = run_cli(*args)
+    assert experimental.exit_code == 0, experimental.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [(f["rule_id"], f["status"]) for f in report["findings"]] == [("ACME-001", "open")]
+    assert report["summary"]["gate"]["failing"] == 0
+    listed = json.loads(run_cli("rules", "list", "--rules", str(rules), "--format", "json").output)
+    assert {r["id"]: r["lifecycle"] for r in listed}["ACME-001"] == "experimental"
+
+
+def test_unknown_lifecycle_is_a_rule_error(tmp_path):
+    rules = own_rule(tmp_path)
+    rule_file = rules / "repo" / "ACME-001" / RULE_FILE
+    rule_file.write_text(rule_file.read_text(encoding="utf-8") + "lifecycle: beta\n", encoding="utf-8")
+    result = run_cli("rules", "list", "--rules", str(rules))
+    assert result.exit_code == 2
+    assert f"{rule_file}: lifecycle: 'beta' is not one of ['experimental', 'stable']" in result.output

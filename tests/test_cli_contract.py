@@ -5,8 +5,9 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
-from conftest import commit_files, make_repo, notebook, run_cli, run_mlcheck
+from conftest import commit_files, make_repo, notebook, resealed, run_cli, run_mlcheck
 
 BIG_CSV = "a,b\n" + "1,2\n" * 300_000       # 1.2 MB: MLC-REPO-003 (low)
 
@@ -229,7 +230,7 @@ def test_rules_list_and_show(tmp_path):
     ids = {r["id"]: r for r in listed}
     assert ids["MLC-REPO-001"]["engine"] == "graph" and ids["MLC-REPO-003"]["engine"] == "rego"
     shown = run_cli("rules", "show", "MLC-REPO-003")
-    assert shown.exit_code == 0 and "data.mlcheck.repo.data_file_committed" in shown.output
+    assert shown.exit_code == 0 and "data.mlcheck.rules.repo_003.data_file_committed" in shown.output
     assert run_cli("rules", "show", "NOPE-1").exit_code == 2
 
 
@@ -281,3 +282,102 @@ def test_two_scan_paths_keep_their_nodes_apart(tmp_path):
     make_repo(tmp_path / "y" / "a", {"f.py": ""})
     clash = run_cli("scan", "--source", f"git={tmp_path / 'x' / 'a'}", "--source", f"git={tmp_path / 'y' / 'a'}")
     assert clash.exit_code == 2 and "would share the node ids" in clash.output
+
+
+# -- unknown is a state, end to end: a user's rule folder, a snapshot, every output ---------
+
+ACME_REGO = """\
+package acme.rules.net_001
+
+import data.mlcheck.lib
+import rego.v1
+
+public_workspace contains item if {
+	some id, node in input.nodes
+	node.kind == "resource"
+	node.attrs.type == "ml_workspace"
+	lib.unknown(node, "public_network_access")
+	item := {"node": id, "message": sprintf("%v: public network access is unknown", [id]),
+	         "evidence": lib.unknown_evidence(node, "public_network_access"), "cannot_evaluate": true}
+}
+
+public_workspace contains item if {
+	some id, node in input.nodes
+	node.kind == "resource"
+	node.attrs.type == "ml_workspace"
+	node.attrs.public_network_access == true
+	item := {"node": id, "message": sprintf("%v is open to the internet", [id])}
+}
+"""
+
+
+def acme_rules(root: Path) -> Path:
+    """A user's rule folder in the built-in layout: one Rego rule and one graph rule."""
+    common = ("title: ML workspace open to the internet\nseverity: high\ncategory: network\n"
+              "controls: {}\ndescription: The workspace accepts traffic from public networks.\n"
+              "remediation: Disable public network access and reach it through a private endpoint.\n")
+    rego = root / "network" / "ACME-NET-001"
+    rego.mkdir(parents=True)
+    (rego / "rule.yaml").write_text("id: ACME-NET-001\n" + common + textwrap.dedent("""\
+        check:
+          rego: data.acme.rules.net_001.public_workspace
+          applies_to: {kind: resource, where: {attr: type, equals: ml_workspace}}
+        """))
+    (rego / "policy.rego").write_text(ACME_REGO)
+    graph = root / "network" / "ACME-NET-002"
+    graph.mkdir()
+    (graph / "rule.yaml").write_text("id: ACME-NET-002\n" + common + textwrap.dedent("""\
+        check:
+          match: {kind: resource, where: {attr: type, equals: ml_workspace}}
+          forbid: {attr: public_network_access, equals: true}
+          message: "{id} is open to the internet"
+        """))
+    return root
+
+
+def snapshot_with_workspaces(tmp_path: Path) -> Path:
+    """A saved graph with three workspaces: open, closed, and one whose access is an
+    unresolved Terraform variable."""
+    repo = make_repo(tmp_path / "infra", {"main.tf": "# infra\n"})
+    snap = tmp_path / "snap.json"
+    run_cli("scan", str(repo), "--snapshot-out", str(snap))
+    doc = json.loads(snap.read_text())
+    prov = {"collector": "terraform", "source": "infra/main.tf", "collected_at": "2026-11-29T00:00:00+00:00"}
+    unknown = {"public_network_access": {"expression": "var.public", "reason": "variable without a default",
+                                         "attribute": "public_network_access_enabled"}}
+    for name, attrs in (("open", {"public_network_access": True}), ("closed", {"public_network_access": False}),
+                        ("var", {"unknown": unknown})):
+        doc["nodes"][f"resource:terraform:main.tf#ws_{name}"] = {
+            "kind": "resource", "attrs": {"type": "ml_workspace", **attrs}, "provenance": prov}
+    snap.write_text(json.dumps(resealed(doc)))
+    return snap
+
+
+def test_an_unknown_fact_is_reported_as_cannot_evaluate_in_every_output(tmp_path):
+    rules = acme_rules(tmp_path / "acme")
+    snap = snapshot_with_workspaces(tmp_path)
+    out = tmp_path / "report.json"
+    result = run_cli("scan", "--from-snapshot", str(snap), "--rules", str(rules),
+                     "--only", "ACME-*", "--format", "json", "--output", str(out), "--format", "console")
+    report = json.loads(out.read_text())
+    by = {(f["rule_id"], f["node"]): f["status"] for f in report["findings"]}
+    for rule in ("ACME-NET-001", "ACME-NET-002"):
+        assert by == {**by, (rule, "resource:terraform:main.tf#ws_open"): "open",
+                      (rule, "resource:terraform:main.tf#ws_var"): "cannot_evaluate"}
+        assert (rule, "resource:terraform:main.tf#ws_closed") not in by
+    assert len(by) == 4
+    assert "CANNOT EVALUATE" in result.output and "var.public" in result.output
+    # Open findings gate; the undetermined ones neither fail nor pass the gate.
+    assert result.exit_code == 1
+    assert report["summary"]["by_status"]["cannot_evaluate"] == 2
+
+
+def test_cannot_evaluate_alone_does_not_fail_the_gate(tmp_path):
+    rules = acme_rules(tmp_path / "acme")
+    snap = snapshot_with_workspaces(tmp_path)
+    doc = json.loads(snap.read_text())
+    del doc["nodes"]["resource:terraform:main.tf#ws_open"]
+    snap.write_text(json.dumps(resealed(doc)))
+    result = run_cli("scan", "--from-snapshot", str(snap), "--rules", str(rules), "--only", "ACME-*")
+    assert result.exit_code == 0, result.output
+    assert "cannot evaluate 2" in result.output

@@ -7,7 +7,6 @@ so this file holds no secret-shaped literal.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import string
@@ -18,7 +17,7 @@ import pytest
 
 from checker import redact
 from checker.collectors.secrets import detector
-from conftest import commit_files, git, make_repo, run_cli
+from conftest import commit_files, digests, git, make_repo, run_cli
 from secrets_corpus import NOT_SECRETS, real_keys
 
 ALNUM = string.ascii_letters + string.digits
@@ -182,10 +181,6 @@ client.create_registered_model("churn", tags={{"aws_key": "{MODEL_TAG_KEY}"}})
 client.create_model_version("churn", run.info.artifact_uri + "/model", run_id=run.info.run_id,
                             tags={{"api_key": "{MLFLOW_TAG_SECRET}"}})
 """
-
-
-def digests(value: str) -> list[str]:
-    return [hashlib.new(name, value.encode()).hexdigest() for name in ("md5", "sha1", "sha256")]
 
 
 @pytest.fixture(scope="module")

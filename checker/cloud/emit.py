@@ -1,7 +1,8 @@
 """A RawResource into a graph node, through the vocabulary.
 
-Node ids: `resource:<format>:<file>#<module.>address` for a declaration (the DESIGN
-example `resource:terraform:infra/main.tf#azurerm_machine_learning_workspace.main`), and
+Node ids: `resource:<format>:<file key>#<module.>address` for a declaration, the file key
+being its file node's (`resource:terraform:git:./infra/main.tf#azurerm_machine_learning_workspace.main`
+beside `file:git:./infra/main.tf`), and
 `resource:azure:<ARM id, lower case>` for an export of what is deployed, so that an `az`
 export and a Resource Graph row of the same resource are one node. Serving objects
 (online endpoints and deployments) take the graph's `endpoint` / `deployment` kinds.
@@ -51,7 +52,8 @@ def node_key(raw: RawResource, ref: FileRef | None) -> tuple[str, str]:
     """(kind prefix, key) — the graph node id is resource:<key> (or endpoint:/deployment:)."""
     if not raw.declared:
         return ("k8s" if family_of(raw.format) == "k8s" else "azure"), raw.address.lower()
-    where = ref.display if ref else "?"
+    # The file's key in its tree, as file nodes have it: stable however the path was typed.
+    where = f"{ref.tree_key}/{ref.path}" if ref else "?"
     address = f"{raw.module}.{raw.address}" if raw.module else raw.address
     return raw.format, f"{where}#{address}"
 

@@ -21,6 +21,7 @@ from typing import Any, Callable
 # format → family
 FAMILIES = {
     "terraform": "terraform", "terraform-plan": "terraform",
+    "azapi": "arm",                 # Terraform azapi_resource: an ARM type and body
     "arm": "arm", "bicep": "arm", "az-export": "arm", "resource-graph": "arm", "azure-export": "arm",
     "azureml": "azureml", "azureml-export": "azureml",
     "kubectl": "k8s", "k8s": "k8s", "k8s-export": "k8s",
@@ -66,7 +67,7 @@ def snake(value: Any) -> Any:
     if not isinstance(value, str):
         return UNRECOGNISED
     out = _WORD_START.sub("_", value.strip())
-    return out.replace("-", "_").replace("__", "_").lower()
+    return re.sub(r"[-_\s]+", "_", out).strip("_").lower()
 
 
 def tls(value: Any) -> Any:

@@ -130,6 +130,9 @@ BUILTINS = {
     "dvc": "checker.collectors.dvc:DvcParser",
     "azureml": "checker.collectors.azureml:AzureMLParser",
     "secrets": "checker.collectors.secrets:SecretsParser",
+    "terraform": "checker.collectors.terraform:TerraformParser",
+    "arm": "checker.collectors.arm:ArmParser",
+    "bicep": "checker.collectors.bicep:BicepParser",
     "exports": "checker.collectors.exports:ExportsParser",
 }
 

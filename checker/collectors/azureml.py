@@ -21,7 +21,8 @@ from fnmatch import fnmatch
 from typing import Any, Callable
 
 from . import CollectContext, FileParser, FileRef, azureml_resources
-from .files import is_url, short, url_without_secrets
+from .text import short
+from .urls import is_url, url_without_secrets
 from ..safeyaml import (Fields, TemplateYaml, YamlError, as_utf8, describe, is_placeholder,
                         line_of, load_yaml)
 

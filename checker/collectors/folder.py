@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..regular_file import read_regular_file
 from . import CollectContext, Collector, Source
-from .files import (SKIP_DIRS, TreeEmitter, is_git_dir, is_mlflow_file_store, is_worktree,
-                    read_regular_file, symlink_problem, walk)
+from .emitter import TreeEmitter
+from .safety import is_git_dir, is_worktree, symlink_problem
+from .walker import SKIP_DIRS, is_mlflow_file_store, walk
 from .git import find_enclosing_repo
 
 # .dvc/config names the data remotes: walk .dvc, but not its cache (copies of the data) or tmp.

@@ -22,9 +22,13 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..regular_file import read_regular_file
 from . import CollectContext, Collector, Source
-from .files import (SKIP_DIRS, TreeEmitter, git_dir_problem, in_mlflow_file_store, is_git_dir, is_url,
-                    is_worktree, lfs_patterns, read_regular_file, symlink_problem, url_without_secrets, walk)
+from .emitter import TreeEmitter
+from .roles import lfs_patterns
+from .safety import git_dir_problem, is_git_dir, is_worktree, symlink_problem
+from .urls import is_url, url_without_secrets
+from .walker import SKIP_DIRS, in_mlflow_file_store, walk
 
 _SAFE_CONFIG = (
     "core.hooksPath=/dev/null", "core.fsmonitor=false", "core.untrackedCache=false",

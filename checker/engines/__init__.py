@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from ..catalog import Rule
+    from ..rule import Rule
     from ..graph import EstateGraph
 
 

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..graph import EstateGraph, iter_attr
+from ..rule import RuleError
 from . import Hit, RuleResult
 
 if TYPE_CHECKING:
-    from ..catalog import Rule
+    from ..rule import Rule
 
 ATTR_OPS = ("equals", "not_equals", "in", "not_in", "exists", "missing", "regex", "glob",
             "gt", "ge", "lt", "le", "contains")
@@ -385,7 +386,6 @@ def _undetermined(rule: Rule, nid: str, verdict: Verdict, graph: EstateGraph) ->
 # -- checks at catalog load --------------------------------------------------------
 
 def validate_conditions(rule: Rule) -> None:
-    from ..catalog import RuleError
     """Checks JSON Schema cannot express: exactly one operator per attribute test, valid regexes."""
     def walk(cond: Any, where: str) -> None:
         if not isinstance(cond, dict):

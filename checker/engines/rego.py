@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlparse
 
-from ..catalog import Rule, RuleError
+from ..rule import Rule, RuleError
 from ..graph import EstateGraph
 from . import Hit, RuleResult
 from . import rego_wire as wire

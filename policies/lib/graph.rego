@@ -1,4 +1,6 @@
-# Shared helpers over the graph document (DESIGN.md, "Rego contract").
+# Shared helpers over the graph document (DESIGN.md, "Rego contract"), for every rule's
+# policy.rego. Facts several rules share (a dataset's `pinned`, a file's `dvc_tracked` …)
+# are computed before the rules run, by the linkers; this library only reads the graph.
 package mlcheck.lib
 
 import rego.v1
@@ -10,3 +12,31 @@ import rego.v1
 param(name, default_value) := value if {
 	value := data.mlcheck.params[name]
 } else := default_value
+
+# [src, dst] of every edge of one kind.
+edges(kind) := {[e.src, e.dst] | e := input.edges[_]; e.kind == kind}
+
+# The name a report shows for a node: its name, display name, run name or id, else its node id.
+label(id) := object.get(node.attrs, "name", object.get(node.attrs, "display_name", object.get(node.attrs, "run_name", object.get(node.attrs, "run_id", id)))) if {
+	node := input.nodes[id]
+}
+
+# "churn v3" for a model version.
+version_name(mv) := sprintf("%v v%v", [mv.attrs.name, mv.attrs.version])
+
+# Runs whose recorded commit no collected repository holds (the linker found no built_from
+# commit): MLC-LIN-002 flags them; other lineage rules leave them to it.
+built_from_runs := {e.src | e := input.edges[_]; e.kind == "built_from"}
+
+commit_unresolved(run_id) if {
+	input.nodes[run_id].attrs.git_commit
+	not built_from_runs[run_id]
+}
+
+# A fact the collectors could not resolve statically (a Terraform variable without a
+# default, [parameters('x')] with no default value): attrs.unknown[fact] holds
+# {expression, reason, attribute}. A rule must not judge such a node: it returns the item
+# with "cannot_evaluate": true and this as evidence, and the report lists it apart.
+unknown(node, fact) if node.attrs.unknown[fact]
+
+unknown_evidence(node, fact) := {"unknown": [object.union({"fact": fact}, node.attrs.unknown[fact])]}

@@ -9,6 +9,8 @@ the real CLI on them and judges each case.
     azureml          Azure ML CLI v2 specs: truncation, schema shapes, YAML aliases/tags/merge
                      keys, templates, encodings
     dvc              .dvc, dvc.yaml, dvc.lock, .dvc/config: the same, plus INI DVC refuses
+    terraform        HCL, .tf.json, var files, plan JSON: unparsable, mis-encoded, hostile modules
+                     and expressions, 10k-resource plans, secrets a plan holds in clear
     mlflow_stores    MLflow SQLite (MLflow's own schema) and file stores, each with a good
                      model version that must survive; the 200k-run store (slow)
     servers          hostile "MLflow" servers (slow, silent, wrong, leaky) and a silent OPA
@@ -16,6 +18,10 @@ the real CLI on them and judges each case.
                      secrets in subjects and ref names, hostile repo config, .git pointers
     secret_carriers  secrets in every carrier; none may reach an output
     own_inputs       mlcheck.yaml, rules and Rego, snapshots, baselines, --only
+    arm              ARM templates and parameter files: truncation, expressions that explode,
+                     nesting past every bound, copy counts, comments, encodings
+    bicep            .bicep/.bicepparam: truncation, garbage, module cycles and escapes, loops
+                     past every bound, deep expressions, unparsable syntax
     exports          Resource Graph / az / az ml / kubectl JSON exports: truncation, shapes,
                      depth, huge numbers, encodings, secrets in rows, look-alikes, 10k rows
 
@@ -51,12 +57,13 @@ from __future__ import annotations
 
 import os
 
-from . import (azureml, dvc, exports, git_repos, mlflow_stores, notebooks, own_inputs, secret_carriers,
-               servers)
+from . import (arm, azureml, bicep, dvc, exports, git_repos, mlflow_stores, notebooks, own_inputs,
+               secret_carriers, servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
-FAMILIES = (notebooks, azureml, dvc, mlflow_stores, servers, git_repos, secret_carriers, own_inputs, exports)
+FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, exports, mlflow_stores, servers, git_repos,
+            secret_carriers, own_inputs)
 
 
 def all_cases(seed: int = SEED) -> list[Case]:

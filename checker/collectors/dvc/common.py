@@ -8,7 +8,8 @@ from pathlib import PurePosixPath
 from typing import Any, Iterator
 
 from .. import CollectContext, FileRef
-from ..files import is_url, short, url_without_secrets
+from ..text import short
+from ..urls import is_url, url_without_secrets
 from ...graph import node_id
 from ...safeyaml import Fields, describe, line_of
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import configparser
 import re
 
-from ..files import url_has_password, url_without_secrets
+from ..urls import url_has_password, url_without_secrets
 from .common import DvcFile
 
 # Option names in .dvc/config whose values are secrets (dvc remote modify docs, all remote types).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from pathlib import PurePosixPath
 
-from ..files import is_url, url_without_secrets
+from ..urls import is_url, url_without_secrets
 from ...safeyaml import line_of
 from .common import DvcFile, cmd, hash_facts, is_code, out_options, path_entries, repo_path, wdir
 

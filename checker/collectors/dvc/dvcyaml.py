@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from typing import Iterator
 
-from ..files import short
+from ..text import short
 from ...safeyaml import line_of
 from .common import DvcFile, cmd, is_code, is_templated, out_options, repo_path, wdir
 

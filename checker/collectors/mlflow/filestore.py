@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ...safeyaml import Fields, YamlError, line_of, load_yaml
-from ..files import walk
+from ..walker import walk
 from .records import (CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
                       ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
                       is_prompt, newest_first, not_a_number, to_int, to_str)

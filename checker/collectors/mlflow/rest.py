@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from typing import Iterator
 
-from ..files import url_without_secrets
+from ..urls import url_without_secrets
 from .records import (CONTEXT_TAG, DELETED_STAGE, BadItem, DatasetRec, Deadline, ExperimentRec,
                       ModelRec, Problems, RunRec, Settings, StoreError, VersionRec, chunks, clip,
                       describe, ident, kv_list, not_a_number, to_int, to_str)

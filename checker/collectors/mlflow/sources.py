@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import Source
-from ..files import SKIP_DIRS, is_git_dir, is_mlflow_file_store, is_worktree, url_without_secrets, walk
+from ..safety import is_git_dir, is_worktree
+from ..urls import url_without_secrets
+from ..walker import SKIP_DIRS, is_mlflow_file_store, walk
 from ..git import ESTATE_ROOT_MARKER
 from .records import Deadline
 from .rest import is_url, split_url

@@ -1,0 +1,98 @@
+"""What a tree collector records about a file, shared by the git and folder collectors.
+
+Only files that matter become nodes (by role, or because a parser claims them); the rest
+are counted on their tree's node.
+"""
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Callable
+
+from . import CollectContext, FileRef
+from .roles import file_role, matches_gitattr
+from .text import text_path
+
+
+class TreeEmitter:
+    """Turns (path, size, reader) triples from one tree into file nodes and parses."""
+
+    def __init__(self, ctx: CollectContext, collector: str, tree_node: str,
+                 id_prefix: str, display_root: str, tracked: bool | None,
+                 lfs: list[str | tuple[str, str]] | None = None, strip: str = "",
+                 commit: str | None = None) -> None:
+        self.ctx, self.collector = ctx, collector
+        self.strip = strip.rstrip("/") + "/" if strip else ""
+        self.tree_node, self.id_prefix, self.display_root = tree_node, id_prefix, display_root
+        # LFS patterns as (directory of their .gitattributes, pattern); a bare str is the root's.
+        self.lfs = [(p if isinstance(p, tuple) else ("", p)) for p in lfs or []]
+        self.tracked, self.commit = tracked, commit
+        self.skipped = 0
+
+    def display(self, path: str) -> str:
+        """The path as reports show it: under the scanned path as the user gave it."""
+        path = text_path(path)
+        path = path[len(self.strip):] if self.strip and path.startswith(self.strip) else path
+        return f"{self.display_root.rstrip('/')}/{path}" if self.display_root not in ("", ".") else path
+
+    def emit(self, path: str, size: int | None, read: Callable[[], bytes] | None, *,
+             tracked: bool | None = None, symlink: bool = False, problem: str | None = None,
+             **extra) -> str | None:
+        """Record a file that matters and hand it to its parsers. With `problem` (its
+        content cannot be read: a missing blob), the file is recorded without a size and
+        the problem is its collection error."""
+        path = text_path(path)
+        role = file_role(path)
+        parsers = [] if symlink else self.ctx.parsers_for(path)
+        if role is None and not parsers:
+            self.skipped += 1
+            return None
+        p = PurePosixPath(path)
+        attrs = {"path": path, "name": p.name, "ext": p.suffix.lower(), "role": role or "other",
+                 **({} if size is None else {"size": size}), **extra}
+        is_tracked = self.tracked if tracked is None else tracked
+        if is_tracked is not None:
+            attrs["tracked"] = is_tracked
+        if symlink:
+            attrs["symlink"] = True
+        if any(matches_gitattr(path, pat, base) for base, pat in self.lfs):
+            attrs["lfs"] = True
+        display = self.display(path)
+        nid = self.ctx.graph.add_node("file", f"{self.id_prefix}/{path}", attrs,
+                                      self.ctx.provenance(self.collector, display))
+        self.ctx.graph.add_edge(self.tree_node, nid, "contains")
+        if problem:
+            self.ctx.graph.error(self.collector, display, problem)
+            return nid
+        if parsers:
+            commit = self.commit if is_tracked else None
+            self._parse(parsers, FileRef(nid, path, display, self.tree_node, self.id_prefix, commit),
+                        size, read)
+        return nid
+
+    def finish(self) -> None:
+        """Every parser's end of this tree (FileParser.finish); a crash costs that parser's
+        folder-wide work, not the scan."""
+        for parser in self.ctx.parsers:
+            try:
+                parser.finish(self.tree_node, self.ctx)
+            except Exception as exc:  # noqa: BLE001
+                self.ctx.graph.error(parser.name, self.display_root or ".",
+                                     f"parser crashed finishing the tree: {type(exc).__name__}: {exc}")
+
+    def _parse(self, parsers, ref: FileRef, size: int, read: Callable[[], bytes]) -> None:
+        names = "/".join(p.name for p in parsers)
+        if size > self.ctx.max_parse_bytes:
+            self.ctx.graph.error(names, ref.display,
+                                 f"file is {size} bytes, over the {self.ctx.max_parse_bytes}-byte parse limit; not parsed")
+            return
+        try:
+            data = read()
+        except OSError as exc:
+            self.ctx.graph.error(names, ref.display, f"unreadable: {exc.strerror or exc}")
+            return
+        for parser in parsers:
+            try:
+                parser.parse(ref, data, self.ctx)
+            except Exception as exc:  # noqa: BLE001 - a parser bug costs one file, not the scan
+                self.ctx.graph.error(parser.name, ref.display,
+                                     f"parser crashed: {type(exc).__name__}: {exc}")

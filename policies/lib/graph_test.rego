@@ -1,0 +1,49 @@
+package mlcheck.lib_test
+
+import data.mlcheck.lib
+import rego.v1
+
+test_param_default_and_set if {
+	lib.param("limit", 5) == 5
+	lib.param("limit", 5) == 7 with data.mlcheck.params as {"limit": 7}
+}
+
+test_edges_of_one_kind if {
+	es := [{"src": "a", "dst": "b", "kind": "reads"}, {"src": "a", "dst": "c", "kind": "writes"}]
+	lib.edges("reads") == {["a", "b"]} with input.edges as es
+}
+
+test_label_prefers_name_then_run_name_then_id if {
+	nodes := {
+		"run:1": {"kind": "run", "attrs": {"run_name": "tune", "run_id": "1"}},
+		"job:x": {"kind": "job", "attrs": {"name": "train", "display_name": "Train"}},
+		"run:2": {"kind": "run", "attrs": {}},
+	}
+	lib.label("run:1") == "tune" with input.nodes as nodes
+	lib.label("job:x") == "train" with input.nodes as nodes
+	lib.label("run:2") == "run:2" with input.nodes as nodes
+}
+
+test_commit_unresolved_only_without_built_from if {
+	nodes := {
+		"run:a": {"kind": "run", "attrs": {"git_commit": "9f3c2e1"}},
+		"run:b": {"kind": "run", "attrs": {"git_commit": "8a0c000"}},
+		"run:c": {"kind": "run", "attrs": {}},
+	}
+	es := [{"src": "run:a", "dst": "commit:x", "kind": "built_from"}]
+	not lib.commit_unresolved("run:a") with input.nodes as nodes with input.edges as es
+	lib.commit_unresolved("run:b") with input.nodes as nodes with input.edges as es
+	not lib.commit_unresolved("run:c") with input.nodes as nodes with input.edges as es
+}
+
+test_unknown_fact_and_its_evidence if {
+	ws := {"kind": "resource", "attrs": {"unknown": {"public_network_access": {
+		"expression": "var.public", "reason": "variable without a default",
+		"attribute": "public_network_access_enabled",
+	}}}}
+	lib.unknown(ws, "public_network_access")
+	not lib.unknown(ws, "hbi")
+	not lib.unknown({"kind": "resource", "attrs": {}}, "public_network_access")
+	lib.unknown_evidence(ws, "public_network_access").unknown[0].expression == "var.public"
+	lib.unknown_evidence(ws, "public_network_access").unknown[0].fact == "public_network_access"
+}

@@ -1,0 +1,31 @@
+# MLC-LIN-003: the script or notebook a model version's training run names is not in a
+# repository at the run's commit. The linkers made a source_file edge for every run whose
+# source they found there; a run naming a source with no such edge is the gap.
+package mlcheck.rules.lin_003
+
+import data.mlcheck.lib
+import rego.v1
+
+# Runs with a resolved source file, computed once (a function would be re-evaluated for
+# every produced_by pair).
+source_file_runs := {e.src | e := input.edges[_]; e.kind == "source_file"}
+
+source_not_versioned contains finding if {
+	some [mv_id, run_id] in lib.edges("produced_by")
+	mv := input.nodes[mv_id]
+	mv.kind == "model_version"
+	run := input.nodes[run_id]
+	source := run.attrs.source_name
+	not source_file_runs[run_id]
+	not lib.commit_unresolved(run_id) # MLC-LIN-002 owns a commit no repository holds
+	default_reason := sprintf("%v is not in any collected repository", [source])
+	reason := object.get(run.attrs, ["unresolved", "source_name", "reason"], default_reason)
+	finding := {
+		"node": mv_id,
+		"message": sprintf("Model version %s was trained from %v, which is not under version control", [lib.version_name(mv), source]),
+		"evidence": {
+			"facts": {"run": run_id, "source_name": source, "git_commit": object.get(run.attrs, "git_commit", null)},
+			"reason": reason,
+		},
+	}
+}

@@ -1,0 +1,336 @@
+"""ARM templates: real template and parameter files (shapes from the Azure ML quickstart
+azuredeploy.json, Bicep-compiled languageVersion 2.0 output and the learn.microsoft.com
+template reference) read from real folders, through the vocabulary, into resource nodes
+and, with the resource linker, edges."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TEST_DATA, collect_graph
+
+from checker.cloud.links import link_resources
+from checker.collectors.arm import load_jsonc, pair_parameters, strip_comments
+from checker.collectors.arm.expressions import ExpressionError, parse
+from checker.collectors.arm.template import Template, new_deployment
+
+DATA = TEST_DATA / "arm"
+SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
+PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
+
+
+def collected(tmp_path: Path, files: dict[str, object] | None = None, copy: tuple[str, ...] = ()):
+    root = tmp_path / "estate"
+    root.mkdir(exist_ok=True)
+    for folder in copy:
+        shutil.copytree(DATA / folder, root / folder)
+    for name, content in (files or {}).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    graph = collect_graph(root)
+    link_resources(graph)
+    return graph
+
+
+def by_address(graph, address: str) -> tuple[str, dict]:
+    hits = [(nid, d["attrs"]) for nid, d in graph.nodes() if d["attrs"].get("address") == address
+            and d["attrs"].get("format") == "arm"]
+    assert len(hits) == 1, f"{address}: {[h[0] for h in hits]}"
+    return hits[0]
+
+
+def arm_nodes(graph) -> dict[str, dict]:
+    return {d["attrs"]["address"]: d["attrs"] for _, d in graph.nodes() if d["attrs"].get("format") == "arm"}
+
+
+def errors(graph) -> list:
+    return [e for e in graph.errors if e.collector == "arm"]
+
+
+def template(resources, parameters=None, variables=None, **extra) -> dict:
+    return {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "parameters": parameters or {},
+            "variables": variables or {}, "resources": resources, **extra}
+
+
+# -- the quickstart workspace, with and without its parameter file ---------------------
+
+WS = "Microsoft.MachineLearningServices/workspaces/[variables('workspaceName')]"
+SA = "Microsoft.Storage/storageAccounts/[variables('storageAccountName')]"
+KV = "Microsoft.KeyVault/vaults/[variables('keyVaultName')]"
+CR = "Microsoft.ContainerRegistry/registries/[variables('containerRegistryName')]"
+AI = "Microsoft.Insights/components/[variables('applicationInsightsName')]"
+
+
+@pytest.fixture(scope="module")
+def quickstart(tmp_path_factory):
+    return collected(tmp_path_factory.mktemp("qs"), copy=("workspace",))
+
+
+def test_parameter_file_values_name_the_resources(quickstart):
+    nodes = arm_nodes(quickstart)
+    assert nodes[WS]["name"] == "mlw-churn-prod" and nodes[SA]["name"] == "stchurnprod"
+    assert nodes[CR]["name"] == "crchurnprod"                       # toLower(concat(...))
+    assert nodes[WS]["type"] == "ml_workspace" and nodes[WS]["api_version"] == "2022-10-01"
+    assert not errors(quickstart)
+
+
+def test_facts_set_and_api_version_defaults(quickstart):
+    nodes = arm_nodes(quickstart)
+    ws, sa, cr, kv = nodes[WS], nodes[SA], nodes[CR], nodes[KV]
+    assert ws["hbi"] is False and ws["fact_sources"]["hbi"]["from"] == "set"      # the string "false"
+    assert ws["fact_sources"]["hbi"]["expression"] == "[parameters('hbi_workspace')]"
+    assert ws["public_network_access"] is True and ws["fact_sources"]["public_network_access"]["from"] == "default"
+    # storage at api-version 2021-01-01: blob public access and TLS 1.0 by the old defaults
+    assert sa["public_blob_access"] is True and "before 2023-01-01" in sa["fact_sources"]["public_blob_access"]["default"]
+    assert sa["min_tls_version"] == "1.0" and sa["https_only"] is True
+    assert sa["fact_sources"]["https_only"]["from"] == "set"
+    assert cr["admin_user"] is True and kv["soft_delete"] is True and kv["purge_protection"] is False
+
+
+def test_workspace_links_and_child_compute(quickstart):
+    ws_id, _ = by_address(quickstart, WS)
+    uses = set(quickstart.out_edges(ws_id, "uses"))
+    assert uses == {by_address(quickstart, a)[0] for a in (SA, KV, CR, AI)}
+    cluster_id, cluster = by_address(quickstart, "Microsoft.MachineLearningServices/workspaces/computes/cpu-cluster")
+    assert cluster["provider_type"] == "Microsoft.MachineLearningServices/workspaces/computes"   # composed type
+    assert cluster["name"] == "mlw-churn-prod/cpu-cluster"
+    assert list(quickstart.out_edges(cluster_id, "in_workspace")) == [ws_id]
+    assert cluster["local_auth"] is False and cluster["ssh_public_access"] is False
+    assert cluster["node_public_ip"] is True and cluster["fact_sources"]["node_public_ip"]["from"] == "default"
+    # condition [equals(parameters('deployInstance'), 'yes')] is false: not deployed, not recorded
+    assert not any("ci-never" in a for a in arm_nodes(quickstart))
+
+
+def test_key_vault_parameter_reference_is_never_a_value(quickstart):
+    text = json.dumps(quickstart.document())
+    assert "vmAdminPassword" not in text or "reference" not in text.split("vmAdminPassword")[0][-40:]
+
+
+def test_without_parameters_names_are_unknown_but_links_still_resolve(tmp_path):
+    root = tmp_path / "estate"
+    shutil.copytree(DATA / "workspace", root / "workspace")
+    (root / "workspace" / "azuredeploy.parameters.json").unlink()
+    graph = collect_graph(root)
+    link_resources(graph)
+    ws_id, ws = by_address(graph, WS)
+    assert "name" not in ws and "parameters('name')" in ws["unknown"]["name"]["expression"]
+    assert "without a default" in ws["unknown"]["name"]["reason"]
+    # resourceId(type, variables('storageAccountName')) names the storage account built the same way
+    assert by_address(graph, SA)[0] in set(graph.out_edges(ws_id, "uses"))
+    assert not errors(graph)
+
+
+# -- languageVersion 2.0, comments, copy loops, nested deployments ------------------------
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory):
+    return collected(tmp_path_factory.mktemp("sec"), copy=("secure",))
+
+
+def test_symbolic_resources_with_comments_and_trailing_commas(secure):
+    nodes = arm_nodes(secure)
+    assert {"storage", "vault", "workspace", "clusters[0]", "clusters[1]", "endpointStack"} <= set(nodes)
+    sa, ws = nodes["storage"], nodes["workspace"]
+    assert sa["public_network_access"] is False and sa["default_network_action"] == "deny"
+    assert sa["public_blob_access"] is False and sa["fact_sources"]["public_blob_access"]["from"] == "default"
+    assert "uniqueString() is known only at deployment" in sa["unknown"]["name"]["reason"]
+    assert ws["isolation_mode"] == "allow_only_approved_outbound"
+    assert ws["outbound_rules"] == {"pypi": {"type": "FQDN", "destination": "pypi.org"},
+                                    "hosted": {"type": "FQDN", "destination": "files.pythonhosted.org"}}
+    assert not errors(secure)
+
+
+def test_symbolic_references_and_copy_instances(secure):
+    ws_id, _ = by_address(secure, "workspace")
+    assert set(secure.out_edges(ws_id, "uses")) == {by_address(secure, "storage")[0], by_address(secure, "vault")[0]}
+    for i in (0, 1):
+        cid, c = by_address(secure, f"clusters[{i}]")
+        assert c["name"] == f"mlw-fraud/cpu-{i}" and c["node_public_ip"] is False
+        assert c["subnet"].endswith("/providers/Microsoft.Network/virtualNetworks/vnet-ml/subnets/snet-training")
+        assert c["subnet"].startswith("/subscriptions/<subscriptionId>/resourceGroups/<resourceGroupName>/")
+        assert list(secure.out_edges(cid, "in_workspace")) == [ws_id]
+        assert "reference properties.properties.subnet.id" in c["unresolved"]     # no VNet in the estate
+
+
+def test_nested_inner_deployment_takes_its_parameters(secure):
+    nid, ep = by_address(secure, "endpointStack/Microsoft.MachineLearningServices/workspaces/onlineEndpoints/"
+                                 "[format('{0}/{1}', parameters('workspaceName'), parameters('endpointName'))]")
+    assert nid.startswith("endpoint:arm:") and ep["name"] == "mlw-fraud/fraud-score"
+    assert ep["public_network_access"] is True and ep["fact_sources"]["public_network_access"]["from"] == "set"
+    assert ep["fact_sources"]["auth_mode"]["expression"] == "[parameters('authMode')]"
+    assert list(secure.out_edges(nid, "in_workspace")) == [by_address(secure, "workspace")[0]]
+    # the deployment resource does not carry its nested template as properties
+    assert "template" not in by_address(secure, "endpointStack")[1]["properties"]["properties"]
+
+
+# -- parameters -------------------------------------------------------------------------
+
+def test_parameter_files_pair_by_stem_and_disagreements_are_unknown(tmp_path):
+    t = template([{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01",
+                   "name": "[parameters('name')]",
+                   "properties": {"publicNetworkAccess": "[parameters('access')]"}}],
+                 {"name": {"type": "string"}, "access": {"type": "string", "defaultValue": "Enabled"}})
+    dev = {"$schema": PARAMS_SCHEMA, "parameters": {"name": {"value": "stdev"}, "access": {"value": "Disabled"}}}
+    prod = {"$schema": PARAMS_SCHEMA, "parameters": {"name": {"value": "stprod"}, "access": {"value": "Disabled"}}}
+    graph = collected(tmp_path, {"infra/main.json": t, "infra/main.parameters.dev.json": dev,
+                                 "infra/main.parameters.prod.json": prod})
+    _, sa = by_address(graph, "Microsoft.Storage/storageAccounts/[parameters('name')]")
+    assert sa["public_network_access"] is False                       # both files agree
+    assert "disagree" in sa["unknown"]["name"]["reason"] and "stdev" in sa["unknown"]["name"]["reason"]
+
+
+def test_pairing_rules():
+    assert pair_parameters(["a/azuredeploy.json", "a/other.json", "b/template.json"],
+                           ["a/azuredeploy.parameters.json", "b/parameters.json", "c/x.parameters.json"]) == {
+        "a/azuredeploy.json": ["a/azuredeploy.parameters.json"], "a/other.json": [],
+        "b/template.json": ["b/parameters.json"]}
+
+
+# -- bad input: errors with file and line, unknowns, no crash -----------------------------
+
+def test_bad_json_names_file_and_line_and_other_json_is_ignored(tmp_path):
+    graph = collected(tmp_path, {
+        "broken.json": '{\n  "$schema": "' + SCHEMA + '",\n  "resources": [\n    {"type": }\n  ]\n}\n',
+        "package.json": '{"name": "not-arm", "resources": [1, 2]}',
+        "schema-like.json": '{"$schema": "http://json-schema.org/draft-07/schema#", "x": 1}',
+        "garbage.json": "{not json at all",
+    })
+    errs = errors(graph)
+    assert [(e.source.endswith("broken.json"), e.line) for e in errs] == [(True, 4)]
+    assert "not valid JSON" in errs[0].reason
+
+
+def test_bad_expression_is_an_error_with_the_resource_line_and_the_rest_is_read(tmp_path):
+    t = template([{"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "kv-ok",
+                   "properties": {"enablePurgeProtection": True}},
+                  {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01",
+                   "name": "[concat('st', parameters('x')]"}])
+    graph = collected(tmp_path, {"t.json": t})
+    (err,) = errors(graph)
+    text = (tmp_path / "estate" / "t.json").read_text().splitlines()
+    assert err.line == next(i for i, l in enumerate(text, 1) if "Microsoft.Storage" in l)
+    assert err.reason == "\"[concat('st', parameters('x')]\" is not a valid expression: the expression ends early"
+    assert arm_nodes(graph)["Microsoft.KeyVault/vaults/kv-ok"]["purge_protection"] is True
+
+
+def test_unknown_copy_count_and_condition_are_recorded_as_unknown(tmp_path):
+    t = template([{"type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01",
+                   "name": "[concat('ws', copyIndex())]", "copy": {"name": "ws", "count": "[parameters('n')]"}},
+                  {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": "kv",
+                   "condition": "[parameters('deploy')]"}],
+                 {"n": {"type": "int"}, "deploy": {"type": "bool"}})
+    graph = collected(tmp_path, {"t.json": t})
+    nodes = arm_nodes(graph)
+    ws = nodes["Microsoft.MachineLearningServices/workspaces/[concat('ws', copyIndex())][*]"]
+    assert "copy count not known" in ws["conditional"]["reason"] and "name" in ws["unknown"]
+    kv = nodes["Microsoft.KeyVault/vaults/kv"]
+    assert kv["conditional"] == {"expression": "[parameters('deploy')]",
+                                 "reason": "parameter without a default value or a value from a parameter file"}
+
+
+def test_self_reference_and_user_functions_are_unknown(tmp_path):
+    t = template([{"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+                   "name": "[variables('a')]",
+                   "properties": {"adminUserEnabled": "[contoso.flag()]"}}],
+                 variables={"a": "[variables('b')]", "b": "[concat(variables('a'), 'x')]"})
+    graph = collected(tmp_path, {"t.json": t})
+    (cr,) = arm_nodes(graph).values()
+    assert "refers to itself" in cr["unknown"]["name"]["reason"]
+    assert "user-defined function" in cr["unknown"]["admin_user"]["reason"]
+
+
+def nested(depth: int) -> dict:
+    inner: dict = template([{"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01",
+                             "name": f"kv-{depth}"}])
+    for level in range(depth - 1, -1, -1):
+        inner = template([{"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": f"kv-{level}"},
+                          {"type": "Microsoft.Resources/deployments", "apiVersion": "2022-09-01",
+                           "name": f"level-{level}",
+                           "properties": {"mode": "Incremental", "expressionEvaluationOptions": {"scope": "inner"},
+                                          "template": inner}}])
+    return inner
+
+
+def test_deeply_nested_templates_read_to_a_bound_then_an_error_with_its_line(tmp_path):
+    graph = collected(tmp_path, {"deep.json": nested(40)})
+    names = {a.get("name") for a in arm_nodes(graph).values()}
+    assert {f"kv-{i}" for i in range(21)} <= names and "kv-22" not in names
+    (err,) = errors(graph)
+    assert "deeper than 20" in err.reason and err.line and err.line > 1
+
+
+def test_a_thousand_resources_across_nested_templates(tmp_path):
+    resources = []
+    for i in range(250):
+        resources += [
+            {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-05-01", "name": f"st{i}",
+             "properties": {"allowBlobPublicAccess": i % 2 == 0}},
+            {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": f"kv{i}"},
+            {"type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01", "name": f"ws{i}",
+             "properties": {"storageAccount": f"[resourceId('Microsoft.Storage/storageAccounts', 'st{i}')]",
+                            "keyVault": f"[resourceId('Microsoft.KeyVault/vaults', 'kv{i}')]"}},
+            {"type": "Microsoft.MachineLearningServices/workspaces/computes", "apiVersion": "2024-04-01",
+             "name": f"ws{i}/cpu", "properties": {"computeType": "AmlCompute"}},
+        ]
+    files = {f"m{j}/azuredeploy.json": template(resources[j * 250:(j + 1) * 250]) for j in range(4)}
+    graph = collected(tmp_path, files)
+    nodes = [d["attrs"] for _, d in graph.nodes() if d["attrs"].get("format") == "arm"]
+    assert len(nodes) == 1000 and not errors(graph)
+    uses = sum(1 for nid, d in graph.nodes("resource") if d["attrs"].get("type") == "ml_workspace"
+               for _ in graph.out_edges(nid, "uses"))
+    assert uses == 500
+    assert sum(1 for a in nodes if a.get("public_blob_access") is True) == 125
+
+
+# -- the expression language ---------------------------------------------------------------
+
+def evaluate(expression: str, parameters=None, variables=None):
+    t = Template("t.json", lambda _: 1, lambda _: None, lambda r, l: problems.append(r), lambda *a: None)
+    problems: list = []
+    dep = new_deployment(template([], parameters, variables), {})
+    return t.expression(expression, dep, {}, 1), problems
+
+
+@pytest.mark.parametrize("expression,value", [
+    ("[concat('a', 'b', string(1))]", "ab1"),
+    ("[format('{0}-{1}', 'ws', 3)]", "ws-3"),
+    ("[if(equals(toLower('A'), 'a'), 'yes', 'no')]", "yes"),
+    ("[createObject('k', createArray(1, 2))['k'][1]]", 2),
+    ("[union(createObject('a', 1), createObject('b', 2))]", {"a": 1, "b": 2}),
+    ("[length(split('a,b,c', ','))]", 3),
+    ("[and(true(), not(false()))]", True),
+    ("[coalesce(null(), 'x')]", "x"),
+    ("[parameters('p')]", "from-default"),
+    ("[variables('v').inner]", "from-default-v"),
+])
+def test_expressions_that_are_known(expression, value):
+    result, problems = evaluate(expression, {"p": {"type": "string", "defaultValue": "from-default"}},
+                                {"v": {"inner": "[concat(parameters('p'), '-v')]"}})
+    assert result == value and not problems
+
+
+@pytest.mark.parametrize("expression,reason", [
+    ("[uniqueString(resourceGroup().id)]", "known only at deployment"),
+    ("[resourceGroup().location]", "known only at deployment"),
+    ("[reference(resourceId('Microsoft.Storage/storageAccounts', 'st')).primaryEndpoints.blob]", "reference()"),
+    ("[toLower(1)]", "toLower expects strings"),
+    ("[copyIndex()]", "outside a copy loop"),
+    ("[parameters('missing')]", "not declared"),
+])
+def test_expressions_that_are_unknown(expression, reason):
+    result, problems = evaluate(expression)
+    assert reason in result.reason and not problems
+
+
+def test_literals_and_syntax_errors():
+    t = Template("t.json", lambda _: 1, lambda _: None, lambda r, l: None, lambda *a: None)
+    assert t.value(["[[literal]", "plain"], new_deployment(template([]), {}), {}, 1) == ["[literal]", "plain"]
+    with pytest.raises(ExpressionError):
+        parse("[concat('a'")
+    with pytest.raises(ExpressionError):
+        parse("[" + "concat(" * 200 + "'a'" + ")" * 200 + "]")
+    assert load_jsonc('{"a": [1, 2, ], // c\n "b": "/* kept */"}') == {"a": [1, 2], "b": "/* kept */"}
+    assert strip_comments('{\n/* x\n y */"a": 1}').count("\n") == 2

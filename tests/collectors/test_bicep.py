@@ -1,0 +1,234 @@
+"""Bicep: real .bicep, .bicepparam and parameter JSON files (shapes from the Azure ML
+quickstarts machine-learning-end-to-end-secure and the AVM machine-learning-services
+workspace module) read from real folders with tree-sitter-bicep, through the vocabulary,
+into resource nodes and, with the resource linker, edges."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TEST_DATA, collect_graph
+
+from checker.cloud.links import link_resources
+
+DATA = TEST_DATA / "bicep"
+PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
+
+
+def collected(tmp_path: Path, files: dict[str, object] | None = None, copy: tuple[str, ...] = ()):
+    root = tmp_path / "estate"
+    root.mkdir(exist_ok=True)
+    for folder in copy:
+        shutil.copytree(DATA / folder, root / folder)
+    for name, content in (files or {}).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
+    graph = collect_graph(root)
+    link_resources(graph)
+    return graph
+
+
+def nodes(graph, where: str = "") -> dict[str, tuple[str, dict]]:
+    """full address (module.address) → (node id, attrs) of the Bicep resources (of the
+    files whose path holds `where`)."""
+    out = {}
+    for nid, d in graph.nodes():
+        a = d["attrs"]
+        if a.get("format") == "bicep" and where in nid:
+            full = f"{a['module']}.{a['address']}" if a.get("module") else a["address"]
+            assert full not in out
+            out[full] = (nid, a)
+    return out
+
+
+def errors(graph) -> list:
+    return [e for e in graph.errors if e.collector == "bicep"]
+
+
+def coverage(graph, suffix: str) -> dict[str, dict]:
+    (attrs,) = [d["attrs"] for nid, d in graph.nodes("file") if nid.endswith(suffix)]
+    return {c["construct"]: c for c in attrs.get("coverage", [])}
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory):
+    return collected(tmp_path_factory.mktemp("bicep"), copy=("secure",))
+
+
+def test_resources_facts_and_bicepparam_values(secure):
+    n = nodes(secure)
+    assert set(n) == {"workspace", "registry", "workspace::cluster[0]", "endpoint", "dependencies.storage",
+                      "dependencies.storage::blobs", "dependencies.vault"}          # clusterNames from .bicepparam
+    ws = n["workspace"][1]
+    assert ws["name"] == "mlw-fraud" and ws["provider_type"] == "Microsoft.MachineLearningServices/workspaces"
+    assert ws["api_version"] == "2024-04-01" and ws["public_network_access"] is False and ws["hbi"] is True
+    assert ws["isolation_mode"] == "allow_only_approved_outbound"
+    assert ws["fact_sources"]["isolation_mode"] == {"attribute": "properties.managedNetwork.isolationMode",
+                                                    "from": "set", "expression": "isolationMode"}
+    assert ws["tags"] == {"data-classification": "sensitive", "owner": "ml-platform"}
+    assert not errors(secure)
+
+
+def test_module_resources_take_the_callers_params(secure):
+    n = nodes(secure)
+    nid, sa = n["dependencies.storage"]
+    assert nid.startswith("resource:bicep:") and nid.endswith("modules/dependencies.bicep#dependencies.storage")
+    assert sa["public_blob_access"] is False and sa["min_tls_version"] == "1.2"
+    assert sa["default_network_action"] == "deny" and sa["tags"]["data-classification"] == "sensitive"
+    assert sa["public_network_access"] is True and sa["fact_sources"]["public_network_access"]["from"] == "default"
+    assert "uniqueString() is known only at deployment" in sa["unknown"]["name"]["reason"]
+    blobs = n["dependencies.storage::blobs"][1]
+    assert blobs["provider_type"] == "Microsoft.Storage/storageAccounts/blobServices"
+
+
+def test_references_through_symbols_module_outputs_and_parents(secure):
+    n = nodes(secure)
+    ws_id = n["workspace"][0]
+    assert set(secure.out_edges(ws_id, "uses")) == {n["dependencies.storage"][0], n["dependencies.vault"][0],
+                                                   n["registry"][0]}
+    cid, cluster = n["workspace::cluster[0]"]
+    assert cluster["name"] == "mlw-fraud/cpu-cluster"
+    assert cluster["provider_type"] == "Microsoft.MachineLearningServices/workspaces/computes"
+    assert list(secure.out_edges(cid, "in_workspace")) == [ws_id]
+    assert cluster["local_auth"] is False and cluster["node_public_ip"] is True
+    assert cluster["fact_sources"]["node_public_ip"]["expression"] == "amlComputePublicIp"
+    eid, ep = n["endpoint"]
+    assert eid.startswith("endpoint:bicep:") and list(secure.out_edges(eid, "in_workspace")) == [ws_id]
+    assert set(secure.out_edges(eid, "uses")) == {n["registry"][0]}            # dependsOn
+    assert ep["auth_mode"] == "key" and ep["public_network_access"] is True
+
+
+def test_what_is_not_read_is_in_coverage(secure):
+    notes = coverage(secure, "secure/main.bicep")
+    assert notes["decorators"]["line"] == 6 and notes["decorators"]["count"] == 2   # two groups
+    assert notes["lambda_expression"]["line"] == 119
+    assert "br/public:avm/res/machine-learning-services/workspace:0.9.0" in notes["module"]["note"]
+    assert "instance" not in nodes(secure)                 # if (deployInstance), false by default
+
+
+def test_params_without_values_are_unknown_and_json_parameter_files_pair(tmp_path):
+    main = ("param name string\nparam access string\n"
+            "resource sa 'Microsoft.Storage/storageAccounts@2022-09-01' = {\n  name: name\n"
+            "  properties: {\n    publicNetworkAccess: access\n  }\n}\n")
+    graph = collected(tmp_path, {"a/main.bicep": main, "b/main.bicep": main,
+                                 "b/main.parameters.json": {"$schema": PARAMS_SCHEMA,
+                                                            "parameters": {"access": {"value": "Disabled"}}}})
+    a, b = nodes(graph, "/a/")["sa"][1], nodes(graph, "/b/")["sa"][1]
+    assert a["unknown"]["public_network_access"] == {"expression": "access", "attribute":
+                                                     "properties.publicNetworkAccess", "reason":
+                                                     "parameter without a default value or a value from a "
+                                                     "parameter file"}
+    assert b["public_network_access"] is False and "name" in b["unknown"]
+    # api-version 2022-09-01: blob public access by the old default
+    assert a["public_blob_access"] is True and a["fact_sources"]["public_blob_access"]["from"] == "default"
+
+
+def test_loops_conditions_and_expressions(tmp_path):
+    main = """
+param count int
+param regions array = ['westeurope', 'northeurope']
+param enabled bool = true
+var names = [for (r, i) in regions: 'st${i}${substring(r, 0, 4)}']
+resource sas 'Microsoft.Storage/storageAccounts@2023-05-01' = [for (n, i) in names: if (i > 0 || enabled) {
+  name: n
+  properties: {
+    minimumTlsVersion: enabled ? 'TLS1_2' : 'TLS1_0'
+    allowBlobPublicAccess: !enabled
+    isHnsEnabled: contains(n, 'nort')
+  }
+}]
+resource unknownLoop 'Microsoft.KeyVault/vaults@2023-07-01' = [for i in range(0, count): {
+  name: 'kv${i}'
+}]
+resource never 'Microsoft.KeyVault/vaults@2023-07-01' = if (!enabled) {
+  name: 'never'
+}
+resource maybe 'Microsoft.KeyVault/vaults@2023-07-01' = if (count > 2) {
+  name: 'maybe'
+}
+"""
+    graph = collected(tmp_path, {"main.bicep": main})
+    n = nodes(graph)
+    assert [n[f"sas[{i}]"][1]["name"] for i in (0, 1)] == ["st0west", "st1nort"]
+    assert n["sas[1]"][1]["properties"]["properties"]["isHnsEnabled"] is True
+    assert n["sas[0]"][1]["min_tls_version"] == "1.2" and n["sas[0]"][1]["public_blob_access"] is False
+    assert "loop over a collection not known statically" in n["unknownLoop[*]"][1]["conditional"]["reason"]
+    assert "never" not in n and n["maybe"][1]["conditional"]["expression"] == "(count > 2)"
+    assert not errors(graph)
+
+
+def test_existing_resources_link_by_type_and_name(tmp_path):
+    main = """
+resource kv 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: 'kv-shared'
+}
+resource ws 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
+  name: 'mlw'
+  properties: {
+    keyVault: kv.id
+  }
+}
+"""
+    vault = "resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {\n  name: 'kv-shared'\n}\n"
+    graph = collected(tmp_path, {"app/main.bicep": main, "shared/vault.bicep": vault})
+    n = nodes(graph)
+    assert "kv" not in n                                     # existing: a reference, not a declaration
+    assert list(graph.out_edges(n["ws"][0], "uses")) == [n["vault"][0]]
+    assert n["ws"][1]["properties"]["properties"]["keyVault"].endswith(
+        "/providers/Microsoft.KeyVault/vaults/kv-shared")
+
+
+def test_modules_that_include_themselves_and_leave_the_tree(tmp_path):
+    graph = collected(tmp_path, {
+        "a.bicep": "module b './b.bicep' = {\n  name: 'b'\n}\n"
+                   "resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'sta'\n}\n",
+        "b.bicep": "module a './a.bicep' = {\n  name: 'a'\n}\n",
+        "c.bicep": "module out '../../outside.bicep' = {\n  name: 'o'\n}\n"
+                   "resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n  name: out.outputs.name\n}\n",
+    })
+    (err,) = errors(graph)
+    assert err.line == 1 and "includes itself" in err.reason
+    assert "not in the scanned tree" in coverage(graph, "/c.bicep")["module"]["note"]
+    n = nodes(graph)
+    assert "outputs of module out" in n["kv"][1]["unknown"]["name"]["reason"] or \
+        "not in the scanned tree" in n["kv"][1]["unknown"]["name"]["reason"]
+    assert any(a.get("name") == "sta" for _, a in n.values())
+
+
+def test_unparsable_parts_are_coverage_and_garbage_is_an_error(tmp_path):
+    graph = collected(tmp_path, {
+        "partial.bicep": "extension microsoftGraph\n"
+                         "var base = { a: 1 }\n"
+                         "resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n  name: 'kv1'\n"
+                         "  properties: {\n    ...base\n    enablePurgeProtection: true\n  }\n}\n",
+        "garbage.bicep": "}}}} this is not bicep {{{{\n",
+        "bad.bicep": b"\xff\xfe resource",
+    })
+    notes = coverage(graph, "/partial.bicep")
+    assert notes["ERROR"]["line"] == 1 and notes["ERROR"]["count"] >= 2
+    kv = nodes(graph)["kv"][1]
+    assert kv["purge_protection"] is True
+    errs = {e.source.rsplit("/", 1)[-1]: e for e in errors(graph)}
+    assert errs["garbage.bicep"].line == 1 and "not Bicep" in errs["garbage.bicep"].reason
+    assert set(errs) == {"garbage.bicep", "bad.bicep"} and "not UTF-8" in errs["bad.bicep"].reason
+
+
+def test_a_thousand_resources_across_modules(tmp_path):
+    module = ("param prefix string\n" + "".join(
+        f"resource sa{i} 'Microsoft.Storage/storageAccounts@2023-05-01' = {{\n  name: '${{prefix}}sa{i}'\n"
+        f"  properties: {{\n    publicNetworkAccess: 'Disabled'\n  }}\n}}\n"
+        f"resource ws{i} 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {{\n"
+        f"  name: '${{prefix}}ws{i}'\n  properties: {{\n    storageAccount: sa{i}.id\n  }}\n}}\n" for i in range(50)))
+    main = "".join(f"module m{j} 'modules/estate.bicep' = {{\n  name: 'm{j}'\n  params: {{\n"
+                   f"    prefix: 'p{j}'\n  }}\n}}\n" for j in range(10))
+    graph = collected(tmp_path, {"main.bicep": main, "modules/estate.bicep": module})
+    n = nodes(graph)
+    assert len(n) == 1000 and not errors(graph)
+    assert n["m7.ws3"][1]["name"] == "p7ws3"
+    assert list(graph.out_edges(n["m7.ws3"][0], "uses")) == [n["m7.sa3"][0]]

@@ -1,0 +1,449 @@
+"""Terraform collector: real HCL, Terraform JSON syntax and `terraform show -json` plan
+files (shapes from the provider docs, the Azure Verified Modules and the plan JSON format
+page) in real git repositories and folders, through the real tree collectors; references
+into edges by the cloud linker. Nothing runs Terraform: the collector only reads files."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import TEST_DATA, collect_graph, commit_files, make_repo, write_files
+
+from checker.cloud.links import link_resources
+from checker.collectors.terraform.config import local_folder
+from checker.graph import EstateGraph
+
+DATA = TEST_DATA / "terraform"
+PLAN_KEY = "q5Fv0bX2m7Lr9Zt3Wc8Nh1Ks4Pd6Yg0Ju2Ea5Ri7To9Uw3Iy6Ob8Mn1Vl4Cx7Bz0Qa2Sd5Fg8Hj1Kl4Zx7Cv0Bn3Mq=="
+
+
+def linked(*paths) -> EstateGraph:
+    graph = collect_graph(*paths)
+    link_resources(graph)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory) -> tuple[EstateGraph, str]:
+    """The fixture estate in a git repository: node ids start resource:<format>:<tree key>/<path>."""
+    repo = tmp_path_factory.mktemp("tf") / "infra"
+    shutil.copytree(DATA, repo)
+    make_repo(repo)
+    commit_files(repo, {}, "infrastructure")
+    return linked(repo), "git:."
+
+
+def node(graph: EstateGraph, nid: str) -> dict:
+    assert nid in graph, f"{nid} not collected; have {sorted(n for n, _ in graph.nodes('resource'))[:40]}"
+    return graph.node(nid)["attrs"]
+
+
+def uses(graph: EstateGraph, nid: str, kind: str = "uses") -> set[str]:
+    return set(graph.out_edges(nid, kind))
+
+
+def tf(display: str, path: str, address: str, fmt: str = "terraform", kind: str = "resource") -> str:
+    return f"{kind}:{fmt}:{display}/{path}#{address}"
+
+
+# -- Azure ML estate: facts, defaults, unknowns --------------------------------------------------
+
+def test_workspace_facts_set_and_defaulted(estate):
+    graph, d = estate
+    ws = node(graph, tf(d, "azure-ml/main.tf", "azurerm_machine_learning_workspace.ml"))
+    assert (ws["type"], ws["provider_type"], ws["name"]) == ("ml_workspace", "azurerm_machine_learning_workspace",
+                                                             "mlw-mlops-prod")     # terraform.tfvars: prod
+    assert ws["public_network_access"] is True and ws["fact_sources"]["public_network_access"]["from"] == "default"
+    assert "defaults to true" in ws["fact_sources"]["public_network_access"]["default"]
+    assert ws["hbi"] is True and ws["fact_sources"]["hbi"] == {"attribute": "high_business_impact", "from": "set",
+                                                               "expression": "true"}
+    assert ws["cmk"] is False and ws["tags"] == {"environment": "prod", "data-classification": "sensitive"}
+    private = node(graph, tf(d, "azure-ml/private.tf", "azurerm_machine_learning_workspace.private"))
+    assert (private["public_network_access"], private["isolation_mode"], private["cmk"]) == (
+        False, "allow_only_approved_outbound", True)
+    assert private["fact_sources"]["public_network_access"]["from"] == "set"
+
+
+def test_compute_instances_from_for_each_and_their_defaults(estate):
+    graph, d = estate
+    alice = node(graph, tf(d, "azure-ml/main.tf", 'azurerm_machine_learning_compute_instance.personal["alice"]'))
+    bob = node(graph, tf(d, "azure-ml/main.tf", 'azurerm_machine_learning_compute_instance.personal["bob"]'))
+    assert (alice["name"], bob["name"]) == ("ci-alice", "ci-bob")
+    assert alice["node_public_ip"] is True and alice["fact_sources"]["node_public_ip"]["from"] == "set"
+    assert bob["node_public_ip"] is False
+    assert alice["local_auth"] is True and alice["fact_sources"]["local_auth"]["from"] == "default"
+    assert alice["properties"]["virtual_machine_size"] == "Standard_DS3_v2"
+
+
+def test_a_variable_without_a_value_is_an_unknown_with_its_expression(estate):
+    graph, d = estate
+    cluster = node(graph, tf(d, "azure-ml/main.tf", "azurerm_machine_learning_compute_cluster.cpu"))
+    assert "subnet" not in cluster
+    assert cluster["unknown"]["subnet"] == {"expression": "var.compute_subnet_id", "attribute": "subnet_resource_id",
+                                            "reason": "variable without a default; no var file in the folder sets it"}
+    assert cluster["local_auth"] is False and cluster["ssh_public_access"] is False
+    assert cluster["properties"]["scale_settings"] == [{"min_node_count": 0, "max_node_count": 4,
+                                                        "scale_down_nodes_after_idle_duration": "PT30S"}]
+
+
+def test_module_inputs_resolve_inside_local_modules(estate):
+    graph, d = estate
+    sa = node(graph, tf(d, "azure-ml/modules/storage/main.tf", "azure-ml:module.storage.azurerm_storage_account.this"))
+    assert (sa["type"], sa["name"], sa["module"], sa["scope"]) == ("storage_account", "stmlopsprod",
+                                                                    "azure-ml:module.storage", "git:./azure-ml")
+    assert sa["public_blob_access"] is False and sa["fact_sources"]["public_blob_access"]["expression"] == \
+        "var.allow_public_blobs"                      # the module's own default
+    assert sa["min_tls_version"] == "1.0" and sa["default_network_action"] == "deny"
+    assert sa["tags"]["data-classification"] == "sensitive"                   # passed in by the caller
+    kv = node(graph, tf(d, "azure-ml/modules/keyvault/main.tf", "azure-ml:module.keyvault.azurerm_key_vault.this"))
+    assert (kv["purge_protection"], kv["default_network_action"], kv["public_network_access"]) == (True, "deny", True)
+
+
+def test_other_clouds(estate):
+    graph, d = estate
+    studio = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_sagemaker_domain.studio"))
+    locked = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_sagemaker_domain.locked"))
+    assert studio["public_network_access"] is True and studio["fact_sources"]["public_network_access"]["from"] == \
+        "default"
+    assert locked["public_network_access"] is False
+    research = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_sagemaker_notebook_instance.research"))
+    isolated = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_sagemaker_notebook_instance.isolated"))
+    assert (research["public_network_access"], research["root_access"], research["subnet"]) == (True, True, None)
+    assert (isolated["public_network_access"], isolated["root_access"]) == (False, False)
+    assert isolated["unknown"]["subnet"]["reason"] == "an attribute of aws_subnet.private: known after apply"
+    eks = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_eks_cluster.serving"))
+    assert eks["private_cluster"] is False and eks["authorized_ip_ranges"] == ["0.0.0.0/0"]
+    public = node(graph, tf(d, "gcp-workbench/public.tf", "google_workbench_instance.public"))
+    private = node(graph, tf(d, "gcp-workbench/main.tf.json", "google_workbench_instance.private"))
+    assert public["public_ip"] is True and private["public_ip"] is False
+    gke = node(graph, tf(d, "gcp-workbench/public.tf", "google_container_cluster.serving"))
+    assert (gke["rbac"], gke["node_public_ip"], gke["private_cluster"]) == (False, False, False)
+
+
+# -- references into edges -----------------------------------------------------------------------
+
+def test_references_become_edges_through_modules_and_instances(estate):
+    graph, d = estate
+    ws = tf(d, "azure-ml/main.tf", "azurerm_machine_learning_workspace.ml")
+    storage = tf(d, "azure-ml/modules/storage/main.tf", "azure-ml:module.storage.azurerm_storage_account.this")
+    vault = tf(d, "azure-ml/modules/keyvault/main.tf", "azure-ml:module.keyvault.azurerm_key_vault.this")
+    acr = tf(d, "azure-ml/main.tf", "azurerm_container_registry.ml")
+    appi = tf(d, "azure-ml/main.tf", "azurerm_application_insights.ml")
+    assert {storage, vault, acr, appi} <= uses(graph, ws)                  # module.storage.id → the account
+    refs = {(r["attribute"], r["target"]) for r in node(graph, ws)["references"]}
+    assert ("storage_account_id", "azure-ml:module.storage.azurerm_storage_account.this") in refs
+    for key in ("alice", "bob"):
+        ci = tf(d, "azure-ml/main.tf", f'azurerm_machine_learning_compute_instance.personal["{key}"]')
+        assert uses(graph, ci, "in_workspace") == {ws}
+    cluster = tf(d, "azure-ml/main.tf", "azurerm_machine_learning_compute_cluster.cpu")
+    assert uses(graph, cluster, "in_workspace") == {ws}
+    # the vault's tenant comes from the caller's data source, through the module input
+    assert tf(d, "azure-ml/main.tf", "data.azurerm_client_config.current") in uses(graph, vault)
+    network = tf(d, "gcp-workbench/main.tf.json", "google_compute_network.ml")
+    assert uses(graph, tf(d, "gcp-workbench/main.tf.json", "google_workbench_instance.private")) == {network}
+
+
+def test_a_module_outside_the_tree_or_in_the_registry_is_a_coverage_gap(estate):
+    graph, d = estate
+    repo = next(n for n, data in graph.nodes("repo"))
+    gaps = graph.node(repo)["attrs"]["terraform_coverage"]
+    registry = next(g for g in gaps if g.get("module") == "module.network")
+    assert registry["source"] == "Azure/avm-res-network-virtualnetwork/azurerm" and "registry" in registry["reason"]
+    assert local_folder("a/b", "../../..") == (None, "module source '../../..' leads out of the scanned tree: "
+                                                     "not read")
+    assert local_folder("a/b", "../c//sub") == ("a/c", "")
+
+
+# -- azapi ---------------------------------------------------------------------------------------
+
+def test_azapi_bodies_are_arm_resources(estate):
+    graph, d = estate
+    ws = node(graph, tf(d, "avm-workspace/main.tf", "azapi_resource.this[0]", fmt="azapi"))
+    assert (ws["type"], ws["api_version"], ws["provider_type"]) == (
+        "ml_workspace", "2024-10-01", "Microsoft.MachineLearningServices/workspaces@2024-10-01")
+    assert ws["public_network_access"] is False          # local ? "Enabled" : "Disabled" with the default false
+    assert ws["fact_sources"]["public_network_access"]["expression"] == \
+        'local.enable_public_network_access ? "Enabled" : "Disabled"'
+    assert (ws["isolation_mode"], ws["hbi"], ws["cmk"]) == ("allow_internet_outbound", True, False)
+    assert ws["unknown"]["name"] if "name" not in ws else ws["name"] == "mlw-avm"
+    assert tf(d, "avm-workspace/main.tf", "azapi_resource.hub[0]", fmt="azapi") not in graph    # count = 0
+    endpoint = tf(d, "avm-workspace/main.tf", "azapi_resource.endpoint", fmt="azapi", kind="endpoint")
+    e = node(graph, endpoint)                            # azapi v1: body = jsonencode({...})
+    assert (e["type"], e["public_network_access"], e["auth_mode"]) == ("ml_online_endpoint", True, "key")
+    assert uses(graph, endpoint, "in_workspace") == {tf(d, "avm-workspace/main.tf", "azapi_resource.this[0]",
+                                                        fmt="azapi")}
+
+
+# -- plan JSON -----------------------------------------------------------------------------------
+
+def test_the_plan_is_preferred_over_the_hcl_of_its_folder(estate):
+    graph, d = estate
+    planned = {n for n, data in graph.nodes("resource") if data["attrs"].get("scope") == "git:./planned"}
+    assert planned == {tf(d, "planned/tfplan.json", a, fmt="terraform-plan") for a in (
+        "azurerm_resource_group.ml", "azurerm_storage_account.ml[0]",
+        "module.ws.azurerm_machine_learning_workspace.this")}
+    for nid in planned:
+        assert node(graph, nid)["coverage"] == "plan preferred over the HCL in planned (the exact form of the " \
+                                               "same module)"
+    repo = next(n for n, data in graph.nodes("repo"))
+    assert any(g["folder"] == "planned" and "tfplan.json" in g["reason"]
+               for g in graph.node(repo)["attrs"]["terraform_coverage"])
+
+
+def test_plan_facts_unknowns_and_sensitive_values(estate):
+    graph, d = estate
+    sa = node(graph, tf(d, "planned/tfplan.json", "azurerm_storage_account.ml[0]", fmt="terraform-plan"))
+    assert (sa["public_network_access"], sa["public_blob_access"], sa["min_tls_version"]) == (True, True, "1.2")
+    assert sa["fact_sources"]["public_blob_access"]["from"] == "set"
+    assert sa["unknown"]["default_network_action"]["reason"] == "known only after apply"
+    assert sa["properties"]["primary_access_key"] == {"unknown": "(sensitive)"}
+    assert PLAN_KEY not in json.dumps(graph.document())
+    ws = node(graph, tf(d, "planned/tfplan.json", "module.ws.azurerm_machine_learning_workspace.this",
+                        fmt="terraform-plan"))
+    assert ws["public_network_access"] is True and ws["unknown"]["isolation_mode"]["expression"] == \
+        "(known after apply)"
+    assert tf(d, "planned/tfplan.json", "azurerm_storage_account.old", fmt="terraform-plan") not in graph
+
+
+def test_plan_references_follow_module_variables_to_instances(estate):
+    graph, d = estate
+    ws = tf(d, "planned/tfplan.json", "module.ws.azurerm_machine_learning_workspace.this", fmt="terraform-plan")
+    sa = tf(d, "planned/tfplan.json", "azurerm_storage_account.ml[0]", fmt="terraform-plan")
+    assert uses(graph, ws) == {sa}
+    sub = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-planned/providers"
+    assert node(graph, ws)["references"] == [
+        {"attribute": "storage_account_id", "target": "azurerm_storage_account.ml[0]", "by": "address"},
+        {"attribute": "key_vault_id", "target": f"{sub}/Microsoft.KeyVault/vaults/kv-planned", "by": "arm_id"},
+        {"attribute": "application_insights_id", "target": f"{sub}/Microsoft.Insights/components/appi",
+         "by": "arm_id"}]
+    # ids of resources no collected source declares or exports stay unresolved, with the reason
+    assert "no collected infrastructure source" in node(graph, ws)["unresolved"]["reference key_vault_id"]["reason"]
+    assert uses(graph, sa) == {tf(d, "planned/tfplan.json", "azurerm_resource_group.ml", fmt="terraform-plan")}
+
+
+# -- expressions, instances, hostile configurations -------------------------------------------------
+
+def scan(tmp_path: Path, files: dict[str, str]) -> EstateGraph:
+    root = tmp_path / "t"
+    write_files(root, files)
+    return linked(root)
+
+
+def resource(graph: EstateGraph, suffix: str) -> dict:
+    found = [data["attrs"] for nid, data in graph.nodes() if nid.endswith(suffix)]
+    assert len(found) == 1, f"{suffix}: {sorted(n for n, _ in graph.nodes('resource'))}"
+    return found[0]
+
+
+def test_unknown_count_makes_one_conditional_resource(tmp_path):
+    graph = scan(tmp_path, {"main.tf": 'variable "create" { type = bool }\n'
+                                       'resource "azurerm_key_vault" "kv" {\n  count = var.create ? 1 : 0\n'
+                                       '  name = "kv"\n}\n'})
+    kv = resource(graph, "#azurerm_key_vault.kv")
+    assert kv["conditional"] == {"expression": "var.create ? 1 : 0",
+                                 "reason": "var.create: variable without a default; no var file in the folder "
+                                           "sets it"}
+
+
+def test_var_files_auto_and_explicit(tmp_path):
+    graph = scan(tmp_path, {
+        "main.tf": 'variable "a" {}\nvariable "b" {}\nvariable "c" { default = "d" }\n'
+                   'resource "azurerm_storage_account" "s" {\n  name = "${var.a}-${var.b}-${var.c}"\n'
+                   '  min_tls_version = var.b == "x" ? "TLS1_2" : "TLS1_0"\n}\n',
+        "terraform.tfvars": 'a = "one"\nb = "y"\n', "z.auto.tfvars": 'b = "x"\n', "prod.tfvars": 'c = "prod"\n'})
+    sa = resource(graph, "#azurerm_storage_account.s")
+    assert sa["name"] == "one-x-prod" and sa["min_tls_version"] == "1.2"
+
+
+def test_var_files_that_disagree_leave_the_value_unknown(tmp_path):
+    graph = scan(tmp_path, {"main.tf": 'variable "env" {}\nresource "azurerm_key_vault" "kv" { name = var.env }\n',
+                            "dev.tfvars": 'env = "dev"\n', "prod.tfvars": 'env = "prod"\n'})
+    kv = resource(graph, "#azurerm_key_vault.kv")
+    assert "dev.tfvars, prod.tfvars" in kv["unknown"]["name"]["reason"]
+
+
+def test_module_that_includes_itself_and_one_out_of_the_tree(tmp_path):
+    graph = scan(tmp_path, {
+        "main.tf": 'module "me" {\n  source = "./"\n}\nmodule "up" {\n  source = "../../.."\n}\n'
+                   'resource "azurerm_key_vault" "kv" {\n  name = module.up.name\n  tenant_id = module.me.x\n}\n'
+                   'output "x" { value = "t" }\n',
+        "a/main.tf": 'module "b" { source = "../b" }\n', "b/main.tf": 'module "a" { source = "../a" }\n'
+                                                                       'resource "azurerm_key_vault" "b" {}\n'})
+    kv = resource(graph, "#azurerm_key_vault.kv")
+    assert "leads out of the scanned tree" in kv["unknown"]["name"]["reason"]
+    repo = next(n for n, _ in graph.nodes("repo"))
+    reasons = [g["reason"] for g in graph.node(repo)["attrs"]["terraform_coverage"]]
+    assert any("includes itself" in r for r in reasons)
+    assert len([n for n, _ in graph.nodes("resource") if n.endswith("azurerm_key_vault.b")]) == 1
+    assert not graph.errors
+
+
+def test_cycles_and_chains_of_locals_end_in_unknowns(tmp_path):
+    chain = "".join(f"  l{i} = local.l{i + 1}\n" for i in range(300)) + '  l300 = "end"\n'
+    graph = scan(tmp_path, {"main.tf": "locals {\n  a = local.b\n  b = local.a\n" + chain + "}\n"
+                                       'resource "azurerm_key_vault" "cycle" { name = local.a }\n'
+                                       'resource "azurerm_key_vault" "chain" { name = local.l0 }\n'})
+    assert "refers to itself" in resource(graph, "#azurerm_key_vault.cycle")["unknown"]["name"]["reason"]
+    assert "more than 64 values refer through one another" in \
+        resource(graph, "#azurerm_key_vault.chain")["unknown"]["name"]["reason"]
+
+
+def test_expressions_evaluated_statically(tmp_path):
+    graph = scan(tmp_path, {"main.tf": '''
+locals {
+  envs    = ["dev", "prod"]
+  names   = [for e in local.envs : upper(e) if e != "dev"]
+  by_name = { for e in local.envs : e => length(e) }
+  merged  = merge({ a = 1 }, { b = 2 })
+}
+resource "azurerm_storage_account" "s" {
+  name  = join("-", concat(local.names, [tostring(local.by_name["prod"])]))
+  tags  = merge(local.merged, { c = try(local.merged.zzz, "fallback") })
+  https_traffic_only_enabled = !false
+  min_tls_version = format("TLS%d_%d", 1, 2)
+  account_tier = lookup({ a = "Standard" }, "a", "Premium")
+  access_tier = file("tier.txt")
+}
+'''})
+    sa = resource(graph, "#azurerm_storage_account.s")
+    assert sa["name"] == "PROD-4" and sa["min_tls_version"] == "1.2" and sa["https_only"] is True
+    assert sa["tags"] == {"a": 1, "b": 2, "c": "fallback"}
+    assert sa["properties"]["access_tier"] == {"unknown": 'file("tier.txt")'}
+
+
+def test_dynamic_blocks_and_depends_on(tmp_path):
+    graph = scan(tmp_path, {"main.tf": '''
+variable "rules" {
+  default = [{ action = "Deny" }]
+}
+resource "azurerm_key_vault" "kv" {
+  name = "kv"
+  dynamic "network_acls" {
+    for_each = var.rules
+    iterator = rule
+    content {
+      default_action = rule.value.action
+      bypass         = "AzureServices"
+    }
+  }
+  depends_on = [azurerm_storage_account.s]
+}
+resource "azurerm_storage_account" "s" { name = "s" }
+'''})
+    kv = resource(graph, "#azurerm_key_vault.kv")
+    assert kv["default_network_action"] == "deny"
+    assert {"attribute": "depends_on", "target": "azurerm_storage_account.s", "by": "address"} in kv["references"]
+
+
+def test_skips_dot_terraform_and_reports_parse_errors_with_line(tmp_path):
+    graph = scan(tmp_path, {
+        ".terraform/modules/x/main.tf": 'resource "azurerm_key_vault" "cached" {}\n',
+        "ok.tf": 'resource "azurerm_key_vault" "ok" { name = "ok" }\n',
+        "bad.tf": 'resource "azurerm_key_vault" "bad" {\n  name = \n}\n',
+        "latin1.tf": b'# caf\xe9\nresource "x" "y" {}\n',
+        "broken-plan.json": '{"format_version": "1.2", "planned_values": {',
+        "floorplan.json": '{"rooms": 3}', "v2.tfplan.json": '{"format_version": "2.0", "planned_values": {}}'})
+    assert not [n for n, _ in graph.nodes("resource") if "cached" in n]
+    resource(graph, "#azurerm_key_vault.ok")
+    errors = {(e.source.rsplit("/", 1)[-1], e.line) for e in graph.errors}
+    assert errors == {("bad.tf", 2), ("latin1.tf", 1), ("broken-plan.json", 1), ("v2.tfplan.json", None)}
+    reasons = " ".join(e.reason for e in graph.errors)
+    assert "not valid Terraform" in reasons and "only 1.x" in reasons
+
+
+def test_a_thousand_resources_across_modules(tmp_path):
+    """1,000 resources: 10 environments × (1 workspace + 1 storage module of 4 accounts ×
+    for_each + a compute count of 20 + …), every reference resolved."""
+    files = {"modules/store/main.tf": '''
+variable "env" {}
+variable "names" { default = ["a", "b", "c", "d"] }
+resource "azurerm_storage_account" "s" {
+  for_each = toset(var.names)
+  name     = "st${var.env}${each.key}"
+  public_network_access_enabled = var.env == "env0"
+}
+output "ids" { value = { for k, s in azurerm_storage_account.s : k => s.id } }
+'''}
+    for e in range(10):
+        files[f"envs/env{e}/main.tf"] = f'''
+module "store" {{
+  source = "../../modules/store"
+  env    = "env{e}"
+}}
+resource "azurerm_machine_learning_workspace" "ws" {{
+  name               = "mlw-env{e}"
+  storage_account_id = module.store.ids["a"]
+}}
+resource "azurerm_machine_learning_compute_cluster" "c" {{
+  count = 95
+  name  = "c${{count.index}}"
+  machine_learning_workspace_id = azurerm_machine_learning_workspace.ws.id
+}}
+'''
+    graph = scan(tmp_path, files)
+    resources = [d["attrs"] for _, d in graph.nodes("resource")]
+    assert len(resources) == 1000 and not graph.errors
+    assert sum(1 for a in resources if a["type"] == "storage_account" and a["public_network_access"]) == 4
+    workspaces = [n for n, d in graph.nodes("resource") if d["attrs"]["type"] == "ml_workspace"]
+    for ws in workspaces:
+        assert len(list(graph.in_edges(ws, "in_workspace"))) == 95
+        # ids are known only after apply, so ids["a"] cannot pick one account statically: the
+        # reference is kept to each account the output's for-expression names (all four)
+        assert len(uses(graph, ws)) == 4
+    assert not any(d["attrs"].get("unresolved") for _, d in graph.nodes("resource"))
+
+
+def test_arm_ids_link_across_sources_and_sensitive_variables_stay_out(tmp_path):
+    """A literal ARM id in a link attribute finds the resource in another source: here an
+    azapi storage account declared by name in another root folder of the tree."""
+    graph = scan(tmp_path, {
+        "ws/main.tf": 'variable "admin_password" {\n  default   = "Sup3r-Secret-Pa55w0rd!"\n  sensitive = true\n}\n'
+                      'resource "azurerm_machine_learning_workspace" "ws" {\n  name = "mlw"\n'
+                      '  storage_account_id = "/subscriptions/<SUBSCRIPTION_ID>/resourceGroups/rg/providers/'
+                      'Microsoft.Storage/storageAccounts/stshared"\n}\n'
+                      'resource "azurerm_machine_learning_compute_instance" "ci" {\n  name = "ci"\n'
+                      '  machine_learning_workspace_id = azurerm_machine_learning_workspace.ws.id\n'
+                      '  ssh {\n    public_key = var.admin_password\n  }\n}\n',
+        "storage/main.tf": 'resource "azapi_resource" "sa" {\n'
+                           '  type = "Microsoft.Storage/storageAccounts@2023-05-01"\n  name = "stshared"\n'
+                           '  body = { properties = { allowBlobPublicAccess = false } }\n}\n'})
+    ws = next(n for n, d in graph.nodes("resource") if d["attrs"]["type"] == "ml_workspace")
+    sa = next(n for n, d in graph.nodes("resource") if d["attrs"]["type"] == "storage_account")
+    assert uses(graph, ws) == {sa} and node(graph, sa)["public_blob_access"] is False
+    assert "Sup3r-Secret-Pa55w0rd!" not in json.dumps(graph.document())
+    ci = resource(graph, "#azurerm_machine_learning_compute_instance.ci")
+    assert ci["properties"]["ssh"] == [{"public_key": {"unknown": "var.admin_password"}}]
+
+
+def test_data_sources_are_existing_resources_found_by_name(tmp_path):
+    graph = scan(tmp_path, {
+        "shared/main.tf": 'resource "azurerm_key_vault" "kv" {\n  name = "kv-shared"\n'
+                          '  public_network_access_enabled = false\n}\n',
+        "app/main.tf": 'data "azurerm_key_vault" "kv" {\n  name = "kv-shared"\n  resource_group_name = "rg"\n}\n'
+                       'resource "azurerm_machine_learning_workspace" "ws" {\n  name = "mlw"\n'
+                       '  key_vault_id = data.azurerm_key_vault.kv.id\n}\n'})
+    data = next(n for n, d in graph.nodes("resource") if n.endswith("#data.azurerm_key_vault.kv"))
+    declared = next(n for n, d in graph.nodes("resource") if n.endswith("#azurerm_key_vault.kv"))
+    attrs = node(graph, data)
+    assert attrs["existing"] is True and attrs["type"] == "key_vault" and "public_network_access" not in attrs
+    assert "data source" in attrs["unknown"]["public_network_access"]["reason"]
+    assert uses(graph, data) == {declared}
+    ws = next(n for n, d in graph.nodes("resource") if n.endswith("#azurerm_machine_learning_workspace.ws"))
+    assert uses(graph, ws) == {data}
+
+
+def test_addresses_resolve_within_their_own_tree(tmp_path):
+    """Two scanned trees declaring the same address: each workspace uses its own account."""
+    for name in ("a", "b"):
+        write_files(tmp_path / name, {"main.tf": f'resource "azurerm_storage_account" "ml" {{ name = "st{name}" }}\n'
+                                                 'resource "azurerm_machine_learning_workspace" "ws" {\n'
+                                                 '  storage_account_id = azurerm_storage_account.ml.id\n}\n'})
+    graph = linked(tmp_path / "a", tmp_path / "b")
+    pairs = set()
+    for nid, data in graph.nodes("resource"):
+        if data["attrs"]["type"] == "ml_workspace":
+            (target,) = uses(graph, nid)
+            pairs.add((data["attrs"]["scope"], graph.node(target)["attrs"]["name"]))
+    assert len(pairs) == 2 and {name for _, name in pairs} == {"sta", "stb"}

@@ -1,0 +1,6 @@
+using './main.bicep'
+
+param prefix = 'fraud'
+param clusterNames = [
+  'cpu'
+]

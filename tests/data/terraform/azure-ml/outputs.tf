@@ -1,0 +1,3 @@
+output "workspace_id" {
+  value = azurerm_machine_learning_workspace.ml.id
+}

@@ -1,0 +1,212 @@
+"""Terraform: HCL python-hcl2 cannot parse, truncated and mis-encoded files, Terraform JSON
+syntax and plan JSON gone wrong, and hostile configurations that parse: modules that
+include themselves or lead out of the tree, cycles, expressions that would multiply into
+a hang or a huge value, counts in the millions, a 10k-resource plan, secrets a plan holds
+in clear. Each ends in a correct parse, an unknown or one collection error with its line."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import hcl2
+
+from . import mutate as m
+from .cases import EITHER, NONE, ONE, Case, Expect, files, in_git, rng_for
+
+MAIN = "main.tf"
+NODE = "resource:terraform:estate/loose/{s}/main.tf#"
+WORKSPACE = '''variable "prefix" {
+  type    = string
+  default = "mlops"
+}
+
+locals {
+  tags = { "data-classification" = "sensitive" }
+}
+
+resource "azurerm_storage_account" "ml" {
+  name                     = "st${var.prefix}"
+  account_tier             = "Standard"
+  account_replication_type = "LRS"
+  tags                     = local.tags
+}
+
+resource "azurerm_machine_learning_workspace" "ml" {
+  name                    = "mlw-${var.prefix}"
+  storage_account_id      = azurerm_storage_account.ml.id
+  key_vault_id            = azurerm_key_vault.ml.id
+  application_insights_id = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Insights/components/ai"
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_key_vault" "ml" {
+  name      = "kv-${var.prefix}"
+  sku_name  = "standard"
+  tenant_id = "00000000-0000-0000-0000-000000000000"
+}
+'''
+WS_NODE = (NODE + "azurerm_machine_learning_workspace.ml",)
+PLAN_SECRET = "Xq3v8ZpL0sR2tY6uW9aB4cD7eF1gH5jK8mN0pQ3rS6tU9vW2xY5zA8bC1dE4fG7h=="
+
+
+def cases(seed: int) -> list[Case]:
+    out = truncated(seed) + broken() + encodings(seed) + hostile() + plans()
+    out += [_in_git(c) for c in out if c.id.split("/")[1] in ("syntax-missing-value", "module-includes-itself",
+                                                              "plan-sensitive-secret", "utf16-bom")]
+    return out
+
+
+def _in_git(case: Case) -> Case:
+    """The case committed in the batch's repository: node ids name it by its display path."""
+    nodes = tuple(n.replace("estate/loose/", "estate/repo/") for n in case.expect.nodes)
+    return replace(in_git(case), expect=replace(case.expect, nodes=nodes))
+
+
+def _case(name: str, content: dict, expect: Expect, target: str = MAIN, **kw) -> Case:
+    return Case(f"terraform/{name}", files(content), expect, target=target, **kw)
+
+
+def _hcl_error_line(text: str) -> int | None:
+    """The line python-hcl2 reports for text that does not parse; None when it parses."""
+    try:
+        hcl2.parses_to_tree(text)
+    except Exception as exc:      # noqa: BLE001 - whatever the library raises, its line
+        return getattr(exc, "line", True)
+    return None
+
+
+def truncated(seed: int) -> list[Case]:
+    out = []
+    for at in m.truncation_points(WORKSPACE.encode(), rng_for(seed, "terraform", "truncated"), 4):
+        cut = WORKSPACE[:at]
+        line = _hcl_error_line(cut)
+        out.append(_case(f"truncated-{at}", {MAIN: cut}, Expect(EITHER) if line is None else
+                         Expect(ONE, line=line if isinstance(line, int) else True)))
+    return out
+
+
+def broken() -> list[Case]:
+    plan = json.dumps(_plan(3), indent=2)
+    return [
+        _case("syntax-missing-value", {MAIN: WORKSPACE.replace('account_tier             = "Standard"',
+                                                              'account_tier             =')},
+              Expect(ONE, line={12, 13})),
+        _case("unclosed-block", {MAIN: WORKSPACE.rsplit("}", 1)[0]}, Expect(ONE, line=True)),
+        _case("unterminated-string", {MAIN: WORKSPACE.replace('"LRS"', '"LRS')}, Expect(ONE, line=True)),
+        _case("tf-json-truncated", {"main.tf.json": '{"resource": {"azurerm_key_vault": {"kv": {"name": "kv"'},
+              Expect(ONE, line=1), target="main.tf.json"),
+        _case("tf-json-list", {"main.tf.json": "[1, 2]"}, Expect(ONE, line=1), target="main.tf.json"),
+        _case("tfvars-broken", {MAIN: WORKSPACE, "terraform.tfvars": 'prefix = "prod"\nregion = \n'},
+              Expect(ONE, line=2), target="terraform.tfvars"),
+        _case("plan-truncated", {"tfplan.json": plan[:len(plan) // 2]}, Expect(ONE, line=True), target="tfplan.json"),
+        _case("plan-format-2", {"tfplan.json": json.dumps({**_plan(1), "format_version": "2.0"})}, Expect(ONE),
+              target="tfplan.json"),
+        _case("plan-deep", {"tfplan.json": '{"format_version": "1.2", "planned_values": ' + m.deep_json() + "}"},
+              Expect(EITHER), target="tfplan.json"),
+        _case("plan-wrong-shapes", {"tfplan.json": json.dumps({
+            "format_version": "1.2", "planned_values": {"root_module": {"resources": [1, "x", {"address": 5}],
+                                                                        "child_modules": {"a": 1}}},
+            "resource_changes": "none", "configuration": [1]})}, Expect(NONE), target="tfplan.json"),
+        _case("dot-terraform-ignored", {MAIN: WORKSPACE, ".terraform/modules/x/main.tf": "resource {"},
+              Expect(NONE, nodes=WS_NODE)),
+        _case("other-json-named-plan", {MAIN: WORKSPACE, "floorplan.json": "{not json"}, Expect(NONE, nodes=WS_NODE)),
+    ]
+
+
+def encodings(seed: int) -> list[Case]:
+    rng = rng_for(seed, "terraform", "encodings")
+    return [
+        _case("utf8-bom", {MAIN: m.utf8_bom(WORKSPACE)}, Expect(NONE, nodes=WS_NODE)),
+        _case("utf16-bom", {MAIN: m.utf16(WORKSPACE)}, Expect(ONE)),
+        _case("invalid-utf8", {MAIN: m.insert(WORKSPACE.encode(), rng, m.INVALID_UTF8, b"mlops")}, Expect(ONE)),
+        _case("nul-byte", {MAIN: m.insert(WORKSPACE.encode(), rng, b"\0", b"mlops")}, Expect(EITHER)),
+        _case("crlf", {MAIN: WORKSPACE.replace("\n", "\r\n")}, Expect(NONE, nodes=WS_NODE)),
+        _case("empty", {MAIN: ""}, Expect(NONE)),
+        _case("binary", {MAIN: bytes(rng.getrandbits(8) for _ in range(4096))}, Expect(ONE)),
+    ]
+
+
+def hostile() -> list[Case]:
+    letters = ", ".join(f'"{c}"' for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX")
+    doubling = "".join(f'  s{i + 1} = "${{local.s{i}}}${{local.s{i}}}"\n' for i in range(40))
+    products = "".join(f"  n{i + 1} = local.n{i} * local.n{i}\n" for i in range(40))
+    return [
+        _case("module-includes-itself", {MAIN: WORKSPACE + 'module "me" {\n  source = "./"\n}\n'},
+              Expect(NONE, nodes=WS_NODE)),
+        _case("module-cycle", {MAIN: WORKSPACE + 'module "a" {\n  source = "./a"\n}\n',
+                               "a/main.tf": 'module "b" {\n  source = "../b"\n}\n',
+                               "b/main.tf": 'module "a" {\n  source = "../a"\n}\nresource "azurerm_key_vault" "b" {}\n'},
+              Expect(NONE, nodes=WS_NODE)),
+        _case("module-out-of-tree", {MAIN: WORKSPACE + 'module "up" {\n  source = "../../../../../etc"\n}\n'
+                                           'resource "azurerm_key_vault" "up" {\n  name = module.up.name\n}\n'},
+              Expect(NONE, nodes=WS_NODE)),
+        _case("module-registry", {MAIN: WORKSPACE + 'module "kv" {\n  source  = "Azure/avm-res-keyvault-vault/azurerm"'
+                                         '\n  version = "0.9.1"\n}\n'}, Expect(NONE, nodes=WS_NODE)),
+        _case("locals-cycle", {MAIN: WORKSPACE + "locals {\n  a = local.b\n  b = local.c\n  c = local.a\n}\n"
+                                     'resource "azurerm_key_vault" "c" {\n  name = local.a\n}\n'},
+              Expect(NONE, nodes=WS_NODE)),
+        _case("for-expression-explosion", {MAIN: WORKSPACE + f"locals {{\n  l = [{letters}]\n  big = flatten("
+                                           "[for a in local.l : [for b in local.l : [for c in local.l : "
+                                           '[for d in local.l : [for e in local.l : "${a}${b}${c}${d}${e}"]]]]])\n}\n'
+                                           'resource "azurerm_key_vault" "big" {\n  name = length(local.big)\n}\n'},
+              Expect(NONE, nodes=(NODE + "azurerm_key_vault.big",)), alone=True),
+        _case("string-doubling", {MAIN: WORKSPACE + 'locals {\n  s0 = "xxxxxxxxxxxxxxxx"\n' + doubling + "}\n"
+                                        'resource "azurerm_key_vault" "s" {\n  name = local.s40\n}\n'},
+              Expect(NONE, nodes=(NODE + "azurerm_key_vault.s",))),
+        _case("number-squaring", {MAIN: WORKSPACE + "locals {\n  n0 = 99999999999\n" + products + "}\n"
+                                        'resource "azurerm_key_vault" "n" {\n  name = local.n40\n}\n'},
+              Expect(NONE, nodes=(NODE + "azurerm_key_vault.n",))),
+        _case("count-millions", {MAIN: WORKSPACE + 'resource "azurerm_key_vault" "many" {\n  count = 50000000\n}\n'},
+              Expect(NONE, nodes=(NODE + "azurerm_key_vault.many",))),
+        _case("deep-nesting", {MAIN: "a = " + "[" * 2000 + "1" + "]" * 2000 + "\n"}, Expect(EITHER)),
+        _case("deep-object", {MAIN: WORKSPACE + 'resource "azurerm_key_vault" "deep" {\n  tags = '
+                                    + "{ a = " * 300 + "1" + " }" * 300 + "\n}\n"}, Expect(EITHER)),
+        _case("template-directives", {MAIN: WORKSPACE + 'resource "azurerm_key_vault" "t" {\n  name = '
+                                            '"%{ for n in ["a"] }${n}%{ endfor }"\n  tenant_id = <<EOT\n'
+                                            '${var.prefix}\nEOT\n}\n'},
+              Expect(NONE, nodes=(NODE + "azurerm_key_vault.t",))),
+        _case("placeholders", {MAIN: WORKSPACE.replace('"mlops"', '"<PREFIX>"').replace(
+            '"00000000-0000-0000-0000-000000000000"', '"{{ tenant_id }}"')}, Expect(NONE, nodes=(
+                "resource:terraform:estate/loose/{s}/main.tf#azurerm_machine_learning_workspace.ml",))),
+        _case("unknown-everywhere", {MAIN: 'resource "azurerm_machine_learning_workspace" "x" {\n'
+                                           '  count = length(data.azurerm_resources.all.resources)\n'
+                                           '  name = data.x.y.z[each.key]\n'
+                                           '  public_network_access_enabled = var.nope\n}\n'},
+              Expect(NONE, nodes=(NODE + "azurerm_machine_learning_workspace.x",))),
+    ]
+
+
+def _plan(n: int, secret: str = "") -> dict:
+    """A plan of n storage accounts in the documented layout (format_version 1.2)."""
+    resources, changes = [], []
+    for i in range(n):
+        values = {"name": f"st{i}", "location": "westeurope", "account_tier": "Standard",
+                  "public_network_access_enabled": i % 2 == 0, "min_tls_version": "TLS1_2",
+                  "primary_access_key": secret or f"k{i}"}
+        address = f"azurerm_storage_account.s[{i}]"
+        resources.append({"address": address, "mode": "managed", "type": "azurerm_storage_account", "name": "s",
+                          "index": i, "provider_name": "registry.terraform.io/hashicorp/azurerm",
+                          "values": values, "sensitive_values": {"primary_access_key": True}})
+        changes.append({"address": address, "mode": "managed", "type": "azurerm_storage_account", "name": "s",
+                        "index": i, "change": {"actions": ["create"], "before": None, "after": values,
+                                               "after_unknown": {"id": True},
+                                               "after_sensitive": {"primary_access_key": True}}})
+    return {"format_version": "1.2", "terraform_version": "1.9.5", "planned_values": {"root_module": {
+        "resources": resources}}, "resource_changes": changes, "configuration": {"root_module": {"resources": [
+            {"address": "azurerm_storage_account.s", "mode": "managed", "type": "azurerm_storage_account",
+             "name": "s", "expressions": {"name": {"references": ["count.index"]}},
+             "count_expression": {"constant_value": n}}]}}}
+
+
+def plans() -> list[Case]:
+    node = "resource:terraform-plan:estate/loose/{s}/tfplan.json#azurerm_storage_account.s[%d]"
+    return [
+        _case("plan-10k-resources", {"tfplan.json": lambda: json.dumps(_plan(10_000))},
+              Expect(NONE, nodes=(node % 9_999,)), target="tfplan.json", alone=True),
+        _case("plan-sensitive-secret", {"tfplan.json": json.dumps(_plan(2, PLAN_SECRET))},
+              Expect(NONE, nodes=(node % 1,)), target="tfplan.json", secrets=(PLAN_SECRET,)),
+        _case("plan-utf16", {"tfplan.json": m.utf16(json.dumps(_plan(1)))}, Expect(EITHER), target="tfplan.json"),
+    ]
