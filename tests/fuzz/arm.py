@@ -10,7 +10,7 @@ from .cases import EITHER, NONE, ONE, Case, Expect, files, rng_for
 
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
 PARAMS = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
-NODE = "resource:arm:estate/loose/{s}/azuredeploy.json#"
+NODE = "resource:arm:{p}/azuredeploy.json#"
 WORKSPACE = {"type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01",
              "name": "[parameters('name')]", "location": "[resourceGroup().location]",
              "properties": {"publicNetworkAccess": "Disabled",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from . import mutate as m
 from .cases import EITHER, NONE, ONE, Case, Expect, files, rng_for
 
-NODE = "resource:bicep:estate/loose/{s}/main.bicep#"
+NODE = "resource:bicep:{p}/main.bicep#"
 GOOD = """param prefix string = 'fuzz'
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: 'st${prefix}'

@@ -6,7 +6,6 @@ in clear. Each ends in a correct parse, an unknown or one collection error with 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import hcl2
 
@@ -14,7 +13,7 @@ from . import mutate as m
 from .cases import EITHER, NONE, ONE, Case, Expect, files, in_git, rng_for
 
 MAIN = "main.tf"
-NODE = "resource:terraform:estate/loose/{s}/main.tf#"
+NODE = "resource:terraform:{p}/main.tf#"
 WORKSPACE = '''variable "prefix" {
   type    = string
   default = "mlops"
@@ -54,15 +53,9 @@ PLAN_SECRET = "Xq3v8ZpL0sR2tY6uW9aB4cD7eF1gH5jK8mN0pQ3rS6tU9vW2xY5zA8bC1dE4fG7h=
 
 def cases(seed: int) -> list[Case]:
     out = truncated(seed) + broken() + encodings(seed) + hostile() + plans()
-    out += [_in_git(c) for c in out if c.id.split("/")[1] in ("syntax-missing-value", "module-includes-itself",
+    out += [in_git(c) for c in out if c.id.split("/")[1] in ("syntax-missing-value", "module-includes-itself",
                                                               "plan-sensitive-secret", "utf16-bom")]
     return out
-
-
-def _in_git(case: Case) -> Case:
-    """The case committed in the batch's repository: node ids name it by its display path."""
-    nodes = tuple(n.replace("estate/loose/", "estate/repo/") for n in case.expect.nodes)
-    return replace(in_git(case), expect=replace(case.expect, nodes=nodes))
 
 
 def _case(name: str, content: dict, expect: Expect, target: str = MAIN, **kw) -> Case:
@@ -170,7 +163,7 @@ def hostile() -> list[Case]:
               Expect(NONE, nodes=(NODE + "azurerm_key_vault.t",))),
         _case("placeholders", {MAIN: WORKSPACE.replace('"mlops"', '"<PREFIX>"').replace(
             '"00000000-0000-0000-0000-000000000000"', '"{{ tenant_id }}"')}, Expect(NONE, nodes=(
-                "resource:terraform:estate/loose/{s}/main.tf#azurerm_machine_learning_workspace.ml",))),
+                "resource:terraform:{p}/main.tf#azurerm_machine_learning_workspace.ml",))),
         _case("unknown-everywhere", {MAIN: 'resource "azurerm_machine_learning_workspace" "x" {\n'
                                            '  count = length(data.azurerm_resources.all.resources)\n'
                                            '  name = data.x.y.z[each.key]\n'
@@ -202,7 +195,7 @@ def _plan(n: int, secret: str = "") -> dict:
 
 
 def plans() -> list[Case]:
-    node = "resource:terraform-plan:estate/loose/{s}/tfplan.json#azurerm_storage_account.s[%d]"
+    node = "resource:terraform-plan:{p}/tfplan.json#azurerm_storage_account.s[%d]"
     return [
         _case("plan-10k-resources", {"tfplan.json": lambda: json.dumps(_plan(10_000))},
               Expect(NONE, nodes=(node % 9_999,)), target="tfplan.json", alone=True),
