@@ -25,7 +25,7 @@ NODE_KINDS = frozenset({
 EDGE_KINDS = frozenset({
     "version_of", "produced_by", "built_from", "source_file", "reads", "writes",
     "contains", "tracked_by", "deploys", "serves", "runs_on", "in_workspace",
-    "uses", "exposes", "private_link", "defined_in",
+    "uses", "exposes", "private_link", "defined_in", "stored_in",
 })
 
 SNAPSHOT_FORMAT = "mlcheck-snapshot"

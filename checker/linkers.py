@@ -352,6 +352,47 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
                             f"model {name} version {version} is not in any collected registry")
 
 
+# -- data and serving into the infrastructure ---------------------------------------------
+
+# Azure Storage hosts in a data URI: https/wasbs/abfss/az… to <account>.blob|dfs.core.windows.net
+# (sovereign clouds end otherwise: core.chinacloudapi.cn, core.usgovcloudapi.net).
+_STORAGE_HOST = re.compile(
+    r"^(?:https?|wasbs?|abfss?)://(?:[^@/?#]*@)?(?P<account>[a-z0-9]{3,24})\."
+    r"(?:blob|dfs|file)\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)(?:[:/?#]|$)", re.I)
+
+
+def link_datasets_to_storage(graph: EstateGraph) -> None:
+    """dataset --stored_in--> the storage account its URI names (Blob, ADLS Gen2, Files
+    hosts), when that account is among the collected resources. Account names are
+    globally unique, so the name decides; a name declared twice (two environments' IaC)
+    links to each declaration."""
+    accounts: dict[str, list[str]] = defaultdict(list)
+    for nid, data in graph.nodes("resource"):
+        a = data["attrs"]
+        if a.get("type") == "storage_account" and isinstance(a.get("name"), str) and not a.get("existing"):
+            accounts[a["name"].lower()].append(nid)
+    if not accounts:
+        return
+    for nid, data in graph.nodes("dataset"):
+        m = _STORAGE_HOST.match(data_reference(data["attrs"]))
+        for account in accounts.get(m["account"].lower(), []) if m else ():
+            graph.add_edge(nid, account, "stored_in")
+
+
+def link_endpoints_to_deployments(graph: EstateGraph) -> None:
+    """endpoint --exposes--> each deployment that names it (`endpoint_name`): the lineage
+    deployment that serves a model version meets the endpoint resource whose network
+    facts say who can reach it (declared in IaC, in a resource spec, or exported)."""
+    endpoints: dict[str, list[str]] = defaultdict(list)
+    for nid, data in graph.nodes("endpoint"):
+        name = data["attrs"].get("name")
+        if isinstance(name, str):
+            endpoints[name].append(nid)
+    for nid, data in graph.nodes("deployment"):
+        for endpoint in endpoints.get(str(data["attrs"].get("endpoint_name")), []):
+            graph.add_edge(endpoint, nid, "exposes")
+
+
 def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callable[[EstateGraph], None]]]:
     """The linkers in the order they run (later ones read the edges earlier ones made)."""
     return [
@@ -361,6 +402,8 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_dataset_versions", link_dataset_versions),
         ("link_deployments_to_models", link_deployments_to_models),
         ("link_resources", link_resources),         # infrastructure references into edges
+        ("link_datasets_to_storage", link_datasets_to_storage),
+        ("link_endpoints_to_deployments", link_endpoints_to_deployments),
     ]
 
 

@@ -276,3 +276,44 @@ def test_production_reason_follows_lineage_and_params():
     g.add_node("dataset", "dvc:git:./data/train.csv", {})
     g.add_edge("dataset:d1", "dataset:dvc:git:./data/train.csv", "tracked_by")
     assert "Prod-EU" in production_reason(g, "dataset:dvc:git:./data/train.csv", DEFAULT_PRODUCTION)
+
+
+# -- data and serving into the infrastructure ---------------------------------------------
+
+def storage_graph() -> EstateGraph:
+    g = EstateGraph()
+    g.add_node("resource", "bicep:git:./infra/st.bicep#pii", {"type": "storage_account", "name": "stCustomerPii"})
+    g.add_node("resource", "terraform:git:./x/main.tf#data.azurerm_storage_account.pii",
+               {"type": "storage_account", "name": "stcustomerpii", "existing": True})
+    g.add_node("resource", "bicep:git:./infra/st.bicep#vault", {"type": "key_vault", "name": "stcustomerpii"})
+    for key, uri in {
+        "abfss": "abfss://raw@stcustomerpii.dfs.core.windows.net/customers/2026.parquet",
+        "https": "https://stcustomerpii.blob.core.windows.net/raw/c.csv?versionid=2026",
+        "wasbs": "wasbs://raw@STCUSTOMERPII.blob.core.windows.net/c.csv",
+        "other": "https://stother.blob.core.windows.net/raw/c.csv",
+        "lookalike": "https://stcustomerpii.blob.core.windows.net.evil.example/c.csv",
+        "s3": "s3://stcustomerpii/c.csv",
+    }.items():
+        g.add_node("dataset", f"mlflow:{key}", {"store": "mlflow", "source_uri": uri})
+    return g
+
+
+def test_datasets_link_to_the_storage_account_their_uri_names():
+    g = storage_graph()
+    linkers.link_datasets_to_storage(g)
+    pii = "resource:bicep:git:./infra/st.bicep#pii"
+    linked = {nid: list(g.out_edges(nid, "stored_in")) for nid, _ in g.nodes("dataset")}
+    assert linked == {"dataset:mlflow:abfss": [pii], "dataset:mlflow:https": [pii], "dataset:mlflow:wasbs": [pii],
+                      "dataset:mlflow:other": [], "dataset:mlflow:lookalike": [], "dataset:mlflow:s3": []}
+
+
+def test_endpoints_expose_the_deployments_that_name_them():
+    g = EstateGraph()
+    g.add_node("endpoint", "azureml:git:./serve/ep.yml#churn", {"type": "ml_online_endpoint", "name": "churn"})
+    g.add_node("endpoint", "azureml:other", {"type": "ml_online_endpoint", "name": "other"})
+    g.add_node("deployment", "azureml:git:./serve/blue.yml", {"endpoint_name": "churn"})
+    g.add_node("deployment", "azureml:git:./serve/nameless.yml", {})
+    linkers.link_endpoints_to_deployments(g)
+    assert list(g.out_edges("endpoint:azureml:git:./serve/ep.yml#churn", "exposes")) == [
+        "deployment:azureml:git:./serve/blue.yml"]
+    assert list(g.out_edges("endpoint:azureml:other", "exposes")) == []
