@@ -15,6 +15,7 @@ resource names (`servicePrincipalAppPassword`, `secretsmanager:GetSecretValue`, 
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -34,6 +35,7 @@ CREDENTIAL_NAME = re.compile(rf"(?i)(?:{_CREDENTIAL_WORDS})$")
 _NAME_TAIL = re.compile(r"[\d_\"'\])]+$")
 
 
+@functools.lru_cache(maxsize=4096)     # keys repeat: every resource has the same attribute names
 def is_credential_name(name: str) -> bool:
     """`name` (a key, a variable, an option without its dashes) names a credential."""
     name = _NAME_TAIL.sub("", name.replace("-", "_"))      # `api_key_2`, `"token"]`
