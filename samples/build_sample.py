@@ -8,10 +8,15 @@ It writes, with the real tools:
 - mlflow/mlflow.db — an MLflow tracking store written by MLflow itself, whose runs point
   at commits of that repository (and one at a commit that was never pushed);
 - scratch/ — a folder outside any repository, where a notebook that trained a model
-  lives, never committed.
+  lives, never committed;
+- infra/ — the platform team's infrastructure: Terraform and Bicep declaring a public and
+  a private Azure ML workspace and the storage account holding the customer extract the
+  model trains on (tagged Confidential), and `az resource list` output of what is
+  deployed. The serving endpoint is public, so the sample shows the exposure path from
+  a model's confidential training data to the internet (MLC-NET-007).
 
-The mix of good and broken lineage makes every lineage and data rule fire once on the
-first scan, each with readable evidence. The output is committed; rerun this script
+The mix of good and broken lineage and infrastructure makes every rule fire on the first
+scan, each with readable evidence (README's table; tests/test_readme_golden.py). The output is committed; rerun this script
 only to change the sample.
 """
 from __future__ import annotations
@@ -243,7 +248,8 @@ def build_mlflow(db: Path, shas: dict[str, str], artifacts: Path) -> None:
                 "mlflow.source.type": "LOCAL", "mlflow.user": "ana"}
 
     good = run("train-v1", git_tags(shas["first"], "/home/ana/churn/src/train.py"),
-               [("/home/ana/churn/data/features.parquet", "churn-features")])
+               [("/home/ana/churn/data/features.parquet", "churn-features"),
+                (CUSTOMERS_URI, "crm-customers")])
     lost = run("train-deep", git_tags(shas["lost"], "/home/ana/churn/src/train.py"),
                [("/home/ana/churn/data/features.parquet", "churn-features")])
     nb = run("tune-notebook", {**git_tags(shas["head"], "/home/ana/churn/scratch/tune.ipynb"),
@@ -266,12 +272,146 @@ def build_mlflow(db: Path, shas: dict[str, str], artifacts: Path) -> None:
     client.set_model_version_tag("churn", "3", "validated_by", "ana")
 
 
+# The CRM extract train-v1 reads, at one blob version, in the storage account infra/ declares.
+CUSTOMERS_URI = ("abfss://crm@stchurncustomers.dfs.core.windows.net/exports/customers.parquet"
+                 "?versionid=2026-03-01T08:00:00.0000000Z")
+
+INFRA_TF = """terraform {
+  required_providers {
+    azurerm = { source = "hashicorp/azurerm", version = "~> 4.0" }
+  }
+}
+
+provider "azurerm" {
+  features {}
+}
+
+data "azurerm_client_config" "current" {}
+
+resource "azurerm_resource_group" "ml" {
+  name     = "rg-churn-ml"
+  location = "westeurope"
+}
+
+# The CRM extract the churn model trains on.
+resource "azurerm_storage_account" "customers" {
+  name                     = "stchurncustomers"
+  resource_group_name      = azurerm_resource_group.ml.name
+  location                 = azurerm_resource_group.ml.location
+  account_tier             = "Standard"
+  account_replication_type = "ZRS"
+  is_hns_enabled           = true
+  tags = {
+    data_classification = "Confidential"
+    owner               = "crm-team"
+  }
+}
+
+resource "azurerm_key_vault" "ml" {
+  name                     = "kv-churn-ml"
+  location                 = azurerm_resource_group.ml.location
+  resource_group_name      = azurerm_resource_group.ml.name
+  tenant_id                = data.azurerm_client_config.current.tenant_id
+  sku_name                 = "standard"
+  purge_protection_enabled = true
+}
+
+resource "azurerm_container_registry" "ml" {
+  name                = "crchurnml"
+  resource_group_name = azurerm_resource_group.ml.name
+  location            = azurerm_resource_group.ml.location
+  sku                 = "Premium"
+  admin_enabled       = true
+}
+
+resource "azurerm_application_insights" "ml" {
+  name                = "appi-churn-ml"
+  location            = azurerm_resource_group.ml.location
+  resource_group_name = azurerm_resource_group.ml.name
+  application_type    = "web"
+}
+
+# The team's workspace: reachable from the internet (the provider's default).
+resource "azurerm_machine_learning_workspace" "churn" {
+  name                    = "mlw-churn"
+  location                = azurerm_resource_group.ml.location
+  resource_group_name     = azurerm_resource_group.ml.name
+  application_insights_id = azurerm_application_insights.ml.id
+  key_vault_id            = azurerm_key_vault.ml.id
+  storage_account_id      = azurerm_storage_account.customers.id
+  container_registry_id   = azurerm_container_registry.ml.id
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_machine_learning_compute_cluster" "cpu" {
+  name                          = "cpu-cluster"
+  location                      = azurerm_resource_group.ml.location
+  machine_learning_workspace_id = azurerm_machine_learning_workspace.churn.id
+  vm_priority                   = "LowPriority"
+  vm_size                       = "Standard_DS3_v2"
+
+  scale_settings {
+    min_node_count                       = 0
+    max_node_count                       = 4
+    scale_down_nodes_after_idle_duration = "PT15M"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+"""
+
+INFRA_BICEP = """// The research workspace: private, with egress limited to approved outbound rules.
+param location string = resourceGroup().location
+param storageAccountId string
+param keyVaultId string
+param appInsightsId string
+
+resource research 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {
+  name: 'mlw-research'
+  location: location
+  identity: {
+    type: 'SystemAssigned'
+  }
+  properties: {
+    friendlyName: 'Research (private)'
+    storageAccount: storageAccountId
+    keyVault: keyVaultId
+    applicationInsights: appInsightsId
+    publicNetworkAccess: 'Disabled'
+    managedNetwork: {
+      isolationMode: 'AllowOnlyApprovedOutbound'
+    }
+  }
+}
+"""
+
+# `az resource show` of the workspace as deployed: what production is, whatever the IaC says.
+DEPLOYED = [{
+    "id": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-churn-ml/providers/"
+          "Microsoft.MachineLearningServices/workspaces/mlw-churn",
+    "name": "mlw-churn", "type": "Microsoft.MachineLearningServices/workspaces",
+    "location": "westeurope", "identity": {"type": "SystemAssigned"},
+    "sku": {"name": "Basic", "tier": "Basic"},
+    "properties": {"friendlyName": "mlw-churn", "publicNetworkAccess": "Enabled", "hbiWorkspace": False,
+                   "managedNetwork": {"isolationMode": "Disabled"},
+                   "storageAccount": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/"
+                                     "rg-churn-ml/providers/Microsoft.Storage/storageAccounts/stchurncustomers"},
+}]
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         shas = build_repo(Path(tmp) / "churn")
         build_bare(Path(tmp) / "churn", ESTATE / "repos" / "churn.git")
         build_mlflow(ESTATE / "mlflow" / "mlflow.db", shas, Path(tmp) / "artifacts")
     write(ESTATE, {"scratch/tune.ipynb": notebook(["best max_depth: 9\n"]),
+                   "infra/terraform/main.tf": INFRA_TF, "infra/bicep/research.bicep": INFRA_BICEP,
+                   "infra/deployed/mlw-churn.json": json.dumps(DEPLOYED, indent=2) + "\n",
                    ".mlcheck-root": "This folder is an estate root: scans below it ignore the mlcheck repository around it.\n"})
     print(json.dumps(shas, indent=1))
 
