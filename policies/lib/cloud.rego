@@ -1,0 +1,114 @@
+# Helpers for rules over cloud resources (checker/cloud/vocabulary.py): a resource node has
+# attrs.type (ml_workspace, storage_account, …), normalised facts, fact_sources (the
+# provider attribute and whether the value was set or is the provider's default) and
+# attrs.unknown for facts the collector could not resolve.
+#
+# A rule states its checks as data, per normalised type:
+#   {"fact": "min_tls_version", "bad": ["1.0", "1.1"], "why": "TLS below 1.2"}
+# with optionally "has": v (bad when the fact is a list holding v) and
+# "unless": {"fact": f, "value": v} (the check does not apply when fact f is known to be v:
+# a firewall default of Allow does not matter once public network access is off).
+# A node fails when a check fails on known facts; otherwise, when a check cannot be told
+# (its fact unknown or not recorded by the source), the rule cannot evaluate the node.
+package mlcheck.lib.cloud
+
+import rego.v1
+
+# Resources of one normalised type that a rule judges: not a reference to a resource
+# declared elsewhere (a Terraform data source: attrs.existing).
+resources(rtype) := {id: n | n := input.nodes[id]; n.attrs.type == rtype; not n.attrs.existing}
+
+# Whether a fact can be read: not unknown, and recorded (a source that does not spell the
+# fact, or an absent attribute without a documented default, records nothing).
+known(node, fact) if {
+	not node.attrs.unknown[fact]
+	fact in object.keys(node.attrs)
+}
+
+# The fact as evidence: its value, the provider attribute, set or default (and which default).
+quote(node, fact) := object.union(
+	{"fact": fact, "value": node.attrs[fact]},
+	object.get(node.attrs, ["fact_sources", fact], {}),
+)
+
+# Why a fact cannot be read.
+unknown_entry(node, fact) := object.union({"fact": fact}, node.attrs.unknown[fact])
+
+unknown_entry(node, fact) := entry if {
+	not node.attrs.unknown[fact]
+	entry := {"fact": fact, "reason": sprintf(
+		"not recorded: the %v source does not set it and the provider documents no default",
+		[object.get(node.attrs, "format", "?")],
+	)}
+}
+
+bad(node, c) if node.attrs[c.fact] in c.bad
+
+bad(node, c) if {
+	is_array(node.attrs[c.fact])
+	c.has in node.attrs[c.fact]
+}
+
+skipped(node, c) if {
+	known(node, c.unless.fact)
+	node.attrs[c.unless.fact] == c.unless.value
+}
+
+gate_unknown(node, c) if {
+	c.unless
+	not known(node, c.unless.fact)
+}
+
+# The checks a node fails on known facts, each quoted with why it matters.
+failed(node, checks) := [object.union(quote(node, c.fact), {"why": c.why}) |
+	c := checks[_]
+	not skipped(node, c)
+	not gate_unknown(node, c)
+	known(node, c.fact)
+	bad(node, c)
+]
+
+# The facts that keep a node's verdict open.
+undecided(node, checks) := array.concat(
+	[unknown_entry(node, c.fact) | c := checks[_]; not skipped(node, c); not known(node, c.fact)],
+	[unknown_entry(node, c.unless.fact) | c := checks[_]; gate_unknown(node, c); known(node, c.fact); bad(node, c)],
+)
+
+# {fact: value} of the failed checks: the facts a finding's fingerprint is made of.
+facts(failures) := {f.fact: f.value | f := failures[_]}
+
+# "why (attribute = value, set|default); …" for a message.
+reasons(failures) := concat("; ", sort([sprintf("%v (%v = %v, %v)", [f.why, f.attribute, f.value, f.from]) |
+	f := failures[_]
+]))
+
+# The items of one rule over its checks {type: [check]}: a finding per failing node, a
+# cannot_evaluate item per node the checks cannot decide. `what` names the node in messages.
+# (regopy 1.5.2 rejects `some … in` inside comprehensions: iterate with references there.)
+items(checks, what) := {item |
+	cs := checks[rtype]
+	node := resources(rtype)[id]
+	item := judge(id, node, cs, what)
+}
+
+judge(id, node, cs, what) := item if {
+	failures := failed(node, cs)
+	count(failures) > 0
+	item := {
+		"node": id,
+		"message": sprintf("%v %v: %v", [what, object.get(node.attrs, "name", id), reasons(failures)]),
+		"evidence": {"facts": facts(failures), "checks": failures, "provider_type": node.attrs.provider_type},
+	}
+}
+
+judge(id, node, cs, what) := item if {
+	count(failed(node, cs)) == 0
+	open := undecided(node, cs)
+	count(open) > 0
+	item := {
+		"node": id,
+		"message": sprintf("cannot evaluate %v %v: %v unknown", [what, object.get(node.attrs, "name", id), concat(", ", sort({u.fact | u := open[_]}))]),
+		"evidence": {"unknown": open},
+		"cannot_evaluate": true,
+	}
+}
