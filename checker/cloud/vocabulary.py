@@ -438,7 +438,10 @@ TYPES: tuple[ResourceType, ...] = (
                     defaults={"terraform": _d(None, "no VPC unless subnet_id is set")}))),
     ResourceType(
         "vertex_workbench_instance", {"terraform": ("google_workbench_instance", "google_notebooks_instance")},
-        facts=(Fact("public_ip", {"terraform": "gce_setup.disable_public_ip"}, convert=inverted,
+        # The legacy google_notebooks_instance spells it no_public_ip ("If true, no public IP will
+        # be assigned", terraform-provider-google docs; absent: false, a public IP).
+        facts=(Fact("public_ip", {"terraform": "gce_setup.disable_public_ip",
+                                  "google_notebooks_instance": "no_public_ip"}, convert=inverted,
                     defaults={"terraform": _d(True, "Notebooks API: disablePublicIp false unless set: an "
                                                     "external IP is assigned")}),)),
 )

@@ -31,12 +31,15 @@ quote(node, fact) := object.union(
 	object.get(node.attrs, ["fact_sources", fact], {}),
 )
 
-# Why a fact cannot be read.
-unknown_entry(node, fact) := object.union({"fact": fact}, node.attrs.unknown[fact])
+# Why a fact cannot be read ("unknown": the provider attribute, as the reports show it).
+unknown_entry(node, fact) := object.union(
+	{"fact": fact, "unknown": object.get(node.attrs.unknown[fact], "attribute", fact)},
+	node.attrs.unknown[fact],
+)
 
 unknown_entry(node, fact) := entry if {
 	not node.attrs.unknown[fact]
-	entry := {"fact": fact, "reason": sprintf(
+	entry := {"fact": fact, "unknown": fact, "expression": "(absent)", "reason": sprintf(
 		"not recorded: the %v source does not set it and the provider documents no default",
 		[object.get(node.attrs, "format", "?")],
 	)}
@@ -77,10 +80,14 @@ undecided(node, checks) := array.concat(
 # {fact: value} of the failed checks: the facts a finding's fingerprint is made of.
 facts(failures) := {f.fact: f.value | f := failures[_]}
 
-# "why (attribute = value, set|default); …" for a message.
-reasons(failures) := concat("; ", sort([sprintf("%v (%v = %v, %v)", [f.why, f.attribute, f.value, f.from]) |
-	f := failures[_]
-]))
+# "why (attribute = expression)" or "why (attribute not set: the default)", joined, for a message.
+reasons(failures) := concat("; ", sort([reason(f) | f := failures[_]]))
+
+reason(f) := sprintf("%v (%v not set: %v)", [f.why, f.attribute, f.default]) if f.from == "default"
+
+reason(f) := sprintf("%v (%v = %v)", [f.why, f.attribute, object.get(f, "expression", f.value)]) if f.from == "set"
+
+reason(f) := f.why if not f.from
 
 # The items of one rule over its checks {type: [check]}: a finding per failing node, a
 # cannot_evaluate item per node the checks cannot decide. `what` names the node in messages.
@@ -91,12 +98,15 @@ items(checks, what) := {item |
 	item := judge(id, node, cs, what)
 }
 
+# The resource's name, else its address in its source, else its node id.
+name(id, node) := object.get(node.attrs, "name", object.get(node.attrs, "address", id))
+
 judge(id, node, cs, what) := item if {
 	failures := failed(node, cs)
 	count(failures) > 0
 	item := {
 		"node": id,
-		"message": sprintf("%v %v: %v", [what, object.get(node.attrs, "name", id), reasons(failures)]),
+		"message": sprintf("%v %v: %v", [what, name(id, node), reasons(failures)]),
 		"evidence": {"facts": facts(failures), "checks": failures, "provider_type": node.attrs.provider_type},
 	}
 }
@@ -107,7 +117,7 @@ judge(id, node, cs, what) := item if {
 	count(open) > 0
 	item := {
 		"node": id,
-		"message": sprintf("cannot evaluate %v %v: %v unknown", [what, object.get(node.attrs, "name", id), concat(", ", sort({u.fact | u := open[_]}))]),
+		"message": sprintf("cannot evaluate %v %v: %v unknown", [what, name(id, node), concat(", ", sort({u.fact | u := open[_]}))]),
 		"evidence": {"unknown": open},
 		"cannot_evaluate": true,
 	}
