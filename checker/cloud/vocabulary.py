@@ -122,7 +122,8 @@ class Fact:
     """One normalised fact. `paths`, `convert` and `defaults` are keyed by family, or by a
     provider type (lower case) where one provider spells it its own way (EKS, GKE)."""
     name: str
-    paths: dict[str, str]                        # family or provider type → dotted attribute path
+    paths: dict[str, str | None]                 # family or provider type → dotted attribute path
+                                                 # (None: this provider type has no such attribute)
     convert: Callable[[Any], Any] | dict[str, Callable[[Any], Any]] = flag
     defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
 
@@ -160,6 +161,10 @@ def _d(value: Any, source: str, **api) -> tuple[Default, ...]:
 
 
 AZURERM = "terraform-provider-azurerm docs"
+# azurerm_machine_learning_inference_cluster attaches an AKS cluster: it has no node public
+# IP, SSH, local auth or subnet arguments of its own, so those compute defaults do not apply
+# (a path of None: the source cannot say).
+NOT_ON_INFERENCE_CLUSTER: dict = {"azurerm_machine_learning_inference_cluster": None}
 ML_YAML = "Azure ML CLI v2 YAML reference"
 
 TYPES: tuple[ResourceType, ...] = (
@@ -231,23 +236,31 @@ TYPES: tuple[ResourceType, ...] = (
                  {"arm": "properties.computeType", "azureml": "type"}, convert=lower),
             Fact("node_public_ip",
                  {"terraform": "node_public_ip_enabled", "arm": "properties.properties.enableNodePublicIp",
-                  "azureml": "enable_node_public_ip"},
+                  "azureml": "enable_node_public_ip", **NOT_ON_INFERENCE_CLUSTER},
                  defaults={f: _d(True, f"{AZURERM} and the azure-ai-ml SDK: node public IP defaults to true")
                            for f in ("terraform", "arm", "azureml")}),
+            # A compute instance has no ssh_public_access_enabled in azurerm: its `ssh { public_key }`
+            # block sets SSH up ("A ssh block", azurerm compute_instance docs; none: no SSH).
             Fact("ssh_public_access",
                  {"terraform": "ssh_public_access_enabled",
+                  "azurerm_machine_learning_compute_instance": "ssh",
                   "arm": "properties.properties.remoteLoginPortPublicAccess",
-                  "azureml": "ssh_public_access_enabled"},
+                  "azureml": "ssh_public_access_enabled", **NOT_ON_INFERENCE_CLUSTER},
+                 convert={"azurerm_machine_learning_compute_instance": present, "terraform": flag,
+                          "arm": flag, "azureml": flag},
                  defaults={"terraform": _d(False, f"{AZURERM}: ssh_public_access_enabled defaults to false"),
+                           "azurerm_machine_learning_compute_instance": _d(False, f"{AZURERM}: no ssh block, "
+                                                                                  "no SSH access"),
                            "azureml": _d(False, f"{ML_YAML}: ssh_public_access_enabled defaults to false")}),
             Fact("local_auth",
-                 {"terraform": "local_auth_enabled", "arm": "properties.disableLocalAuth"},
+                 {"terraform": "local_auth_enabled", "arm": "properties.disableLocalAuth",
+                  **NOT_ON_INFERENCE_CLUSTER},
                  convert={"terraform": flag, "arm": inverted},
                  defaults={"terraform": _d(True, f"{AZURERM}: local_auth_enabled defaults to true"),
                            "arm": _d(True, "disableLocalAuth absent: local auth on (Azure Policy e96a9a5f)")}),
             Fact("subnet",
                  {"terraform": "subnet_resource_id", "arm": "properties.properties.subnet.id",
-                  "azureml": "network_settings.subnet"},
+                  "azureml": "network_settings.subnet", **NOT_ON_INFERENCE_CLUSTER},
                  convert=text,
                  defaults={f: _d(None, "not in a virtual network unless a subnet is set (Azure Policy 7804b5c7)")
                            for f in ("terraform", "arm", "azureml")}),
