@@ -245,3 +245,28 @@ def test_unknown_lifecycle_is_a_rule_error(tmp_path):
     result = run_cli("rules", "list", "--rules", str(rules))
     assert result.exit_code == 2
     assert f"{rule_file}: lifecycle: 'beta' is not one of ['experimental', 'stable']" in result.output
+
+
+# -- cloud rules: a finding's own severity --------------------------------------------------------
+
+@pytest.mark.parametrize("rule_id, case, severities", [
+    ("MLC-NET-005", "flag-terraform", {"azurerm_storage_account.workspace": "high",
+                                       "azurerm_storage_account.scratch": "medium"}),
+    ("MLC-NET-005", "flag-arm", {"storageAccounts/[variables('storageName')]": "high",
+                                 "storageAccounts/[variables('logsName')]": "medium"}),
+])
+def test_cloud_findings_are_high_where_an_ml_resource_uses_the_resource(tmp_path, scan_json, rule_id,
+                                                                        case, severities):
+    """Medium for every weak resource, high for one an ML workspace (or deployment) uses:
+    the scan's findings carry each its own severity, and the high one names the edge."""
+    rule = next(r for r in BUILTIN if r.id == rule_id)
+    estate = tmp_path / "estate"
+    shutil.copytree(rule.fixture_dir / case / "estate", estate)
+    code, report, _ = scan_json(str(estate), "--only", rule_id)
+    assert code == 1
+    found = {f["node"].rpartition("#")[2].replace("Microsoft.Storage/", ""): f for f in report["findings"]}
+    assert {k: f["severity"] for k, f in found.items()} == severities
+    for f in found.values():
+        used_by = f["evidence"].get("used_by", [])
+        assert (f["severity"] == "high") == bool(used_by)
+        assert all(u["edge"] == "uses" and u["target"] == f["node"] for u in used_by)

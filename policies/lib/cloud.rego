@@ -122,3 +122,33 @@ judge(id, node, cs, what) := item if {
 		"cannot_evaluate": true,
 	}
 }
+
+# The resources of `user_types` with an edge `uses` to a node (a workspace → its storage).
+users_of(id, user_types) := {e.src |
+	e := input.edges[_]
+	e.kind == "uses"
+	e.dst == id
+	input.nodes[e.src].attrs.type in user_types
+}
+
+# The items, each finding raised to high where a resource of `user_types` uses its node:
+# the message and evidence name each user and the edge (input must carry `uses` edges).
+raised_when_used(found, user_types) := {raise(base, users_of(base.node, user_types)) | base := found[_]}
+
+raise(base, users) := base if base.cannot_evaluate
+
+raise(base, users) := base if {
+	not base.cannot_evaluate
+	count(users) == 0
+}
+
+raise(base, users) := item if {
+	not base.cannot_evaluate
+	count(users) > 0
+	names := sort([sprintf("%v %v", [input.nodes[u].attrs.type, name(u, input.nodes[u])]) | u := users[_]])
+	item := object.union(base, {
+		"severity": "high",
+		"message": sprintf("%v [high: used by %v]", [base.message, concat(", ", names)]),
+		"evidence": {"used_by": sort([{"node": u, "edge": "uses", "target": base.node} | u := users[_]])},
+	})
+}
