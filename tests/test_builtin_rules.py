@@ -255,6 +255,8 @@ def test_unknown_lifecycle_is_a_rule_error(tmp_path):
     ("MLC-NET-005", "flag-arm", {"storageAccounts/[variables('storageName')]": "high",
                                  "storageAccounts/[variables('logsName')]": "medium"}),
     ("MLC-NET-008", "flag-terraform", {"azurerm_key_vault.workspace": "high", "azurerm_key_vault.team": "medium"}),
+    ("MLC-NET-009", "flag-terraform", {"azurerm_container_registry.workspace": "high",
+                                       "azurerm_container_registry.models": "medium"}),
 ])
 def test_cloud_findings_are_high_where_an_ml_resource_uses_the_resource(tmp_path, scan_json, rule_id,
                                                                         case, severities):
