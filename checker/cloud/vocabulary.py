@@ -410,9 +410,10 @@ TYPES: tuple[ResourceType, ...] = (
                            "arm": _d([], "no authorized IP ranges: any address may reach the API server"),
                            "aws_eks_cluster": _d(["0.0.0.0/0"], "terraform-provider-aws: public_access_cidrs "
                                                                 "defaults to 0.0.0.0/0")}),
+            # EKS authorizes with IAM and Kubernetes RBAC, always on: no attribute, no default.
             Fact("rbac",
                  {"terraform": "role_based_access_control_enabled", "arm": "properties.enableRBAC",
-                  "google_container_cluster": "enable_legacy_abac"},
+                  "google_container_cluster": "enable_legacy_abac", "aws_eks_cluster": None},
                  convert={"google_container_cluster": inverted, "terraform": flag, "arm": flag},
                  defaults={"terraform": _d(True, f"{AZURERM}: role_based_access_control_enabled defaults to "
                                                  "true"),

@@ -5,7 +5,8 @@
 #
 # A rule states its checks as data, per normalised type:
 #   {"fact": "min_tls_version", "bad": ["1.0", "1.1"], "why": "TLS below 1.2"}
-# with optionally "has": v (bad when the fact is a list holding v) and
+# with optionally "has": v (bad when the fact is a list holding v), "not_on": [provider
+# types the check does not concern] and
 # "unless": {"fact": f, "value": v} (the check does not apply when fact f is known to be v:
 # a firewall default of Allow does not matter once public network access is off).
 # A node fails when a check fails on known facts; otherwise, when a check cannot be told
@@ -45,6 +46,9 @@ unknown_entry(node, fact) := entry if {
 	)}
 }
 
+# A check concerns every provider type of its normalised type but those it names.
+concerns(node, c) if not node.attrs.provider_type in object.get(c, "not_on", [])
+
 bad(node, c) if node.attrs[c.fact] in c.bad
 
 bad(node, c) if {
@@ -65,6 +69,7 @@ gate_unknown(node, c) if {
 # The checks a node fails on known facts, each quoted with why it matters.
 failed(node, checks) := [object.union(quote(node, c.fact), {"why": c.why}) |
 	c := checks[_]
+	concerns(node, c)
 	not skipped(node, c)
 	not gate_unknown(node, c)
 	known(node, c.fact)
@@ -73,8 +78,8 @@ failed(node, checks) := [object.union(quote(node, c.fact), {"why": c.why}) |
 
 # The facts that keep a node's verdict open.
 undecided(node, checks) := array.concat(
-	[unknown_entry(node, c.fact) | c := checks[_]; not skipped(node, c); not known(node, c.fact)],
-	[unknown_entry(node, c.unless.fact) | c := checks[_]; gate_unknown(node, c); known(node, c.fact); bad(node, c)],
+	[unknown_entry(node, c.fact) | c := checks[_]; concerns(node, c); not skipped(node, c); not known(node, c.fact)],
+	[unknown_entry(node, c.unless.fact) | c := checks[_]; concerns(node, c); gate_unknown(node, c); known(node, c.fact); bad(node, c)],
 )
 
 # {fact: value} of the failed checks: the facts a finding's fingerprint is made of.

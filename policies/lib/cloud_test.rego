@@ -61,3 +61,10 @@ test_list_facts_fail_on_a_held_value if {
 	count(cloud.items(c, "cluster")) == 1 with input.nodes as {"k": k}
 	count(cloud.items(c, "cluster")) == 0 with input.nodes as {"k": object.union(k, {"attrs": {"authorized_ip_ranges": ["10.0.0.0/8"]}})}
 }
+
+test_a_check_skips_the_provider_types_it_does_not_concern if {
+	c := {"k8s_cluster": [{"fact": "local_accounts", "bad": [true], "why": "local accounts", "not_on": ["aws_eks_cluster"]}]}
+	eks := {"kind": "resource", "attrs": {"type": "k8s_cluster", "provider_type": "aws_eks_cluster"}}
+	aks := {"kind": "resource", "attrs": {"type": "k8s_cluster", "provider_type": "azurerm_kubernetes_cluster", "local_accounts": true}}
+	[i.node | some i in cloud.items(c, "cluster")] == ["aks"] with input.nodes as {"eks": eks, "aks": aks}
+}
