@@ -157,3 +157,31 @@ raise(base, users) := item if {
 		"evidence": {"used_by": sort([{"node": u, "edge": "uses", "target": base.node} | u := users[_]])},
 	})
 }
+
+# An Azure ML compute's kind ("computeinstance", "amlcompute", "kubernetes", …): by its
+# Terraform type, or by computeType (ARM, Bicep, azapi, CLI YAML).
+terraform_computes := {
+	"azurerm_machine_learning_compute_instance": "computeinstance",
+	"azurerm_machine_learning_compute_cluster": "amlcompute",
+	"azurerm_machine_learning_inference_cluster": "inference_cluster",
+}
+
+compute_kind(node) := terraform_computes[node.attrs.provider_type]
+
+compute_kind(node) := node.attrs.compute_type if not terraform_computes[node.attrs.provider_type]
+
+# The items of checks over the ML computes of some kinds; a compute whose computeType is
+# unknown cannot be evaluated (which checks apply is unknown).
+compute_items(kinds, checks, what) := {item |
+	node := resources("ml_compute")[id]
+	compute_kind(node) in kinds
+	item := judge(id, node, checks, what)
+} | {item |
+	node := resources("ml_compute")[id]
+	node.attrs.unknown.compute_type
+	item := {
+		"node": id, "cannot_evaluate": true,
+		"message": sprintf("cannot evaluate %v %v: compute type unknown", [what, name(id, node)]),
+		"evidence": {"unknown": [unknown_entry(node, "compute_type")]},
+	}
+}
