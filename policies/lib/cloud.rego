@@ -88,9 +88,16 @@ facts(failures) := {f.fact: f.value | f := failures[_]}
 # "why (attribute = expression)" or "why (attribute not set: the default)", joined, for a message.
 reasons(failures) := concat("; ", sort([reason(f) | f := failures[_]]))
 
-reason(f) := sprintf("%v (%v not set: %v)", [f.why, f.attribute, f.default]) if f.from == "default"
+# Messages are joined with concat, never sprintf over a concat result: regopy 1.5.2 re-quotes
+# concat results inside sprintf (and returns malformed JSON).
+reason(f) := concat("", [f.why, " (", f.attribute, " not set: ", text(f.default), ")"]) if f.from == "default"
 
-reason(f) := sprintf("%v (%v = %v)", [f.why, f.attribute, object.get(f, "expression", f.value)]) if f.from == "set"
+reason(f) := concat("", [f.why, " (", f.attribute, " = ", text(object.get(f, "expression", f.value)), ")"]) if f.from == "set"
+
+# A value as text.
+text(x) := x if is_string(x)
+
+text(x) := sprintf("%v", [x]) if not is_string(x)
 
 reason(f) := f.why if not f.from
 
@@ -111,7 +118,7 @@ judge(id, node, cs, what) := item if {
 	count(failures) > 0
 	item := {
 		"node": id,
-		"message": sprintf("%v %v: %v", [what, name(id, node), reasons(failures)]),
+		"message": concat("", [what, " ", text(name(id, node)), ": ", reasons(failures)]),
 		"evidence": {"facts": facts(failures), "checks": failures, "provider_type": node.attrs.provider_type},
 	}
 }
@@ -122,7 +129,7 @@ judge(id, node, cs, what) := item if {
 	count(open) > 0
 	item := {
 		"node": id,
-		"message": sprintf("cannot evaluate %v %v: %v unknown", [what, name(id, node), concat(", ", sort({u.fact | u := open[_]}))]),
+		"message": concat("", ["cannot evaluate ", what, " ", text(name(id, node)), ": ", concat(", ", sort({u.fact | u := open[_]})), " unknown"]),
 		"evidence": {"unknown": open},
 		"cannot_evaluate": true,
 	}
@@ -133,12 +140,17 @@ users_of(id, user_types) := {e.src |
 	e := input.edges[_]
 	e.kind == "uses"
 	e.dst == id
-	input.nodes[e.src].attrs.type in user_types
+	input.nodes[e.src].attrs.type == user_types[_]
 }
 
 # The items, each finding raised to high where a resource of `user_types` uses its node:
 # the message and evidence name each user and the edge (input must carry `uses` edges).
-raised_when_used(found, user_types) := {raise(base, users_of(base.node, user_types)) | base := found[_]}
+# (Calls bound in the body: regopy 1.5.2 evaluates nested calls in a comprehension's head wrongly.)
+raised_when_used(found, user_types) := {item |
+	base := found[_]
+	users := users_of(base.node, user_types)
+	item := raise(base, users)
+}
 
 raise(base, users) := base if base.cannot_evaluate
 
@@ -150,11 +162,12 @@ raise(base, users) := base if {
 raise(base, users) := item if {
 	not base.cannot_evaluate
 	count(users) > 0
-	names := sort([sprintf("%v %v", [input.nodes[u].attrs.type, name(u, input.nodes[u])]) | u := users[_]])
+	names := sort([concat(" ", [input.nodes[u].attrs.type, text(name(u, input.nodes[u]))]) | u := users[_]])
 	item := object.union(base, {
 		"severity": "high",
-		"message": sprintf("%v [high: used by %v]", [base.message, concat(", ", names)]),
-		"evidence": {"used_by": sort([{"node": u, "edge": "uses", "target": base.node} | u := users[_]])},
+		"message": concat("", [base.message, " [high: used by ", concat(", ", names), "]"]),
+		# object.union one level at a time: regopy 1.5.2 does not merge nested objects.
+		"evidence": object.union(base.evidence, {"used_by": sort([{"node": u, "edge": "uses", "target": base.node} | u := users[_]])}),
 	})
 }
 
@@ -181,7 +194,7 @@ compute_items(kinds, checks, what) := {item |
 	node.attrs.unknown.compute_type
 	item := {
 		"node": id, "cannot_evaluate": true,
-		"message": sprintf("cannot evaluate %v %v: compute type unknown", [what, name(id, node)]),
+		"message": concat("", ["cannot evaluate ", what, " ", text(name(id, node)), ": compute type unknown"]),
 		"evidence": {"unknown": [unknown_entry(node, "compute_type")]},
 	}
 }

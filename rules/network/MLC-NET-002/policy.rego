@@ -24,7 +24,8 @@ open_egress contains item if {
 	some base in cloud.items(checks, "ML workspace")
 	rules := fqdn_rules(input.nodes[base.node])
 	count(rules) > 0
-	item := object.union(base, {"evidence": {"fqdn_outbound_rules": rules}})
+	# object.union one level at a time: regopy 1.5.2 does not merge nested objects.
+	item := object.union(base, {"evidence": object.union(base.evidence, {"fqdn_outbound_rules": rules})})
 }
 
 open_egress contains base if {

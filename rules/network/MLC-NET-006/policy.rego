@@ -1,6 +1,8 @@
 # MLC-NET-006: a workspace holding sensitive data (HBI, or a storage account tagged
-# sensitive) without a customer-managed key. Verdict: no CMK AND needs one, in three values
-# ("yes", "no", "unknown"): both yes → finding; either no → pass; else cannot evaluate.
+# sensitive) without a customer-managed key. Three-valued: no CMK (known) and a known reason
+# → finding; a CMK, or no reason and nothing unknown → pass; else cannot evaluate.
+# Written with partial rules over the workspaces rather than functions returning sets:
+# regopy 1.5.2 crashes on several of those shapes.
 package mlcheck.rules.net_006
 
 import data.mlcheck.lib
@@ -18,16 +20,25 @@ default_tags := {
 
 tag_rules := lib.param("sensitive_tags", default_tags)
 
-# "name=value" of each tag on a node that marks sensitive data.
-sensitive_tags(node) := {sprintf("%v=%v", [k, v]) |
-	v := node.attrs.tags[k]
-	is_string(v)
-	values := tag_rules[name]
-	lower(k) == lower(name)
-	lower(v) == lower(values[_])
+# Workspaces judged here: project workspaces take their hub's encryption.
+workspaces[id] := node if {
+	some id, node in cloud.resources("ml_workspace")
+	not node.attrs.kind == "project"
 }
 
-# Tags that cannot be read: a data source (properties unknown) or tags from an expression.
+# storage id → "name=value" tags marking sensitive data.
+sensitive_tags[s] contains tag if {
+	some s, node in cloud.resources("storage_account")
+	some k, v in node.attrs.tags
+	is_string(v)
+	some key, wanted in tag_rules
+	lower(k) == lower(key)
+	some w in wanted
+	lower(v) == lower(w)
+	tag := concat("=", [k, v])
+}
+
+# Storage tags that cannot be read: a data source (properties unknown) or tags from an expression.
 tags_unknown(node) if node.attrs.properties.unknown
 
 tags_unknown(node) if node.attrs.properties.tags.unknown
@@ -37,65 +48,86 @@ tags_unknown(node) if {
 	v == null
 }
 
-storage_of(ws) := {s | some [w, s] in lib.edges("uses"); w == ws; input.nodes[s].attrs.type == "storage_account"}
+# workspace → why it needs a CMK.
+reasons[ws] contains "hbi_workspace is set" if {
+	some ws, node in workspaces
+	cloud.known(node, "hbi")
+	node.attrs.hbi == true
+}
 
-no_cmk(node) := "yes" if {
+reasons[ws] contains reason if {
+	some e in input.edges
+	e.kind == "uses"
+	workspaces[e.src]
+	tags := sensitive_tags[e.dst]
+	ws := e.src
+	reason := concat("", ["it uses storage account ", cloud.text(cloud.name(e.dst, input.nodes[e.dst])), " tagged ", concat(", ", sort(tags))])
+}
+
+# workspace → what keeps its need for a CMK open.
+open_needs[ws] contains entry if {
+	some ws, node in workspaces
+	not cloud.known(node, "hbi")
+	entry := cloud.unknown_entry(node, "hbi")
+}
+
+open_needs[ws] contains entry if {
+	some e in input.edges
+	e.kind == "uses"
+	workspaces[e.src]
+	input.nodes[e.dst].attrs.type == "storage_account"
+	tags_unknown(input.nodes[e.dst])
+	ws := e.src
+	entry := {"fact": "tags", "unknown": concat(" ", [e.dst, "tags"]), "node": e.dst, "expression": "tags", "reason": "the storage account's tags cannot be read"}
+}
+
+no_cmk(node) if {
 	cloud.known(node, "cmk")
 	node.attrs.cmk == false
-} else := "no" if {
-	cloud.known(node, "cmk")
-} else := "unknown"
-
-# Why the workspace needs a CMK: {reason}, and what keeps that open.
-reasons(id, node) := hbi | storage if {
-	hbi := {"hbi_workspace is set" | cloud.known(node, "hbi"); node.attrs.hbi == true}
-	storage := {sprintf("it uses storage account %v tagged %v", [cloud.name(s, input.nodes[s]), concat(", ", sort(tags))]) |
-		some s in storage_of(id)
-		tags := sensitive_tags(input.nodes[s])
-		count(tags) > 0
-	}
 }
 
-open_facts(id, node) := array.concat(
-	[cloud.unknown_entry(node, "hbi") | not cloud.known(node, "hbi")],
-	[{"fact": "tags", "unknown": sprintf("%v tags", [s]), "node": s, "expression": "tags", "reason": "the storage account's tags cannot be read"} |
-		some s in storage_of(id)
-		tags_unknown(input.nodes[s])
-	],
-)
-
-needs_cmk(id, node) := "yes" if {
-	count(reasons(id, node)) > 0
-} else := "unknown" if {
-	count(open_facts(id, node)) > 0
-} else := "no"
-
-workspaces contains [id, node] if {
-	some id, node in cloud.resources("ml_workspace")
-	not node.attrs.kind == "project"
+has_cmk(node) if {
+	cloud.known(node, "cmk")
+	node.attrs.cmk != false
 }
 
 sensitive_without_cmk contains item if {
-	some [id, node] in workspaces
-	no_cmk(node) == "yes"
-	needs_cmk(id, node) == "yes"
-	why := sort(reasons(id, node))
+	some id, node in workspaces
+	no_cmk(node)
+	why := reasons[id]
 	item := {
 		"node": id,
-		"message": sprintf("ML workspace %v: %v, yet %v", [cloud.name(id, node), cloud.reason(object.union(cloud.quote(node, "cmk"), {"why": "no customer-managed key"})), concat(" and ", why)]),
-		"evidence": {"facts": {"cmk": false, "needs_cmk": why}, "checks": [cloud.quote(node, "cmk")]},
+		"message": concat("", ["ML workspace ", cloud.text(cloud.name(id, node)), ": ", cloud.reason(object.union(cloud.quote(node, "cmk"), {"why": "no customer-managed key"})), ", yet ", concat(" and ", sort(why))]),
+		"evidence": {"facts": {"cmk": false, "needs_cmk": sort(why)}, "checks": [cloud.quote(node, "cmk")]},
 	}
 }
 
+# The CMK is unknown and the workspace needs one (or may).
 sensitive_without_cmk contains item if {
-	some [id, node] in workspaces
-	verdicts := {no_cmk(node), needs_cmk(id, node)}
-	not "no" in verdicts
-	"unknown" in verdicts
-	open := array.concat([cloud.unknown_entry(node, "cmk") | no_cmk(node) == "unknown"], [f | needs_cmk(id, node) == "unknown"; some f in open_facts(id, node)])
-	item := {
-		"node": id, "cannot_evaluate": true,
-		"message": sprintf("cannot evaluate ML workspace %v: %v unknown", [cloud.name(id, node), concat(", ", sort({f.fact | some f in open}))]),
-		"evidence": {"unknown": open},
-	}
+	some id, node in workspaces
+	not cloud.known(node, "cmk")
+	needs_or_may(id)
+	open := array.concat([cloud.unknown_entry(node, "cmk")], [e | e := open_needs[id][_]])
+	item := {"node": id, "cannot_evaluate": true, "message": undecided_message(id, node, open), "evidence": {"unknown": open}}
 }
+
+# No CMK, no known reason, but an open one.
+sensitive_without_cmk contains item if {
+	some id, node in workspaces
+	no_cmk(node)
+	not reasons[id]
+	open_needs[id]
+	open := [e | e := open_needs[id][_]]
+	item := {"node": id, "cannot_evaluate": true, "message": undecided_message(id, node, open), "evidence": {"unknown": open}}
+}
+
+needs_or_may(id) if reasons[id]
+
+needs_or_may(id) if open_needs[id]
+
+# (regopy 1.5.2 crashes on a function returning an object built from its arguments: the
+# items are built in the rules, only their message here.)
+undecided_message(id, node, unknowns) := concat("", [
+	"cannot evaluate ML workspace ", cloud.text(cloud.name(id, node)), ": ",
+	concat(", ", sort([f.fact | f := unknowns[_]])), " unknown",
+])
