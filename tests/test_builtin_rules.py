@@ -273,3 +273,23 @@ def test_cloud_findings_are_high_where_an_ml_resource_uses_the_resource(tmp_path
         used_by = f["evidence"].get("used_by", [])
         assert (f["severity"] == "high") == bool(used_by)
         assert all(u["edge"] == "uses" and u["target"] == f["node"] for u in used_by)
+
+
+CLOUD_CASES = [(r, c) for r in BUILTIN if r.category in ("network", "azure-policy")
+               for c in case_names(r) if c.startswith("flag")]
+
+
+@pytest.mark.parametrize("rule, case", CLOUD_CASES, ids=[f"{r.id}-{c}" for r, c in CLOUD_CASES])
+def test_cloud_rules_give_the_same_findings_on_regopy(tmp_path, scan_json, rule, case):
+    """regopy 1.5.2 mis-evaluates or crashes on some Rego shapes (and one crashing module
+    takes every rule down): the cloud rules must give the same findings, severities and
+    evidence on both embedded engines."""
+    estate = tmp_path / "estate"
+    shutil.copytree(rule.fixture_dir / case / "estate", estate)
+
+    def findings(*engine):
+        _, report, _ = scan_json(str(estate), "--only", rule.id, *engine)
+        assert report["evaluation_errors"] == []
+        return sorted((f["node"], f["severity"], f["status"], f["message"], repr(f["evidence"]))
+                      for f in report["findings"])
+    assert findings() == findings("--rego-engine", "regopy") != []
