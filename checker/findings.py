@@ -68,7 +68,7 @@ def locations(graph: EstateGraph, node: str) -> list[dict]:
 
 
 def build(rule: Rule, hits: list[Hit], graph: EstateGraph, status: str = OPEN) -> list[Finding]:
-    return [Finding(rule_id=rule.id, severity=rule.severity, node=h.node, title=rule.title,
+    return [Finding(rule_id=rule.id, severity=h.severity or rule.severity, node=h.node, title=rule.title,
                     message=h.message, evidence=h.evidence, locations=locations(graph, h.node),
                     controls=rule.controls, category=rule.category, status=status,
                     fingerprint=fingerprint(rule.id, h.node, h.evidence)) for h in hits]

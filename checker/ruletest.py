@@ -1,11 +1,14 @@
 """`mlcheck rules test [DIR]`: run each rule against its fixtures, and the Rego unit tests.
 
 Layout (DESIGN.md): rules/<area>/MLC-X-001/{rule.yaml, policy.rego, policy_test.rego,
-flag/, pass/}. Each case folder holds `expected.yaml` and either `snapshot.json` or an
-`estate/` folder. Fixtures are strict:
+flag/, pass/}. A rule whose resource exists in several source forms keeps one case per
+form beside (or instead of) them: `flag-<form>/`, `pass-<form>/` (flag-terraform/,
+pass-bicep/, flag-arm/ …); a rule needs at least one flag and one pass case. Each case
+folder holds `expected.yaml` and either `snapshot.json` or an `estate/` folder, and runs
+on its own. Fixtures are strict:
 
-    flag: the rule flags exactly the nodes listed, and at least one;
-    pass: the listed nodes exist, the rule applies to some node, and it flags nothing.
+    flag*: the rule flags exactly the nodes listed, and at least one;
+    pass*: the listed nodes exist, the rule applies to some node, and it flags nothing.
 
 expected.yaml:
     nodes: [node ids]   # flag: exactly these are flagged; pass: these exist and are not
@@ -17,6 +20,7 @@ their own: with the shared Rego library, without the built-in rules (whose ids t
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +34,7 @@ from .safeyaml import YamlError, load_yaml
 from .scan import ScanOptions, run_scan, select_rules
 
 CASES = ("flag", "pass")
+CASE_NAME = re.compile(r"^(flag|pass)(-[a-z0-9][a-z0-9-]*)?$")
 # Fixed identity and dates so fixture commits get the same sha on every machine.
 FIXTURE_GIT_ENV = {"GIT_AUTHOR_NAME": "fixture", "GIT_AUTHOR_EMAIL": "fixture@example.com",
                    "GIT_COMMITTER_NAME": "fixture", "GIT_COMMITTER_EMAIL": "fixture@example.com",
@@ -58,6 +63,19 @@ def commit_fixture(folder: Path) -> None:
 
 class FixtureError(Exception):
     """A fixture that cannot be run: reported as a failing case, never a crash."""
+
+
+def case_names(rule: Rule) -> list[str]:
+    """The rule's case folders: flag*, then pass*, each sorted by name; a missing flag or
+    pass case is listed by its bare name, so that it is reported as missing."""
+    folder = rule.fixture_dir
+    found = sorted(p.name for p in folder.iterdir() if p.is_dir() and CASE_NAME.match(p.name)) \
+        if folder.is_dir() else []
+    names = []
+    for case in CASES:
+        mine = [n for n in found if n.split("-", 1)[0] == case]
+        names.extend(mine or [case])
+    return names
 
 
 def load_spec(case_dir: Path) -> dict:
@@ -112,7 +130,7 @@ def run_rule_tests(directory: Path | None = None, only: list[str] | None = None)
     report = TestReport()
     selected = select_rules(catalog.rules, only or [], [])
     for rule in selected:
-        for case in CASES:
+        for case in case_names(rule):
             _check_case(report, rule_dir_args, rule, case)
     tests = [p for p in catalog.policy_test_files
              if any(p.resolve().is_relative_to(r) for r in roots)
@@ -134,7 +152,7 @@ def _check_case(report: TestReport, rule_dir_args: dict, rule: Rule, case: str) 
         return
     if missing:
         report.record(False, name, f"expected nodes not in the fixture's graph: {sorted(missing)}")
-    elif case == "flag":
+    elif case.split("-", 1)[0] == "flag":
         unexpected, missed = flagged - expected, expected - flagged
         if not flagged:
             report.record(False, name, "matched nothing in its failing fixture")

@@ -12,7 +12,7 @@ from conftest import notebook, run_cli
 
 from checker.catalog import builtin_rules_dir, load_catalog
 from checker.rule import RULE_FILE
-from checker.ruletest import CASES, run_rule_tests
+from checker.ruletest import CASES, case_names, run_rule_tests
 
 BUILTIN = load_catalog().rules
 REGO = [r for r in BUILTIN if r.engine == "rego"]
@@ -24,8 +24,11 @@ def test_rule_is_one_folder_with_flag_and_pass_fixtures(rule):
     assert Path(rule.path).name == RULE_FILE and folder.name == rule.id
     assert folder.parent.parent == builtin_rules_dir()          # rules/<area>/<id>/
     assert rule.fixture_dir == folder
-    for case in CASES:
-        assert (folder / case / "expected.yaml").is_file(), f"{rule.id} lacks a {case} fixture"
+    names = case_names(rule)
+    for case in CASES:                       # flag/ and pass/, or one per source form
+        assert any(n.split("-", 1)[0] == case for n in names)
+    for name in names:
+        assert (folder / name / "expected.yaml").is_file(), f"{rule.id} lacks a {name} fixture"
 
 
 @pytest.mark.parametrize("rule", BUILTIN, ids=[r.id for r in BUILTIN])
@@ -33,7 +36,7 @@ def test_rule_fixtures_pass(rule):
     report = run_rule_tests(None, [rule.id])
     assert report.failed == 0, "\n".join(report.lines)
     assert [line.split(":")[0] for line in report.lines if not line.startswith("PASS rego ")] == \
-        [f"PASS {rule.id} {case}" for case in CASES]
+        [f"PASS {rule.id} {case}" for case in case_names(rule)]
 
 
 @pytest.mark.parametrize("rule", REGO, ids=[r.id for r in REGO])
@@ -144,6 +147,31 @@ def test_a_pass_fixture_fails_on_anything_flagged_not_only_listed_nodes(tmp_path
             "a pass fixture must flag nothing") in result.output
 
 
+def test_case_folders_per_source_form_each_run_and_are_named(tmp_path):
+    """flag-<form>/ and pass-<form>/ run as cases of their own, named by their folder; a
+    failing one fails alone."""
+    rules = own_rule(tmp_path)
+    folder = rules / "repo" / "ACME-001"
+    shutil.copytree(folder / "flag", folder / "flag-second")
+    (folder / "pass").rename(folder / "pass-only")
+    ok = run_cli("rules", "test", str(rules))
+    assert ok.exit_code == 0, ok.output
+    assert [line.split(":")[0] for line in ok.output.splitlines()[:3]] == \
+        ["PASS ACME-001 flag", "PASS ACME-001 flag-second", "PASS ACME-001 pass-only"]
+    expected = folder / "flag-second" / "expected.yaml"
+    expected.write_text(expected.read_text().replace("train.ipynb", "other.ipynb"))
+    bad = run_cli("rules", "test", str(rules))
+    assert bad.exit_code == 1 and "FAIL ACME-001 flag-second" in bad.output
+    assert "PASS ACME-001 flag:" in bad.output and "PASS ACME-001 pass-only" in bad.output
+
+
+def test_a_rule_without_any_pass_case_fails(tmp_path):
+    rules = own_rule(tmp_path)
+    shutil.rmtree(rules / "repo" / "ACME-001" / "pass")
+    result = run_cli("rules", "test", str(rules))
+    assert result.exit_code == 1 and "FAIL ACME-001 pass: no fixture at" in result.output
+
+
 def test_a_users_rule_folder_may_share_a_builtin_id_and_import_the_shared_library(tmp_path):
     """`rules test DIR` loads DIR's rules and policies/lib, not the built-in rules: a user's
     MLC-REPO-001 does not clash, and a Rego rule of theirs can call mlcheck.lib."""
@@ -217,3 +245,51 @@ def test_unknown_lifecycle_is_a_rule_error(tmp_path):
     result = run_cli("rules", "list", "--rules", str(rules))
     assert result.exit_code == 2
     assert f"{rule_file}: lifecycle: 'beta' is not one of ['experimental', 'stable']" in result.output
+
+
+# -- cloud rules: a finding's own severity --------------------------------------------------------
+
+@pytest.mark.parametrize("rule_id, case, severities", [
+    ("MLC-NET-005", "flag-terraform", {"azurerm_storage_account.workspace": "high",
+                                       "azurerm_storage_account.scratch": "medium"}),
+    ("MLC-NET-005", "flag-arm", {"storageAccounts/[variables('storageName')]": "high",
+                                 "storageAccounts/[variables('logsName')]": "medium"}),
+    ("MLC-NET-008", "flag-terraform", {"azurerm_key_vault.workspace": "high", "azurerm_key_vault.team": "medium"}),
+    ("MLC-NET-009", "flag-terraform", {"azurerm_container_registry.workspace": "high",
+                                       "azurerm_container_registry.models": "medium"}),
+])
+def test_cloud_findings_are_high_where_an_ml_resource_uses_the_resource(tmp_path, scan_json, rule_id,
+                                                                        case, severities):
+    """Medium for every weak resource, high for one an ML workspace (or deployment) uses:
+    the scan's findings carry each its own severity, and the high one names the edge."""
+    rule = next(r for r in BUILTIN if r.id == rule_id)
+    estate = tmp_path / "estate"
+    shutil.copytree(rule.fixture_dir / case / "estate", estate)
+    code, report, _ = scan_json(str(estate), "--only", rule_id)
+    assert code == 1
+    found = {f["node"].rpartition("#")[2].replace("Microsoft.Storage/", ""): f for f in report["findings"]}
+    assert {k: f["severity"] for k, f in found.items()} == severities
+    for f in found.values():
+        used_by = f["evidence"].get("used_by", [])
+        assert (f["severity"] == "high") == bool(used_by)
+        assert all(u["edge"] == "uses" and u["target"] == f["node"] for u in used_by)
+
+
+CLOUD_CASES = [(r, c) for r in BUILTIN if r.category in ("network", "azure-policy")
+               for c in case_names(r) if c.startswith("flag")]
+
+
+@pytest.mark.parametrize("rule, case", CLOUD_CASES, ids=[f"{r.id}-{c}" for r, c in CLOUD_CASES])
+def test_cloud_rules_give_the_same_findings_on_regopy(tmp_path, scan_json, rule, case):
+    """regopy 1.5.2 mis-evaluates or crashes on some Rego shapes (and one crashing module
+    takes every rule down): the cloud rules must give the same findings, severities and
+    evidence on both embedded engines."""
+    estate = tmp_path / "estate"
+    shutil.copytree(rule.fixture_dir / case / "estate", estate)
+
+    def findings(*engine):
+        _, report, _ = scan_json(str(estate), "--only", rule.id, *engine)
+        assert report["evaluation_errors"] == []
+        return sorted((f["node"], f["severity"], f["status"], f["message"], repr(f["evidence"]))
+                      for f in report["findings"])
+    assert findings() == findings("--rego-engine", "regopy") != []

@@ -123,7 +123,8 @@ class Fact:
     """One normalised fact. `paths`, `convert` and `defaults` are keyed by family, or by a
     provider type (lower case) where one provider spells it its own way (EKS, GKE)."""
     name: str
-    paths: dict[str, str]                        # family or provider type → dotted attribute path
+    paths: dict[str, str | None]                 # family or provider type → dotted attribute path
+                                                 # (None: this provider type has no such attribute)
     convert: Callable[[Any], Any] | dict[str, Callable[[Any], Any]] = flag
     defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
 
@@ -161,6 +162,10 @@ def _d(value: Any, source: str, **api) -> tuple[Default, ...]:
 
 
 AZURERM = "terraform-provider-azurerm docs"
+# azurerm_machine_learning_inference_cluster attaches an AKS cluster: it has no node public
+# IP, SSH, local auth or subnet arguments of its own, so those compute defaults do not apply
+# (a path of None: the source cannot say).
+NOT_ON_INFERENCE_CLUSTER: dict = {"azurerm_machine_learning_inference_cluster": None}
 ML_YAML = "Azure ML CLI v2 YAML reference"
 
 TYPES: tuple[ResourceType, ...] = (
@@ -232,23 +237,31 @@ TYPES: tuple[ResourceType, ...] = (
                  {"arm": "properties.computeType", "azureml": "type"}, convert=lower),
             Fact("node_public_ip",
                  {"terraform": "node_public_ip_enabled", "arm": "properties.properties.enableNodePublicIp",
-                  "azureml": "enable_node_public_ip"},
+                  "azureml": "enable_node_public_ip", **NOT_ON_INFERENCE_CLUSTER},
                  defaults={f: _d(True, f"{AZURERM} and the azure-ai-ml SDK: node public IP defaults to true")
                            for f in ("terraform", "arm", "azureml")}),
+            # A compute instance has no ssh_public_access_enabled in azurerm: its `ssh { public_key }`
+            # block sets SSH up ("A ssh block", azurerm compute_instance docs; none: no SSH).
             Fact("ssh_public_access",
                  {"terraform": "ssh_public_access_enabled",
+                  "azurerm_machine_learning_compute_instance": "ssh",
                   "arm": "properties.properties.remoteLoginPortPublicAccess",
-                  "azureml": "ssh_public_access_enabled"},
+                  "azureml": "ssh_public_access_enabled", **NOT_ON_INFERENCE_CLUSTER},
+                 convert={"azurerm_machine_learning_compute_instance": present, "terraform": flag,
+                          "arm": flag, "azureml": flag},
                  defaults={"terraform": _d(False, f"{AZURERM}: ssh_public_access_enabled defaults to false"),
+                           "azurerm_machine_learning_compute_instance": _d(False, f"{AZURERM}: no ssh block, "
+                                                                                  "no SSH access"),
                            "azureml": _d(False, f"{ML_YAML}: ssh_public_access_enabled defaults to false")}),
             Fact("local_auth",
-                 {"terraform": "local_auth_enabled", "arm": "properties.disableLocalAuth"},
+                 {"terraform": "local_auth_enabled", "arm": "properties.disableLocalAuth",
+                  **NOT_ON_INFERENCE_CLUSTER},
                  convert={"terraform": flag, "arm": inverted},
                  defaults={"terraform": _d(True, f"{AZURERM}: local_auth_enabled defaults to true"),
                            "arm": _d(True, "disableLocalAuth absent: local auth on (Azure Policy e96a9a5f)")}),
             Fact("subnet",
                  {"terraform": "subnet_resource_id", "arm": "properties.properties.subnet.id",
-                  "azureml": "network_settings.subnet"},
+                  "azureml": "network_settings.subnet", **NOT_ON_INFERENCE_CLUSTER},
                  convert=text,
                  defaults={f: _d(None, "not in a virtual network unless a subnet is set (Azure Policy 7804b5c7)")
                            for f in ("terraform", "arm", "azureml")}),
@@ -398,9 +411,10 @@ TYPES: tuple[ResourceType, ...] = (
                            "arm": _d([], "no authorized IP ranges: any address may reach the API server"),
                            "aws_eks_cluster": _d(["0.0.0.0/0"], "terraform-provider-aws: public_access_cidrs "
                                                                 "defaults to 0.0.0.0/0")}),
+            # EKS authorizes with IAM and Kubernetes RBAC, always on: no attribute, no default.
             Fact("rbac",
                  {"terraform": "role_based_access_control_enabled", "arm": "properties.enableRBAC",
-                  "google_container_cluster": "enable_legacy_abac"},
+                  "google_container_cluster": "enable_legacy_abac", "aws_eks_cluster": None},
                  convert={"google_container_cluster": inverted, "terraform": flag, "arm": flag},
                  defaults={"terraform": _d(True, f"{AZURERM}: role_based_access_control_enabled defaults to "
                                                  "true"),
@@ -439,7 +453,10 @@ TYPES: tuple[ResourceType, ...] = (
                     defaults={"terraform": _d(None, "no VPC unless subnet_id is set")}))),
     ResourceType(
         "vertex_workbench_instance", {"terraform": ("google_workbench_instance", "google_notebooks_instance")},
-        facts=(Fact("public_ip", {"terraform": "gce_setup.disable_public_ip"}, convert=inverted,
+        # The legacy google_notebooks_instance spells it no_public_ip ("If true, no public IP will
+        # be assigned", terraform-provider-google docs; absent: false, a public IP).
+        facts=(Fact("public_ip", {"terraform": "gce_setup.disable_public_ip",
+                                  "google_notebooks_instance": "no_public_ip"}, convert=inverted,
                     defaults={"terraform": _d(True, "Notebooks API: disablePublicIp false unless set: an "
                                                     "external IP is assigned")}),)),
 )

@@ -17,6 +17,7 @@ class Hit:
     node: str
     message: str
     evidence: dict = field(default_factory=dict)
+    severity: str | None = None   # this finding's own severity; None: the rule's
 
 
 @dataclass

@@ -2,7 +2,9 @@
 
 Contract (DESIGN.md): each rule's input is the graph document restricted to what it
 declares it reads (check.input), `data.mlcheck.params` holds the configured parameters,
-and the rule a catalog entry names is a set of {"node": id, "message": str, "evidence": {...}}.
+and the rule a catalog entry names is a set of {"node": id, "message": str, "evidence": {...}},
+each optionally with "severity" (one of SEVERITIES: that finding's own, instead of the rule's)
+or "cannot_evaluate": true.
 All back ends load the same modules and must give the same hits.
 
 Errors: a module that does not parse or compile, or a rule reference no module defines, is
@@ -21,6 +23,7 @@ from urllib.parse import urlparse
 
 from ..rule import Rule, RuleError
 from ..graph import EstateGraph
+from ..severity import SEVERITIES
 from . import Hit, RuleResult
 from . import rego_wire as wire
 from .rego_embedded import DEFAULT_ENGINE, ENGINES, PACKAGE, ModuleError, RuleNotFound, test_rules
@@ -107,7 +110,10 @@ def parse_hits(rule: Rule, value, graph: EstateGraph) -> tuple[list[Hit], list[H
                                 "message (string), evidence (object)")
         if item["node"] not in graph:
             raise ContractError(f"names node {item['node']!r} which is not in the graph")
-        hit = Hit(item["node"], item.get("message") or rule.title, item.get("evidence", {}))
+        if item.get("severity") is not None and item["severity"] not in SEVERITIES:
+            raise ContractError(f"returned severity {wire.dumps(item['severity'])[:60]} for {item['node']!r}: "
+                                f"expected one of {', '.join(SEVERITIES)}")
+        hit = Hit(item["node"], item.get("message") or rule.title, item.get("evidence", {}), item.get("severity"))
         (undetermined if item.get("cannot_evaluate") is True else hits).append(hit)
     order = lambda h: (h.node, h.message)      # noqa: E731
     return sorted(hits, key=order), sorted(undetermined, key=order)

@@ -279,7 +279,8 @@ def evaluation_error(report: dict, rule_id: str = "MLC-BAD-001") -> str:
     ('{"message": "no node here", "evidence": {}}', "each item needs node"),
     ('{"node": "file:git:./no/such.csv", "message": "m", "evidence": {}}', "not in the graph"),
     ('{"node": id, "message": 42, "evidence": {}}', "each item needs node"),
-], ids=["missing-node", "unknown-node", "message-not-string"])
+    ('{"node": id, "message": "m", "evidence": {}, "severity": "urgent"}', 'returned severity "urgent"'),
+], ids=["missing-node", "unknown-node", "message-not-string", "severity-not-on-the-scale"])
 def test_policy_returning_the_wrong_shape_is_that_rules_evaluation_error(tmp_path, estate, engine_args,
                                                                          item, complaint):
     policy = f"package mlcheck.bad\n\nimport rego.v1\n\nhits contains {item} if {{\n\tsome id, _ in input.nodes\n}}\n"
@@ -287,6 +288,20 @@ def test_policy_returning_the_wrong_shape_is_that_rules_evaluation_error(tmp_pat
     assert code == 3, out
     reason = evaluation_error(report)
     assert reason.startswith("data.mlcheck.bad.hits ") and complaint in reason
+
+
+def test_an_item_may_carry_its_own_severity(tmp_path, estate, engine_args):
+    """A finding takes an item's "severity" over the rule's (MLC-NET-005: high when the
+    storage is linked to a workspace, medium otherwise); items without one keep the rule's."""
+    policy = ('package mlcheck.bad\n\nimport rego.v1\n\n'
+              'hits contains {"node": id, "message": "big", "severity": "critical"} if {\n'
+              '\tsome id, n in input.nodes\n\tn.attrs.path == "data/big.csv"\n}\n\n'
+              'hits contains {"node": id, "message": "small"} if {\n'
+              '\tsome id, n in input.nodes\n\tn.attrs.path == "data/small.csv"\n}\n')
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(bad_rule(tmp_path, policy)), *engine_args)
+    assert code == 1, out
+    severities = {f["node"]: f["severity"] for f in report["findings"] if f["rule_id"] == "MLC-BAD-001"}
+    assert severities == {BIG: "critical", SMALL: "medium"}
 
 
 def test_rule_that_is_not_a_set_is_that_rules_evaluation_error(tmp_path, estate, engine_args):

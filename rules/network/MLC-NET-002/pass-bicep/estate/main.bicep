@@ -1,0 +1,25 @@
+// Only approved outbound: one FQDN rule for the package index.
+param location string = resourceGroup().location
+
+resource hub 'Microsoft.MachineLearningServices/workspaces@2024-10-01' = {
+  name: 'mlw-hub'
+  location: location
+  kind: 'Hub'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    storageAccount: resourceId('Microsoft.Storage/storageAccounts', 'stml')
+    keyVault: resourceId('Microsoft.KeyVault/vaults', 'kv-ml')
+    applicationInsights: resourceId('Microsoft.Insights/components', 'appi-ml')
+    publicNetworkAccess: 'Disabled'
+    managedNetwork: {
+      isolationMode: 'AllowOnlyApprovedOutbound'
+      outboundRules: {
+        pypi: {
+          type: 'FQDN'
+          destination: 'pypi.org'
+          category: 'UserDefined'
+        }
+      }
+    }
+  }
+}

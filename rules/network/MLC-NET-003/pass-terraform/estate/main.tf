@@ -1,0 +1,52 @@
+resource "azapi_resource" "workspace" {
+  type      = "Microsoft.MachineLearningServices/workspaces@2024-04-01"
+  name      = "mlw-serving"
+  parent_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml"
+  location  = "westeurope"
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  body = {
+    properties = {
+      publicNetworkAccess = "Disabled"
+    }
+  }
+}
+
+resource "azapi_resource" "scoring" {
+  type      = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints@2024-04-01"
+  name      = "scoring-endpoint"
+  parent_id = azapi_resource.workspace.id
+  location  = "westeurope"
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  body = {
+    properties = {
+      authMode            = "AADToken"
+      publicNetworkAccess = "Disabled"
+    }
+  }
+}
+
+resource "azapi_resource" "batch_scoring" {
+  type      = "Microsoft.MachineLearningServices/workspaces/onlineEndpoints@2024-04-01"
+  name      = "token-endpoint"
+  parent_id = azapi_resource.workspace.id
+  location  = "westeurope"
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  body = jsonencode({
+    properties = {
+      authMode            = "AMLToken"
+      publicNetworkAccess = "Disabled"
+    }
+  })
+}

@@ -1,0 +1,50 @@
+# The workspace's registry with the admin user the older azurerm docs asked for; a
+# Premium registry open to anonymous pulls; a private one.
+
+resource "azurerm_container_registry" "workspace" {
+  name                = "acrmlworkspace"
+  resource_group_name = "rg-ml"
+  location            = "westeurope"
+  sku                 = "Basic"
+  admin_enabled       = true
+}
+
+resource "azurerm_container_registry" "models" {
+  name                   = "acrmodels"
+  resource_group_name    = "rg-ml"
+  location               = "westeurope"
+  sku                    = "Premium"
+  anonymous_pull_enabled = true
+
+  network_rule_set {
+    default_action = "Deny"
+
+    ip_rule {
+      action   = "Allow"
+      ip_range = "203.0.113.0/24"
+    }
+  }
+}
+
+resource "azurerm_container_registry" "private" {
+  name                          = "acrprivate"
+  resource_group_name           = "rg-ml"
+  location                      = "westeurope"
+  sku                           = "Premium"
+  public_network_access_enabled = false
+}
+
+resource "azurerm_machine_learning_workspace" "ml" {
+  name                          = "mlw"
+  location                      = "westeurope"
+  resource_group_name           = "rg-ml"
+  application_insights_id       = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/Microsoft.Insights/components/appi-ml"
+  key_vault_id                  = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/Microsoft.KeyVault/vaults/kv-ml"
+  storage_account_id            = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/Microsoft.Storage/storageAccounts/stml"
+  container_registry_id         = azurerm_container_registry.workspace.id
+  public_network_access_enabled = false
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
