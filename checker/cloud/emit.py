@@ -15,6 +15,8 @@ attrs: `type` (normalised, or `other`), `provider_type`, `format`, `store`, `add
 """
 from __future__ import annotations
 
+import json
+
 from typing import Any, Callable
 
 from ..collectors import CollectContext, FileRef
@@ -155,7 +157,10 @@ def _put(attrs: dict, unknown: dict, field: str, value: Any, attribute: str | No
 
 
 def _short(value: Any) -> str:
-    return str(value)[:MAX_EXPRESSION]
+    """A value as evidence quotes it: text as written, anything else as JSON (`false`, not
+    Python's `False`)."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text[:MAX_EXPRESSION]
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
