@@ -323,13 +323,45 @@ def clean(value: Any) -> Any:
     """`value` with every string in it (keys included) cleaned; other values as they are. The
     value of a credential-named key is masked whole when it may be a credential
     (a tag `db_password: hunter2` has no other context)."""
+    # Exact types first: every recorded string and property passes here, so the common
+    # cases (str, dict, list, scalars) skip the isinstance chain.
+    kind = type(value)
+    if kind is str:
+        return value if value in _KNOWN_CLEAN else clean_text(value)
+    if kind is dict:
+        return _clean_dict(value)
+    if kind is list or kind is tuple:
+        return [clean(v) for v in value]
+    if kind in _SCALARS:
+        return value
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, dict):
-        return {clean(k) if isinstance(k, str) else k: _clean_entry(k, v) for k, v in value.items()}
+        return _clean_dict(value)
     if isinstance(value, (list, tuple)):
         return [clean(v) for v in value]
     return value
+
+
+_SCALARS = frozenset({bool, int, float, type(None)})
+
+
+def _clean_dict(value: dict) -> dict:
+    out, known = {}, _KNOWN_CLEAN
+    for key, item in value.items():
+        if isinstance(key, str):
+            kind = type(item)
+            if kind is str:
+                if is_credential_name(key) and is_secret_value(item):
+                    item = MARK.format("Secret Keyword")
+                elif item not in known:
+                    item = clean_text(item)
+            elif kind not in _SCALARS:
+                item = _clean_entry(key, item)     # containers, str subclasses
+            out[key if key in known else clean_text(key)] = item
+        else:
+            out[key] = clean(item)
+    return out
 
 
 def _clean_entry(key: Any, value: Any) -> Any:

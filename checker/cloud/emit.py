@@ -15,7 +15,9 @@ attrs: `type` (normalised, or `other`), `provider_type`, `format`, `store`, `add
 """
 from __future__ import annotations
 
-from typing import Any
+import json
+
+from typing import Any, Callable
 
 from ..collectors import CollectContext, FileRef
 from .model import RawResource, Unknown
@@ -28,8 +30,12 @@ MAX_EXPRESSION = 300
 def lookup(properties: Any, dotted: str) -> Any:
     """The value at a dotted path; ABSENT when a step is missing; the Unknown when a step
     is unknown. A one-item list steps through (Terraform writes blocks as lists)."""
+    return _lookup_parts(properties, dotted.split("."))
+
+
+def _lookup_parts(properties: Any, parts: list[str] | tuple[str, ...]) -> Any:
     current = properties
-    for part in dotted.split("."):
+    for part in parts:
         if isinstance(current, Unknown):
             return current
         if isinstance(current, list):
@@ -59,8 +65,7 @@ def node_key(raw: RawResource, ref: FileRef | None) -> tuple[str, str]:
 
 
 def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
-    rtype = resource_type(raw.format, raw.provider_type.split("@")[0])
-    family = family_of(raw.format)
+    rtype, plans = _typed(raw.format, raw.provider_type.split("@")[0])
     prefix, key = node_key(raw, ref)
     attrs: dict[str, Any] = {
         "type": rtype.name if rtype else "other", "provider_type": raw.provider_type,
@@ -83,7 +88,7 @@ def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
     if isinstance(raw.condition, Unknown):
         attrs["conditional"] = raw.condition.as_dict()
     if rtype:
-        attrs.update(_facts(rtype, family, raw, unknown))
+        attrs.update(_facts(plans, raw, unknown))
     if unknown:
         attrs["unknown"] = unknown
     kind = rtype.kind if rtype else "resource"
@@ -94,14 +99,29 @@ def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
     return nid
 
 
-def _facts(rtype: ResourceType, family: str, raw: RawResource, unknown: dict) -> dict:
+# Per (format, provider type): the type and, for each of its facts, where this source keeps
+# it. The vocabulary is static, and an estate holds thousands of resources of a few types.
+FactPlan = tuple[Any, str, tuple[str, ...], Callable, tuple]
+_TYPED: dict[tuple[str, str], tuple[ResourceType | None, tuple[FactPlan, ...]]] = {}
+
+
+def _typed(fmt: str, provider_type: str) -> tuple[ResourceType | None, tuple[FactPlan, ...]]:
+    found = _TYPED.get((fmt, provider_type))
+    if found is None:
+        rtype, family, plans = resource_type(fmt, provider_type), family_of(fmt), []
+        for fact in rtype.facts if rtype else ():
+            path, convert, defaults = fact.for_source(family, provider_type)
+            if path is not None:                  # else this source cannot say
+                plans.append((fact, path, tuple(path.split(".")), convert, defaults))
+        found = _TYPED[(fmt, provider_type)] = (rtype, tuple(plans))
+    return found
+
+
+def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict:
     out: dict[str, Any] = {}
     sources: dict[str, dict] = {}
-    for fact in rtype.facts:
-        path, convert, defaults = fact.for_source(family, raw.provider_type.split("@")[0])
-        if path is None:
-            continue                              # this source cannot say
-        value = lookup(raw.properties, path)
+    for fact, path, parts, convert, defaults in plans:
+        value = _lookup_parts(raw.properties, parts)
         source = {"attribute": path}
         if isinstance(value, Unknown):
             unknown[fact.name] = {**value.as_dict(), "attribute": path}
@@ -137,7 +157,10 @@ def _put(attrs: dict, unknown: dict, field: str, value: Any, attribute: str | No
 
 
 def _short(value: Any) -> str:
-    return str(value)[:MAX_EXPRESSION]
+    """A value as evidence quotes it: text as written, anything else as JSON (`false`, not
+    Python's `False`)."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text[:MAX_EXPRESSION]
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
@@ -146,10 +169,19 @@ def _plain(value: Any, depth: int = 0) -> Any:
         return {"unknown": value.expression[:MAX_EXPRESSION]}
     if depth > 30:
         return "…"
-    if isinstance(value, dict):
-        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is dict or isinstance(value, dict):
+        # scalars inline (most values): one call per container, not per value
+        inline = depth < 30
+        return {(k if type(k) is str else str(k)): (v if inline and type(v) in _JSON_SCALARS else
+                                                      _plain(v, depth + 1)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v, depth + 1) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})

@@ -30,20 +30,25 @@ class Mismatch(Exception):
 
 def scope_objects() -> dict[str, Any]:
     """resourceGroup() and subscription(): ids with placeholders, the rest unknown."""
-    sub = Unresolved(SUBSCRIPTION, DEPLOY_TIME, (Atom(SUBSCRIPTION),))
-    rg = Unresolved(RESOURCE_GROUP, DEPLOY_TIME, (Atom(RESOURCE_GROUP),))
-    sub_id = join(["/subscriptions/", sub], "subscription().id")
-    rg_id = join(["/subscriptions/", sub, "/resourceGroups/", rg], "resourceGroup().id")
-    rg_obj = OpenDict(id=_as_id(rg_id), name=rg)
-    rg_obj.gap = unknown("resourceGroup().location", DEPLOY_TIME)
-    sub_obj = OpenDict(id=_as_id(sub_id), subscriptionId=sub)
-    sub_obj.gap = unknown("subscription().tenantId", DEPLOY_TIME)
+    rg_obj = OpenDict(id=_RG_ID, name=_RG)
+    rg_obj.gap = _RG_GAP
+    sub_obj = OpenDict(id=_SUB_ID, subscriptionId=_SUB)
+    sub_obj.gap = _SUB_GAP
     return {"resourcegroup": rg_obj, "subscription": sub_obj}
 
 
 def _as_id(value: Any) -> Any:
     return Unresolved(value.expression, value.reason, value.parts, value.refs, True) \
         if isinstance(value, Unresolved) else value
+
+
+# The same for every template (immutable values; the objects holding them are made per call)
+_SUB = Unresolved(SUBSCRIPTION, DEPLOY_TIME, (Atom(SUBSCRIPTION),))
+_RG = Unresolved(RESOURCE_GROUP, DEPLOY_TIME, (Atom(RESOURCE_GROUP),))
+_SUB_ID = _as_id(join(["/subscriptions/", _SUB], "subscription().id"))
+_RG_ID = _as_id(join(["/subscriptions/", _SUB, "/resourceGroups/", _RG], "resourceGroup().id"))
+_RG_GAP = unknown("resourceGroup().location", DEPLOY_TIME)
+_SUB_GAP = unknown("subscription().tenantId", DEPLOY_TIME)
 
 
 def resource_id(args: list, expression: str, level: str = "group") -> Any:
@@ -60,9 +65,8 @@ def resource_id(args: list, expression: str, level: str = "group") -> Any:
     types = rtype.split("/")
     if len(types) != len(names) + 1:
         return unknown(expression, f"resourceId: {rtype} needs {len(types) - 1} name(s), got {len(names)}")
-    scope = scope_objects()
-    sub = args[0] if (at >= 2 or (level == "subscription" and at == 1)) else scope["subscription"]["subscriptionId"]
-    rg = args[at - 1] if at >= 1 else scope["resourcegroup"]["name"]
+    sub = args[0] if (at >= 2 or (level == "subscription" and at == 1)) else _SUB
+    rg = args[at - 1] if at >= 1 else _RG
     prefix: tuple = {"group": ("/subscriptions/", sub, "/resourceGroups/", rg),
                      "subscription": ("/subscriptions/", sub), "tenant": (),
                      "extension": (args[0],)}[level]

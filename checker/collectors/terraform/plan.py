@@ -54,7 +54,7 @@ def read_plan(doc: dict, scope: str) -> list[RawResource]:
 
 
 def deindexed(address: str) -> str:
-    return _INDEX.sub("", address)
+    return _INDEX.sub("", address) if "[" in address else address
 
 
 def _dicts(value: Any) -> list[dict]:
