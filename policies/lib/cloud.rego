@@ -135,12 +135,20 @@ judge(id, node, cs, what) := item if {
 	}
 }
 
-# The resources of `user_types` with an edge `uses` to a node (a workspace → its storage).
-users_of(id, user_types) := {e.src |
-	e := input.edges[_]
+# Who uses what: target id → the ids with a `uses` edge to it. A rule, so it is built once
+# per evaluation (a function's body runs again on every call: scanning every edge for
+# every resource was quadratic, 1.3 s for 1,000 storage accounts).
+uses_index[dst] contains src if {
+	some e in input.edges
 	e.kind == "uses"
-	e.dst == id
-	input.nodes[e.src].attrs.type == user_types[_]
+	dst := e.dst
+	src := e.src
+}
+
+# The resources of `user_types` with an edge `uses` to a node (a workspace → its storage).
+users_of(id, user_types) := {src |
+	src := object.get(uses_index, id, set())[_]
+	input.nodes[src].attrs.type == user_types[_]
 }
 
 # The items, each finding raised to high where a resource of `user_types` uses its node:
