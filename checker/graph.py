@@ -161,12 +161,14 @@ class EstateGraph:
                        key=lambda e: (e["src"], e["dst"], e["kind"]))
         return {"nodes": nodes, "edges": edges}
 
-    def subdocument(self, kinds: set[str], edge_kinds: set[str]) -> dict:
-        """The document restricted to nodes of `kinds`, edges between them, and every edge
-        of `edge_kinds` (whose other end may lie outside). Rego rules that declare what they
-        read get this, so a 50k-commit history costs nothing to rules that never read it."""
+    def subdocument(self, kinds: set[str], edge_kinds: set[str], keep: set[str] | None = None) -> dict:
+        """The document restricted to nodes of `kinds` (and in `keep`, when given), edges
+        between them, and every edge of `edge_kinds` (whose other end may lie outside). Rego
+        rules that declare what they read get this, so a 50k-commit history costs nothing to
+        rules that never read it."""
         nodes = {nid: {"kind": d["kind"], "attrs": d["attrs"], "provenance": d["provenance"]}
-                 for nid, d in sorted(self.g.nodes(data=True)) if d["kind"] in kinds}
+                 for nid, d in sorted(self.g.nodes(data=True))
+                 if d["kind"] in kinds and (keep is None or nid in keep)}
         edges = sorted(({"src": s, "dst": t, "kind": d["kind"]}
                         for s, t, d in self.g.edges(data=True)
                         if d["kind"] in edge_kinds or (s in nodes and t in nodes)),

@@ -89,11 +89,19 @@ def applies_to(rule: Rule) -> dict:
 
 
 def rule_input(rule: Rule, graph: EstateGraph) -> dict:
-    """The part of the graph a rule declares it reads (check.input), or all of it."""
+    """The part of the graph a rule declares it reads (check.input), or all of it. With
+    `where`, only the nodes of those kinds the condition does not rule out (true or unknown):
+    a storage rule need not receive every resource of a 30k-resource estate."""
     declared = rule.check.get("input")
     if declared is None:
         return graph.document()
-    return graph.subdocument(set(declared["kinds"]), set(declared.get("edges", [])))
+    keep = None
+    if "where" in declared:
+        from .graph import GraphEvaluator
+        evaluator = GraphEvaluator(graph)
+        selector = {"kind": list(declared["kinds"]), "where": declared["where"]}
+        keep = {n for n in evaluator.index.candidates(selector) if evaluator.matches(n, selector) is not False}
+    return graph.subdocument(set(declared["kinds"]), set(declared.get("edges", [])), keep)
 
 
 def parse_hits(rule: Rule, value, graph: EstateGraph) -> tuple[list[Hit], list[Hit]]:

@@ -757,3 +757,26 @@ def test_without_fork_rules_run_in_this_process_with_the_same_findings(tmp_path,
     bad = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\nhits := "not a set"\n')
     code, report, out = scan(tmp_path, str(estate), "--rules", str(bad), "--rego-engine", engine)
     assert code == 3 and "must be a set of objects" in evaluation_error(report), out
+
+
+def test_rule_input_where_sends_only_nodes_the_condition_does_not_rule_out():
+    """check.input.where: nodes of the listed kinds are sent when the condition holds or is
+    unknown; the rest stay out, and edges of the listed kinds still reach outside."""
+    from checker.engines.rego import rule_input
+    from checker.graph import EstateGraph
+    from checker.rule import Rule
+    g = EstateGraph()
+    g.add_node("resource", "st", {"type": "storage_account"})
+    g.add_node("resource", "ws", {"type": "ml_workspace"})
+    g.add_node("resource", "vnet", {"type": "other"})
+    g.add_node("resource", "mystery", {"unknown": {"type": {"expression": "var.t", "reason": "no default"}}})
+    g.add_node("run", "r1", {})
+    g.add_edge("resource:ws", "resource:st", "uses")
+    g.add_edge("resource:vnet", "resource:st", "uses")
+    check = {"rego": "data.x.y", "input": {"kinds": ["resource"], "edges": ["uses"],
+                                          "where": {"attr": "type", "in": ["storage_account", "ml_workspace"]}}}
+    rule = Rule("X-1", "t", "high", "network", {}, "d", "r", check, "x/rule.yaml")
+    doc = rule_input(rule, graph=g)
+    assert set(doc["nodes"]) == {"resource:st", "resource:ws", "resource:mystery"}
+    assert {(e["src"], e["dst"]) for e in doc["edges"]} == {("resource:ws", "resource:st"),
+                                                           ("resource:vnet", "resource:st")}
