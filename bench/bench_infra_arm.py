@@ -14,18 +14,8 @@ Measured, CPU time (best of 3) and peak memory (tracemalloc, a separate run):
 - link: checker.cloud.links.link_resources on the collected graph.
 Goal (issue 8): collect within 2x the floor.
 
-On the 2-core development machine (shared, loaded), CPU time / peak:
-| format | resources | parse floor | collect | collect/floor | link |
-| ARM | 100 | 0 ms / 0.1 MiB | 20 ms / 0.7 MiB | 55x | 1 ms |
-| Bicep | 100 | 3 ms / 0.2 MiB | 27 ms / 1.2 MiB | 8.1x | 1 ms |
-| ARM | 1000 | 2 ms / 0.1 MiB | 203 ms / 5.8 MiB | 102x | 7 ms |
-| Bicep | 1000 | 33 ms / 0.2 MiB | 229 ms / 7.8 MiB | 7.1x | 6 ms |
-| ARM | 10000 | 18 ms / 0.1 MiB | 2232 ms / 56.6 MiB | 127x | 103 ms |
-| Bicep | 10000 | 316 ms / 0.4 MiB | 3063 ms / 72.8 MiB | 9.7x | 99 ms |
-The goal is missed: json.loads is C and evaluates nothing. Profiled at 1k ARM resources
-(cProfile), checker.cloud.emit.emit is 54 % of collect, most of it redact.clean at the
-graph's door (is_credential_name on every property key); expression parsing is 17 %
-(cached per expression text), evaluation and reference matching the rest.
+Numbers, before and after the speed work, and what stands between them and the goal:
+bench/README.md, "Infrastructure collectors".
 """
 from __future__ import annotations
 
