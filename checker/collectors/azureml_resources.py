@@ -29,7 +29,7 @@ from typing import Any
 
 from . import CollectContext, FileRef
 from ..cloud import RawResource, Reference, Unknown
-from ..cloud.emit import emit
+from .resources import emit
 from ..safeyaml import (Fields, TemplateYaml, YamlError, blank_markers, describe, expected, is_placeholder,
                         line_of, load_yaml)
 from .exports.common import iso_minutes, linked_ids, without_secrets

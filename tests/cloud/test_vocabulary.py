@@ -2,7 +2,7 @@
 normalised fact whatever the source; references into edges."""
 from __future__ import annotations
 
-from checker.cloud.emit import emit, lookup, ABSENT
+from checker.collectors.resources import emit, lookup, ABSENT
 from checker.cloud.links import link_resources
 from checker.cloud.model import RawResource, Reference, Unknown
 from checker.collectors import CollectContext, FileRef

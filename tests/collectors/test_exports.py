@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import codecs
 import json
-from pathlib import Path
 
 import pytest
 from conftest import collect_graph, make_repo
 
 from checker.cloud import RawResource
-from checker.cloud.emit import emit
+from checker.collectors.resources import emit
 from checker.cloud.links import link_resources
 from checker.collectors import CollectContext, FileRef
 from checker.graph import EstateGraph

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import CollectContext, FileParser, FileRef
-from ...cloud.emit import emit
+from ..resources import emit
 from .template import Template, new_deployment, parameter_value
 from .values import unknown
 

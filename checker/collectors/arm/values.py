@@ -73,7 +73,7 @@ class RefStr(str):
 
 class OpenDict(dict):
     """An object with a part that could not be read: a key it does not hold is unknown,
-    not absent (`checker.cloud.emit.lookup` asks `in`, then indexes)."""
+    not absent (`checker.collectors.resources.lookup` asks `in`, then indexes)."""
     gap: Unknown = Unknown("…", "part of this object could not be read")
 
     def __contains__(self, key: object) -> bool:

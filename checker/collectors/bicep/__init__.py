@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from .. import CollectContext, FileParser, FileRef
-from ...cloud.emit import emit
+from ..resources import emit
 from ..arm import JsonFile, merged_parameters, pair_parameters, read_json, schema_kind
 from .evaluate import Evaluation, FileScope, Parsed, index, line, text
 

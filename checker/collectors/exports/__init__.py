@@ -23,7 +23,7 @@ from typing import Any
 from .. import CollectContext, FileParser, FileRef
 from ...safeyaml import describe
 from ...cloud import RawResource
-from ...cloud.emit import emit, node_key
+from ..resources import emit, node_key
 from . import azure, k8s
 from .common import Item, Lines, as_text, top_level
 

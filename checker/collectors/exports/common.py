@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...cloud import Reference
-from ...cloud.emit import ABSENT, lookup
+from ..resources import ABSENT, lookup
 from ...cloud.vocabulary import family_of, resource_type
 
 _WS = re.compile(r"[ \t\n\r]*")

@@ -18,7 +18,7 @@ import json
 import posixpath
 from dataclasses import dataclass, field
 
-from ...cloud.emit import emit, lookup
+from ..resources import emit, lookup
 from ...cloud.model import RawResource, Reference
 from ...cloud.vocabulary import family_of, resource_type
 from .. import CollectContext, FileParser, FileRef

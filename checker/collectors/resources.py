@@ -16,12 +16,11 @@ attrs: `type` (normalised, or `other`), `provider_type`, `format`, `store`, `add
 from __future__ import annotations
 
 import json
-
 from typing import Any, Callable
 
-from ..collectors import CollectContext, FileRef
-from .model import RawResource, Unknown
-from .vocabulary import UNRECOGNISED, ResourceType, family_of, resource_type
+from ..cloud.model import RawResource, Unknown
+from ..cloud.vocabulary import UNRECOGNISED, ResourceType, family_of, resource_type
+from . import CollectContext, FileRef
 
 ABSENT = object()
 MAX_EXPRESSION = 300
