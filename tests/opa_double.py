@@ -126,12 +126,15 @@ class OpaDouble:
             return 204, None
 
     def query(self, path: list[str], body: dict) -> tuple[int, dict]:
+        # One evaluation at a time: mlcheck queries two rules at once, and regopy 1.5.2 is
+        # not known to be safe with interpreters in several threads (a response was once cut
+        # off mid-body under load); OPA itself evaluates concurrently, a double need not.
         with self._lock:
             interp = _interpreter(self.policies, self.data)
-        if "input" in body:
-            interp.set_input_term(json.dumps(body["input"]))
-        query = "data" + "".join(f"[{json.dumps(key)}]" for key in path)
-        ok, answer = _answer(interp, query)
+            if "input" in body:
+                interp.set_input_term(json.dumps(body["input"]))
+            query = "data" + "".join(f"[{json.dumps(key)}]" for key in path)
+            ok, answer = _answer(interp, query)
         if not ok:
             return 500, {"code": "internal_error", "message": MSG_EVALUATION,
                          "errors": [{"code": "eval_internal_error", "message": answer}]}
