@@ -105,18 +105,29 @@ def scan_json(tmp_path):
     return _scan
 
 
-def collect_graph(*paths, sources=(), registry=None):
+def collect_graph(*paths, sources=(), registry=None, link_resources=False):
     """Collect paths (and KIND=URI sources) with the real collectors and parsers: no
-    linkers, no rules."""
+    linkers (with `link_resources`, only the one that turns infrastructure references into
+    edges), no rules."""
+    from checker.cloud.links import link_resources as link
     from checker.collectors import load_registry
     from checker.scan import collect, resolve_sources
     registry = registry or load_registry()
-    return collect(resolve_sources([str(p) for p in paths], list(sources), registry), registry, {}, None).graph
+    graph = collect(resolve_sources([str(p) for p in paths], list(sources), registry), registry, {}, None).graph
+    if link_resources:
+        link(graph)
+    return graph
 
 
 def node_attrs(graph, nid: str) -> dict:
-    assert nid in graph, f"{nid} not collected"
+    kind = nid.partition(":")[0]
+    assert nid in graph, f"{nid} not collected; have {sorted(n for n, _ in graph.nodes(kind))[:40]}"
     return graph.node(nid)["attrs"]
+
+
+def errors_for(graph, path: str) -> list:
+    """The collection errors about one file (its display path ends with `path`)."""
+    return [e for e in graph.errors if e.source.endswith(path)]
 
 
 def out_edges(graph, nid: str, kind: str) -> set[str]:

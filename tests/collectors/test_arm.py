@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from conftest import TEST_DATA, collect_graph
 
-from checker.cloud.links import link_resources
 from checker.collectors.arm import load_jsonc, pair_parameters, strip_comments
 from checker.collectors.arm.expressions import ExpressionError, parse
 from checker.collectors.arm.template import Template, new_deployment
@@ -30,8 +29,7 @@ def collected(tmp_path: Path, files: dict[str, object] | None = None, copy: tupl
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
-    graph = collect_graph(root)
-    link_resources(graph)
+    graph = collect_graph(root, link_resources=True)
     return graph
 
 
@@ -113,8 +111,7 @@ def test_without_parameters_names_are_unknown_but_links_still_resolve(tmp_path):
     root = tmp_path / "estate"
     shutil.copytree(DATA / "workspace", root / "workspace")
     (root / "workspace" / "azuredeploy.parameters.json").unlink()
-    graph = collect_graph(root)
-    link_resources(graph)
+    graph = collect_graph(root, link_resources=True)
     ws_id, ws = by_address(graph, WS)
     assert "name" not in ws and "parameters('name')" in ws["unknown"]["name"]["expression"]
     assert "without a default" in ws["unknown"]["name"]["reason"]

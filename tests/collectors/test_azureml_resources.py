@@ -9,9 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import collect_graph, make_repo
+from conftest import collect_graph, errors_for, make_repo, node_attrs as attrs
 
-from checker.cloud.links import link_resources
 from checker.graph import EstateGraph
 
 SCHEMA = "$schema: https://azuremlschemas.azureedge.net/latest/{}.schema.json\n"
@@ -223,22 +222,12 @@ def repo(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def graph(repo) -> EstateGraph:
-    g = collect_graph(repo)
-    link_resources(g)
+    g = collect_graph(repo, link_resources=True)
     return g
 
 
 def rid(path: str, name: str) -> str:
     return f"resource:azureml:git:./{path}#{name}"
-
-
-def attrs(graph: EstateGraph, nid: str) -> dict:
-    assert nid in graph, f"{nid} not collected; have {sorted(n for n, _ in graph.nodes('resource'))}"
-    return graph.node(nid)["attrs"]
-
-
-def errors_for(graph: EstateGraph, path: str) -> list:
-    return [e for e in graph.errors if e.source.endswith(path)]
 
 
 # -- workspaces ---------------------------------------------------------------------
@@ -306,8 +295,7 @@ def test_workspace_links_to_an_exported_storage_account(tmp_path):
     (root / "infra" / "ws.yml").write_text(FILES["infra/workspace/private.yml"])
     (root / "exports").mkdir()
     (root / "exports" / "storage.json").write_text(json.dumps(export, indent=2))
-    g = collect_graph(root)             # a plain folder this time
-    link_resources(g)
+    g = collect_graph(root, link_resources=True)             # a plain folder this time
     ws = "resource:azureml:fs:./infra/ws.yml#mlw-private"
     sa = f"resource:azure:{STORAGE.lower()}"
     assert list(g.out_edges(ws, "uses")) == [sa]

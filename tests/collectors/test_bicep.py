@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from conftest import TEST_DATA, collect_graph
 
-from checker.cloud.links import link_resources
 
 DATA = TEST_DATA / "bicep"
 PARAMS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#"
@@ -29,8 +28,7 @@ def collected(tmp_path: Path, files: dict[str, object] | None = None, copy: tupl
             path.write_bytes(content)
         else:
             path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2))
-    graph = collect_graph(root)
-    link_resources(graph)
+    graph = collect_graph(root, link_resources=True)
     return graph
 
 

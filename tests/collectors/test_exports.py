@@ -10,7 +10,7 @@ import codecs
 import json
 
 import pytest
-from conftest import collect_graph, make_repo
+from conftest import collect_graph, errors_for, make_repo, node_attrs as attrs
 
 from checker.cloud import RawResource
 from checker.collectors.resources import emit
@@ -221,8 +221,7 @@ def files() -> dict[str, str | bytes]:
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory) -> EstateGraph:
     repo = make_repo(tmp_path_factory.mktemp("exports") / "repo", files())
-    g = collect_graph(repo)
-    link_resources(g)
+    g = collect_graph(repo, link_resources=True)
     return g
 
 
@@ -231,15 +230,6 @@ def azure(arm_id: str, kind: str = "resource") -> str:
 
 
 EP, DEP = azure(ENDPOINT, "endpoint"), azure(DEPLOYMENT, "deployment")
-
-
-def attrs(graph: EstateGraph, nid: str) -> dict:
-    assert nid in graph, f"{nid} not collected"
-    return graph.node(nid)["attrs"]
-
-
-def errors_for(graph: EstateGraph, path: str) -> list:
-    return [e for e in graph.errors if e.source.endswith(path)]
 
 
 # -- Resource Graph ---------------------------------------------------------------------
@@ -413,8 +403,7 @@ def test_a_thousand_resource_export(tmp_path):
     root = tmp_path / "big"
     root.mkdir()
     (root / "page-1.json").write_text(text)
-    g = collect_graph(root)
-    link_resources(g)
+    g = collect_graph(root, link_resources=True)
     nodes = [n for n, d in g.nodes("resource") if d["attrs"].get("format") == "azure-export"]
     assert len(nodes) == 1000 and not g.errors
     public = [n for n in nodes if g.node(n)["attrs"].get("public_network_access") is True

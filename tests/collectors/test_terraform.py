@@ -9,20 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import TEST_DATA, collect_graph, commit_files, make_repo, write_files
+from conftest import TEST_DATA, collect_graph, commit_files, make_repo, node_attrs as node, write_files
 
-from checker.cloud.links import link_resources
 from checker.collectors.terraform.config import local_folder
 from checker.graph import EstateGraph
 
 DATA = TEST_DATA / "terraform"
 PLAN_KEY = "q5Fv0bX2m7Lr9Zt3Wc8Nh1Ks4Pd6Yg0Ju2Ea5Ri7To9Uw3Iy6Ob8Mn1Vl4Cx7Bz0Qa2Sd5Fg8Hj1Kl4Zx7Cv0Bn3Mq=="
-
-
-def linked(*paths) -> EstateGraph:
-    graph = collect_graph(*paths)
-    link_resources(graph)
-    return graph
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +25,7 @@ def estate(tmp_path_factory) -> tuple[EstateGraph, str]:
     shutil.copytree(DATA, repo)
     make_repo(repo)
     commit_files(repo, {}, "infrastructure")
-    return linked(repo), "git:."
-
-
-def node(graph: EstateGraph, nid: str) -> dict:
-    assert nid in graph, f"{nid} not collected; have {sorted(n for n, _ in graph.nodes('resource'))[:40]}"
-    return graph.node(nid)["attrs"]
+    return collect_graph(repo, link_resources=True), "git:."
 
 
 def uses(graph: EstateGraph, nid: str, kind: str = "uses") -> set[str]:
@@ -228,7 +216,7 @@ def test_plan_references_follow_module_variables_to_instances(estate):
 def scan(tmp_path: Path, files: dict[str, str]) -> EstateGraph:
     root = tmp_path / "t"
     write_files(root, files)
-    return linked(root)
+    return collect_graph(root, link_resources=True)
 
 
 def resource(graph: EstateGraph, suffix: str) -> dict:
@@ -440,7 +428,7 @@ def test_addresses_resolve_within_their_own_tree(tmp_path):
         write_files(tmp_path / name, {"main.tf": f'resource "azurerm_storage_account" "ml" {{ name = "st{name}" }}\n'
                                                  'resource "azurerm_machine_learning_workspace" "ws" {\n'
                                                  '  storage_account_id = azurerm_storage_account.ml.id\n}\n'})
-    graph = linked(tmp_path / "a", tmp_path / "b")
+    graph = collect_graph(tmp_path / "a", tmp_path / "b", link_resources=True)
     pairs = set()
     for nid, data in graph.nodes("resource"):
         if data["attrs"]["type"] == "ml_workspace":
