@@ -240,14 +240,9 @@ class FileScope:
                   parent: Instance | None, existing: bool, emit: Callable[[Instance], Any]) -> Any:
         """Loops and conditions around a body: the symbol's value (a list for a loop)."""
         condition: Any = parent.condition if parent else self.condition
-        if body is not None and body.type == "if_statement":
-            test = next(c for c in body.children if c.type == "parenthesized_expression")
-            value = self.expr(test, env)
-            body = next((c for c in body.children if c.type == "object"), None)
-            if is_unknown(value):
-                condition = Unknown(text(test, self.src)[:300], value.reason)
-            elif value is not True:
-                return unknown(symbol, f"{symbol} is not deployed (its condition is false)")
+        body, condition, skipped = self.unwrap_if(body, env, condition)
+        if skipped:
+            return unknown(symbol, f"{symbol} is not deployed (its condition is false)")
         if body is not None and body.type == "for_statement":
             return self.loop(symbol, rtype, api, body, env, at, parent, existing, emit, condition)
         if body is None or body.type != "object":
@@ -255,6 +250,18 @@ class FileScope:
             return unknown(symbol, "the body could not be read")
         inst = Instance(symbol, rtype, api, None, body, env, self.address(symbol), condition, at, None, existing)
         return emit(inst, parent)
+
+    def unwrap_if(self, body, env: dict, condition: Any) -> tuple[Any, Any, bool]:
+        """`if (test) {…}` around a resource body: (the object body, the condition, whether
+        the test is false). An unknown test becomes the resource's condition."""
+        if body is None or body.type != "if_statement":
+            return body, condition, False
+        test = next(c for c in body.children if c.type == "parenthesized_expression")
+        value = self.expr(test, env)
+        body = next((c for c in body.children if c.type == "object"), None)
+        if is_unknown(value):
+            return body, Unknown(text(test, self.src)[:300], value.reason), False
+        return body, condition, value is not True
 
     def loop_parts(self, node, env: dict) -> tuple[str, str | None, Any, Any, Any]:
         """(item name, index name, the items or an Unknown, the source node, the body) of a
@@ -292,14 +299,9 @@ class FileScope:
                             at, parent, existing, emit, condition, f"[{i}]") for i, v in enumerate(items)]
 
     def looped(self, symbol, rtype, api, body, env, at, parent, existing, emit, condition, suffix) -> Any:
-        if body is not None and body.type == "if_statement":
-            test = next(c for c in body.children if c.type == "parenthesized_expression")
-            value = self.expr(test, env)
-            body = next((c for c in body.children if c.type == "object"), None)
-            if is_unknown(value):
-                condition = Unknown(text(test, self.src)[:300], value.reason)
-            elif value is not True:
-                return unknown(symbol + suffix, "not deployed (its condition is false)")
+        body, condition, skipped = self.unwrap_if(body, env, condition)
+        if skipped:
+            return unknown(symbol + suffix, "not deployed (its condition is false)")
         if body is None or body.type != "object":
             return unknown(symbol, "the loop body could not be read")
         inst = Instance(symbol, rtype, api, None, body, env, self.address(symbol) + suffix, condition, at, None,
