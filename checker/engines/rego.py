@@ -88,7 +88,7 @@ def applies_to(rule: Rule) -> dict:
     return rule.check.get("applies_to") or {"kind": rule.check["input"]["kinds"]}
 
 
-def rule_input(rule: Rule, graph: EstateGraph) -> dict:
+def rule_input(rule: Rule, graph: EstateGraph, evaluator=None) -> dict:
     """The part of the graph a rule declares it reads (check.input), or all of it. With
     `where`, only the nodes of those kinds the condition does not rule out (true or unknown):
     a storage rule need not receive every resource of a 30k-resource estate."""
@@ -98,7 +98,7 @@ def rule_input(rule: Rule, graph: EstateGraph) -> dict:
     keep = None
     if "where" in declared:
         from .graph import GraphEvaluator
-        evaluator = GraphEvaluator(graph)
+        evaluator = evaluator or GraphEvaluator(graph)
         selector = {"kind": list(declared["kinds"]), "where": declared["where"]}
         keep = {n for n in evaluator.index.candidates(selector) if evaluator.matches(n, selector) is not False}
     return graph.subdocument(set(declared["kinds"]), set(declared.get("edges", [])), keep)
@@ -170,8 +170,9 @@ class RegoEngine:
         from .graph import GraphEvaluator
         if not rules:
             return {}
-        answers = self.backend.query(rules, functools.partial(rule_input, graph=graph))
+        # One index for every rule's input and applicability (the rules' children inherit it).
         evaluator = GraphEvaluator(graph)
+        answers = self.backend.query(rules, functools.partial(rule_input, graph=graph, evaluator=evaluator))
         results = {}
         for rule in rules:
             answer = answers[rule.id]
