@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import networkx as nx
 
@@ -161,19 +161,27 @@ class EstateGraph:
                        key=lambda e: (e["src"], e["dst"], e["kind"]))
         return {"nodes": nodes, "edges": edges}
 
-    def subdocument(self, kinds: set[str], edge_kinds: set[str], keep: set[str] | None = None) -> dict:
-        """The document restricted to nodes of `kinds` (and in `keep`, when given), edges
-        between them, and every edge of `edge_kinds` (whose other end may lie outside). Rego
-        rules that declare what they read get this, so a 50k-commit history costs nothing to
-        rules that never read it."""
-        nodes = {nid: {"kind": d["kind"], "attrs": d["attrs"], "provenance": d["provenance"]}
-                 for nid, d in sorted(self.g.nodes(data=True))
-                 if d["kind"] in kinds and (keep is None or nid in keep)}
-        edges = sorted(({"src": s, "dst": t, "kind": d["kind"]}
-                        for s, t, d in self.g.edges(data=True)
-                        if d["kind"] in edge_kinds or (s in nodes and t in nodes)),
-                       key=lambda e: (e["src"], e["dst"], e["kind"]))
-        return {"nodes": nodes, "edges": edges}
+    def subdocument(self, node_ids: Iterable[str], extra_edges: Iterable[tuple[str, str, str]] = (),
+                    attrs: dict[str, list[str]] | None = None) -> dict:
+        """The document restricted to these nodes, the edges between them, and `extra_edges`
+        ((src, dst, kind), whose ends may lie outside); `attrs`: per kind, the only
+        attributes kept. Rego rules that declare what they read get this, so a 50k-commit
+        history costs nothing to rules that never read it; its cost follows the part taken,
+        not the graph (callers pick ids from an index)."""
+        attrs = attrs or {}
+        nodes = {}
+        for nid in sorted(node_ids):
+            d = self.g.nodes[nid]
+            keep = attrs.get(d["kind"])
+            facts = d["attrs"] if keep is None else {a: d["attrs"][a] for a in keep if a in d["attrs"]}
+            nodes[nid] = {"kind": d["kind"], "attrs": facts, "provenance": d["provenance"]}
+        edges = set(extra_edges)
+        succ = self.g.succ          # src -> dst -> {kind: data}: no edge view per node
+        for src in nodes:
+            for dst, kinds in succ[src].items():
+                if dst in nodes:
+                    edges.update((src, dst, kind) for kind in kinds)
+        return {"nodes": nodes, "edges": [{"src": s, "dst": t, "kind": k} for s, t, k in sorted(edges)]}
 
     def digest(self, doc: dict | None = None) -> str:
         """sha256 of the collected content: facts and edges, not collection times."""

@@ -15,6 +15,7 @@ never as a pass, never as a finding.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -45,13 +46,21 @@ def unknown_fact(attrs: dict, dotted: str) -> dict | None:
 
 
 class GraphIndex:
-    """Nodes by kind, built once per scan and shared by every graph rule."""
+    """Nodes by kind, built once per scan and shared by every graph rule; edges by kind when
+    asked (Rego rules' inputs)."""
 
     def __init__(self, graph: EstateGraph) -> None:
         self.graph = graph
         self.by_kind: dict[str, list[str]] = {}
         for nid, data in graph.nodes():
             self.by_kind.setdefault(data["kind"], []).append(nid)
+
+    @functools.cached_property
+    def edges_by_kind(self) -> dict[str, list[tuple[str, str, str]]]:
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for src, dst, kind in self.graph.g.edges(keys=True):
+            found.setdefault(kind, []).append((src, dst, kind))
+        return found
 
     def candidates(self, selector: dict) -> list[str]:
         kinds = selector.get("kind")

@@ -91,17 +91,21 @@ def applies_to(rule: Rule) -> dict:
 def rule_input(rule: Rule, graph: EstateGraph, evaluator=None) -> dict:
     """The part of the graph a rule declares it reads (check.input), or all of it. With
     `where`, only the nodes of those kinds the condition does not rule out (true or unknown):
-    a storage rule need not receive every resource of a 30k-resource estate."""
+    a storage rule need not receive every resource of a 30k-resource estate. With `attrs`,
+    only the attributes it reads of the kinds named."""
     declared = rule.check.get("input")
     if declared is None:
         return graph.document()
-    keep = None
+    from .graph import GraphEvaluator
+    evaluator = evaluator or GraphEvaluator(graph)
+    selector = {"kind": list(declared["kinds"])}
+    ids = evaluator.index.candidates(selector)
     if "where" in declared:
-        from .graph import GraphEvaluator
-        evaluator = evaluator or GraphEvaluator(graph)
-        selector = {"kind": list(declared["kinds"]), "where": declared["where"]}
-        keep = {n for n in evaluator.index.candidates(selector) if evaluator.matches(n, selector) is not False}
-    return graph.subdocument(set(declared["kinds"]), set(declared.get("edges", [])), keep)
+        selector["where"] = declared["where"]
+        ids = [n for n in ids if evaluator.matches(n, selector) is not False]
+    edges = evaluator.index.edges_by_kind
+    return graph.subdocument(ids, [e for kind in declared.get("edges", []) for e in edges.get(kind, [])],
+                             declared.get("attrs"))
 
 
 def parse_hits(rule: Rule, value, graph: EstateGraph) -> tuple[list[Hit], list[Hit]]:
@@ -172,10 +176,15 @@ class RegoEngine:
             return {}
         # One index for every rule's input and applicability (the rules' children inherit it).
         evaluator = GraphEvaluator(graph)
-        answers = self.backend.query(rules, functools.partial(rule_input, graph=graph, evaluator=evaluator))
+        _ = evaluator.index.edges_by_kind
+        # Largest inputs first, so that the last rule a worker takes is a small one.
+        by_size = sorted(rules, key=lambda r: -len(evaluator.index.candidates(
+            {"kind": r.check["input"]["kinds"]} if "input" in r.check else {})))
+        answers = self.backend.query(by_size, functools.partial(rule_input, graph=graph, evaluator=evaluator),
+                                     lambda rule: len(evaluator.select(applies_to(rule))))
         results = {}
         for rule in rules:
-            answer = answers[rule.id]
+            answer, applicable = answers[rule.id]
             try:
                 if isinstance(answer, Exception):
                     raise answer
@@ -188,7 +197,6 @@ class RegoEngine:
             except (TaskFailed, ContractError) as exc:
                 results[rule.id] = RuleResult.failed(rule.id, f"{rule_path(rule)} {_as_clause(exc)}")
                 continue
-            applicable = len(evaluator.select(applies_to(rule)))
             results[rule.id] = RuleResult(rule.id, max(applicable, len({h.node for h in hits + undetermined})),
                                           hits, undetermined=undetermined)
         return results
@@ -220,24 +228,27 @@ class EmbeddedRego:
         except ModuleError as exc:
             raise RuleError(exc.path, exc.reason) from exc
 
-    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict]) -> dict[str, object]:
-        """Each rule's value (None when undefined), or the exception saying why there is none.
-        `input_of(rule)` is the rule's input; it is called in the rule's child process."""
+    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict],
+              count_of: Callable[[Rule], int]) -> dict[str, tuple[object, int | None]]:
+        """Each rule's (value, nodes it applies to): the value None when undefined, or the
+        exception saying why there is none (and no count). `input_of(rule)` and
+        `count_of(rule)` are called in the rule's child process, so both cores share them."""
         try:
             self.engine.check_calls([rule_path(r) for r in rules])
         except ModuleError as exc:
             raise RuleError(exc.path, exc.reason) from exc
-        tasks = {rule.id: functools.partial(self._evaluate, rule, input_of) for rule in rules}
+        tasks = {rule.id: functools.partial(self._evaluate, rule, input_of, count_of) for rule in rules}
         answers = run_all(tasks, self.timeout, self.max_bytes, min(len(tasks), workers()))
-        return {rule_id: _decode(answer) for rule_id, answer in answers.items()}
+        return {rule_id: _decode_counted(answer) for rule_id, answer in answers.items()}
 
-    def _evaluate(self, rule: Rule, input_of: Callable[[Rule], dict]) -> bytes:
-        """In the rule's child: build its input, evaluate, answer with a tagged value."""
+    def _evaluate(self, rule: Rule, input_of: Callable[[Rule], dict], count_of: Callable[[Rule], int]) -> bytes:
+        """In the rule's child: build its input, evaluate, answer with the count of nodes it
+        applies to, a newline, and a tagged value."""
         try:
             value = self.engine.evaluate(rule_path(rule), wire.dumps(input_of(rule)))
         except RuleNotFound:
-            return NO_RULE
-        return VALUE + value.encode("utf-8") if value else UNDEFINED
+            return b"0\n" + NO_RULE
+        return b"%d\n" % count_of(rule) + (VALUE + value.encode("utf-8") if value else UNDEFINED)
 
     def run_tests(self) -> list[tuple[str, bool, str]]:
         """Rego unit tests (`test_*` rules) in the loaded modules: (file::name, passed, detail)."""
@@ -257,6 +268,13 @@ class EmbeddedRego:
     def _evaluate_test(self, ref: str) -> bytes:
         value = self.engine.evaluate(ref, "{}")
         return VALUE + value.encode("utf-8") if value else UNDEFINED
+
+
+def _decode_counted(answer: bytes | TaskFailed) -> tuple[object, int | None]:
+    if isinstance(answer, TaskFailed):
+        return answer, None
+    count, _, tagged = answer.partition(b"\n")
+    return _decode(tagged), int(count)
 
 
 def _decode(answer: bytes | TaskFailed):
@@ -379,11 +397,13 @@ class OpaServerRego:
         if response.status_code >= 400:
             response.raise_for_status()
 
-    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict]) -> dict[str, object]:
-        """Each rule's value (None when undefined), or the TaskFailed saying why there is none."""
+    def query(self, rules: list[Rule], input_of: Callable[[Rule], dict],
+              count_of: Callable[[Rule], int]) -> dict[str, tuple[object, int | None]]:
+        """Each rule's (value, nodes it applies to): the value None when undefined, or the
+        TaskFailed saying why there is none."""
         if not self._loaded:
             self._load()
-        return {rule.id: self._query_one(rule, input_of(rule)) for rule in rules}
+        return {rule.id: (self._query_one(rule, input_of(rule)), count_of(rule)) for rule in rules}
 
     def _query_one(self, rule: Rule, doc: dict):
         import requests

@@ -333,6 +333,31 @@ def test_call_to_unknown_function_names_the_function(tmp_path, estate, engine_ar
         assert "no_such_helper" in evaluation_error(report)
 
 
+def test_modules_reached_follow_imports_and_references_and_stop_there():
+    from checker.engines.rego_embedded import modules_reached
+    modules = [("a.rego", "package mlcheck.a\n\nimport data.mlcheck.lib\n\nhits := data.mlcheck.b.helper\n"),
+               ("b.rego", "package mlcheck.b\n\nhelper := data.mlcheck.params.x\n"),
+               ("lib.rego", "package mlcheck.lib\n\nf(x) := x\n"),
+               ("lib_cloud.rego", "package mlcheck.lib.cloud\n\ng(x) := x\n"),
+               ("other.rego", "package mlcheck.other\n\nhits := 1\n")]
+    reached = [path for path, _ in modules_reached(modules, "data.mlcheck.a.hits")]
+    assert reached == ["a.rego", "b.rego", "lib.rego", "lib_cloud.rego"]
+
+
+def test_a_package_split_over_two_files_compiles_with_its_helper(tmp_path, estate):
+    """The helper a rule calls lives in another file of the rule's own package: the modules
+    compiled for the rule's call check must include it, or the call looks unknown (exit 2)."""
+    rules = write_rules(tmp_path / "split", {
+        "MLC-BAD-001.yaml": RULE_YAML.format(id="MLC-BAD-001", title="Helper elsewhere", ref="data.mlcheck.bad.hits"),
+        "rule.rego": 'package mlcheck.bad\n\nimport rego.v1\n\n'
+                     'hits contains {"node": id, "message": "m", "evidence": {}} if {\n'
+                     '\tsome id, n in input.nodes\n\tis_small(n)\n}\n',
+        "helper.rego": 'package mlcheck.bad\n\nimport rego.v1\n\nis_small(n) if n.attrs.path == "data/small.csv"\n'})
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules))
+    assert code in (0, 1), out
+    assert [f["rule_id"] for f in report["findings"] if f["rule_id"] == "MLC-BAD-001"] == ["MLC-BAD-001"]
+
+
 # -- one rule's failure is not the scan's ----------------------------------------------------
 
 def config(tmp_path: Path, **params) -> str:
