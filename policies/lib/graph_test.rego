@@ -47,3 +47,18 @@ test_unknown_fact_and_its_evidence if {
 	lib.unknown_evidence(ws, "public_network_access").unknown[0].expression == "var.public"
 	lib.unknown_evidence(ws, "public_network_access").unknown[0].fact == "public_network_access"
 }
+
+test_successors_and_predecessors_follow_one_edge_kind if {
+	es := [
+		{"src": "model_version:m/1", "dst": "run:a", "kind": "produced_by"},
+		{"src": "model_version:m/1", "dst": "run:b", "kind": "produced_by"},
+		{"src": "run:a", "dst": "dataset:d", "kind": "reads"},
+		{"src": "deployment:blue", "dst": "model_version:m/1", "kind": "serves"},
+		{"src": "run:a", "dst": "commit:has space", "kind": "built_from"},
+	]
+	lib.successors("produced_by", "model_version:m/1") == {"run:a", "run:b"} with input.edges as es
+	lib.successors("reads", "model_version:m/1") == set() with input.edges as es
+	lib.successors("built_from", "run:a") == {"commit:has space"} with input.edges as es
+	lib.predecessors("serves", "model_version:m/1") == {"deployment:blue"} with input.edges as es
+	lib.predecessors("produced_by", "run:zzz") == set() with input.edges as es
+}

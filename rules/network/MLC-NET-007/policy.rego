@@ -30,27 +30,17 @@ sensitive_tag(storage) := sprintf("%v=%v", [key, value]) if {
 
 # [run, dataset, storage account, tag] for each sensitive source of a model version.
 sensitive_sources(mv_id) := {[run, ds, st, tag] |
-	some produced in lib.edges("produced_by")
-	produced[0] == mv_id
-	run := produced[1]
-	some read in lib.edges("reads")
-	read[0] == run
-	ds := read[1]
-	some stored in lib.edges("stored_in")
-	stored[0] == ds
-	st := stored[1]
-	storage := input.nodes[st]
-	tag := sensitive_tag(storage)
+	some run in lib.successors("produced_by", mv_id)
+	some ds in lib.successors("reads", run)
+	some st in lib.successors("stored_in", ds)
+	tag := sensitive_tag(input.nodes[st])
 }
 
-# [deployment, endpoint] pairs serving a model version.
-serving(mv_id) := {[dep, ep] |
-	some served in lib.edges("serves")
-	served[1] == mv_id
-	dep := served[0]
-	some exposed in lib.edges("exposes")
-	exposed[1] == dep
-	ep := exposed[0]
+# [model version, deployment, endpoint] for each model version an online endpoint serves.
+served := {[mv_id, dep, ep] |
+	some [dep, mv_id] in lib.edges("serves")
+	input.nodes[mv_id].kind == "model_version"
+	some ep in lib.predecessors("exposes", dep)
 	input.nodes[ep].attrs.type == "ml_online_endpoint"
 }
 
@@ -59,11 +49,10 @@ source_paths(mv_id) := [{"run": p[0], "dataset": p[1], "storage_account": p[2], 
 ]
 
 exposed_sensitive_models contains finding if {
-	some mv_id, mv in input.nodes
-	mv.kind == "model_version"
+	some [mv_id, dep, ep] in served
+	mv := input.nodes[mv_id]
 	sources := source_paths(mv_id)
 	count(sources) > 0
-	some [dep, ep] in serving(mv_id)
 	endpoint := input.nodes[ep]
 	endpoint.attrs.public_network_access == true
 	finding := {
@@ -79,11 +68,10 @@ exposed_sensitive_models contains finding if {
 # The endpoint's exposure is unknown (a template variable, a parameter without a default):
 # the path cannot be judged.
 exposed_sensitive_models contains finding if {
-	some mv_id, mv in input.nodes
-	mv.kind == "model_version"
+	some [mv_id, dep, ep] in served
+	mv := input.nodes[mv_id]
 	sources := source_paths(mv_id)
 	count(sources) > 0
-	some [dep, ep] in serving(mv_id)
 	endpoint := input.nodes[ep]
 	lib.unknown(endpoint, "public_network_access")
 	finding := {
