@@ -459,6 +459,10 @@ TYPES: tuple[ResourceType, ...] = (
                                   "google_notebooks_instance": "no_public_ip"}, convert=inverted,
                     defaults={"terraform": _d(True, "Notebooks API: disablePublicIp false unless set: an "
                                                     "external IP is assigned")}),)),
+    # -- networks and private networking (issue 9) ----------------------------------------
+    # -- end of networks ----------------------------------------------------------------
+    # -- Azure Functions and App Service (issue 9) -------------------------------------------
+    # -- end of Functions ---------------------------------------------------------------
 )
 
 _BY_PROVIDER: dict[tuple[str, str], list[ResourceType]] = {}
