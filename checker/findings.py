@@ -5,7 +5,7 @@ import datetime as _dt
 import fnmatch
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .rule import Rule
@@ -39,7 +39,9 @@ class Finding:
     escalation: dict | None = None
 
     def as_dict(self) -> dict:
-        out = asdict(self)
+        """The finding for serialising: shallow (its evidence and locations are shared, not
+        copied; dataclasses.asdict's deep copy took 4 s for 25k findings)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("waiver", "escalation"):
             if out[key] is None:
                 del out[key]

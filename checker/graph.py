@@ -185,13 +185,17 @@ class EstateGraph:
 
     def digest(self, doc: dict | None = None) -> str:
         """sha256 of the collected content: facts and edges, not collection times."""
-        doc = doc or self.document()
+        # Straight from the graph when no document is at hand: canonical_json sorts the
+        # node ids itself, so only the edges need sorting (a document sorts both).
+        nodes = doc["nodes"].items() if doc else self.g.nodes(data=True)
+        edges = doc["edges"] if doc else [{"src": s, "dst": t, "kind": k}
+                                          for s, t, k in sorted(self.g.edges(keys=True))]
         content = {
             "nodes": {nid: {"kind": n["kind"], "attrs": n["attrs"],
                             "provenance": {k: v for k, v in n["provenance"].items()
                                            if k != "collected_at"}}
-                      for nid, n in doc["nodes"].items()},
-            "edges": doc["edges"],
+                      for nid, n in nodes},
+            "edges": edges,
             "errors": sorted((e.as_dict() for e in self.errors), key=canonical_json),
         }
         return "sha256:" + hashlib.sha256(canonical_json(content).encode()).hexdigest()

@@ -25,4 +25,16 @@ def document(result) -> dict:
 
 
 def render(result, stream, **_) -> None:
-    stream.write(canonical_json(document(result), indent=2) + "\n")
+    """Keys sorted, one top-level key per line and one list item per line, each compact:
+    readable and diffable, and written by the C encoder (indent=2 takes the pure-Python
+    one: 12 s for 25k findings)."""
+    doc = document(result)
+    parts = []
+    for key in sorted(doc):
+        value = doc[key]
+        if isinstance(value, list) and value:
+            text = "[\n" + ",\n".join("    " + canonical_json(item) for item in value) + "\n  ]"
+        else:
+            text = canonical_json(value)
+        parts.append(f"  {canonical_json(key)}: {text}")
+    stream.write("{\n" + ",\n".join(parts) + "\n}\n")
