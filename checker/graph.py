@@ -80,6 +80,7 @@ class EstateGraph:
 
     def __init__(self) -> None:
         self.g = nx.MultiDiGraph()
+        self._by_kind: dict[str, dict[str, None]] = {}     # kind → ids, in insertion order
         self.errors: list[CollectionError] = []
         self.sources: list[dict] = []
 
@@ -97,6 +98,7 @@ class EstateGraph:
             self.g.nodes[nid]["attrs"].update(attrs)
         else:
             self.g.add_node(nid, kind=kind, attrs=attrs, provenance=prov)
+            self._by_kind.setdefault(kind, {})[nid] = None
         return nid
 
     def update_attrs(self, nid: str, **attrs: Any) -> None:
@@ -131,9 +133,13 @@ class EstateGraph:
         return data if data is not None else self.g.nodes[clean_text(nid)]
 
     def nodes(self, kind: str | None = None) -> Iterator[tuple[str, dict]]:
-        for nid, data in self.g.nodes(data=True):
-            if kind is None or data["kind"] == kind:
-                yield nid, data
+        if kind is None:
+            yield from self.g.nodes(data=True)
+            return
+        # From the kind index: the linkers ask for runs, commits, files … of a 200k-node graph.
+        nodes = self.g.nodes
+        for nid in list(self._by_kind.get(kind, ())):
+            yield nid, nodes[nid]
 
     def out_edges(self, nid: str, kind: str | None = None) -> Iterator[str]:
         for _, dst, data in self.g.out_edges(nid, data=True):

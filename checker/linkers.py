@@ -54,10 +54,10 @@ def link_runs_to_commits(graph: EstateGraph) -> None:
 def _by_prefix(prefix: str, shas: list[str], by_sha: dict[str, list[str]]) -> list[str]:
     """Commits whose sha starts with an abbreviated one (MLflow may record short shas)."""
     found = []
-    for sha in shas[bisect.bisect_left(shas, prefix):]:
-        if not sha.startswith(prefix):
+    for i in range(bisect.bisect_left(shas, prefix), len(shas)):   # no slice: 100k shas
+        if not shas[i].startswith(prefix):
             break
-        found += by_sha[sha]
+        found += by_sha[shas[i]]
     return found
 
 
