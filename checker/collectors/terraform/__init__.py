@@ -23,7 +23,6 @@ from ...cloud.model import RawResource, Reference
 from ...cloud.vocabulary import family_of, resource_type
 from .. import CollectContext, FileParser, FileRef
 from .config import Module, folder_of, reached_from, roots
-from .hcl import HclError, parse_hcl, parse_tf_json
 from .instances import Run
 from .plan import PlanError, is_plan, read_plan
 
@@ -55,6 +54,8 @@ class TerraformParser(FileParser):
             self._plan(ref, data, state, ctx)
 
     def _configuration(self, ref: FileRef, base: str, data: bytes, state: TreeState, ctx: CollectContext) -> None:
+        # python-hcl2 and lark take 0.15 s to import: only a tree with Terraform pays it.
+        from .hcl import HclError, parse_hcl, parse_tf_json
         try:
             if base.endswith(".json"):
                 body = parse_tf_json(data)

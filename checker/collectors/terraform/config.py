@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .. import FileRef
-from .hcl import Attribute, Block, Body
+
+if TYPE_CHECKING:    # annotations only: importing .hcl loads python-hcl2 and lark
+    from .hcl import Attribute, Block, Body
 
 # Blocks inside a resource that configure Terraform, not the resource.
 META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection", "precondition", "postcondition"})

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ...cloud.model import RawResource, Reference, Unknown
 from .. import FileRef
 from . import azapi
 from .config import META_ARGUMENTS, META_BLOCKS, MODULE_META, Module, local_folder, module_source
 from .expressions import ALL, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, Ref, render
-from .hcl import Attribute, Body
+
+if TYPE_CHECKING:    # annotations only: importing .hcl loads python-hcl2 and lark
+    from .hcl import Attribute, Body
 
 MAX_CHAIN = 64              # variables / locals / outputs resolving through one another
 MAX_MODULE_DEPTH = 16
