@@ -32,6 +32,25 @@ def test_rule_is_one_folder_with_flag_and_pass_fixtures(rule):
 
 
 @pytest.mark.parametrize("rule", BUILTIN, ids=[r.id for r in BUILTIN])
+def test_rule_is_valid_against_the_schema(rule):
+    """Scans skip the schema check for built-in rules (they ship validated): this is where
+    each is validated, exactly as a user's rule is."""
+    from checker.catalog import load_rule
+    user_copy = load_rule(Path(rule.path), builtin=False)
+    assert user_copy.check == rule.check
+
+
+def test_a_schema_error_in_a_users_copy_of_a_builtin_rule_is_still_refused(tmp_path):
+    from checker.catalog import load_rule
+    from checker.rule import RuleError
+    broken = tmp_path / RULE_FILE
+    broken.write_text(Path(BUILTIN[0].path).read_text(encoding="utf-8").replace("severity:", "severity: 5\nx_severity:", 1),
+                      encoding="utf-8")
+    with pytest.raises(RuleError):
+        load_rule(broken, builtin=False)
+
+
+@pytest.mark.parametrize("rule", BUILTIN, ids=[r.id for r in BUILTIN])
 def test_rule_fixtures_pass(rule):
     report = run_rule_tests(None, [rule.id])
     assert report.failed == 0, "\n".join(report.lines)
