@@ -17,7 +17,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from .collectors import RepositoryReader
-from .cloud.links import link_resources
+from .cloud.links import link_resources, link_service_selectors
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -404,6 +404,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_resources", link_resources),         # infrastructure references into edges
         ("link_datasets_to_storage", link_datasets_to_storage),
         ("link_endpoints_to_deployments", link_endpoints_to_deployments),
+        ("link_service_selectors", link_service_selectors),
     ]
 
 

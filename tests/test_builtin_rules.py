@@ -62,7 +62,7 @@ def test_rule_fixtures_pass(rule):
 def test_rego_rule_has_its_own_package_and_unit_tests(rule):
     """OPA's conventions: one package per rule, mlcheck.rules.<area>_<nnn>, its tests beside it."""
     folder = rule.fixture_dir
-    area, number = re.fullmatch(r"MLC-([A-Z]+)-(\d+)", rule.id).groups()
+    area, number = re.fullmatch(r"MLC-([A-Z][A-Z0-9]*)-(\d+)", rule.id).groups()
     package = f"mlcheck.rules.{area.lower()}_{number}"
     assert rule.check["rego"].startswith(f"data.{package}.")
     policy = (folder / "policy.rego").read_text(encoding="utf-8")

@@ -112,3 +112,25 @@ def link_resources(graph: EstateGraph) -> None:
                 continue
             for target in targets:
                 graph.add_edge(nid, target, edge_kind(attrs, str(ref.get("attribute", ""))))
+
+
+SERVED_BY_SERVICES = ("k8s_workload", "k8s_inference_service")
+
+
+def link_service_selectors(graph: EstateGraph) -> None:
+    """Kubernetes Service --exposes--> each workload of its scope and namespace whose pod
+    labels hold every label of the Service's selector (a Service without a selector selects
+    no pod: its endpoints are managed by hand)."""
+    pods: dict[tuple[str, str], list[tuple[str, dict]]] = defaultdict(list)
+    for nid, data in graph.nodes("resource"):
+        attrs = data["attrs"]
+        if attrs.get("type") in SERVED_BY_SERVICES and isinstance(attrs.get("pod_labels"), dict):
+            pods[(attrs.get("scope", ""), attrs.get("namespace", ""))].append((nid, attrs["pod_labels"]))
+    for nid, data in graph.nodes("resource"):
+        attrs = data["attrs"]
+        selector = attrs.get("selector")
+        if attrs.get("type") != "k8s_service" or not isinstance(selector, dict) or not selector:
+            continue
+        for pod, labels in pods.get((attrs.get("scope", ""), attrs.get("namespace", "")), ()):
+            if all(labels.get(k) == v for k, v in selector.items()):
+                graph.add_edge(nid, pod, "exposes")

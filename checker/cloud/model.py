@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# What a vocabulary conversion returns for a value the provider does not document.
+UNRECOGNISED = object()
+
+
 @dataclass(frozen=True)
 class Unknown:
     """A value that cannot be resolved statically: the source expression and why."""

@@ -18,6 +18,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import k8s_facts as k8s
+from .model import UNRECOGNISED
+
 # format → family
 FAMILIES = {
     "terraform": "terraform", "terraform-plan": "terraform",
@@ -31,8 +34,6 @@ FAMILIES = {
 # -- value conversions: provider spelling → normalised value ----------------------------
 # A conversion returns UNRECOGNISED for a value the provider does not document: the fact is
 # then unknown (with the value quoted), not silently true or false.
-
-UNRECOGNISED = object()
 
 
 def flag(value: Any) -> Any:
@@ -167,6 +168,12 @@ AZURERM = "terraform-provider-azurerm docs"
 # (a path of None: the source cannot say).
 NOT_ON_INFERENCE_CLUSTER: dict = {"azurerm_machine_learning_inference_cluster": None}
 ML_YAML = "Azure ML CLI v2 YAML reference"
+
+# Where each Kubernetes kind keeps its pod spec, and the namespace every object may name
+# (absent: the namespace it is applied to; the objects of one folder are taken as one).
+POD_SPEC = {"k8s": "spec.template.spec", "pod": "spec", "cronjob": "spec.jobTemplate.spec.template.spec"}
+K8S_NAMESPACE = Fact("namespace", {"k8s": "metadata.namespace"}, convert=text,
+                     defaults={"k8s": _d("", "no metadata.namespace: the namespace it is applied to")})
 
 TYPES: tuple[ResourceType, ...] = (
     ResourceType(
@@ -459,6 +466,48 @@ TYPES: tuple[ResourceType, ...] = (
                                   "google_notebooks_instance": "no_public_ip"}, convert=inverted,
                     defaults={"terraform": _d(True, "Notebooks API: disablePublicIp false unless set: an "
                                                     "external IP is assigned")}),)),
+    # -- Kubernetes serving (issue 9) --------------------------------------------------------
+    # Manifests in repositories (format k8s) and `kubectl get -o json` lists (k8s-export):
+    # the provider type is the object's kind. Facts of pods are read from the pod spec where
+    # each kind keeps it (checker/cloud/k8s_facts.py).
+    ResourceType(
+        "k8s_workload",
+        {"k8s": ("deployment", "statefulset", "daemonset", "replicaset", "replicationcontroller", "pod",
+                 "job", "cronjob")},
+        facts=tuple(Fact(name, POD_SPEC, convert=convert) for name, convert in (
+            ("privileged", k8s.privileged), ("host_network", k8s.host_network),
+            ("non_root_enforced", k8s.non_root_enforced), ("unpinned_images", k8s.unpinned_images),
+            ("model_server", k8s.model_server))) + (
+            Fact("pod_labels", {"k8s": "spec.template.metadata.labels", "pod": "metadata.labels",
+                                "cronjob": "spec.jobTemplate.spec.template.metadata.labels"}, convert=same),
+            K8S_NAMESPACE)),
+    ResourceType(
+        "k8s_inference_service",
+        {"k8s": ("inferenceservice",)},          # KServe serving.kserve.io (and kfserving)
+        facts=tuple(Fact(name, {"k8s": "spec.predictor"}, convert=convert) for name, convert in (
+            ("privileged", k8s.privileged), ("host_network", k8s.host_network),
+            ("unpinned_images", k8s.unpinned_images))) + (
+            Fact("storage_uri", {"k8s": "spec.predictor"}, convert=k8s.storage_uri),
+            Fact("cluster_local", {"k8s": "metadata.labels"}, convert=k8s.cluster_local,
+                 defaults={"k8s": _d(False, "Knative docs (Configuring private Services) and KServe: an "
+                                            "InferenceService is published on the ingress gateway unless "
+                                            "labelled networking.knative.dev/visibility: cluster-local")}),
+            K8S_NAMESPACE)),
+    ResourceType(
+        "k8s_service", {"k8s": ("service",)},
+        facts=(Fact("service_type", {"k8s": "spec.type"}, convert=lower,
+                    defaults={"k8s": _d("clusterip", "Kubernetes Service spec: type defaults to ClusterIP")}),
+               Fact("selector", {"k8s": "spec.selector"}, convert=same),
+               K8S_NAMESPACE)),
+    ResourceType(
+        "k8s_ingress", {"k8s": ("ingress",)},
+        facts=(Fact("auth_annotations", {"k8s": "metadata.annotations"}, convert=k8s.auth_annotations,
+                    defaults={"k8s": _d([], "no annotations: the ingress controller puts no authentication in "
+                                            "front of the backends")}),
+               K8S_NAMESPACE)),
+    ResourceType(
+        "k8s_network_policy", {"k8s": ("networkpolicy",)},
+        facts=(Fact("pod_selector", {"k8s": "spec.podSelector"}, convert=same), K8S_NAMESPACE)),
     # -- networks and private networking (issue 9) ----------------------------------------
     # -- end of networks ----------------------------------------------------------------
     # -- Azure Functions and App Service (issue 9) -------------------------------------------

@@ -134,6 +134,7 @@ BUILTINS = {
     "arm": "checker.collectors.arm:ArmParser",
     "bicep": "checker.collectors.bicep:BicepParser",
     "exports": "checker.collectors.exports:ExportsParser",
+    "k8s": "checker.collectors.k8s_manifests:K8sManifestParser",
 }
 
 

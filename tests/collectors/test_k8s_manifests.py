@@ -1,0 +1,216 @@
+"""Kubernetes manifests in a repository: multi-document YAML into k8s resources, the pod
+facts the serving rules read, Services linked to the pods they select, and the mess real
+repositories hold (Helm templates, kustomizations, charts, broken documents)."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from conftest import collect_graph, errors_for, node_attrs
+
+from checker.cloud.links import link_service_selectors
+from checker.collectors.k8s_manifests import documents
+
+DEPLOYMENT = textwrap.dedent("""\
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: churn
+      namespace: ml
+    spec:
+      selector:
+        matchLabels: {app: churn}
+      template:
+        metadata:
+          labels: {app: churn, tier: model}
+        spec:
+          securityContext: {runAsNonRoot: true}
+          initContainers:
+            - name: fetch
+              image: busybox:1.36
+          containers:
+            - name: server
+              image: ghcr.io/contoso/churn@sha256:9f2c4e1d7b3a5c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6
+              command: [mlflow, models, serve, -m, "models:/churn@champion"]
+    """)
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def rid(path: str, address: str) -> str:
+    return f"resource:k8s:fs:./{path}#{address}"
+
+
+def test_documents_keep_their_lines():
+    text = "a: 1\n---\nb: 2\n--- # second\n\nc: 3\n"
+    assert [(line, body.strip()) for line, body in documents(text)] == [(1, "a: 1"), (2, "b: 2"), (4, "c: 3")]
+
+
+def test_deployment_facts_from_its_pod_template(tmp_path):
+    write(tmp_path, "deploy/churn.yaml", DEPLOYMENT)
+    attrs = node_attrs(collect_graph(tmp_path), rid("deploy/churn.yaml", "ml/Deployment/churn"))
+    assert attrs["type"] == "k8s_workload" and attrs["model_server"] == "mlflow"
+    assert attrs["privileged"] is False and attrs["host_network"] is False
+    assert attrs["non_root_enforced"] is True                  # the pod's runAsNonRoot holds for both
+    assert attrs["unpinned_images"] == ["busybox:1.36"]         # the init container, by tag
+    assert attrs["pod_labels"] == {"app": "churn", "tier": "model"} and attrs["namespace"] == "ml"
+    assert attrs["scope"] == "fs:./deploy"
+
+
+def test_container_run_as_user_zero_overrides_the_pods_run_as_non_root(tmp_path):
+    write(tmp_path, "pod.yaml", """\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: debug}
+        spec:
+          securityContext: {runAsNonRoot: true}
+          containers:
+            - {name: t, image: pytorch/torchserve:0.11.0-cpu, securityContext: {runAsUser: 0}}
+        """)
+    attrs = node_attrs(collect_graph(tmp_path), rid("pod.yaml", "_/Pod/debug"))
+    assert attrs["non_root_enforced"] is False and attrs["model_server"] == "torchserve"
+    assert attrs["namespace"] == ""              # applied to whatever namespace kubectl is given
+
+
+def test_service_type_default_and_selector_link(tmp_path):
+    write(tmp_path, "k/all.yaml", DEPLOYMENT + textwrap.dedent("""\
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: churn, namespace: ml}
+    spec:
+      selector: {app: churn}
+      ports: [{port: 80}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: other, namespace: ml}
+    spec:
+      selector: {app: churn, tier: web}
+    """))
+    graph = collect_graph(tmp_path)
+    link_service_selectors(graph)
+    svc = rid("k/all.yaml", "ml/Service/churn")
+    attrs = node_attrs(graph, svc)
+    assert attrs["service_type"] == "clusterip"
+    assert attrs["fact_sources"]["service_type"]["from"] == "default"
+    assert set(graph.out_edges(svc, "exposes")) == {rid("k/all.yaml", "ml/Deployment/churn")}
+    assert not set(graph.out_edges(rid("k/all.yaml", "ml/Service/other"), "exposes"))   # tier differs
+
+
+def test_ingress_backend_becomes_an_edge_to_its_service(tmp_path):
+    write(tmp_path, "k/ing.yaml", """\
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: churn
+          annotations: {nginx.ingress.kubernetes.io/auth-url: "https://auth.example.com/check"}
+        spec:
+          rules:
+            - http:
+                paths:
+                  - {path: /, pathType: Prefix, backend: {service: {name: churn, port: {number: 80}}}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: churn}
+        spec: {selector: {app: churn}}
+        """)
+    graph = collect_graph(tmp_path, link_resources=True)
+    ing = rid("k/ing.yaml", "_/Ingress/churn")
+    assert node_attrs(graph, ing)["auth_annotations"] == ["nginx.ingress.kubernetes.io/auth-url"]
+    assert set(graph.out_edges(ing, "uses")) == {rid("k/ing.yaml", "_/Service/churn")}
+
+
+def test_inference_service_storage_uri_and_visibility(tmp_path):
+    write(tmp_path, "isvc.yaml", """\
+        apiVersion: serving.kserve.io/v1beta1
+        kind: InferenceService
+        metadata:
+          name: fraud
+          labels: {networking.knative.dev/visibility: cluster-local}
+        spec:
+          predictor:
+            sklearn: {storageUri: "gs://models/fraud/v3"}
+        """)
+    attrs = node_attrs(collect_graph(tmp_path), rid("isvc.yaml", "_/InferenceService/fraud"))
+    assert attrs["type"] == "k8s_inference_service"
+    assert attrs["storage_uri"] == "gs://models/fraud/v3" and attrs["cluster_local"] is True
+
+
+def test_helm_template_is_not_evaluated_and_is_no_error(tmp_path):
+    write(tmp_path, "chart/templates/deployment.yaml", """\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{ include "serving.fullname" . }}
+        spec:
+          replicas: {{ .Values.replicas }}
+        """)
+    write(tmp_path, "chart/Chart.yaml", "apiVersion: v2\nname: serving\nversion: 0.1.0\n")
+    graph = collect_graph(tmp_path)
+    assert not graph.errors
+    assert node_attrs(graph, "file:fs:./chart/templates/deployment.yaml")["template"] is True
+    assert not list(graph.nodes("resource"))
+
+
+def test_kustomization_and_other_yaml_are_not_objects(tmp_path):
+    write(tmp_path, "k/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                                             "resources: [deploy.yaml]\n")
+    write(tmp_path, ".github/workflows/ci.yml", "name: ci\non: push\njobs: {}\n")
+    graph = collect_graph(tmp_path)
+    assert not graph.errors and not list(graph.nodes("resource"))
+
+
+def test_one_broken_document_is_an_error_with_its_line_and_the_rest_is_collected(tmp_path):
+    write(tmp_path, "k/mixed.yaml", DEPLOYMENT + textwrap.dedent("""\
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: [unclosed
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata: {namespace: ml}
+    data: {a: b}
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: fine, namespace: ml}
+    """))
+    graph = collect_graph(tmp_path)
+    errors = errors_for(graph, "k/mixed.yaml")
+    assert len(errors) == 2
+    assert errors[0].line in (24, 25) and "invalid YAML" in errors[0].reason   # the unclosed list, or where it ends
+    assert errors[1].line == 26 and "no metadata.name" in errors[1].reason    # the ConfigMap's first line
+    assert {n for n, _ in graph.nodes("resource")} == {rid("k/mixed.yaml", "ml/Deployment/churn"),
+                                                       rid("k/mixed.yaml", "ml/Service/fine")}
+
+
+def test_secret_values_are_never_recorded(tmp_path):
+    write(tmp_path, "secret.yaml", """\
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: mlflow-db}
+        stringData:
+          password: Sup3r-s3cret-Passw0rd
+        data:
+          token: U3VwM3ItczNjcmV0LVBhc3N3MHJk
+        """)
+    graph = collect_graph(tmp_path)
+    attrs = node_attrs(graph, rid("secret.yaml", "_/Secret/mlflow-db"))
+    text = repr(attrs)
+    assert "Sup3r" not in text and "U3VwM3I" not in text
+    assert attrs["properties"]["data_keys"] == ["token"]
+
+
+def test_generate_name_stands_for_the_name(tmp_path):
+    write(tmp_path, "job.yaml", "apiVersion: batch/v1\nkind: Job\nmetadata: {generateName: score-}\n"
+                                "spec: {template: {spec: {containers: [{name: s, image: 'bentoml/model:1'}]}}}\n")
+    attrs = node_attrs(collect_graph(tmp_path), rid("job.yaml", "_/Job/score-"))
+    assert attrs["model_server"] == "bentoml"
