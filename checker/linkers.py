@@ -352,6 +352,33 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
                             f"model {name} version {version} is not in any collected registry")
 
 
+_REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))/?$")
+
+
+def link_served_model_uris(graph: EstateGraph) -> None:
+    """resource --serves--> the model version each of its `model_uris` names: `models:/m/7`
+    by version, `models:/m@champion` by the alias the registry holds now, `models:/m/latest`
+    (or Production, Staging: stage URIs) left unresolved, as they move."""
+    by_name: dict[str, list[tuple[str, dict]]] = defaultdict(list)
+    for nid, data in graph.nodes("model_version"):
+        if data["attrs"].get("name") is not None:
+            by_name[str(data["attrs"]["name"])].append((nid, data["attrs"]))
+    for nid, data in graph.nodes("resource"):
+        for uri in data["attrs"].get("model_uris") or ():
+            m = _REGISTRY_URI.match(str(uri))
+            if not m:
+                continue
+            known = by_name.get(m.group("name"), [])
+            targets = [v for v, a in known if (m.group("alias") and m.group("alias") in (a.get("aliases") or []))
+                       or (m.group("version") and str(a.get("version")) == m.group("version"))]
+            for target in targets:
+                graph.add_edge(nid, target, "serves")
+            if not targets:
+                reason = (f"{uri}: model {m.group('name')} has no such version or alias in the collected "
+                          "registry" if known else f"{uri}: model {m.group('name')} is in no collected registry")
+                graph.note_unresolved(nid, f"model {uri}", uri, reason)
+
+
 # -- data and serving into the infrastructure ---------------------------------------------
 
 # Azure Storage hosts in a data URI: https/wasbs/abfss/az… to <account>.blob|dfs.core.windows.net
@@ -405,6 +432,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_datasets_to_storage", link_datasets_to_storage),
         ("link_endpoints_to_deployments", link_endpoints_to_deployments),
         ("link_service_selectors", link_service_selectors),
+        ("link_served_model_uris", link_served_model_uris),
     ]
 
 

@@ -94,6 +94,24 @@ def model_server(spec: Any) -> Any:
     return None
 
 
+_MODEL_URI = re.compile(r"\bmodels:/[^\s\"',;]+")
+
+
+def model_uris(spec: Any) -> Any:
+    """MLflow registry URIs the pod's containers are given (`models:/churn@champion`,
+    `models:/churn/7`) in their command, arguments or environment."""
+    if not isinstance(spec, dict):
+        return UNRECOGNISED
+    found = set()
+    for c in containers(spec):
+        words = list(c.get("command") or []) + list(c.get("args") or [])
+        words += [e.get("value") for e in c.get("env") or [] if isinstance(e, dict)]
+        for word in words:
+            if isinstance(word, str):
+                found.update(_MODEL_URI.findall(word))
+    return sorted(found)
+
+
 def storage_uri(predictor: Any) -> Any:
     """Where a KServe predictor loads its model: `model.storageUri`, a framework's
     `storageUri` (v1beta1 `sklearn:`, `tensorflow:` …), or None."""

@@ -477,7 +477,7 @@ TYPES: tuple[ResourceType, ...] = (
         facts=tuple(Fact(name, POD_SPEC, convert=convert) for name, convert in (
             ("privileged", k8s.privileged), ("host_network", k8s.host_network),
             ("non_root_enforced", k8s.non_root_enforced), ("unpinned_images", k8s.unpinned_images),
-            ("model_server", k8s.model_server))) + (
+            ("model_server", k8s.model_server), ("model_uris", k8s.model_uris))) + (
             Fact("pod_labels", {"k8s": "spec.template.metadata.labels", "pod": "metadata.labels",
                                 "cronjob": "spec.jobTemplate.spec.template.metadata.labels"}, convert=same),
             K8S_NAMESPACE)),

@@ -214,3 +214,25 @@ def test_generate_name_stands_for_the_name(tmp_path):
                                 "spec: {template: {spec: {containers: [{name: s, image: 'bentoml/model:1'}]}}}\n")
     attrs = node_attrs(collect_graph(tmp_path), rid("job.yaml", "_/Job/score-"))
     assert attrs["model_server"] == "bentoml"
+
+
+def test_model_uri_in_the_command_links_the_served_model_version(tmp_path):
+    from checker.linkers import link_served_model_uris
+    write(tmp_path, "k/churn.yaml", DEPLOYMENT)
+    graph = collect_graph(tmp_path)
+    champion = graph.add_node("model_version", "mlflow://x/churn/7", {"name": "churn", "version": 7,
+                                                                     "aliases": ["champion"]})
+    graph.add_node("model_version", "mlflow://x/churn/6", {"name": "churn", "version": 6, "aliases": []})
+    link_served_model_uris(graph)
+    server = rid("k/churn.yaml", "ml/Deployment/churn")
+    assert node_attrs(graph, server)["model_uris"] == ["models:/churn@champion"]
+    assert set(graph.out_edges(server, "serves")) == {champion}
+
+
+def test_model_uri_naming_nothing_collected_is_kept_unresolved(tmp_path):
+    from checker.linkers import link_served_model_uris
+    write(tmp_path, "k/churn.yaml", DEPLOYMENT)
+    graph = collect_graph(tmp_path)
+    link_served_model_uris(graph)
+    attrs = node_attrs(graph, rid("k/churn.yaml", "ml/Deployment/churn"))
+    assert "in no collected registry" in attrs["unresolved"]["model models:/churn@champion"]["reason"]
