@@ -21,7 +21,7 @@ def first_command() -> list[str]:
 
 def readme_table() -> set[tuple[str, str, str]]:
     """Rows `| severity | MLC-X-NNN | `node id` | … |` of the sample's findings table."""
-    rows = re.findall(r"^\| (\w+) \| (MLC-[A-Z]+-\d{3}) \| `([^`]+)` \|", README, re.M)
+    rows = re.findall(r"^\| (\w+) \| (MLC-[A-Z][A-Z0-9]*-\d{3}) \| `([^`]+)` \|", README, re.M)
     return set(rows)
 
 
@@ -33,7 +33,7 @@ def console_findings(output: str) -> set[tuple[str, str, str]]:
         heading = re.match(r"^([A-Z]+) \(\d+\)$", line)
         if heading and heading.group(1).lower() in SEVERITIES:
             severity = heading.group(1).lower()
-        elif m := re.match(r"^  (MLC-[A-Z]+-\d{3}) ", line):
+        elif m := re.match(r"^  (MLC-[A-Z][A-Z0-9]*-\d{3}) ", line):
             rule = m.group(1)
         elif (m := re.match(r"^    node: (\S+)", line)) and rule:
             found.add((severity, rule, m.group(1)))

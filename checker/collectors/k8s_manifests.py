@@ -74,7 +74,7 @@ class K8sManifestParser(FileParser):
             return
         if not _names_a_kind(doc):
             return                              # another tool's YAML (a chart, a kustomization)
-        line = first + body[:len(body) - len(body.lstrip())].count("\n")
+        line = first + _leading_lines(body)
         meta = doc["metadata"]
         if not isinstance(meta, dict):
             ctx.graph.error(self.name, ref.display, f"{doc['kind']}: metadata is {describe(meta)}, "
@@ -88,6 +88,14 @@ class K8sManifestParser(FileParser):
             return
         raw = resource(doc, line, scope)
         emit(ctx, ref, dataclasses.replace(raw, format=FORMAT, declared=True))
+
+
+def _leading_lines(body: str) -> int:
+    """Lines before a document's first line of content (blank, comment, the `---` rest)."""
+    for number, text in enumerate(body.split("\n")):
+        if text.strip() and not text.lstrip().startswith("#"):
+            return number
+    return 0
 
 
 def _names_a_kind(doc: Any) -> bool:
