@@ -275,7 +275,9 @@ TYPES: tuple[ResourceType, ...] = (
                            for f in ("arm", "azureml")}),
         ),
         links=(Link({"terraform": "machine_learning_workspace_id", "arm": "parent", "azureml": "workspace"},
-                    edge="in_workspace", role="workspace"),)),
+                    edge="in_workspace", role="workspace"),
+               Link({"terraform": "subnet_resource_id", "arm": "properties.properties.subnet.id"},
+                    role="subnet"))),
     ResourceType(
         "ml_registry",
         {"arm": ("microsoft.machinelearningservices/registries",), "azureml": ("registry",)},
@@ -436,7 +438,9 @@ TYPES: tuple[ResourceType, ...] = (
                            "arm": _d(False, "node pools get no public IPs unless enabled"),
                            "google_container_cluster": _d(True, "terraform-provider-google: nodes have public "
                                                                 "IPs unless enable_private_nodes")}),
-        )),
+        ),
+        links=(Link({"terraform": "default_node_pool.vnet_subnet_id",
+                     "arm": "properties.agentPoolProfiles.0.vnetSubnetID"}, role="subnet"),)),
     ResourceType(
         "sagemaker_domain", {"terraform": ("aws_sagemaker_domain",)},
         facts=(Fact("public_network_access", {"terraform": "app_network_access_type"},

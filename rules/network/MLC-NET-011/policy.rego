@@ -1,0 +1,254 @@
+# MLC-NET-011: a network rule admits inbound traffic from the internet to management ports
+# (22, 3389, 5985/5986) anywhere, or to any port on a subnet that hosts ML compute, AKS
+# nodes or private endpoints. An NSG's rules are its own `security_rules` and those of the
+# standalone rules (azurerm_network_security_rule, ARM …/securityRules) with an edge `uses`
+# to it; the finding's node is the NSG, or a standalone rule whose NSG was not collected.
+# A rule whose direction, access, protocol, source or ports cannot be told (and are not
+# decided by the rest) leaves the NSG undecided: cannot evaluate, never pass.
+package mlcheck.rules.net_011
+
+import data.mlcheck.lib
+import data.mlcheck.lib.cloud
+import rego.v1
+
+internet := {"internet", "*", "any", "0.0.0.0/0", "::/0"}
+
+management := [22, 3389, 5985, 5986]
+
+# What a subnet hosts that makes any port matter (no vocabulary type for build agents yet).
+hosting := {"ml_compute", "k8s_cluster", "private_endpoint"}
+
+portless := {"icmp", "esp", "ah"}
+
+# -- one normalised rule: yes / no / unknown per condition ----------------------------------
+
+state(value, yes, no) := "yes" if value == yes
+
+state(value, yes, no) := "no" if value == no
+
+state(value, yes, no) := "unknown" if value == null
+
+source_state(r) := "unknown" if r.source == null
+
+source_state(r) := "yes" if {
+	r.source != null
+	some s in r.source
+	lower(trim_space(s)) in internet
+}
+
+source_state(r) := "no" if {
+	r.source != null
+	not source_state_yes(r)
+}
+
+source_state_yes(r) if {
+	some s in r.source
+	lower(trim_space(s)) in internet
+}
+
+protocol_state(r) := "unknown" if r.protocol == null
+
+protocol_state(r) := "no" if r.protocol in portless
+
+protocol_state(r) := "yes" if {
+	r.protocol != null
+	not r.protocol in portless
+}
+
+# A destination port entry as [low, high]: "*", "22", "1000-2000" (undefined otherwise).
+span(entry) := [0, 65535] if trim_space(entry) == "*"
+
+span(entry) := [n, n] if {
+	regex.match(`^[0-9]{1,5}$`, trim_space(entry))
+	n := to_number(trim_space(entry))
+}
+
+span(entry) := [to_number(parts[0]), to_number(parts[1])] if {
+	regex.match(`^[0-9]{1,5}\s*-\s*[0-9]{1,5}$`, trim_space(entry))
+	parts := [trim_space(p) | some p in split(trim_space(entry), "-")]
+}
+
+covers(r, port) if {
+	some entry in r.destination_ports
+	s := span(entry)
+	s[0] <= port
+	port <= s[1]
+}
+
+unreadable_ports(r) if {
+	some entry in r.destination_ports
+	not span(entry)
+}
+
+# The ports of `wanted` the rule admits ("any": every port entry counts).
+admitted(r, "any") := {"any"} if {
+	r.destination_ports != null
+	some entry in r.destination_ports
+	span(entry)
+}
+
+admitted(r, "any") := set() if r.destination_ports == null
+
+admitted(r, "any") := set() if {
+	r.destination_ports != null
+	not admits_some_port(r)
+}
+
+admits_some_port(r) if {
+	some entry in r.destination_ports
+	span(entry)
+}
+
+admitted(r, "management") := set() if r.destination_ports == null
+
+admitted(r, "management") := {p | some p in management; covers(r, p)} if r.destination_ports != null
+
+ports_state(r, wanted) := "yes" if count(admitted(r, wanted)) > 0
+
+ports_state(r, wanted) := "unknown" if {
+	count(admitted(r, wanted)) == 0
+	ports_open(r)
+}
+
+ports_state(r, wanted) := "no" if {
+	count(admitted(r, wanted)) == 0
+	not ports_open(r)
+}
+
+ports_open(r) if r.destination_ports == null
+
+ports_open(r) if unreadable_ports(r)
+
+states(r, wanted) := [
+	state(r.direction, "inbound", "outbound"), state(r.access, "allow", "deny"),
+	protocol_state(r), source_state(r), ports_state(r, wanted),
+]
+
+verdict(r, wanted) := "no" if "no" in states(r, wanted)
+
+verdict(r, wanted) := "yes" if {
+	every s in states(r, wanted) {
+		s == "yes"
+	}
+}
+
+verdict(r, wanted) := "unknown" if {
+	ss := states(r, wanted)
+	not "no" in ss
+	"unknown" in ss
+}
+
+# -- NSGs, their rules and the subnets they guard --------------------------------------------
+
+# lib.predecessors/successors, or none (regorus 0.13 leaves the edge index undefined when the
+# input holds no edge of any kind).
+before(id) := ids if {
+	ids := lib.predecessors("uses", id)
+} else := set()
+
+after(id) := ids if {
+	ids := lib.successors("uses", id)
+} else := set()
+
+typed(ids, rtype) := {id | some id in ids; input.nodes[id].attrs.type == rtype}
+
+# The NSG of a standalone rule, if collected.
+nsg_of(rule_id) := typed(after(rule_id), "network_security_group")
+
+# The nodes an NSG's rules come from: itself and its standalone rules.
+rule_sources(nsg_id) := {nsg_id} | typed(before(nsg_id), "network_security_rule")
+
+# The nodes a finding is about: NSGs, and standalone rules without a collected NSG.
+holders := {id | some id, _ in cloud.resources("network_security_group")} | {id |
+	some id, _ in cloud.resources("network_security_rule")
+	count(nsg_of(id)) == 0
+}
+
+sources_of(id) := rule_sources(id) if input.nodes[id].attrs.type == "network_security_group"
+
+sources_of(id) := {id} if input.nodes[id].attrs.type == "network_security_rule"
+
+subnets_of(nsg_id) := typed(before(nsg_id), "subnet") | {s |
+	some a in typed(before(nsg_id), "subnet_nsg_association")
+	some s in typed(after(a), "subnet")
+}
+
+hosted_in(subnet_id) := {h | some h in before(subnet_id); input.nodes[h].attrs.type in hosting}
+
+# The guarded subnets that host something, with what: [{subnet, hosts}].
+hosting_subnets(id) := [{"subnet": lib.label(s), "node": s, "hosts": sort([concat(" ", [input.nodes[h].attrs.type, cloud.text(lib.label(h))]) | some h in hosted_in(s)])} |
+	some s in subnets_of(id)
+	count(hosted_in(s)) > 0
+]
+
+wanted(id) := "any" if count(hosting_subnets(id)) > 0
+
+wanted(id) := "management" if count(hosting_subnets(id)) == 0
+
+# Every rule of a holder, with the node that declares it.
+rules_of(id) := [{"rule": r, "from": src} |
+	some src in sources_of(id)
+	cloud.known(input.nodes[src], "security_rules")
+	some r in input.nodes[src].attrs.security_rules
+]
+
+quote(entry, ports) := {
+	"rule": object.get(entry.rule, "name", null), "priority": entry.rule.priority,
+	"direction": entry.rule.direction, "access": entry.rule.access, "protocol": entry.rule.protocol,
+	"source": entry.rule.source, "destination_ports": entry.rule.destination_ports,
+	"admits": sort(ports), "declared_by": entry.from,
+}
+
+findings(id) := [quote(e, admitted(e.rule, w)) |
+	w := wanted(id)
+	some e in rules_of(id)
+	verdict(e.rule, w) == "yes"
+]
+
+open_rules(id) := [object.union(quote(e, []), {"unknown": object.get(e.rule, "unknown", {})}) |
+	w := wanted(id)
+	some e in rules_of(id)
+	verdict(e.rule, w) == "unknown"
+]
+
+open_facts(id) := [cloud.unknown_entry(input.nodes[src], "security_rules") |
+	some src in sources_of(id)
+	not cloud.known(input.nodes[src], "security_rules")
+]
+
+describe(f) := concat("", [
+	"rule ", cloud.text(f.rule), " (priority ", cloud.text(f.priority), ", source ",
+	concat(",", f.source), ", ports ", concat(",", f.destination_ports), ")",
+])
+
+target(id, "any") := concat("", ["any port of a subnet hosting ", concat("; ", [concat(": ", [h.subnet, concat(", ", h.hosts)]) | some h in hosting_subnets(id)])])
+
+target(id, "management") := "management ports"
+
+exposed_to_internet contains item if {
+	some id in holders
+	found := findings(id)
+	count(found) > 0
+	w := wanted(id)
+	item := {
+		"node": id,
+		"message": concat("", [
+			"NSG ", cloud.text(lib.label(id)), " admits inbound traffic from the internet to ", target(id, w), ": ",
+			concat("; ", sort([concat("", [describe(f), " → ", concat(",", [cloud.text(p) | some p in f.admits])]) | some f in found])),
+		]),
+		"evidence": {"rules": found, "subnets": hosting_subnets(id)},
+	}
+}
+
+exposed_to_internet contains item if {
+	some id in holders
+	count(findings(id)) == 0
+	open := array.concat(open_rules(id), open_facts(id))
+	count(open) > 0
+	item := {
+		"node": id,
+		"cannot_evaluate": true,
+		"message": concat("", ["cannot evaluate NSG ", cloud.text(lib.label(id)), ": ", cloud.text(count(open)), " rule(s) with unknown direction, access, protocol, source or ports"]),
+		"evidence": {"unknown": open},
+	}
+}
