@@ -241,6 +241,8 @@ TF_INLINE_SUBNET = "azurerm_virtual_network.subnet"
 ARM_VNET = "microsoft.network/virtualnetworks"
 ARM_STANDALONE_RULE = "microsoft.network/networksecuritygroups/securityrules"
 ARM_ENVELOPE = ("id", "name", "type", "etag", "properties")
+ARM_CHILDREN = (ARM_STANDALONE_RULE, "microsoft.network/virtualnetworks/subnets",
+                "microsoft.network/privateendpoints/privatednszonegroups")
 
 
 def expand(raw: RawResource) -> list[RawResource]:
@@ -248,6 +250,8 @@ def expand(raw: RawResource) -> list[RawResource]:
     references its own attributes make; `raw` itself is prepared in place (a standalone
     security rule is also given as the one-rule list its facts are read from)."""
     ptype = raw.provider_type.split("@")[0].lower()
+    if ptype in ARM_CHILDREN:
+        _parent_by_name(raw, ptype)
     if not isinstance(raw.properties, dict):
         return []
     if ptype == TF_STANDALONE_RULE:
@@ -264,6 +268,19 @@ def expand(raw: RawResource) -> list[RawResource]:
         if isinstance(props, dict):
             return _subnets(raw, props.get("subnets"), "properties.subnets", "Microsoft.Network/virtualNetworks/subnets")
     return []
+
+
+def _parent_by_name(raw: RawResource, ptype: str) -> None:
+    """A child declared at the top level by its full name (Bicep `name: '${pe.name}/default'`)
+    names its parent: the parent's ARM id, as a nested ARM child would."""
+    if any(r.attribute == "parent" for r in raw.references) or not raw.declared or not isinstance(raw.name, str):
+        return
+    names, types = raw.name.split("/"), raw.provider_type.split("@")[0].split("/")
+    if len(names) != len(types) - 1 or len(names) < 2 or not all(names):
+        return
+    path = "".join(f"/{t}/{n}" for t, n in zip(types[1:-1], names[:-1]))
+    raw.references.append(Reference("parent", f"/subscriptions/<subscriptionId>/resourceGroups/<resourceGroupName>"
+                                              f"/providers/{types[0]}{path}", by="arm_id"))
 
 
 def _standalone_terraform_rule(raw: RawResource) -> None:
