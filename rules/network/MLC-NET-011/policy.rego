@@ -30,19 +30,17 @@ state(value, yes, no) := "unknown" if value == null
 
 source_state(r) := "unknown" if r.source == null
 
-source_state(r) := "yes" if {
-	r.source != null
-	some s in r.source
-	lower(trim_space(s)) in internet
-}
+source_state(r) := "yes" if source_state_yes(r)
 
 source_state(r) := "no" if {
-	r.source != null
+	is_array(r.source)
 	not source_state_yes(r)
 }
 
 source_state_yes(r) if {
+	is_array(r.source)
 	some s in r.source
+	is_string(s)
 	lower(trim_space(s)) in internet
 }
 
@@ -56,19 +54,26 @@ protocol_state(r) := "yes" if {
 }
 
 # A destination port entry as [low, high]: "*", "22", "1000-2000" (undefined otherwise).
-span(entry) := [0, 65535] if trim_space(entry) == "*"
+span(entry) := [0, 65535] if {
+	is_string(entry)
+	trim_space(entry) == "*"
+}
 
 span(entry) := [n, n] if {
+	is_string(entry)
 	regex.match(`^[0-9]{1,5}$`, trim_space(entry))
 	n := to_number(trim_space(entry))
 }
 
-span(entry) := [to_number(parts[0]), to_number(parts[1])] if {
+span(entry) := [parts[0], parts[1]] if {
+	is_string(entry)
 	regex.match(`^[0-9]{1,5}\s*-\s*[0-9]{1,5}$`, trim_space(entry))
-	parts := [trim_space(p) | some p in split(trim_space(entry), "-")]
+	parts := [to_number(trim_space(p)) | some p in split(trim_space(entry), "-")]
+	parts[0] <= parts[1]
 }
 
 covers(r, port) if {
+	is_array(r.destination_ports)
 	some entry in r.destination_ports
 	s := span(entry)
 	s[0] <= port
@@ -76,32 +81,30 @@ covers(r, port) if {
 }
 
 unreadable_ports(r) if {
+	is_array(r.destination_ports)
 	some entry in r.destination_ports
 	not span(entry)
 }
 
 # The ports of `wanted` the rule admits ("any": every port entry counts).
-admitted(r, "any") := {"any"} if {
-	r.destination_ports != null
-	some entry in r.destination_ports
-	span(entry)
-}
+admitted(r, "any") := {"any"} if admits_some_port(r)
 
 admitted(r, "any") := set() if r.destination_ports == null
 
 admitted(r, "any") := set() if {
-	r.destination_ports != null
+	is_array(r.destination_ports)
 	not admits_some_port(r)
 }
 
 admits_some_port(r) if {
+	is_array(r.destination_ports)
 	some entry in r.destination_ports
 	span(entry)
 }
 
 admitted(r, "management") := set() if r.destination_ports == null
 
-admitted(r, "management") := {p | some p in management; covers(r, p)} if r.destination_ports != null
+admitted(r, "management") := {p | some p in management; covers(r, p)} if is_array(r.destination_ports)
 
 ports_state(r, wanted) := "yes" if count(admitted(r, wanted)) > 0
 

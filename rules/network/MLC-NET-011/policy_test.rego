@@ -26,6 +26,9 @@ test_ranges_lists_and_service_tags if {
 	count(items({"n": nsg([rule({"destination_ports": ["*"], "source": ["0.0.0.0/0"]})])}, [])) == 1
 	count(items({"n": nsg([rule({"destination_ports": ["5900-5990"], "source": ["::/0"]})])}, [])) == 1
 	count(items({"n": nsg([rule({"destination_ports": ["23-3388", "3390"]})])}, [])) == 0
+	# a reversed range is no range: undecided
+	some i in items({"n": nsg([rule({"destination_ports": ["30-20"]})])}, [])
+	i.cannot_evaluate
 }
 
 test_no_finding_for_deny_outbound_icmp_or_internal_sources if {
