@@ -68,7 +68,7 @@ span(entry) := [n, n] if {
 span(entry) := [parts[0], parts[1]] if {
 	is_string(entry)
 	regex.match(`^[0-9]{1,5}\s*-\s*[0-9]{1,5}$`, trim_space(entry))
-	parts := [to_number(trim_space(p)) | some p in split(trim_space(entry), "-")]
+	parts := [to_number(trim_space(p)) | p := split(trim_space(entry), "-")[_]]
 	parts[0] <= parts[1]
 }
 
@@ -87,7 +87,7 @@ unreadable_ports(r) if {
 }
 
 # The ports of `wanted` the rule admits ("any": every port entry counts).
-admitted(r, "any") := {"any"} if admits_some_port(r)
+admitted(r, "any") := {trim_space(entry) | entry := r.destination_ports[_]; span(entry)} if admits_some_port(r)
 
 admitted(r, "any") := set() if r.destination_ports == null
 
@@ -104,7 +104,7 @@ admits_some_port(r) if {
 
 admitted(r, "management") := set() if r.destination_ports == null
 
-admitted(r, "management") := {p | some p in management; covers(r, p)} if is_array(r.destination_ports)
+admitted(r, "management") := {p | p := management[_]; covers(r, p)} if is_array(r.destination_ports)
 
 ports_state(r, wanted) := "yes" if count(admitted(r, wanted)) > 0
 
@@ -153,7 +153,7 @@ after(id) := ids if {
 	ids := lib.successors("uses", id)
 } else := set()
 
-typed(ids, rtype) := {id | some id in ids; input.nodes[id].attrs.type == rtype}
+typed(ids, rtype) := {id | id := ids[_]; input.nodes[id].attrs.type == rtype}
 
 # The NSG of a standalone rule, if collected.
 nsg_of(rule_id) := typed(after(rule_id), "network_security_group")
@@ -162,8 +162,8 @@ nsg_of(rule_id) := typed(after(rule_id), "network_security_group")
 rule_sources(nsg_id) := {nsg_id} | typed(before(nsg_id), "network_security_rule")
 
 # The nodes a finding is about: NSGs, and standalone rules without a collected NSG.
-holders := {id | some id, _ in cloud.resources("network_security_group")} | {id |
-	some id, _ in cloud.resources("network_security_rule")
+holders := {id | cloud.resources("network_security_group")[id]} | {id |
+	cloud.resources("network_security_rule")[id]
 	count(nsg_of(id)) == 0
 }
 
@@ -172,15 +172,15 @@ sources_of(id) := rule_sources(id) if input.nodes[id].attrs.type == "network_sec
 sources_of(id) := {id} if input.nodes[id].attrs.type == "network_security_rule"
 
 subnets_of(nsg_id) := typed(before(nsg_id), "subnet") | {s |
-	some a in typed(before(nsg_id), "subnet_nsg_association")
-	some s in typed(after(a), "subnet")
+	a := typed(before(nsg_id), "subnet_nsg_association")[_]
+	s := typed(after(a), "subnet")[_]
 }
 
-hosted_in(subnet_id) := {h | some h in before(subnet_id); input.nodes[h].attrs.type in hosting}
+hosted_in(subnet_id) := {h | h := before(subnet_id)[_]; hosting[input.nodes[h].attrs.type]}
 
 # The guarded subnets that host something, with what: [{subnet, hosts}].
-hosting_subnets(id) := [{"subnet": lib.label(s), "node": s, "hosts": sort([concat(" ", [input.nodes[h].attrs.type, cloud.text(lib.label(h))]) | some h in hosted_in(s)])} |
-	some s in subnets_of(id)
+hosting_subnets(id) := [{"subnet": lib.label(s), "node": s, "hosts": sort([concat(" ", [input.nodes[h].attrs.type, cloud.text(lib.label(h))]) | h := hosted_in(s)[_]])} |
+	s := subnets_of(id)[_]
 	count(hosted_in(s)) > 0
 ]
 
@@ -190,9 +190,9 @@ wanted(id) := "management" if count(hosting_subnets(id)) == 0
 
 # Every rule of a holder, with the node that declares it.
 rules_of(id) := [{"rule": r, "from": src} |
-	some src in sources_of(id)
+	src := sources_of(id)[_]
 	cloud.known(input.nodes[src], "security_rules")
-	some r in input.nodes[src].attrs.security_rules
+	r := input.nodes[src].attrs.security_rules[_]
 ]
 
 quote(entry, ports) := {
@@ -202,20 +202,57 @@ quote(entry, ports) := {
 	"admits": sort(ports), "declared_by": entry.from,
 }
 
-findings(id) := [quote(e, admitted(e.rule, w)) |
+findings(id) := [quote(e, kept) |
 	w := wanted(id)
-	some e in rules_of(id)
+	e := rules_of(id)[_]
 	verdict(e.rule, w) == "yes"
+	kept := {p | p := admitted(e.rule, w)[_]; not denied_first(id, e.rule, p)}
+	count(kept) > 0
 ]
+
+# Azure applies the first matching rule by priority: a deny rule of higher precedence (a
+# lower number) for internet sources, the same protocol and the port (a span: every port of
+# it) takes that port back. Only known deny rules count.
+denied_first(id, r, port) if {
+	e := rules_of(id)[_]
+	d := e.rule
+	d.direction == "inbound"
+	d.access == "deny"
+	is_number(d.priority)
+	is_number(r.priority)
+	d.priority < r.priority
+	source_state_yes(d)
+	same_protocol(d, r)
+	within(d, port)
+}
+
+same_protocol(d, r) if d.protocol == "*"
+
+same_protocol(d, r) if d.protocol == r.protocol
+
+within(d, port) if {
+	is_number(port)
+	covers(d, port)
+}
+
+within(d, entry) if {
+	is_string(entry)
+	s := span(entry)
+	is_array(d.destination_ports)
+	de := d.destination_ports[_]
+	ds := span(de)
+	ds[0] <= s[0]
+	s[1] <= ds[1]
+}
 
 open_rules(id) := [object.union(quote(e, []), {"unknown": object.get(e.rule, "unknown", {})}) |
 	w := wanted(id)
-	some e in rules_of(id)
+	e := rules_of(id)[_]
 	verdict(e.rule, w) == "unknown"
 ]
 
 open_facts(id) := [cloud.unknown_entry(input.nodes[src], "security_rules") |
-	some src in sources_of(id)
+	src := sources_of(id)[_]
 	not cloud.known(input.nodes[src], "security_rules")
 ]
 
@@ -224,7 +261,7 @@ describe(f) := concat("", [
 	concat(",", f.source), ", ports ", concat(",", f.destination_ports), ")",
 ])
 
-target(id, "any") := concat("", ["any port of a subnet hosting ", concat("; ", [concat(": ", [h.subnet, concat(", ", h.hosts)]) | some h in hosting_subnets(id)])])
+target(id, "any") := concat("", ["any port of a subnet hosting ", concat("; ", [concat(": ", [h.subnet, concat(", ", h.hosts)]) | h := hosting_subnets(id)[_]])])
 
 target(id, "management") := "management ports"
 
@@ -237,7 +274,7 @@ exposed_to_internet contains item if {
 		"node": id,
 		"message": concat("", [
 			"NSG ", cloud.text(lib.label(id)), " admits inbound traffic from the internet to ", target(id, w), ": ",
-			concat("; ", sort([concat("", [describe(f), " → ", concat(",", [cloud.text(p) | some p in f.admits])]) | some f in found])),
+			concat("; ", sort([concat("", [describe(f), " → ", concat(",", [cloud.text(p) | p := f.admits[_]])]) | f := found[_]])),
 		]),
 		"evidence": {"rules": found, "subnets": hosting_subnets(id)},
 	}

@@ -50,7 +50,7 @@ test_any_port_matters_on_a_subnet_hosting_ml_compute if {
 	count(found) == 1
 	some i in found
 	i.evidence.subnets[0].hosts == ["ml_compute cpu"]
-	i.evidence.rules[0].admits == ["any"]
+	i.evidence.rules[0].admits == ["443"]
 	count(items(nodes, [edges[0]])) == 0
 }
 
@@ -89,4 +89,17 @@ test_unknown_rule_list_is_undecided if {
 	node := {"kind": "resource", "attrs": {"type": "network_security_group", "name": "nsg", "format": "terraform", "unknown": {"security_rules": {"expression": "dynamic", "reason": "for_each unknown"}}}}
 	some i in items({"n": node}, [])
 	i.cannot_evaluate
+}
+
+test_a_deny_rule_of_higher_precedence_takes_the_port_back if {
+	deny := rule({"name": "deny", "access": "deny", "priority": 50, "protocol": "*", "source": ["Internet"], "destination_ports": ["0-1024"]})
+	count(items({"n": nsg([deny, rule({})])}, [])) == 0
+	# a later deny does not
+	count(items({"n": nsg([object.union(deny, {"priority": 4000}), rule({})])}, [])) == 1
+	# a deny of other ports leaves 22 open, and takes back only what it covers
+	found := items({"n": nsg([deny, rule({"destination_ports": ["22", "3389"]})])}, [])
+	some i in found
+	i.evidence.rules[0].admits == [3389]
+	# a deny for UDP only does not cover TCP
+	count(items({"n": nsg([object.union(deny, {"protocol": "udp"}), rule({})])}, [])) == 1
 }

@@ -23,7 +23,7 @@ from(kind, id) := ids if {
 	ids := lib.successors(kind, id)
 } else := set()
 
-typed(ids, rtype) := {id | some id in ids; input.nodes[id].attrs.type == rtype}
+typed(ids, rtype) := {id | id := ids[_]; input.nodes[id].attrs.type == rtype}
 
 name(id) := cloud.text(cloud.name(id, input.nodes[id]))
 
@@ -115,7 +115,7 @@ no_nsg(id, node) if {
 	count(typed(into("uses", id), "subnet_nsg_association")) == 0
 }
 
-hosts(id) := sort([concat(" ", ["ml_compute", name(c)]) | some c in computes_in(id)])
+hosts(id) := sort([concat(" ", ["ml_compute", name(c)]) | c := computes_in(id)[_]])
 
 unguarded contains item if {
 	some id, node in cloud.resources("subnet")
