@@ -106,15 +106,17 @@ admitted(r, "management") := set() if r.destination_ports == null
 
 admitted(r, "management") := {p | p := management[_]; covers(r, p)} if is_array(r.destination_ports)
 
-ports_state(r, wanted) := "yes" if count(admitted(r, wanted)) > 0
+ports_state(r, wanted) := ports_verdict(count(admitted(r, wanted)), r)
 
-ports_state(r, wanted) := "unknown" if {
-	count(admitted(r, wanted)) == 0
+ports_verdict(n, r) := "yes" if n > 0
+
+ports_verdict(n, r) := "unknown" if {
+	n == 0
 	ports_open(r)
 }
 
-ports_state(r, wanted) := "no" if {
-	count(admitted(r, wanted)) == 0
+ports_verdict(n, r) := "no" if {
+	n == 0
 	not ports_open(r)
 }
 
@@ -127,16 +129,30 @@ states(r, wanted) := [
 	protocol_state(r), source_state(r), ports_state(r, wanted),
 ]
 
-verdict(r, wanted) := "no" if "no" in states(r, wanted)
+# Most rules are decided by a known direction, access, protocol or source: no port parsing.
+verdict(r, wanted) := "no" if settled_no(r)
 
-verdict(r, wanted) := "yes" if {
-	every s in states(r, wanted) {
-		s == "yes"
-	}
+verdict(r, wanted) := decide(states(r, wanted)) if not settled_no(r)
+
+settled_no(r) if r.direction == "outbound"
+
+settled_no(r) if r.access == "deny"
+
+settled_no(r) if r.protocol in portless
+
+settled_no(r) if {
+	is_array(r.source)
+	not source_state_yes(r)
 }
 
-verdict(r, wanted) := "unknown" if {
-	ss := states(r, wanted)
+decide(ss) := "no" if "no" in ss
+
+decide(ss) := "yes" if {
+	not "no" in ss
+	not "unknown" in ss
+}
+
+decide(ss) := "unknown" if {
 	not "no" in ss
 	"unknown" in ss
 }
@@ -184,9 +200,22 @@ hosting_subnets(id) := [{"subnet": lib.label(s), "node": s, "hosts": sort([conca
 	count(hosted_in(s)) > 0
 ]
 
-wanted(id) := "any" if count(hosting_subnets(id)) > 0
+# Per holder, built once per evaluation (a function's body runs again on every call).
+hosting_by_holder[id] := hosting_subnets(id) if holders[id]
 
-wanted(id) := "management" if count(hosting_subnets(id)) == 0
+rules_by_holder[id] := rules_of(id) if holders[id]
+
+wanted_by_holder[id] := "any" if {
+	holders[id]
+	count(hosting_by_holder[id]) > 0
+}
+
+wanted_by_holder[id] := "management" if {
+	holders[id]
+	count(hosting_by_holder[id]) == 0
+}
+
+wanted(id) := wanted_by_holder[id]
 
 # Every rule of a holder, with the node that declares it.
 rules_of(id) := [{"rule": r, "from": src} |
@@ -202,19 +231,21 @@ quote(entry, ports) := {
 	"admits": sort(ports), "declared_by": entry.from,
 }
 
-findings(id) := [quote(e, kept) |
-	w := wanted(id)
-	e := rules_of(id)[_]
-	verdict(e.rule, w) == "yes"
-	kept := {p | p := admitted(e.rule, w)[_]; not denied_first(id, e.rule, p)}
+# Each rule of a holder with its verdict, once per holder.
+judged[id] := [{"entry": e, "verdict": verdict(e.rule, w)} | w := wanted_by_holder[id]; e := rules_by_holder[id][_]] if holders[id]
+
+findings_by_holder[id] := [quote(j.entry, kept) |
+	j := judged[id][_]
+	j.verdict == "yes"
+	kept := {p | p := admitted(j.entry.rule, wanted_by_holder[id])[_]; not denied_first(id, j.entry.rule, p)}
 	count(kept) > 0
-]
+] if holders[id]
 
 # Azure applies the first matching rule by priority: a deny rule of higher precedence (a
 # lower number) for internet sources, the same protocol and the port (a span: every port of
 # it) takes that port back. Only known deny rules count.
 denied_first(id, r, port) if {
-	e := rules_of(id)[_]
+	e := rules_by_holder[id][_]
 	d := e.rule
 	d.direction == "inbound"
 	d.access == "deny"
@@ -245,10 +276,9 @@ within(d, entry) if {
 	s[1] <= ds[1]
 }
 
-open_rules(id) := [object.union(quote(e, []), {"unknown": object.get(e.rule, "unknown", {})}) |
-	w := wanted(id)
-	e := rules_of(id)[_]
-	verdict(e.rule, w) == "unknown"
+open_rules(id) := [object.union(quote(j.entry, []), {"unknown": object.get(j.entry.rule, "unknown", {})}) |
+	j := judged[id][_]
+	j.verdict == "unknown"
 ]
 
 open_facts(id) := [cloud.unknown_entry(input.nodes[src], "security_rules") |
@@ -261,13 +291,13 @@ describe(f) := concat("", [
 	concat(",", f.source), ", ports ", concat(",", f.destination_ports), ")",
 ])
 
-target(id, "any") := concat("", ["any port of a subnet hosting ", concat("; ", [concat(": ", [h.subnet, concat(", ", h.hosts)]) | h := hosting_subnets(id)[_]])])
+target(id, "any") := concat("", ["any port of a subnet hosting ", concat("; ", [concat(": ", [h.subnet, concat(", ", h.hosts)]) | h := hosting_by_holder[id][_]])])
 
 target(id, "management") := "management ports"
 
 exposed_to_internet contains item if {
 	some id in holders
-	found := findings(id)
+	found := findings_by_holder[id]
 	count(found) > 0
 	w := wanted(id)
 	item := {
@@ -276,13 +306,13 @@ exposed_to_internet contains item if {
 			"NSG ", cloud.text(lib.label(id)), " admits inbound traffic from the internet to ", target(id, w), ": ",
 			concat("; ", sort([concat("", [describe(f), " → ", concat(",", [cloud.text(p) | p := f.admits[_]])]) | f := found[_]])),
 		]),
-		"evidence": {"rules": found, "subnets": hosting_subnets(id)},
+		"evidence": {"rules": found, "subnets": hosting_by_holder[id]},
 	}
 }
 
 exposed_to_internet contains item if {
 	some id in holders
-	count(findings(id)) == 0
+	count(findings_by_holder[id]) == 0
 	open := array.concat(open_rules(id), open_facts(id))
 	count(open) > 0
 	item := {

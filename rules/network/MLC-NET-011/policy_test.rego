@@ -17,7 +17,9 @@ test_ssh_from_anywhere_is_flagged_and_quoted if {
 	some i in found
 	i.node == "n"
 	i.evidence.rules[0].rule == "r"
-	i.evidence.rules[0].admits == [22]
+	# membership, not equality: regopy 1.5.2 compares a sorted set with an array as unequal
+	i.evidence.rules[0].admits[0] == 22
+	count(i.evidence.rules[0].admits) == 1
 	not i.cannot_evaluate
 }
 
@@ -50,7 +52,8 @@ test_any_port_matters_on_a_subnet_hosting_ml_compute if {
 	count(found) == 1
 	some i in found
 	i.evidence.subnets[0].hosts == ["ml_compute cpu"]
-	i.evidence.rules[0].admits == ["443"]
+	i.evidence.rules[0].admits[0] == "443"
+	count(i.evidence.rules[0].admits) == 1
 	count(items(nodes, [edges[0]])) == 0
 }
 
@@ -99,7 +102,8 @@ test_a_deny_rule_of_higher_precedence_takes_the_port_back if {
 	# a deny of other ports leaves 22 open, and takes back only what it covers
 	found := items({"n": nsg([deny, rule({"destination_ports": ["22", "3389"]})])}, [])
 	some i in found
-	i.evidence.rules[0].admits == [3389]
+	i.evidence.rules[0].admits[0] == 3389
+	count(i.evidence.rules[0].admits) == 1
 	# a deny for UDP only does not cover TCP
 	count(items({"n": nsg([object.union(deny, {"protocol": "udp"}), rule({})])}, [])) == 1
 }
