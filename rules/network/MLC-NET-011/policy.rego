@@ -195,27 +195,13 @@ subnets_of(nsg_id) := typed(before(nsg_id), "subnet") | {s |
 hosted_in(subnet_id) := {h | h := before(subnet_id)[_]; hosting[input.nodes[h].attrs.type]}
 
 # The guarded subnets that host something, with what: [{subnet, hosts}].
-hosting_subnets(id) := [{"subnet": lib.label(s), "node": s, "hosts": sort([concat(" ", [input.nodes[h].attrs.type, cloud.text(lib.label(h))]) | h := hosted_in(s)[_]])} |
+hosting_subnets(id) := [entry |
 	s := subnets_of(id)[_]
-	count(hosted_in(s)) > 0
+	hosts := hosted_in(s)
+	count(hosts) > 0
+	names := sort([n | h := hosts[_]; n := concat(" ", [input.nodes[h].attrs.type, cloud.text(lib.label(h))])])
+	entry := {"subnet": lib.label(s), "node": s, "hosts": names}
 ]
-
-# Per holder, built once per evaluation (a function's body runs again on every call).
-hosting_by_holder[id] := hosting_subnets(id) if holders[id]
-
-rules_by_holder[id] := rules_of(id) if holders[id]
-
-wanted_by_holder[id] := "any" if {
-	holders[id]
-	count(hosting_by_holder[id]) > 0
-}
-
-wanted_by_holder[id] := "management" if {
-	holders[id]
-	count(hosting_by_holder[id]) == 0
-}
-
-wanted(id) := wanted_by_holder[id]
 
 # Every rule of a holder, with the node that declares it.
 rules_of(id) := [{"rule": r, "from": src} |
@@ -224,6 +210,36 @@ rules_of(id) := [{"rule": r, "from": src} |
 	r := input.nodes[src].attrs.security_rules[_]
 ]
 
+wanted_for(hosting) := "any" if count(hosting) > 0
+
+wanted_for(hosting) := "management" if count(hosting) == 0
+
+# What each holder needs, built once per evaluation (a function's body runs again on every
+# call): its hosting subnets, what counts, its rules with their verdicts, its findings.
+# One object comprehension with every call bound in its body: regopy 1.5.2 loses a partial
+# rule's key inside comprehensions and evaluates calls in a comprehension's head wrongly.
+holder_info := {id: info |
+	holders[id]
+	hosting := hosting_subnets(id)
+	w := wanted_for(hosting)
+	rules := rules_of(id)
+	judged := judge_all(rules, w)
+	found := found_in(judged, w, rules)
+	info := {"hosting": hosting, "wanted": w, "judged": judged, "found": found}
+}
+
+judge_all(entries, w) := [{"entry": e, "verdict": v} | e := entries[_]; v := verdict(e.rule, w)]
+
+found_in(judged, w, rules) := [f |
+	j := judged[_]
+	j.verdict == "yes"
+	kept := kept_ports(j.entry.rule, w, rules)
+	count(kept) > 0
+	f := quote(j.entry, kept)
+]
+
+kept_ports(r, w, rules) := {p | p := admitted(r, w)[_]; not denied_first(rules, r, p)}
+
 quote(entry, ports) := {
 	"rule": object.get(entry.rule, "name", null), "priority": entry.rule.priority,
 	"direction": entry.rule.direction, "access": entry.rule.access, "protocol": entry.rule.protocol,
@@ -231,21 +247,11 @@ quote(entry, ports) := {
 	"admits": sort(ports), "declared_by": entry.from,
 }
 
-# Each rule of a holder with its verdict, once per holder.
-judged[id] := [{"entry": e, "verdict": verdict(e.rule, w)} | w := wanted_by_holder[id]; e := rules_by_holder[id][_]] if holders[id]
-
-findings_by_holder[id] := [quote(j.entry, kept) |
-	j := judged[id][_]
-	j.verdict == "yes"
-	kept := {p | p := admitted(j.entry.rule, wanted_by_holder[id])[_]; not denied_first(id, j.entry.rule, p)}
-	count(kept) > 0
-] if holders[id]
-
 # Azure applies the first matching rule by priority: a deny rule of higher precedence (a
 # lower number) for internet sources, the same protocol and the port (a span: every port of
 # it) takes that port back. Only known deny rules count.
-denied_first(id, r, port) if {
-	e := rules_by_holder[id][_]
+denied_first(rules, r, port) if {
+	e := rules[_]
 	d := e.rule
 	d.direction == "inbound"
 	d.access == "deny"
@@ -276,14 +282,16 @@ within(d, entry) if {
 	s[1] <= ds[1]
 }
 
-open_rules(id) := [object.union(quote(j.entry, []), {"unknown": object.get(j.entry.rule, "unknown", {})}) |
-	j := judged[id][_]
+open_rules(judged) := [u |
+	j := judged[_]
 	j.verdict == "unknown"
+	u := object.union(quote(j.entry, []), {"unknown": object.get(j.entry.rule, "unknown", {})})
 ]
 
-open_facts(id) := [cloud.unknown_entry(input.nodes[src], "security_rules") |
+open_facts(id) := [u |
 	src := sources_of(id)[_]
 	not cloud.known(input.nodes[src], "security_rules")
+	u := cloud.unknown_entry(input.nodes[src], "security_rules")
 ]
 
 describe(f) := concat("", [
@@ -291,29 +299,30 @@ describe(f) := concat("", [
 	concat(",", f.source), ", ports ", concat(",", f.destination_ports), ")",
 ])
 
-target(id, "any") := concat("", ["any port of a subnet hosting ", concat("; ", [concat(": ", [h.subnet, concat(", ", h.hosts)]) | h := hosting_by_holder[id][_]])])
+target(info) := "management ports" if info.wanted == "management"
 
-target(id, "management") := "management ports"
+target(info) := concat("", ["any port of a subnet hosting ", concat("; ", [t | h := info.hosting[_]; t := concat(": ", [h.subnet, concat(", ", h.hosts)])])]) if info.wanted == "any"
+
+admits_text(f) := concat("", [describe(f), " → ", concat(",", [t | p := f.admits[_]; t := cloud.text(p)])])
 
 exposed_to_internet contains item if {
-	some id in holders
-	found := findings_by_holder[id]
-	count(found) > 0
-	w := wanted(id)
+	some id, info in holder_info
+	count(info.found) > 0
+	texts := sort([t | f := info.found[_]; t := admits_text(f)])
 	item := {
 		"node": id,
 		"message": concat("", [
-			"NSG ", cloud.text(lib.label(id)), " admits inbound traffic from the internet to ", target(id, w), ": ",
-			concat("; ", sort([concat("", [describe(f), " → ", concat(",", [cloud.text(p) | p := f.admits[_]])]) | f := found[_]])),
+			"NSG ", cloud.text(lib.label(id)), " admits inbound traffic from the internet to ", target(info), ": ",
+			concat("; ", texts),
 		]),
-		"evidence": {"rules": found, "subnets": hosting_by_holder[id]},
+		"evidence": {"rules": info.found, "subnets": info.hosting},
 	}
 }
 
 exposed_to_internet contains item if {
-	some id in holders
-	count(findings_by_holder[id]) == 0
-	open := array.concat(open_rules(id), open_facts(id))
+	some id, info in holder_info
+	count(info.found) == 0
+	open := array.concat(open_rules(info.judged), open_facts(id))
 	count(open) > 0
 	item := {
 		"node": id,
