@@ -254,6 +254,7 @@ def expand(raw: RawResource) -> list[RawResource]:
         _parent_by_name(raw, ptype)
     if not isinstance(raw.properties, dict):
         return []
+    _subnet_ids(raw)
     if ptype == TF_STANDALONE_RULE:
         _standalone_terraform_rule(raw)
     elif ptype == ARM_STANDALONE_RULE:
@@ -268,6 +269,24 @@ def expand(raw: RawResource) -> list[RawResource]:
         if isinstance(props, dict):
             return _subnets(raw, props.get("subnets"), "properties.subnets", "Microsoft.Network/virtualNetworks/subnets")
     return []
+
+
+def _subnet_ids(raw: RawResource) -> None:
+    """A subnet link holding a subnet's id (Bicep `'${vnet.id}/subnets/${name}'`) names the
+    subnet, not only the network its expression refers to: a reference by id as well."""
+    from .vocabulary import family_of, resource_type
+    rtype = resource_type(raw.format, raw.provider_type.split("@")[0])
+    for link in rtype.links if rtype else ():
+        path = link.paths.get(family_of(raw.format))
+        if link.role != "subnet" or not path:
+            continue
+        value: Any = raw.properties
+        for part in path.split("."):
+            value = value[int(part)] if isinstance(value, list) and part.isdigit() and int(part) < len(value) \
+                else value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and "/subnets/" in value.lower() and "/providers/" in value.lower() \
+                and not any(r.attribute == path and r.by == "arm_id" for r in raw.references):
+            raw.references.append(Reference(path, value.strip(), by="arm_id"))
 
 
 def _parent_by_name(raw: RawResource, ptype: str) -> None:

@@ -509,3 +509,41 @@ def test_a_security_rule_list_that_is_not_one_leaves_the_fact_unknown(tmp_path):
     g = collected(tmp_path, {"azuredeploy.json": json.dumps(bad)})
     nsg = node_attrs(g, "resource:arm:fs:./azuredeploy.json#Microsoft.Network/networkSecurityGroups/nsg-bad")
     assert "security_rules" not in nsg and "AllowAll" in nsg["unknown"]["security_rules"]["expression"]
+
+
+def test_bicep_subnet_named_by_an_id_built_from_its_network(tmp_path):
+    bicep = '''
+param subnetName string = 'snet-pe'
+
+resource vnet 'Microsoft.Network/virtualNetworks@2023-09-01' = {
+  name: 'vnet-aml'
+  properties: {
+    addressSpace: { addressPrefixes: ['10.0.0.0/16'] }
+    subnets: [
+      { name: 'snet-train', properties: { addressPrefix: '10.0.0.0/24' } }
+      { name: subnetName, properties: { addressPrefix: '10.0.1.0/24' } }
+    ]
+  }
+}
+
+resource pe 'Microsoft.Network/privateEndpoints@2023-09-01' = {
+  name: 'pe-built'
+  properties: {
+    subnet: { id: '${vnet.id}/subnets/${subnetName}' }
+    privateLinkServiceConnections: []
+  }
+}
+
+resource byIndex 'Microsoft.Network/privateEndpoints@2023-09-01' = {
+  name: 'pe-index'
+  properties: {
+    subnet: { id: vnet.properties.subnets[1].id }
+    privateLinkServiceConnections: []
+  }
+}
+'''
+    g = collected(tmp_path, {"main.bicep": bicep})
+    key = "resource:bicep:fs:./main.bicep#"
+    assert uses(g, key + "pe") == {key + "vnet", key + "vnet/subnets/snet-pe"}
+    # a subnet by its index in the network's list is not followed (not covered): the network only
+    assert uses(g, key + "byIndex") == {key + "vnet"}
