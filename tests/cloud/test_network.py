@@ -170,6 +170,24 @@ resource "azurerm_machine_learning_compute_cluster" "cpu" {
   }
 }
 
+resource "azurerm_kubernetes_cluster" "inference" {
+  name                = "aks-inference"
+  location            = "westeurope"
+  resource_group_name = "rg-ml"
+  dns_prefix          = "aksinf"
+
+  default_node_pool {
+    name           = "system"
+    node_count     = 2
+    vm_size        = "Standard_D4s_v5"
+    vnet_subnet_id = "/subscriptions/0/resourceGroups/rg-ml/providers/Microsoft.Network/virtualNetworks/vnet-ml/subnets/snet-aks"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
 resource "azurerm_private_endpoint" "mlw" {
   name                = "pe-mlw"
   location            = "westeurope"
@@ -402,6 +420,11 @@ def test_terraform_subnets_inline_and_standalone_with_their_nsg_and_hosts(tmp_pa
     p = node_attrs(g, pe)
     assert p["subresource_names"] == ["amlworkspace"] and p["dns_zone_group"] is False
     assert p["fact_sources"]["dns_zone_group"]["from"] == "default"
+    # AKS nodes in a subnet given by literal id: a reference by id (the subnet is not collected here)
+    aks = node_attrs(g, tf_id("azurerm_kubernetes_cluster.inference"))
+    assert {"attribute": "default_node_pool.vnet_subnet_id", "by": "arm_id",
+            "target": "/subscriptions/0/resourceGroups/rg-ml/providers/Microsoft.Network/virtualNetworks/vnet-ml/"
+                      "subnets/snet-aks"} in aks["references"]
 
 
 def test_terraform_plan_security_rules_with_empty_singular_fields(tmp_path):
