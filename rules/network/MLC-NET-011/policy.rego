@@ -315,7 +315,8 @@ exposed_to_internet contains item if {
 			"NSG ", cloud.text(lib.label(id)), " admits inbound traffic from the internet to ", target(info), ": ",
 			concat("; ", texts),
 		]),
-		"evidence": {"rules": info.found, "subnets": info.hosting},
+		# rules that could not be told, beside those that decide
+		"evidence": {"rules": info.found, "subnets": info.hosting, "undecided": open_rules(info.judged)},
 	}
 }
 
