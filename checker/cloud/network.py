@@ -97,16 +97,16 @@ def _priority(rule: dict, value: Any, attribute: str) -> None:
                                        if _blank(value) else "not a number"}
 
 
-def _rule(raw: dict, names: dict, spelled: dict, asgs: str) -> dict:
+def _rule(raw: dict, names: dict, asgs: str) -> dict:
     rule: dict = {"name": None, "direction": None, "access": None, "priority": None, "protocol": None,
                   "source": None, "destination_ports": None, "unknown": {}}
     name = raw.get("name")
     if isinstance(name, str):
         rule["name"] = name
-    _one_of(rule, "direction", raw.get(spelled["direction"]), spelled["direction"], DIRECTIONS)
-    _one_of(rule, "access", raw.get(spelled["access"]), spelled["access"], ACCESS)
-    _priority(rule, raw.get(spelled["priority"]), spelled["priority"])
-    protocol = raw.get(spelled["protocol"])
+    _one_of(rule, "direction", raw.get(SPELLED["direction"]), SPELLED["direction"], DIRECTIONS)
+    _one_of(rule, "access", raw.get(SPELLED["access"]), SPELLED["access"], ACCESS)
+    _priority(rule, raw.get(SPELLED["priority"]), SPELLED["priority"])
+    protocol = raw.get(SPELLED["protocol"])
     if isinstance(protocol, str) and protocol.strip():
         rule["protocol"] = protocol.strip().lower()
     else:
@@ -124,8 +124,8 @@ def _rule(raw: dict, names: dict, spelled: dict, asgs: str) -> dict:
     return rule
 
 
-_TF_SPELLED = {"direction": "direction", "access": "access", "priority": "priority", "protocol": "protocol"}
-_ARM_SPELLED = {"direction": "direction", "access": "access", "priority": "priority", "protocol": "protocol"}
+# direction, access, priority and protocol are spelled alike in azurerm and ARM
+SPELLED = {"direction": "direction", "access": "access", "priority": "priority", "protocol": "protocol"}
 
 
 def _unknown_rule(value: Unknown) -> dict:
@@ -143,7 +143,7 @@ def terraform_rules(value: Any) -> Any:
         if isinstance(item, Unknown):
             out.append(_unknown_rule(item))
         elif isinstance(item, dict):
-            out.append(_rule(item, TF_RULE, _TF_SPELLED, "source_application_security_group_ids"))
+            out.append(_rule(item, TF_RULE, "source_application_security_group_ids"))
         else:
             return _unrecognised()
     return out
@@ -166,7 +166,7 @@ def arm_rules(value: Any) -> Any:
             out.append(_unknown_rule(props))
             continue
         fields = {**props, "name": item.get("name")} if isinstance(props, dict) else item
-        out.append(_rule(fields, ARM_RULE, _ARM_SPELLED, "sourceApplicationSecurityGroups"))
+        out.append(_rule(fields, ARM_RULE, "sourceApplicationSecurityGroups"))
     return out
 
 
