@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from . import k8s_facts as k8s
+from . import network as net
 from .model import UNRECOGNISED
 
 # format → family
@@ -280,7 +281,9 @@ TYPES: tuple[ResourceType, ...] = (
                            for f in ("arm", "azureml")}),
         ),
         links=(Link({"terraform": "machine_learning_workspace_id", "arm": "parent", "azureml": "workspace"},
-                    edge="in_workspace", role="workspace"),)),
+                    edge="in_workspace", role="workspace"),
+               Link({"terraform": "subnet_resource_id", "arm": "properties.properties.subnet.id"},
+                    role="subnet"))),
     ResourceType(
         "ml_registry",
         {"arm": ("microsoft.machinelearningservices/registries",), "azureml": ("registry",)},
@@ -441,7 +444,9 @@ TYPES: tuple[ResourceType, ...] = (
                            "arm": _d(False, "node pools get no public IPs unless enabled"),
                            "google_container_cluster": _d(True, "terraform-provider-google: nodes have public "
                                                                 "IPs unless enable_private_nodes")}),
-        )),
+        ),
+        links=(Link({"terraform": "default_node_pool.vnet_subnet_id",
+                     "arm": "properties.agentPoolProfiles.0.vnetSubnetID"}, role="subnet"),)),
     ResourceType(
         "sagemaker_domain", {"terraform": ("aws_sagemaker_domain",)},
         facts=(Fact("public_network_access", {"terraform": "app_network_access_type"},
@@ -509,6 +514,91 @@ TYPES: tuple[ResourceType, ...] = (
         "k8s_network_policy", {"k8s": ("networkpolicy",)},
         facts=(Fact("pod_selector", {"k8s": "spec.podSelector"}, convert=same), K8S_NAMESPACE)),
     # -- networks and private networking (issue 9) ----------------------------------------
+    ResourceType(
+        "virtual_network",
+        {"terraform": ("azurerm_virtual_network",), "arm": ("microsoft.network/virtualnetworks",)},
+        facts=(Fact("address_space", {"terraform": "address_space", "arm": "properties.addressSpace.addressPrefixes"},
+                    convert=net.prefixes),)),
+    # A subnet: azurerm_subnet, an inline `subnet` block of azurerm_virtual_network (emitted as
+    # its own resource, provider type azurerm_virtual_network.subnet: checker/cloud/network.py),
+    # ARM virtualNetworks/subnets (child or inline properties.subnets[]). Its NSG: ARM
+    # properties.networkSecurityGroup.id, the inline block's security_group; an azurerm_subnet
+    # has none of its own (azurerm_subnet_network_security_group_association sets it).
+    ResourceType(
+        "subnet",
+        {"terraform": ("azurerm_subnet", net.TF_INLINE_SUBNET),
+         "arm": ("microsoft.network/virtualnetworks/subnets",)},
+        facts=(
+            Fact("address_prefixes",
+                 {"terraform": "address_prefixes", "arm": "properties"},     # addressPrefix or addressPrefixes
+                 convert={"terraform": net.prefixes, "arm": net.arm_prefixes}),
+            Fact("network_security_group",
+                 {"terraform": None, net.TF_INLINE_SUBNET: "security_group",
+                  "arm": "properties.networkSecurityGroup.id"},
+                 convert=text,
+                 defaults={net.TF_INLINE_SUBNET: _d(None, f"{AZURERM} (virtual_network subnet block): "
+                                                          "security_group is optional; without it no NSG"),
+                           "arm": _d(None, "Microsoft.Network REST (Subnet): networkSecurityGroup is "
+                                           "optional; without it the subnet has no NSG")}),
+            Fact("service_endpoints",
+                 {"terraform": "service_endpoints", "arm": "properties.serviceEndpoints"},
+                 convert={"terraform": net.prefixes, "arm": net.arm_service_endpoints},
+                 defaults={"terraform": _d([], f"{AZURERM}: service_endpoints is optional (none)"),
+                           "arm": _d([], "Microsoft.Network REST (Subnet): serviceEndpoints is optional "
+                                         "(none)")}),
+            Fact("delegations",
+                 {"terraform": "delegation", "arm": "properties.delegations"},
+                 convert={"terraform": net.terraform_delegations, "arm": net.arm_delegations},
+                 defaults={"terraform": _d([], f"{AZURERM}: delegation blocks are optional (none)"),
+                           "arm": _d([], "Microsoft.Network REST (Subnet): delegations is optional (none)")}),
+        ),
+        links=(Link({"arm": "properties.networkSecurityGroup.id", "terraform": "security_group"},
+                    role="nsg"),
+               Link({"terraform": "virtual_network_name", "arm": "parent"}, role="virtual_network"))),
+    ResourceType(
+        "network_security_group",
+        {"terraform": ("azurerm_network_security_group",), "arm": ("microsoft.network/networksecuritygroups",)},
+        facts=(Fact("security_rules", {"terraform": "security_rule", "arm": "properties.securityRules"},
+                    convert={"terraform": net.terraform_rules, "arm": net.arm_rules},
+                    defaults={f: _d([], "no rules of its own: only Azure's default rules apply (inbound: "
+                                        "virtual network and load balancer allowed, the rest denied; "
+                                        "learn.microsoft.com network-security-groups-overview)")
+                              for f in ("terraform", "arm")}),)),
+    # A rule declared apart from its NSG (azurerm_network_security_rule; ARM
+    # networkSecurityGroups/securityRules): the same one-rule list, linked to its NSG.
+    ResourceType(
+        "network_security_rule",
+        {"terraform": (net.TF_STANDALONE_RULE,), "arm": (net.ARM_STANDALONE_RULE,)},
+        facts=(Fact("security_rules", {"terraform": "security_rule", "arm": "properties.securityRules"},
+                    convert={"terraform": net.terraform_rules, "arm": net.arm_rules}),),
+        links=(Link({"terraform": "network_security_group_name", "arm": "parent"}, role="nsg"),)),
+    ResourceType(
+        "subnet_nsg_association",
+        {"terraform": ("azurerm_subnet_network_security_group_association",)},
+        links=(Link({"terraform": "subnet_id"}, role="subnet"),
+               Link({"terraform": "network_security_group_id"}, role="nsg"))),
+    ResourceType(
+        "private_endpoint",
+        {"terraform": ("azurerm_private_endpoint",), "arm": ("microsoft.network/privateendpoints",)},
+        facts=(
+            Fact("subnet", {"terraform": "subnet_id", "arm": "properties.subnet.id"}, convert=text),
+            Fact("subresource_names",
+                 {"terraform": "private_service_connection.subresource_names",
+                  "arm": "properties.privateLinkServiceConnections.0.properties.groupIds"}, convert=net.prefixes),
+            # ARM declares a zone group as the child privateEndpoints/privateDnsZoneGroups:
+            # rules follow that edge (the endpoint's own attributes cannot say).
+            Fact("dns_zone_group", {"terraform": "private_dns_zone_group", "arm": None}, convert=present,
+                 defaults={"terraform": _d(False, f"{AZURERM}: private_dns_zone_group is optional; "
+                                                  "without it no DNS records are managed")}),
+        ),
+        links=(Link({"terraform": "private_service_connection.private_connection_resource_id",
+                     "arm": "properties.privateLinkServiceConnections.0.properties.privateLinkServiceId"},
+                    edge="private_link", role="target"),
+               Link({"terraform": "subnet_id", "arm": "properties.subnet.id"}, role="subnet"))),
+    ResourceType(
+        "private_dns_zone_group",
+        {"arm": ("microsoft.network/privateendpoints/privatednszonegroups",)},
+        links=(Link({"arm": "parent"}, role="private_endpoint"),)),
     # -- end of networks ----------------------------------------------------------------
     # -- Azure Functions and App Service (issue 9) -------------------------------------------
     # -- end of Functions ---------------------------------------------------------------

@@ -19,6 +19,7 @@ import json
 from typing import Any, Callable
 
 from ..cloud.model import RawResource, Unknown
+from ..cloud.network import expand
 from ..cloud.vocabulary import UNRECOGNISED, ResourceType, family_of, resource_type
 from . import CollectContext, FileRef
 
@@ -64,6 +65,8 @@ def node_key(raw: RawResource, ref: FileRef | None) -> tuple[str, str]:
 
 
 def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
+    for child in expand(raw):                   # children declared inline: resources of their own
+        emit(ctx, ref, child)
     rtype, plans = _typed(raw.format, raw.provider_type.split("@")[0])
     prefix, key = node_key(raw, ref)
     attrs: dict[str, Any] = {
@@ -137,6 +140,9 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
             sources[fact.name] = {**source, "from": "default", "default": default.source}
             continue
         normal = convert(value)
+        if isinstance(normal, Unknown):            # a part of the value cannot be told
+            unknown[fact.name] = {**normal.as_dict(), "attribute": path}
+            continue
         if normal is UNRECOGNISED:
             unknown[fact.name] = {"expression": _short(value), "attribute": path,
                                   "reason": f"value {_short(value)!r} is not one this provider documents"}

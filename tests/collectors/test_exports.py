@@ -409,7 +409,7 @@ def test_a_thousand_resource_export(tmp_path):
     public = [n for n in nodes if g.node(n)["attrs"].get("public_network_access") is True
               and g.node(n)["attrs"]["type"] == "ml_workspace"]
     assert len(public) == 125
-    assert sum(1 for n in nodes if g.node(n)["attrs"]["type"] == "other") == 250
+    assert sum(1 for n in nodes if g.node(n)["attrs"]["type"] == "virtual_network") == 250   # typed since issue 9
     last = f"{RG}/providers/Microsoft.Network/virtualNetworks/vnet-249"
     brace_line = text[:text.index(f'"id": "{last}"')].count("\n")      # the row's "{" is the line before
     assert g.node(azure(last))["provenance"]["line"] == brace_line

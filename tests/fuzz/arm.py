@@ -88,7 +88,47 @@ def cases(seed: int) -> list[Case]:
         _case("type-expression", json.dumps(template([{**STORAGE, "type": "[concat('Microsoft.', 'X/y')]"}])),
               Expect(NONE)),
     ]
+    out += network()
     for case in out:
         if case.id.endswith("parameters-broken"):
             case.target = "azuredeploy.parameters.json"
     return out
+
+
+NSG = {"type": "Microsoft.Network/networkSecurityGroups", "apiVersion": "2023-09-01", "name": "nsg"}
+VNET = {"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2023-09-01", "name": "vnet"}
+
+
+def network() -> list[Case]:
+    """Security rules and subnets in every wrong shape: rules as text, numbers, nulls and
+    expressions, ports and prefixes mixed and mistyped, a copy loop of rules, inline
+    subnets that are not objects, thousands of them, child rules named by expressions."""
+    rules = [None, 5, "AllowAll", {"name": "p", "properties": "[parameters('missing')]"},
+             {"name": "mixed", "properties": {"priority": "[add(100, 1)]", "direction": "inbound", "access": "ALLOW",
+                                             "protocol": "TCP", "sourceAddressPrefixes": ["Internet", 7, None],
+                                             "destinationPortRanges": ["*", "1000-2000", "22,3389", {"a": 1}]}},
+             {"properties": {"priority": 1e400, "direction": "Inbound", "access": "Allow", "protocol": "*",
+                             "sourceAddressPrefix": "*", "destinationPortRange": "-"}}]
+    copy_rules = {"copy": [{"name": "securityRules", "count": 500, "input": {
+        "name": "[concat('r', copyIndex('securityRules'))]",
+        "properties": {"priority": "[add(100, copyIndex('securityRules'))]", "direction": "Inbound",
+                       "access": "Allow", "protocol": "Tcp", "sourceAddressPrefix": "Internet",
+                       "destinationPortRange": "[string(copyIndex('securityRules'))]"}}}]}
+    subnets = [None, "snet", {"name": None}, {"name": "[parameters('nope')]", "properties": 5},
+               {"name": "ok", "properties": {"addressPrefix": 10, "networkSecurityGroup": "x",
+                                             "delegations": "web", "serviceEndpoints": [{"service": None}]}}]
+    many = [{"name": f"s{i}", "properties": {"addressPrefix": f"10.{i // 256}.{i % 256}.0/24"}} for i in range(3000)]
+    child = {"type": "Microsoft.Network/networkSecurityGroups/securityRules", "apiVersion": "2023-09-01",
+             "name": "[concat(parameters('nope'), '/', 'r')]", "properties": {"priority": 100}}
+    return [
+        _case("nsg-rules-wrong-shapes", json.dumps(template([{**NSG, "properties": {"securityRules": rules}}])),
+              Expect(EITHER)),
+        _case("nsg-rules-copy-500", json.dumps(template([{**NSG, "properties": copy_rules}]), indent=2),
+              Expect(NONE, nodes=(NODE + "Microsoft.Network/networkSecurityGroups/nsg",))),
+        _case("vnet-subnets-wrong-shapes", json.dumps(template([{**VNET, "properties": {"subnets": subnets}}])),
+              Expect(EITHER)),
+        _case("vnet-3000-subnets", json.dumps(template([{**VNET, "properties": {"subnets": many}}])),
+              Expect(NONE, nodes=(NODE + "Microsoft.Network/virtualNetworks/vnet",
+                                  NODE + "Microsoft.Network/virtualNetworks/vnet/subnets/s1999"))),
+        _case("child-rule-unknown-name", json.dumps(template([NSG, child])), Expect(EITHER)),
+    ]

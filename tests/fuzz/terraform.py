@@ -52,7 +52,7 @@ PLAN_SECRET = "Xq3v8ZpL0sR2tY6uW9aB4cD7eF1gH5jK8mN0pQ3rS6tU9vW2xY5zA8bC1dE4fG7h=
 
 
 def cases(seed: int) -> list[Case]:
-    out = truncated(seed) + broken() + encodings(seed) + hostile() + plans()
+    out = truncated(seed) + broken() + encodings(seed) + hostile() + plans() + network()
     out += [in_git(c) for c in out if c.id.split("/")[1] in ("syntax-missing-value", "module-includes-itself",
                                                               "plan-sensitive-secret", "utf16-bom")]
     return out
@@ -202,4 +202,63 @@ def plans() -> list[Case]:
         _case("plan-sensitive-secret", {"tfplan.json": json.dumps(_plan(2, PLAN_SECRET))},
               Expect(NONE, nodes=(node % 1,)), target="tfplan.json", secrets=(PLAN_SECRET,)),
         _case("plan-utf16", {"tfplan.json": m.utf16(json.dumps(_plan(1)))}, Expect(EITHER), target="tfplan.json"),
+    ]
+
+
+NSG_RULE = '''  security_rule {{
+    name                       = "{name}"
+    priority                   = {priority}
+    direction                  = "Inbound"
+    access                     = "Allow"
+    protocol                   = "Tcp"
+    source_port_range          = "*"
+    {ports}
+    {sources}
+    destination_address_prefix = "*"
+  }}
+'''
+
+
+def network() -> list[Case]:
+    """NSG rules and subnets gone wrong: ports as "*", reversed or out-of-range spans, text,
+    lists with service tags, missing or textual priorities, rules from an unknown
+    for_each, thousands of inline rules and subnets, subnet names that look like paths."""
+    odd = "".join(NSG_RULE.format(name=f"r{i}", priority=p, ports=ports, sources=sources) for i, (p, ports, sources) in
+                  enumerate([("100", 'destination_port_range = "*"', 'source_address_prefix = "Internet"'),
+                             ('"high"', 'destination_port_range = "65535-0"', 'source_address_prefix = "*"'),
+                             ("var.nope", 'destination_port_ranges = ["99999", "22-", "ssh", 22]',
+                              'source_address_prefixes = ["Internet", "10.0.0.0/8", "AzureCloud.westeurope"]'),
+                             ("0", 'destination_port_range = ""', 'source_address_prefixes = []'),
+                             ("-1", 'destination_port_ranges = [["22"]]', 'source_address_prefix = { a = 1 }')]))
+    many = "".join(NSG_RULE.format(name=f"r{i}", priority=100 + i, ports='destination_port_range = "443"',
+                                   sources='source_address_prefix = "VirtualNetwork"') for i in range(3000))
+    subnets = "".join(f'  subnet {{\n    name           = "s{i}"\n    address_prefix = "10.{i // 256}.{i % 256}.0/24"\n  }}\n'
+                      for i in range(2500))
+    nsg = 'resource "azurerm_network_security_group" "{n}" {{\n  name = "{n}"\n{body}}}\n'
+    return [
+        _case("nsg-odd-rules", {MAIN: nsg.format(n="odd", body=odd)}, Expect(NONE, nodes=(
+            NODE + "azurerm_network_security_group.odd",))),
+        _case("nsg-3000-rules", {MAIN: nsg.format(n="many", body=many)}, Expect(NONE, nodes=(
+            NODE + "azurerm_network_security_group.many",))),
+        _case("nsg-dynamic-unknown", {MAIN: nsg.format(n="dyn", body='  dynamic "security_rule" {\n'
+                                                                   '    for_each = var.rules\n    content {\n'
+                                                                   '      name = security_rule.value.name\n'
+                                                                   '      priority = security_rule.key\n    }\n  }\n')},
+              Expect(NONE, nodes=(NODE + "azurerm_network_security_group.dyn",))),
+        _case("nsg-dynamic-range", {MAIN: nsg.format(n="rng", body='  dynamic "security_rule" {\n'
+                                                                   '    for_each = range(100000)\n    content {\n'
+                                                                   '      name = "r${security_rule.value}"\n'
+                                                                   '      destination_port_range = security_rule.value\n'
+                                                                   '    }\n  }\n')},
+              Expect(NONE, nodes=(NODE + "azurerm_network_security_group.rng",))),
+        _case("vnet-2500-subnets", {MAIN: 'resource "azurerm_virtual_network" "v" {\n  name = "v"\n' + subnets
+                                          + "}\n"}, Expect(NONE, nodes=(NODE + "azurerm_virtual_network.v",))),
+        _case("subnet-names-like-paths", {MAIN: 'resource "azurerm_virtual_network" "v" {\n  name = "../../v"\n'
+                                                '  subnet {\n    name = "../../../etc/passwd"\n  }\n'
+                                                '  subnet {\n    name = var.nope\n    security_group = 5\n  }\n'
+                                                '  subnet {\n    name = "a/b#c"\n    address_prefixes = "x"\n  }\n}\n'
+                                                'resource "azurerm_network_security_rule" "r" {\n'
+                                                '  network_security_group_name = ["not", "a", "name"]\n}\n'},
+              Expect(NONE, nodes=(NODE + "azurerm_virtual_network.v",
+                                  NODE + "azurerm_virtual_network.v/subnets/../../../etc/passwd"))),
     ]
