@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .model import RawResource, Reference, Unknown
+from .model import UNRECOGNISED, RawResource, Reference, Unknown
 
 DIRECTIONS = {"inbound": "inbound", "outbound": "outbound"}
 ACCESS = {"allow": "allow", "deny": "deny"}
@@ -230,7 +230,6 @@ def arm_service_endpoints(value: Any) -> Any:
 
 
 def _unrecognised() -> Any:
-    from .vocabulary import UNRECOGNISED        # vocabulary imports this module
     return UNRECOGNISED
 
 
