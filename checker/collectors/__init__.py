@@ -134,6 +134,7 @@ BUILTINS = {
     "arm": "checker.collectors.arm:ArmParser",
     "bicep": "checker.collectors.bicep:BicepParser",
     "exports": "checker.collectors.exports:ExportsParser",
+    "functions": "checker.collectors.functions:FunctionsParser",
 }
 
 

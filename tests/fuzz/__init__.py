@@ -24,6 +24,8 @@ the real CLI on them and judges each case.
                      past every bound, deep expressions, unparsable syntax
     exports          Resource Graph / az / az ml / kubectl JSON exports: truncation, shapes,
                      depth, huge numbers, encodings, secrets in rows, look-alikes, 10k rows
+    functions        Azure Functions function.json and Python v2 files: truncation, encodings,
+                     wrong shapes, syntax errors, deep nesting, code that would act if run
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming
 it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
@@ -57,12 +59,12 @@ from __future__ import annotations
 
 import os
 
-from . import (arm, azureml, bicep, dvc, exports, git_repos, mlflow_stores, notebooks, own_inputs,
+from . import (arm, azureml, bicep, dvc, exports, functions, git_repos, mlflow_stores, notebooks, own_inputs,
                secret_carriers, servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
-FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, exports, mlflow_stores, servers, git_repos,
+FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, exports, functions, mlflow_stores, servers, git_repos,
             secret_carriers, own_inputs)
 
 
