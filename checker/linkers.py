@@ -17,6 +17,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from .collectors import RepositoryReader
+from .cloud.function_links import link_function_code, link_functions_to_models
 from .cloud.links import link_resources
 from .graph import EstateGraph
 
@@ -386,7 +387,7 @@ def link_endpoints_to_deployments(graph: EstateGraph) -> None:
     endpoints: dict[str, list[str]] = defaultdict(list)
     for nid, data in graph.nodes("endpoint"):
         name = data["attrs"].get("name")
-        if isinstance(name, str):
+        if isinstance(name, str) and data["attrs"].get("type") != "function_http":   # a function is no ML endpoint
             endpoints[name].append(nid)
     for nid, data in graph.nodes("deployment"):
         for endpoint in endpoints.get(str(data["attrs"].get("endpoint_name")), []):
@@ -404,6 +405,8 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_resources", link_resources),         # infrastructure references into edges
         ("link_datasets_to_storage", link_datasets_to_storage),
         ("link_endpoints_to_deployments", link_endpoints_to_deployments),
+        ("link_function_code", link_function_code),           # function app → its HTTP functions
+        ("link_functions_to_models", link_functions_to_models),
     ]
 
 

@@ -338,3 +338,92 @@ def test_kind_decides_only_for_microsoft_web_sites():
     assert resource_type("arm", "Microsoft.Web/sites", None) is None
     assert resource_type("terraform", "azurerm_linux_function_app").name == "function_app"
     assert resource_type("arm", "Microsoft.Storage/storageAccounts").name == "storage_account"
+
+
+# -- function code into its app, and into the registry -------------------------------------
+
+def _registry(root, versions: dict[int, str], aliases: dict[str, int]) -> None:
+    """A registry-only MLflow file store (MLflow's own layout): model churn, its versions
+    with their stages, its aliases."""
+    (root / "mlruns/0").mkdir(parents=True)
+    (root / "mlruns/0/meta.yaml").write_text("experiment_id: '0'\nname: Default\nlifecycle_stage: active\n"
+                                              "artifact_location: file:///tmp/x/mlruns/0\n")
+    model = root / "mlruns/models/churn"
+    model.mkdir(parents=True)
+    (model / "meta.yaml").write_text("name: churn\ncreation_timestamp: 1795987079487\naliases:\n"
+                                     + "".join(f"  {a}: {v}\n" for a, v in aliases.items()))
+    for v, stage in versions.items():
+        (model / f"version-{v}").mkdir()
+        (model / f"version-{v}/meta.yaml").write_text(
+            f"name: churn\nversion: {v}\ncurrent_stage: {stage}\nstatus: READY\nrun_id: null\n"
+            f"source: file:///tmp/x/{v}\ncreation_timestamp: 179598707948{v}\n")
+
+
+APP_CODE = '''
+import azure.functions as func
+import mlflow
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+champion = mlflow.pyfunc.load_model("models:/churn@champion")
+
+
+@app.route(route="v/{version}")
+def pinned(req):
+    return mlflow.sklearn.load_model("models:/churn/1")
+
+
+@app.route(route="prod")
+def production(req):
+    return mlflow.pyfunc.load_model("models:/churn/Production")
+
+
+@app.route(route="missing")
+def missing(req):
+    return mlflow.pyfunc.load_model("models:/fraud/7")
+'''
+
+ONE_APP = '''
+resource "azurerm_linux_function_app" "scoring" {
+  name                 = "func-scoring"
+  resource_group_name  = "rg-ml"
+  location             = "westeurope"
+  service_plan_id      = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/Microsoft.Web/serverFarms/asp"
+  storage_account_name = "stscoring"
+  site_config {}
+}
+'''
+
+
+def test_the_only_app_and_the_only_code_of_a_repository_are_linked_and_models_resolved(tmp_path):
+    from checker.cloud.function_links import link_function_code, link_functions_to_models
+    _registry(tmp_path, {1: "Archived", 2: "Production", 3: "None"}, {"champion": 3})
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra/main.tf").write_text(ONE_APP)
+    (tmp_path / "scoring").mkdir()
+    (tmp_path / "scoring/host.json").write_text(json.dumps({"version": "2.0"}))
+    (tmp_path / "scoring/function_app.py").write_text(APP_CODE)
+    graph = collect_graph(tmp_path)
+    link_function_code(graph)
+    link_functions_to_models(graph)
+    app = "resource:terraform:fs:./infra/main.tf#azurerm_linux_function_app.scoring"
+    base = "endpoint:function:fs:./scoring/function_app.py#"
+    assert set(graph.out_edges(app, "exposes")) == {base + n for n in ("pinned", "production", "missing")}
+    mv = "model_version:mlflow://mlruns/churn/"
+    # the module-level champion load serves every function; each body adds its own
+    assert set(graph.out_edges(base + "pinned", "serves")) == {mv + "1", mv + "3"}
+    assert set(graph.out_edges(base + "production", "serves")) == {mv + "2", mv + "3"}
+    assert set(graph.out_edges(base + "missing", "serves")) == {mv + "3"}
+    unresolved = node_attrs(graph, base + "missing")["unresolved"]
+    assert any("models:/fraud/7" in str(u) for u in (unresolved.values() if isinstance(unresolved, dict) else unresolved))
+
+
+def test_two_apps_in_one_repository_are_not_guessed(tmp_path):
+    from checker.cloud.function_links import link_function_code
+    (tmp_path / "main.tf").write_text(ONE_APP + ONE_APP.replace('"scoring"', '"batch"'))
+    (tmp_path / "host.json").write_text("{}")
+    (tmp_path / "function_app.py").write_text(APP_CODE)
+    graph = collect_graph(tmp_path)
+    link_function_code(graph)
+    assert not [e for n, _ in graph.nodes("resource") for e in graph.out_edges(n, "exposes")]
+    link = node_attrs(graph, "endpoint:function:fs:./function_app.py#pinned")["function_app_link"]
+    assert link.startswith("not linked: 2 function apps declared and 1 function code folders")
