@@ -21,18 +21,25 @@ as unresolved references. A load inside the function's own body belongs to it; a
 elsewhere in its file (module level, a helper) to every function of the file. A v1
 function takes the loads of its script file.
 
+GitHub Actions workflows that deploy with `Azure/functions-action` say which code goes to
+which app: each such step is recorded on its workflow's file node as `function_deploys`
+({app_name, package, line}; `${{ env.X }}` resolved from the step, job and workflow `env`,
+anything else kept as an unresolved expression) for the function linker.
+
 Bad input is a collection error with file and line (a syntax error, JSON that does not
-parse, a function.json of the wrong shape, a file too large to read as code); the rest is
-collected.
+parse, a function.json of the wrong shape, a file too large to read as code, a deploying
+workflow that is not YAML); the rest is collected.
 """
 from __future__ import annotations
 
 import ast
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..safeyaml import YamlError, line_of, load_yaml
 from . import CollectContext, FileParser, FileRef
 
 NAME = "functions"
@@ -73,7 +80,8 @@ class TreeState:
 
 class FunctionsParser(FileParser):
     name = NAME
-    patterns = ("function.json", "*.py", "host.json")
+    patterns = ("function.json", "*.py", "host.json", ".github/workflows/*.yml", ".github/workflows/*.yaml",
+                "*/.github/workflows/*.yml", "*/.github/workflows/*.yaml")
 
     def __init__(self) -> None:
         self._trees: dict[str, TreeState] = {}
@@ -85,6 +93,9 @@ class FunctionsParser(FileParser):
             _read_function_json(ref, data, ctx, state)
         elif leaf == "host.json":
             state.hosts[posixpath.dirname(ref.path)] = _route_prefix(data)
+        elif leaf.endswith((".yml", ".yaml")):
+            if b"functions-action" in data:
+                _read_workflow(ref, data, ctx)
         elif _is_function_code(data):
             _read_python(ref, data, ctx, state)
 
@@ -167,6 +178,54 @@ def _route_prefix(data: bytes) -> Any:
         return None          # a broken host.json still marks the app folder
     prefix = doc.get("extensions", {}).get("http", {}).get("routePrefix") if isinstance(doc, dict) else None
     return prefix if isinstance(prefix, str) else None
+
+
+# -- GitHub Actions deployments ----------------------------------------------------------
+
+_ACTION = re.compile(r"(?i)^azure/functions-action@")
+_ENV_REF = re.compile(r"^\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+
+
+def _read_workflow(ref: FileRef, data: bytes, ctx: CollectContext) -> None:
+    try:
+        doc = load_yaml(data, ref.display)
+    except YamlError as exc:
+        ctx.graph.error(NAME, ref.display, f"workflow is not YAML: {exc.reason}", exc.line)
+        return
+    jobs = doc.get("jobs") if isinstance(doc, dict) else None
+    if not isinstance(jobs, dict):
+        return
+    deploys = []
+    for job in jobs.values():
+        steps = job.get("steps") if isinstance(job, dict) else None
+        for index, step in enumerate(steps if isinstance(steps, list) else ()):
+            if not (isinstance(step, dict) and isinstance(step.get("uses"), str) and _ACTION.match(step["uses"])):
+                continue
+            given = step.get("with") if isinstance(step.get("with"), dict) else {}
+            scopes = [step.get("env"), job.get("env"), doc.get("env")]
+            deploys.append({"app_name": _workflow_value(given.get("app-name"), scopes),
+                            "package": _workflow_value(given.get("package", "."), scopes),
+                            "line": line_of(steps, index)})
+    if deploys:
+        ctx.graph.update_attrs(ref.node, function_deploys=deploys)
+
+
+def _workflow_value(value: Any, scopes: list) -> Any:
+    """A literal, or `${{ env.X }}` from the nearest `env` that sets X; anything else (secrets,
+    vars, inputs, expressions) as {"unknown": expression}."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return {"unknown": _short(value)}
+    for _ in range(3):                      # env values may name env values, a few times
+        found = _ENV_REF.match(value.strip())
+        if not found:
+            break
+        named = next((env[found[1]] for env in scopes if isinstance(env, dict) and found[1] in env), None)
+        if not isinstance(named, (str, int, float)) or isinstance(named, bool):
+            return {"unknown": value[:MAX_EXPRESSION]}
+        value = str(named)
+    return {"unknown": value[:MAX_EXPRESSION]} if "${{" in value else value
 
 
 # -- Python (v2 model, and v1 script files) ----------------------------------------------

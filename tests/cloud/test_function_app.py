@@ -427,3 +427,81 @@ def test_two_apps_in_one_repository_are_not_guessed(tmp_path):
     assert not [e for n, _ in graph.nodes("resource") for e in graph.out_edges(n, "exposes")]
     link = node_attrs(graph, "endpoint:function:fs:./function_app.py#pinned")["function_app_link"]
     assert link.startswith("not linked: 2 function apps declared and 1 function code folders")
+
+
+WORKFLOW = """
+name: Deploy the scoring functions
+
+on:
+  push:
+    branches: [main]
+    paths: ["scoring/**"]
+  workflow_dispatch:
+
+env:
+  AZURE_FUNCTIONAPP_NAME: func-scoring
+  AZURE_FUNCTIONAPP_PACKAGE_PATH: ./scoring
+  PYTHON_VERSION: "3.11"
+
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: ${{ env.PYTHON_VERSION }}
+      - name: Install dependencies
+        shell: bash
+        run: |
+          pushd '${{ env.AZURE_FUNCTIONAPP_PACKAGE_PATH }}'
+          pip install -r requirements.txt --target=".python_packages/lib/site-packages"
+          popd
+      - name: Deploy to Azure Functions
+        uses: Azure/functions-action@v1
+        with:
+          app-name: ${{ env.AZURE_FUNCTIONAPP_NAME }}
+          package: ${{ env.AZURE_FUNCTIONAPP_PACKAGE_PATH }}
+          publish-profile: ${{ secrets.AZURE_FUNCTIONAPP_PUBLISH_PROFILE }}
+          scm-do-build-during-deployment: true
+          enable-oryx-build: true
+  deploy-batch:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: azure/functions-action@v1
+        with:
+          app-name: ${{ vars.BATCH_APP }}
+          package: batch
+"""
+
+
+def test_a_deploying_workflow_links_its_package_to_its_app(tmp_path):
+    from checker.cloud.function_links import link_function_code
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra/main.tf").write_text(ONE_APP + ONE_APP.replace('"scoring"', '"batch"')
+                                            .replace("func-scoring", "func-batch"))
+    for folder in ("scoring", "batch"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "host.json").write_text("{}")
+        (tmp_path / folder / "function_app.py").write_text(APP_CODE)
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / ".github/workflows/deploy.yml").write_text(WORKFLOW)
+    (tmp_path / ".github/workflows/broken.yml").write_text("jobs:\n  x:\n    steps: [uses: Azure/functions-action@v1\n")
+    graph = collect_graph(tmp_path)
+    deploys = node_attrs(graph, "file:fs:./.github/workflows/deploy.yml")["function_deploys"]
+    assert deploys[0] == {"app_name": "func-scoring", "package": "./scoring", "line": 30}
+    assert deploys[1]["app_name"] == {"unknown": "${{ vars.BATCH_APP }}"}
+    broken = errors_for(graph, "broken.yml")
+    assert len(broken) == 1 and "workflow is not YAML" in broken[0].reason and broken[0].line == 4
+    link_function_code(graph)
+    scoring = "resource:terraform:fs:./infra/main.tf#azurerm_linux_function_app.scoring"
+    batch = "resource:terraform:fs:./infra/main.tf#azurerm_linux_function_app.batch"
+    assert set(graph.out_edges(scoring, "exposes")) == {f"endpoint:function:fs:./scoring/function_app.py#{n}"
+                                                        for n in ("pinned", "production", "missing")}
+    assert not list(graph.out_edges(batch, "exposes"))    # its app-name is a repository variable
+    link = node_attrs(graph, "endpoint:function:fs:./scoring/function_app.py#pinned")["function_app_link"]
+    assert "deploy.yml" in link and "func-scoring" in link
+    assert node_attrs(graph, "endpoint:function:fs:./batch/function_app.py#pinned")["function_app_link"] \
+        .startswith("not linked")

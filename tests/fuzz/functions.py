@@ -40,6 +40,26 @@ def _json(name: str, text: str | bytes, expect: Expect) -> Case:
                 expect, target="Score/function.json")
 
 
+def _workflow(name: str, text: str | bytes, expect: Expect) -> Case:
+    return Case(f"functions/workflow-{name}", files({".github/workflows/deploy.yml": text}), expect,
+                target=".github/workflows/deploy.yml")
+
+
+WORKFLOW = """on: push
+env:
+  APP: ${{ env.NAME }}
+  NAME: ${{ env.APP }}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: Azure/functions-action@v1
+        with:
+          app-name: ${{ env.APP }}
+          package: ${{ env.MISSING }}
+"""
+
+
 def _syntax_line(text: str) -> int | None:
     try:
         compile(text, "<fuzz>", "exec", dont_inherit=True, flags=0x400)    # ast.PyCF_ONLY_AST: parse only
@@ -61,6 +81,11 @@ def cases(seed: int) -> list[Case]:
     many = "import azure.functions as func\napp = func.FunctionApp()\n" + "".join(
         f"\n@app.route(route='r{i}')\ndef f{i}(req):\n    return None\n" for i in range(2500))
     out += [
+        _workflow("env-cycle", WORKFLOW, Expect(NONE, nodes=("file:{p}/.github/workflows/deploy.yml has function_deploys",))),
+        _workflow("broken", "jobs:\n  deploy:\n    steps: [uses: Azure/functions-action@v1\n", Expect(ONE, line=True)),
+        _workflow("steps-not-a-list", "jobs:\n  deploy:\n    steps: Azure/functions-action@v1\n", Expect(NONE)),
+        _workflow("billion-laughs", "".join((m.billion_laughs()[0], "jobs: ", m.billion_laughs()[1], "\n# functions-action\n")),
+                  Expect(EITHER)),
         _py("good", GOOD_PY, Expect(NONE, nodes=(NODE + "function_app.py#Score has model_refs",))),
         _py("garbage", "import azure.functions as func\n}}}} def ((( not python\n", Expect(ONE, line=2)),
         _py("invalid-utf8", GOOD_PY.encode().replace(b"fuzz", m.INVALID_UTF8, 1), Expect(ONE)),
