@@ -17,7 +17,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from .collectors import RepositoryReader
-from .cloud.function_links import link_function_code, link_functions_to_models
+from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources
 from .graph import EstateGraph
 
@@ -403,6 +403,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_dataset_versions", link_dataset_versions),
         ("link_deployments_to_models", link_deployments_to_models),
         ("link_resources", link_resources),         # infrastructure references into edges
+        ("merge_site_config", merge_site_config),   # ARM sites/config children into their function app
         ("link_datasets_to_storage", link_datasets_to_storage),
         ("link_endpoints_to_deployments", link_endpoints_to_deployments),
         ("link_function_code", link_function_code),           # function app → its HTTP functions

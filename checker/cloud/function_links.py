@@ -10,6 +10,10 @@ records the code; these linkers join it):
   exactly one function app's code (one host.json folder, or loose function code) deploys
   that code to that app. Anything else is left unlinked (which code runs where is not in
   the files), and the endpoints say why in `function_app_link`.
+- `merge_site_config`: ARM and Bicep often configure a site in child resources
+  (`Microsoft.Web/sites/config` named `web`, `authsettingsV2`, `authsettings`,
+  `appsettings`); their settings become the function app's facts, the evidence naming the
+  child resource. A child that sets nothing leaves the site as it was.
 - `link_functions_to_models`: HTTP function --serves--> the model version each
   `models:/` URI it loads names (`models:/name/3`, `models:/name@alias`,
   `models:/name/Production`, `models:/name/latest`), among the collected registries;
@@ -17,11 +21,13 @@ records the code; these linkers join it):
 """
 from __future__ import annotations
 
+import json
 import posixpath
 from collections import defaultdict
 from urllib.parse import unquote
 
 from ..graph import EstateGraph
+from .vocabulary import UNRECOGNISED, family_of, resource_type
 
 SOLE_PAIR = "the only function app declared and the only function code in its repository"
 
@@ -106,6 +112,78 @@ def _package_root(package, roots: dict) -> str | None:
         if folder in roots:
             return folder
     return next(iter(roots)) if len(roots) == 1 else None
+
+
+# sites/config child name → {fact: the path in the child's properties}; `web` holds a
+# SiteConfig, the site's properties.siteConfig (its facts' paths are derived below).
+CONFIG_PATHS = {
+    "authsettingsv2": {"auth_v2_enabled": "properties.platform.enabled"},
+    "authsettings": {"auth_enabled": "properties.enabled"},
+    "appsettings": {"account_key_settings": "properties"},
+}
+SITE_CONFIG = "properties.siteConfig."
+
+
+def merge_site_config(graph: EstateGraph) -> None:
+    for nid, data in list(graph.nodes("resource")):
+        a = data["attrs"]
+        if str(a.get("provider_type", "")).split("@")[0].lower() != "microsoft.web/sites/config" or \
+                family_of(str(a.get("format", ""))) != "arm":
+            continue
+        sites = [t for t in graph.out_edges(nid, "uses") if graph.node(t)["attrs"].get("type") == "function_app"]
+        name = str(a.get("name", a.get("address", ""))).rstrip("/").rpartition("/")[2].lower()
+        if len(sites) == 1:
+            _merge(graph, sites[0], nid, a, name)
+
+
+def _merge(graph: EstateGraph, site: str, child: str, child_attrs: dict, name: str) -> None:
+    site_attrs = graph.node(site)["attrs"]
+    rtype = resource_type(site_attrs.get("format", ""), str(site_attrs.get("provider_type", "")).split("@")[0],
+                          site_attrs.get("properties"))
+    if rtype is None:
+        return
+    paths = dict(CONFIG_PATHS.get(name, {}))
+    if name == "web":
+        for fact in rtype.facts:
+            path = fact.paths.get("arm")
+            if path and path.startswith(SITE_CONFIG):
+                paths[fact.name] = "properties." + path[len(SITE_CONFIG):]
+    facts, sources, unknown = {}, dict(site_attrs.get("fact_sources", {})), dict(site_attrs.get("unknown", {}))
+    where = child_attrs.get("address", child)
+    for fact in rtype.facts:
+        if fact.name not in paths:
+            continue
+        _, convert, _ = fact.for_source("arm", "microsoft.web/sites")
+        value = _at(child_attrs.get("properties"), paths[fact.name])
+        if value is None:
+            continue
+        attribute = f"{where}: {paths[fact.name]}"
+        if isinstance(value, dict) and set(value) == {"unknown"}:
+            unknown[fact.name] = {"expression": str(value["unknown"]), "attribute": attribute,
+                                  "reason": "set in a sites/config resource to a value that cannot be resolved"}
+            continue
+        normal = convert(value)
+        if normal is UNRECOGNISED:
+            unknown[fact.name] = {"expression": str(value)[:300], "attribute": attribute,
+                                  "reason": f"value {str(value)[:100]!r} is not one this provider documents"}
+            continue
+        if fact.name == "account_key_settings":
+            normal = sorted(set(normal) | set(site_attrs.get(fact.name) or []))
+        facts[fact.name] = normal
+        shown = value if fact.quote else normal          # app settings: their names, never their values
+        sources[fact.name] = {"attribute": attribute, "from": "set",
+                              "expression": (shown if isinstance(shown, str) else json.dumps(shown, default=str))[:300]}
+        unknown.pop(fact.name, None)
+    if facts or unknown != site_attrs.get("unknown", {}):
+        graph.update_attrs(site, **facts, fact_sources=sources, unknown=unknown)
+
+
+def _at(value, dotted: str):
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
 
 
 def link_functions_to_models(graph: EstateGraph) -> None:

@@ -175,6 +175,8 @@ class Fact:
                                                  # (None: this provider type has no such attribute)
     convert: Callable[[Any], Any] | dict[str, Callable[[Any], Any]] = flag
     defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
+    quote: bool = True          # False: evidence quotes the normalised value, never the source's
+                                # (app settings: their names, not their values)
 
     def for_source(self, family: str, provider_type: str) -> tuple[str | None, Callable, tuple[Default, ...]]:
         """(path, conversion, defaults) of this fact for one resource's source."""
@@ -573,7 +575,7 @@ TYPES: tuple[ResourceType, ...] = (
                  defaults={"terraform": _d(False, f"{AZURERM}: no storage_account_access_key, no account key")}),
             Fact("account_key_settings",
                  {"terraform": "app_settings", "arm": "properties.siteConfig.appSettings"},
-                 convert=_account_key_settings,
+                 convert=_account_key_settings, quote=False,
                  defaults={f: _d([], "no app settings") for f in ("terraform", "arm")}),
             Fact("kind", {"arm": "kind"}, convert=lower),
         )),

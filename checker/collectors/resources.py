@@ -143,7 +143,8 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
                                   "reason": f"value {_short(value)!r} is not one this provider documents"}
             continue
         out[fact.name] = normal
-        sources[fact.name] = {**source, "from": "set", "expression": raw.expressions.get(path, _short(value))}
+        quoted = raw.expressions.get(path, _short(value)) if fact.quote else _short(normal)
+        sources[fact.name] = {**source, "from": "set", "expression": quoted}
     if sources:
         out["fact_sources"] = sources
     return out

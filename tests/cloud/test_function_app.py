@@ -175,6 +175,8 @@ def test_legacy_function_app_has_its_own_paths_and_defaults(tmp_path):
         assert fact not in g and fact not in g.get("unknown", {})
     # names only: the storage key attribute and a literal Service Bus key
     assert g["account_key_settings"] == ["EVENTS", "FEATURES_STORE"]
+    # the evidence quotes the names, not the settings' source (which holds the values)
+    assert g["fact_sources"]["account_key_settings"]["expression"] == '["EVENTS", "FEATURES_STORE"]'
     assert "bm90LWEta2V5" not in json.dumps(g["account_key_settings"])
 
 
@@ -505,3 +507,25 @@ def test_a_deploying_workflow_links_its_package_to_its_app(tmp_path):
     assert "deploy.yml" in link and "func-scoring" in link
     assert node_attrs(graph, "endpoint:function:fs:./batch/function_app.py#pinned")["function_app_link"] \
         .startswith("not linked")
+
+
+def test_sites_config_children_become_the_function_apps_facts(tmp_path):
+    """ARM and Bicep set a site's configuration in Microsoft.Web/sites/config children (web,
+    authsettingsV2, appsettings): their settings are the app's facts, quoted with the child."""
+    import shutil
+    from checker.cloud.function_links import merge_site_config
+    from conftest import TEST_DATA
+    shutil.copy(TEST_DATA / "functions/site_config.bicep", tmp_path / "main.bicep")
+    shutil.copy(TEST_DATA / "functions/site_config.json", tmp_path / "azuredeploy.json")
+    graph = collect_graph(tmp_path, link_resources=True)
+    merge_site_config(graph)
+    bicep = node_attrs(graph, "resource:bicep:fs:./main.bicep#site")
+    assert (bicep["min_tls_version"], bicep["ftps_state"], bicep["remote_debugging"], bicep["auth_v2_enabled"]) == (
+        "1.2", "ftps_only", False, True)
+    assert bicep["fact_sources"]["auth_v2_enabled"] == {"attribute": "auth: properties.platform.enabled",
+                                                        "from": "set", "expression": "true"}
+    arm = node_attrs(graph, "resource:arm:fs:./azuredeploy.json#Microsoft.Web/sites/[parameters('appName')]")
+    assert arm["min_tls_version"] == "1.0"                        # a nested `config` resource named web
+    assert arm["account_key_settings"] == ["AzureWebJobsStorage"]  # from the appsettings child, name only
+    assert arm["fact_sources"]["account_key_settings"]["expression"] == '["AzureWebJobsStorage"]'
+    assert "auth_v2_enabled" not in arm                           # no authsettingsV2 child: still not recorded
