@@ -49,8 +49,9 @@ MAX_CODE_BYTES = 2 * 1024 * 1024
 MAX_EXPRESSION = 200
 MAX_FUNCTIONS_PER_FILE = 2000
 # Defaults, where they are documented.
-V2_DEFAULT = ("function", "azure-functions (Python library): FunctionApp(http_auth_level=…) defaults to "
-                          "AuthLevel.FUNCTION; a route without auth_level takes the app's")
+V2_DEFAULT = ("function", "azure-functions (Python library): FunctionApp(http_auth_level=…) (and "
+                          "azure-functions-durable's DFApp, Blueprint) defaults to AuthLevel.FUNCTION; a route "
+                          "without auth_level takes the app's")
 V1_DEFAULT = ("function", "Azure Functions HTTP trigger reference: authLevel defaults to function "
                           "(the WebJobs HttpTrigger attribute's AuthLevel.Function)")
 APP_CLASSES = {"FunctionApp": "app", "AsgiFunctionApp": "asgi", "WsgiFunctionApp": "wsgi", "Blueprint": "blueprint",
@@ -299,9 +300,11 @@ class PythonFile:
     def _app_kind(self, call: ast.Call) -> str | None:
         name = self.dotted(call.func) or ""
         leaf = name.rpartition(".")[2]
-        if leaf in APP_CLASSES and ("azure.functions" in name or name == leaf):
-            return APP_CLASSES[leaf]
-        return None
+        if leaf not in APP_CLASSES:
+            return None
+        if "azure.durable_functions" in name:
+            return "app"            # df.DFApp and df.Blueprint default to AuthLevel.FUNCTION themselves
+        return APP_CLASSES[leaf] if "azure.functions" in name or name == leaf else None
 
     def _app_auth(self, call: ast.Call, kind: str) -> dict:
         given = _keyword(call, "http_auth_level")

@@ -200,6 +200,26 @@ def test_v2_defaults_blueprints_and_asgi_apps(tmp_path):
             app = func.AsgiFunctionApp(app=fastapi_app, http_auth_level=LEVEL)
         ''',
         "api/not_functions.py": "import os\nprint(os.getcwd())\n",
+        "durable/function_app.py": '''
+            import azure.durable_functions as df
+            import azure.functions as func
+            from azure.functions import AuthLevel
+
+            myApp = df.DFApp(http_auth_level=AuthLevel.ANONYMOUS)
+            bp = df.Blueprint()
+
+
+            @myApp.route(route="orchestrators/{functionName}")
+            @myApp.durable_client_input(client_name="client")
+            async def http_start(req: func.HttpRequest, client):
+                instance_id = await client.start_new(req.route_params["functionName"])
+                return client.create_check_status_response(req, instance_id)
+
+
+            @bp.route(route="status")
+            def status(req):
+                return func.HttpResponse("ok")
+        ''',
     })
     graph = collect_graph(tmp_path)
     assert not graph.errors
@@ -209,6 +229,9 @@ def test_v2_defaults_blueprints_and_asgi_apps(tmp_path):
     features = node_attrs(graph, "endpoint:function:fs:./app/routes.py#features")
     assert "Blueprint" in features["unknown"]["auth_level"]["reason"]
     assert node_attrs(graph, "endpoint:function:fs:./app/routes.py#open_route")["auth_level"] == "anonymous"
+    durable = "endpoint:function:fs:./durable/function_app.py#"
+    assert node_attrs(graph, durable + "http_start")["auth_level"] == "anonymous"
+    assert node_attrs(graph, durable + "status")["auth_level"] == "function"     # df.Blueprint's own default
     asgi = node_attrs(graph, "endpoint:function:fs:./api/function_app.py#http_app_func")
     assert (asgi["auth_level"], asgi["route"], asgi["app_root"]) == ("anonymous", "/{*route}", "api")
     assert asgi["fact_sources"]["auth_level"]["expression"].startswith("LEVEL = func.AuthLevel.ANONYMOUS")
