@@ -249,8 +249,7 @@ def _read_python(ref: FileRef, data: bytes, ctx: CollectContext, state: TreeStat
     except (ValueError, RecursionError, MemoryError) as exc:
         ctx.graph.error(NAME, ref.display, f"Python source cannot be parsed: {type(exc).__name__}: {exc}"[:300])
         return
-    source = data.decode("utf-8", errors="replace")
-    reader = PythonFile(ref, source, tree)
+    reader = PythonFile(ref, data, tree)
     functions = reader.http_functions()
     state.file_refs[ref.path] = reader.file_wide_refs()
     state.functions.extend(functions[:MAX_FUNCTIONS_PER_FILE])
@@ -262,12 +261,17 @@ def _read_python(ref: FileRef, data: bytes, ctx: CollectContext, state: TreeStat
 class PythonFile:
     """One parsed file: its imports, its function apps and their HTTP routes, its model loads."""
 
-    def __init__(self, ref: FileRef, source: str, tree: ast.Module) -> None:
-        self.ref, self.source, self.tree = ref, source, tree
-        self.aliases = _import_aliases(tree)          # local name → dotted name it stands for
+    def __init__(self, ref: FileRef, data: bytes, tree: ast.Module) -> None:
+        self.ref, self.tree = ref, tree
+        # split once: expressions quote their source (a BOM is not part of line 1's columns)
+        self.lines = data.removeprefix(b"\xef\xbb\xbf").splitlines(keepends=True)
+        self.nodes = list(ast.walk(tree))              # walked once; every reading filters this
+        self.aliases = _import_aliases(self.nodes)    # local name → dotted name it stands for
         self.constants = _module_constants(tree)      # NAME = <expression> at module level
         self.uses_mlflow = any(v.partition(".")[0] == "mlflow" for v in self.aliases.values())
         self.apps = self._apps()                       # variable → (kind, auth dict, assignment)
+        self.refs = [(node, ref) for node in self.nodes if isinstance(node, ast.Call)
+                     for ref in (self.model_ref(node),) if ref]
         self.owned: set[int] = set()                   # ids of calls inside decorated functions
 
     # dotted names ------------------------------------------------------------------------
@@ -283,8 +287,16 @@ class PythonFile:
         return ".".join([head, *reversed(parts)])
 
     def text(self, node: ast.AST) -> str:
-        segment = ast.get_source_segment(self.source, node) or type(node).__name__
-        return segment[:MAX_EXPRESSION]
+        """The node's source text (ast's offsets are UTF-8 byte columns), at most MAX_EXPRESSION."""
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if start is None or end is None or end > len(self.lines):
+            return type(node).__name__
+        if start == end:
+            raw = self.lines[start - 1][node.col_offset:node.end_col_offset]
+        else:
+            raw = b"".join([self.lines[start - 1][node.col_offset:], *self.lines[start:min(end - 1, start + 20)],
+                            self.lines[end - 1][:node.end_col_offset]])
+        return raw.decode("utf-8", errors="replace")[:MAX_EXPRESSION]
 
     # function apps -----------------------------------------------------------------------
     def _apps(self) -> dict[str, tuple[str, dict, ast.AST]]:
@@ -346,7 +358,7 @@ class PythonFile:
                 # the library registers one catch-all function for the ASGI/WSGI app
                 out.append(HttpFunction("http_app_func", self.ref, node.lineno, "python-v2", route="/{*route}",
                                         auth=dict(auth), refs=[]))
-        for node in ast.walk(self.tree):
+        for node in self.nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.decorator_list:
                 fn = self._decorated(node)
                 if fn is not None:
@@ -381,12 +393,10 @@ class PythonFile:
         methods = _keyword(route_call, "methods")
         if isinstance(methods, (ast.List, ast.Tuple, ast.Set)):
             fn.methods = [self._method(m) for m in methods.elts]
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Call):
-                ref = self.model_ref(inner)
-                if ref:
-                    fn.refs.append(ref)
-                    self.owned.add(id(inner))
+        for call, ref in self.refs:              # the loads within the function's own lines
+            if node.lineno <= call.lineno <= (node.end_lineno or node.lineno):
+                fn.refs.append(ref)
+                self.owned.add(id(call))
         return fn
 
     def _method(self, node: ast.AST) -> str:
@@ -398,13 +408,7 @@ class PythonFile:
     # model references --------------------------------------------------------------------
     def file_wide_refs(self) -> list[dict]:
         """Model loads outside any decorated HTTP function: they serve every function here."""
-        out = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call) and id(node) not in self.owned:
-                ref = self.model_ref(node)
-                if ref:
-                    out.append(ref)
-        return out
+        return [ref for call, ref in self.refs if id(call) not in self.owned]
 
     def model_ref(self, call: ast.Call) -> dict | None:
         func = call.func
@@ -453,11 +457,11 @@ def _single_target(node: ast.AST) -> str | None:
     return None
 
 
-def _import_aliases(tree: ast.Module) -> dict[str, str]:
+def _import_aliases(nodes: list[ast.AST]) -> dict[str, str]:
     """`import azure.functions as func` → {func: azure.functions}; `from mlflow import pyfunc`
     → {pyfunc: mlflow.pyfunc}; `from azure.functions import AuthLevel` → {AuthLevel: …}."""
     aliases = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
