@@ -9,15 +9,27 @@ import data.mlcheck.lib.cloud
 import rego.v1
 
 # What keeps the public out, as facts of the app: a gate is closed when its fact is known
-# and differs from "open". The legacy azurerm_function_app has no auth_settings_v2.
+# and differs from "open". The legacy azurerm_function_app has no auth_settings_v2. ARM and
+# Bicep configure authentication in sites/config children: an authsettingsV2 child is the
+# app's authentication, the older authsettings view is not asked for beside it.
 gates := [
 	{"fact": "public_network_access", "open": true, "why": "public network access off"},
 	{"fact": "access_restrictions", "open": false, "why": "access restriction rules"},
-	{"fact": "auth_enabled", "open": false, "why": "App Service authentication (auth_settings)"},
+	{"fact": "auth_enabled", "open": false, "why": "App Service authentication (auth_settings)", "arm_superseded_by": "auth_v2_enabled"},
 	{"fact": "auth_v2_enabled", "open": false, "why": "App Service authentication (auth_settings_v2)", "not_on": ["azurerm_function_app"]},
 ]
 
-concerns(app, g) if not app.attrs.provider_type in object.get(g, "not_on", [])
+terraform_formats := {"terraform", "terraform-plan"}
+
+concerns(app, g) if {
+	not app.attrs.provider_type in object.get(g, "not_on", [])
+	not superseded(app, g)
+}
+
+superseded(app, g) if {
+	not app.attrs.format in terraform_formats
+	cloud.known(app, g.arm_superseded_by)
+}
 
 closed(id, app) if {
 	some g in gates

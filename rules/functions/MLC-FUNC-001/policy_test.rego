@@ -71,3 +71,18 @@ test_legacy_function_app_has_no_auth_v2 if {
 	some i in found
 	not i.cannot_evaluate
 }
+
+test_arm_app_with_an_authsettings_v2_child_is_judged if {
+	a := json.remove(app({"provider_type": "Microsoft.Web/sites@2023-12-01", "format": "bicep"}), ["attrs/auth_enabled"])
+	found := func_001.exposed_model_functions with input.nodes as {"a": a, "f": fn({}), "m": mv} with input.edges as edges
+	count(found) == 1
+	some i in found
+	not i.cannot_evaluate
+}
+
+test_terraform_app_must_say_both_auth_settings if {
+	a := json.remove(app({}), ["attrs/auth_enabled"])
+	found := func_001.exposed_model_functions with input.nodes as {"a": a, "f": fn({}), "m": mv} with input.edges as edges
+	some i in found
+	i.cannot_evaluate
+}
