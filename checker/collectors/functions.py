@@ -135,17 +135,20 @@ def _read_function_json(ref: FileRef, data: bytes, ctx: CollectContext, state: T
         return
     folder = posixpath.dirname(ref.path)
     name = posixpath.basename(folder) or "(root)"
-    for index, binding in enumerate(bindings):
-        if not isinstance(binding, dict):
-            error(f"bindings[{index}] must be an object, found {type(binding).__name__}")
-            continue
-        if str(binding.get("type", "")).lower() != "httptrigger":
-            continue
+    wrong = [i for i, b in enumerate(bindings) if not isinstance(b, dict)]
+    if wrong:
+        error(f"bindings[{wrong[0]}] must be an object, found {type(bindings[wrong[0]]).__name__}"
+              + (f" ({len(wrong) - 1} more such bindings)" if len(wrong) > 1 else ""))
+    # a function has one trigger: the first HTTP trigger is the function's
+    binding = next((b for b in bindings if isinstance(b, dict) and str(b.get("type", "")).lower() == "httptrigger"),
+                   None)
+    if binding is not None:
         fn = HttpFunction(name, ref, _json_line(data, "httpTrigger"), "function.json",
                           disabled=doc.get("disabled"))
         fn.auth = _json_auth(binding.get("authLevel"))
         route = binding.get("route")
-        fn.route = route if isinstance(route, str) else (None if route is None else {"unknown": _short(route)})
+        # without a route the function answers at its name (HTTP trigger reference)
+        fn.route = route if isinstance(route, str) else (name if route is None else {"unknown": _short(route)})
         methods = binding.get("methods")
         fn.methods = [m.lower() for m in methods if isinstance(m, str)] if isinstance(methods, list) else None
         script = doc.get("scriptFile", "__init__.py")

@@ -78,6 +78,7 @@ def test_function_json_folders(tmp_path):
     health = node_attrs(graph, "endpoint:function:fs:./scoring/Health/function.json#Health")
     assert health["auth_level"] == "function" and health["fact_sources"]["auth_level"]["from"] == "default"
     assert health["model_refs"] == [] and health["methods"] == ["get"]
+    assert health["route"] == "Health"                  # no route: the function's name
 
     settings = node_attrs(graph, "endpoint:function:fs:./scoring/Settings/function.json#Settings")
     assert "auth_level" not in settings
@@ -246,6 +247,7 @@ def test_bad_input_is_named_and_the_rest_collected(tmp_path):
         "WrongBindings/function.json": {"bindings": {"type": "httpTrigger"}},
         "MixedBindings/function.json": {"bindings": ["httpTrigger", {"type": "httpTrigger", "authLevel": 7}]},
         "Latin1/function.json": '{"bindings": []}'.encode() + b"\xff",
+        "ManyBad/function.json": {"bindings": [1, "httpTrigger", None, {"type": "httpTrigger"}]},
         "syntax.py": "import azure.functions as func\napp = func.FunctionApp(\n\ndef broken(:\n",
         "nulls.py": b"import azure.functions as func\n\x00\n",
         "huge.py": b"import azure.functions as func\n" + b"x = 1\n" * 400_000,
@@ -260,6 +262,9 @@ def test_bad_input_is_named_and_the_rest_collected(tmp_path):
     assert "must be a list, found dict" in errors_for(graph, "WrongBindings/function.json")[0].reason
     assert "bindings[0] must be an object" in errors_for(graph, "MixedBindings/function.json")[0].reason
     assert "not UTF-8" in errors_for(graph, "Latin1/function.json")[0].reason
+    many = errors_for(graph, "ManyBad/function.json")
+    assert len(many) == 1 and "bindings[0] must be an object, found int (2 more such bindings)" in many[0].reason
+    assert node_attrs(graph, "endpoint:function:fs:./ManyBad/function.json#ManyBad")["auth_level"] == "function"
     syntax = [e for e in graph.errors if e.source.endswith("syntax.py")]
     assert len(syntax) == 1 and "syntax error" in syntax[0].reason and syntax[0].line is not None
     assert [e for e in graph.errors if e.source.endswith("nulls.py")]
