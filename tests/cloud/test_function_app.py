@@ -529,3 +529,21 @@ def test_sites_config_children_become_the_function_apps_facts(tmp_path):
     assert arm["account_key_settings"] == ["AzureWebJobsStorage"]  # from the appsettings child, name only
     assert arm["fact_sources"]["account_key_settings"]["expression"] == '["AzureWebJobsStorage"]'
     assert "auth_v2_enabled" not in arm                           # no authsettingsV2 child: still not recorded
+
+
+def test_az_functionapp_show_prints_the_site_flat(tmp_path):
+    """`az functionapp show -o json` prints the SDK model without `properties`: read as the
+    site's properties, the kind deciding the type."""
+    flat = {"id": EXPORT["id"].replace("func-live", "func-flat"), "name": "func-flat", "type": "Microsoft.Web/sites",
+            "kind": "functionapp", "location": "West Europe", "resourceGroup": "rg-ml", "state": "Running",
+            "httpsOnly": True, "publicNetworkAccess": "Disabled", "clientCertEnabled": False,
+            "defaultHostName": "func-flat.azurewebsites.net",
+            "siteConfig": {"minTlsVersion": "1.2", "ftpsState": "AllAllowed", "remoteDebuggingEnabled": False,
+                           "cors": {"allowedOrigins": ["*"], "supportCredentials": False}},
+            "identity": {"type": "SystemAssigned", "principalId": "11111111-2222-3333-4444-555555555555"}}
+    (tmp_path / "show.json").write_text(json.dumps(flat, indent=2))
+    graph = collect_graph(tmp_path)
+    a = node_attrs(graph, "resource:azure:" + flat["id"].lower())
+    assert a["type"] == "function_app"
+    assert (a["https_only"], a["public_network_access"], a["ftps_state"], a["cors_allowed_origins"],
+            a["identity_type"]) == (True, False, "all_allowed", ["*"], "systemassigned")
