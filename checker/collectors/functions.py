@@ -26,6 +26,10 @@ which app: each such step is recorded on its workflow's file node as `function_d
 ({app_name, package, line}; `${{ env.X }}` resolved from the step, job and workflow `env`,
 anything else kept as an unresolved expression) for the function linker.
 
+A function file that only parses once a template engine renders it (a cookiecutter's
+`{{ cookiecutter.auth_level }}` where the syntax error is) is recorded on its file node as
+a template, not evaluated, like the YAML parsers do.
+
 Bad input is a collection error with file and line (a syntax error, JSON that does not
 parse, a function.json of the wrong shape, a file too large to read as code, a deploying
 workflow that is not YAML); the rest is collected.
@@ -39,7 +43,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..safeyaml import YamlError, line_of, load_yaml
+from ..safeyaml import YamlError, line_of, load_yaml, template_marker
 from . import CollectContext, FileParser, FileRef
 
 NAME = "functions"
@@ -247,7 +251,12 @@ def _read_python(ref: FileRef, data: bytes, ctx: CollectContext, state: TreeStat
     try:
         tree = ast.parse(data, filename=ref.display)
     except SyntaxError as exc:
-        ctx.graph.error(NAME, ref.display, f"Python syntax error: {exc.msg}", exc.lineno)
+        marker = template_marker(data, exc.lineno, exc.end_lineno or exc.lineno) if exc.lineno else None
+        if marker:      # a cookiecutter/Jinja template: not Python until rendered, recorded as such
+            ctx.graph.update_attrs(ref.node, template=True, not_evaluated=(
+                f"a template: {marker[0]} on line {marker[1]} is not Python until rendered; not evaluated"))
+        else:
+            ctx.graph.error(NAME, ref.display, f"Python syntax error: {exc.msg}", exc.lineno)
         return
     except (ValueError, RecursionError, MemoryError) as exc:
         ctx.graph.error(NAME, ref.display, f"Python source cannot be parsed: {type(exc).__name__}: {exc}"[:300])

@@ -251,6 +251,10 @@ def test_bad_input_is_named_and_the_rest_collected(tmp_path):
         "syntax.py": "import azure.functions as func\napp = func.FunctionApp(\n\ndef broken(:\n",
         "nulls.py": b"import azure.functions as func\n\x00\n",
         "huge.py": b"import azure.functions as func\n" + b"x = 1\n" * 400_000,
+        "{{cookiecutter.app}}/function_app.py": "import azure.functions as func\n"
+                                                 "{% if cookiecutter.anonymous %}\n"
+                                                 "app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)\n"
+                                                 "{% endif %}\n",
         "good/function_app.py": "import azure.functions as func\napp = func.FunctionApp()\n\n"
                                 "@app.route(route='ok')\ndef ok(req):\n    return None\n",
     })
@@ -269,6 +273,10 @@ def test_bad_input_is_named_and_the_rest_collected(tmp_path):
     assert len(syntax) == 1 and "syntax error" in syntax[0].reason and syntax[0].line is not None
     assert [e for e in graph.errors if e.source.endswith("nulls.py")]
     assert "not read as function code" in [e for e in graph.errors if e.source.endswith("huge.py")][0].reason
+    # a template is recorded as one, not as an error
+    assert not [e for e in graph.errors if "cookiecutter" in e.source]
+    template = node_attrs(graph, "file:fs:./{{cookiecutter.app}}/function_app.py")
+    assert template["template"] is True and "line 2" in template["not_evaluated"]
     # the rest is collected: a numeric authLevel is unknown, the good app is read
     mixed = node_attrs(graph, "endpoint:function:fs:./MixedBindings/function.json#MixedBindings")
     assert mixed["unknown"]["auth_level"]["expression"] == "7"
