@@ -17,7 +17,10 @@ records the code; these linkers join it):
 - `link_functions_to_models`: HTTP function --serves--> the model version each
   `models:/` URI it loads names (`models:/name/3`, `models:/name@alias`,
   `models:/name/Production`, `models:/name/latest`), among the collected registries;
-  a `models:/` URI that names no collected version is noted unresolved.
+  a URI read from an app setting (`os.environ["MODEL_URI"]`) is the value the function app
+  exposing the function gives that setting (Terraform `app_settings`, ARM `appSettings`, an
+  `appsettings` child), else the lookup's literal default. A `models:/` URI that names no
+  collected version is noted unresolved.
 """
 from __future__ import annotations
 
@@ -196,15 +199,55 @@ def link_functions_to_models(graph: EstateGraph) -> None:
         a = data["attrs"]
         if a.get("type") != "function_http":
             continue
-        for ref in a.get("model_refs") or []:
-            uri = ref.get("uri") if isinstance(ref, dict) else None
+        refs = [(r.get("uri"), {}) for r in a.get("model_refs") or [] if isinstance(r, dict)]
+        refs += _setting_refs(graph, nid, a.get("unresolved_model_refs") or [])
+        for uri, via in refs:
             if not isinstance(uri, str) or not uri.startswith("models:/"):
                 continue
             targets = _resolve(uri, versions)
             for target in targets:
-                graph.add_edge(nid, target, "serves", uri=uri)
+                graph.add_edge(nid, target, "serves", uri=uri, **via)
             if not targets:
                 graph.note_unresolved(nid, "model", uri, f"{uri} names no model version in any collected registry")
+
+
+def _setting_refs(graph: EstateGraph, endpoint: str, unresolved: list) -> list[tuple[str, dict]]:
+    """Model URIs a function reads from an app setting (`os.environ["MODEL_URI"]`): the value
+    the function app that exposes it sets, else the literal default of the lookup."""
+    out = []
+    for ref in unresolved:
+        name = ref.get("setting") if isinstance(ref, dict) else None
+        if not isinstance(name, str):
+            continue
+        values = [(v, {"setting": name, "app": app}) for app in graph.in_edges(endpoint, "exposes")
+                  for v in _app_setting(graph, app, name)]
+        if not values and isinstance(ref.get("default"), str):
+            values = [(ref["default"], {"setting": name, "from": "the lookup's default"})]
+        out.extend(values)
+    return out
+
+
+def _app_setting(graph: EstateGraph, app: str, name: str) -> list[str]:
+    """The literal values an app gives a setting: Terraform `app_settings`, ARM
+    `siteConfig.appSettings`, an `appsettings` sites/config child."""
+    props = graph.node(app)["attrs"].get("properties") or {}
+    found = []
+    tf = props.get("app_settings")
+    if isinstance(tf, list) and len(tf) == 1:          # a block written as a one-item list
+        tf = tf[0]
+    if isinstance(tf, dict):
+        found.append(tf.get(name))
+    arm = _at(props, "properties.siteConfig.appSettings")
+    if isinstance(arm, list):
+        found += [s.get("value") for s in arm if isinstance(s, dict) and s.get("name") == name]
+    for child in graph.in_edges(app, "uses"):
+        c = graph.node(child)["attrs"]
+        if str(c.get("provider_type", "")).split("@")[0].lower() == "microsoft.web/sites/config" and \
+                str(c.get("name", "")).lower().endswith("/appsettings"):
+            child_props = _at(c.get("properties"), "properties")
+            if isinstance(child_props, dict):
+                found.append(child_props.get(name))
+    return [v for v in found if isinstance(v, str)]
 
 
 def _resolve(uri: str, versions: dict[str, list[tuple[str, dict]]]) -> list[str]:

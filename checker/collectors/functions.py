@@ -452,8 +452,28 @@ class PythonFile:
                 and isinstance(self.constants[arg.id].value, str):
             return {"uri": self.constants[arg.id].value, "call": dotted, "line": call.lineno,
                     "via": arg.id}
-        return {"expression": self.text(arg) if arg is not None else "(no model_uri)", "call": dotted,
-                "line": call.lineno, "reason": "the model URI is not a literal"}
+        ref = {"expression": self.text(arg) if arg is not None else "(no model_uri)", "call": dotted,
+               "line": call.lineno, "reason": "the model URI is not a literal"}
+        bound = self.constants.get(arg.id) if isinstance(arg, ast.Name) else arg
+        setting = self.setting(bound) if bound is not None else None
+        if setting:     # an app setting: the function app's settings may name the model
+            ref.update(setting, reason=f"the model URI is the app setting {setting['setting']}")
+        return ref
+
+    def setting(self, node: ast.AST) -> dict | None:
+        """`os.environ["X"]`, `os.environ.get("X", default)`, `os.getenv("X", default)` →
+        {setting: X, default: the literal default, if any}."""
+        if isinstance(node, ast.Subscript) and self.dotted(node.value) == "os.environ" \
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            return {"setting": node.slice.value}
+        if isinstance(node, ast.Call) and self.dotted(node.func) in ("os.environ.get", "os.getenv") and node.args \
+                and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            found = {"setting": node.args[0].value}
+            default = node.args[1] if len(node.args) > 1 else _keyword(node, "default")
+            if isinstance(default, ast.Constant) and isinstance(default.value, str):
+                found["default"] = default.value
+            return found
+        return None
 
 
 def _keyword(call: ast.Call, name: str) -> ast.AST | None:
@@ -489,7 +509,7 @@ def _import_aliases(nodes: list[ast.AST]) -> dict[str, str]:
 
 
 def _module_constants(tree: ast.Module) -> dict[str, ast.AST]:
-    """Names bound once at module level to a simple value (a literal or a dotted name)."""
+    """Names bound once at module level, with the expression they are bound to."""
     seen: dict[str, ast.AST] = {}
     twice: set[str] = set()
     for node in tree.body:
@@ -497,8 +517,7 @@ def _module_constants(tree: ast.Module) -> dict[str, ast.AST]:
         if name and node.value is not None:
             if name in seen:
                 twice.add(name)
-            if isinstance(node.value, (ast.Constant, ast.Attribute, ast.Name)):
-                seen[name] = node.value
+            seen[name] = node.value
     return {k: v for k, v in seen.items() if k not in twice}
 
 

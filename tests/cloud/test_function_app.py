@@ -547,3 +547,39 @@ def test_az_functionapp_show_prints_the_site_flat(tmp_path):
     assert a["type"] == "function_app"
     assert (a["https_only"], a["public_network_access"], a["ftps_state"], a["cors_allowed_origins"],
             a["identity_type"]) == (True, False, "all_allowed", ["*"], "systemassigned")
+
+
+def test_a_model_uri_read_from_an_app_setting_is_the_apps_value(tmp_path):
+    from checker.cloud.function_links import link_function_code, link_functions_to_models
+    _registry(tmp_path, {1: "Archived", 2: "Production", 3: "None"}, {"champion": 3})
+    (tmp_path / "main.tf").write_text(ONE_APP.replace("  site_config {}", '''  site_config {}
+
+  app_settings = {
+    MODEL_URI            = "models:/churn/2"
+    FUNCTIONS_EXTENSION_VERSION = "~4"
+  }'''))
+    (tmp_path / "host.json").write_text("{}")
+    (tmp_path / "function_app.py").write_text('''
+import os
+
+import azure.functions as func
+import mlflow
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+MODEL_URI = os.environ["MODEL_URI"]
+model = mlflow.pyfunc.load_model(MODEL_URI)
+
+
+@app.route(route="shadow")
+def shadow(req):
+    return mlflow.pyfunc.load_model(os.getenv("SHADOW_URI", "models:/churn@champion"))
+''')
+    graph = collect_graph(tmp_path)
+    shadow = "endpoint:function:fs:./function_app.py#shadow"
+    refs = node_attrs(graph, shadow)["unresolved_model_refs"]
+    assert {r["setting"] for r in refs} == {"MODEL_URI", "SHADOW_URI"}
+    assert next(r for r in refs if r["setting"] == "SHADOW_URI")["default"] == "models:/churn@champion"
+    link_function_code(graph)
+    link_functions_to_models(graph)
+    mv = "model_version:mlflow://mlruns/churn/"
+    assert set(graph.out_edges(shadow, "serves")) == {mv + "2", mv + "3"}   # the app's setting, the default
