@@ -121,11 +121,12 @@ def _identity(value: Any) -> Any:
 
 def _restrictions(value: Any) -> Any:
     """Whether access restriction rules name who may call: a rule other than the implicit
-    "Allow all" (ipAddress Any) that `az … show` prints for an unrestricted app."""
+    "Allow all" (ipAddress Any, action Allow) that `az … show` prints for an unrestricted app."""
     if not isinstance(value, list):
         return UNRECOGNISED
-    return any(isinstance(r, dict) and str(r.get("ipAddress", r.get("ip_address", ""))).strip().lower() != "any"
-               for r in value)
+    return any(isinstance(r, dict) and not (
+        str(r.get("ipAddress", r.get("ip_address", ""))).strip().lower() == "any"
+        and str(r.get("action", "Allow")).strip().lower() == "allow") for r in value)
 
 
 # A connection string with an account key or a shared access key, as written or as the

@@ -331,6 +331,14 @@ def test_export_of_a_deployed_function_app(tmp_path):
         False, "1.2", "ftps_only", False)
 
 
+def test_access_restrictions_are_rules_other_than_allow_all():
+    from checker.cloud.vocabulary import _restrictions
+    allow_all = {"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}
+    assert _restrictions([allow_all]) is False and _restrictions([]) is False
+    assert _restrictions([{**allow_all, "action": "Deny", "name": "Deny all"}]) is True
+    assert _restrictions([{"service_tag": "AzureFrontDoor.Backend", "action": "Allow", "priority": 100}]) is True
+
+
 def test_kind_decides_only_for_microsoft_web_sites():
     from checker.cloud.vocabulary import resource_type
     assert resource_type("arm", "Microsoft.Web/sites", {"kind": "functionapp"}).name == "function_app"
