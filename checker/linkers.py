@@ -17,6 +17,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from .collectors import RepositoryReader
+from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources, link_service_selectors
 from .graph import EstateGraph
 
@@ -413,7 +414,7 @@ def link_endpoints_to_deployments(graph: EstateGraph) -> None:
     endpoints: dict[str, list[str]] = defaultdict(list)
     for nid, data in graph.nodes("endpoint"):
         name = data["attrs"].get("name")
-        if isinstance(name, str):
+        if isinstance(name, str) and data["attrs"].get("type") != "function_http":   # a function is no ML endpoint
             endpoints[name].append(nid)
     for nid, data in graph.nodes("deployment"):
         for endpoint in endpoints.get(str(data["attrs"].get("endpoint_name")), []):
@@ -429,10 +430,13 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_dataset_versions", link_dataset_versions),
         ("link_deployments_to_models", link_deployments_to_models),
         ("link_resources", link_resources),         # infrastructure references into edges
+        ("merge_site_config", merge_site_config),   # ARM sites/config children into their function app
         ("link_datasets_to_storage", link_datasets_to_storage),
         ("link_endpoints_to_deployments", link_endpoints_to_deployments),
         ("link_service_selectors", link_service_selectors),
         ("link_served_model_uris", link_served_model_uris),
+        ("link_function_code", link_function_code),           # function app → its HTTP functions
+        ("link_functions_to_models", link_functions_to_models),
     ]
 
 

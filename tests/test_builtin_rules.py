@@ -294,7 +294,7 @@ def test_cloud_findings_are_high_where_an_ml_resource_uses_the_resource(tmp_path
         assert all(u["edge"] == "uses" and u["target"] == f["node"] for u in used_by)
 
 
-CLOUD_CASES = [(r, c) for r in BUILTIN if r.category in ("network", "azure-policy")
+CLOUD_CASES = [(r, c) for r in BUILTIN if r.category in ("network", "azure-policy", "functions")
                for c in case_names(r) if c.startswith("flag")]
 
 

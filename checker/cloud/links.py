@@ -87,7 +87,7 @@ def _full_address(attrs: dict) -> str:
 
 
 def edge_kind(attrs: dict, attribute: str) -> str:
-    rtype = resource_type(attrs.get("format", ""), attrs.get("provider_type", "").split("@")[0])
+    rtype = resource_type(attrs.get("format", ""), attrs.get("provider_type", "").split("@")[0], attrs.get("properties"))
     family = family_of(attrs.get("format", ""))
     for link in rtype.links if rtype else ():
         if link.paths.get(family) == attribute:

@@ -105,6 +105,55 @@ def same(value: Any) -> Any:
     return value
 
 
+# -- Azure Functions and App Service (issue 9): conversions ----------------------------------
+_FTPS = {"allallowed": "all_allowed", "ftpsonly": "ftps_only", "disabled": "disabled"}
+
+
+def _ftps(value: Any) -> Any:
+    """AllAllowed / FtpsOnly / Disabled → all_allowed / ftps_only / disabled."""
+    return _FTPS.get(value.strip().lower().replace("_", ""), UNRECOGNISED) if isinstance(value, str) else UNRECOGNISED
+
+
+def _identity(value: Any) -> Any:
+    """"SystemAssigned, UserAssigned" → "systemassigned,userassigned"; None → "none"."""
+    if not isinstance(value, str):
+        return UNRECOGNISED
+    return ",".join(sorted(p.strip().lower() for p in value.split(",") if p.strip())) or "none"
+
+
+def _restrictions(value: Any) -> Any:
+    """Whether access restriction rules name who may call: a rule other than the implicit
+    "Allow all" (ipAddress Any, action Allow) that `az … show` prints for an unrestricted app."""
+    if not isinstance(value, list):
+        return UNRECOGNISED
+    return any(isinstance(r, dict) and not (
+        str(r.get("ipAddress", r.get("ip_address", ""))).strip().lower() == "any"
+        and str(r.get("action", "Allow")).strip().lower() == "allow") for r in value)
+
+
+# A connection string with an account key or a shared access key, as written or as the
+# expression that builds it (an ARM listKeys(), a Terraform storage account's key attribute).
+_KEY_SHAPE = re.compile(r"(?i)(accountkey|sharedaccesskey)\s*=|listkeys\s*\(|"
+                        r"\.(primary|secondary)(_blob)?_(connection_string|access_key)\b")
+
+
+def _account_key_settings(value: Any) -> Any:
+    """The names (never the values) of app settings whose value is shaped like a connection
+    string that carries a key. Terraform: a map; ARM: a list of {name, value}."""
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, list):
+        pairs = [(s.get("name"), s.get("value")) for s in value if isinstance(s, dict)]
+    else:
+        return UNRECOGNISED
+    return sorted({str(name) for name, v in pairs if isinstance(name, str) and _key_shaped(v)})
+
+
+def _key_shaped(value: Any) -> bool:
+    text = value if isinstance(value, str) else getattr(value, "expression", None)
+    return isinstance(text, str) and bool(_KEY_SHAPE.search(text))
+
+
 @dataclass(frozen=True)
 class Default:
     """A provider default, applied when the attribute is absent, quoted in the evidence."""
@@ -129,6 +178,8 @@ class Fact:
                                                  # (None: this provider type has no such attribute)
     convert: Callable[[Any], Any] | dict[str, Callable[[Any], Any]] = flag
     defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
+    quote: bool = True          # False: evidence quotes the normalised value, never the source's
+                                # (app settings: their names, not their values)
 
     def for_source(self, family: str, provider_type: str) -> tuple[str | None, Callable, tuple[Default, ...]]:
         """(path, conversion, defaults) of this fact for one resource's source."""
@@ -601,6 +652,73 @@ TYPES: tuple[ResourceType, ...] = (
         links=(Link({"arm": "parent"}, role="private_endpoint"),)),
     # -- end of networks ----------------------------------------------------------------
     # -- Azure Functions and App Service (issue 9) -------------------------------------------
+    # A function app: Terraform's linux/windows (azurerm v3+) and legacy function app, ARM
+    # Microsoft.Web/sites whose `kind` holds the token functionapp but not workflowapp (a
+    # Logic App Standard), as Azure Policy 6d555dd1 / 969ac98b select them. ARM defaults only
+    # where Azure Policy treats an absent property as non-compliant; the rest of siteConfig
+    # documents no default (and `sites/config` child resources are not merged here).
+    ResourceType(
+        "function_app",
+        {"terraform": ("azurerm_linux_function_app", "azurerm_windows_function_app", "azurerm_function_app"),
+         "arm": ("microsoft.web/sites",)},
+        discriminator={"arm": ("kind", ("functionapp", "!workflowapp"))},
+        facts=(
+            Fact("https_only", {"terraform": "https_only", "arm": "properties.httpsOnly"},
+                 defaults={"terraform": _d(False, f"{AZURERM}: https_only defaults to false"),
+                           "arm": _d(False, "an absent httpsOnly is non-compliant in Azure Policy 6d555dd1 "
+                                            "(HTTP allowed)")}),
+            Fact("min_tls_version",
+                 {"terraform": "site_config.minimum_tls_version", "azurerm_function_app": "site_config.min_tls_version",
+                  "arm": "properties.siteConfig.minTlsVersion"}, convert=tls,
+                 defaults={"terraform": _d("1.2", f"{AZURERM}: site_config.minimum_tls_version defaults to 1.2"),
+                           "azurerm_function_app": _d("1.2", f"{AZURERM} (function_app): site_config.min_tls_version "
+                                                             "defaults to 1.2 for new function apps")}),
+            Fact("ftps_state", {"terraform": "site_config.ftps_state", "arm": "properties.siteConfig.ftpsState"},
+                 convert=_ftps,
+                 defaults={"terraform": _d("disabled", f"{AZURERM}: site_config.ftps_state defaults to Disabled"),
+                           "azurerm_function_app": _d("all_allowed", f"{AZURERM} (function_app): "
+                                                                     "site_config.ftps_state defaults to AllAllowed")}),
+            Fact("public_network_access",
+                 {"terraform": "public_network_access_enabled", "azurerm_function_app": None,
+                  "arm": "properties.publicNetworkAccess"},
+                 defaults={"terraform": _d(True, f"{AZURERM}: public_network_access_enabled defaults to true"),
+                           "arm": _d(True, "an absent publicNetworkAccess is non-compliant in Azure Policy "
+                                           "969ac98b (public)")}),
+            # The legacy azurerm_function_app has no remote debugging argument: it cannot say.
+            Fact("remote_debugging",
+                 {"terraform": "site_config.remote_debugging_enabled", "azurerm_function_app": None,
+                  "arm": "properties.siteConfig.remoteDebuggingEnabled"},
+                 defaults={"terraform": _d(False, f"{AZURERM}: site_config.remote_debugging_enabled defaults "
+                                                  "to false")}),
+            Fact("cors_allowed_origins",
+                 {"terraform": "site_config.cors.allowed_origins", "arm": "properties.siteConfig.cors.allowedOrigins"},
+                 convert=as_list,
+                 defaults={f: _d([], "no cors block: no cross-origin caller is allowed") for f in ("terraform", "arm")}),
+            Fact("identity_type", {"terraform": "identity.type", "arm": "identity.type"}, convert=_identity,
+                 defaults={f: _d("none", "no identity block: no managed identity") for f in ("terraform", "arm")}),
+            # App Service authentication ("Easy Auth"): v1 auth_settings.enabled is required in
+            # its block; v2 auth_enabled defaults to false. ARM keeps both in sites/config
+            # (authsettings, authsettingsV2), not on the site: not recorded for ARM.
+            Fact("auth_enabled", {"terraform": "auth_settings.enabled", "arm": None},
+                 defaults={"terraform": _d(False, f"{AZURERM}: no auth_settings block, authentication off")}),
+            Fact("auth_v2_enabled", {"terraform": "auth_settings_v2.auth_enabled",
+                                     "azurerm_function_app": None, "arm": None},
+                 defaults={"terraform": _d(False, f"{AZURERM}: auth_settings_v2.auth_enabled defaults to false")}),
+            Fact("access_restrictions",
+                 {"terraform": "site_config.ip_restriction", "arm": "properties.siteConfig.ipSecurityRestrictions"},
+                 convert=_restrictions,
+                 defaults={f: _d(False, "no ip_restriction / ipSecurityRestrictions: every address may call")
+                           for f in ("terraform", "arm")}),
+            Fact("vnet_subnet", {"terraform": "virtual_network_subnet_id", "azurerm_function_app": None,
+                                 "arm": "properties.virtualNetworkSubnetId"}, convert=text),
+            Fact("storage_account_key", {"terraform": "storage_account_access_key", "arm": None}, convert=present,
+                 defaults={"terraform": _d(False, f"{AZURERM}: no storage_account_access_key, no account key")}),
+            Fact("account_key_settings",
+                 {"terraform": "app_settings", "arm": "properties.siteConfig.appSettings"},
+                 convert=_account_key_settings, quote=False,
+                 defaults={f: _d([], "no app settings") for f in ("terraform", "arm")}),
+            Fact("kind", {"arm": "kind"}, convert=lower),
+        )),
     # -- end of Functions ---------------------------------------------------------------
 )
 
@@ -615,8 +733,27 @@ def family_of(fmt: str) -> str:
     return FAMILIES.get(fmt, fmt)
 
 
-def resource_type(fmt: str, provider_type: str) -> ResourceType | None:
+def resource_type(fmt: str, provider_type: str, properties: Any = None) -> ResourceType | None:
     """The normalised type of a provider type in a format (ARM types case-insensitive; an
-    azapi `type@api-version` is given here without its version)."""
-    found = _BY_PROVIDER.get((family_of(fmt), provider_type.lower()))
-    return found[0] if found else None
+    azapi `type@api-version` is given here without its version). Where a type has a
+    discriminator for the family (one ARM type, several kinds), the resource's
+    `properties` must satisfy it."""
+    family = family_of(fmt)
+    for rtype in _BY_PROVIDER.get((family, provider_type.lower()), ()):
+        rule = rtype.discriminator.get(family)
+        if rule is None or _discriminated(properties, *rule):
+            return rtype
+    return None
+
+
+def _discriminated(properties: Any, path: str, tokens: tuple[str, ...]) -> bool:
+    """Whether the comma-separated value at `path` (ARM `kind`: "functionapp,linux") holds
+    every token listed and none of those listed with a leading "!". A value that is absent
+    or not text (unknown) does not match."""
+    value = properties
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if not isinstance(value, str):
+        return False
+    held = {t.strip().lower() for t in value.split(",")}
+    return all((t[1:] not in held) if t.startswith("!") else (t in held) for t in tokens)

@@ -135,6 +135,7 @@ BUILTINS = {
     "bicep": "checker.collectors.bicep:BicepParser",
     "exports": "checker.collectors.exports:ExportsParser",
     "k8s": "checker.collectors.k8s_manifests:K8sManifestParser",
+    "functions": "checker.collectors.functions:FunctionsParser",
 }
 
 

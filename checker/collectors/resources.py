@@ -67,7 +67,7 @@ def node_key(raw: RawResource, ref: FileRef | None) -> tuple[str, str]:
 def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
     for child in expand(raw):                   # children declared inline: resources of their own
         emit(ctx, ref, child)
-    rtype, plans = _typed(raw.format, raw.provider_type.split("@")[0])
+    rtype, plans = _typed(raw.format, raw.provider_type.split("@")[0], raw.properties)
     prefix, key = node_key(raw, ref)
     attrs: dict[str, Any] = {
         "type": rtype.name if rtype else "other", "provider_type": raw.provider_type,
@@ -104,18 +104,19 @@ def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
 # Per (format, provider type): the type and, for each of its facts, where this source keeps
 # it. The vocabulary is static, and an estate holds thousands of resources of a few types.
 FactPlan = tuple[Any, str, tuple[str, ...], Callable, tuple]
-_TYPED: dict[tuple[str, str], tuple[ResourceType | None, tuple[FactPlan, ...]]] = {}
+_TYPED: dict[tuple[str, str, str | None], tuple[ResourceType | None, tuple[FactPlan, ...]]] = {}
 
 
-def _typed(fmt: str, provider_type: str) -> tuple[ResourceType | None, tuple[FactPlan, ...]]:
-    found = _TYPED.get((fmt, provider_type))
+def _typed(fmt: str, provider_type: str, properties: Any = None) -> tuple[ResourceType | None, tuple[FactPlan, ...]]:
+    rtype = resource_type(fmt, provider_type, properties)     # a discriminator may read properties
+    found = _TYPED.get((fmt, provider_type, rtype.name if rtype else None))
     if found is None:
-        rtype, family, plans = resource_type(fmt, provider_type), family_of(fmt), []
+        family, plans = family_of(fmt), []
         for fact in rtype.facts if rtype else ():
             path, convert, defaults = fact.for_source(family, provider_type)
             if path is not None:                  # else this source cannot say
                 plans.append((fact, path, tuple(path.split(".")), convert, defaults))
-        found = _TYPED[(fmt, provider_type)] = (rtype, tuple(plans))
+        found = _TYPED[(fmt, provider_type, rtype.name if rtype else None)] = (rtype, tuple(plans))
     return found
 
 
@@ -148,7 +149,8 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
                                   "reason": f"value {_short(value)!r} is not one this provider documents"}
             continue
         out[fact.name] = normal
-        sources[fact.name] = {**source, "from": "set", "expression": raw.expressions.get(path, _short(value))}
+        quoted = raw.expressions.get(path, _short(value)) if fact.quote else _short(normal)
+        sources[fact.name] = {**source, "from": "set", "expression": quoted}
     if sources:
         out["fact_sources"] = sources
     return out

@@ -170,7 +170,7 @@ def secret_name(key: str) -> bool:
 def linked_ids(fmt: str, provider_type: str, properties: dict, skip: tuple[str, ...] = ("parent",)) -> list[Reference]:
     """References by ARM id from the attributes the vocabulary lists as links of this
     type (a workspace's storage account, key vault, …), where they hold an id."""
-    rtype = resource_type(fmt, provider_type)
+    rtype = resource_type(fmt, provider_type, properties)
     refs: list[Reference] = []
     for link in rtype.links if rtype else ():
         path = link.paths.get(family_of(fmt))

@@ -141,7 +141,7 @@ def arm_id_references(raw: RawResource) -> RawResource:
     """A link attribute (the vocabulary's: `storage_account_id`, `properties.keyVault`…)
     that holds an ARM resource id as a value rather than a reference to a block names a
     resource the linker can find by id, in any source (an export, an ARM template)."""
-    rtype = resource_type(raw.format, raw.provider_type.split("@")[0])
+    rtype = resource_type(raw.format, raw.provider_type.split("@")[0], raw.properties)
     referenced = {r.attribute for r in raw.references}
     for link in rtype.links if rtype else ():
         path = link.paths.get(family_of(raw.format))

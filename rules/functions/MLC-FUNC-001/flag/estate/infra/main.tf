@@ -1,0 +1,32 @@
+resource "azurerm_service_plan" "scoring" {
+  name                = "asp-churn-scoring"
+  resource_group_name = "rg-ml"
+  location            = "westeurope"
+  os_type             = "Linux"
+  sku_name            = "EP1"
+}
+
+# Public network access, no access restrictions, no authentication: the provider defaults.
+resource "azurerm_linux_function_app" "scoring" {
+  name                          = "func-churn-scoring"
+  resource_group_name           = "rg-ml"
+  location                      = "westeurope"
+  service_plan_id               = azurerm_service_plan.scoring.id
+  storage_account_name          = "stchurnscoring"
+  storage_uses_managed_identity = true
+  https_only                    = true
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    application_stack {
+      python_version = "3.11"
+    }
+  }
+
+  app_settings = {
+    MLFLOW_TRACKING_URI = "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw-churn"
+  }
+}
