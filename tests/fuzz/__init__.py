@@ -46,7 +46,7 @@ How to run it (from the repository root):
     cd tests && ../.venv/bin/python -m fuzz run [ID-SUBSTRING]        # run, print case | expected | observed
     cd tests && ../.venv/bin/python -m fuzz write DIR [ID-SUBSTRING]  # build the estates into DIR, no scan
 
-Cost: 468 cases (350 planted files, 118 command lines) in about 160 scans, three at a
+Cost (when the corpus had 468 cases: 350 planted files, 118 command lines): about 160 scans, three at a
 time. The cases that pass today take 116 s wall and 63 s of scan CPU on 2 shared cores;
 the longest single case is the silent OPA server (~90 s of waiting, overlapped with the
 rest). A failing batch is re-run case by case and a hang costs its timeout, so a branch
