@@ -328,7 +328,8 @@ class TrickleServer:
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.stopping = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.threads = [threading.Thread(target=self._serve, daemon=True)]
+        self.threads[0].start()
 
     def _serve(self) -> None:
         import threading
@@ -337,7 +338,9 @@ class TrickleServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+            answer = threading.Thread(target=self._answer, args=(conn,), daemon=True)
+            self.threads.append(answer)
+            answer.start()
 
     def _answer(self, conn: socket.socket) -> None:
         record = {"sent": 0, "total": len(self.fast) + len(self.slow), "complete": False}
@@ -366,5 +369,15 @@ class TrickleServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        """Stop for good before returning: a thread left blocked in accept() on a closed
+        socket, or still sending, would outlive the test (and its descriptor number is
+        reused by the next test's sockets)."""
         self.stopping.set()
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)    # wakes a blocked accept() on Linux
+        except OSError:
+            pass
+        self.threads[0].join(timeout=10)          # accepts no more: the list is final
+        for thread in self.threads[1:]:
+            thread.join(timeout=10)
         self.sock.close()

@@ -336,10 +336,10 @@ def test_kubectl_list_items_become_resources(graph):
         ("NetworkPolicy", "deny-all"), ("Secret", "db"), ("InferenceService", "sklearn-iris"))} | {
         "resource:k8s:_/namespace/serving", "resource:k8s:other/service/ok-svc"}
     svc = attrs(graph, "resource:k8s:serving/service/churn-scorer")
-    assert (svc["provider_type"], svc["api_version"], svc["type"]) == ("Service", "v1", "other")
-    assert svc["properties"]["spec"]["type"] == "LoadBalancer"
+    assert (svc["provider_type"], svc["api_version"], svc["type"]) == ("Service", "v1", "k8s_service")
+    assert svc["properties"]["spec"]["type"] == "LoadBalancer" and svc["service_type"] == "loadbalancer"
     isvc = attrs(graph, "resource:k8s:serving/inferenceservice/sklearn-iris")
-    assert isvc["api_version"] == "serving.kserve.io/v1beta1"
+    assert (isvc["api_version"], isvc["type"]) == ("serving.kserve.io/v1beta1", "k8s_inference_service")
 
 
 def test_ingress_backends_are_edges_to_their_services(graph):
