@@ -571,7 +571,7 @@ TYPES: tuple[ResourceType, ...] = (
         facts=(Fact("address_space", {"terraform": "address_space", "arm": "properties.addressSpace.addressPrefixes"},
                     convert=net.prefixes),)),
     # A subnet: azurerm_subnet, an inline `subnet` block of azurerm_virtual_network (emitted as
-    # its own resource, provider type azurerm_virtual_network.subnet: checker/cloud/network.py),
+    # its own resource, provider type azurerm_virtual_network.subnet: checker/cloud/children.py),
     # ARM virtualNetworks/subnets (child or inline properties.subnets[]). Its NSG: ARM
     # properties.networkSecurityGroup.id, the inline block's security_group; an azurerm_subnet
     # has none of its own (azurerm_subnet_network_security_group_association sets it).

@@ -19,7 +19,7 @@ import json
 from typing import Any, Callable
 
 from ..cloud.model import RawResource, Unknown
-from ..cloud.network import expand
+from ..cloud.children import expand
 from ..cloud.vocabulary import UNRECOGNISED, ResourceType, family_of, resource_type
 from . import CollectContext, FileRef
 
