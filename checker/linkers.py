@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from .collectors import RepositoryReader
 from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources, link_service_selectors
+from .cloud.model_uris import PREFIX, resolve, unresolved_reason, versions_by_name
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -353,31 +354,19 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
                             f"model {name} version {version} is not in any collected registry")
 
 
-_REGISTRY_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>[^/@]+)|@(?P<alias>[^/@]+))/?$")
-
-
 def link_served_model_uris(graph: EstateGraph) -> None:
-    """resource --serves--> the model version each of its `model_uris` names: `models:/m/7`
-    by version, `models:/m@champion` by the alias the registry holds now, `models:/m/latest`
-    (or Production, Staging: stage URIs) left unresolved, as they move."""
-    by_name: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-    for nid, data in graph.nodes("model_version"):
-        if data["attrs"].get("name") is not None:
-            by_name[str(data["attrs"]["name"])].append((nid, data["attrs"]))
+    """resource --serves--> the model version each of its `model_uris` names (a Kubernetes
+    workload's `models:/…` in its command or environment; checker/cloud/model_uris.py)."""
+    versions = versions_by_name(graph)
     for nid, data in graph.nodes("resource"):
         for uri in data["attrs"].get("model_uris") or ():
-            m = _REGISTRY_URI.match(str(uri))
-            if not m:
+            if not str(uri).startswith(PREFIX):
                 continue
-            known = by_name.get(m.group("name"), [])
-            targets = [v for v, a in known if (m.group("alias") and m.group("alias") in (a.get("aliases") or []))
-                       or (m.group("version") and str(a.get("version")) == m.group("version"))]
+            targets = resolve(str(uri), versions)
             for target in targets:
                 graph.add_edge(nid, target, "serves")
             if not targets:
-                reason = (f"{uri}: model {m.group('name')} has no such version or alias in the collected "
-                          "registry" if known else f"{uri}: model {m.group('name')} is in no collected registry")
-                graph.note_unresolved(nid, f"model {uri}", uri, reason)
+                graph.note_unresolved(nid, f"model {uri}", uri, unresolved_reason(str(uri), versions))
 
 
 # -- data and serving into the infrastructure ---------------------------------------------

@@ -27,9 +27,9 @@ from __future__ import annotations
 import json
 import posixpath
 from collections import defaultdict
-from urllib.parse import unquote
 
 from ..graph import EstateGraph
+from .model_uris import resolve, unresolved_reason, versions_by_name
 from .vocabulary import UNRECOGNISED, family_of, resource_type
 
 SOLE_PAIR = "the only function app declared and the only function code in its repository"
@@ -190,11 +190,7 @@ def _at(value, dotted: str):
 
 
 def link_functions_to_models(graph: EstateGraph) -> None:
-    versions: dict[str, list[tuple[str, dict]]] = defaultdict(list)
-    for nid, data in graph.nodes("model_version"):
-        a = data["attrs"]
-        if a.get("name") is not None and a.get("version") is not None:
-            versions[str(a["name"])].append((nid, a))
+    versions = versions_by_name(graph)
     for nid, data in graph.nodes("endpoint"):
         a = data["attrs"]
         if a.get("type") != "function_http":
@@ -204,11 +200,11 @@ def link_functions_to_models(graph: EstateGraph) -> None:
         for uri, via in refs:
             if not isinstance(uri, str) or not uri.startswith("models:/"):
                 continue
-            targets = _resolve(uri, versions)
+            targets = resolve(uri, versions)
             for target in targets:
                 graph.add_edge(nid, target, "serves", uri=uri, **via)
             if not targets:
-                graph.note_unresolved(nid, "model", uri, f"{uri} names no model version in any collected registry")
+                graph.note_unresolved(nid, "model", uri, unresolved_reason(uri, versions))
 
 
 def _setting_refs(graph: EstateGraph, endpoint: str, unresolved: list) -> list[tuple[str, dict]]:
@@ -248,27 +244,3 @@ def _app_setting(graph: EstateGraph, app: str, name: str) -> list[str]:
             if isinstance(child_props, dict):
                 found.append(child_props.get(name))
     return [v for v in found if isinstance(v, str)]
-
-
-def _resolve(uri: str, versions: dict[str, list[tuple[str, dict]]]) -> list[str]:
-    """The model version node(s) a `models:/` URI names."""
-    rest = unquote(uri[len("models:/"):]).strip("/")
-    if "@" in rest:
-        name, _, alias = rest.partition("@")
-        return [nid for nid, a in versions.get(name, []) if alias in (a.get("aliases") or [])]
-    name, _, which = rest.rpartition("/")
-    known = versions.get(name, [])
-    if not name or not known:
-        return []
-    if which.isdigit():
-        return [nid for nid, a in known if str(a.get("version")) == which]
-    pool = known if which.lower() == "latest" else \
-        [(nid, a) for nid, a in known if str(a.get("stage", "")).lower() == which.lower()]
-    if not pool:
-        return []
-    return [max(pool, key=lambda item: _version_number(item[1]))[0]]
-
-
-def _version_number(attrs: dict) -> tuple[int, str]:
-    text = str(attrs.get("version"))
-    return (int(text), text) if text.isdigit() else (-1, text)

@@ -235,4 +235,5 @@ def test_model_uri_naming_nothing_collected_is_kept_unresolved(tmp_path):
     graph = collect_graph(tmp_path)
     link_served_model_uris(graph)
     attrs = node_attrs(graph, rid("k/churn.yaml", "ml/Deployment/churn"))
-    assert "in no collected registry" in attrs["unresolved"]["model models:/churn@champion"]["reason"]
+    assert "names no model version in any collected registry" in \
+        attrs["unresolved"]["model models:/churn@champion"]["reason"]
