@@ -151,11 +151,12 @@ class EstateGraph:
             if kind is None or data["kind"] == kind:
                 yield src
 
+    def ids_by_kind(self) -> dict[str, list[str]]:
+        """Node ids by kind, in the order they were added (from the index add_node keeps)."""
+        return {kind: list(ids) for kind, ids in self._by_kind.items()}
+
     def count_by_kind(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for _, data in self.g.nodes(data=True):
-            counts[data["kind"]] = counts.get(data["kind"], 0) + 1
-        return dict(sorted(counts.items()))
+        return dict(sorted((kind, len(ids)) for kind, ids in self._by_kind.items()))
 
     # -- the document rules and snapshots see --------------------------------
     def document(self) -> dict:

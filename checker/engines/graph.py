@@ -51,9 +51,7 @@ class GraphIndex:
 
     def __init__(self, graph: EstateGraph) -> None:
         self.graph = graph
-        self.by_kind: dict[str, list[str]] = {}
-        for nid, data in graph.nodes():
-            self.by_kind.setdefault(data["kind"], []).append(nid)
+        self.by_kind = graph.ids_by_kind()
 
     @functools.cached_property
     def edges_by_kind(self) -> dict[str, list[tuple[str, str, str]]]:
