@@ -720,6 +720,8 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("kind", {"arm": "kind"}, convert=lower),
         )),
     # -- end of Functions ---------------------------------------------------------------
+    # -- access control (issue 9) ------------------------------------------------------------
+    # -- end of access control ----------------------------------------------------------
 )
 
 _BY_PROVIDER: dict[tuple[str, str], list[ResourceType]] = {}
