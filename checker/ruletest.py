@@ -113,7 +113,20 @@ def run_case(rule_dir_args: dict, rule_id: str, case_dir: Path) -> tuple[set[str
                            + "; ".join(str(e) for e in result.graph.errors[:3]))
     flagged = {h.node for h in result.results[rule_id].hits}
     missing = {n for n in expected if n not in result.graph}
+    outside = flagged - _applies_to(result, rule_id)
+    if outside:
+        raise FixtureError(f"flagged {sorted(outside)}, which its check.applies_to does not select "
+                           "(a Rego rule that applies to no node is not evaluated)")
     return flagged, expected, result.results[rule_id].applicable, missing
+
+
+def _applies_to(result, rule_id: str) -> set[str]:
+    """The nodes a rule says it applies to (a graph rule: those its match selects)."""
+    from .engines.graph import GraphEvaluator
+    from .engines.rego import applies_to
+    rule = next(r for r in result.rules if r.id == rule_id)
+    selector = applies_to(rule) if rule.engine == "rego" else rule.check["match"]
+    return set(GraphEvaluator(result.graph).select(selector))
 
 
 def run_rule_tests(directory: Path | None = None, only: list[str] | None = None) -> TestReport:

@@ -312,3 +312,22 @@ def test_cloud_rules_give_the_same_findings_on_regopy(tmp_path, scan_json, rule,
         return sorted((f["node"], f["severity"], f["status"], f["message"], repr(f["evidence"]))
                       for f in report["findings"])
     assert findings() == findings("--rego-engine", "regopy") != []
+
+
+def test_a_rego_rule_must_not_flag_outside_what_it_says_it_applies_to(tmp_path):
+    """A Rego rule that applies to no node is not evaluated (the serving rules skip a
+    lineage estate's runs that way), so what it flags must lie within its applies_to:
+    `rules test` refuses a rule that flags outside it."""
+    rules = tmp_path / "rules"
+    folder = rules / "repo" / "ACME-003"
+    shutil.copytree(builtin_rules_dir() / "repo" / "MLC-REPO-003", folder)
+    text = (folder / RULE_FILE).read_text(encoding="utf-8").replace("id: MLC-REPO-003", "id: ACME-003")
+    (folder / RULE_FILE).write_text(text, encoding="utf-8")
+    assert run_cli("rules", "test", str(rules)).exit_code == 0
+    # Narrowed to labels.csv, which the flag fixture holds but does not flag.
+    narrowed = text.replace("- {attr: role, equals: data}", "- {attr: path, glob: '*labels.csv'}")
+    (folder / RULE_FILE).write_text(narrowed, encoding="utf-8")
+    result = run_cli("rules", "test", str(rules))
+    assert result.exit_code == 1
+    assert ("FAIL ACME-003 flag: flagged ['file:git:./data/train.csv'], which its check.applies_to "
+            "does not select") in result.output

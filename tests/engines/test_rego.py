@@ -319,6 +319,18 @@ def test_policy_that_fails_to_evaluate_is_that_rules_evaluation_error(tmp_path, 
     assert evaluation_error(report).startswith("data.mlcheck.bad.hits could not be evaluated: ")
 
 
+def test_a_rule_that_applies_to_no_node_is_not_evaluated(tmp_path, estate, engine_args):
+    """Its policy would fail on this data; it applies to nothing here, so it is not run: it
+    is reported not applicable, and the scan is complete (engine_args: embedded and OPA)."""
+    rules = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\n'
+                               'hits := {"one"} if true\n\nhits := {"two"} if true\n')
+    yaml_file = rules / "MLC-BAD-001.yaml"
+    yaml_file.write_text(yaml_file.read_text().replace("    kind: file\n", "    kind: endpoint\n"))
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), *engine_args)
+    assert code == 0 and report["evaluation_errors"] == [], out
+    assert "MLC-BAD-001" in report["summary"]["rules_not_applicable"]
+
+
 def test_call_to_unknown_function_names_the_function(tmp_path, estate, engine_args, request):
     rules = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\n'
                                'hits contains {"node": id} if {\n\tsome id, _ in input.nodes\n\tno_such_helper(id)\n}\n')

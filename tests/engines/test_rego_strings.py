@@ -70,7 +70,7 @@ def backend(name: str, policy: Path, params: dict, opa_server: OpaDouble):
 def echo(name: str, policy: Path, opa_server: OpaDouble, value: str, rule: str = "back"):
     params = {"s": value, value: [value]}
     doc = {"s": value, "nested": {value: {"list": [value, {value: value}]}}}
-    answer, _ = backend(name, policy, params, opa_server).query([echo_rule(rule)], lambda _: doc, lambda _: 0)["MLC-ECHO-001"]
+    answer, _ = backend(name, policy, params, opa_server).query([echo_rule(rule)], lambda _: doc, lambda _: 1)["MLC-ECHO-001"]
     assert not isinstance(answer, Exception), answer
     return answer, doc, params
 
