@@ -169,19 +169,21 @@ class EstateGraph:
         return {"nodes": nodes, "edges": edges}
 
     def subdocument(self, node_ids: Iterable[str], extra_edges: Iterable[tuple[str, str, str]] = (),
-                    attrs: dict[str, list[str]] | None = None) -> dict:
+                    attrs: dict[str, list[str]] | None = None, provenance: bool = True) -> dict:
         """The document restricted to these nodes, the edges between them, and `extra_edges`
         ((src, dst, kind), whose ends may lie outside); `attrs`: per kind, the only
-        attributes kept. Rego rules that declare what they read get this, so a 50k-commit
-        history costs nothing to rules that never read it; its cost follows the part taken,
-        not the graph (callers pick ids from an index)."""
+        attributes kept; `provenance=False`: nodes without theirs. Rego rules that declare
+        what they read get this, so a 50k-commit history costs nothing to rules that never
+        read it; its cost follows the part taken, not the graph (callers pick ids from an
+        index)."""
         attrs = attrs or {}
         nodes = {}
         for nid in sorted(node_ids):
             d = self.g.nodes[nid]
             keep = attrs.get(d["kind"])
             facts = d["attrs"] if keep is None else {a: d["attrs"][a] for a in keep if a in d["attrs"]}
-            nodes[nid] = {"kind": d["kind"], "attrs": facts, "provenance": d["provenance"]}
+            nodes[nid] = ({"kind": d["kind"], "attrs": facts, "provenance": d["provenance"]} if provenance
+                          else {"kind": d["kind"], "attrs": facts})
         edges = set(extra_edges)
         succ = self.g.succ          # src -> dst -> {kind: data}: no edge view per node
         for src in nodes:

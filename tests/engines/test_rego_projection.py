@@ -1,7 +1,8 @@
-"""check.input.attrs sends a rule only the attributes it says it reads. A wrong list would
-hide facts from the policy and lose findings silently, so every built-in rule that declares
-one is evaluated with and without it, on each of its fixtures and on the sample estate, and
-must answer exactly the same."""
+"""check.input.attrs sends a rule only the attributes it says it reads, and
+`provenance: false` no provenance. A wrong declaration would hide facts from the policy and
+lose findings silently, so every built-in rule that declares either is evaluated with and
+without them, on each of its fixtures and on the sample estate, and must answer exactly the
+same."""
 from __future__ import annotations
 
 import dataclasses
@@ -18,11 +19,12 @@ from checker.scan import ScanOptions, run_scan
 from conftest import REPO_ROOT
 
 CATALOG = load_catalog()
-PROJECTED = [r for r in CATALOG.rules if r.engine == "rego" and "attrs" in r.check.get("input", {})]
+PROJECTED = [r for r in CATALOG.rules if r.engine == "rego"
+             and {"attrs", "provenance"} & set(r.check.get("input", {}))]
 
 
 def unprojected(rule):
-    check = dict(rule.check, input={k: v for k, v in rule.check["input"].items() if k != "attrs"})
+    check = dict(rule.check, input={k: v for k, v in rule.check["input"].items() if k not in ("attrs", "provenance")})
     return dataclasses.replace(rule, check=check)
 
 
@@ -69,3 +71,12 @@ def test_projection_keeps_only_the_named_attributes_of_the_named_kinds():
     assert runs and all(set(n["attrs"]) <= set(kept["run"]) for n in runs)
     full = rule_input(unprojected(rule), graph)
     assert any(set(n["attrs"]) - set(kept["run"]) for n in full["nodes"].values() if n["kind"] == "run")
+
+
+def test_nodes_come_without_provenance_when_the_rule_says_it_reads_none():
+    rule = next(r for r in PROJECTED if r.id == "MLC-LIN-002")
+    assert rule.check["input"]["provenance"] is False
+    graph = run_scan(ScanOptions(paths=[str(REPO_ROOT / "samples" / "estate")])).graph
+    doc = rule_input(rule, graph)
+    assert doc["nodes"] and all(set(n) == {"kind", "attrs"} for n in doc["nodes"].values())
+    assert all("provenance" in n for n in rule_input(unprojected(rule), graph)["nodes"].values())
