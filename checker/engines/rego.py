@@ -14,6 +14,7 @@ data — an engine error, an answer that breaks the contract, a time-out, an ans
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -27,7 +28,7 @@ from ..severity import SEVERITIES
 from . import Hit, RuleResult
 from . import rego_wire as wire
 from .rego_embedded import DEFAULT_ENGINE, ENGINES, PACKAGE, ModuleError, RuleNotFound, test_rules
-from .rego_isolate import TaskFailed, run_all
+from .rego_isolate import TaskFailed, describe_error, run_all, too_big
 
 # Policy ids under this prefix on an OPA server belong to mlcheck: each scan replaces them.
 ID_PREFIX = "mlcheck/"
@@ -38,7 +39,7 @@ DEFAULT_MAX_RESULT_BYTES = 256 * 2**20
 OPA_CONNECT_TIMEOUT = 5.0
 OPA_ADMIN_TIMEOUT = 10.0      # answering a policy upload, listing or data write
 # A task's answer: a tag byte, then (for VALUE) the rule's value as JSON.
-VALUE, UNDEFINED, NO_RULE = b"J", b"U", b"N"
+VALUE, UNDEFINED, NO_RULE, FAILED = b"J", b"U", b"N", b"F"
 
 
 class RegoBackendError(Exception):
@@ -233,28 +234,60 @@ class EmbeddedRego:
               count_of: Callable[[Rule], int]) -> dict[str, tuple[object, int | None]]:
         """Each rule's (value, nodes it applies to): the value None when undefined, or the
         exception saying why there is none (and no count). `input_of(rule)` and
-        `count_of(rule)` are called in the rule's child process, so both cores share them."""
+        `count_of(rule)` are called in the child process, so both cores share them. Rules
+        that read the same part of the graph share one child and one parsed input."""
         try:
             self.engine.check_calls([rule_path(r) for r in rules])
         except ModuleError as exc:
             raise RuleError(exc.path, exc.reason) from exc
-        tasks = {rule.id: functools.partial(self._evaluate, rule, input_of, count_of) for rule in rules}
-        answers = run_all(tasks, self.timeout, self.max_bytes, min(len(tasks), workers()))
-        return {rule_id: _decode_counted(answer) for rule_id, answer in answers.items()}
+        groups = shared_inputs(rules)
+        tasks = {g[0].id: functools.partial(self._evaluate, g, merged_input(g), input_of, count_of) for g in groups}
+        answers = run_all(tasks, self.timeout, self.max_bytes, min(len(tasks), workers()),
+                          {g[0].id: len(g) for g in groups})
+        results = {}
+        for group in groups:
+            answer = answers[group[0].id]
+            if isinstance(answer, TaskFailed):
+                if len(group) > 1:
+                    answer = TaskFailed(f"{answer} (its process also evaluated "
+                                        f"{', '.join(r.id for r in group)}, which read the same input)")
+                results.update((r.id, (answer, None)) for r in group)
+            else:
+                results.update(zip((r.id for r in group), _frames(answer)))
+        return results
 
-    def _evaluate(self, rule: Rule, input_of: Callable[[Rule], dict], count_of: Callable[[Rule], int]) -> bytes:
-        """In the rule's child: count the nodes it applies to, build its input, evaluate, and
-        answer with the count, a newline, and a tagged value. A rule that applies to no node
-        is not evaluated (its hits must lie within check.applies_to: `rules test` checks it):
-        on a lineage estate the serving rules would otherwise parse 50 MB of runs for nothing."""
-        count = count_of(rule)
-        if count == 0:
-            return b"0\n" + UNDEFINED      # a missing rule is still named: evaluate() checks the modules
+    def _evaluate(self, group: list[Rule], merged: Rule, input_of: Callable[[Rule], dict],
+                  count_of: Callable[[Rule], int]) -> bytes:
+        """In the group's child: per rule, count the nodes it applies to and evaluate it on
+        the input built once; answer a frame per rule (count, size, tagged value). A rule
+        that applies to no node is not evaluated (its hits must lie within
+        check.applies_to: `rules test` checks it): on a lineage estate the serving rules
+        would otherwise parse 50 MB of runs for nothing."""
+        frames, loaded = [], False
+        for rule in group:
+            count = count_of(rule)
+            body = UNDEFINED            # a missing rule is still named: evaluate() checks the modules
+            if count:
+                if not loaded:
+                    self.engine.set_input(wire.dumps(input_of(merged)))
+                    loaded = True
+                count, body = self._answer(rule, count)
+            frames.append(b"%d %d\n" % (count, len(body)) + body)
+        return b"".join(frames)
+
+    def _answer(self, rule: Rule, count: int) -> tuple[int, bytes]:
         try:
-            value = self.engine.evaluate(rule_path(rule), wire.dumps(input_of(rule)))
+            value = self.engine.query(rule_path(rule))
         except RuleNotFound:
-            return b"0\n" + NO_RULE
-        return b"%d\n" % count + (VALUE + value.encode("utf-8") if value else UNDEFINED)
+            return 0, NO_RULE
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - one rule's failure (a Rust panic too) is its own
+            return count, FAILED + describe_error(exc).encode("utf-8", "replace")
+        body = VALUE + value.encode("utf-8") if value else UNDEFINED
+        if len(body) > self.max_bytes:
+            return count, FAILED + too_big(len(body), self.max_bytes).encode()
+        return count, body
 
     def run_tests(self) -> list[tuple[str, bool, str]]:
         """Rego unit tests (`test_*` rules) in the loaded modules: (file::name, passed, detail)."""
@@ -276,11 +309,44 @@ class EmbeddedRego:
         return VALUE + value.encode("utf-8") if value else UNDEFINED
 
 
-def _decode_counted(answer: bytes | TaskFailed) -> tuple[object, int | None]:
-    if isinstance(answer, TaskFailed):
-        return answer, None
-    count, _, tagged = answer.partition(b"\n")
-    return _decode(tagged), int(count)
+def shared_inputs(rules: list[Rule]) -> list[list[Rule]]:
+    """The rules grouped by the part of the graph they read (kinds, edges, where), in order
+    of first appearance: each group's input is built and parsed once."""
+    groups: dict[str | None, list[Rule]] = {}
+    for rule in rules:
+        declared = rule.check.get("input")
+        key = None if declared is None else wire.dumps(
+            [sorted(declared["kinds"]), sorted(declared.get("edges", [])), declared.get("where")])
+        groups.setdefault(key, []).append(rule)
+    return list(groups.values())
+
+
+def merged_input(group: list[Rule]) -> Rule:
+    """A rule standing for the group, whose input serves each: per kind, the union of the
+    attributes they project (whole where one does not project it), provenance if one reads
+    it. More attributes than a rule declares cannot change its answer (the projection test
+    checks each rule with all of them)."""
+    declared = [r.check.get("input") for r in group]
+    if len(group) == 1 or declared[0] is None:
+        return group[0]
+    projected = [d.get("attrs", {}) for d in declared]
+    attrs = {kind: sorted(set().union(*(p[kind] for p in projected)))
+             for kind in projected[0] if all(kind in p for p in projected)}
+    merged = {k: v for k, v in declared[0].items() if k != "attrs"}
+    merged["provenance"] = any(d.get("provenance", True) for d in declared)
+    if attrs:
+        merged["attrs"] = attrs
+    return dataclasses.replace(group[0], check=dict(group[0].check, input=merged))
+
+
+def _frames(answer: bytes):
+    """Each rule's (value, count) from a group's answer: `count size\n` + tagged body, per rule."""
+    at = 0
+    while at < len(answer):
+        end = answer.index(b"\n", at)
+        count, size = (int(x) for x in answer[at:end].split())
+        at = end + 1 + size
+        yield _decode(answer[end + 1:at]), count
 
 
 def _decode(answer: bytes | TaskFailed):
@@ -290,6 +356,8 @@ def _decode(answer: bytes | TaskFailed):
     tag, body = answer[:1], answer[1:]
     if tag == NO_RULE:
         return RuleNotFound()
+    if tag == FAILED:
+        return TaskFailed(body.decode("utf-8", "replace"))
     if tag == UNDEFINED:
         return None
     try:

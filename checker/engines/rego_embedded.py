@@ -3,6 +3,7 @@
     engine = ENGINES[name](modules, data_json)   # parses every module: ModuleError if one does not
     engine.check_calls(rule_refs)                # ModuleError for a call no module or builtin defines
     engine.evaluate(rule_ref, input_json) -> str # the rule's value as JSON text; UNDEFINED; or raises
+    engine.set_input(input_json); engine.query(rule_ref)   # the same, one input for several rules
     engine.test_rules() -> [(file, rule ref)]    # the test_* rules of the loaded modules
 
 `evaluate` runs in a forked child (rego_isolate), on an engine built before the fork: a
@@ -130,7 +131,13 @@ class Regorus:
         return None
 
     def evaluate(self, rule_ref: str, input_json: str) -> str:
+        self.set_input(input_json)
+        return self.query(rule_ref)
+
+    def set_input(self, input_json: str) -> None:
         self._engine.set_input_json(input_json)
+
+    def query(self, rule_ref: str) -> str:
         try:
             answer = self._engine.eval_rule_as_json(rule_ref)
         except RuntimeError as exc:
@@ -162,9 +169,15 @@ class Regopy:
         """rego-cpp has no compile step to ask: an unknown function is an evaluation error."""
 
     def evaluate(self, rule_ref: str, input_json: str) -> str:
-        from regopy.rego_shared import rego_free_output, rego_output_string, rego_query
+        self.set_input(input_json)
+        return self.query(rule_ref)
+
+    def set_input(self, input_json: str) -> None:
         # As JSON text: regopy's Input(value) writes strings holding backslashes as invalid JSON.
         self._interp.set_input_term(input_json)
+
+    def query(self, rule_ref: str) -> str:
+        from regopy.rego_shared import rego_free_output, rego_output_string, rego_query
         impl = rego_query(self._interp._impl, rule_ref)
         try:
             raw = rego_output_string(impl)

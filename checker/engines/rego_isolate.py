@@ -33,12 +33,14 @@ def can_fork() -> bool:
 
 
 def run_all(tasks: dict[str, Callable[[], bytes]], timeout: float, max_bytes: int,
-            workers: int) -> dict[str, bytes | TaskFailed]:
-    """Each task's answer (bytes), or the TaskFailed saying why there is none."""
+            workers: int, shares: dict[str, int] | None = None) -> dict[str, bytes | TaskFailed]:
+    """Each task's answer (bytes), or the TaskFailed saying why there is none. A task
+    doing the work of n (`shares[key]`, default 1) gets n times the time and the bytes."""
+    shares = shares or {}
     if not can_fork():
-        return {key: _run_here(task, max_bytes) for key, task in tasks.items()}
+        return {key: _run_here(task, max_bytes * shares.get(key, 1)) for key, task in tasks.items()}
     _load_libc()
-    return _Pool(timeout, max_bytes, max(1, workers)).run(tasks)
+    return _Pool(timeout, max_bytes, max(1, workers), shares).run(tasks)
 
 
 def _run_here(task: Callable[[], bytes], max_bytes: int) -> bytes | TaskFailed:
@@ -49,8 +51,8 @@ def _run_here(task: Callable[[], bytes], max_bytes: int) -> bytes | TaskFailed:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - an engine error (a Rust panic is a BaseException) fails the task
-        return TaskFailed(_describe(exc))
-    return TaskFailed(_too_big(len(answer), max_bytes)) if len(answer) > max_bytes else answer
+        return TaskFailed(describe_error(exc))
+    return TaskFailed(too_big(len(answer), max_bytes)) if len(answer) > max_bytes else answer
 
 
 @dataclass
@@ -59,13 +61,15 @@ class _Child:
     pid: int
     fd: int
     deadline: float
+    timeout: float
+    max_bytes: int
     chunks: list[bytes] = field(default_factory=list)
     size: int = 0
 
 
 class _Pool:
-    def __init__(self, timeout: float, max_bytes: int, workers: int) -> None:
-        self.timeout, self.max_bytes, self.workers = timeout, max_bytes, workers
+    def __init__(self, timeout: float, max_bytes: int, workers: int, shares: dict[str, int]) -> None:
+        self.timeout, self.max_bytes, self.workers, self.shares = timeout, max_bytes, workers, shares
         self.selector = selectors.DefaultSelector()
         self.running: dict[int, _Child] = {}
         self.results: dict[str, bytes | TaskFailed] = {}
@@ -84,13 +88,15 @@ class _Pool:
         return {key: self.results[key] for key in tasks}
 
     def _start(self, key: str, task: Callable[[], bytes]) -> None:
+        share = self.shares.get(key, 1)
+        timeout, max_bytes = self.timeout * share, self.max_bytes * share
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:                                            # the child never returns
             os.close(read_fd)
-            _child_main(task, write_fd, self.max_bytes)
+            _child_main(task, write_fd, max_bytes)
         os.close(write_fd)
-        child = _Child(key, pid, read_fd, time.monotonic() + self.timeout)
+        child = _Child(key, pid, read_fd, time.monotonic() + timeout, timeout, max_bytes)
         self.running[read_fd] = child
         self.selector.register(read_fd, selectors.EVENT_READ, child)
 
@@ -100,7 +106,7 @@ class _Pool:
             self._read(key.data)
         now = time.monotonic()
         for child in [c for c in self.running.values() if c.deadline <= now]:
-            self._stop(child, TaskFailed(f"did not finish within {self.timeout:g} s "
+            self._stop(child, TaskFailed(f"did not finish within {child.timeout:g} s "
                                          "(params.rego_timeout); its engine process was stopped"))
 
     def _read(self, child: _Child) -> None:
@@ -110,8 +116,8 @@ class _Pool:
             return
         child.chunks.append(chunk)
         child.size += len(chunk)
-        if child.size > self.max_bytes + 1:
-            self._stop(child, TaskFailed(_too_big(child.size - 1, self.max_bytes, at_least=True)))
+        if child.size > child.max_bytes + 1:
+            self._stop(child, TaskFailed(too_big(child.size - 1, child.max_bytes, at_least=True)))
 
     def _finish(self, child: _Child) -> None:
         self._close(child)
@@ -153,9 +159,9 @@ def _child_main(task: Callable[[], bytes], write_fd: int, max_bytes: int) -> Non
         _sandbox(write_fd)
         try:
             answer = task()
-            message = ERROR + _too_big(len(answer), max_bytes).encode() if len(answer) > max_bytes else OK + answer
+            message = ERROR + too_big(len(answer), max_bytes).encode() if len(answer) > max_bytes else OK + answer
         except BaseException as exc:  # noqa: BLE001 - sent to the parent (a Rust panic is a BaseException)
-            message = ERROR + _describe(exc).encode("utf-8", "replace")
+            message = ERROR + describe_error(exc).encode("utf-8", "replace")
         view = memoryview(message)
         while view:
             view = view[os.write(RESULT_FD, view):]
@@ -206,14 +212,14 @@ def _fd_ceiling() -> int:
         return 65536
 
 
-def _describe(exc: BaseException) -> str:
+def describe_error(exc: BaseException) -> str:
     text = str(exc).split("Stack backtrace:")[0].strip()   # regorus appends one under RUST_BACKTRACE
     if type(exc).__name__ == "PanicException":
         return f"the engine panicked: {text}"
     return text or type(exc).__name__
 
 
-def _too_big(size: int, limit: int, at_least: bool = False) -> str:
+def too_big(size: int, limit: int, at_least: bool = False) -> str:
     return (f"its answer is {'more than ' if at_least else ''}{size:,} bytes, over the "
             f"{limit:,}-byte bound (params.rego_max_result_bytes)")
 

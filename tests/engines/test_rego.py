@@ -412,6 +412,56 @@ def test_rule_failing_on_the_data_is_its_evaluation_error_and_the_others_stand(t
     assert entry["error"] == reason and entry["hits"] == 0
 
 
+def rules_sharing_an_input(tmp_path: Path, failure: str) -> Path:
+    """The custom CSV rule and a failing one, both without check.input (the whole graph):
+    one input, one process."""
+    rules = custom_rules(tmp_path)
+    write_rules(rules, {"MLC-BAD-001.yaml": RULE_YAML.format(id="MLC-BAD-001", title="Broken",
+                                                             ref="data.mlcheck.bad.hits"),
+                        "broken.rego": "package mlcheck.bad\n\nimport rego.v1\n\n" + FAILING_AT_RUN_TIME[failure][0]})
+    return rules
+
+
+@pytest.mark.parametrize("engine", ["regorus", "regopy"])
+def test_rules_sharing_an_input_share_a_process_but_not_a_failure(tmp_path, estate, engine):
+    rules = rules_sharing_an_input(tmp_path, "huge-result")
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--rego-engine", engine,
+                             "--config", config(tmp_path, rego_max_result_bytes=100_000))
+    assert code == 3, out
+    assert REASONS["huge-result"] in evaluation_error(report)
+    assert flagged(report, "MLC-CUST-001") == {BIG, SMALL}      # its neighbour answered
+
+
+def test_a_shared_process_that_times_out_fails_every_rule_in_it_and_names_them(tmp_path, estate):
+    rules = rules_sharing_an_input(tmp_path, "time-out")
+    code, report, out = scan(tmp_path, str(estate), "--rules", str(rules), "--config", config(tmp_path, rego_timeout=2))
+    assert code == 3, out
+    errors = {e["rule_id"]: e["reason"] for e in report["evaluation_errors"]}
+    assert set(errors) == {"MLC-BAD-001", "MLC-CUST-001"}
+    assert all("did not finish within 4 s" in r and "MLC-BAD-001, MLC-CUST-001" in r for r in errors.values()), errors
+
+
+def test_a_group_input_serves_every_rule_in_it():
+    """Attributes: the union where each projects the kind, whole where one does not;
+    provenance when one reads it; kinds, edges and where are the group's key."""
+    from checker.engines.rego import merged_input, shared_inputs
+    from checker.rule import Rule
+
+    def rule(rule_id, **declared):
+        declared = {"kinds": ["run", "dataset"], "edges": ["reads"], **declared}
+        return Rule(id=rule_id, title="t", severity="low", category="c", controls={}, description="d",
+                    remediation="r", check={"rego": "data.x.y", "input": declared}, path="p")
+
+    a = rule("A", attrs={"run": ["name"], "dataset": ["pinned"]}, provenance=False)
+    b = rule("B", attrs={"run": ["run_id"]}, provenance=False)
+    c = rule("C", edges=["reads", "writes"])
+    assert [[r.id for r in g] for g in shared_inputs([a, c, b])] == [["A", "B"], ["C"]]
+    merged = merged_input([a, b]).check["input"]
+    assert merged["attrs"] == {"run": ["name", "run_id"]} and merged["provenance"] is False
+    assert merged_input([a, rule("D")]).check["input"].get("attrs") is None
+    assert merged_input([a, rule("D")]).check["input"]["provenance"] is True
+
+
 def test_console_names_the_rule_that_could_not_be_evaluated(tmp_path, estate):
     rules = bad_rule(tmp_path, 'package mlcheck.bad\n\nimport rego.v1\n\nhits := "not a set"\n')
     result = run_cli("scan", str(estate), "--rules", str(rules))
