@@ -56,6 +56,15 @@ def inverted(value: Any) -> Any:
     return result if result is UNRECOGNISED else not result
 
 
+def _approved_connections(value: Any) -> Any:
+    """How many private endpoint connections are in state Approved."""
+    if not isinstance(value, list):
+        return UNRECOGNISED
+    states = [((c.get("properties") or {}).get("privateLinkServiceConnectionState") or {}).get("status")
+              if isinstance(c, dict) else None for c in value]
+    return sum(1 for s in states if isinstance(s, str) and s.lower() == "approved")
+
+
 def lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else UNRECOGNISED
 
@@ -271,6 +280,10 @@ TYPES: tuple[ResourceType, ...] = (
                  {"terraform": "image_build_compute_name", "arm": "properties.imageBuildCompute",
                   "azureml": "image_build_compute"}, convert=text),
             Fact("kind", {"arm": "kind", "azureml": "kind"}, convert=lower),
+            # Read-only: only an export of the deployed workspace holds it (Azure Policy 40cec1dd
+            # counts its connections in state Approved).
+            Fact("approved_private_endpoints", {"arm": "properties.privateEndpointConnections"},
+                 convert=_approved_connections),
         ),
         links=(
             Link({"terraform": "storage_account_id", "arm": "properties.storageAccount",

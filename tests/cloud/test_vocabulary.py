@@ -105,3 +105,17 @@ def test_references_become_edges_or_unresolved_facts():
     assert list(ctx.graph.out_edges(compute, "in_workspace")) == [export]      # by ARM id, scope ignored
     assert export == "resource:azure:/subscriptions/1/resourcegroups/rg/providers/" \
                      "microsoft.machinelearningservices/workspaces/ws"
+
+
+def test_an_exported_workspace_counts_its_approved_private_endpoint_connections():
+    ctx, ref = context()
+    state = lambda s: {"properties": {"privateLinkServiceConnectionState": {"status": s}}}   # noqa: E731
+    conns = [state("Approved"), state("pending"), state("APPROVED"), {"properties": None}, "x"]
+    ok = emit(ctx, ref, RawResource("az-export", "Microsoft.MachineLearningServices/workspaces", "a",
+                                    {"properties": {"privateEndpointConnections": conns}}))
+    odd = emit(ctx, ref, RawResource("az-export", "Microsoft.MachineLearningServices/workspaces", "b",
+                                     {"properties": {"privateEndpointConnections": {"not": "a list"}}}))
+    declared = emit(ctx, ref, RawResource("arm", "Microsoft.MachineLearningServices/workspaces", "c", {}))
+    assert attrs(ctx, ok)["approved_private_endpoints"] == 2
+    assert "approved_private_endpoints" in attrs(ctx, odd)["unknown"]
+    assert "approved_private_endpoints" not in attrs(ctx, declared)      # a template cannot say
