@@ -331,3 +331,47 @@ def test_literals_and_syntax_errors():
         parse("[" + "concat(" * 200 + "'a'" + ")" * 200 + "]")
     assert load_jsonc('{"a": [1, 2, ], // c\n "b": "/* kept */"}') == {"a": [1, 2], "b": "/* kept */"}
     assert strip_comments('{\n/* x\n y */"a": 1}').count("\n") == 2
+
+
+# -- a template Bicep compiled, beside its source ---------------------------------------
+
+BICEP_WS = """param location string = resourceGroup().location
+
+resource ws 'Microsoft.MachineLearningServices/workspaces@2024-04-01' = {
+  name: 'mlw-main'
+  location: location
+  properties: {
+    publicNetworkAccess: 'Disabled'
+  }
+}
+"""
+
+
+def compiled_from_bicep() -> dict:
+    """What `az bicep build` writes for BICEP_WS (its shape: metadata._generator, the
+    template hash, the same resource)."""
+    return template([{"type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01",
+                      "name": "mlw-main", "location": "[parameters('location')]",
+                      "properties": {"publicNetworkAccess": "Disabled"}}],
+                    parameters={"location": {"type": "string", "defaultValue": "[resourceGroup().location]"}},
+                    metadata={"_generator": {"name": "bicep", "version": "0.30.23.60470",
+                                             "templateHash": "1234567890123456789"}})
+
+
+def test_a_template_compiled_from_a_bicep_file_beside_it_is_read_from_its_source_once(tmp_path):
+    graph = collected(tmp_path, {"infra/main.bicep": BICEP_WS, "infra/main.json": compiled_from_bicep(),
+                                 "other/main.json": compiled_from_bicep()})
+    workspaces = sorted((d["attrs"]["format"], d["provenance"]["source"]) for _, d in graph.nodes()
+                        if d["attrs"].get("type") == "ml_workspace")
+    # infra/: the Bicep source only; other/ holds no source, so its compiled template counts.
+    assert workspaces == [("arm", "estate/other/main.json"), ("bicep", "estate/infra/main.bicep")]
+    note = graph.node("file:fs:./infra/main.json")["attrs"]["coverage"][0]["note"]
+    assert note.startswith("compiled from infra/main.bicep") and not errors(graph)
+
+
+def test_a_hand_written_template_beside_a_bicep_file_of_its_stem_is_still_read(tmp_path):
+    hand_written = compiled_from_bicep()
+    del hand_written["metadata"]
+    graph = collected(tmp_path, {"infra/main.bicep": BICEP_WS, "infra/main.json": hand_written})
+    assert sorted(d["attrs"]["format"] for _, d in graph.nodes() if d["attrs"].get("type") == "ml_workspace") \
+        == ["arm", "bicep"]

@@ -198,8 +198,28 @@ class ArmParser(FileParser):
             return
         pairs = pair_parameters(list(files.templates), list(files.parameters))
         for path, template in files.templates.items():
+            source = bicep_source(template, ctx)
+            if source:
+                # `az bicep build` output beside its source: the Bicep parser reads the source;
+                # reading both would declare every resource twice.
+                ctx.graph.update_attrs(template.ref.node, coverage=[{
+                    "construct": "template", "line": 1, "note": f"compiled from {source} "
+                    "(metadata._generator: bicep): its resources are read from that source"}])
+                continue
             supplied = merged_parameters([files.parameters[p] for p in pairs.get(path, [])])
             collect_template(template, supplied, files, ctx, self.name)
+
+
+def bicep_source(f: JsonFile, ctx: CollectContext) -> str | None:
+    """The Bicep file this template was compiled from, when the tree holds it: same folder
+    and stem, and the template says Bicep generated it."""
+    meta = f.doc.get("metadata")
+    generator = meta.get("_generator") if isinstance(meta, dict) else None
+    if not (isinstance(generator, dict) and str(generator.get("name", "")).lower() == "bicep"):
+        return None
+    stem = f.ref.path.rsplit(".", 1)[0]
+    source = f"{stem}.bicep"
+    return source if f.ref.node[:len(f.ref.node) - len(f.ref.path)] + source in ctx.graph else None
 
 
 def collect_template(f: JsonFile, supplied: dict, files: TreeFiles, ctx: CollectContext, parser: str) -> None:
