@@ -79,6 +79,11 @@ class TreeEmitter:
                 self.ctx.graph.error(parser.name, self.display_root or ".",
                                      f"parser crashed finishing the tree: {type(exc).__name__}: {exc}")
 
+    def will_parse(self, path: str, size: int | None) -> bool:
+        """Whether emit() will read this (not symlinked) file's content: a parser claims it
+        and it is within the parse limit (the git collector prefetches exactly these)."""
+        return size is not None and size <= self.ctx.max_parse_bytes and bool(self.ctx.parsers_for(text_path(path)))
+
     def _parse(self, parsers, ref: FileRef, size: int, read: Callable[[], bytes]) -> None:
         names = "/".join(p.name for p in parsers)
         if size > self.ctx.max_parse_bytes:

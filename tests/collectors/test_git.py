@@ -968,3 +968,44 @@ def test_treeless_partial_clone_keeps_its_history(served, tmp_path):
     assert (collector, source) == ("git", clone.name)
     assert reason.startswith("tracked files not collected: git ls-tree failed:")
     assert attrs(graph, "repo:git:.")["commit_count"] == 1 and ids(graph, "file") == set()
+
+
+# -- blobs read ahead ---------------------------------------------------------------------
+
+def blob_ids(repo: Path, names: list[str]) -> list[str]:
+    return [git(repo, "rev-parse", f"HEAD:{n}") for n in names]
+
+
+def test_prefetched_blobs_are_read_in_order_out_of_order_and_past_a_corrupt_one(tmp_path):
+    """Requests queued ahead (one writer, no round trip per blob) give the same bytes: in
+    the queued order, out of it (the queue is dropped and the rest asked afresh), and
+    after a blob whose header lies (its process is dropped, the next blob still reads)."""
+    from checker.collectors.git import Git
+    contents = {f"f{i}.txt": f"content {i}\n" * (i * 500 + 1) for i in range(40)}
+    repo = make_repo(tmp_path / "r", contents)
+    names = sorted(contents)
+    shas = blob_ids(repo, names)
+    reader = Git(str(repo / ".git"), None).blob_reader()
+    reader.prefetch(shas)
+    assert [reader.read(s).decode() for s in shas[:10]] == [contents[n] for n in names[:10]]
+    assert reader.read(shas[30]).decode() == contents[names[30]]         # out of order
+    assert not reader.queued
+    assert [reader.read(s).decode() for s in shas[11:14]] == [contents[n] for n in names[11:14]]
+    reader.prefetch(shas[:5])
+    reader.close()                              # answers left unread: no hang, no leftover
+    assert reader.proc is None and not reader.queued
+
+    lying = shas[20]
+    obj = repo / ".git" / "objects" / lying[:2] / lying[2:]
+    obj.chmod(0o644)
+    obj.write_bytes(zlib.compress(b"blob 100000\0short"))
+    reader.prefetch(shas)
+    read = []
+    for sha, name in zip(shas, names):
+        try:
+            read.append(reader.read(sha).decode() == contents[name])
+        except OSError as exc:
+            assert sha == lying and "header states 100000 bytes, it holds 5" in str(exc)
+            read.append(None)
+    assert read == [True] * 20 + [None] + [True] * 19
+    reader.close()
