@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from .collectors import RepositoryReader
 from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources, link_service_selectors
-from .cloud.model_uris import PREFIX, resolve, unresolved_reason, versions_by_name
+from .cloud.model_uris import ModelIndex
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -356,17 +356,17 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
 
 def link_served_model_uris(graph: EstateGraph) -> None:
     """resource --serves--> the model version each of its `model_uris` names (a Kubernetes
-    workload's `models:/…` in its command or environment; checker/cloud/model_uris.py)."""
-    versions = versions_by_name(graph)
+    workload's `models:/…` in its command or environment, a KServe storageUri, a Seldon
+    modelUri or storageUri; checker/cloud/model_uris.py)."""
+    index = ModelIndex(graph)
     for nid, data in graph.nodes("resource"):
-        for uri in data["attrs"].get("model_uris") or ():
-            if not str(uri).startswith(PREFIX):
-                continue
-            targets = resolve(str(uri), versions)
+        uris = data["attrs"].get("model_uris")
+        for uri in uris if isinstance(uris, list) else ():
+            targets, why = index.resolve(str(uri))
             for target in targets:
-                graph.add_edge(nid, target, "serves")
-            if not targets:
-                graph.note_unresolved(nid, f"model {uri}", uri, unresolved_reason(str(uri), versions))
+                graph.add_edge(nid, target, "serves", uri=str(uri))
+            if why:
+                graph.note_unresolved(nid, f"model {uri}", uri, why)
 
 
 # -- data and serving into the infrastructure ---------------------------------------------

@@ -1,5 +1,6 @@
 """Facts read from a Kubernetes pod spec (a Pod's `spec`, a Deployment's
-`spec.template.spec`, a KServe predictor), for the vocabulary's Kubernetes types.
+`spec.template.spec`, a KServe predictor, a Seldon Core v1 SeldonDeployment's
+`spec.predictors[].componentSpecs[].spec`), for the vocabulary's Kubernetes types.
 
 Each function takes the pod spec as written and returns the normalised fact, or
 UNRECOGNISED when the spec is not a mapping. Container settings override the pod's
@@ -25,6 +26,42 @@ MODEL_SERVERS = (
     ("vllm", re.compile(r"\bvllm\b", re.I)),
     ("text-generation-inference", re.compile(r"text-generation-inference", re.I)),
 )
+
+
+def pod_spec(value: Any) -> Any:
+    """The pod spec a fact reads: a mapping is one (a Deployment's template, a KServe
+    predictor); a list is a SeldonDeployment's `spec.predictors`, whose componentSpecs'
+    pod specs are read as one pod, each container carrying its own pod's security context
+    (so a pod-level runAsNonRoot holds for its containers only) and the host namespaces of
+    any of them. Prepackaged servers (`implementation:` with no componentSpecs) run
+    containers the Seldon operator builds: their images and contexts are not in the file."""
+    if isinstance(value, dict):
+        return value
+    if not isinstance(value, list):
+        return UNRECOGNISED
+    merged: dict = {"containers": []}
+    for predictor in value:
+        specs = predictor.get("componentSpecs") if isinstance(predictor, dict) else None
+        for component in specs if isinstance(specs, list) else ():
+            spec = component.get("spec") if isinstance(component, dict) else None
+            if not isinstance(spec, dict):
+                continue
+            pod = _context(spec)
+            for c in containers(spec):
+                context = {k: pod[k] for k in ("runAsNonRoot", "runAsUser") if k in pod} | _context(c)
+                merged["containers"].append({**c, "securityContext": context})
+            for key in ("hostNetwork", "hostPID", "hostIPC"):
+                merged[key] = merged.get(key) is True or spec.get(key) is True
+    return merged
+
+
+def on_pod(fact):
+    """A pod fact read through pod_spec (one converter for every kind that keeps a pod)."""
+    def convert(value: Any) -> Any:
+        spec = pod_spec(value)
+        return fact(spec) if isinstance(spec, dict) else UNRECOGNISED
+    convert.__name__ = fact.__name__
+    return convert
 
 
 def containers(spec: dict) -> list[dict]:
@@ -121,6 +158,65 @@ def storage_uri(predictor: Any) -> Any:
         if isinstance(value, dict) and isinstance(value.get("storageUri"), str):
             return value["storageUri"]
     return None
+
+
+# Seldon Core v1 prepackaged servers (graph `implementation`) → the server they run.
+SELDON_SERVERS = {"MLFLOW_SERVER": "mlflow", "SKLEARN_SERVER": "sklearn", "XGBOOST_SERVER": "xgboost",
+                  "TENSORFLOW_SERVER": "tensorflow-serving", "TRITON_SERVER": "triton",
+                  "HUGGINGFACE_SERVER": "huggingface", "TEMPO_SERVER": "tempo"}
+
+
+def _graphs(predictors: Any):
+    """Every node of every predictor's inference graph (a graph's `children` are graphs)."""
+    stack = [p.get("graph") for p in predictors if isinstance(p, dict)] if isinstance(predictors, list) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            children = node.get("children")
+            stack += children if isinstance(children, list) else []
+
+
+def component_labels(predictors: Any) -> Any:
+    """The pod labels a SeldonDeployment's componentSpecs give (each a pod template:
+    `metadata.labels` beside `spec`); the labels its operator adds are not in the file."""
+    if not isinstance(predictors, list):
+        return UNRECOGNISED
+    labels: dict = {}
+    for predictor in predictors:
+        specs = predictor.get("componentSpecs") if isinstance(predictor, dict) else None
+        for component in specs if isinstance(specs, list) else ():
+            meta = component.get("metadata") if isinstance(component, dict) else None
+            if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
+                labels.update({str(k): v for k, v in meta["labels"].items()})
+    return labels
+
+
+def served_uris(value: Any) -> Any:
+    """The model URIs a serving resource loads: a KServe predictor's storage URI (a
+    mapping), every `modelUri` of a SeldonDeployment's inference graphs (a list of
+    predictors), a Seldon Core v2 Model's `storageUri` (text)."""
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, dict):
+        uri = storage_uri(value)
+        return [uri] if isinstance(uri, str) else []
+    if isinstance(value, list):
+        return sorted({g["modelUri"] for g in _graphs(value) if isinstance(g.get("modelUri"), str) and g["modelUri"]})
+    return UNRECOGNISED
+
+
+def seldon_server(predictors: Any) -> Any:
+    """What a SeldonDeployment runs: its prepackaged servers (`MLFLOW_SERVER` → mlflow) or
+    the server its componentSpecs' containers run; `seldon` when neither says."""
+    if not isinstance(predictors, list):
+        return UNRECOGNISED
+    found = sorted({SELDON_SERVERS.get(str(g.get("implementation")).upper(), str(g["implementation"]).lower())
+                    for g in _graphs(predictors) if isinstance(g.get("implementation"), str)})
+    if found:
+        return ", ".join(found)
+    spec = pod_spec(predictors)
+    return model_server(spec) or "seldon"
 
 
 # Ingress annotations that put authentication in front of the backends: ingress-nginx
