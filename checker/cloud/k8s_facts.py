@@ -28,19 +28,16 @@ MODEL_SERVERS = (
 )
 
 
-def pod_spec(value: Any) -> Any:
-    """The pod spec a fact reads: a mapping is one (a Deployment's template, a KServe
-    predictor); a list is a SeldonDeployment's `spec.predictors`, whose componentSpecs'
-    pod specs are read as one pod, each container carrying its own pod's security context
-    (so a pod-level runAsNonRoot holds for its containers only) and the host namespaces of
-    any of them. Prepackaged servers (`implementation:` with no componentSpecs) run
-    containers the Seldon operator builds: their images and contexts are not in the file."""
-    if isinstance(value, dict):
-        return value
-    if not isinstance(value, list):
+def seldon_pod_spec(predictors: Any) -> Any:
+    """A SeldonDeployment's `spec.predictors` read as one pod: the pod specs of every
+    predictor's componentSpecs, each container carrying its own pod's security context (so
+    a pod-level runAsNonRoot holds for its containers only) and the host namespaces of any
+    of them. Prepackaged servers (`implementation:` with no componentSpecs) run containers
+    the Seldon operator builds: their images and contexts are not in the file."""
+    if not isinstance(predictors, list):
         return UNRECOGNISED
     merged: dict = {"containers": []}
-    for predictor in value:
+    for predictor in predictors:
         specs = predictor.get("componentSpecs") if isinstance(predictor, dict) else None
         for component in specs if isinstance(specs, list) else ():
             spec = component.get("spec") if isinstance(component, dict) else None
@@ -55,12 +52,12 @@ def pod_spec(value: Any) -> Any:
     return merged
 
 
-def on_pod(fact):
-    """A pod fact read through pod_spec (one converter for every kind that keeps a pod)."""
-    def convert(value: Any) -> Any:
-        spec = pod_spec(value)
+def on_seldon(fact):
+    """A pod fact of a SeldonDeployment, read from its predictors' componentSpecs."""
+    def convert(predictors: Any) -> Any:
+        spec = seldon_pod_spec(predictors)
         return fact(spec) if isinstance(spec, dict) else UNRECOGNISED
-    convert.__name__ = fact.__name__
+    convert.__name__ = f"seldon_{fact.__name__}"
     return convert
 
 
@@ -192,18 +189,22 @@ def component_labels(predictors: Any) -> Any:
     return labels
 
 
-def served_uris(value: Any) -> Any:
-    """The model URIs a serving resource loads: a KServe predictor's storage URI (a
-    mapping), every `modelUri` of a SeldonDeployment's inference graphs (a list of
-    predictors), a Seldon Core v2 Model's `storageUri` (text)."""
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if isinstance(value, dict):
-        uri = storage_uri(value)
-        return [uri] if isinstance(uri, str) else []
-    if isinstance(value, list):
-        return sorted({g["modelUri"] for g in _graphs(value) if isinstance(g.get("modelUri"), str) and g["modelUri"]})
-    return UNRECOGNISED
+def predictor_uris(predictor: Any) -> Any:
+    """A KServe predictor's storage URI, as a list of model URIs."""
+    uri = storage_uri(predictor)
+    return uri if uri is UNRECOGNISED else [uri] if isinstance(uri, str) else []
+
+
+def graph_uris(predictors: Any) -> Any:
+    """Every `modelUri` of a SeldonDeployment's inference graphs (children included)."""
+    if not isinstance(predictors, list):
+        return UNRECOGNISED
+    return sorted({g["modelUri"] for g in _graphs(predictors) if isinstance(g.get("modelUri"), str) and g["modelUri"]})
+
+
+def storage_uris(value: Any) -> Any:
+    """A Seldon Core v2 Model's `storageUri`, as a list of model URIs."""
+    return [value] if isinstance(value, str) and value.strip() else UNRECOGNISED
 
 
 def seldon_server(predictors: Any) -> Any:
@@ -215,8 +216,7 @@ def seldon_server(predictors: Any) -> Any:
                     for g in _graphs(predictors) if isinstance(g.get("implementation"), str)})
     if found:
         return ", ".join(found)
-    spec = pod_spec(predictors)
-    return model_server(spec) or "seldon"
+    return model_server(seldon_pod_spec(predictors)) or "seldon"
 
 
 # Ingress annotations that put authentication in front of the backends: ingress-nginx

@@ -546,12 +546,13 @@ TYPES: tuple[ResourceType, ...] = (
         "k8s_inference_service",
         {"k8s": ("inferenceservice", "seldondeployment")},
         facts=tuple(Fact(name, {"k8s": "spec.predictor", "seldondeployment": "spec.predictors"},
-                         convert=k8s.on_pod(convert)) for name, convert in (
+                         convert={"k8s": convert, "seldondeployment": k8s.on_seldon(convert)})
+                    for name, convert in (
             ("privileged", k8s.privileged), ("host_network", k8s.host_network),
             ("unpinned_images", k8s.unpinned_images))) + (
             Fact("storage_uri", {"k8s": "spec.predictor", "seldondeployment": None}, convert=k8s.storage_uri),
             Fact("model_uris", {"k8s": "spec.predictor", "seldondeployment": "spec.predictors"},
-                 convert=k8s.served_uris),
+                 convert={"k8s": k8s.predictor_uris, "seldondeployment": k8s.graph_uris}),
             Fact("model_server", {"k8s": None, "seldondeployment": "spec.predictors"}, convert=k8s.seldon_server),
             Fact("pod_labels", {"k8s": None, "seldondeployment": "spec.predictors"}, convert=k8s.component_labels),
             Fact("cluster_local", {"k8s": "metadata.labels", "seldondeployment": None}, convert=k8s.cluster_local,
@@ -564,7 +565,7 @@ TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "k8s_seldon_model", {"k8s": ("model",)},
         discriminator={"k8s": ("apiVersion", ("mlops.seldon.io/v1alpha1",))},
-        facts=(Fact("model_uris", {"k8s": "spec.storageUri"}, convert=k8s.served_uris),
+        facts=(Fact("model_uris", {"k8s": "spec.storageUri"}, convert=k8s.storage_uris),
                Fact("server", {"k8s": "spec.server"}, convert=text),
                Fact("requirements", {"k8s": "spec.requirements"}, convert=as_list),
                K8S_NAMESPACE)),
