@@ -219,6 +219,37 @@ def seldon_server(predictors: Any) -> Any:
     return model_server(seldon_pod_spec(predictors)) or "seldon"
 
 
+def _setting(settings: dict, name: str) -> Any:
+    """A configuration setting by name, the key's case aside (InferenceRouterHA is written
+    both ways in real files); None when absent."""
+    for key, value in settings.items():
+        if str(key).lower() == name.lower():
+            return value
+    return None
+
+
+def inference_router(settings: Any) -> Any:
+    """How the Azure ML Kubernetes extension publishes its inference router (azureml-fe),
+    from the extension's configuration settings: `inferenceRouterServiceType` LoadBalancer
+    / NodePort / ClusterIP, a LoadBalancer made internal by `internalLoadBalancerProvider:
+    azure` ("loadbalancer-internal"). None when inference is not set up (no router type);
+    UNRECOGNISED when a setting it needs is not text."""
+    if not isinstance(settings, dict):
+        return UNRECOGNISED
+    kind = _setting(settings, "inferenceRouterServiceType")
+    if kind is None:
+        return None
+    if not isinstance(kind, str):
+        return UNRECOGNISED
+    kind = kind.strip().lower()
+    if kind != "loadbalancer":
+        return kind
+    provider = _setting(settings, "internalLoadBalancerProvider")
+    if provider is not None and not isinstance(provider, str):
+        return UNRECOGNISED
+    return "loadbalancer-internal" if str(provider or "").strip().lower() == "azure" else "loadbalancer"
+
+
 # Ingress annotations that put authentication in front of the backends: ingress-nginx
 # (external auth, basic auth), oauth2-proxy through nginx, Traefik middlewares (forward
 # auth is configured there), Azure Application Gateway has none of its own.

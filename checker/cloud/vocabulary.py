@@ -584,6 +584,19 @@ TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "k8s_network_policy", {"k8s": ("networkpolicy",)},
         facts=(Fact("pod_selector", {"k8s": "spec.podSelector"}, convert=same), K8S_NAMESPACE)),
+    # Cluster extensions (Terraform, ARM, Bicep, azapi): the Azure ML extension
+    # (microsoft.azureml.kubernetes) decides how Kubernetes online endpoints are reached,
+    # through its inference router Service (Azure ML docs, "Deploy Azure Machine Learning
+    # extension on AKS or Arc Kubernetes cluster": inferenceRouterServiceType,
+    # internalLoadBalancerProvider).
+    ResourceType(
+        "k8s_cluster_extension",
+        {"terraform": ("azurerm_kubernetes_cluster_extension",),
+         "arm": ("microsoft.kubernetesconfiguration/extensions",)},
+        facts=(Fact("extension_type", {"terraform": "extension_type", "arm": "properties.extensionType"},
+                    convert=lower),
+               Fact("inference_router", {"terraform": "configuration_settings",
+                                         "arm": "properties.configurationSettings"}, convert=k8s.inference_router))),
     # -- networks and private networking (issue 9) ----------------------------------------
     ResourceType(
         "virtual_network",

@@ -101,3 +101,61 @@ def test_a_compute_no_source_attaches_is_unresolved(tmp_path):
     attrs = node_attrs(graph, "deployment:azureml:fs:./ml/blue.yml")
     assert "gpu-aks is not an attached Kubernetes compute" in attrs["unresolved"]["compute"]["reason"]
     assert out_edges(graph, "deployment:azureml:fs:./ml/blue.yml", "uses") == set()
+
+
+def test_azure_ml_extension_inference_router_from_terraform_and_bicep(tmp_path):
+    write(tmp_path, "tf/main.tf", """\
+        variable "router" {}
+
+        resource "azurerm_kubernetes_cluster_extension" "public" {
+          name           = "azureml"
+          cluster_id     = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
+          extension_type = "Microsoft.AzureML.Kubernetes"
+          configuration_settings = {
+            enableInference            = "True"
+            inferenceRouterServiceType = "loadBalancer"
+          }
+        }
+
+        resource "azurerm_kubernetes_cluster_extension" "unknown" {
+          name           = "azureml2"
+          cluster_id     = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
+          extension_type = "Microsoft.AzureML.Kubernetes"
+          configuration_settings = {
+            inferenceRouterServiceType = var.router
+          }
+        }
+
+        resource "azurerm_kubernetes_cluster_extension" "flux" {
+          name           = "flux"
+          cluster_id     = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks"
+          extension_type = "microsoft.flux"
+        }
+        """)
+    write(tmp_path, "bicep/ext.bicep", """\
+        resource aks 'Microsoft.ContainerService/managedClusters@2024-02-01' existing = {
+          name: 'aks-ml'
+        }
+
+        resource azureml 'Microsoft.KubernetesConfiguration/extensions@2023-05-01' = {
+          name: 'azureml'
+          scope: aks
+          properties: {
+            extensionType: 'Microsoft.AzureML.Kubernetes'
+            configurationSettings: {
+              enableInference: 'True'
+              inferenceRouterServiceType: 'LoadBalancer'
+              internalLoadBalancerProvider: 'azure'
+            }
+          }
+        }
+        """)
+    graph = collect_graph(tmp_path)
+    tf = "resource:terraform:fs:./tf/main.tf#azurerm_kubernetes_cluster_extension."
+    public = node_attrs(graph, tf + "public")
+    assert public["type"] == "k8s_cluster_extension" and public["inference_router"] == "loadbalancer"
+    assert public["extension_type"] == "microsoft.azureml.kubernetes"
+    assert "inference_router" in node_attrs(graph, tf + "unknown")["unknown"]       # var.router has no default
+    assert node_attrs(graph, tf + "flux").get("inference_router") is None          # no inference router
+    bicep = node_attrs(graph, "resource:bicep:fs:./bicep/ext.bicep#azureml")
+    assert bicep["inference_router"] == "loadbalancer-internal"

@@ -59,6 +59,31 @@ exposed contains [mv, server, how] if {
 	how := concat("", ["InferenceService ", node.attrs.name, " published on the ingress gateway (no cluster-local label)"])
 }
 
+# Azure ML Kubernetes online deployments: the deployment runs on an attached Kubernetes
+# compute whose cluster's Azure ML extension publishes the inference router on a public
+# LoadBalancer or a NodePort.
+public_routers := {"loadbalancer", "nodeport"}
+
+exposed contains [mv, dep, how] if {
+	some [dep, mv] in lib.edges("serves")
+	input.nodes[mv].kind == "model_version"
+	input.nodes[dep].kind == "deployment"
+	some compute in lib.successors("uses", dep)
+	input.nodes[compute].attrs.type == "ml_compute"
+	some cluster in lib.successors("uses", compute)
+	input.nodes[cluster].attrs.type == "k8s_cluster"
+	some ext in lib.predecessors("uses", cluster)
+	extension := input.nodes[ext]
+	extension.attrs.type == "k8s_cluster_extension"
+	extension.attrs.inference_router in public_routers
+	how := concat("", [
+		"Kubernetes compute ", cloud.text(cloud.name(compute, input.nodes[compute])), " on cluster ",
+		cloud.text(cloud.name(cluster, input.nodes[cluster])), ", whose Azure ML extension ",
+		cloud.text(cloud.name(ext, extension)), " publishes the inference router as a ", extension.attrs.inference_router,
+		" Service",
+	])
+}
+
 # Function apps: [model version, HTTP function, its function app] for each function that
 # loads the version and the app that runs it.
 function_paths contains [mv, fid, app] if {

@@ -112,3 +112,28 @@ test_a_public_inference_service_flagged if {
 	local := json.patch(isvc, [{"op": "replace", "path": "/attrs/cluster_local", "value": true}])
 	count(net_014.exposed_lineage_gaps) == 0 with input.nodes as {"mv": mv, "run": run, "srv": local} with input.edges as edges
 }
+
+aks_nodes(router) := {
+	"mv": mv, "run": run,
+	"dep": {"kind": "deployment", "attrs": {"name": "blue", "type": "kubernetes"}},
+	"c": {"kind": "resource", "attrs": {"type": "ml_compute", "name": "aks-inference"}},
+	"k": {"kind": "resource", "attrs": {"type": "k8s_cluster", "name": "aks-ml"}},
+	"x": {"kind": "resource", "attrs": {"type": "k8s_cluster_extension", "name": "azureml", "inference_router": router}},
+}
+
+aks_edges := [
+	{"src": "dep", "dst": "mv", "kind": "serves"}, {"src": "mv", "dst": "run", "kind": "produced_by"},
+	{"src": "dep", "dst": "c", "kind": "uses"}, {"src": "c", "dst": "k", "kind": "uses"},
+	{"src": "x", "dst": "k", "kind": "uses"},
+]
+
+test_kubernetes_online_deployment_behind_a_public_inference_router_flagged if {
+	some f in net_014.exposed_lineage_gaps with input.nodes as aks_nodes("loadbalancer") with input.edges as aks_edges
+	contains(f.message, "Kubernetes compute aks-inference on cluster aks-ml, whose Azure ML extension azureml publishes the inference router as a loadbalancer Service")
+}
+
+test_an_internal_or_cluster_inference_router_passes if {
+	every router in ["loadbalancer-internal", "clusterip"] {
+		count(net_014.exposed_lineage_gaps) == 0 with input.nodes as aks_nodes(router) with input.edges as aks_edges
+	}
+}
