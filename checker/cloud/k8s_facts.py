@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import UNRECOGNISED
+from .model import UNRECOGNISED, Unknown
 
 # Model servers, by what their containers run: an image name or a command/argument word.
 MODEL_SERVERS = (
@@ -237,14 +237,16 @@ def inference_router(settings: Any) -> Any:
     if not isinstance(settings, dict):
         return UNRECOGNISED
     kind = _setting(settings, "inferenceRouterServiceType")
-    if kind is None:
-        return None
+    if kind is None or isinstance(kind, Unknown):       # not set up; a variable: its own reason
+        return kind
     if not isinstance(kind, str):
         return UNRECOGNISED
     kind = kind.strip().lower()
     if kind != "loadbalancer":
         return kind
     provider = _setting(settings, "internalLoadBalancerProvider")
+    if isinstance(provider, Unknown):
+        return provider
     if provider is not None and not isinstance(provider, str):
         return UNRECOGNISED
     return "loadbalancer-internal" if str(provider or "").strip().lower() == "azure" else "loadbalancer"

@@ -155,7 +155,8 @@ def test_azure_ml_extension_inference_router_from_terraform_and_bicep(tmp_path):
     public = node_attrs(graph, tf + "public")
     assert public["type"] == "k8s_cluster_extension" and public["inference_router"] == "loadbalancer"
     assert public["extension_type"] == "microsoft.azureml.kubernetes"
-    assert "inference_router" in node_attrs(graph, tf + "unknown")["unknown"]       # var.router has no default
+    unknown = node_attrs(graph, tf + "unknown")["unknown"]["inference_router"]      # var.router has no default
+    assert unknown["expression"] == "var.router" and "not one this provider documents" not in unknown["reason"]
     assert node_attrs(graph, tf + "flux").get("inference_router") is None          # no inference router
     bicep = node_attrs(graph, "resource:bicep:fs:./bicep/ext.bicep#azureml")
     assert bicep["inference_router"] == "loadbalancer-internal"
