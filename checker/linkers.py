@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from .collectors import RepositoryReader
 from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources, link_service_selectors
-from .cloud.model_uris import PREFIX, resolve, unresolved_reason, versions_by_name
+from .cloud.model_uris import ModelIndex
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -356,17 +356,75 @@ def link_deployments_to_models(graph: EstateGraph) -> None:
 
 def link_served_model_uris(graph: EstateGraph) -> None:
     """resource --serves--> the model version each of its `model_uris` names (a Kubernetes
-    workload's `models:/…` in its command or environment; checker/cloud/model_uris.py)."""
-    versions = versions_by_name(graph)
+    workload's `models:/…` in its command or environment, a KServe storageUri, a Seldon
+    modelUri or storageUri; checker/cloud/model_uris.py)."""
+    index = ModelIndex(graph)
     for nid, data in graph.nodes("resource"):
-        for uri in data["attrs"].get("model_uris") or ():
-            if not str(uri).startswith(PREFIX):
-                continue
-            targets = resolve(str(uri), versions)
+        uris = data["attrs"].get("model_uris")
+        for uri in uris if isinstance(uris, list) else ():
+            targets, why = index.resolve(str(uri))
             for target in targets:
-                graph.add_edge(nid, target, "serves")
-            if not targets:
-                graph.note_unresolved(nid, f"model {uri}", uri, unresolved_reason(str(uri), versions))
+                graph.add_edge(nid, target, "serves", uri=str(uri))
+            if why:
+                graph.note_unresolved(nid, f"model {uri}", uri, why)
+
+
+def _compute_name(value) -> str | None:
+    """The compute a CLI v2 spec names: `azureml:<name>`, an ARM id ending
+    `computes/<name>`, or the plain name."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().removeprefix("azureml:")
+    return text.rstrip("/").rsplit("/", 1)[-1].lower() or None
+
+
+def link_kubernetes_online_deployments(graph: EstateGraph) -> None:
+    """Azure ML Kubernetes online deployments onto the cluster that runs them. A
+    deployment of `type: kubernetes` (kubernetesOnlineDeployment) runs on the attached
+    Kubernetes compute its endpoint names (`compute: azureml:<name>` of a
+    kubernetesOnlineEndpoint, or the deployment's own `compute`): deployment --uses--> that
+    compute (a CLI v2 `type: kubernetes` compute or Terraform's
+    azurerm_machine_learning_inference_cluster of that name), and an attached compute
+    --uses--> the AKS cluster its `resource_id` names (the Terraform inference cluster's
+    kubernetes_cluster_id is already a reference). The cluster's rules then reach the
+    models it serves."""
+    computes: dict[str, list[str]] = defaultdict(list)
+    clusters: dict[str, list[str]] = defaultdict(list)
+    attached_to: dict[str, str] = {}             # attached compute → the AKS cluster name it gives
+    endpoint_compute: dict[str, str] = {}
+    for nid, data in graph.nodes("resource"):
+        a = data["attrs"]
+        name = str(a.get("name") or "").lower()
+        if a.get("type") == "ml_compute" and (a.get("compute_type") == "kubernetes" or a.get("provider_type") in (
+                "kubernetes", "azurerm_machine_learning_inference_cluster")):
+            computes[name].append(nid)
+            cluster = (a.get("properties") or {}).get("resource_id")
+            if isinstance(cluster, str) and "/managedclusters/" in cluster.lower():
+                attached_to[nid] = cluster.rstrip("/").rsplit("/", 1)[-1].lower()
+        elif a.get("type") == "k8s_cluster":
+            clusters[name].append(nid)
+        elif a.get("provider_type") == "kubernetes_online_endpoint":
+            compute = _compute_name((a.get("properties") or {}).get("compute"))
+            if compute:
+                endpoint_compute[name] = compute
+    for nid, data in list(graph.nodes("deployment")) + list(graph.nodes("resource")):
+        a = data["attrs"]
+        if not (a.get("type") == "kubernetes" or a.get("provider_type") == "kubernetes_online_deployment"):
+            continue
+        properties = a.get("properties") or {}
+        endpoint = a.get("endpoint_name") or properties.get("endpoint_name")
+        compute = _compute_name(a.get("compute") or properties.get("compute")) or \
+            endpoint_compute.get(str(endpoint or "").lower())
+        if not compute:
+            continue
+        for target in computes.get(compute, []):
+            graph.add_edge(nid, target, "uses", role="compute")
+        if not computes.get(compute):
+            graph.note_unresolved(nid, "compute", f"azureml:{compute}",
+                                  f"compute {compute} is not an attached Kubernetes compute of any collected source")
+    for compute, cluster_name in attached_to.items():
+        for cluster in clusters.get(cluster_name, []):
+            graph.add_edge(compute, cluster, "uses", role="kubernetes_cluster")
 
 
 # -- data and serving into the infrastructure ---------------------------------------------
@@ -424,6 +482,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_endpoints_to_deployments", link_endpoints_to_deployments),
         ("link_service_selectors", link_service_selectors),
         ("link_served_model_uris", link_served_model_uris),
+        ("link_kubernetes_online_deployments", link_kubernetes_online_deployments),
         ("link_function_code", link_function_code),           # function app → its HTTP functions
         ("link_functions_to_models", link_functions_to_models),
     ]

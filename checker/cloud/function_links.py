@@ -14,9 +14,10 @@ records the code; these linkers join it):
   (`Microsoft.Web/sites/config` named `web`, `authsettingsV2`, `authsettings`,
   `appsettings`); their settings become the function app's facts, the evidence naming the
   child resource. A child that sets nothing leaves the site as it was.
-- `link_functions_to_models`: HTTP function --serves--> the model version each
-  `models:/` URI it loads names (`models:/name/3`, `models:/name@alias`,
-  `models:/name/Production`, `models:/name/latest`), among the collected registries;
+- `link_functions_to_models`: HTTP function --serves--> the model version each model
+  URI it loads names (`models:/name/3`, `models:/name@alias`, `models:/name/Production`,
+  `models:/name/latest`, a run's artifact `runs:/<id>/model`: checker/cloud/model_uris.py),
+  among the collected registries;
   a URI read from an app setting (`os.environ["MODEL_URI"]`) is the value the function app
   exposing the function gives that setting (Terraform `app_settings`, ARM `appSettings`, an
   `appsettings` child), else the lookup's literal default. A `models:/` URI that names no
@@ -29,7 +30,7 @@ import posixpath
 from collections import defaultdict
 
 from ..graph import EstateGraph
-from .model_uris import resolve, unresolved_reason, versions_by_name
+from .model_uris import ModelIndex
 from .vocabulary import UNRECOGNISED, family_of, resource_type
 
 SOLE_PAIR = "the only function app declared and the only function code in its repository"
@@ -190,7 +191,7 @@ def _at(value, dotted: str):
 
 
 def link_functions_to_models(graph: EstateGraph) -> None:
-    versions = versions_by_name(graph)
+    index = ModelIndex(graph)
     for nid, data in graph.nodes("endpoint"):
         a = data["attrs"]
         if a.get("type") != "function_http":
@@ -198,13 +199,13 @@ def link_functions_to_models(graph: EstateGraph) -> None:
         refs = [(r.get("uri"), {}) for r in a.get("model_refs") or [] if isinstance(r, dict)]
         refs += _setting_refs(graph, nid, a.get("unresolved_model_refs") or [])
         for uri, via in refs:
-            if not isinstance(uri, str) or not uri.startswith("models:/"):
+            if not isinstance(uri, str):
                 continue
-            targets = resolve(uri, versions)
+            targets, why = index.resolve(uri)
             for target in targets:
                 graph.add_edge(nid, target, "serves", uri=uri, **via)
-            if not targets:
-                graph.note_unresolved(nid, "model", uri, unresolved_reason(uri, versions))
+            if why:
+                graph.note_unresolved(nid, "model", uri, why)
 
 
 def _setting_refs(graph: EstateGraph, endpoint: str, unresolved: list) -> list[tuple[str, dict]]:

@@ -1,5 +1,6 @@
 """Facts read from a Kubernetes pod spec (a Pod's `spec`, a Deployment's
-`spec.template.spec`, a KServe predictor), for the vocabulary's Kubernetes types.
+`spec.template.spec`, a KServe predictor, a Seldon Core v1 SeldonDeployment's
+`spec.predictors[].componentSpecs[].spec`), for the vocabulary's Kubernetes types.
 
 Each function takes the pod spec as written and returns the normalised fact, or
 UNRECOGNISED when the spec is not a mapping. Container settings override the pod's
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .model import UNRECOGNISED
+from .model import UNRECOGNISED, Unknown
 
 # Model servers, by what their containers run: an image name or a command/argument word.
 MODEL_SERVERS = (
@@ -25,6 +26,39 @@ MODEL_SERVERS = (
     ("vllm", re.compile(r"\bvllm\b", re.I)),
     ("text-generation-inference", re.compile(r"text-generation-inference", re.I)),
 )
+
+
+def seldon_pod_spec(predictors: Any) -> Any:
+    """A SeldonDeployment's `spec.predictors` read as one pod: the pod specs of every
+    predictor's componentSpecs, each container carrying its own pod's security context (so
+    a pod-level runAsNonRoot holds for its containers only) and the host namespaces of any
+    of them. Prepackaged servers (`implementation:` with no componentSpecs) run containers
+    the Seldon operator builds: their images and contexts are not in the file."""
+    if not isinstance(predictors, list):
+        return UNRECOGNISED
+    merged: dict = {"containers": []}
+    for predictor in predictors:
+        specs = predictor.get("componentSpecs") if isinstance(predictor, dict) else None
+        for component in specs if isinstance(specs, list) else ():
+            spec = component.get("spec") if isinstance(component, dict) else None
+            if not isinstance(spec, dict):
+                continue
+            pod = _context(spec)
+            for c in containers(spec):
+                context = {k: pod[k] for k in ("runAsNonRoot", "runAsUser") if k in pod} | _context(c)
+                merged["containers"].append({**c, "securityContext": context})
+            for key in ("hostNetwork", "hostPID", "hostIPC"):
+                merged[key] = merged.get(key) is True or spec.get(key) is True
+    return merged
+
+
+def on_seldon(fact):
+    """A pod fact of a SeldonDeployment, read from its predictors' componentSpecs."""
+    def convert(predictors: Any) -> Any:
+        spec = seldon_pod_spec(predictors)
+        return fact(spec) if isinstance(spec, dict) else UNRECOGNISED
+    convert.__name__ = f"seldon_{fact.__name__}"
+    return convert
 
 
 def containers(spec: dict) -> list[dict]:
@@ -121,6 +155,101 @@ def storage_uri(predictor: Any) -> Any:
         if isinstance(value, dict) and isinstance(value.get("storageUri"), str):
             return value["storageUri"]
     return None
+
+
+# Seldon Core v1 prepackaged servers (graph `implementation`) → the server they run.
+SELDON_SERVERS = {"MLFLOW_SERVER": "mlflow", "SKLEARN_SERVER": "sklearn", "XGBOOST_SERVER": "xgboost",
+                  "TENSORFLOW_SERVER": "tensorflow-serving", "TRITON_SERVER": "triton",
+                  "HUGGINGFACE_SERVER": "huggingface", "TEMPO_SERVER": "tempo"}
+
+
+def _graphs(predictors: Any):
+    """Every node of every predictor's inference graph (a graph's `children` are graphs)."""
+    stack = [p.get("graph") for p in predictors if isinstance(p, dict)] if isinstance(predictors, list) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            children = node.get("children")
+            stack += children if isinstance(children, list) else []
+
+
+def component_labels(predictors: Any) -> Any:
+    """The pod labels a SeldonDeployment's componentSpecs give (each a pod template:
+    `metadata.labels` beside `spec`); the labels its operator adds are not in the file."""
+    if not isinstance(predictors, list):
+        return UNRECOGNISED
+    labels: dict = {}
+    for predictor in predictors:
+        specs = predictor.get("componentSpecs") if isinstance(predictor, dict) else None
+        for component in specs if isinstance(specs, list) else ():
+            meta = component.get("metadata") if isinstance(component, dict) else None
+            if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
+                labels.update({str(k): v for k, v in meta["labels"].items()})
+    return labels
+
+
+def predictor_uris(predictor: Any) -> Any:
+    """A KServe predictor's storage URI, as a list of model URIs."""
+    uri = storage_uri(predictor)
+    return uri if uri is UNRECOGNISED else [uri] if isinstance(uri, str) else []
+
+
+def graph_uris(predictors: Any) -> Any:
+    """Every `modelUri` of a SeldonDeployment's inference graphs (children included)."""
+    if not isinstance(predictors, list):
+        return UNRECOGNISED
+    return sorted({g["modelUri"] for g in _graphs(predictors) if isinstance(g.get("modelUri"), str) and g["modelUri"]})
+
+
+def storage_uris(value: Any) -> Any:
+    """A Seldon Core v2 Model's `storageUri`, as a list of model URIs."""
+    return [value] if isinstance(value, str) and value.strip() else UNRECOGNISED
+
+
+def seldon_server(predictors: Any) -> Any:
+    """What a SeldonDeployment runs: its prepackaged servers (`MLFLOW_SERVER` → mlflow) or
+    the server its componentSpecs' containers run; `seldon` when neither says."""
+    if not isinstance(predictors, list):
+        return UNRECOGNISED
+    found = sorted({SELDON_SERVERS.get(str(g.get("implementation")).upper(), str(g["implementation"]).lower())
+                    for g in _graphs(predictors) if isinstance(g.get("implementation"), str)})
+    if found:
+        return ", ".join(found)
+    return model_server(seldon_pod_spec(predictors)) or "seldon"
+
+
+def _setting(settings: dict, name: str) -> Any:
+    """A configuration setting by name, the key's case aside (InferenceRouterHA is written
+    both ways in real files); None when absent."""
+    for key, value in settings.items():
+        if str(key).lower() == name.lower():
+            return value
+    return None
+
+
+def inference_router(settings: Any) -> Any:
+    """How the Azure ML Kubernetes extension publishes its inference router (azureml-fe),
+    from the extension's configuration settings: `inferenceRouterServiceType` LoadBalancer
+    / NodePort / ClusterIP, a LoadBalancer made internal by `internalLoadBalancerProvider:
+    azure` ("loadbalancer-internal"). None when inference is not set up (no router type);
+    UNRECOGNISED when a setting it needs is not text."""
+    if not isinstance(settings, dict):
+        return UNRECOGNISED
+    kind = _setting(settings, "inferenceRouterServiceType")
+    if kind is None or isinstance(kind, Unknown):       # not set up; a variable: its own reason
+        return kind
+    if not isinstance(kind, str):
+        return UNRECOGNISED
+    kind = kind.strip().lower()
+    if kind != "loadbalancer":
+        return kind
+    provider = _setting(settings, "internalLoadBalancerProvider")
+    if isinstance(provider, Unknown):
+        return provider
+    if provider is not None and not isinstance(provider, str):
+        return UNRECOGNISED
+    return "loadbalancer-internal" if str(provider or "").strip().lower() == "azure" else "loadbalancer"
 
 
 # Ingress annotations that put authentication in front of the backends: ingress-nginx

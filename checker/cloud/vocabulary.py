@@ -550,18 +550,38 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("pod_labels", {"k8s": "spec.template.metadata.labels", "pod": "metadata.labels",
                                 "cronjob": "spec.jobTemplate.spec.template.metadata.labels"}, convert=same),
             K8S_NAMESPACE)),
+    # Model servers the cluster builds from a serving resource: KServe InferenceService
+    # (serving.kserve.io, kfserving) and Seldon Core v1 SeldonDeployment
+    # (machinelearning.seldon.io). Seldon's operator makes the Services and the gateway
+    # route (Ambassador / Istio, per its install) itself: none is in the files, so a
+    # SeldonDeployment has no visibility fact; Services written beside it still count.
     ResourceType(
         "k8s_inference_service",
-        {"k8s": ("inferenceservice",)},          # KServe serving.kserve.io (and kfserving)
-        facts=tuple(Fact(name, {"k8s": "spec.predictor"}, convert=convert) for name, convert in (
+        {"k8s": ("inferenceservice", "seldondeployment")},
+        facts=tuple(Fact(name, {"k8s": "spec.predictor", "seldondeployment": "spec.predictors"},
+                         convert={"k8s": convert, "seldondeployment": k8s.on_seldon(convert)})
+                    for name, convert in (
             ("privileged", k8s.privileged), ("host_network", k8s.host_network),
             ("unpinned_images", k8s.unpinned_images))) + (
-            Fact("storage_uri", {"k8s": "spec.predictor"}, convert=k8s.storage_uri),
-            Fact("cluster_local", {"k8s": "metadata.labels"}, convert=k8s.cluster_local,
+            Fact("storage_uri", {"k8s": "spec.predictor", "seldondeployment": None}, convert=k8s.storage_uri),
+            Fact("model_uris", {"k8s": "spec.predictor", "seldondeployment": "spec.predictors"},
+                 convert={"k8s": k8s.predictor_uris, "seldondeployment": k8s.graph_uris}),
+            Fact("model_server", {"k8s": None, "seldondeployment": "spec.predictors"}, convert=k8s.seldon_server),
+            Fact("pod_labels", {"k8s": None, "seldondeployment": "spec.predictors"}, convert=k8s.component_labels),
+            Fact("cluster_local", {"k8s": "metadata.labels", "seldondeployment": None}, convert=k8s.cluster_local,
                  defaults={"k8s": _d(False, "Knative docs (Configuring private Services) and KServe: an "
                                             "InferenceService is published on the ingress gateway unless "
                                             "labelled networking.knative.dev/visibility: cluster-local")}),
             K8S_NAMESPACE)),
+    # Seldon Core v2 Model (mlops.seldon.io): an artifact loaded onto a Server the platform
+    # runs; reached through the seldon-mesh Service of the install, not in the files.
+    ResourceType(
+        "k8s_seldon_model", {"k8s": ("model",)},
+        discriminator={"k8s": ("apiVersion", ("mlops.seldon.io/v1alpha1",))},
+        facts=(Fact("model_uris", {"k8s": "spec.storageUri"}, convert=k8s.storage_uris),
+               Fact("server", {"k8s": "spec.server"}, convert=text),
+               Fact("requirements", {"k8s": "spec.requirements"}, convert=as_list),
+               K8S_NAMESPACE)),
     ResourceType(
         "k8s_service", {"k8s": ("service",)},
         facts=(Fact("service_type", {"k8s": "spec.type"}, convert=lower,
@@ -577,6 +597,19 @@ TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "k8s_network_policy", {"k8s": ("networkpolicy",)},
         facts=(Fact("pod_selector", {"k8s": "spec.podSelector"}, convert=same), K8S_NAMESPACE)),
+    # Cluster extensions (Terraform, ARM, Bicep, azapi): the Azure ML extension
+    # (microsoft.azureml.kubernetes) decides how Kubernetes online endpoints are reached,
+    # through its inference router Service (Azure ML docs, "Deploy Azure Machine Learning
+    # extension on AKS or Arc Kubernetes cluster": inferenceRouterServiceType,
+    # internalLoadBalancerProvider).
+    ResourceType(
+        "k8s_cluster_extension",
+        {"terraform": ("azurerm_kubernetes_cluster_extension",),
+         "arm": ("microsoft.kubernetesconfiguration/extensions",)},
+        facts=(Fact("extension_type", {"terraform": "extension_type", "arm": "properties.extensionType"},
+                    convert=lower),
+               Fact("inference_router", {"terraform": "configuration_settings",
+                                         "arm": "properties.configurationSettings"}, convert=k8s.inference_router))),
     # -- networks and private networking (issue 9) ----------------------------------------
     ResourceType(
         "virtual_network",

@@ -237,3 +237,141 @@ def test_model_uri_naming_nothing_collected_is_kept_unresolved(tmp_path):
     attrs = node_attrs(graph, rid("k/churn.yaml", "ml/Deployment/churn"))
     assert "names no model version in any collected registry" in \
         attrs["unresolved"]["model models:/churn@champion"]["reason"]
+
+
+SELDON_V1 = """\
+    apiVersion: machinelearning.seldon.io/v1
+    kind: SeldonDeployment
+    metadata:
+      name: churn
+      namespace: models
+    spec:
+      protocol: v2
+      predictors:
+        - name: default
+          replicas: 1
+          graph:
+            name: transformer
+            type: TRANSFORMER
+            children:
+              - name: classifier
+                implementation: MLFLOW_SERVER
+                modelUri: s3://contoso-models/churn/handmade/
+                children: []
+          componentSpecs:
+            - metadata:
+                labels: {team: crm}
+              spec:
+                securityContext: {runAsNonRoot: true}
+                hostNetwork: true
+                containers:
+                  - name: transformer
+                    image: ghcr.io/contoso/churn-features:1.4
+        - name: canary
+          graph:
+            name: classifier
+            implementation: SKLEARN_SERVER
+            modelUri: models:/churn@champion
+          componentSpecs:
+            - spec:
+                containers:
+                  - name: classifier
+                    image: seldonio/sklearnserver@sha256:0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
+                    securityContext: {privileged: true}
+    """
+
+
+def test_seldon_deployment_is_a_model_server_with_its_graphs_model_uris_and_pod_facts(tmp_path):
+    write(tmp_path, "seldon/churn.yaml", SELDON_V1)
+    attrs = node_attrs(collect_graph(tmp_path), rid("seldon/churn.yaml", "models/SeldonDeployment/churn"))
+    assert attrs["type"] == "k8s_inference_service" and attrs["namespace"] == "models"
+    assert attrs["model_server"] == "mlflow, sklearn"          # prepackaged servers, child graphs too
+    assert attrs["model_uris"] == ["models:/churn@champion", "s3://contoso-models/churn/handmade/"]
+    assert attrs["privileged"] is True and attrs["host_network"] is True       # one container each
+    assert attrs["unpinned_images"] == ["ghcr.io/contoso/churn-features:1.4"]
+    assert attrs["pod_labels"] == {"team": "crm"}
+    # Its Services and gateway route are the operator's: no visibility fact, no KServe storageUri.
+    assert "cluster_local" not in attrs and "storage_uri" not in attrs
+
+
+def test_seldon_prepackaged_server_without_component_specs(tmp_path):
+    write(tmp_path, "sdep.yaml", """\
+        apiVersion: machinelearning.seldon.io/v1
+        kind: SeldonDeployment
+        metadata: {name: wines}
+        spec:
+          predictors:
+            - name: default
+              graph: {name: classifier, implementation: MLFLOW_SERVER, modelUri: "gs://models/wines"}
+        """)
+    attrs = node_attrs(collect_graph(tmp_path), rid("sdep.yaml", "_/SeldonDeployment/wines"))
+    assert attrs["model_server"] == "mlflow" and attrs["model_uris"] == ["gs://models/wines"]
+    assert attrs["unpinned_images"] == [] and attrs["privileged"] is False     # the operator's containers
+
+
+def test_seldon_v2_model_only_with_its_api_group(tmp_path):
+    write(tmp_path, "v2/models.yaml", """\
+        apiVersion: mlops.seldon.io/v1alpha1
+        kind: Model
+        metadata: {name: churn, namespace: seldon-mesh}
+        spec:
+          storageUri: "models:/churn/2"
+          requirements: [mlflow]
+          server: mlserver
+        ---
+        apiVersion: example.com/v1
+        kind: Model
+        metadata: {name: other}
+        spec: {storageUri: "models:/churn/2"}
+        """)
+    graph = collect_graph(tmp_path)
+    attrs = node_attrs(graph, rid("v2/models.yaml", "seldon-mesh/Model/churn"))
+    assert attrs["type"] == "k8s_seldon_model" and attrs["model_uris"] == ["models:/churn/2"]
+    assert attrs["server"] == "mlserver" and attrs["requirements"] == ["mlflow"]
+    assert node_attrs(graph, rid("v2/models.yaml", "_/Model/other"))["type"] == "other"
+
+
+def test_serving_resources_link_versions_by_registry_uri_and_artifact_location(tmp_path):
+    from checker.linkers import link_served_model_uris
+    write(tmp_path, "seldon/churn.yaml", SELDON_V1)
+    write(tmp_path, "kserve/isvc.yaml", """\
+        apiVersion: serving.kserve.io/v1beta1
+        kind: InferenceService
+        metadata: {name: churn-run}
+        spec:
+          predictor:
+            model:
+              modelFormat: {name: mlflow}
+              storageUri: "runs:/0f35098d6680474685ae01d94d28aa0a/model"
+        """)
+    graph = collect_graph(tmp_path)
+    champion = graph.add_node("model_version", "mlflow://x/churn/3", {
+        "name": "churn", "version": 3, "aliases": ["champion"], "run_id": "de8b71de98f344688ca9758c7894d48b",
+        "source": "runs:/de8b71de98f344688ca9758c7894d48b/model"})
+    from_run = graph.add_node("model_version", "mlflow://x/churn/4", {
+        "name": "churn", "version": 4, "aliases": [], "run_id": "0f35098d6680474685ae01d94d28aa0a",
+        "source": "/tmp/artifacts/0f35098d6680474685ae01d94d28aa0a/artifacts/model"})
+    handmade = graph.add_node("model_version", "mlflow://x/churn/5", {
+        "name": "churn", "version": 5, "aliases": [], "source": "s3://contoso-models/churn/handmade"})
+    link_served_model_uris(graph)
+    sdep = rid("seldon/churn.yaml", "models/SeldonDeployment/churn")
+    assert set(graph.out_edges(sdep, "serves")) == {champion, handmade}   # alias; location, trailing / aside
+    isvc = rid("kserve/isvc.yaml", "_/InferenceService/churn-run")
+    assert set(graph.out_edges(isvc, "serves")) == {from_run}            # the run's artifact `model`
+    assert "unresolved" not in node_attrs(graph, sdep)
+
+
+def test_a_run_artifact_no_version_was_registered_from_is_unresolved(tmp_path):
+    from checker.cloud.model_uris import ModelIndex
+    from checker.graph import EstateGraph
+    graph = EstateGraph()
+    graph.add_node("model_version", "mlflow://x/churn/4", {
+        "name": "churn", "version": 4, "run_id": "abc", "source": "runs:/abc/model"})
+    index = ModelIndex(graph)
+    assert index.resolve("runs:/abc/model")[0] == ["model_version:mlflow://x/churn/4"]
+    found, why = index.resolve("runs:/abc/encoder")
+    assert found == [] and "no collected model version was registered from run abc's artifact encoder" in why
+    assert index.resolve("azureml:churn:4")[0] == ["model_version:mlflow://x/churn/4"]
+    assert index.resolve("azureml:churn@prod") == ([], "azureml:churn@prod: Azure ML label prod is not "
+                                                       "resolved statically")
+    assert index.resolve("gs://elsewhere/model") == ([], None)      # a location, not a registry's name

@@ -42,7 +42,7 @@ SERVICE_LINE = DEPLOYMENT.count("\n") + 2          # the Service's apiVersion, a
 
 
 def cases(seed: int) -> list[Case]:
-    out = truncated(seed) + shapes() + hostile() + look_alikes() + [many_documents()]
+    out = truncated(seed) + shapes() + hostile() + look_alikes() + seldon() + [many_documents()]
     out += [in_git(c) for c in out if c.id.split("/")[1] in ("shape-metadata-list", "helm-template")]
     return out
 
@@ -95,6 +95,54 @@ def hostile() -> list[Case]:
               Expect(NONE, nodes=(SRV,))),
         _case("tags-and-merge-keys", GOOD + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: &m {name: c}\n"
               "other: {<<: *m, x: !!binary aGk=}\n", Expect(EITHER, nodes=(SRV, SVC))),
+    ]
+
+
+SELDON = f"""\
+apiVersion: machinelearning.seldon.io/v1
+kind: SeldonDeployment
+metadata:
+  name: sdep-{SLUG}
+  namespace: fuzz
+spec:
+  predictors:
+    - name: default
+      graph:
+        name: classifier
+        implementation: MLFLOW_SERVER
+        modelUri: models:/churn/1
+        children: []
+      componentSpecs:
+        - spec:
+            containers:
+              - {{name: classifier, image: seldonio/mlflowserver:1.18.0}}
+"""
+SDEP = "resource:k8s:{p}/deploy.yaml#fuzz/SeldonDeployment/sdep-{s}"
+
+
+def seldon() -> list[Case]:
+    """SeldonDeployments of every wrong shape: the facts that cannot be read are unknown,
+    the object and the rest of the file collected; a graph that holds itself (a recursive
+    alias) is refused as YAML with its line."""
+    with_sdep = GOOD + "---\n"
+    return [
+        _case("seldon-good", with_sdep + SELDON, Expect(NONE, nodes=(SRV, SVC, SDEP))),
+        _case("seldon-predictors-mapping", with_sdep + SELDON.replace("  predictors:\n    - name: default\n",
+                                                                      "  predictors:\n    default:\n"),
+              Expect(EITHER, nodes=(SRV, SVC))),
+        _case("seldon-odd-items", with_sdep + SELDON.replace("    - name: default\n",
+                                                             "    - 7\n    - {graph: [1], componentSpecs: x}\n"
+                                                             "    - name: default\n"),
+              Expect(NONE, nodes=(SRV, SVC, SDEP))),
+        _case("seldon-recursive-graph", with_sdep + SELDON.replace("      graph:\n", "      graph: &g\n").replace(
+                  "        children: []\n", "        children: [*g]\n"), Expect(ONE, line=True, nodes=(SRV, SVC))),
+        _case("seldon-deep-children", with_sdep + SELDON.replace("        children: []\n",
+                                                                 "        children: " + "[{children: " * 400
+                                                                 + "[]" + "}]" * 400 + "\n"),
+              Expect(EITHER, nodes=(SRV, SVC))),
+        _case("seldon-v2-model-shapes", with_sdep + "apiVersion: mlops.seldon.io/v1alpha1\nkind: Model\n"
+              "metadata: {name: m}\nspec: {storageUri: [1, 2], requirements: sklearn, server: {x: 1}}\n",
+              Expect(NONE, nodes=(SRV, SVC))),
     ]
 
 

@@ -5,7 +5,8 @@ package mlcheck.rules.k8s_002
 import data.mlcheck.lib
 import rego.v1
 
-# Model servers: KServe InferenceServices, and workloads whose containers run a server.
+# Model servers: KServe InferenceServices, Seldon SeldonDeployments (one type: their pod
+# facts read from where each keeps its pods), and workloads whose containers run a server.
 model_servers[id] := node if {
 	some id, node in input.nodes
 	node.attrs.type == "k8s_inference_service"
@@ -19,7 +20,10 @@ model_servers[id] := node if {
 
 server(node) := node.attrs.model_server if is_string(node.attrs.model_server)
 
-server(node) := "KServe InferenceService" if node.attrs.type == "k8s_inference_service"
+server(node) := "KServe InferenceService" if {
+	node.attrs.type == "k8s_inference_service"
+	not is_string(node.attrs.model_server)
+}
 
 # model server id → what is wrong with its pod.
 problems[id] contains "runs a privileged container" if {
