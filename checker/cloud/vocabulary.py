@@ -528,6 +528,15 @@ TYPES: tuple[ResourceType, ...] = (
                Fact("subnet", {"terraform": "subnet_id"}, convert=text,
                     defaults={"terraform": _d(None, "no VPC unless subnet_id is set")}))),
     ResourceType(
+        "sagemaker_model", {"terraform": ("aws_sagemaker_model",)},
+        facts=(Fact("network_isolation", {"terraform": "enable_network_isolation"},
+                    defaults={"terraform": _d(False, "CreateModel API: EnableNetworkIsolation unset, the "
+                                                     "container may call out (AWS Config "
+                                                     "sagemaker-model-isolation-enabled: non-compliant)")}),
+               Fact("vpc", {"terraform": "vpc_config"}, convert=present,
+                    defaults={"terraform": _d(False, "terraform-provider-aws: no vpc_config, the container "
+                                                     "runs in SageMaker's network")}))),
+    ResourceType(
         "vertex_workbench_instance", {"terraform": ("google_workbench_instance", "google_notebooks_instance")},
         # The legacy google_notebooks_instance spells it no_public_ip ("If true, no public IP will
         # be assigned", terraform-provider-google docs; absent: false, a public IP).

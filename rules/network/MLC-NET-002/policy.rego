@@ -12,6 +12,13 @@ checks := {
 		{"fact": "public_network_access", "bad": [true], "why": "direct internet access enabled"},
 		{"fact": "subnet", "bad": [null], "why": "not in a VPC"},
 	],
+	"sagemaker_model": [{"fact": "network_isolation", "bad": [false], "why": "the model container may make outbound calls (network isolation off) from SageMaker's network (no vpc_config)"}],
+}
+
+# A model in the customer's VPC: its egress is that VPC's to control.
+in_vpc(id) if {
+	input.nodes[id].attrs.type == "sagemaker_model"
+	input.nodes[id].attrs.vpc == true
 }
 
 # name → destination of each FQDN outbound rule (ARM: a map by rule name; CLI YAML: a list).
@@ -31,4 +38,5 @@ open_egress contains item if {
 open_egress contains base if {
 	some base in cloud.items(checks, "ML workspace")
 	count(fqdn_rules(input.nodes[base.node])) == 0
+	not in_vpc(base.node)
 }

@@ -30,3 +30,14 @@ test_notebook_in_a_vpc_without_internet_passes_outside_a_vpc_fails if {
 	count(net_002.open_egress) == 0 with input.nodes as {"n": nb}
 	count(net_002.open_egress) == 1 with input.nodes as {"n": object.union(nb, {"attrs": {"subnet": null}})}
 }
+
+model(attrs) := {"kind": "resource", "attrs": object.union({"type": "sagemaker_model", "name": "m", "provider_type": "aws_sagemaker_model", "format": "terraform"}, attrs)}
+
+test_a_sagemaker_model_without_isolation_is_flagged_unless_in_a_vpc if {
+	nodes := {
+		"open": model({"network_isolation": false, "vpc": false}),
+		"vpc": model({"network_isolation": false, "vpc": true}),
+		"isolated": model({"network_isolation": true, "vpc": false}),
+	}
+	[i.node | some i in net_002.open_egress] == ["open"] with input.nodes as nodes
+}

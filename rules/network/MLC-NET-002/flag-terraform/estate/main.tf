@@ -98,3 +98,14 @@ resource "aws_sagemaker_notebook_instance" "explore" {
   subnet_id       = "subnet-0a1b2c3d"
   security_groups = ["sg-0a1b2c3d"]
 }
+
+# Neither network isolation (off by default) nor a VPC: the container can call anywhere.
+resource "aws_sagemaker_model" "churn" {
+  name               = "churn-model"
+  execution_role_arn = "arn:aws:iam::123456789012:role/sagemaker-exec"
+
+  primary_container {
+    image          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1.4.2"
+    model_data_url = "s3://ml-artifacts-123456789012/churn/model.tar.gz"
+  }
+}

@@ -44,3 +44,30 @@ resource "aws_sagemaker_notebook_instance" "explore" {
   security_groups        = ["sg-0a1b2c3d"]
   direct_internet_access = "Disabled"
 }
+
+# Isolated; and one without isolation whose egress its VPC controls.
+resource "aws_sagemaker_model" "isolated" {
+  name                     = "churn-isolated"
+  execution_role_arn       = "arn:aws:iam::123456789012:role/sagemaker-exec"
+  enable_network_isolation = true
+
+  primary_container {
+    image          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1.4.2"
+    model_data_url = "s3://ml-artifacts-123456789012/churn/model.tar.gz"
+  }
+}
+
+resource "aws_sagemaker_model" "in_vpc" {
+  name               = "churn-vpc"
+  execution_role_arn = "arn:aws:iam::123456789012:role/sagemaker-exec"
+
+  primary_container {
+    image          = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1.4.2"
+    model_data_url = "s3://ml-artifacts-123456789012/churn/model.tar.gz"
+  }
+
+  vpc_config {
+    subnets            = ["subnet-0a1b2c3d4e5f60718"]
+    security_group_ids = ["sg-0123456789abcdef0"]
+  }
+}
