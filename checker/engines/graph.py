@@ -52,6 +52,7 @@ class GraphIndex:
     def __init__(self, graph: EstateGraph) -> None:
         self.graph = graph
         self.by_kind = graph.ids_by_kind()
+        self._types: dict[str, dict[str, Any]] = {}
 
     @functools.cached_property
     def edges_by_kind(self) -> dict[str, list[tuple[str, str, str]]]:
@@ -61,11 +62,54 @@ class GraphIndex:
         return found
 
     def candidates(self, selector: dict) -> list[str]:
+        """The nodes of the selector's kinds, less those whose `type` its `where` rules out
+        (most cloud rules read a few resource types of thousands of resources: a dict
+        lookup each, not a condition evaluated each). A node without a known type stays."""
         kinds = selector.get("kind")
         if kinds is None:
             return [n for ids in self.by_kind.values() for n in ids]
         kinds = [kinds] if isinstance(kinds, str) else kinds
-        return [n for k in kinds for n in self.by_kind.get(k, [])]
+        allowed = type_filter(selector.get("where"))
+        if allowed is None:
+            return [n for k in kinds for n in self.by_kind.get(k, [])]
+        return [n for k in kinds for n, t in self.types(k).items() if t is _UNTYPED or t in allowed]
+
+    def types(self, kind: str) -> dict[str, Any]:
+        """node id → its `type` (hashable text), or _UNTYPED (absent, unknown, odd); cached."""
+        if kind not in self._types:
+            nodes = self.graph.g.nodes
+            self._types[kind] = {n: _type_of(nodes[n]["attrs"]) for n in self.by_kind.get(kind, [])}
+        return self._types[kind]
+
+
+_UNTYPED = object()
+
+
+def _type_of(attrs: dict) -> Any:
+    value = attrs.get("type")
+    if not isinstance(value, str) or "type" in (attrs.get("unknown") or {}):
+        return _UNTYPED
+    return value
+
+
+def type_filter(cond: dict | None) -> set | None:
+    """The `type` values a condition can hold for (a node of another known type makes it
+    false), or None when it does not say. `all`: any member's filter; `any`: only when
+    every member has one."""
+    if not isinstance(cond, dict):
+        return None
+    if cond.get("attr") == "type" and "equals" in cond and isinstance(cond["equals"], str):
+        return {cond["equals"]}
+    if cond.get("attr") == "type" and isinstance(cond.get("in"), list) and \
+            all(isinstance(v, str) for v in cond["in"]):
+        return set(cond["in"])
+    if isinstance(cond.get("all"), list):
+        found = [f for f in map(type_filter, cond["all"]) if f is not None]
+        return set.intersection(*found) if found else None
+    if isinstance(cond.get("any"), list):
+        found = [type_filter(c) for c in cond["any"]]
+        return set().union(*found) if found and all(f is not None for f in found) else None
+    return None
 
 
 class GraphEvaluator:
@@ -246,7 +290,7 @@ def why_not_applicable(evaluator: GraphEvaluator, selector: dict) -> str:
     shown = ("/".join([kinds] if isinstance(kinds, str) else kinds) + " node") if kinds else "node"
     if "id" in selector:
         shown += f" with id {selector['id']}"
-    candidates = evaluator.index.candidates(selector)
+    candidates = evaluator.index.candidates({k: v for k, v in selector.items() if k != "where"})
     if "id" in selector:
         candidates = [n for n in candidates if fnmatch.fnmatchcase(n, selector["id"])]
     if not candidates:

@@ -101,9 +101,10 @@ def rule_input(rule: Rule, graph: EstateGraph, evaluator=None) -> dict:
     from .graph import GraphEvaluator
     evaluator = evaluator or GraphEvaluator(graph)
     selector = {"kind": list(declared["kinds"])}
-    ids = evaluator.index.candidates(selector)
     if "where" in declared:
         selector["where"] = declared["where"]
+    ids = evaluator.index.candidates(selector)
+    if "where" in declared:
         ids = [n for n in ids if evaluator.matches(n, selector) is not False]
     edges = evaluator.index.edges_by_kind
     return graph.subdocument(ids, [e for kind in declared.get("edges", []) for e in edges.get(kind, [])],
@@ -173,12 +174,19 @@ class RegoEngine:
             self.backend = EmbeddedRego(policy_files, params, engine or DEFAULT_ENGINE)
 
     def evaluate(self, rules: list[Rule], graph: EstateGraph) -> dict[str, RuleResult]:
-        from .graph import GraphEvaluator
+        from .graph import GraphEvaluator, type_filter
         if not rules:
             return {}
         # One index for every rule's input and applicability (the rules' children inherit it).
         evaluator = GraphEvaluator(graph)
         _ = evaluator.index.edges_by_kind
+        for rule in rules:      # type indexes the rules' selectors narrow by, built here once
+            for selector in (applies_to(rule), {"kind": rule.check.get("input", {}).get("kinds", []),
+                                                "where": rule.check.get("input", {}).get("where")}):
+                kinds = selector.get("kind") or []
+                if type_filter(selector.get("where")) is not None:
+                    for kind in [kinds] if isinstance(kinds, str) else kinds:
+                        evaluator.index.types(kind)
         # Largest inputs first, so that the last rule a worker takes is a small one.
         by_size = sorted(rules, key=lambda r: -len(evaluator.index.candidates(
             {"kind": r.check["input"]["kinds"]} if "input" in r.check else {})))

@@ -267,3 +267,39 @@ def test_a_neighbour_count_is_unknown_only_when_the_undecided_peers_could_change
     # max 5 holds whatever the undecided peer turns out to be.
     assert outcome(g, {"match": ws, "forbid": {"neighbors": {"edge": "uses", "to": blob, "max": 5}}}) == \
         (["resource:tf#ws_closed", "resource:tf#ws_open", "resource:tf#ws_var"], [])
+
+
+# -- candidates narrowed by type ---------------------------------------------------------
+
+TYPED_CONDITIONS = [
+    {"attr": "type", "equals": "storage_account"},
+    {"attr": "type", "in": ["storage_account", "key_vault"]},
+    {"all": [{"attr": "type", "in": ["storage_account", "ml_workspace"]}, {"attr": "public", "equals": True}]},
+    {"any": [{"attr": "type", "equals": "key_vault"}, {"attr": "type", "equals": "ml_workspace"}]},
+    {"any": [{"attr": "type", "equals": "key_vault"}, {"attr": "public", "equals": True}]},   # no narrowing
+    {"not": {"attr": "type", "equals": "key_vault"}},                                        # no narrowing
+    {"all": [{"attr": "type", "equals": "key_vault"}, {"attr": "type", "equals": "storage_account"}]},
+]
+
+
+@pytest.mark.parametrize("cond", TYPED_CONDITIONS, ids=range(len(TYPED_CONDITIONS)))
+def test_type_narrowed_candidates_drop_only_nodes_the_condition_rules_out(cond):
+    """Every node the condition holds for, or cannot tell about, is still a candidate:
+    nodes with no type, an unknown type or an odd one are never dropped."""
+    g = EstateGraph()
+    for i, (rtype, public) in enumerate([("storage_account", True), ("storage_account", False), ("key_vault", True),
+                                         ("ml_workspace", True), ("other", True)]):
+        g.add_node("resource", f"r{i}", {"type": rtype, "public": public})
+    g.add_node("resource", "untyped", {"public": True})
+    g.add_node("resource", "unknown", {"type": "x", "unknown": {"type": {"expression": "var.t", "reason": "r"}}})
+    g.add_node("resource", "odd", {"type": ["storage_account"], "public": True})
+    ev = GraphEvaluator(g)
+    selector = {"kind": "resource", "where": cond}
+    every = [n for n in ev.index.candidates({"kind": "resource"})]
+    narrowed = ev.index.candidates(selector)
+    assert set(narrowed) <= set(every)
+    assert {n for n in every if ev.matches(n, selector) is not False} <= set(narrowed)
+    assert {"resource:untyped", "resource:unknown", "resource:odd"} <= set(narrowed)
+    assert ev.select(selector) == [n for n in every if ev.matches(n, selector) is True]
+    if cond is TYPED_CONDITIONS[0]:                 # and it does narrow: the vault is not looked at
+        assert set(narrowed) == {"resource:r0", "resource:r1", "resource:untyped", "resource:unknown", "resource:odd"}
