@@ -76,7 +76,7 @@ key_items contains item if {
 			replace(rtype, "_", " "), " ", cloud.text(cloud.name(id, node)), ": ", cloud.reasons(failures),
 			" while managed identities are available (", concat("; ", sort([e.via | some e in available])), ")",
 		]),
-		"evidence": {"checks": failures, "identities": sort([e | some e in available]), "provider_type": node.attrs.provider_type},
+		"evidence": {"checks": failures, "identities": sort([e | some e in available]), "provider_type": object.get(node.attrs, "provider_type", null)},
 	}
 }
 

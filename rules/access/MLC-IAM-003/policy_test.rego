@@ -30,13 +30,13 @@ test_an_unknown_key_setting_with_an_identity_cannot_be_evaluated if {
 }
 
 test_a_function_app_with_keys_in_settings_and_an_identity_is_flagged if {
-	app := {"kind": "resource", "attrs": {"type": "function_app", "name": "f", "identity_type": "systemassigned", "account_key_settings": ["MODEL_STORE"], "storage_account_key": false}}
+	app := {"kind": "resource", "attrs": {"type": "function_app", "name": "f", "provider_type": "azurerm_linux_function_app", "identity_type": "systemassigned", "account_key_settings": ["MODEL_STORE"], "storage_account_key": false}}
 	count(iam_003.key_items) == 1 with input.nodes as {"f": app} with input.edges as []
 	clean := json.patch(app, [{"op": "replace", "path": "/attrs/account_key_settings", "value": []}])
 	count(iam_003.key_items) == 0 with input.nodes as {"f": clean} with input.edges as []
 }
 
 test_endpoint_keys_in_a_workspace_with_an_identity_are_flagged if {
-	ep := {"kind": "endpoint", "attrs": {"type": "ml_online_endpoint", "name": "e", "auth_mode": "key"}}
+	ep := {"kind": "endpoint", "attrs": {"type": "ml_online_endpoint", "name": "e", "provider_type": "Microsoft.MachineLearningServices/workspaces/onlineEndpoints", "auth_mode": "key"}}
 	count(iam_003.key_items) == 1 with input.nodes as {"e": ep, "w": ws} with input.edges as [{"src": "e", "dst": "w", "kind": "in_workspace"}]
 }
