@@ -86,8 +86,10 @@ def assignment_role(props: Any) -> Any:
     ARM `properties.roleDefinitionId`."""
     if not isinstance(props, dict):
         return UNRECOGNISED
+    if isinstance(props.get("properties"), Unknown):
+        return props["properties"]
     value = _field(props, "role_definition_name", "role_definition_id", "properties.roleDefinitionId",
-                   "roleDefinitionId")
+                   "properties.roleDefinitionName")
     return UNRECOGNISED if value is None else role_of(value)
 
 
@@ -164,12 +166,16 @@ def principal(props: Any) -> Any:
 
 
 def arm_scope(props: Any) -> Any:
-    """ARM/Bicep: the resource's `scope` (an extension resource); without one the
-    assignment applies at the scope the template is deployed to (`deployment`: a resource
-    group, subscription or management group, as the deployment decides)."""
+    """ARM/Bicep: the resource's `scope` (an extension resource); an export: the
+    assignment's `properties.scope`; a template without either applies at the scope it is
+    deployed to (`deployment`: a resource group, subscription or management group, as the
+    deployment decides)."""
     if not isinstance(props, dict):
         return UNRECOGNISED
-    return "deployment" if props.get("scope") is None else scope_level(props["scope"])
+    if isinstance(props.get("properties"), Unknown) and props.get("scope") is None:
+        return props["properties"]                  # an export without the properties
+    value = props.get("scope", _field(props, "properties.scope"))
+    return "deployment" if value is None else scope_level(value)
 
 
 # -- custom role definitions -----------------------------------------------------------------
@@ -313,6 +319,11 @@ def guest(props: Any) -> Any:
         if isinstance(value, Unknown):
             return value
     return UNRECOGNISED
+
+
+def ext_upn(value: Any) -> Any:
+    """A user principal name with Entra ID's `#EXT#` mark: an external (guest) user."""
+    return "#ext#" in value.lower() if isinstance(value, str) else UNRECOGNISED
 
 
 def always(value: Any) -> Any:

@@ -738,6 +738,8 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("principal", {"terraform": "", "arm": ""}, convert=iam.principal, quote=False),
             Fact("principal_type", {"terraform": "principal_type", "arm": "properties.principalType"},
                  convert=lower),
+            # `az role assignment list` prints the principal's name: a guest's UPN has #EXT#
+            Fact("principal_guest", {"terraform": None, "arm": "properties.principalName"}, convert=iam.ext_upn),
         )),
     ResourceType(
         "role_definition",

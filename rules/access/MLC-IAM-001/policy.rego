@@ -85,7 +85,12 @@ app_credentials(p) := {credential(app, c) |
 	some c in ci_credentials(app)
 }
 
-identities(id) := {w | some p in principals(id); some w in reasons(p)}
+identities(id) := {w | some p in principals(id); some w in reasons(p)} | listed_guest(id)
+
+# an export names the principal: a guest's UPN (#EXT#)
+listed_guest(id) := {{"principal": id, "guest": true, "listed_as": input.nodes[id].attrs.properties.properties.principalName}} if {
+	input.nodes[id].attrs.principal_guest == true
+} else := set()
 
 principal_state(id) := "yes" if {
 	count(identities(id)) > 0
@@ -142,7 +147,12 @@ role_text(a, id) := concat("", ["custom ", concat(", ", sort([cloud.name(rd, inp
 
 principal_words(ids) := concat(", ", sort([word(w) | some w in ids]))
 
-word(w) := concat("", ["guest ", cloud.name(w.principal, input.nodes[w.principal])]) if w.guest
+word(w) := concat("", ["guest ", cloud.name(w.principal, input.nodes[w.principal])]) if {
+	w.guest
+	not w.listed_as
+}
+
+word(w) := concat("", ["guest ", w.listed_as]) if w.listed_as
 
 word(w) := concat("", ["CI identity ", cloud.name(w.principal, input.nodes[w.principal]), " (", w.ci, repository(w), ")"]) if not w.guest
 
