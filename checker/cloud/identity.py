@@ -11,6 +11,7 @@ into references the linker resolves.
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -81,7 +82,7 @@ def role_of(value: Any) -> Any:
     return cleaned.lower() if cleaned else UNRECOGNISED     # a role by a name this table lacks
 
 
-def assignment_role(props: Any) -> Any:
+def _assignment_role(props: Any) -> Any:
     """A role assignment's role: Terraform `role_definition_name` or `role_definition_id`,
     ARM `properties.roleDefinitionId`."""
     if not isinstance(props, dict):
@@ -148,14 +149,14 @@ def _id_level(text: str) -> str | None:
     return None
 
 
-def terraform_scope(props: Any) -> Any:
+def _terraform_scope(props: Any) -> Any:
     """Terraform `scope` (required by azurerm)."""
     if not isinstance(props, dict) or props.get("scope") is None:
         return UNRECOGNISED
     return scope_level(props["scope"])
 
 
-def principal(props: Any) -> Any:
+def _principal(props: Any) -> Any:
     """The principal as written: an object id, or the expression naming it (the edge to a
     collected identity comes from the reference)."""
     if not isinstance(props, dict):
@@ -165,7 +166,7 @@ def principal(props: Any) -> Any:
     return text[:300] if text else UNRECOGNISED
 
 
-def arm_scope(props: Any) -> Any:
+def _arm_scope(props: Any) -> Any:
     """ARM/Bicep: the resource's `scope` (an extension resource); an export: the
     assignment's `properties.scope`; a template without either applies at the scope it is
     deployed to (`deployment`: a resource group, subscription or management group, as the
@@ -218,19 +219,19 @@ def _actions(props: dict, terraform: str, arm: str) -> Any:
     return out
 
 
-def actions(props: Any) -> Any:
+def _actions_of(props: Any) -> Any:
     return _actions(props, "actions", "actions") if isinstance(props, dict) else UNRECOGNISED
 
 
-def not_actions(props: Any) -> Any:
+def _not_actions_of(props: Any) -> Any:
     return _actions(props, "not_actions", "notActions") if isinstance(props, dict) else UNRECOGNISED
 
 
-def privileged_actions(props: Any) -> Any:
+def _privileged_actions(props: Any) -> Any:
     """The actions that grant everything (`*`) or the right to assign roles (an action
     covering Microsoft.Authorization/roleAssignments/write: `*/write`,
     `Microsoft.Authorization/*`…), unless a not-action takes that right back."""
-    granted, denied = actions(props), not_actions(props)
+    granted, denied = _actions_of(props), _not_actions_of(props)
     for value in (granted, denied):
         if isinstance(value, Unknown) or value is UNRECOGNISED:
             return value
@@ -239,7 +240,7 @@ def privileged_actions(props: Any) -> Any:
     return sorted(set(out))
 
 
-def assignable_levels(props: Any) -> Any:
+def _assignable_levels(props: Any) -> Any:
     """The levels of a role definition's assignable scopes (Terraform `assignable_scopes`
     and `scope`, ARM `properties.assignableScopes`); any unknown one → unknown."""
     if not isinstance(props, dict):
@@ -271,7 +272,7 @@ CI_ISSUERS = {
 }
 
 
-def ci_provider(props: Any) -> Any:
+def _ci_provider(props: Any) -> Any:
     """Which CI a federated identity credential trusts, by its issuer (Terraform `issuer`,
     ARM `properties.issuer`); an issuer of no CI → "none"."""
     issuer = _field(props, "issuer", "properties.issuer") if isinstance(props, dict) else None
@@ -286,7 +287,7 @@ def ci_provider(props: Any) -> Any:
     return "none"
 
 
-def ci_subject(props: Any) -> Any:
+def _ci_subject(props: Any) -> Any:
     """The repository and what of it the credential trusts, from a subject such as
     `repo:org/repo:environment:prod` or `repo:org/repo:ref:refs/heads/main` (GitHub), or
     `sc://org/project/connection` (Azure DevOps)."""
@@ -305,7 +306,7 @@ def ci_subject(props: Any) -> Any:
     return {"repository": None, "trusts": text}
 
 
-def guest(props: Any) -> Any:
+def _guest(props: Any) -> Any:
     """A directory user is a guest when its `user_type` is Guest or its UPN has `#EXT#`
     (Entra ID's mark of an external user)."""
     if not isinstance(props, dict):
@@ -396,3 +397,35 @@ def identity_references(raw: RawResource) -> None:
             raw.references.append(Reference(attribute, named.group(1), by="name", target_type=_UAI))
         elif "/providers/" in key.lower() and not key.strip().startswith("["):
             raw.references.append(Reference(attribute, key.strip(), by="arm_id"))
+
+
+# -- the conversions the vocabulary names -------------------------------------------------------
+
+def _whole(convert, attributes: tuple[str, ...]):
+    """A conversion of the whole attribute set whose unrecognised value is quoted as the
+    attribute that holds it (`role_definition_id = ["Owner"]`), not as the whole set."""
+    def run(props: Any) -> Any:
+        result = convert(props)
+        if result is not UNRECOGNISED:
+            return result
+        for attribute in attributes:
+            value = _field(props, attribute) if isinstance(props, dict) else None
+            if value is not None:
+                shown = _expression(value) or json.dumps(value, default=str)
+                return Unknown(f"{attribute} = {shown[:200]}", "not a value this provider documents")
+        return Unknown(f"{attributes[0]} (absent)", "absent, and the provider documents no default")
+    run.__doc__ = convert.__doc__
+    return run
+
+
+assignment_role = _whole(_assignment_role, ('role_definition_name', 'role_definition_id', 'properties.roleDefinitionId'))
+terraform_scope = _whole(_terraform_scope, ('scope',))
+arm_scope = _whole(_arm_scope, ('scope', 'properties.scope'))
+principal = _whole(_principal, ('principal_id', 'properties.principalId'))
+actions = _whole(_actions_of, ('permissions', 'properties.permissions'))
+not_actions = _whole(_not_actions_of, ('permissions', 'properties.permissions'))
+privileged_actions = _whole(_privileged_actions, ('permissions', 'properties.permissions'))
+assignable_levels = _whole(_assignable_levels, ('assignable_scopes', 'properties.assignableScopes', 'scope'))
+ci_provider = _whole(_ci_provider, ('issuer', 'properties.issuer'))
+ci_subject = _whole(_ci_subject, ('subject', 'properties.subject'))
+guest = _whole(_guest, ('user_type', 'user_principal_name'))

@@ -201,7 +201,8 @@ def test_privileged_actions_follow_wildcards_and_not_actions():
     assert privileged_actions(perms(["*"], ["Microsoft.Authorization/*"])) == ["*"]     # `*` stays
     assert privileged_actions(perms(["Microsoft.Storage/*"])) == []
     assert isinstance(privileged_actions({"permissions": [{"actions": Unknown("var.a", "x")}]}), Unknown)
-    assert privileged_actions({"permissions": "everything"}) is UNRECOGNISED
+    odd = privileged_actions({"permissions": "everything"})
+    assert isinstance(odd, Unknown) and odd.expression == "permissions = everything"
     assert assignable_levels({"assignable_scopes": ["/", "/subscriptions/x"]}) == ["root", "subscription"]
     assert isinstance(assignable_levels({"assignable_scopes": [Unknown("var.s", "x")]}), Unknown)
 

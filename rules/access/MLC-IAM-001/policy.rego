@@ -109,8 +109,13 @@ evidence(a, id) := {
 	"scope": object.get(a.attrs.properties, "scope", null),
 	"principal": object.get(a.attrs, "principal", null),
 	"identities": sort([w | some w in identities(id)]),
-	"unknown": object.get(a.attrs, "unknown", {}),
 }
+
+# What keeps a verdict open, as the reports list it.
+open_entries(a, s) := array.concat(
+	[cloud.unknown_entry(a, fact) | some i, fact in ["role", "scope_level"]; s[i] == "open"],
+	[{"fact": "principal", "unknown": "principal", "expression": object.get(a.attrs, "principal", "(absent)"), "reason": "names no identity, application, service connection or user collected from the estate"} | s[2] == "open"],
+)
 
 privileged_assignments contains item if {
 	some id, a in cloud.resources("role_assignment")
@@ -135,7 +140,7 @@ privileged_assignments contains item if {
 		"node": id, "cannot_evaluate": true,
 		"message": concat("", ["cannot evaluate role assignment ", a.attrs.address, ": ",
 			concat(", ", [part | some i, part in ["role", "scope", "principal"]; s[i] == "open"]), " unknown"]),
-		"evidence": evidence(a, id),
+		"evidence": object.union(evidence(a, id), {"unknown": open_entries(a, s)}),
 	}
 }
 
