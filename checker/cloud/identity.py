@@ -354,7 +354,7 @@ def identity_facts(raw: RawResource) -> tuple[dict, dict]:
     unknown: dict = {}
     kind = block.get("type")
     if isinstance(kind, str):
-        facts["identity_type"] = ",".join(sorted(p.strip().lower().replace(" ", "") for p in kind.split(",")
+        facts["identity_type"] = ",".join(sorted(p.strip().lower().replace(" ", "").replace("_", "") for p in kind.split(",")
                                                  if p.strip())) or "none"
     else:
         unknown["identity_type"] = {"expression": _expression(kind) or str(kind)[:200], "attribute": "identity.type",

@@ -92,23 +92,32 @@ listed_guest(id) := {{"principal": id, "guest": true, "listed_as": input.nodes[i
 	input.nodes[id].attrs.principal_guest == true
 } else := set()
 
-principal_state(id) := "yes" if {
-	count(identities(id)) > 0
+principal_state(id, ids) := "yes" if {
+	count(ids) > 0
 } else := "open" if {
 	count(principals(id)) == 0
 } else := "no"
 
 # -- items --------------------------------------------------------------------------------------
-states(a, id) := [role_state(a, id), scope_state(a), principal_state(id)]
+# Each assignment judged once (a rule, evaluated once; functions are not cached): the role
+# and scope first, the principal only where neither already says no (most assignments are
+# data roles on one resource).
+verdicts[id] := v if {
+	some id, a in cloud.resources("role_assignment")
+	first := [role_state(a, id), scope_state(a)]
+	not "no" in first
+	ids := identities(id)
+	v := {"states": array.concat(first, [principal_state(id, ids)]), "identities": ids}
+}
 
-evidence(a, id) := {
+evidence(a, id, ids) := {
 	"assignment": {"node": id, "address": a.attrs.address, "provider_type": a.attrs.provider_type},
 	"role": object.get(a.attrs, "role", null),
 	"custom_roles": sort([{"node": rd, "privileged_actions": object.get(input.nodes[rd].attrs, "privileged_actions", null)} | some rd in custom_roles(id)]),
 	"scope_level": object.get(a.attrs, "scope_level", null),
 	"scope": object.get(a.attrs.properties, "scope", null),
 	"principal": object.get(a.attrs, "principal", null),
-	"identities": sort([w | some w in identities(id)]),
+	"identities": sort([w | some w in ids]),
 }
 
 # What keeps a verdict open, as the reports list it.
@@ -118,9 +127,10 @@ open_entries(a, s) := array.concat(
 )
 
 privileged_assignments contains item if {
-	some id, a in cloud.resources("role_assignment")
-	states(a, id) == ["yes", "yes", "yes"]
-	ev := evidence(a, id)
+	some id, v in verdicts
+	v.states == ["yes", "yes", "yes"]
+	a := input.nodes[id]
+	ev := evidence(a, id, v.identities)
 	item := {
 		"node": id,
 		"message": concat("", [
@@ -132,15 +142,16 @@ privileged_assignments contains item if {
 }
 
 privileged_assignments contains item if {
-	some id, a in cloud.resources("role_assignment")
-	s := states(a, id)
+	some id, v in verdicts
+	s := v.states
 	not "no" in s
 	"open" in s
+	a := input.nodes[id]
 	item := {
 		"node": id, "cannot_evaluate": true,
 		"message": concat("", ["cannot evaluate role assignment ", a.attrs.address, ": ",
 			concat(", ", [part | some i, part in ["role", "scope", "principal"]; s[i] == "open"]), " unknown"]),
-		"evidence": object.union(evidence(a, id), {"unknown": open_entries(a, s)}),
+		"evidence": object.union(evidence(a, id, v.identities), {"unknown": open_entries(a, s)}),
 	}
 }
 
