@@ -22,6 +22,12 @@ with the access-control vocabulary); *link* is checker.cloud.links.link_resource
 *floor* is python-hcl2's `parses_to_tree` on every .tf file plus `json.loads` on every
 template: what any reader of these files pays. Peak memory is tracemalloc's peak over one
 collect + link.
+
+On the 2-core development machine (shared with three other sessions), 10k per form
+(20,000 role assignments, 7.9 MiB): collect 12.9 s, 1.4x the floor of 9.2 s; link 0.24 s;
+the three rules 7.6 s (MLC-IAM-001 judging each assignment once, the principal only where
+role and scope leave it open: it took 15.9 s before); peak 170 MiB. 1k per form: collect
+0.89 s (1.4x the floor of 0.62 s), link 0.02 s, rules 0.93 s, peak 16 MiB.
 """
 from __future__ import annotations
 
