@@ -122,7 +122,7 @@ evidence(a, id, ids) := {
 
 # What keeps a verdict open, as the reports list it.
 open_entries(a, s) := array.concat(
-	[cloud.unknown_entry(a, fact) | some i, fact in ["role", "scope_level"]; s[i] == "open"],
+	[cloud.unknown_entry(a, fact) | fact := ["role", "scope_level"][i]; s[i] == "open"],
 	[{"fact": "principal", "unknown": "principal", "expression": object.get(a.attrs, "principal", "(absent)"), "reason": "names no identity, application, service connection or user collected from the estate"} | s[2] == "open"],
 )
 
@@ -150,7 +150,7 @@ privileged_assignments contains item if {
 	item := {
 		"node": id, "cannot_evaluate": true,
 		"message": concat("", ["cannot evaluate role assignment ", a.attrs.address, ": ",
-			concat(", ", [part | some i, part in ["role", "scope", "principal"]; s[i] == "open"]), " unknown"]),
+			concat(", ", [part | part := ["role", "scope", "principal"][i]; s[i] == "open"]), " unknown"]),
 		"evidence": object.union(evidence(a, id, v.identities), {"unknown": open_entries(a, s)}),
 	}
 }

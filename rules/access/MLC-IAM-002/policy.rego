@@ -46,7 +46,7 @@ settled(node) if {
 wide_roles contains item if {
 	some id, node in cloud.resources("role_definition")
 	not settled(node)
-	open := [cloud.unknown_entry(node, f) | some f in ["privileged_actions", "assignable_levels"]; not cloud.known(node, f)]
+	open := [cloud.unknown_entry(node, f) | f := ["privileged_actions", "assignable_levels"][_]; not cloud.known(node, f)]
 	count(open) > 0
 	item := {
 		"node": id, "cannot_evaluate": true,

@@ -27,7 +27,7 @@ with_identity(node) if {
 }
 
 # Where a managed identity is available to the resource: evidence entries.
-identities(id, node) := (((own(id, node) | users(id)) | granted(id)) | workspaces(id))
+available_identities(id, node) := (((own(id, node) | users(id)) | granted(id)) | workspaces(id))
 
 own(id, node) := {{"node": id, "via": "its own managed identity", "identity_type": node.attrs.identity_type}} if {
 	with_identity(node)
@@ -68,7 +68,7 @@ key_items contains item if {
 	some id, node in nodes_of(rtype)
 	failures := [object.union(cloud.quote(node, c.fact), {"why": c.why}) | some c in cs; cloud.known(node, c.fact); bad(node, c)]
 	count(failures) > 0
-	available := identities(id, node)
+	available := available_identities(id, node)
 	count(available) > 0
 	item := {
 		"node": id,
@@ -86,7 +86,7 @@ key_items contains item if {
 	count([c | some c in cs; cloud.known(node, c.fact); bad(node, c)]) == 0
 	open := [cloud.unknown_entry(node, c.fact) | some c in cs; asked(node, c); not cloud.known(node, c.fact)]
 	count(open) > 0
-	available := identities(id, node)
+	available := available_identities(id, node)
 	count(available) > 0
 	item := {
 		"node": id, "cannot_evaluate": true,
