@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from .identity import identity_references
 from .model import RawResource, Reference, Unknown
 from .network import (ARM_CHILDREN, ARM_ENVELOPE, ARM_STANDALONE_RULE, ARM_VNET, MAX_RULES, TF_INLINE_SUBNET,
                       TF_STANDALONE_RULE, is_blank)
@@ -27,6 +28,7 @@ def expand(raw: RawResource) -> list[RawResource]:
     if not isinstance(raw.properties, dict):
         return []
     _subnet_ids(raw)
+    identity_references(raw)
     if ptype == TF_STANDALONE_RULE:
         _standalone_terraform_rule(raw)
     elif ptype == ARM_STANDALONE_RULE:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from . import identity as iam
 from . import k8s_facts as k8s
 from . import network as net
 from .model import UNRECOGNISED
@@ -776,6 +777,63 @@ TYPES: tuple[ResourceType, ...] = (
         )),
     # -- end of Functions ---------------------------------------------------------------
     # -- access control (issue 9) ------------------------------------------------------------
+    # Role assignments, custom role definitions, managed identities and the identities CI
+    # deploys with (checker/cloud/identity.py). The path "" hands a conversion the whole
+    # attribute set: a role sits in one of two attributes, and a scope such as
+    # `data.azurerm_subscription.current.id` is placed by its shape. Their `uses` edges come
+    # from the references (scope, role definition, principal); evidence quotes the
+    # normalised value (quote=False), the whole attribute set being no expression.
+    ResourceType(
+        "role_assignment",
+        {"terraform": ("azurerm_role_assignment",), "arm": ("microsoft.authorization/roleassignments",)},
+        facts=(
+            Fact("role", {"terraform": "", "arm": ""}, convert=iam.assignment_role, quote=False),
+            Fact("scope_level", {"terraform": "", "arm": ""},
+                 convert={"terraform": iam.terraform_scope, "arm": iam.arm_scope}, quote=False),
+            Fact("principal", {"terraform": "", "arm": ""}, convert=iam.principal, quote=False),
+            Fact("principal_type", {"terraform": "principal_type", "arm": "properties.principalType"},
+                 convert=lower),
+            # `az role assignment list` prints the principal's name: a guest's UPN has #EXT#
+            Fact("principal_guest", {"terraform": None, "arm": "properties.principalName"}, convert=iam.ext_upn),
+        )),
+    ResourceType(
+        "role_definition",
+        {"terraform": ("azurerm_role_definition",), "arm": ("microsoft.authorization/roledefinitions",)},
+        facts=(
+            Fact("role_name", {"terraform": "name", "arm": "properties.roleName"}, convert=text),
+            Fact("actions", {"terraform": "", "arm": ""}, convert=iam.actions, quote=False),
+            Fact("not_actions", {"terraform": "", "arm": ""}, convert=iam.not_actions, quote=False),
+            Fact("privileged_actions", {"terraform": "", "arm": ""}, convert=iam.privileged_actions, quote=False),
+            Fact("assignable_levels", {"terraform": "", "arm": ""}, convert=iam.assignable_levels, quote=False),
+        )),
+    ResourceType(
+        "managed_identity",
+        {"terraform": ("azurerm_user_assigned_identity",), "arm": ("microsoft.managedidentity/userassignedidentities",)}),
+    # A federated identity credential lets a CI job sign in as the identity or application
+    # it belongs to (its parent): the issuer tells which CI, the subject which repository.
+    ResourceType(
+        "federated_credential",
+        {"terraform": ("azurerm_federated_identity_credential", "azuread_application_federated_identity_credential"),
+         "arm": ("microsoft.managedidentity/userassignedidentities/federatedidentitycredentials",)},
+        facts=(Fact("ci_provider", {"terraform": "", "arm": ""}, convert=iam.ci_provider, quote=False),
+               Fact("ci_subject", {"terraform": "", "arm": ""}, convert=iam.ci_subject, quote=False))),
+    # An Azure DevOps service connection to Azure Resource Manager: the identity its
+    # pipelines deploy with (terraform-provider-azuredevops: service_principal_id exported).
+    ResourceType(
+        "ci_service_connection",
+        {"terraform": ("azuredevops_serviceendpoint_azurerm",)},
+        facts=(Fact("ci_provider", {"terraform": ""}, convert=lambda _: "azure_devops", quote=False),
+               Fact("auth_scheme", {"terraform": "service_endpoint_authentication_scheme"}, convert=snake,
+                    defaults={"terraform": _d("service_principal", "terraform-provider-azuredevops: "
+                                              "service_endpoint_authentication_scheme defaults to "
+                                              "ServicePrincipal")}))),
+    ResourceType("service_principal", {"terraform": ("azuread_service_principal",)}),
+    ResourceType("application", {"terraform": ("azuread_application", "azuread_application_registration")}),
+    ResourceType(
+        "directory_user",
+        {"terraform": ("azuread_user", "azuread_invitation")},
+        facts=(Fact("guest", {"terraform": ""}, convert={"azuread_invitation": iam.always, "terraform": iam.guest},
+                    quote=False),)),
     # -- end of access control ----------------------------------------------------------
 )
 

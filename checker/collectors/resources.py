@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..cloud.model import RawResource, Unknown
 from ..cloud.children import expand
+from ..cloud.identity import identity_facts
 from ..cloud.vocabulary import UNRECOGNISED, ResourceType, family_of, resource_type
 from . import CollectContext, FileRef
 
@@ -91,6 +92,11 @@ def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
         attrs["conditional"] = raw.condition.as_dict()
     if rtype:
         attrs.update(_facts(plans, raw, unknown))
+    held, open_ = identity_facts(raw)             # any resource's `identity` block (issue 9)
+    for fact, value in held.items():
+        attrs.setdefault(fact, value)
+    for fact, why in open_.items():
+        unknown.setdefault(fact, why)
     if unknown:
         attrs["unknown"] = unknown
     kind = rtype.kind if rtype else "resource"
@@ -115,7 +121,8 @@ def _typed(fmt: str, provider_type: str, properties: Any = None) -> tuple[Resour
         for fact in rtype.facts if rtype else ():
             path, convert, defaults = fact.for_source(family, provider_type)
             if path is not None:                  # else this source cannot say
-                plans.append((fact, path, tuple(path.split(".")), convert, defaults))
+                # "": the whole attribute set (checker/cloud/identity.py's conversions)
+                plans.append((fact, path, tuple(path.split(".")) if path else (), convert, defaults))
         found = _TYPED[(fmt, provider_type, rtype.name if rtype else None)] = (rtype, tuple(plans))
     return found
 

@@ -31,7 +31,7 @@ MAX_MODULE_DEPTH = 10
 MAX_LOOP = 800
 MAX_RESOURCES = 200_000
 ESCAPES = {"\\'": "'", "\\\\": "\\", "\\n": "\n", "\\r": "\r", "\\t": "\t", "\\$": "$"}
-NOT_PROPERTIES = frozenset({"name", "parent", "dependsOn", "scope"})
+NOT_PROPERTIES = frozenset({"name", "parent", "dependsOn"})
 NOTES = {
     "decorators": "decorators (@description, @allowed, @secure, @batchSize …) are not evaluated",
     "lambda_expression": "lambdas (map, filter, reduce …) are not evaluated: their results are unknown",
