@@ -66,6 +66,31 @@ def _approved_connections(value: Any) -> Any:
     return sum(1 for s in states if isinstance(s, str) and s.lower() == "approved")
 
 
+def _terraform_logs_enabled(attrs: Any) -> Any:
+    """Any log category on: an `enabled_log` block (azurerm v3.39+: present means on) or a
+    legacy `log` block whose `enabled` is not false (azurerm docs: defaults to true)."""
+    if not isinstance(attrs, dict):
+        return UNRECOGNISED
+    blocks = lambda name: attrs.get(name) if isinstance(attrs.get(name), list) else \
+        [attrs[name]] if isinstance(attrs.get(name), dict) else []        # noqa: E731
+    if blocks("enabled_log"):
+        return True
+    legacy = [flag(b.get("enabled", True)) for b in blocks("log") if isinstance(b, dict)]
+    if any(v is True for v in legacy):
+        return True
+    return UNRECOGNISED if any(v is UNRECOGNISED for v in legacy) else False
+
+
+def _arm_logs_enabled(logs: Any) -> Any:
+    """Any entry of properties.logs with `enabled` true (category or categoryGroup)."""
+    if not isinstance(logs, list):
+        return UNRECOGNISED
+    states = [flag(entry.get("enabled")) for entry in logs if isinstance(entry, dict)]
+    if any(v is True for v in states):
+        return True
+    return UNRECOGNISED if any(v is UNRECOGNISED for v in states) else False
+
+
 def lower(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else UNRECOGNISED
 
@@ -528,6 +553,15 @@ TYPES: tuple[ResourceType, ...] = (
                     defaults={"terraform": _d(True, "terraform-provider-aws: root_access defaults to Enabled")}),
                Fact("subnet", {"terraform": "subnet_id"}, convert=text,
                     defaults={"terraform": _d(None, "no VPC unless subnet_id is set")}))),
+    # A diagnostic setting sends a resource's logs somewhere (Log Analytics, storage, Event
+    # Hubs): Azure Policy afe0c3be wants one with logs enabled for every ML workspace. Its
+    # target is a reference (Terraform target_resource_id; ARM/Bicep the extension `scope`).
+    ResourceType(
+        "diagnostic_setting",
+        {"terraform": ("azurerm_monitor_diagnostic_setting",), "arm": ("microsoft.insights/diagnosticsettings",)},
+        facts=(Fact("logs_enabled", {"terraform": "", "arm": "properties.logs"},
+                    convert={"terraform": _terraform_logs_enabled, "arm": _arm_logs_enabled}, quote=False,
+                    defaults={"arm": _d(False, "no properties.logs: no log category is sent")}),)),
     ResourceType(
         "sagemaker_model", {"terraform": ("aws_sagemaker_model",)},
         facts=(Fact("network_isolation", {"terraform": "enable_network_isolation"},

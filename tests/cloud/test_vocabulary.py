@@ -119,3 +119,24 @@ def test_an_exported_workspace_counts_its_approved_private_endpoint_connections(
     assert attrs(ctx, ok)["approved_private_endpoints"] == 2
     assert "approved_private_endpoints" in attrs(ctx, odd)["unknown"]
     assert "approved_private_endpoints" not in attrs(ctx, declared)      # a template cannot say
+
+
+def test_a_diagnostic_setting_says_whether_it_sends_logs_in_every_spelling():
+    ctx, ref = context()
+    tf = lambda name, props: emit(ctx, ref, RawResource(                                   # noqa: E731
+        "terraform", "azurerm_monitor_diagnostic_setting", f"azurerm_monitor_diagnostic_setting.{name}", props))
+    arm = lambda name, props: emit(ctx, ref, RawResource(                                  # noqa: E731
+        "arm", "Microsoft.Insights/diagnosticSettings", name, props))
+    cases = {
+        tf("group", {"enabled_log": [{"category_group": "allLogs"}]}): True,
+        tf("legacy_on", {"log": [{"category": "AmlComputeJobEvent"}]}): True,              # enabled defaults to true
+        tf("legacy_off", {"log": [{"category": "x", "enabled": False}]}): False,
+        tf("metrics", {"metric": [{"category": "AllMetrics"}]}): False,
+        arm("on", {"properties": {"logs": [{"categoryGroup": "audit", "enabled": True}]}}): True,
+        arm("off", {"properties": {"logs": [{"category": "x", "enabled": "false"}]}}): False,
+        arm("none", {"properties": {}}): False,                                           # no logs array
+    }
+    for nid, expected in cases.items():
+        assert attrs(ctx, nid)["logs_enabled"] is expected, nid
+    odd = arm("odd", {"properties": {"logs": [{"enabled": "sometimes"}]}})
+    assert "logs_enabled" in attrs(ctx, odd)["unknown"]
