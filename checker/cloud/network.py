@@ -5,8 +5,8 @@ list whatever the source, subnet service endpoints and delegations. The children
 network resource declares inline become resources of their own in checker/cloud/children.py.
 
 A normalised security rule: {name, direction (inbound|outbound), access (allow|deny),
-priority (int), protocol (tcp|udp|icmp|*|…), source [prefixes, service tags, `asg:<id>`],
-destination_ports [as written: "22", "1000-2000", "*"]} and, where a field cannot be told
+priority (int), protocol (tcp|udp|icmp|*|…), source and destination [prefixes, service tags,
+`asg:<id>`], destination_ports [as written: "22", "1000-2000", "*"]} and, where a field cannot be told
 (an Unknown value, a required field absent, a value the provider does not document),
 `unknown: {field: {expression, reason}}` with the field None — never a guess.
 """
@@ -20,9 +20,14 @@ DIRECTIONS = {"inbound": "inbound", "outbound": "outbound"}
 ACCESS = {"allow": "allow", "deny": "deny"}
 # Fields ARM spells in one or the other form; the same in azurerm (snake_case).
 ARM_RULE = {"source": ("sourceAddressPrefix", "sourceAddressPrefixes"),
+            "destination": ("destinationAddressPrefix", "destinationAddressPrefixes"),
             "destination_ports": ("destinationPortRange", "destinationPortRanges")}
 TF_RULE = {"source": ("source_address_prefix", "source_address_prefixes"),
+           "destination": ("destination_address_prefix", "destination_address_prefixes"),
            "destination_ports": ("destination_port_range", "destination_port_ranges")}
+# Application security groups beside the prefixes, as `asg:<id>`.
+ASGS = {"terraform": ("source_application_security_group_ids", "destination_application_security_group_ids"),
+        "arm": ("sourceApplicationSecurityGroups", "destinationApplicationSecurityGroups")}
 MAX_RULES = 2000
 
 
@@ -92,9 +97,9 @@ def _priority(rule: dict, value: Any, attribute: str) -> None:
                                        if is_blank(value) else "not a number"}
 
 
-def _rule(raw: dict, names: dict, asgs: str) -> dict:
+def _rule(raw: dict, names: dict, asgs: tuple[str, str]) -> dict:
     rule: dict = {"name": None, "direction": None, "access": None, "priority": None, "protocol": None,
-                  "source": None, "destination_ports": None, "unknown": {}}
+                  "source": None, "destination": None, "destination_ports": None, "unknown": {}}
     name = raw.get("name")
     if isinstance(name, str):
         rule["name"] = name
@@ -107,12 +112,13 @@ def _rule(raw: dict, names: dict, asgs: str) -> dict:
     else:
         rule["unknown"]["protocol"] = ({**protocol.as_dict()} if isinstance(protocol, Unknown) else
                                        {"expression": "(absent)", "reason": "absent (the provider requires it)"})
-    groups = raw.get(asgs)
-    extra = [f"asg:{g.get('id') if isinstance(g, dict) else g}" for g in groups] if isinstance(groups, list) else []
-    if isinstance(groups, Unknown):
-        rule["unknown"]["source"] = {**groups.as_dict(), "attribute": asgs}
-    else:
-        _listed(rule, "source", raw, names["source"], extra)
+    for field, groups_at in (("source", asgs[0]), ("destination", asgs[1])):
+        groups = raw.get(groups_at)
+        extra = [f"asg:{g.get('id') if isinstance(g, dict) else g}" for g in groups] if isinstance(groups, list) else []
+        if isinstance(groups, Unknown):
+            rule["unknown"][field] = {**groups.as_dict(), "attribute": groups_at}
+        else:
+            _listed(rule, field, raw, names[field], extra)
     _listed(rule, "destination_ports", raw, names["destination_ports"])
     if not rule["unknown"]:
         del rule["unknown"]
@@ -125,7 +131,7 @@ SPELLED = {"direction": "direction", "access": "access", "priority": "priority",
 
 def _unknown_rule(value: Unknown) -> dict:
     return {"name": None, "direction": None, "access": None, "priority": None, "protocol": None,
-            "source": None, "destination_ports": None,
+            "source": None, "destination": None, "destination_ports": None,
             "unknown": {"rule": value.as_dict()}}
 
 
@@ -138,7 +144,7 @@ def terraform_rules(value: Any) -> Any:
         if isinstance(item, Unknown):
             out.append(_unknown_rule(item))
         elif isinstance(item, dict):
-            out.append(_rule(item, TF_RULE, "source_application_security_group_ids"))
+            out.append(_rule(item, TF_RULE, ASGS["terraform"]))
         else:
             return _unrecognised()
     return out
@@ -161,7 +167,7 @@ def arm_rules(value: Any) -> Any:
             out.append(_unknown_rule(props))
             continue
         fields = {**props, "name": item.get("name")} if isinstance(props, dict) else item
-        out.append(_rule(fields, ARM_RULE, "sourceApplicationSecurityGroups"))
+        out.append(_rule(fields, ARM_RULE, ASGS["arm"]))
     return out
 
 
