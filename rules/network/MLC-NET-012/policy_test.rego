@@ -1,0 +1,1 @@
+package mlcheck.rules.net_012_test
