@@ -217,8 +217,6 @@ maybe_opened_before(rules, d) if {
 	not is_number(d.priority)
 }
 
-maybe_opened_before(rules, d) if opened_before(rules, d)
-
 maybe_opened_before(rules, d) if {
 	some e in rules
 	not not_opener(e.rule)
@@ -486,6 +484,7 @@ fw_maybe(f, prefixes) := [e |
 	not e.rule.action == "deny"
 	not e.rule.internet == false
 	maybe_applies(e.rule, prefixes)
+	not denied_first(fw_rules(f), e.rule, prefixes)
 ]
 
 fw_state(f, prefixes) := "open" if count(fw_openers(f, prefixes)) > 0
