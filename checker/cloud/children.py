@@ -28,6 +28,9 @@ def expand(raw: RawResource) -> list[RawResource]:
     if not isinstance(raw.properties, dict):
         return []
     _subnet_ids(raw)
+    if not raw.declared and ptype in FLAT_LISTS:
+        for path in FLAT_LISTS[ptype]:
+            _nest(raw.properties.get("properties"), path.split("."))
     rtype = resource_type(raw.format, raw.provider_type.split("@")[0])
     if rtype is not None and rtype.name in ID_LINKED:
         _id_links(raw)
@@ -59,6 +62,36 @@ ID_LINKED = frozenset({"firewall", "firewall_policy", "firewall_rule_collection"
                        "subnet_route_table_association", "network_interface", "nic_nsg_association",
                        "virtual_machine", "vm_scale_set", "devops_elastic_pool", "managed_devops_pool",
                        "github_network_settings"})
+
+
+# Lists an `az … show` export prints flat ({name, subnet, …}) where a template nests each
+# item's settings under `properties`: nested here, so one ARM path reads both.
+FLAT_LISTS = {
+    "microsoft.network/azurefirewalls": ("ipConfigurations",),
+    "microsoft.network/networkinterfaces": ("ipConfigurations",),
+    "microsoft.compute/virtualmachinescalesets": (
+        "virtualMachineProfile.networkProfile.networkInterfaceConfigurations",
+        "virtualMachineProfile.networkProfile.networkInterfaceConfigurations.*.properties.ipConfigurations"),
+}
+
+
+def _nest(container: Any, path: list[str]) -> None:
+    for i, part in enumerate(path):
+        if part == "*":
+            for item in container if isinstance(container, list) else ():
+                _nest(item, path[i + 1:])
+            return
+        if not isinstance(container, dict):
+            return
+        if i == len(path) - 1:
+            items = container.get(part)
+            if isinstance(items, list):
+                container[part] = [item if not isinstance(item, dict) or "properties" in item else
+                                   {**{k: item[k] for k in ARM_ENVELOPE if k in item},
+                                    "properties": {k: v for k, v in item.items() if k not in ARM_ENVELOPE}}
+                                   for item in items]
+            return
+        container = container.get(part)
 
 
 def _at(value: Any, path: str) -> Any:
