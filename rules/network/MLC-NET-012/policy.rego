@@ -612,7 +612,13 @@ open_egress contains item if {
 	cs := computes_in(s)
 	wss := {workspace_of(c) | c := cs[_]}
 	out := sort([cloud.text(lib.label(c)) | c := cs[_]])
-	ev := object.union(subnet_evidence(s, info), {"lets_out": [let_out(c) | c := cs[_]], "sensitive": sensitive_reasons(wss)})
+	base := subnet_evidence(s, info)
+	facts := {
+		"egress": "open", "route": info.route, "lets_out": out,
+		"nsg_rules": [n | q := base.nsg_rules[_]; n := q.rule],
+		"firewall_rules": [n | q := base.firewall_rules[_]; n := q.rule],
+	}
+	ev := object.union(base, {"facts": facts, "lets_out": [let_out(c) | c := cs[_]], "sensitive": sensitive_reasons(wss)})
 	message := concat("", [
 		"subnet ", cloud.text(lib.label(s)), " lets ", concat(", ", out), " out to the internet (",
 		egress_why(info), ") while ", concat(" and ", sensitive_or_unknown(wss)),
@@ -646,10 +652,37 @@ open_egress contains item if {
 subnet_unknowns(s, info) := array.concat(
 	array.concat(nsg_unreadable(s), route_unreadable(s)),
 	array.concat(
-		[quote_rule(e) | e := nsg_open_questions(info.rules)[_]],
-		[q | e := array.concat(defaults_of(info.routes), maybe_defaults(info.routes))[_]; hop_state(e) == "unknown"; q := quote_route(e)],
+		array.concat(
+			[q | e := nsg_open_questions(info.rules)[_]; q := rule_question(e)],
+			[q | e := array.concat(defaults_of(info.routes), maybe_defaults(info.routes))[_]; hop_state(e) == "unknown"; q := route_question(e)],
+		),
+		array.concat(
+			[u | f := route_firewalls(info.routes)[_]; u := fw_unreadable(f)[_]],
+			[q | f := route_firewalls(info.routes)[_]; fw_state(f, info.prefixes) == "unknown"; e := fw_maybe(f, info.prefixes)[_]; q := fw_question(e)],
+		),
 	),
 )
+
+# Open questions in the shape of unknown facts (fact, unknown, expression, reason).
+unknown_fields(x) := concat(", ", sort([k | object.get(x, "unknown", {})[k]]))
+
+rule_question(e) := {
+	"fact": "security_rules", "node": e.from, "unknown": concat("", ["NSG rule ", cloud.text(e.rule.name)]),
+	"expression": unknown_fields(e.rule),
+	"reason": "a field that would decide whether it denies or allows egress to the internet cannot be told",
+}
+
+route_question(e) := {
+	"fact": "routes", "node": e.from, "unknown": concat("", ["route ", cloud.text(e.route.name), " (", cloud.text(e.route.address_prefix), ")"]),
+	"expression": cloud.text(object.get(e.route, ["unknown", "next_hop_ip", "expression"], object.get(e.route, "next_hop_ip", unknown_fields(e.route)))),
+	"reason": "its prefix or next hop cannot be told, or the next hop is not a collected Azure Firewall",
+}
+
+fw_question(e) := {
+	"fact": "firewall_rules", "node": e.from, "unknown": concat("", ["firewall rule ", cloud.text(e.rule.name)]),
+	"expression": unknown_fields(e.rule),
+	"reason": "whether it lets the subnet out to the internet cannot be told (sources, destinations or action unknown, or sources given as IP groups or tags)",
+}
 
 # A compute outside any virtual network: Azure's default outbound access.
 open_egress contains item if {
@@ -658,7 +691,7 @@ open_egress contains item if {
 	cloud.known(input.nodes[c], "subnet")
 	input.nodes[c].attrs.subnet == null
 	ws := workspace_of(c)
-	ev := {"egress": "open", "lets_out": [let_out(c)], "sensitive": sensitive_reasons({ws}), "facts": [cloud.quote(input.nodes[c], "subnet")]}
+	ev := {"egress": "open", "facts": {"egress": "open", "subnet": null}, "lets_out": [let_out(c)], "sensitive": sensitive_reasons({ws}), "checks": [cloud.quote(input.nodes[c], "subnet")]}
 	message := concat("", ["ML compute ", cloud.text(lib.label(c)), " is in no virtual network: its outbound internet access is not restricted while ", concat(" and ", sensitive_or_unknown({ws}))])
 	item := finding_for(c, message, ev, {ws})
 }
@@ -694,7 +727,7 @@ open_egress contains item if {
 	some ws in judged_workspaces
 	input.nodes[ws].attrs.isolation_mode == "allow_internet_outbound"
 	cs := typed(members(ws), "ml_compute")
-	ev := {"egress": "open", "lets_out": [let_out(c) | c := cs[_]], "sensitive": sensitive_reasons({ws}), "facts": [cloud.quote(input.nodes[ws], "isolation_mode")]}
+	ev := {"egress": "open", "facts": {"egress": "open", "isolation_mode": "allow_internet_outbound"}, "lets_out": [let_out(c) | c := cs[_]], "sensitive": sensitive_reasons({ws}), "checks": [cloud.quote(input.nodes[ws], "isolation_mode")]}
 	message := concat("", ["ML workspace ", cloud.text(lib.label(ws)), ": its managed network allows internet outbound (isolation_mode allow_internet_outbound) while ", concat(" and ", sensitive_or_unknown({ws}))])
 	item := finding_for(ws, message, ev, {ws})
 }

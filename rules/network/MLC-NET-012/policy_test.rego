@@ -88,6 +88,9 @@ test_firewall_route_is_open_only_if_the_firewall_lets_the_subnet_out if {
 
 test_next_hops_that_cannot_be_told_leave_it_undecided if {
 	undecided(through_firewall([route({"unknown": {"next_hop_ip": {"expression": "var.fw_ip"}}})], [fw_rule({})])) == {"s"}
+	some i in items(through_firewall([route({"unknown": {"next_hop_ip": {"expression": "var.fw_ip"}}})], []))
+	i.evidence.unknown[0].expression == "var.fw_ip"
+	i.evidence.unknown[0].unknown == "route d (0.0.0.0/0)"
 	undecided(through_firewall([route({"next_hop_ip": "10.9.9.9"})], [])) == {"s"}
 	undecided(through_firewall([route({"address_prefix": null})], [])) == {"s"}
 	undecided(through_firewall([route({"next_hop_resource": "azurerm_firewall.hub"})], [fw_rule({"sources": null, "unknown": {"sources": {}}})])) == {"s"}
