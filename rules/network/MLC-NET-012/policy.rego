@@ -302,7 +302,7 @@ firewalls_of(e) := {f |
 	full_address(input.nodes[f]) == e.route.next_hop_resource
 } | {f |
 	is_string(e.route.next_hop_ip)
-	some f, node in cloud.resources("firewall")
+	node := cloud.resources("firewall")[f]
 	node.attrs.private_ip == e.route.next_hop_ip
 }
 

@@ -25,9 +25,9 @@ items(e) := found if {
 	found := net_012.open_egress with input.nodes as e.nodes with input.edges as e.edges
 }
 
-flagged(e) := {i.node | some i in items(e); not i.cannot_evaluate}
+flagged(e) := {i.node | i := items(e)[_]; not i.cannot_evaluate}
 
-undecided(e) := {i.node | some i in items(e); i.cannot_evaluate}
+undecided(e) := {i.node | i := items(e)[_]; i.cannot_evaluate}
 
 test_default_outbound_and_system_route_are_open if {
 	found := items(estate([], {}, []))
