@@ -26,8 +26,9 @@ On the 2-core development machine (shared with three other engineers' runs, so s
 vary by up to 1.7x between runs), 10k NSG rules (100 NSGs, 4.9 MiB, 50 Terraform modules
 and 50 ARM templates): collect 7.8-8.5 s (peak 67 MiB), link 0.3-0.4 s (6 MiB), the two
 rules 4.7-7.9 s (10 MiB; 100 NET-011 findings, NET-012 closed by the firewall), beside a
-floor of 13.6 s (collect 0.6x: the Terraform collector parses below python-hcl2's own
-tree); 1k rules: collect 0.9-1.1 s, rules 0.6-0.8 s, floor 1.1 s.
+floor of 12.4-13.6 s (collect 0.6-0.7x the floor, which parses with the same
+`hcl2.parses_to_tree` call; why the collector's pass is cheaper was not investigated);
+1k rules: collect 0.9-1.1 s, rules 0.6-0.8 s, floor 1.1-1.2 s.
 """
 from __future__ import annotations
 
