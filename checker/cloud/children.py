@@ -13,8 +13,9 @@ from typing import Any
 
 from .identity import identity_references
 from .model import RawResource, Reference, Unknown
-from .network import (ARM_CHILDREN, ARM_ENVELOPE, ARM_STANDALONE_RULE, ARM_VNET, MAX_RULES, TF_INLINE_SUBNET,
-                      TF_STANDALONE_RULE, is_blank)
+from .network import (ARM_CHILDREN, ARM_ENVELOPE, ARM_ROUTE, ARM_ROUTE_TABLE, ARM_STANDALONE_RULE, ARM_VNET,
+                      MAX_RULES, TF_CLASSIC_COLLECTIONS, TF_INLINE_SUBNET, TF_POLICY_COLLECTIONS, TF_POLICY_GROUP,
+                      TF_ROUTE, TF_ROUTE_TABLE, TF_STANDALONE_RULE, is_blank)
 from .vocabulary import family_of, resource_type
 
 
@@ -29,6 +30,12 @@ def expand(raw: RawResource) -> list[RawResource]:
         return []
     _subnet_ids(raw)
     identity_references(raw)
+    if not raw.declared and ptype in FLAT_LISTS:
+        for path in FLAT_LISTS[ptype]:
+            _nest(raw.properties.get("properties"), path.split("."))
+    rtype = resource_type(raw.format, raw.provider_type.split("@")[0])
+    if rtype is not None and rtype.name in ID_LINKED:
+        _id_links(raw)
     if ptype == TF_STANDALONE_RULE:
         _standalone_terraform_rule(raw)
     elif ptype == ARM_STANDALONE_RULE:
@@ -36,6 +43,12 @@ def expand(raw: RawResource) -> list[RawResource]:
         if isinstance(props, dict):
             name = raw.name.rsplit("/", 1)[-1] if isinstance(raw.name, str) else None
             props.setdefault("securityRules", [{"name": name, "properties": dict(props)}])
+    elif ptype in TF_CLASSIC_COLLECTIONS:
+        _classic_collection(raw, TF_CLASSIC_COLLECTIONS[ptype])
+    elif ptype == TF_POLICY_GROUP:
+        _policy_group(raw)
+    elif ptype in (TF_ROUTE_TABLE, TF_ROUTE, ARM_ROUTE_TABLE, ARM_ROUTE):
+        _routes(raw, ptype)
     elif ptype == "azurerm_virtual_network":
         return _subnets(raw, raw.properties.get("subnet"), "subnet", TF_INLINE_SUBNET)
     elif ptype == ARM_VNET:
@@ -43,6 +56,57 @@ def expand(raw: RawResource) -> list[RawResource]:
         if isinstance(props, dict):
             return _subnets(raw, props.get("subnets"), "properties.subnets", "Microsoft.Network/virtualNetworks/subnets")
     return []
+
+
+# Types whose links may hold a literal ARM id in a template (an elastic pool's scale set, a
+# NIC's subnet): a reference by id, as an export's would be.
+ID_LINKED = frozenset({"firewall", "firewall_policy", "firewall_rule_collection", "route_table", "route",
+                       "subnet_route_table_association", "network_interface", "nic_nsg_association",
+                       "virtual_machine", "vm_scale_set", "devops_elastic_pool", "managed_devops_pool",
+                       "github_network_settings"})
+
+
+# Lists an `az … show` export prints flat ({name, subnet, …}) where a template nests each
+# item's settings under `properties`: nested here, so one ARM path reads both.
+FLAT_LISTS = {
+    "microsoft.network/azurefirewalls": ("ipConfigurations",),
+    "microsoft.network/networkinterfaces": ("ipConfigurations",),
+    "microsoft.compute/virtualmachinescalesets": (
+        "virtualMachineProfile.networkProfile.networkInterfaceConfigurations",
+        "virtualMachineProfile.networkProfile.networkInterfaceConfigurations.*.properties.ipConfigurations"),
+}
+
+
+def _nest(container: Any, path: list[str]) -> None:
+    for i, part in enumerate(path):
+        if part == "*":
+            for item in container if isinstance(container, list) else ():
+                _nest(item, path[i + 1:])
+            return
+        if not isinstance(container, dict):
+            return
+        if i == len(path) - 1:
+            items = container.get(part)
+            if isinstance(items, list):
+                container[part] = [item if not isinstance(item, dict) or "properties" in item else
+                                   {**{k: item[k] for k in ARM_ENVELOPE if k in item},
+                                    "properties": {k: v for k, v in item.items() if k not in ARM_ENVELOPE}}
+                                   for item in items]
+            return
+        container = container.get(part)
+
+
+def _at(value: Any, path: str) -> Any:
+    """The value at a dotted path: a digit indexes a list, a one-item list (an HCL block) is
+    stepped through."""
+    for part in path.split("."):
+        if isinstance(value, list):
+            if part.isdigit():
+                value = value[int(part)] if int(part) < len(value) else None
+                continue
+            value = value[0] if len(value) == 1 else None
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _subnet_ids(raw: RawResource) -> None:
@@ -53,10 +117,7 @@ def _subnet_ids(raw: RawResource) -> None:
         path = link.paths.get(family_of(raw.format))
         if link.role != "subnet" or not path:
             continue
-        value: Any = raw.properties
-        for part in path.split("."):
-            value = value[int(part)] if isinstance(value, list) and part.isdigit() and int(part) < len(value) \
-                else value.get(part) if isinstance(value, dict) else None
+        value = _at(raw.properties, path)
         if isinstance(value, str) and "/subnets/" in value.lower() and "/providers/" in value.lower() \
                 and not any(r.attribute == path and r.by == "arm_id" for r in raw.references):
             raw.references.append(Reference(path, value.strip(), by="arm_id"))
@@ -81,6 +142,73 @@ def _standalone_terraform_rule(raw: RawResource) -> None:
     if isinstance(nsg, str) and nsg and not any(r.attribute == "network_security_group_name" for r in raw.references):
         raw.references.append(Reference("network_security_group_name", nsg, by="name",
                                         target_type="azurerm_network_security_group"))
+
+
+def _by_name(raw: RawResource, attribute: str, target_type: str) -> None:
+    """A link written as the target's literal name (azurerm's `route_table_name`)."""
+    value = raw.properties.get(attribute)
+    if isinstance(value, str) and value and not any(r.attribute == attribute for r in raw.references):
+        raw.references.append(Reference(attribute, value, by="name", target_type=target_type))
+
+
+def _classic_collection(raw: RawResource, kind: str) -> None:
+    """An azurerm classic firewall rule collection: its rules with the collection's name,
+    priority and action, as the list the firewall rule conversion reads; its firewall by name."""
+    props = raw.properties
+    props.setdefault("rule_collections", [{"kind": kind, "name": props.get("name"), "priority": props.get("priority"),
+                                           "action": props.get("action"), "rule": props.get("rule")}])
+    _by_name(raw, "azure_firewall_name", "azurerm_firewall")
+
+
+def _policy_group(raw: RawResource) -> None:
+    """An azurerm policy rule collection group's application and network collection blocks,
+    each with the group's priority (NAT collections translate inbound traffic: left out)."""
+    props, gathered = raw.properties, []
+    for block, kind in TF_POLICY_COLLECTIONS.items():
+        items = props.get(block)
+        if isinstance(items, Unknown):
+            gathered.append(items)
+        elif isinstance(items, list):
+            gathered += [{**item, "kind": kind, "group_priority": props.get("priority")} if isinstance(item, dict)
+                         else item for item in items]
+        elif not is_blank(items):
+            gathered.append(items)              # a map or text: the conversion leaves it unrecognised
+    props.setdefault("rule_collections", gathered)
+
+
+def _routes(raw: RawResource, ptype: str) -> None:
+    """Routes name the resource their next-hop IP is taken from (a firewall's private IP,
+    written as a reference): `next_hop_resource` on the route, from the reference its own
+    attribute makes. A standalone route is also given as the one-route list of its table."""
+    props = raw.properties
+    if ptype == TF_ROUTE:
+        props.setdefault("route", [{k: v for k, v in props.items() if k != "route"}])
+        _by_name(raw, "route_table_name", TF_ROUTE_TABLE)
+        items, at = props["route"], ("next_hop_in_ip_address", "next_hop_in_ip_address")
+    elif ptype == TF_ROUTE_TABLE:
+        items, at = props.get("route"), ("route.next_hop_in_ip_address", "next_hop_in_ip_address")
+    else:
+        inner = props.get("properties")
+        if not isinstance(inner, dict):
+            return
+        if ptype == ARM_ROUTE:
+            name = raw.name.rsplit("/", 1)[-1] if isinstance(raw.name, str) else None
+            inner.setdefault("routes", [{"name": name, "properties": dict(inner)}])
+            items, at = inner["routes"], ("properties.nextHopIpAddress", "")
+        else:
+            items, at = inner.get("routes"), ("properties.routes.{i}.properties.nextHopIpAddress", "")
+    if not isinstance(items, list):
+        return
+    for i, item in enumerate(items[:MAX_RULES]):
+        if not isinstance(item, dict):
+            continue
+        attribute = at[0].format(i=i)
+        for ref in raw.references:
+            if ref.attribute != attribute or ref.by != "address":
+                continue
+            if at[1] and len(items) > 1 and not _names(item, at[1], ref.target, raw.module):
+                continue                            # an HCL block path names every route block alike
+            item.setdefault("next_hop_resource", ref.target)
 
 
 def _subnets(raw: RawResource, items: Any, path: str, child_type: str) -> list[RawResource]:
@@ -146,9 +274,7 @@ def _id_links(raw: RawResource) -> RawResource:
         path = link.paths.get(family_of(raw.format))
         if not path or path in referenced or path == "parent":
             continue
-        value: Any = raw.properties
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        value = _at(raw.properties, path)
         if isinstance(value, str) and "/providers/" in value.lower():
             raw.references.append(Reference(path, value.strip(), by="arm_id"))
     return raw

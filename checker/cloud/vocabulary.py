@@ -692,10 +692,22 @@ TYPES: tuple[ResourceType, ...] = (
                  convert={"terraform": net.terraform_delegations, "arm": net.arm_delegations},
                  defaults={"terraform": _d([], f"{AZURERM}: delegation blocks are optional (none)"),
                            "arm": _d([], "Microsoft.Network REST (Subnet): delegations is optional (none)")}),
+            # Its route table: ARM properties.routeTable.id, the inline block's route_table_id
+            # (azurerm 4); an azurerm_subnet has none of its own (a subnet-route-table association).
+            Fact("route_table",
+                 {"terraform": None, net.TF_INLINE_SUBNET: "route_table_id", "arm": "properties.routeTable.id"},
+                 convert=text,
+                 defaults={net.TF_INLINE_SUBNET: _d(None, f"{AZURERM} (virtual_network subnet block): "
+                                                          "route_table_id is optional; without it Azure's system "
+                                                          "routes apply"),
+                           "arm": _d(None, "Microsoft.Network REST (Subnet): routeTable is optional; without it "
+                                           "Azure's system routes apply (0.0.0.0/0 to Internet: learn.microsoft.com "
+                                           "virtual-networks-udr-overview)")}),
         ),
         links=(Link({"arm": "properties.networkSecurityGroup.id", "terraform": "security_group"},
                     role="nsg"),
-               Link({"terraform": "virtual_network_name", "arm": "parent"}, role="virtual_network"))),
+               Link({"terraform": "virtual_network_name", "arm": "parent"}, role="virtual_network"),
+               Link({"arm": "properties.routeTable.id", "terraform": "route_table_id"}, role="route_table"))),
     ResourceType(
         "network_security_group",
         {"terraform": ("azurerm_network_security_group",), "arm": ("microsoft.network/networksecuritygroups",)},
@@ -740,6 +752,117 @@ TYPES: tuple[ResourceType, ...] = (
         "private_dns_zone_group",
         {"arm": ("microsoft.network/privateendpoints/privatednszonegroups",)},
         links=(Link({"arm": "parent"}, role="private_endpoint"),)),
+    # Azure Firewall: its private IP (the next hop a route forces egress to; an export or a
+    # template that sets it says, azurerm exports it only after apply) and, in ARM, its classic
+    # rule collections; azurerm declares those apart (firewall_rule_collection, below).
+    ResourceType(
+        "firewall",
+        {"terraform": ("azurerm_firewall",), "arm": ("microsoft.network/azurefirewalls",)},
+        facts=(
+            Fact("private_ip", {"terraform": "ip_configuration.private_ip_address",
+                                "arm": "properties.ipConfigurations.0.properties.privateIPAddress"}, convert=text),
+            Fact("firewall_rules", {"terraform": None, "arm": "properties"}, convert=net.arm_firewall_rules),
+            Fact("firewall_policy", {"terraform": "firewall_policy_id", "arm": "properties.firewallPolicy.id"},
+                 convert=text,
+                 defaults={"terraform": _d(None, f"{AZURERM}: firewall_policy_id is optional (classic rules)"),
+                           "arm": _d(None, "Microsoft.Network REST (AzureFirewall): firewallPolicy is optional "
+                                           "(classic rule collections)")}),
+        ),
+        links=(Link({"terraform": "ip_configuration.subnet_id",
+                     "arm": "properties.ipConfigurations.0.properties.subnet.id"}, role="subnet"),
+               Link({"terraform": "firewall_policy_id", "arm": "properties.firewallPolicy.id"},
+                    role="firewall_policy"))),
+    ResourceType(
+        "firewall_policy",
+        {"terraform": ("azurerm_firewall_policy",), "arm": ("microsoft.network/firewallpolicies",)},
+        links=(Link({"terraform": "base_policy_id", "arm": "properties.basePolicy.id"}, role="base_policy"),)),
+    # Rules declared apart from the firewall: azurerm classic application/network rule
+    # collections (linked to the firewall by name), policy rule collection groups (azurerm,
+    # ARM firewallPolicies/ruleCollectionGroups; linked to their policy).
+    ResourceType(
+        "firewall_rule_collection",
+        {"terraform": (*net.TF_CLASSIC_COLLECTIONS, net.TF_POLICY_GROUP), "arm": (net.ARM_POLICY_GROUP,)},
+        facts=(Fact("firewall_rules", {"terraform": "rule_collections", "arm": "properties"},
+                    convert={"terraform": net.terraform_firewall_rules, "arm": net.arm_policy_rules},
+                    defaults={net.TF_POLICY_GROUP: _d([], f"{AZURERM}: a rule collection group without "
+                                                          "collections holds no rules")}),),
+        links=(Link({"terraform": "azure_firewall_name"}, role="firewall"),
+               Link({"terraform": "firewall_policy_id", "arm": "parent"}, role="firewall_policy"))),
+    ResourceType(
+        "route_table",
+        {"terraform": (net.TF_ROUTE_TABLE,), "arm": (net.ARM_ROUTE_TABLE,)},
+        facts=(Fact("routes", {"terraform": "route", "arm": "properties.routes"}, convert=net.routes,
+                    defaults={f: _d([], "no routes of its own: Azure's system routes apply (0.0.0.0/0 to "
+                                        "Internet; learn.microsoft.com virtual-networks-udr-overview)")
+                              for f in ("terraform", "arm")}),)),
+    ResourceType(
+        "route",
+        {"terraform": (net.TF_ROUTE,), "arm": (net.ARM_ROUTE,)},
+        facts=(Fact("routes", {"terraform": "route", "arm": "properties.routes"}, convert=net.routes),),
+        links=(Link({"terraform": "route_table_name", "arm": "parent"}, role="route_table"),)),
+    ResourceType(
+        "subnet_route_table_association",
+        {"terraform": ("azurerm_subnet_route_table_association",)},
+        links=(Link({"terraform": "subnet_id"}, role="subnet"),
+               Link({"terraform": "route_table_id"}, role="route_table"))),
+    # NICs, VMs and scale sets: what sits in a subnet through its network interfaces.
+    ResourceType(
+        "network_interface",
+        {"terraform": ("azurerm_network_interface",), "arm": ("microsoft.network/networkinterfaces",)},
+        facts=(
+            Fact("subnet", {"terraform": "ip_configuration.subnet_id",
+                            "arm": "properties.ipConfigurations.0.properties.subnet.id"}, convert=text),
+            Fact("public_ip", {"terraform": "ip_configuration.public_ip_address_id",
+                               "arm": "properties.ipConfigurations.0.properties.publicIPAddress.id"}, convert=present,
+                 defaults={"terraform": _d(False, f"{AZURERM}: public_ip_address_id is optional (no public IP)"),
+                           "arm": _d(False, "Microsoft.Network REST (NetworkInterfaceIPConfiguration): "
+                                            "publicIPAddress is optional (no public IP)")}),
+        ),
+        links=(Link({"terraform": "ip_configuration.subnet_id",
+                     "arm": "properties.ipConfigurations.0.properties.subnet.id"}, role="subnet"),
+               Link({"arm": "properties.networkSecurityGroup.id"}, role="nsg"))),
+    ResourceType(
+        "nic_nsg_association",
+        {"terraform": ("azurerm_network_interface_security_group_association",)},
+        links=(Link({"terraform": "network_interface_id"}, role="network_interface"),
+               Link({"terraform": "network_security_group_id"}, role="nsg"))),
+    ResourceType(
+        "virtual_machine",
+        {"terraform": ("azurerm_linux_virtual_machine", "azurerm_windows_virtual_machine", "azurerm_virtual_machine"),
+         "arm": ("microsoft.compute/virtualmachines",)},
+        links=(Link({"terraform": "network_interface_ids", "arm": "properties.networkProfile.networkInterfaces.0.id"},
+                    role="network_interface"),)),
+    # A scale set declares its NICs inline (azurerm network_interface blocks; the legacy
+    # azurerm_virtual_machine_scale_set's network_profile; ARM networkInterfaceConfigurations).
+    ResourceType(
+        "vm_scale_set",
+        {"terraform": ("azurerm_linux_virtual_machine_scale_set", "azurerm_windows_virtual_machine_scale_set",
+                       "azurerm_orchestrated_virtual_machine_scale_set", "azurerm_virtual_machine_scale_set"),
+         "arm": ("microsoft.compute/virtualmachinescalesets",)},
+        facts=(Fact("subnet", {"terraform": "network_interface.ip_configuration.subnet_id",
+                               "azurerm_virtual_machine_scale_set": "network_profile.ip_configuration.subnet_id",
+                               "arm": "properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations.0.properties.ipConfigurations.0.properties.subnet.id"}, convert=text),),
+        links=(Link({"terraform": "network_interface.ip_configuration.subnet_id",
+                     "arm": "properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations.0.properties.ipConfigurations.0.properties.subnet.id"}, role="subnet"),
+               Link({"terraform": "network_interface.network_security_group_id",
+                     "arm": "properties.virtualMachineProfile.networkProfile.networkInterfaceConfigurations.0.properties.networkSecurityGroup.id"}, role="nsg"))),
+    # Build agents: an Azure DevOps elastic pool runs its agents on the scale set it names;
+    # Managed DevOps Pools and GitHub-hosted runners with private networking are injected
+    # into the subnet they name.
+    ResourceType(
+        "devops_elastic_pool", {"terraform": ("azuredevops_elastic_pool",)},
+        links=(Link({"terraform": "azure_resource_id"}, role="build_agents"),)),
+    ResourceType(
+        "managed_devops_pool", {"arm": ("microsoft.devopsinfrastructure/pools",)},
+        facts=(Fact("subnet", {"arm": "properties.fabricProfile.networkProfile.subnetId"}, convert=text,
+                    defaults={"arm": _d(None, "Microsoft.DevOpsInfrastructure REST (VmssFabricProfile): "
+                                              "networkProfile is optional; without it the agents run in a "
+                                              "Microsoft-provided network")}),),
+        links=(Link({"arm": "properties.fabricProfile.networkProfile.subnetId"}, role="subnet"),)),
+    ResourceType(
+        "github_network_settings", {"arm": ("github.network/networksettings",)},
+        facts=(Fact("subnet", {"arm": "properties.subnetId"}, convert=text),),
+        links=(Link({"arm": "properties.subnetId"}, role="subnet"),)),
     # -- end of networks ----------------------------------------------------------------
     # -- Azure Functions and App Service (issue 9) -------------------------------------------
     # A function app: Terraform's linux/windows (azurerm v3+) and legacy function app, ARM

@@ -354,7 +354,8 @@ def test_terraform_nsg_rules_normalised_with_lists_ranges_tags_and_unknowns(tmp_
     assert nsg["type"] == "network_security_group"
     rules = by_name(nsg["security_rules"])
     assert rules["AllowSSH"] == {"name": "AllowSSH", "direction": "inbound", "access": "allow", "priority": 100,
-                                 "protocol": "tcp", "source": ["*"], "destination_ports": ["22"]}
+                                 "protocol": "tcp", "source": ["*"], "destination": ["*"],
+                                 "destination_ports": ["22"]}
     mgmt = rules["AllowMgmt"]
     assert mgmt["source"] == ["Internet", "10.0.0.0/8"]              # a variable's default, tags and CIDRs mixed
     assert mgmt["destination_ports"] == ["3000-3400", "5985", "*"]    # as written
@@ -381,7 +382,7 @@ def test_standalone_terraform_rules_attach_to_their_nsg_by_reference_or_name(tmp
     assert node_attrs(g, rdp)["type"] == "network_security_rule"
     assert node_attrs(g, rdp)["security_rules"] == [{
         "name": "AllowRdp", "direction": "inbound", "access": "deny", "priority": 300, "protocol": "tcp",
-        "source": ["Internet"], "destination_ports": ["3389"]}]
+        "source": ["Internet"], "destination": ["*"], "destination_ports": ["3389"]}]
     assert tf_id("azurerm_network_security_group.ml") in uses(g, rdp)
     named = tf_id("azurerm_network_security_rule.by_name")
     assert uses(g, named) == {tf_id("azurerm_network_security_group.empty")}     # a literal name
@@ -443,7 +444,7 @@ def test_terraform_plan_security_rules_with_empty_singular_fields(tmp_path):
     g = collected(tmp_path, {"infra/tfplan.json": json.dumps(plan)})
     nsg = node_attrs(g, "resource:terraform-plan:fs:./infra/tfplan.json#azurerm_network_security_group.ml")
     assert nsg["security_rules"] == [{"name": "ssh", "direction": "inbound", "access": "allow", "priority": 100,
-                                      "protocol": "tcp", "source": ["Internet"],
+                                      "protocol": "tcp", "source": ["Internet"], "destination": ["*"],
                                       "destination_ports": ["22", "2222"]}]
 
 
@@ -462,7 +463,7 @@ def test_arm_nsg_child_rules_inline_subnets_endpoints_and_zone_groups(tmp_path):
     deny = key + "Microsoft.Network/networkSecurityGroups/securityRules/nsg-aml/DenyAll"
     assert node_attrs(g, deny)["security_rules"] == [{
         "name": "DenyAll", "direction": "inbound", "access": "deny", "priority": 4096, "protocol": "*",
-        "source": ["Internet", "AzureCloud"], "destination_ports": ["*"]}]
+        "source": ["Internet", "AzureCloud"], "destination": ["*"], "destination_ports": ["*"]}]
     assert nsg in uses(g, deny)
     vnet = key + "Microsoft.Network/virtualNetworks/[parameters('vnetName')]"
     training, pe_subnet = vnet + "/subnets/snet-training", vnet + "/subnets/snet-pe"
@@ -500,7 +501,7 @@ def test_az_exports_printed_flat(tmp_path):
     nsg = "resource:azure:" + AZ_NSG["id"].lower()
     assert node_attrs(g, nsg)["security_rules"] == [{
         "name": "web", "direction": "inbound", "access": "allow", "priority": 300, "protocol": "tcp",
-        "source": ["0.0.0.0/0"], "destination_ports": ["22", "80"]}]
+        "source": ["0.0.0.0/0"], "destination": ["*"], "destination_ports": ["22", "80"]}]
     subnet = "resource:azure:" + AZ_VNET["subnets"][0]["id"].lower()
     s = node_attrs(g, subnet)
     assert (s["type"], s["name"], s["address_prefixes"]) == ("subnet", "vnet/train", ["10.0.0.0/24"])
@@ -519,7 +520,8 @@ def test_malformed_rule_lists_are_unrecognised_or_unknown_never_guessed():
         "sourceAddressPrefix": {"nested": True}, "destinationPortRanges": [True]}}])
     assert odd["priority"] is None and "not a number" in odd["unknown"]["priority"]["reason"]
     assert odd["protocol"] is None and odd["source"] is None and odd["destination_ports"] is None
-    assert set(odd["unknown"]) == {"priority", "protocol", "source", "destination_ports"}
+    assert set(odd["unknown"]) == {"priority", "protocol", "source", "destination", "destination_ports"}
+    assert odd["unknown"]["destination"]["reason"].startswith("absent")
     [missing] = arm_rules([{"name": "bare", "properties": {"priority": 1, "direction": "Outbound",
                                                            "access": "Deny", "protocol": "Udp"}}])
     assert missing["unknown"]["source"]["reason"].startswith("absent")

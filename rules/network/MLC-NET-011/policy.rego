@@ -15,8 +15,10 @@ internet := {"internet", "*", "any", "0.0.0.0/0", "::/0"}
 
 management := [22, 3389, 5985, 5986]
 
-# What a subnet hosts that makes any port matter (no vocabulary type for build agents yet).
-hosting := {"ml_compute", "k8s_cluster", "private_endpoint"}
+# What a subnet hosts that makes any port matter; build agents: Managed DevOps Pools and
+# GitHub-hosted runners injected into the subnet, and scale sets an Azure DevOps elastic pool
+# runs its agents on (build_agent below).
+hosting := {"ml_compute", "k8s_cluster", "private_endpoint", "managed_devops_pool", "github_network_settings"}
 
 portless := {"icmp", "esp", "ah"}
 
@@ -192,11 +194,35 @@ subnets_of(nsg_id) := typed(before(nsg_id), "subnet") | {s |
 	s := typed(after(a), "subnet")[_]
 }
 
-hosted_in(subnet_id) := {h | h := before(subnet_id)[_]; hosting[input.nodes[h].attrs.type]}
+# What an NSG guards beside subnets: the NICs it is set on (directly or by association) and
+# the scale sets whose NIC configuration names it.
+nics_of(nsg_id) := typed(before(nsg_id), "network_interface") | {n |
+	a := typed(before(nsg_id), "nic_nsg_association")[_]
+	n := typed(after(a), "network_interface")[_]
+}
 
-# The guarded subnets that host something, with what: [{subnet, hosts}].
+guarded(nsg_id) := (subnets_of(nsg_id) | nics_of(nsg_id)) | typed(before(nsg_id), "vm_scale_set")
+
+build_agent(id) if {
+	input.nodes[id].attrs.type == "vm_scale_set"
+	count(typed(before(id), "devops_elastic_pool")) > 0
+}
+
+hosts(h) if hosting[input.nodes[h].attrs.type]
+
+hosts(h) if build_agent(h)
+
+# A subnet: what sits in it; a scale set: itself, when it runs build agents; a NIC: what
+# sits in its subnet (the host behind it is in that subnet).
+hosted_in(place) := {h | h := before(place)[_]; hosts(h)} if input.nodes[place].attrs.type == "subnet"
+
+hosted_in(place) := {place | build_agent(place)} if input.nodes[place].attrs.type == "vm_scale_set"
+
+hosted_in(place) := {h | s := typed(after(place), "subnet")[_]; h := before(s)[_]; hosts(h)} if input.nodes[place].attrs.type == "network_interface"
+
+# The guarded subnets (NICs, scale sets) that host something, with what: [{subnet, hosts}].
 hosting_subnets(id) := [entry |
-	s := subnets_of(id)[_]
+	s := guarded(id)[_]
 	hosts := hosted_in(s)
 	count(hosts) > 0
 	names := sort([n | h := hosts[_]; n := concat(" ", [input.nodes[h].attrs.type, cloud.text(lib.label(h))])])

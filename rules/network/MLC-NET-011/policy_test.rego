@@ -107,3 +107,37 @@ test_a_deny_rule_of_higher_precedence_takes_the_port_back if {
 	# a deny for UDP only does not cover TCP
 	count(items({"n": nsg([object.union(deny, {"protocol": "udp"}), rule({})])}, [])) == 1
 }
+
+test_any_port_matters_where_build_agents_run if {
+	nodes := {
+		"n": nsg([rule({"destination_ports": ["443"]})]),
+		"s": {"kind": "resource", "attrs": {"type": "subnet", "name": "snet"}},
+		"p": {"kind": "resource", "attrs": {"type": "managed_devops_pool", "name": "mdp"}},
+	}
+	some i in items(nodes, [{"src": "s", "dst": "n", "kind": "uses"}, {"src": "p", "dst": "s", "kind": "uses"}])
+	i.evidence.subnets[0].hosts == ["managed_devops_pool mdp"]
+	# a scale set is a build agent only when an elastic pool names it
+	vmss := {
+		"n": nsg([rule({"destination_ports": ["443"]})]),
+		"v": {"kind": "resource", "attrs": {"type": "vm_scale_set", "name": "agents"}},
+		"e": {"kind": "resource", "attrs": {"type": "devops_elastic_pool", "name": "pool"}},
+	}
+	count(items(vmss, [{"src": "v", "dst": "n", "kind": "uses"}, {"src": "e", "dst": "v", "kind": "uses"}])) == 1
+	count(items(vmss, [{"src": "v", "dst": "n", "kind": "uses"}])) == 0
+}
+
+test_a_nic_in_an_ml_subnet_counts_as_the_subnet if {
+	nodes := {
+		"n": nsg([rule({"destination_ports": ["8888"]})]),
+		"a": {"kind": "resource", "attrs": {"type": "nic_nsg_association"}},
+		"nic": {"kind": "resource", "attrs": {"type": "network_interface", "name": "nic"}},
+		"s": {"kind": "resource", "attrs": {"type": "subnet", "name": "snet"}},
+		"c": {"kind": "resource", "attrs": {"type": "ml_compute", "name": "cpu"}},
+	}
+	edges := [
+		{"src": "a", "dst": "n", "kind": "uses"}, {"src": "a", "dst": "nic", "kind": "uses"},
+		{"src": "nic", "dst": "s", "kind": "uses"}, {"src": "c", "dst": "s", "kind": "uses"},
+	]
+	count(items(nodes, edges)) == 1
+	count(items(object.remove(nodes, ["c"]), [e | e := edges[_]; e.src != "c"])) == 0
+}
