@@ -90,6 +90,14 @@ def applies_to(rule: Rule) -> dict:
     return rule.check.get("applies_to") or {"kind": rule.check["input"]["kinds"]}
 
 
+def input_selector(rule: Rule) -> dict:
+    """The nodes a rule's check.input names, as a selector (every node without one)."""
+    declared = rule.check.get("input")
+    if declared is None:
+        return {}
+    return {"kind": list(declared["kinds"]), **({"where": declared["where"]} if "where" in declared else {})}
+
+
 def rule_input(rule: Rule, graph: EstateGraph, evaluator=None) -> dict:
     """The part of the graph a rule declares it reads (check.input), or all of it. With
     `where`, only the nodes of those kinds the condition does not rule out (true or unknown):
@@ -101,9 +109,7 @@ def rule_input(rule: Rule, graph: EstateGraph, evaluator=None) -> dict:
         return graph.document()
     from .graph import GraphEvaluator
     evaluator = evaluator or GraphEvaluator(graph)
-    selector = {"kind": list(declared["kinds"])}
-    if "where" in declared:
-        selector["where"] = declared["where"]
+    selector = input_selector(rule)
     ids = evaluator.index.candidates(selector)
     if "where" in declared:
         ids = [n for n in ids if evaluator.matches(n, selector) is not False]
@@ -175,22 +181,15 @@ class RegoEngine:
             self.backend = EmbeddedRego(policy_files, params, engine or DEFAULT_ENGINE)
 
     def evaluate(self, rules: list[Rule], graph: EstateGraph) -> dict[str, RuleResult]:
-        from .graph import GraphEvaluator, type_filter
+        from .graph import GraphEvaluator
         if not rules:
             return {}
-        # One index for every rule's input and applicability (the rules' children inherit it).
+        # One index for every rule's input and applicability, built here (edges, and the
+        # types the selectors below narrow by) so that the rules' children inherit it.
         evaluator = GraphEvaluator(graph)
         _ = evaluator.index.edges_by_kind
-        for rule in rules:      # type indexes the rules' selectors narrow by, built here once
-            for selector in (applies_to(rule), {"kind": rule.check.get("input", {}).get("kinds", []),
-                                                "where": rule.check.get("input", {}).get("where")}):
-                kinds = selector.get("kind") or []
-                if type_filter(selector.get("where")) is not None:
-                    for kind in [kinds] if isinstance(kinds, str) else kinds:
-                        evaluator.index.types(kind)
         # Largest inputs first, so that the last rule a worker takes is a small one.
-        by_size = sorted(rules, key=lambda r: -len(evaluator.index.candidates(
-            {"kind": r.check["input"]["kinds"]} if "input" in r.check else {})))
+        by_size = sorted(rules, key=lambda r: -len(evaluator.index.candidates(input_selector(r))))
         # A rule no node could apply to (no candidate of its kinds and types) is answered here:
         # a fork of a 200k-node parent costs 60 ms, and most cloud rules have nothing there.
         idle = {r.id for r in rules if not evaluator.index.candidates(applies_to(r))}
