@@ -34,10 +34,16 @@ in_index[key] contains src if {
 	src := e.src
 }
 
-# The ids an edge of `kind` leads to from `id`, and those it comes from into `id`.
-successors(kind, id) := object.get(out_index, concat(" ", [kind, id]), set())
+# The ids an edge of `kind` leads to from `id`, and those it comes from into `id`; empty,
+# not undefined, when the input holds no edge at all (regorus 0.13 leaves an index with no
+# entry undefined).
+successors(kind, id) := ids if {
+	ids := object.get(out_index, concat(" ", [kind, id]), set())
+} else := set()
 
-predecessors(kind, id) := object.get(in_index, concat(" ", [kind, id]), set())
+predecessors(kind, id) := ids if {
+	ids := object.get(in_index, concat(" ", [kind, id]), set())
+} else := set()
 
 # The name a report shows for a node: its name, display name, run name or id, else its node id.
 label(id) := object.get(node.attrs, "name", object.get(node.attrs, "display_name", object.get(node.attrs, "run_name", object.get(node.attrs, "run_id", id)))) if {

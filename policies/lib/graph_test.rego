@@ -62,3 +62,8 @@ test_successors_and_predecessors_follow_one_edge_kind if {
 	lib.predecessors("serves", "model_version:m/1") == {"deployment:blue"} with input.edges as es
 	lib.predecessors("produced_by", "run:zzz") == set() with input.edges as es
 }
+
+test_successors_and_predecessors_are_empty_without_any_edge if {
+	lib.successors("uses", "resource:a") == set() with input.edges as []
+	lib.predecessors("uses", "resource:a") == set() with input.edges as []
+}

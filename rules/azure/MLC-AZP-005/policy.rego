@@ -8,10 +8,7 @@ import data.mlcheck.lib
 import data.mlcheck.lib.cloud
 import rego.v1
 
-# regorus 0.13 leaves the edge index undefined when the input holds no edge of any kind.
-endpoints_of(id) := {pe | some pe in lib.predecessors("private_link", id); input.nodes[pe].attrs.type == "private_endpoint"} if {
-	lib.predecessors("private_link", id)
-} else := set()
+endpoints_of(id) := {pe | some pe in lib.predecessors("private_link", id); input.nodes[pe].attrs.type == "private_endpoint"}
 
 # An export of the deployed workspace counts its approved connections itself.
 approved(node) if node.attrs.approved_private_endpoints > 0

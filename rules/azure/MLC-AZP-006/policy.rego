@@ -9,9 +9,7 @@ import rego.v1
 
 exports := {"az-export", "resource-graph", "azure-export", "azureml-export"}
 
-settings_of(id) := {s | some s in lib.predecessors("uses", id); input.nodes[s].attrs.type == "diagnostic_setting"} if {
-	lib.predecessors("uses", id)
-} else := set()
+settings_of(id) := {s | some s in lib.predecessors("uses", id); input.nodes[s].attrs.type == "diagnostic_setting"}
 
 logging(id) := {s | some s in settings_of(id); input.nodes[s].attrs.logs_enabled == true}
 

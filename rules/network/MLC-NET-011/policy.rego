@@ -161,15 +161,9 @@ decide(ss) := "unknown" if {
 
 # -- NSGs, their rules and the subnets they guard --------------------------------------------
 
-# lib.predecessors/successors, or none (regorus 0.13 leaves the edge index undefined when the
-# input holds no edge of any kind).
-before(id) := ids if {
-	ids := lib.predecessors("uses", id)
-} else := set()
+before(id) := lib.predecessors("uses", id)
 
-after(id) := ids if {
-	ids := lib.successors("uses", id)
-} else := set()
+after(id) := lib.successors("uses", id)
 
 typed(ids, rtype) := {id | id := ids[_]; input.nodes[id].attrs.type == rtype}
 

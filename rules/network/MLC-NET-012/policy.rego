@@ -16,19 +16,11 @@ internet := {"internet", "*", "any", "0.0.0.0/0", "::/0"}
 
 # -- the graph ---------------------------------------------------------------------------------
 
-# lib.predecessors/successors, or none (regorus 0.13 leaves the edge index undefined when the
-# input holds no edge of any kind).
-before(id) := ids if {
-	ids := lib.predecessors("uses", id)
-} else := set()
+before(id) := lib.predecessors("uses", id)
 
-after(id) := ids if {
-	ids := lib.successors("uses", id)
-} else := set()
+after(id) := lib.successors("uses", id)
 
-members(ws) := ids if {
-	ids := lib.predecessors("in_workspace", ws)
-} else := set()
+members(ws) := lib.predecessors("in_workspace", ws)
 
 typed(ids, rtype) := {id | id := ids[_]; input.nodes[id].attrs.type == rtype}
 

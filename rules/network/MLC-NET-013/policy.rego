@@ -13,15 +13,9 @@ import rego.v1
 
 private_types := {"ml_workspace", "storage_account", "key_vault", "ml_registry", "container_registry"}
 
-# lib.predecessors/successors, or none (regorus 0.13 leaves the edge index undefined when the
-# input holds no edge of any kind).
-into(kind, id) := ids if {
-	ids := lib.predecessors(kind, id)
-} else := set()
+into(kind, id) := lib.predecessors(kind, id)
 
-from(kind, id) := ids if {
-	ids := lib.successors(kind, id)
-} else := set()
+from(kind, id) := lib.successors(kind, id)
 
 typed(ids, rtype) := {id | id := ids[_]; input.nodes[id].attrs.type == rtype}
 
