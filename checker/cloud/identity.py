@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any
 
+from ..graph import iter_attr
 from .model import UNRECOGNISED, Reference, RawResource, Unknown
 
 # Built-in role definitions: the same GUID in every tenant. Source: learn.microsoft.com,
@@ -52,9 +53,7 @@ def _expression(value: Any) -> str | None:
 def _field(props: dict, *paths: str) -> Any:
     """The first of `paths` (dotted) present in props, else None."""
     for path in paths:
-        value: Any = props
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        _, value = iter_attr(props, path)
         if value is not None:
             return value
     return None

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..graph import iter_attr
 from . import identity as iam
 from . import k8s_facts as k8s
 from . import network as net
@@ -75,17 +76,18 @@ def _terraform_logs_enabled(attrs: Any) -> Any:
         [attrs[name]] if isinstance(attrs.get(name), dict) else []        # noqa: E731
     if blocks("enabled_log"):
         return True
-    legacy = [flag(b.get("enabled", True)) for b in blocks("log") if isinstance(b, dict)]
-    if any(v is True for v in legacy):
-        return True
-    return UNRECOGNISED if any(v is UNRECOGNISED for v in legacy) else False
+    return _any_on([flag(b.get("enabled", True)) for b in blocks("log") if isinstance(b, dict)])
 
 
 def _arm_logs_enabled(logs: Any) -> Any:
     """Any entry of properties.logs with `enabled` true (category or categoryGroup)."""
     if not isinstance(logs, list):
         return UNRECOGNISED
-    states = [flag(entry.get("enabled")) for entry in logs if isinstance(entry, dict)]
+    return _any_on([flag(entry.get("enabled")) for entry in logs if isinstance(entry, dict)])
+
+
+def _any_on(states: list) -> Any:
+    """True when one state is on, unknown when none is and one is unrecognised, else False."""
     if any(v is True for v in states):
         return True
     return UNRECOGNISED if any(v is UNRECOGNISED for v in states) else False
@@ -1022,9 +1024,7 @@ def _discriminated(properties: Any, path: str, tokens: tuple[str, ...]) -> bool:
     """Whether the comma-separated value at `path` (ARM `kind`: "functionapp,linux") holds
     every token listed and none of those listed with a leading "!". A value that is absent
     or not text (unknown) does not match."""
-    value = properties
-    for part in path.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+    _, value = iter_attr(properties, path)
     if not isinstance(value, str):
         return False
     held = {t.strip().lower() for t in value.split(",")}

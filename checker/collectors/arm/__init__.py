@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...graph import node_id
 from .. import CollectContext, FileParser, FileRef
 from ..resources import emit
 from .template import Template, new_deployment, parameter_value
@@ -217,9 +218,8 @@ def bicep_source(f: JsonFile, ctx: CollectContext) -> str | None:
     generator = meta.get("_generator") if isinstance(meta, dict) else None
     if not (isinstance(generator, dict) and str(generator.get("name", "")).lower() == "bicep"):
         return None
-    stem = f.ref.path.rsplit(".", 1)[0]
-    source = f"{stem}.bicep"
-    return source if f.ref.node[:len(f.ref.node) - len(f.ref.path)] + source in ctx.graph else None
+    source = f.ref.path.rsplit(".", 1)[0] + ".bicep"
+    return source if node_id("file", f"{f.ref.tree_key}/{source}") in ctx.graph else None
 
 
 def collect_template(f: JsonFile, supplied: dict, files: TreeFiles, ctx: CollectContext, parser: str) -> None:
