@@ -19,13 +19,13 @@ from .redact import clean, clean_text
 NODE_KINDS = frozenset({
     "repo", "commit", "file", "experiment", "run", "model", "model_version",
     "dataset", "environment", "pipeline", "job", "endpoint", "deployment",
-    "resource", "network", "identity",
+    "resource", "network", "identity", "step",
 })
 
 EDGE_KINDS = frozenset({
     "version_of", "produced_by", "built_from", "source_file", "reads", "writes",
     "contains", "tracked_by", "deploys", "serves", "runs_on", "in_workspace",
-    "uses", "exposes", "private_link", "defined_in", "stored_in",
+    "uses", "exposes", "private_link", "defined_in", "stored_in", "needs",
 })
 
 SNAPSHOT_FORMAT = "mlcheck-snapshot"
