@@ -1,0 +1,366 @@
+"""What a CI step does to ML resources, read from its script or its task, never run.
+
+`ml_actions` reads a shell, PowerShell or cmd script command by command (continuation lines
+joined, `&&`/`;`/`|` split, environment prefixes and `sudo` dropped) and returns the actions
+it recognises: Azure ML CLI v2 (`az ml job create -f spec.yml -w ws`) and v1, ARM/Bicep
+deployments, Terraform, kubectl/helm, MLflow, DVC, and Python scripts by path. `task_actions`
+does the same for actions and tasks that take their target as inputs (`azure/k8s-deploy`,
+`AzureResourceManagerTemplateDeployment@3`, a `TerraformTask` with command apply, …).
+
+Each action: {action, file, workspace, resource_group, name, line, text}. `file` is the path
+the command names, joined to the step's working directory (POSIX, `./` dropped); it stays as
+written when it holds a variable. `purposes` turns a job's actions and names into
+[{purpose, reason}] (train / evaluate / register / deploy / test / provision).
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from typing import Iterable
+
+MAX_TEXT = 300          # characters of a command kept as evidence
+
+# Azure ML CLI v2 groups and verbs → action (`az ml <group> <verb>`); v1 (`az ml run
+# submit-script`, `az ml model deploy`) maps onto the same actions.
+_AZ_ML = {
+    ("job", "create"): "job_submit",
+    ("run", "submit-script"): "job_submit", ("run", "submit-pipeline"): "job_submit",
+    ("pipeline", "create"): "job_submit",
+    ("online-endpoint", "create"): "endpoint_deploy", ("online-endpoint", "update"): "endpoint_deploy",
+    ("batch-endpoint", "create"): "endpoint_deploy", ("batch-endpoint", "update"): "endpoint_deploy",
+    ("online-deployment", "create"): "model_deploy", ("online-deployment", "update"): "model_deploy",
+    ("batch-deployment", "create"): "model_deploy", ("batch-deployment", "update"): "model_deploy",
+    ("model", "deploy"): "model_deploy", ("service", "update"): "model_deploy",
+    ("online-endpoint", "invoke"): "endpoint_invoke", ("batch-endpoint", "invoke"): "endpoint_invoke",
+    ("model", "create"): "model_register", ("model", "register"): "model_register",
+    ("model", "share"): "model_register",
+    ("component", "create"): "asset_create", ("environment", "create"): "asset_create",
+    ("data", "create"): "asset_create", ("compute", "create"): "compute_create",
+    ("workspace", "create"): "workspace_create", ("schedule", "create"): "job_submit",
+}
+_AZ_ML_OPTIONS = {"file": ("-f", "--file"), "workspace": ("-w", "--workspace-name", "--workspace"),
+                  "resource_group": ("-g", "--resource-group"), "name": ("-n", "--name")}
+
+# Actions (GitHub `uses:` owner/repo, lower case) and Azure Pipelines tasks (name without
+# @version, lower case) that act by their inputs: input names are matched case-insensitively.
+# (action, input holding the target file or folder, inputs holding a script to read)
+_TASKS = {
+    "azure/cli": (None, None, ("inlinescript",)),
+    "azure/powershell": (None, None, ("inlinescript",)),
+    "azure/k8s-deploy": ("k8s_apply", "manifests", ()),
+    "azure/arm-deploy": ("infra_deploy", "template", ()),
+    "azure/webapps-deploy": ("app_deploy", "package", ()),
+    "azure/functions-action": ("app_deploy", "package", ()),
+    "azure/aml-run": ("job_submit", "parameters_file", ()),
+    "azure/aml-registermodel": ("model_register", "parameters_file", ()),
+    "azure/aml-deploy": ("model_deploy", "parameters_file", ()),
+    "azurecli": (None, "scriptpath", ("inlinescript",)),
+    "azurepowershell": (None, "scriptpath", ("inline",)),
+    "bash": (None, "filepath", ("script",)),
+    "powershell": (None, "filepath", ("script",)),
+    "cmdline": (None, None, ("script",)),
+    "kubernetesmanifest": ("k8s_apply", "manifests", ()),
+    "kubernetes": ("k8s_apply", "configuration", ("arguments",)),
+    "helmdeploy": ("k8s_apply", "chartpath", ()),
+    "azureresourcemanagertemplatedeployment": ("infra_deploy", "csmfile", ()),
+    "azurefunctionapp": ("app_deploy", "package", ()),
+    "azurewebapp": ("app_deploy", "package", ()),
+    "azurermwebappdeployment": ("app_deploy", "package", ()),
+}
+_TERRAFORM_TASKS = ("terraformtaskv1", "terraformtaskv2", "terraformtaskv3", "terraformtaskv4",
+                    "terraformtask", "terraformcli", "terraform")
+_PREFIXES = {"sudo", "time", "exec", "nohup", "env", "call", "&", "."}
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_CONTINUED = re.compile(r"[ \t](?:\\|`|\^)[ \t]*$|^\\$|\\$")
+_SPLIT = {"&&", "||", ";", "|", "&", ";;", "|&"}
+_EXPRESSIONS = re.compile(r"\$\{\{.*?\}\}|\$\(\(.*?\)\)|\$\([^()]*\)|\$\{[^{}]*\}|\$\[.*?\]")
+# The checkout's root in each CI system: a path under it is a path in the scanned tree.
+_TREE_ROOT = re.compile(r"(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?"
+                        r"|\$\((?:System\.DefaultWorkingDirectory|Build\.SourcesDirectory|Build\.Repository\.LocalPath)\))"
+                        r"(?=/|$)", re.I)
+_RESTORE = re.compile("\x00(\\d+)\x00")
+_VARIABLE = re.compile(r"\$\{\{|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]+%")
+
+
+def ml_actions(script: str | None, workdir: str | None = None, line: int | None = None) -> list[dict]:
+    """The ML actions a script performs, in order, each with the line its command starts on."""
+    if not script:
+        return []
+    found = []
+    for offset, command in _commands(script):
+        action = _command_action(command, workdir)
+        if action:
+            action["line"] = line + offset if line is not None else None
+            found.append(action)
+    return found
+
+
+def task_actions(task: str, inputs: dict, workdir: str | None = None, line: int | None = None) -> list[dict]:
+    """The ML actions of an action or task that acts by its inputs (scripts it runs inline
+    included). `task`: `owner/repo` of a GitHub action or an Azure task name, any case, with
+    or without its `@version`."""
+    name = task.split("@", 1)[0].strip().lower().rstrip("/")
+    values = {str(k).lower(): v for k, v in (inputs or {}).items() if isinstance(v, str)}
+    workdir = values.get("workingdirectory") or values.get("working-directory") or workdir
+    if name in _TERRAFORM_TASKS:
+        command = (values.get("command") or values.get("provider") and values.get("command") or "").lower()
+        if command == "apply":
+            folder = values.get("workingdirectory") or "."
+            return [_action("infra_apply", line, f"{task} apply", file=_join(None, folder))]
+        return []
+    if name not in _TASKS:
+        return []
+    action, file_input, script_inputs = _TASKS[name]
+    found = []
+    for key in script_inputs:
+        found += ml_actions(values.get(key), workdir, line)
+    if action and name == "kubernetes" and values.get("command", "").lower() not in ("apply", "create", "replace"):
+        return found
+    if action:
+        targets = [t.strip() for t in re.split(r"[\n,]", values.get(file_input or "", "")) if t.strip()]
+        for target in targets or [None]:
+            found.append(_action(action, line, task, file=_join(workdir, target) if target else None))
+    return found
+
+
+def _commands(script: str) -> Iterable[tuple[int, list[str]]]:
+    """(line offset in the script, argv) of each simple command; a command continued over
+    several lines (`\\`, PowerShell's backtick, cmd's `^`) counts from its first line."""
+    logical, start = "", None
+    for number, text in enumerate(script.split("\n")):
+        text = text.rstrip("\r")
+        if start is None:
+            start = number
+        continued = _CONTINUED.search(text)
+        logical += (text[:continued.start()] + " ") if continued else text
+        if continued:
+            continue
+        yield from ((start, argv) for argv in _split(logical.strip()))
+        logical, start = "", None
+    if logical.strip():
+        yield from ((start, argv) for argv in _split(logical.strip()))
+
+
+def _split(text: str) -> Iterable[list[str]]:
+    if not text or text.startswith(("#", "REM ", "rem ", "::")):
+        return
+    argv: list[str] = []
+    for token in _tokens(text):
+        if token in _SPLIT:
+            if argv:
+                yield argv
+            argv = []
+        else:
+            argv.append(token)
+    if argv:
+        yield argv
+
+
+def _tokens(text: str) -> list[str]:
+    """Shell words; `${{ … }}`, `$( … )` and `${ … }` stay one word each, spaces and all."""
+    kept: list[str] = []
+
+    def keep(m: re.Match) -> str:
+        kept.append(m.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+    protected = _EXPRESSIONS.sub(keep, text)
+    lexer = shlex.shlex(protected, posix=True, punctuation_chars="&|;")
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        words = list(lexer)
+    except ValueError:           # an unclosed quote: whitespace is the best reading left
+        words = protected.split()
+    return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
+
+
+def _command_action(argv: list[str], workdir: str | None) -> dict | None:
+    while argv and (argv[0] in _PREFIXES or _ASSIGNMENT.match(argv[0])):
+        argv = argv[1:]
+    if not argv:
+        return None
+    program = posixpath.basename(argv[0].replace("\\", "/")).lower().removesuffix(".exe").removesuffix(".cmd")
+    text = " ".join(argv)[:MAX_TEXT]
+    if program == "az":
+        return _az(argv[1:], workdir, text)
+    if program == "terraform":
+        return _terraform(argv[1:], workdir, text)
+    if program in ("kubectl", "oc"):
+        return _kubectl(argv[1:], workdir, text)
+    if program == "helm" and len(argv) > 1 and argv[1] in ("install", "upgrade"):
+        chart = _positionals(argv[2:], {"-f", "--values", "-n", "--namespace", "--version", "--set"})
+        return _action("k8s_apply", None, text, file=_join(workdir, chart[1]) if len(chart) > 1 else None)
+    if program == "mlflow":
+        return _mlflow(argv[1:], workdir, text)
+    if program == "dvc" and argv[1:2] in (["repro"], ["exp"]):
+        return _action("dvc_repro", None, text)
+    if re.fullmatch(r"python[0-9.]*|py|poetry|uv|conda|pipenv", program):
+        return _python(argv[1:], workdir, text)
+    if program in ("pytest", "py.test", "tox", "nox"):
+        return _action("tests", None, text)
+    return None
+
+
+def _az(args: list[str], workdir: str | None, text: str) -> dict | None:
+    if len(args) >= 3 and args[0] == "ml":
+        action = _AZ_ML.get((args[1], args[2]))
+        if not action:
+            return None
+        options = _options(args[3:], _AZ_ML_OPTIONS)
+        file = options.pop("file", None)
+        return _action(action, None, text, file=_join(workdir, file) if file else None, **options)
+    if args[:1] == ["deployment"] and "create" in args[1:3] or args[:3] == ["group", "deployment", "create"]:
+        options = _options(args, {"file": ("-f", "--template-file"),
+                                  "resource_group": ("-g", "--resource-group")})
+        file = options.pop("file", None)
+        return _action("infra_deploy", None, text, file=_join(workdir, file) if file else None, **options)
+    if args[:2] in (["webapp", "deploy"], ["functionapp", "deploy"]) or args[:3] == ["functionapp", "deployment", "source"]:
+        return _action("app_deploy", None, text)
+    return None
+
+
+def _terraform(args: list[str], workdir: str | None, text: str) -> dict | None:
+    folder = "."
+    rest = list(args)
+    while rest and rest[0].startswith("-"):
+        if rest[0].startswith("-chdir="):
+            folder = rest[0][len("-chdir="):]
+        rest = rest[1:]
+    if rest[:1] != ["apply"]:
+        return None
+    return _action("infra_apply", None, text, file=_join(workdir, folder))
+
+
+def _kubectl(args: list[str], workdir: str | None, text: str) -> dict | None:
+    verb = next((a for a in args if not a.startswith("-")), None)
+    if verb not in ("apply", "create", "replace", "set", "rollout"):
+        return None
+    options = _options(args, {"file": ("-f", "--filename", "-k", "--kustomize")})
+    file = options.get("file")
+    return _action("k8s_apply", None, text, file=_join(workdir, file) if file else None)
+
+
+def _mlflow(args: list[str], workdir: str | None, text: str) -> dict | None:
+    if args[:2] == ["models", "serve"] or args[:2] == ["models", "build-docker"]:
+        model = _options(args, {"model": ("-m", "--model-uri")}).get("model")
+        return _action("model_serve", None, text, model=model)
+    if args[:2] == ["deployments", "create"] or args[:2] == ["deployments", "update"]:
+        model = _options(args, {"model": ("-m", "--model-uri")}).get("model")
+        return _action("model_deploy", None, text, model=model)
+    if args[:1] == ["run"]:
+        return _action("job_submit", None, text)
+    return None
+
+
+def _python(args: list[str], workdir: str | None, text: str) -> dict | None:
+    rest = [a for a in args if a not in ("run", "-u", "-O", "-B")]
+    if rest[:1] == ["-m"] and len(rest) > 1:
+        module = rest[1]
+        if module in ("pytest", "unittest"):
+            return _action("tests", None, text)
+        if module.startswith("mlflow") and "serve" in rest:
+            return _action("model_serve", None, text)
+        return _action("python_module", None, text, name=module)
+    script = next((a for a in rest if a.endswith(".py")), None)
+    if script:
+        return _action("python_script", None, text, file=_join(workdir, script))
+    return None
+
+
+def _options(args: list[str], names: dict[str, tuple[str, ...]]) -> dict:
+    """Values of `--opt value` and `--opt=value` options, by field."""
+    found = {}
+    for i, arg in enumerate(args):
+        flag, eq, inline = arg.partition("=")
+        for field, flags in names.items():
+            if field in found:
+                continue
+            if eq and flag in flags and flag.startswith("--"):
+                found[field] = inline
+            elif arg in flags and i + 1 < len(args):
+                found[field] = args[i + 1]
+    return found
+
+
+def _positionals(args: list[str], with_value: set[str]) -> list[str]:
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in with_value:
+            skip = True
+        elif not arg.startswith("-"):
+            out.append(arg)
+    return out
+
+
+def _join(workdir: str | None, path: str | None) -> str | None:
+    """A path the command names, inside its tree: joined to the working directory and
+    normalised; a path holding a variable stays as written."""
+    if path is None:
+        return None
+    path = path.strip().strip("'\"").replace("\\", "/")
+    root = _TREE_ROOT.match(path)
+    if root:                      # the checkout's root: the path is from the tree's top
+        path, workdir = path[root.end():].lstrip("/") or ".", None
+    if _VARIABLE.search(path) or (workdir and _VARIABLE.search(workdir)):
+        return posixpath.join(workdir.replace("\\", "/"), path) if workdir and not path.startswith("/") else path
+    if workdir and not path.startswith("/"):
+        path = posixpath.join(workdir.replace("\\", "/"), path)
+    return posixpath.normpath(path).removeprefix("./") if path not in (".", "./") else "."
+
+
+def _action(action: str, line: int | None, text: str, **facts) -> dict:
+    out = {"action": action, "line": line, "text": text[:MAX_TEXT]}
+    out.update({k: v for k, v in facts.items() if v is not None})
+    return out
+
+
+# -- purposes -------------------------------------------------------------------------
+
+_ACTION_PURPOSE = {
+    "job_submit": "train", "dvc_repro": "train",
+    "model_register": "register",
+    "model_deploy": "deploy", "endpoint_deploy": "deploy", "model_serve": "deploy",
+    "k8s_apply": "deploy", "app_deploy": "deploy",
+    "endpoint_invoke": "evaluate", "tests": "test",
+    "infra_apply": "provision", "infra_deploy": "provision",
+    "compute_create": "provision", "workspace_create": "provision",
+}
+# Names of jobs, steps and scripts: the words teams use (train_model.py, evaluate-model,
+# "Register model", deploy-prod, smoke-test).
+_NAME_PURPOSE = (
+    ("train", re.compile(r"(?<![a-z])(train|fit|retrain)(?:ing|s)?(?![a-z])|training", re.I)),
+    ("evaluate", re.compile(r"eval(?:uat\w*)?|validat\w*|score|scoring|benchmark|metrics", re.I)),
+    ("register", re.compile(r"regist\w*", re.I)),
+    ("deploy", re.compile(r"deploy\w*|releas\w*|promot\w*|(?<![a-z])serv(?:e|ing)(?![a-z])|rollout", re.I)),
+    ("test", re.compile(r"(?<![a-z])(?:unit[-_ ]?)?tests?(?![a-z])|pytest|smoke", re.I)),
+)
+
+
+def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
+    """[{purpose, reason}] for a job: from what its steps do first (an `az ml online-deployment
+    create` deploys whatever the job is called), then from its own and its steps' names."""
+    found: dict[str, str] = {}
+    for act in actions:
+        purpose = _ACTION_PURPOSE.get(act["action"])
+        if act["action"] == "python_script" and act.get("file"):
+            purpose = _name_purpose(posixpath.basename(act["file"]))
+        if act["action"] == "job_submit" and act.get("file"):
+            purpose = _name_purpose(posixpath.basename(act["file"]), preferred=("evaluate",)) or "train"
+        if purpose and purpose not in found:
+            found[purpose] = f"{act['action']}: {act['text']}"
+    for name in job_names:
+        for purpose, pattern in _NAME_PURPOSE:
+            if purpose not in found and name and pattern.search(name):
+                found[purpose] = f"named {name!r}"
+    return [{"purpose": p, "reason": r} for p, r in found.items()]
+
+
+def _name_purpose(name: str, preferred: tuple[str, ...] = ()) -> str | None:
+    hits = [p for p, pattern in _NAME_PURPOSE if pattern.search(name)]
+    for p in preferred:
+        if p in hits:
+            return p
+    return None if preferred else (hits[0] if hits else None)

@@ -1,0 +1,145 @@
+"""The one shape every CI system is read into, and the nodes it becomes
+(/work/shared/DESIGN.md vocabulary; README "Pipelines").
+
+A parser builds a CiPipeline (its jobs, their steps) from one file and calls `emit`. Emit
+reads what each step does to ML resources (commands.py) unless the parser already did,
+infers each job's purposes, and writes:
+  pipeline:ci:<tree key>/<path>              defined_in → the file node
+  job:ci:<tree key>/<path>#<job key>          contained by its pipeline; needs → jobs it waits for
+  step:ci:<tree key>/<path>#<job key>/<index> contained by its job
+Links to other files (a local reusable workflow or template, a spec a step applies) are made
+by the pipelines linker once every file is collected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import CollectContext, FileRef
+from ...graph import node_id
+from .commands import ml_actions, purposes, task_actions
+
+MAX_SCRIPT = 64 * 1024        # characters of a step's script kept
+MAX_VALUE = 4 * 1024          # characters of one input or env value kept
+MAX_ENTRIES = 200             # inputs or env entries kept per step
+
+
+@dataclass
+class CiStep:
+    index: int
+    line: int | None
+    name: str | None = None
+    uses: dict | None = None              # refs.action_ref(...) of an action / step template
+    task: str | None = None               # Azure Pipelines task, e.g. AzureCLI@2
+    inputs: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    run: str | None = None
+    run_line: int | None = None
+    shell: str | None = None
+    working_directory: str | None = None
+    ml_actions: list[dict] | None = None  # None: emit reads them from run / uses / task
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CiJob:
+    key: str                              # unique in its file: job id, `stage.job` for Azure
+    name: str | None
+    line: int | None
+    runner: dict | None = None
+    environment: dict | None = None
+    stage: str | None = None
+    deployment: bool = False
+    manual: bool = False
+    permissions: dict | None = None
+    condition: str | None = None
+    container: dict | None = None
+    needs: list[str] = field(default_factory=list)
+    uses: dict | None = None              # a reusable workflow / template the job calls
+    service_connections: list[str] = field(default_factory=list)
+    variable_groups: list[str] = field(default_factory=list)
+    steps: list[CiStep] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CiPipeline:
+    system: str                           # github_actions | azure_pipelines | gitlab_ci
+    role: str                             # workflow | reusable_workflow | composite_action | pipeline | template | include
+    name: str | None
+    line: int | None = 1
+    triggers: list[str] = field(default_factory=list)
+    permissions: dict | None = None
+    jobs: list[CiJob] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def pipeline_id(ref: FileRef, path: str | None = None) -> str:
+    """The pipeline node of a CI file of ref's tree (`path`: another file of the same tree)."""
+    return node_id("pipeline", f"ci:{ref.tree_key}/{path if path is not None else ref.path}")
+
+
+def emit(ctx: CollectContext, ref: FileRef, pipeline: CiPipeline, collector: str) -> str:
+    """Write one CI file's pipeline, jobs and steps; returns the pipeline node id."""
+    graph = ctx.graph
+    key = f"ci:{ref.tree_key}/{ref.path}"
+    attrs = {"system": pipeline.system, "role": pipeline.role, "name": pipeline.name,
+             "path": ref.path, "line": pipeline.line, "triggers": sorted(set(pipeline.triggers)),
+             **pipeline.extra}
+    if pipeline.permissions is not None:
+        attrs["permissions"] = pipeline.permissions
+    pid = graph.add_node("pipeline", key, attrs, ctx.provenance(collector, ref.display, pipeline.line))
+    graph.add_edge(pid, ref.node, "defined_in")
+    job_ids = {}
+    for job in pipeline.jobs:
+        job_ids[job.key] = _emit_job(ctx, ref, pipeline.system, key, pid, job, collector)
+    for job in pipeline.jobs:
+        for needed in job.needs:
+            if needed in job_ids and needed != job.key:
+                graph.add_edge(job_ids[job.key], job_ids[needed], "needs")
+    return pid
+
+
+def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str,
+              job: CiJob, collector: str) -> str:
+    steps = [_step_attrs(system, step) for step in job.steps]
+    actions = [a for s in steps for a in s["ml_actions"]]
+    names = [n for n in (job.key.rsplit(".", 1)[-1], job.name, job.stage, *(s.get("name") for s in steps)) if n]
+    attrs = {"system": system, "name": job.name or job.key, "job_id": job.key, "line": job.line,
+             "runner": job.runner, "deployment": job.deployment, "manual": job.manual,
+             "needs": list(job.needs), "service_connections": sorted(set(job.service_connections)),
+             "variable_groups": sorted(set(job.variable_groups)),
+             "purposes": purposes(names, actions), **job.extra}
+    optional = {"stage": job.stage, "environment": job.environment, "permissions": job.permissions,
+                "condition": job.condition, "container": job.container, "uses": job.uses}
+    attrs.update({k: v for k, v in optional.items() if v is not None})
+    jid = ctx.graph.add_node("job", f"{key}#{job.key}", attrs, ctx.provenance(collector, ref.display, job.line))
+    ctx.graph.add_edge(pid, jid, "contains")
+    for step, step_attrs in zip(job.steps, steps):
+        sid = ctx.graph.add_node("step", f"{key}#{job.key}/{step.index}", step_attrs,
+                                 ctx.provenance(collector, ref.display, step.line))
+        ctx.graph.add_edge(jid, sid, "contains")
+    return jid
+
+
+def _step_attrs(system: str, step: CiStep) -> dict:
+    actions = step.ml_actions
+    if actions is None:
+        actions = ml_actions(step.run, step.working_directory, step.run_line or step.line)
+        named = step.task or (step.uses or {}).get("target")
+        if named:
+            actions = actions + task_actions(named, step.inputs, step.working_directory, step.line)
+    attrs = {"system": system, "index": step.index, "line": step.line, "ml_actions": actions,
+             "inputs": _bounded(step.inputs), "env": _bounded(step.env), **step.extra}
+    optional = {"name": step.name, "uses": step.uses, "task": step.task, "shell": step.shell,
+                "run": step.run[:MAX_SCRIPT] if step.run is not None else None,
+                "run_line": step.run_line, "working_directory": step.working_directory}
+    attrs.update({k: v for k, v in optional.items() if v is not None})
+    return attrs
+
+
+def _bounded(values: dict) -> dict[str, str]:
+    out = {}
+    for k, v in list(values.items())[:MAX_ENTRIES]:
+        out[str(k)] = v[:MAX_VALUE] if isinstance(v, str) else v
+    return out

@@ -1,0 +1,84 @@
+"""What CI steps do to ML resources (checker/collectors/ci/commands.py) and how they name
+what they run (refs.py): read from text, never run."""
+from checker.collectors.ci.commands import ml_actions, purposes, task_actions
+from checker.collectors.ci.refs import action_ref, image_ref
+
+
+def test_azure_ml_cli_with_continuations_expressions_and_lines():
+    script = ("set -e\n"
+              "az ml job create -f jobs/train.yml \\\n"
+              "   --workspace-name $(WS) -g ${{ vars.RG }} --stream\n"
+              "FOO=1 sudo kubectl apply -f k8s/ && echo done\n"
+              "az ml online-deployment create --file \"${{ github.workspace }}/mlops/deploy.yml\" -w ws1\n")
+    found = ml_actions(script, "mlops", 10)
+    assert [(a["action"], a["line"], a.get("file")) for a in found] == [
+        ("job_submit", 11, "mlops/jobs/train.yml"),
+        ("k8s_apply", 13, "mlops/k8s"),
+        ("model_deploy", 14, "mlops/deploy.yml"),       # from the checkout's root, not the workdir
+    ]
+    assert found[0]["workspace"] == "$(WS)" and found[0]["resource_group"] == "${{ vars.RG }}"
+    assert found[2]["workspace"] == "ws1"
+
+
+def test_powershell_backtick_and_cmd_caret_continue_a_command():
+    found = ml_actions("az ml model create `\n  --name churn --path ./model\naz deployment group create ^\n -f infra/main.bicep -g rg", None, 1)
+    assert [(a["action"], a["line"]) for a in found] == [("model_register", 1), ("infra_deploy", 3)]
+    assert found[0]["name"] == "churn" and found[1]["file"] == "infra/main.bicep"
+
+
+def test_commands_that_are_not_ml_actions_and_broken_quotes_are_ignored():
+    assert ml_actions("echo 'az ml job create -f x.yml'\npip install -r requirements.txt\naz login", None, 1) == []
+    assert ml_actions('python "unclosed', None, 1) == []
+    assert ml_actions("# az ml job create -f commented.yml", None, 1) == []
+
+
+def test_terraform_mlflow_dvc_python_and_tests():
+    script = ("terraform -chdir=infra apply -auto-approve\nterraform plan\n"
+              "mlflow models serve -m models:/churn/Production -p 5001\n"
+              "dvc repro\npython src/evaluate.py\npython -m pytest tests\n")
+    found = ml_actions(script, None, 1)
+    assert [(a["action"], a.get("file")) for a in found] == [
+        ("infra_apply", "infra"), ("model_serve", None), ("dvc_repro", None),
+        ("python_script", "src/evaluate.py"), ("tests", None)]
+    assert found[1]["model"] == "models:/churn/Production"
+
+
+def test_tasks_and_actions_act_by_their_inputs():
+    assert [a["action"] for a in task_actions("AzureCLI@2", {"inlineScript": "az ml online-endpoint create -f ep.yml"}, "cfg", 7)] == ["endpoint_deploy"]
+    assert task_actions("TerraformTaskV4@4", {"command": "plan", "workingDirectory": "tf"}) == []
+    applied = task_actions("TerraformTaskV4@4", {"command": "apply", "workingDirectory": "infra/tf"}, None, 5)
+    assert [(a["action"], a["file"]) for a in applied] == [("infra_apply", "infra/tf")]
+    manifests = task_actions("azure/k8s-deploy", {"manifests": "k8s/deploy.yml\nk8s/svc.yml"}, None, 3)
+    assert [a["file"] for a in manifests] == ["k8s/deploy.yml", "k8s/svc.yml"]
+    assert task_actions("actions/checkout", {"ref": "main"}) == []
+
+
+def test_purposes_prefer_what_a_job_does_over_its_name():
+    acts = ml_actions("az ml job create -f jobs/evaluate.yml\naz ml online-deployment create -f d.yml", None, 1)
+    found = {p["purpose"]: p["reason"] for p in purposes(["build"], acts)}
+    assert set(found) == {"evaluate", "deploy"}
+    assert found["deploy"].startswith("model_deploy: az ml online-deployment create")
+    named = {p["purpose"] for p in purposes(["train-model", "Register model", "smoke-test"], [])}
+    assert named == {"train", "register", "test"}
+    assert purposes(["lint", "build"], []) == []
+    assert purposes(["constraint-check", "entertainment"], []) == []     # words inside words
+
+
+def test_action_refs_by_kind():
+    assert action_ref("actions/checkout@v4")["kind"] == "tag"
+    assert action_ref("actions/checkout@8e5e7e5ab8b370d6c329ec480221332ada57f0ab")["kind"] == "sha"
+    assert action_ref("org/repo/.github/workflows/train.yml@main") == {
+        "ref": "org/repo/.github/workflows/train.yml@main", "target": "org/repo/.github/workflows/train.yml",
+        "version": "main", "kind": "branch"}
+    assert action_ref("./.github/actions/setup")["kind"] == "local"
+    assert action_ref("docker://alpine:3.19")["kind"] == "docker"
+    assert action_ref("docker://alpine@sha256:" + "a" * 64)["kind"] == "sha"
+    assert action_ref("${{ matrix.action }}")["kind"] == "expression"
+    assert action_ref("actions/checkout")["kind"] == "unknown"
+
+
+def test_image_refs():
+    assert image_ref("mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest")["pinned"] is False
+    assert image_ref("localhost:5000/train")["tag"] is None
+    pinned = image_ref("python:3.11@sha256:" + "b" * 64)
+    assert pinned["pinned"] and pinned["tag"] == "3.11" and pinned["name"] == "python"
