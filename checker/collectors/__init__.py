@@ -137,6 +137,7 @@ BUILTINS = {
     "k8s": "checker.collectors.k8s_manifests:K8sManifestParser",
     "functions": "checker.collectors.functions:FunctionsParser",
     "github_actions": "checker.collectors.ci.github:GithubActionsParser",
+    "gitlab_ci": "checker.collectors.ci.gitlab:GitlabCiParser",
 }
 
 

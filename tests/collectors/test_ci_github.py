@@ -7,7 +7,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from conftest import collect_graph, errors_for, make_repo, node_attrs, node_ids, out_edges, write_files
+from conftest import collect_graph, errors_for, git, make_repo, node_attrs, node_ids, out_edges, write_files
 
 WF = ".github/workflows"
 
@@ -153,7 +153,7 @@ def test_workflow_pipeline_jobs_and_steps(tmp_path):
     assert train["name"] == "Train model" and train["line"] == 15
     assert train["runner"]["hosting"] == "hosted"             # every matrix.os value is a hosted image
     assert train["container"] == {"image": "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest",
-                                  "digest": False, "line": 22}
+                                  "digest": False, "expression": False, "line": 22}
     assert [(s["name"], s["digest"]) for s in train["services"]] == [("db", True)]    # the empty image skipped
     assert {p["purpose"] for p in train["purposes"]} >= {"train", "evaluate"}
 
@@ -295,11 +295,26 @@ def test_local_references_in_a_repository_kept_in_a_subfolder(tmp_path):
     assert node_ids(g, "pipeline") == {pid(path)}                            # GitHub reads no subfolder
 
 
-def test_committed_workflow_in_a_git_repository(tmp_path):
-    repo = make_repo(tmp_path / "repo", {f"{WF}/ci.yml": "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n"
-                                                          "    steps:\n      - run: pytest\n"})
+def test_committed_workflow_and_references_to_its_own_repository(tmp_path):
+    repo = make_repo(tmp_path / "repo", {f"{WF}/ci.yml": """\
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: Contoso/Churn/.github/actions/lint@main
+              - uses: contoso/churn-tools@main
+              - run: pytest
+          call:
+            uses: contoso/churn/.github/workflows/deploy.yml@v1
+        """.replace("        ", "")})
+    git(repo, "remote", "add", "origin", "https://github.com/contoso/churn.git")
     g = collect_graph(repo)
-    assert node_attrs(g, jid(f"{WF}/ci.yml", "t", tree="git:."))["purposes"][0]["purpose"] == "test"
+    path = f"{WF}/ci.yml"
+    assert node_attrs(g, jid(path, "t", tree="git:."))["purposes"][0]["purpose"] == "test"
+    assert node_attrs(g, sid(path, "t", 0, tree="git:."))["uses"]["same_repository"] is True
+    assert "same_repository" not in node_attrs(g, sid(path, "t", 1, tree="git:."))["uses"]   # another repository
+    assert node_attrs(g, jid(path, "call", tree="git:."))["uses"]["same_repository"] is True
 
 
 def test_anchors_merge_keys_and_expressions_everywhere(tmp_path):

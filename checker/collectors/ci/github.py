@@ -69,6 +69,11 @@ class _File:
         self.ref, self.data, self.ctx = ref, data, ctx
         self.fields = Fields(self.error)
         self.root = _repository_root(ref.path)
+        remote = ctx.graph.node(ref.tree)["attrs"].get("remote") if ref.tree in ctx.graph else None
+        # owner/repo of the scanned repository on GitHub: its own actions and workflows are
+        # same-repository references (MLC-PIPE-003 exempts them)
+        self.repository = remote.lower().partition("/")[2] if remote and remote.lower().startswith("github.com/") \
+            else None
         self._lines: list[str] | None = None
 
     def error(self, reason: str, line: int | None) -> None:
@@ -237,7 +242,8 @@ class _File:
             return None
         if not value or not value.strip():
             return None
-        return {"image": value, "digest": image_ref(value)["pinned"], "line": line}
+        image = image_ref(value)
+        return {"image": value, "digest": image["pinned"], "expression": image["expression"], "line": line}
 
     def services(self, body: dict, field: str) -> list[dict]:
         services = self.fields.get(body, "services", field, "mapping") or {}
@@ -321,6 +327,8 @@ class _File:
         ref = action_ref(text)
         if ref["kind"] == "local":
             ref["path"] = self.local_path(ref["ref"])
+        elif self.repository and (ref["target"].lower() + "/").startswith(self.repository + "/"):
+            ref["same_repository"] = True
         return ref
 
     def local_path(self, text: str) -> str | None:
