@@ -75,6 +75,7 @@ class _File:
         self.repository = remote.lower().partition("/")[2] if remote and remote.lower().startswith("github.com/") \
             else None
         self._lines: list[str] | None = None
+        self.what = "workflow" if WORKFLOWS in ref.path else "action"
 
     def error(self, reason: str, line: int | None) -> None:
         self.ctx.graph.error(NAME, self.ref.display, reason, line)
@@ -84,13 +85,13 @@ class _File:
             doc = load_yaml(self.data, self.ref.display)
         except TemplateYaml as exc:
             if self._is_expression(exc):     # GitHub cannot read it either: broken YAML
-                self.error(f"invalid YAML: a `${{{{ }}}}` expression on line {exc.line} breaks the YAML "
-                           "(quote the value)", exc.line)
+                self.error(f"{self.what} is not YAML: a `${{{{ }}}}` expression on line {exc.line} breaks "
+                           "the YAML (quote the value)", exc.line)
             else:
                 self.ctx.graph.update_attrs(self.ref.node, **exc.file_facts)
             return None
         except YamlError as exc:
-            self.error(f"invalid YAML: {exc.reason}", exc.line)
+            self.error(f"{self.what} is not YAML: {exc.reason}", exc.line)
             return None
         if not isinstance(doc, dict):
             self.error(f"a workflow or action is a mapping; found {describe(doc)}", line_of(doc) or 1)
@@ -107,14 +108,16 @@ class _File:
         doc = self.load()
         if doc is None:
             return
+        missing = [k for k in ("on", "jobs") if k not in doc and not (k == "on" and True in doc)]
+        if missing:
+            self.error(f"a workflow needs `on:` and `jobs:`; {' and '.join(f'`{k}:`' for k in missing)} missing",
+                       line_of(doc) or 1)
         triggers = self.triggers(doc)
         pipeline = CiPipeline("github_actions", "reusable_workflow" if "workflow_call" in triggers else "workflow",
                               self.fields.scalar(doc, "name", "name") or self.ref.path.rpartition("/")[2],
                               line_of(doc) or 1, triggers, self.permissions(doc, "permissions"))
         defaults = self.run_defaults(doc, "defaults")
         jobs = self.fields.get(doc, "jobs", "jobs", "mapping")
-        if "jobs" not in doc:
-            self.error("a workflow has no `jobs`", line_of(doc) or 1)
         for key, body, where in self.fields.entries(jobs or {}, "jobs", "mapping"):
             pipeline.jobs.append(self.job(str(key), body, where, line_of(jobs, key), defaults))
         emit(self.ctx, self.ref, pipeline, NAME)
@@ -136,7 +139,6 @@ class _File:
     def triggers(self, doc: dict) -> list[str]:
         key = "on" if "on" in doc else True if True in doc else None
         if key is None:
-            self.error("a workflow has no `on:` triggers", line_of(doc) or 1)
             return []
         value = self.fields.get(doc, key, "on", "text", "list", "mapping")
         if isinstance(value, str):

@@ -127,6 +127,12 @@ class _Pipeline:
     def error(self, source: _Source, reason: str, line: int | None) -> None:
         self.ctx.graph.error(NAME, source.ref.display, reason, line)
 
+    def include_failed(self, source: _Source, reason: str, line: int | None) -> None:
+        """An include that cannot be read: its error, and what it would have defined is
+        left unresolved from then on (no error for each template it held)."""
+        self.error(source, reason, line)
+        self.opaque = True
+
     def fields(self, source: _Source) -> Fields:
         return Fields(lambda reason, line: self.error(source, reason, line))
 
@@ -193,16 +199,18 @@ class _Pipeline:
         for included_path, line in self.local_includes(source, doc):
             if included_path in chain:
                 loop = " → ".join([*chain, included_path])
-                self.error(source, f"include: {included_path} includes itself ({loop[:300]})", line)
+                self.include_failed(source, f"include: {included_path} includes itself ({loop[:300]})", line)
                 continue
             included = self.tree.files.get(included_path)
             if included is None:
                 continue                              # in the tree, but no GitLab keyword: adds nothing
             if included not in self.included:
                 if len(self.included) >= MAX_INCLUDES:
-                    self.error(source, f"include: over {MAX_INCLUDES} included files (GitLab's limit)", line)
+                    self.include_failed(source, f"include: over {MAX_INCLUDES} included files (GitLab's limit)", line)
                     break
                 self.included.append(included)
+            if self.load(included) is None and included.data.strip():
+                self.opaque = True                  # its own error said why
             merged = _merge(merged, self.expand(included, [*chain, included_path]))
         own = _copy(doc, {k: v for k, v in doc.items() if k != "include"})
         for key in own:
@@ -272,7 +280,7 @@ class _Pipeline:
             return []
         path = posixpath.normpath(posixpath.join(self.base, text.lstrip("/")))
         if path == ".." or path.startswith(("../", "/")):
-            self.error(source, f"include: {text[:200]} leads out of the scanned tree", line)
+            self.include_failed(source, f"include: {text[:200]} leads out of the scanned tree", line)
             return []
         record["path"] = path
         if any(c in path for c in "*?["):
@@ -280,7 +288,7 @@ class _Pipeline:
             record["matches"] = len(matches)
             return [(p, line) for p in matches]
         if path not in self.tree.seen:
-            self.error(source, f"include: {text[:200]} is not in the scanned tree", line)
+            self.include_failed(source, f"include: {text[:200]} is not in the scanned tree", line)
             return []
         return [(path, line)]
 
@@ -412,8 +420,9 @@ class _Pipeline:
         if "trigger" in body:
             job.uses = self.trigger(f, body, key)
         if missing:
-            job.extra["unresolved"] = {"extends": missing, "reason": "not defined in any file of the scanned "
-                                                                     "tree: an include outside it may define it"}
+            job.extra["unresolved"] = {"extends": missing, "reason": "defined in no file that could be read: an "
+                                                                     "include outside the scanned tree (or one "
+                                                                     "that failed) may define it"}
         if source is not self.root:
             job.extra["defined_in"] = source.ref.path
         job.steps = self.steps(f, body, key, source)
