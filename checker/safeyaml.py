@@ -17,6 +17,7 @@ Three things every parser of scanned YAML shares live here:
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from typing import Any, Callable, Iterator
 
@@ -166,6 +167,31 @@ for _dumper in {yaml.SafeDumper, getattr(yaml, "CSafeDumper", yaml.SafeDumper)}:
     _dumper.add_representer(YamlList, yaml.representer.SafeRepresenter.represent_list)
 
 
+class TaggedList(YamlList):
+    """A list under a local tag the caller named (GitLab CI's `!reference [.setup, script]`):
+    `tag` says which; resolving it is the caller's business."""
+    __slots__ = ("tag",)
+
+
+def _construct_tagged(loader: _MarkedLoader, node: yaml.Node):
+    if not isinstance(node, yaml.SequenceNode):
+        raise _Refused(None, None, f"a {node.tag} tag takes a list", node.start_mark)
+    data = TaggedList()
+    data.tag, data.line = node.tag, node.start_mark.line + 1
+    yield data
+    data.extend(loader.construct_sequence(node))
+    data.lines = [item.start_mark.line + 1 for item in node.value]
+
+
+@functools.lru_cache(maxsize=8)
+def _tagged_loader(base: type, tags: tuple[str, ...]) -> type:
+    """`base` reading each of `tags` on a list as a TaggedList (one class per set of tags)."""
+    loader = type(f"{base.__name__}Tagged", (base,), {})
+    for tag in tags:
+        loader.add_constructor(tag, _construct_tagged)
+    return loader
+
+
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -181,14 +207,18 @@ def as_utf8(data: bytes) -> bytes:
 
 
 def load_yaml(data: bytes | str, origin: str = "<yaml>", max_bytes: int = MAX_YAML_BYTES,
-              unique_keys: bool = False):
+              unique_keys: bool = False, list_tags: tuple[str, ...] = ()):
     """The document; `unique_keys` refuses a key given twice in one mapping (for files whose
     readers refuse it: mlcheck's own, DVC's; other scanned files keep YAML's last-one-wins,
-    as the tools that read them do)."""
+    as the tools that read them do). `list_tags`: local tags the format defines on lists
+    (GitLab's `!reference`), read as TaggedList; any other unknown tag stays an error."""
     if len(data) > max_bytes:
         raise YamlError(origin, f"{len(data)} bytes, over the {max_bytes}-byte YAML limit")
+    loader = _UniqueKeyLoader if unique_keys else _MarkedLoader
+    if list_tags:
+        loader = _tagged_loader(loader, tuple(list_tags))
     try:
-        doc = yaml.load(data, Loader=_UniqueKeyLoader if unique_keys else _MarkedLoader)  # noqa: S506 - safe
+        doc = yaml.load(data, Loader=loader)  # noqa: S506 - safe
     except yaml.MarkedYAMLError as exc:
         raise _parse_error(data, origin, exc) from None
     except yaml.reader.ReaderError:

@@ -136,6 +136,8 @@ BUILTINS = {
     "exports": "checker.collectors.exports:ExportsParser",
     "k8s": "checker.collectors.k8s_manifests:K8sManifestParser",
     "functions": "checker.collectors.functions:FunctionsParser",
+    "github_actions": "checker.collectors.ci.github:GithubActionsParser",
+    "gitlab_ci": "checker.collectors.ci.gitlab:GitlabCiParser",
 }
 
 

@@ -31,8 +31,8 @@ A function file that only parses once a template engine renders it (a cookiecutt
 a template, not evaluated, like the YAML parsers do.
 
 Bad input is a collection error with file and line (a syntax error, JSON that does not
-parse, a function.json of the wrong shape, a file too large to read as code, a deploying
-workflow that is not YAML); the rest is collected.
+parse, a function.json of the wrong shape, a file too large to read as code; a workflow
+that is not YAML is the github_actions parser's error); the rest is collected.
 """
 from __future__ import annotations
 
@@ -197,9 +197,8 @@ _ENV_REF = re.compile(r"^\$\{\{\s*env\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 def _read_workflow(ref: FileRef, data: bytes, ctx: CollectContext) -> None:
     try:
         doc = load_yaml(data, ref.display)
-    except YamlError as exc:
-        ctx.graph.error(NAME, ref.display, f"workflow is not YAML: {exc.reason}", exc.line)
-        return
+    except YamlError:
+        return          # the github_actions parser reports it: one error for one bad file
     jobs = doc.get("jobs") if isinstance(doc, dict) else None
     if not isinstance(jobs, dict):
         return

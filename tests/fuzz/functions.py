@@ -83,7 +83,8 @@ def cases(seed: int) -> list[Case]:
     out += [
         _workflow("env-cycle", WORKFLOW, Expect(NONE, nodes=("file:{p}/.github/workflows/deploy.yml has function_deploys",))),
         _workflow("broken", "jobs:\n  deploy:\n    steps: [uses: Azure/functions-action@v1\n", Expect(ONE, line=True)),
-        _workflow("steps-not-a-list", "jobs:\n  deploy:\n    steps: Azure/functions-action@v1\n", Expect(NONE)),
+        _workflow("steps-not-a-list", "on: push\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n"
+                  "    steps: Azure/functions-action@v1\n", Expect(ONE, line=5)),     # github_actions names it
         _workflow("billion-laughs", "".join((m.billion_laughs()[0], "jobs: ", m.billion_laughs()[1], "\n# functions-action\n")),
                   Expect(EITHER)),
         _py("good", GOOD_PY, Expect(NONE, nodes=(NODE + "function_app.py#Score has model_refs",))),

@@ -1,0 +1,60 @@
+package mlcheck.rules.pipe_003_test
+
+import data.mlcheck.rules.pipe_003
+import rego.v1
+
+step(uses) := {"kind": "step", "attrs": {"system": "github_actions", "uses": uses}}
+
+ref(text, target, kind) := {"ref": text, "target": target, "kind": kind}
+
+test_tag_and_branch_are_flagged_sha_and_local_are_not if {
+	nodes := {
+		"tag": step(ref("actions/checkout@v4", "actions/checkout", "tag")),
+		"branch": step(ref("azure/cli@master", "azure/cli", "branch")),
+		"sha": step(ref("azure/login@a457da9ea143d694b1b9c7c869ebb04ebe844ef5", "azure/login", "sha")),
+		"local": step(ref("./.github/actions/x", "./.github/actions/x", "local")),
+	}
+	items := pipe_003.mutable_refs with input.nodes as nodes
+	{i.node | some i in items} == {"tag", "branch"}
+}
+
+test_same_repository_and_allow_list_are_exempt if {
+	own := object.union(ref("contoso/churn/.github/workflows/x.yml@main", "contoso/churn/.github/workflows/x.yml", "branch"), {"same_repository": true})
+	nodes := {"own": step(own), "gh": step(ref("Actions/checkout@v4", "Actions/checkout", "tag")), "exact": step(ref("azure/cli@v2", "azure/cli", "tag"))}
+	count(pipe_003.mutable_refs) == 0 with input.nodes as nodes with data.mlcheck.params as {"mutable_ref_allowlist": ["actions/*", "Azure/CLI"]}
+}
+
+test_expression_ref_cannot_be_evaluated if {
+	nodes := {"x": step(ref("org/a@${{ inputs.ref }}", "org/a@${{ inputs.ref }}", "expression"))}
+	items := pipe_003.mutable_refs with input.nodes as nodes
+	[i.cannot_evaluate | some i in items] == [true]
+}
+
+test_images_without_digest_one_finding_per_job if {
+	job := {"kind": "job", "attrs": {
+		"system": "gitlab_ci",
+		"container": {"image": "python:3.11", "digest": false, "expression": false},
+		"services": [
+			{"name": "db", "image": "postgres:16", "digest": false},
+			{"name": "ok", "image": "redis@sha256:abc", "digest": true},
+		],
+	}}
+	items := pipe_003.mutable_refs with input.nodes as {"j": job}
+	count(items) == 1
+	some i in items
+	[e.ref | some e in i.evidence.references] == ["python:3.11", "postgres:16"]
+}
+
+test_gitlab_project_include_at_a_branch_and_template_exempt if {
+	pipeline := {"kind": "pipeline", "attrs": {"system": "gitlab_ci", "includes": [
+		{"type": "project", "uses": ref("g/t@main", "g/t", "branch")},
+		{"type": "template", "uses": ref("Jobs/SAST.gitlab-ci.yml", "Jobs/SAST.gitlab-ci.yml", "template")},
+		{"type": "local", "path": "ci/a.yml"},
+	]}}
+	items := pipe_003.mutable_refs with input.nodes as {"p": pipeline}
+	[e.ref | some i in items; some e in i.evidence.references] == ["g/t@main"]
+}
+
+test_azure_ml_jobs_without_system_are_not_ci if {
+	count(pipe_003.mutable_refs) == 0 with input.nodes as {"j": {"kind": "job", "attrs": {"container": {"image": "x:1", "digest": false}}}}
+}

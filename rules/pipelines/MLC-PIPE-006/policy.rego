@@ -1,0 +1,71 @@
+# MLC-PIPE-006: untrusted input reaches a script: `${{ github.event.* }}` text anyone can
+# write interpolated into run: or actions/github-script; pull_request_target / workflow_run
+# workflows that check out the pull request's head and then run a step.
+package mlcheck.rules.pipe_006
+
+import data.mlcheck.lib
+import rego.v1
+
+# Event fields an outsider writes (GitHub Security Lab's list), inside a ${{ }} expression.
+untrusted := `\$\{\{[^}]*\b(github\.event\.(issue\.(title|body)|pull_request\.(title|body|head\.(ref|label|repo\.default_branch))|comment\.body|review\.body|review_comment\.body|discussion\.(title|body)|pages[^}\s]*\.page_name|commits[^}\s]*\.(message|author\.(email|name))|head_commit\.(message|author\.(email|name))|workflow_run\.(head_branch|display_title|head_commit\.(message|author\.(email|name))))|github\.head_ref)\b[^}]*\}\}`
+
+# A checkout of the pull request's head, by input or by command.
+head_ref := `github\.event\.pull_request\.head\.(sha|ref|repo\.full_name)|github\.head_ref|github\.event\.workflow_run\.head_(sha|branch|repository)|refs/pull/`
+
+head_command := `gh pr checkout|git (fetch|checkout)[^\n]*(pull/|github\.event\.pull_request\.head|github\.head_ref|workflow_run\.head_)`
+
+privileged_triggers := {"pull_request_target", "workflow_run"}
+
+scripts(step) := [text |
+	some text in [object.get(step.attrs, "run", ""), script_input(step)]
+	text != ""
+]
+
+script_input(step) := object.get(object.get(step.attrs, "inputs", {}), "script", "") if {
+	lower(step.attrs.uses.target) == "actions/github-script"
+} else := ""
+
+untrusted_input contains item if {
+	some id, step in input.nodes
+	step.kind == "step"
+	step.attrs.system == "github_actions"
+	found := {m | some text in scripts(step); some m in regex.find_n(untrusted, text, -1)}
+	count(found) > 0
+	item := {
+		"node": id,
+		"message": concat("", ["untrusted event text is interpolated into a script: ", concat(", ", sort(found))]),
+		"evidence": {"expressions": sort(found)},
+	}
+}
+
+checks_out_head(step) if {
+	lower(step.attrs.uses.target) == "actions/checkout"
+	some name in ["ref", "repository"]
+	regex.match(head_ref, object.get(object.get(step.attrs, "inputs", {}), name, ""))
+}
+
+checks_out_head(step) if regex.match(head_command, object.get(step.attrs, "run", ""))
+
+# A later step that runs something: a script, or a local action from the checkout.
+runs_code(step) if object.get(step.attrs, "run", "") != ""
+
+runs_code(step) if step.attrs.uses.kind == "local"
+
+untrusted_input contains item if {
+	some pid, pipeline in input.nodes
+	pipeline.kind == "pipeline"
+	pipeline.attrs.system == "github_actions"
+	triggers := {t | some t in pipeline.attrs.triggers; privileged_triggers[t]}
+	count(triggers) > 0
+	some jid in lib.successors("contains", pid)
+	steps := {sid | some sid in lib.successors("contains", jid); input.nodes[sid].kind == "step"}
+	some sid in steps
+	checks_out_head(input.nodes[sid])
+	later := sort([input.nodes[s].attrs.index | some s in steps; input.nodes[s].attrs.index > input.nodes[sid].attrs.index; runs_code(input.nodes[s])])
+	count(later) > 0
+	item := {
+		"node": sid,
+		"message": concat("", ["a ", concat("/", sort(triggers)), " workflow checks out the pull request's head and runs it (later steps of the job: ", concat(", ", [format_int(i, 10) | some i in later]), "): fork code runs with the workflow's secrets and token"]),
+		"evidence": {"triggers": sort(triggers), "later_steps": later},
+	}
+}
