@@ -406,3 +406,33 @@ def test_extends_template_and_job_templates(tmp_path):
     assert unit["service_connections"] == ["arm-conn"] and unit["defined_in"] == "templates/jobs.yml"
     remote = node_attrs(graph, "job:ci:fs:./azure-pipelines.yml#build.template1")
     assert remote["uses"]["kind"] == "tag" and remote["uses"]["version"] == "v2.1.0"
+
+
+def _pipe_003_fixture(case: str) -> Path:
+    """MLC-PIPE-003's Azure fixtures (staged in a hidden folder until the rule's own branch
+    brings its rule.yaml)."""
+    rules = Path(__file__).resolve().parents[2] / "rules" / "pipelines"
+    for folder in ("MLC-PIPE-003", ".pending-MLC-PIPE-003"):
+        if (rules / folder / case / "estate").is_dir():
+            return rules / folder / case
+    raise AssertionError(f"no MLC-PIPE-003 {case} fixture")
+
+
+def test_pipe_003_azure_fixtures_hold_the_facts_the_rule_reads(tmp_path):
+    import shutil
+
+    import yaml
+    for case in ("flag-azure", "pass-azure"):
+        fixture = _pipe_003_fixture(case)
+        estate_dir = tmp_path / case
+        shutil.copytree(fixture / "estate", estate_dir)
+        graph = collect_graph(estate_dir)
+        assert not graph.errors
+        mutable = set()
+        for kind in ("job", "step"):
+            for nid, attrs in ci_nodes(graph, kind).items():
+                uses, container = attrs.get("uses") or {}, attrs.get("container") or {}
+                if uses.get("kind") in ("tag", "branch") or container and not container["digest"]:
+                    mutable.add(nid)
+        expected = yaml.safe_load((fixture / "expected.yaml").read_text())["nodes"]
+        assert mutable == set(expected), case
