@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ....safeyaml import TemplateYaml, YamlError, load_yaml
+from ....safeyaml import TemplateYaml, YamlError, as_utf8, load_yaml
 from ... import CollectContext, FileParser, FileRef
 from ..model import CiPipeline, emit
 from .expand import MAX_NODES, Scope, TooLarge, expand
@@ -63,6 +63,7 @@ class AzurePipelinesParser(FileParser):
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         state = self._trees.setdefault(ref.tree, TreeState())
         state.seen.add(ref.path)
+        data = as_utf8(data)                     # UTF-16 with a BOM, as Windows tools write it
         if not _SNIFF.search(data) or _elsewhere(ref.path):
             return
         try:
