@@ -44,6 +44,8 @@ class AzureFile:
     ref: FileRef
     doc: dict
     shape: str                         # "body" (stages/jobs/steps/extends) | "variables"
+    expressions: bool = True           # holds `${{`: read through expand.py, else as it is
+    template_refs: tuple[str, ...] = ()  # what its `template:` keys name (a byte search)
 
 
 @dataclass
@@ -79,7 +81,8 @@ class AzurePipelinesParser(FileParser):
             return
         shape = azure_shape(doc)
         if shape:
-            state.files[ref.path] = AzureFile(ref, doc, shape)
+            refs = tuple(m.group(1).decode("utf-8", "replace") for m in _TEMPLATE_REF.finditer(data))
+            state.files[ref.path] = AzureFile(ref, doc, shape, b"${{" in data, refs)
 
     def finish(self, tree: str, ctx: CollectContext) -> None:
         state = self._trees.pop(tree, None)
@@ -164,7 +167,7 @@ def _template_only(doc: dict) -> bool:
     return "parameters" in doc and not (set(doc) & _PIPELINE_KEYS)
 
 
-_TEMPLATE_REF = re.compile(r"""^[ \t-]*template[ \t]*:[ \t]*['"]?([^'"#\n]+?)['"]?[ \t]*(?:#.*)?$""", re.M)
+_TEMPLATE_REF = re.compile(rb"""^[ \t-]*template[ \t]*:[ \t]*['"]?([^'"#\r\n]+?)['"]?[ \t]*(?:#[^\n]*)?\r?$""", re.M)
 
 
 def _included_paths(state: TreeState) -> set[str]:
@@ -172,7 +175,7 @@ def _included_paths(state: TreeState) -> set[str]:
     templates, whatever else they hold."""
     found = set()
     for path, azure_file in state.files.items():
-        for raw in _template_refs(azure_file.doc):
+        for raw in azure_file.template_refs:
             target, _, alias = raw.strip().rpartition("@") if "@" in raw else (raw.strip(), "", "")
             if alias and alias != "self":
                 continue
@@ -183,24 +186,10 @@ def _included_paths(state: TreeState) -> set[str]:
     return found
 
 
-def _template_refs(node: Any, depth: int = 0):
-    if depth > 60:
-        return
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == "template" and isinstance(v, str):
-                yield v
-            else:
-                yield from _template_refs(v, depth + 1)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _template_refs(v, depth + 1)
-
-
 def _read(azure_file: AzureFile, role: str, state: TreeState, error) -> CiPipeline | None:
     reader = PipelineReader(azure_file.ref, state.files, state.seen, state.failed, error)
     try:
-        return reader.pipeline(azure_file.doc, role)
+        return reader.pipeline(azure_file.doc, role, azure_file.expressions)
     except TemplateError as exc:
         error(exc.display, exc.reason, exc.line)
     except TooLarge:

@@ -80,15 +80,16 @@ class PipelineReader:
 
     # -- the file --------------------------------------------------------------------
 
-    def pipeline(self, doc: dict, role: str) -> CiPipeline:
+    def pipeline(self, doc: dict, role: str, expressions: bool = True) -> CiPipeline:
         here = self.root.path
         scope = self._scope(declared_parameters(doc.get("parameters")), here)
-        resources = expand(doc.get("resources"), scope) if isinstance(doc.get("resources"), dict) else {}
+        read = (lambda node: expand(node, scope)) if expressions else (lambda node: node)
+        resources = read(doc.get("resources")) if isinstance(doc.get("resources"), dict) else {}
         self._resources(resources)
         groups: list[str] = []
-        self._variables(expand(doc.get("variables"), scope), here, groups, self.variables)
+        self._variables(read(doc.get("variables")), here, groups, self.variables)
         scope.variables = self.variables
-        body = expand(_without(doc, ("parameters", "variables", "resources")), scope)
+        body = read(_without(doc, ("parameters", "variables", "resources")))
         self._keep_unknown(scope, here)
         pipeline = CiPipeline(SYSTEM, role, _name(doc.get("name")), line_of(doc) or 1,
                               triggers=_triggers(doc, resources, role))
@@ -354,6 +355,8 @@ class PipelineReader:
             self.error(display, f"template {text!r} ({target}) {reason}", line)
             return None
         doc = found.doc
+        if not found.expressions:             # nothing to substitute: read as it is
+            return Loaded(target, doc)
         scope = self._scope({**declared_parameters(doc.get("parameters")),
                              **(dict(parameters) if isinstance(parameters, dict) else {})}, target)
         expanded = expand(_without(doc, ("parameters",)), scope)
