@@ -436,3 +436,39 @@ def test_pipe_003_azure_fixtures_hold_the_facts_the_rule_reads(tmp_path):
                     mutable.add(nid)
         expected = yaml.safe_load((fixture / "expected.yaml").read_text())["nodes"]
         assert mutable == set(expected), case
+
+
+def test_step_list_parameters_and_each_over_a_mapping(tmp_path):
+    """The usual way templates take steps from their caller: a stepList parameter, copied
+    key by key with `each`; a step built of insertion keys stays one step."""
+    write(tmp_path, {
+        "azure-pipelines.yml": """\
+            jobs:
+              - template: templates/job.yml
+                parameters:
+                  steps:
+                    - script: python train.py
+                      displayName: Train
+                    - bash: pytest -q
+        """,
+        "templates/job.yml": """\
+            parameters:
+              - name: steps
+                type: stepList
+                default: []
+            jobs:
+              - job: wrapped
+                steps:
+                  - script: echo before
+                  - ${{ each step in parameters.steps }}:
+                    - ${{ each pair in step }}:
+                        ${{ pair.key }}: ${{ pair.value }}
+                  - ${{ parameters.steps }}
+        """,
+    })
+    graph = collect_graph(tmp_path)
+    assert not graph.errors
+    steps = steps_of(graph, "step:ci:fs:./azure-pipelines.yml#wrapped")
+    assert [(s.get("run"), s.get("name")) for s in steps][:3] == [
+        ("echo before", None), ("python train.py", "Train"), ("pytest -q", None)]
+    assert all(s["defined_in"] == "templates/job.yml" for s in steps)

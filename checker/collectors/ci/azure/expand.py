@@ -65,7 +65,17 @@ def _expand_list(items: list, scope: Scope) -> YamlList:
     for i, item in enumerate(items):
         line = line_of(items, i)
         if isinstance(item, dict) and item and all(_is_insertion(k) for k in item):
+            merged = None         # branches that are mappings make one item of their keys
             for value, value_line in _inserted(item, scope, line, chain):
+                if isinstance(value, dict):
+                    if merged is None:
+                        merged = YamlMap()
+                        merged.line, merged.lines = value_line, {}
+                        out.append(merged)
+                        lines.append(value_line)
+                    merged.update(value)
+                    merged.lines.update(getattr(value, "lines", {}) or {})
+                    continue
                 values = value if isinstance(value, list) else [value]
                 for j, v in enumerate(values):
                     out.append(v)
