@@ -225,6 +225,9 @@ def test_detected_by_content_not_by_name(tmp_path):
                            "type: pipeline\njobs:\n  train:\n    type: command\n",
         "docker-compose.yml": "services:\n  web:\n    image: nginx\n",
         "notes.yml": "steps:\n  - one\n  - two\n",
+        # Google Cloud Build: steps are images with args (a `script` too, since 2023)
+        "cloudbuild.yaml": "steps:\n  - name: gcr.io/cloud-builders/docker\n    args: [build, .]\n"
+                           "  - name: python:3.11\n    script: pytest\n",
     })
     graph = collect_graph(tmp_path)
     found = {a["path"] for a in ci_nodes(graph, "pipeline").values()}

@@ -9,13 +9,13 @@ import rego.v1
 # Azure task inputs whose text is a script or a command line.
 script_inputs := {"inlinescript": false, "script": false, "inline": false, "arguments": true, "scriptarguments": true}
 
-# Names that say secret. `key` only at the end (storageKey, AZURE_STORAGE_KEY), so that
-# keyVaultName is not one.
-secret_word := `(password|passwd|pwd|secret|token|api_?key|credential|creds|connection_?string)`
+# Names that say secret: one of these words anywhere, or a name ending in key, token or pwd
+# (storageKey, System.AccessToken, dbPwd; not tokenizerPath, keyVaultName, nor bash's $(pwd)).
+secret_word := `(password|passwd|secret|api_?key|credential|creds|connection_?string)`
 
-azure_ref := concat("", [`(?i)\$\([A-Za-z0-9_.-]*(`, secret_word, `[A-Za-z0-9_.-]*|key)\)`])
+azure_ref := concat("", [`(?i)\$\(([A-Za-z0-9_.-]*`, secret_word, `[A-Za-z0-9_.-]*|[A-Za-z0-9_.-]*(key|token)|[A-Za-z0-9_.-]+pwd)\)`])
 
-shell_ref := concat("", [`(?i)\$(env:)?\{?[A-Za-z0-9_]*(`, secret_word, `[A-Za-z0-9_]*|key)(\}|\b)`])
+shell_ref := concat("", [`(?i)\$(env:)?\{?([A-Za-z0-9_]*`, secret_word, `[A-Za-z0-9_]*|[A-Za-z0-9_]*(key|token)|[A-Za-z0-9_]+pwd)(\}|\b)`])
 
 github_ref := `\$\{\{\s*secrets\.[A-Za-z0-9_-]+\s*\}\}`
 
@@ -44,7 +44,7 @@ secret_ref(_, text) if regex.match(shell_ref, text)
 set_variable_secret(system, text) if secret_ref(system, text)
 
 set_variable_secret(_, text) if {
-	regex.match(concat("", [`(?i)variable\s*=\s*[^;\]]*(`, secret_word, `|key)`]), text)
+	regex.match(concat("", [`(?i)variable\s*=\s*[^;\]]*(`, secret_word, `|(key|token|pwd)\s*[;\]])`]), text)
 }
 
 # What one line does with a secret, most specific first.

@@ -58,6 +58,13 @@ test_gitlab_echo_of_a_secret_variable_only if {
 	flagged({"system": "gitlab_ci", "run": "echo $SECRET_VAR\ncurl -u user:$DEPLOY_TOKEN https://x\necho ${REGISTRY_PASSWORD} >> .npmrc"}) == ["echoes a secret to the log", "writes a secret to a file"]
 }
 
+test_names_that_only_look_like_secrets_pass if {
+	flagged({"run": "echo $(tokenizerPath)\necho \"cwd: $(pwd)\" > where.txt\naz keyvault show -n $(keyVaultName)"}) == []
+	flagged({"run": "echo \"##vso[task.setvariable variable=tokenizerPath]$(Build.SourcesDirectory)/tok\""}) == []
+	flagged({"run": "git clone https://build:$(System.AccessToken)@dev.azure.com/org/p/_git/r"}) == ["passes a secret on the command line"]
+	flagged({"system": "gitlab_ci", "run": "echo $TOKEN"}) == ["echoes a secret to the log"]
+}
+
 test_comments_and_redirects_of_other_text_pass if {
 	flagged({"run": "# echo $(password)\nmake build > build.log 2>&1"}) == []
 }

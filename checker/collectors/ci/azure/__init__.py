@@ -36,7 +36,10 @@ _STEP_KEYS = {"script", "bash", "pwsh", "powershell", "task", "template", "check
 _PIPELINE_KEYS = {"trigger", "pr", "schedules", "resources", "pool", "name", "extends",
                   "appendCommitMessageToRunName", "lockBehavior", "container", "workspace", "services"}
 _OTHER_SYSTEMS = ("apiVersion", "$schema", "on", True, "include", "image", "before_script",
-                  "after_script", "default", "workflow", "runs", "services_version")
+                  "after_script", "default", "workflow", "runs", "substitutions", "availableSecrets",
+                  "logsBucket", "serviceAccount")
+# Google Cloud Build steps (`name:` an image, `args`, `entrypoint`, `waitFor`) may hold a `script`.
+_FOREIGN_STEP_KEYS = {"args", "entrypoint", "waitFor", "commands", "image"}
 
 
 @dataclass
@@ -134,6 +137,9 @@ def azure_shape(doc: Any) -> str | None:
     keys = set(doc)
     if keys and keys <= {"variables", "parameters"} and "variables" in doc:
         return "variables" if isinstance(doc["variables"], (list, dict)) else None
+    steps = doc.get("steps")
+    if isinstance(steps, list) and any(isinstance(i, dict) and _FOREIGN_STEP_KEYS & set(i) for i in steps):
+        return None
     shapes = [_list_of(doc.get("stages"), {"stage", "template"}),
               _list_of(doc.get("jobs"), {"job", "deployment", "template"}),
               _list_of(doc.get("steps"), _STEP_KEYS)]
