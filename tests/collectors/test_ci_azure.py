@@ -475,3 +475,21 @@ def test_step_list_parameters_and_each_over_a_mapping(tmp_path):
     assert [(s.get("run"), s.get("name")) for s in steps][:3] == [
         ("echo before", None), ("python train.py", "Train"), ("pytest -q", None)]
     assert all(s["defined_in"] == "templates/job.yml" for s in steps)
+
+
+def test_compile_time_variables_pin_a_repository_ref(tmp_path):
+    write(tmp_path, {"azure-pipelines.yml": """\
+        variables:
+          - name: templatesRef
+            value: refs/tags/v1.4.0
+        resources:
+          repositories:
+            - repository: shared
+              type: git
+              name: platform/templates
+              ref: ${{ variables.templatesRef }}
+        steps:
+          - template: steps/build.yml@shared
+        """})
+    step = steps_of(collect_graph(tmp_path), "step:ci:fs:./azure-pipelines.yml#Job")[0]
+    assert (step["uses"]["kind"], step["uses"]["version"]) == ("tag", "v1.4.0")

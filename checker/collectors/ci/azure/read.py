@@ -84,11 +84,11 @@ class PipelineReader:
         here = self.root.path
         scope = self._scope(declared_parameters(doc.get("parameters")), here)
         read = (lambda node: expand(node, scope)) if expressions else (lambda node: node)
-        resources = read(doc.get("resources")) if isinstance(doc.get("resources"), dict) else {}
-        self._resources(resources)
-        groups: list[str] = []
+        groups: list[str] = []               # variables first: `${{ variables.x }}` may name a ref
         self._variables(read(doc.get("variables")), here, groups, self.variables)
         scope.variables = self.variables
+        resources = read(doc.get("resources")) if isinstance(doc.get("resources"), dict) else {}
+        self._resources(resources)
         body = read(_without(doc, ("parameters", "variables", "resources")))
         self._keep_unknown(scope, here)
         pipeline = CiPipeline(SYSTEM, role, _name(doc.get("name")), line_of(doc) or 1,
