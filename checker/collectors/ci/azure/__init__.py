@@ -24,8 +24,8 @@ from typing import Any
 from ....safeyaml import TemplateYaml, YamlError, as_utf8, load_yaml
 from ... import CollectContext, FileParser, FileRef
 from ..model import CiPipeline, emit
-from .expand import MAX_NODES, Scope, TooLarge, expand
-from .read import PipelineReader, TemplateError
+from .expand import MAX_NODES, TooLarge
+from .read import PipelineReader
 
 NAME = "azure_pipelines"
 
@@ -196,8 +196,6 @@ def _read(azure_file: AzureFile, role: str, state: TreeState, error) -> CiPipeli
     reader = PipelineReader(azure_file.ref, state.files, state.seen, state.failed, error)
     try:
         return reader.pipeline(azure_file.doc, role, azure_file.expressions)
-    except TemplateError as exc:
-        error(exc.display, exc.reason, exc.line)
     except TooLarge:
         error(azure_file.ref.display, f"template expansion builds more than {MAX_NODES} values; not read", 1)
     except RecursionError:
@@ -205,4 +203,4 @@ def _read(azure_file: AzureFile, role: str, state: TreeState, error) -> CiPipeli
     return None
 
 
-__all__ = ["AzurePipelinesParser", "azure_shape", "Scope", "expand"]
+__all__ = ["AzurePipelinesParser", "azure_shape"]

@@ -41,12 +41,6 @@ DEFAULT_RUNNER = {"hosting": "hosted", "labels": ["ubuntu-latest"], "pool": "Azu
                   "image": "ubuntu-latest", "raw": "(no pool: the Azure Pipelines default)"}
 
 
-class TemplateError(Exception):
-    def __init__(self, display: str, reason: str, line: int | None) -> None:
-        super().__init__(reason)
-        self.display, self.reason, self.line = display, reason, line
-
-
 @dataclass
 class Inherited:
     """What a job takes from its stage and pipeline."""
