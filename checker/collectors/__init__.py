@@ -138,6 +138,7 @@ BUILTINS = {
     "functions": "checker.collectors.functions:FunctionsParser",
     "github_actions": "checker.collectors.ci.github:GithubActionsParser",
     "gitlab_ci": "checker.collectors.ci.gitlab:GitlabCiParser",
+    "azure_pipelines": "checker.collectors.ci.azure:AzurePipelinesParser",
 }
 
 

@@ -53,6 +53,14 @@ def test_tasks_and_actions_act_by_their_inputs():
     assert task_actions("actions/checkout", {"ref": "main"}) == []
 
 
+def test_azure_ml_extension_tasks():
+    deployed = task_actions("AzureMLModelDeploy@0", {"azureSubscription": "ml-conn", "inferencePath": "deploy/inferenceConfig.yml",
+                                                     "deploymentName": "churn-svc"}, None, 12)
+    assert [(a["action"], a.get("file"), a["line"]) for a in deployed] == [("model_deploy", "deploy/inferenceConfig.yml", 12)]
+    assert [a["action"] for a in task_actions("AMLPipeline@0", {"PipelineId": "$(pipelineId)"})] == ["job_submit"]
+    assert purposes([], deployed)[0]["purpose"] == "deploy"
+
+
 def test_purposes_prefer_what_a_job_does_over_its_name():
     acts = ml_actions("az ml job create -f jobs/evaluate.yml\naz ml online-deployment create -f d.yml", None, 1)
     found = {p["purpose"]: p["reason"] for p in purposes(["build"], acts)}

@@ -36,6 +36,8 @@ the real CLI on them and judges each case.
                      boolean, anchors, `${{ }}` everywhere and breaking the YAML, 5,000 jobs, huge matrices
     ci_gitlab        .gitlab-ci.yml and its includes: loops, missing files, paths out of the tree,
                      extends and !reference cycles, unknown tags, diamonds of includes, 2,000 jobs
+    ci_azure         Azure Pipelines: truncation, anchors, `${{ }}` everywhere, template cycles,
+                     missing and escaping templates, expansions past their bounds, look-alikes
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming
 it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
@@ -69,13 +71,19 @@ from __future__ import annotations
 
 import os
 
-from . import (arm, azureml, bicep, ci_github, ci_gitlab, dvc, exports, functions, git_repos, iam, k8s, mlflow_stores,
-               network, notebooks, own_inputs, secret_carriers, servers, terraform)
+from . import (arm, azureml, bicep, ci_azure, ci_github, ci_gitlab, dvc, exports, functions, git_repos, iam, k8s,
+               mlflow_stores, network, notebooks, own_inputs, secret_carriers, servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
-FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, exports, k8s, functions, iam, network, ci_github,
-            ci_gitlab, mlflow_stores, servers, git_repos, secret_carriers, own_inputs)
+# One family per line: each issue's families merge without touching the others'.
+FAMILIES = (
+    notebooks, azureml, dvc, terraform, arm, bicep, exports, k8s, functions, iam, network,
+    ci_github,
+    ci_gitlab,
+    ci_azure,
+    mlflow_stores, servers, git_repos, secret_carriers, own_inputs,
+)
 
 
 def all_cases(seed: int = SEED) -> list[Case]:

@@ -67,6 +67,11 @@ _TASKS = {
     "azurefunctionapp": ("app_deploy", "package", ()),
     "azurewebapp": ("app_deploy", "package", ()),
     "azurermwebappdeployment": ("app_deploy", "package", ()),
+    # The Azure Machine Learning extension for Azure DevOps (Marketplace, ms-air-aiagility):
+    # "Azure ML Model Deploy" reads an inference config file; "Azure ML Published Pipeline"
+    # runs a published pipeline by its id.
+    "azuremlmodeldeploy": ("model_deploy", "inferencepath", ()),
+    "amlpipeline": ("job_submit", None, ()),
 }
 _TERRAFORM_TASKS = ("terraformtaskv1", "terraformtaskv2", "terraformtaskv3", "terraformtaskv4",
                     "terraformtask", "terraformcli", "terraform")

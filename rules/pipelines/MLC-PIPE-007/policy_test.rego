@@ -1,0 +1,70 @@
+package mlcheck.rules.pipe_007_test
+
+import data.mlcheck.rules.pipe_007
+import rego.v1
+
+step(attrs) := {"kind": "step", "attrs": object.union({"system": "azure_pipelines", "index": 0, "line": 10, "name": "s"}, attrs)}
+
+flagged(attrs) := [f.how | some item in pipe_007.unsafe_secrets with input.nodes as {"s": step(attrs)}; some f in item.evidence.facts.findings]
+
+test_azure_setvariable_of_a_secret_without_issecret if {
+	flagged({"run": "echo \"##vso[task.setvariable variable=dbPassword]$(kvPassword)\"", "run_line": 11}) == ["sets a pipeline variable from a secret without issecret=true"]
+}
+
+test_azure_setvariable_with_issecret_passes if {
+	flagged({"run": "echo \"##vso[task.setvariable variable=dbPassword;issecret=true]$(kvPassword)\""}) == []
+}
+
+test_azure_setvariable_named_like_a_secret if {
+	flagged({"run": "echo \"##vso[task.setvariable variable=apiToken]$TOKEN_FROM_VAULT\""}) == ["sets a pipeline variable from a secret without issecret=true"]
+}
+
+test_azure_echo_file_and_command_line_with_lines if {
+	items := pipe_007.unsafe_secrets with input.nodes as {"s": step({"run": "echo $(sqlPassword)\necho $(storageKey) > key.txt\naz login -p $(clientSecret)\necho $(keyVaultName)", "run_line": 20})}
+	some item in items
+	item.evidence.facts.findings == [
+		{"line": 20, "how": "echoes a secret to the log"},
+		{"line": 21, "how": "writes a secret to a file"},
+		{"line": 22, "how": "passes a secret on the command line"},
+	]
+	contains(item.message, "s: echoes a secret to the log (line 20)")
+}
+
+test_azure_task_arguments if {
+	flagged({"task": "PythonScript@0", "inputs": {"arguments": "--password $(dbPassword)", "scriptPath": "x.py"}}) == ["passes a secret on the command line"]
+}
+
+test_azure_env_mapping_passes if {
+	flagged({"run": "python deploy.py", "inputs": {}, "env": {"DB_PASSWORD": "$(dbPassword)"}}) == []
+}
+
+test_github_secret_in_run_and_echo if {
+	flagged({"system": "github_actions", "run": "echo ${{ secrets.AZURE_CLIENT_SECRET }}"}) == ["echoes a secret to the log"]
+	flagged({"system": "github_actions", "run": "curl -H \"Authorization: Bearer ${{ secrets.API_TOKEN }}\" https://x"}) == ["passes a secret on the command line"]
+	flagged({"system": "github_actions", "run": "echo \"$API_TOKEN\" | docker login --password-stdin"}) == []
+	flagged({"system": "github_actions", "run": "echo \"${{ secrets.API_TOKEN }}\" | docker login --password-stdin"}) == ["passes a secret on the command line"]
+}
+
+test_github_secret_through_env_passes if {
+	flagged({"system": "github_actions", "run": "python deploy.py --token-from-env"}) == []
+}
+
+test_github_azure_login_creds if {
+	flagged({"system": "github_actions", "uses": {"target": "Azure/login", "kind": "tag"}, "inputs": {"creds": "${{ secrets.AZURE_CREDENTIALS }}"}}) == ["logs in to Azure with a long-lived service principal secret (creds:) where OIDC federation (client-id, tenant-id, id-token: write) needs none"]
+	flagged({"system": "github_actions", "uses": {"target": "azure/login", "kind": "tag"}, "inputs": {"client-id": "${{ secrets.AZURE_CLIENT_ID }}", "tenant-id": "t"}}) == []
+}
+
+test_gitlab_echo_of_a_secret_variable_only if {
+	flagged({"system": "gitlab_ci", "run": "echo $SECRET_VAR\ncurl -u user:$DEPLOY_TOKEN https://x\necho ${REGISTRY_PASSWORD} >> .npmrc"}) == ["echoes a secret to the log", "writes a secret to a file"]
+}
+
+test_names_that_only_look_like_secrets_pass if {
+	flagged({"run": "echo $(tokenizerPath)\necho \"cwd: $(pwd)\" > where.txt\naz keyvault show -n $(keyVaultName)"}) == []
+	flagged({"run": "echo \"##vso[task.setvariable variable=tokenizerPath]$(Build.SourcesDirectory)/tok\""}) == []
+	flagged({"run": "git clone https://build:$(System.AccessToken)@dev.azure.com/org/p/_git/r"}) == ["passes a secret on the command line"]
+	flagged({"system": "gitlab_ci", "run": "echo $TOKEN"}) == ["echoes a secret to the log"]
+}
+
+test_comments_and_redirects_of_other_text_pass if {
+	flagged({"run": "# echo $(password)\nmake build > build.log 2>&1"}) == []
+}
