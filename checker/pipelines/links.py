@@ -37,6 +37,7 @@ AZUREML_ACTIONS = frozenset({"job_submit", "model_deploy", "endpoint_deploy", "e
 # A script a step runs is linked when it is in the tree, but it names no ML resource: one
 # that is not (its folder changed by a `cd` the reading cannot follow) is not noted.
 UNNOTED_ACTIONS = frozenset({"python_script"})
+MAX_CALLERS = 20                # callers of one reusable workflow whose inputs are read
 MAX_ACTIONS = 50                # Azure ML actions kept per job
 MAX_RESOLVE = 4                 # rounds of variable substitution (a variable naming another)
 # Variable references: ${{ env.X }} / ${{ variables.X }} / ${{ vars.X }} / ${{ secrets.X }},
@@ -121,31 +122,53 @@ class _Job:
     pipeline: str
     pipeline_attrs: dict
     tree: str | None
+    inputs: dict | None = None          # what one caller passes a reusable workflow (`with:`)
 
 
 def link_pipelines(graph: EstateGraph) -> None:
     estate = _Estate(graph)
-    for jid, data in list(graph.nodes("job")):
-        if not data["attrs"].get("system"):
-            continue                                 # an Azure ML job spec, not a CI job
-        job = _context(graph, estate, jid, data["attrs"])
-        if job is None:
-            continue
+    jobs = [job for jid, data in list(graph.nodes("job")) if data["attrs"].get("system")   # not Azure ML specs
+            for job in [_context(graph, estate, jid, data["attrs"])] if job is not None]
+    for job in jobs:                  # first: a called workflow's jobs read their callers' inputs
+        _link_called(graph, estate, job)
+    for job in jobs:
         revealed: dict[str, str] = {}
         actions: list[tuple[dict, dict]] = []          # (Azure ML action, variables in its scope)
-        for sid in sorted(graph.out_edges(jid, "contains"), key=_step_index(graph)):
-            step = graph.node(sid)["attrs"]
-            variables = _variables(job, step)
-            for action in step.get("ml_actions") or ():
-                if action.get("action") in AZUREML_ACTIONS:
-                    actions.append((action, variables))
-                if action.get("file"):
-                    for fid in _link_file(graph, estate, job, sid, action, variables):
-                        _link_definitions(graph, estate, jid, fid, revealed)
+        for caller_inputs in _callers_inputs(graph, job):
+            job.inputs = caller_inputs
+            for sid in sorted(graph.out_edges(job.id, "contains"), key=_step_index(graph)):
+                step = graph.node(sid)["attrs"]
+                _link_local_action(graph, estate, job, sid, step)
+                variables = _variables(job, step)
+                for action in step.get("ml_actions") or ():
+                    if action.get("action") in AZUREML_ACTIONS:
+                        actions.append((action, variables))
+                    if action.get("file"):
+                        for fid in _link_file(graph, estate, job, sid, action, variables):
+                            _link_definitions(graph, estate, job.id, fid, revealed)
         _link_workspaces(graph, estate, job, actions)
         _link_environment(graph, estate, job)
-        _link_called(graph, estate, job)
         _record(graph, job, actions, revealed)
+
+
+def _callers_inputs(graph: EstateGraph, job: _Job) -> list[dict | None]:
+    """The `with:` of each job calling the job's (reusable) pipeline; [None] for none."""
+    found = [graph.node(c)["attrs"].get("inputs") for c in graph.in_edges(job.pipeline, "uses")
+             if graph.node(c)["kind"] == "job"]
+    return [i for i in found if isinstance(i, dict)][:MAX_CALLERS] or [None]
+
+
+def _link_local_action(graph: EstateGraph, estate: _Estate, job: _Job, sid: str, step: dict) -> None:
+    """step --uses--> the local composite action it runs (`uses: ./.github/actions/x`)."""
+    uses = step.get("uses")
+    if not (isinstance(uses, dict) and uses.get("kind") == "local" and isinstance(uses.get("path"), str)) \
+            or job.tree is None:
+        return
+    pipelines = estate.trees[job.tree].pipelines
+    for name in ("action.yml", "action.yaml"):
+        target = pipelines.get(posixpath.join(uses["path"], name))
+        if target:
+            graph.add_edge(sid, target, "uses")
 
 
 def _step_index(graph: EstateGraph):
@@ -177,6 +200,9 @@ def _variables(job: _Job, step: dict) -> dict[str, str]:
     if job.attrs.get("system") == "azure_pipelines":   # Azure maps variables to env vars: a.b → A_B
         for name, value in list(found.items()):
             found.setdefault(name.upper().replace(".", "_"), value)
+    for name, value in (job.inputs or {}).items():   # ${{ inputs.X }}: the caller's `with:`
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            found[f"inputs.{name}"] = str(value)
     return found
 
 
@@ -189,6 +215,8 @@ def resolve(text: str, variables: dict[str, str]) -> tuple[str | None, str | Non
     def value(m: re.Match) -> str:
         scope = m.group("scope")
         name = next(g for g in m.group("a", "b", "c", "d", "e", "f", "g") if g)
+        if scope in _OUTSIDE_SCOPES and f"{scope}.{name}" in variables:
+            return variables[f"{scope}.{name}"]
         if scope in _OUTSIDE_SCOPES:
             missing.append(f"{m.group(0)} is {_OUTSIDE_SCOPES[scope]}")
             return m.group(0)

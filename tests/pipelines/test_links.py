@@ -280,3 +280,23 @@ def test_the_linker_runs_with_the_others(tmp_path):
     assert not [e for e in graph.errors if e.collector == "linker"]
     deployed = sorted(graph.node(n)["kind"] for n in graph.out_edges(job_node(graph, "cd.yml", "d"), "deploys"))
     assert deployed == ["deployment", "deployment", "endpoint"]   # the lineage and the resource reading of the spec
+
+
+def test_a_reusable_workflow_reads_its_callers_inputs_and_a_step_its_local_action(tmp_path):
+    write_files(tmp_path, {**ESTATE, ".github/actions/setup/action.yml": "name: setup\nruns:\n  using: composite\n"})
+    graph = collect_graph(tmp_path)
+    called = emit_workflow(graph, ".github/workflows/deploy.yml", CiJob("deploy", None, 8, steps=[
+        CiStep(0, 9, uses={**action_ref("./.github/actions/setup"), "path": ".github/actions/setup"}),
+        CiStep(1, 10, run="az ml online-deployment create -f ${{ inputs.spec }} -w ${{ inputs.workspace }}")]),
+        role="reusable_workflow")
+    action = emit(CollectContext(graph), workflow_ref(graph, ".github/actions/setup/action.yml"),
+                  CiPipeline("github_actions", "composite_action", "setup"), "test")
+    emit_workflow(graph, ".github/workflows/cd.yml", CiJob(
+        "prod", None, 5, uses={**action_ref("./.github/workflows/deploy.yml"), "path": ".github/workflows/deploy.yml"},
+        extra={"inputs": {"spec": "mlops/azureml/deploy/deployment.yml", "workspace": "mlw-churn-prod"}}))
+    link_pipelines(graph)
+    deploy = job_node(graph, "deploy.yml", "deploy")
+    assert list(graph.out_edges(job_node(graph, "cd.yml", "prod"), "uses")) == [called]
+    assert list(graph.out_edges(step_node(graph, deploy, 0), "uses")) == [action]
+    assert {graph.node(n)["kind"] for n in graph.out_edges(deploy, "deploys")} == {"deployment", "endpoint"}
+    assert [graph.node(w)["attrs"]["name"] for w in graph.out_edges(deploy, "in_workspace")] == ["mlw-churn-prod"]
