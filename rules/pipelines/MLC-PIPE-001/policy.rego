@@ -1,0 +1,130 @@
+# MLC-PIPE-001: a CI job that deploys to a production-like target with no protected
+# environment. The pipelines linker joined each job to its environment node (uses), the
+# workspace it acts in (in_workspace) and what it deploys (deploys).
+package mlcheck.rules.pipe_001
+
+import data.mlcheck.lib
+import rego.v1
+
+# Matched against the lower-cased name (regopy's regex has no (?i)).
+default_pattern := `(^|[^a-z])(prod|production|prd|live)([^a-z]|$)`
+
+pattern := lib.param("production_pattern", default_pattern)
+
+deploy_kinds := {"deployment", "endpoint"}
+
+ci_jobs[id] := job if {
+	some id, job in input.nodes
+	job.kind == "job"
+	job.attrs.system
+}
+
+deploys(_, job) if {
+	some p in job.attrs.purposes
+	p.purpose == "deploy"
+}
+
+deploys(id, _) if {
+	some t in lib.successors("deploys", id)
+	input.nodes[t].kind in deploy_kinds
+}
+
+# What says where a job deploys: {what, value}.
+targets(id, job) := array.concat(array.concat(
+	[{"what": w, "value": v} |
+		v := own_targets(job)[w]
+		is_string(v)
+	],
+	[{"what": "workspace", "value": input.nodes[w].attrs.name} |
+		w := lib.successors("in_workspace", id)[_]
+		is_string(input.nodes[w].attrs.name)
+	],
+),
+	[{"what": "endpoint", "value": name} |
+		t := lib.successors("deploys", id)[_]
+		deploy_kinds[input.nodes[t].kind]
+		name := endpoint_name(input.nodes[t])
+	],
+)
+
+own_targets(job) := {
+	"environment": object.get(job.attrs, ["environment", "name"], null),
+	"stage": object.get(job.attrs, "stage", null),
+	"job": object.get(job.attrs, "name", null),
+	"job_id": object.get(job.attrs, "job_id", null),
+}
+
+endpoint_name(n) := n.attrs.name if n.kind == "endpoint"
+
+endpoint_name(n) := n.attrs.endpoint_name if {
+	n.kind == "deployment"
+	is_string(n.attrs.endpoint_name)
+}
+
+production(id, job) := [t | t := targets(id, job)[_]; regex.match(pattern, lower(t.value))]
+
+environments(id) := [input.nodes[e] | e := lib.successors("uses", id)[_]; input.nodes[e].kind == "environment"; input.nodes[e].attrs.system]
+
+env_protected(id, job) if {
+	some env in environments(id)
+	env.attrs.protected == true
+}
+
+env_protected(_, job) if {
+	job.attrs.system == "gitlab_ci"
+	job.attrs.manual == true
+	is_string(job.attrs.environment.name)
+}
+
+# Why the job is not known to be protected, and the fact that is missing (if one is).
+gap(id, job) := {"why": "it names no environment: nothing gates the deploy", "missing": "an environment with required reviewers or approvals"} if {
+	not job.attrs.environment
+}
+
+gap(id, job) := {"why": concat("", ["its environment is an expression (", text(job.attrs.environment.raw), "): which environment, and its protection, cannot be told"]), "missing": "the environment's name"} if {
+	job.attrs.environment
+	not is_string(job.attrs.environment.name)
+}
+
+gap(id, job) := {"why": concat("", ["environment ", job.attrs.environment.name, " has no required reviewers or approval checks"]), "missing": null} if {
+	is_string(job.attrs.environment.name)
+	count(environments(id)) > 0
+}
+
+gap(id, job) := {"why": concat("", ["no environments export says whether environment ", job.attrs.environment.name, " is protected"]), "missing": concat("", ["the protection of environment ", job.attrs.environment.name, " (", export_hint[job.attrs.system], ")"])} if {
+	is_string(job.attrs.environment.name)
+	count(environments(id)) == 0
+}
+
+export_hint := {
+	"github_actions": "gh api repos/{owner}/{repo}/environments, scanned with --source",
+	"azure_pipelines": "the Azure DevOps environment checks (pipelines/checks/configurations), scanned with --source",
+	"gitlab_ci": "GitLab protected_environments, scanned with --source",
+}
+
+text(x) := x if is_string(x)
+
+text(x) := "?" if not is_string(x)
+
+unprotected_production_deploys contains item if {
+	some id, job in ci_jobs
+	deploys(id, job)
+	signals := production(id, job)
+	count(signals) > 0
+	not env_protected(id, job)
+	g := gap(id, job)
+	item := {
+		"node": id,
+		"message": concat("", ["CI job ", lib.label(id), " deploys to production (", signals[0].what, " ", signals[0].value, ") without a protected environment: ", g.why]),
+		"evidence": {
+			"facts": {
+				"environment": object.get(job.attrs, "environment", null),
+				"system": job.attrs.system,
+				"deploy": [p | p := job.attrs.purposes[_]; p.purpose == "deploy"],
+			},
+			"production": signals,
+			"missing": g.missing,
+			"reason": object.get(job.attrs, ["unresolved", "environment", "reason"], g.why),
+		},
+	}
+}
