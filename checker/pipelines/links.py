@@ -352,28 +352,49 @@ def repository_key(remote: str | None) -> str | None:
     return re.sub(r"\.git$", "", remote.strip().rstrip("/")).lower()
 
 
+def environment_names(graph: EstateGraph, job: _Job) -> tuple[list[str], str | None]:
+    """The names of a job's environment: as written, or its expression resolved by each
+    caller's inputs and the pipeline's literal variables (`environment: ${{ inputs.env }}`
+    in a reusable workflow); ([], why) when none can be told."""
+    env = job.attrs.get("environment")
+    if isinstance(env.get("name"), str) and env["name"]:
+        return [env["name"]], None
+    raw, names, why = env.get("raw"), [], None
+    if not isinstance(raw, str) or not raw.strip():
+        return [], "the environment has no name"
+    for caller_inputs in _callers_inputs(graph, job):
+        job.inputs = caller_inputs
+        name, why = resolve(raw.strip(), _variables(job, {}))
+        if name and name not in names:
+            names.append(name)
+    return names, (None if names else f"the environment's name is an expression: {why}")
+
+
 def _link_environment(graph: EstateGraph, estate: _Estate, job: _Job) -> None:
     env = job.attrs.get("environment")
     if not isinstance(env, dict):
         return
-    name, system = env.get("name"), job.attrs["system"]
-    if not isinstance(name, str) or not name:
-        graph.note_unresolved(job.id, "environment", env.get("raw"),
-                              "the environment's name is an expression: which environment cannot be told")
+    system = job.attrs["system"]
+    names, why = environment_names(graph, job)
+    if not names:
+        graph.note_unresolved(job.id, "environment", env.get("raw"), why)
         return
+    if names != [env.get("name")]:
+        graph.update_attrs(job.id, environment_names=names)
     key = repository_key(graph.node(job.tree)["attrs"].get("remote")) if job.tree else None
     if key is None:
-        graph.note_unresolved(job.id, "environment", name,
+        graph.note_unresolved(job.id, "environment", ", ".join(names),
                               "the repository has no remote to join an environments export to")
         return
     owner = key.split("/_git/")[0] if system == "azure_pipelines" else key
-    names = [name.lower()] + ([name.split(".")[0].lower()] if system == "azure_pipelines" and "." in name else [])
-    targets = next((t for n in names if (t := estate.environments.get((system, owner, n)))), [])
-    for target in targets:
-        graph.add_edge(job.id, target, "uses")
-    if not targets:
-        graph.note_unresolved(job.id, "environment", name,
-                              f"no environments export of {owner} names environment {name}")
+    for name in names:
+        keys = [name.lower()] + ([name.split(".")[0].lower()] if system == "azure_pipelines" and "." in name else [])
+        targets = next((t for n in keys if (t := estate.environments.get((system, owner, n)))), [])
+        for target in targets:
+            graph.add_edge(job.id, target, "uses")
+        if not targets:
+            graph.note_unresolved(job.id, "environment" if len(names) == 1 else f"environment {name}", name,
+                                  f"no environments export of {owner} names environment {name}")
 
 
 def called_path(job: _Job) -> str | None:

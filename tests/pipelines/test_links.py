@@ -300,3 +300,26 @@ def test_a_reusable_workflow_reads_its_callers_inputs_and_a_step_its_local_actio
     assert list(graph.out_edges(step_node(graph, deploy, 0), "uses")) == [action]
     assert {graph.node(n)["kind"] for n in graph.out_edges(deploy, "deploys")} == {"deployment", "endpoint"}
     assert [graph.node(w)["attrs"]["name"] for w in graph.out_edges(deploy, "in_workspace")] == ["mlw-churn-prod"]
+
+
+def test_an_environment_expression_is_resolved_from_each_caller(tmp_path):
+    repo = make_repo(tmp_path / "churn", ESTATE)
+    git(repo, "remote", "add", "origin", "https://github.com/contoso/churn.git")
+    graph = collect_graph(tmp_path)
+    prod = graph.add_node("environment", "ci:github_actions:github.com/contoso/churn/production",
+                          {"system": "github_actions", "name": "production", "repository": "github.com/contoso/churn",
+                           "protected": True})
+    called = emit_workflow(graph, ".github/workflows/deploy.yml", CiJob(
+        "deploy", None, 8, environment={"name": None, "raw": "${{ inputs.environment }}", "line": 9}),
+        role="reusable_workflow")
+    local = {**action_ref("./.github/workflows/deploy.yml"), "path": ".github/workflows/deploy.yml"}
+    emit_workflow(graph, ".github/workflows/cd.yml",
+                  CiJob("staging", None, 5, uses=local, extra={"inputs": {"environment": "staging"}}),
+                  CiJob("prod", None, 7, uses=local, extra={"inputs": {"environment": "production"}}))
+    link_pipelines(graph)
+    job = graph.node(job_node(graph, "deploy.yml", "deploy"))["attrs"]
+    assert job["environment_names"] == ["staging", "production"]
+    assert list(graph.out_edges(job_node(graph, "deploy.yml", "deploy"), "uses")) == [prod]
+    assert job["unresolved"]["environment staging"]["reason"] == \
+        "no environments export of github.com/contoso/churn names environment staging"
+    assert called in graph.out_edges(job_node(graph, "cd.yml", "prod"), "uses")

@@ -29,12 +29,20 @@ deploys(id, _) if {
 	input.nodes[t].kind in deploy_kinds
 }
 
+# The job's environment names: as written, or as the linker resolved an expression
+# (`environment: ${{ inputs.env }}` from each caller's inputs).
+env_names(job) := [job.attrs.environment.name] if is_string(job.attrs.environment.name)
+
+env_names(job) := object.get(job.attrs, "environment_names", []) if not is_string(job.attrs.environment.name)
+
 # What says where a job deploys: {what, value}.
-targets(id, job) := array.concat(array.concat(
+targets(id, job) := array.concat(array.concat(array.concat(
+	[{"what": "environment", "value": n} | n := env_names(job)[_]],
 	[{"what": w, "value": v} |
 		v := own_targets(job)[w]
 		is_string(v)
 	],
+),
 	[{"what": "workspace", "value": input.nodes[w].attrs.name} |
 		w := lib.successors("in_workspace", id)[_]
 		is_string(input.nodes[w].attrs.name)
@@ -48,7 +56,6 @@ targets(id, job) := array.concat(array.concat(
 )
 
 own_targets(job) := {
-	"environment": object.get(job.attrs, ["environment", "name"], null),
 	"stage": object.get(job.attrs, "stage", null),
 	"job": object.get(job.attrs, "name", null),
 	"job_id": object.get(job.attrs, "job_id", null),
@@ -65,35 +72,50 @@ production(id, job) := [t | t := targets(id, job)[_]; regex.match(pattern, lower
 
 environments(id) := [input.nodes[e] | e := lib.successors("uses", id)[_]; input.nodes[e].kind == "environment"; input.nodes[e].attrs.system]
 
-env_protected(id, job) if {
-	some env in environments(id)
+# The environments that must be protected: the production-like ones, else all of the job's.
+judged(job) := names if {
+	names := [n | n := env_names(job)[_]; regex.match(pattern, lower(n))]
+	count(names) > 0
+} else := env_names(job)
+
+named(id, n) := [env | env := environments(id)[_]; lower(env.attrs.name) == lower(n)]
+
+protected_named(id, n) if {
+	some env in named(id, n)
 	env.attrs.protected == true
 }
+
+unprotected(id, job) := [n | n := judged(job)[_]; not protected_named(id, n)]
 
 env_protected(_, job) if {
 	job.attrs.system == "gitlab_ci"
 	job.attrs.manual == true
-	is_string(job.attrs.environment.name)
+	count(env_names(job)) > 0
+}
+
+env_protected(id, job) if {
+	count(judged(job)) > 0
+	count(unprotected(id, job)) == 0
 }
 
 # Why the job is not known to be protected, and the fact that is missing (if one is).
-gap(id, job) := {"why": "it names no environment: nothing gates the deploy", "missing": "an environment with required reviewers or approvals"} if {
+gap(_, job) := {"why": "it names no environment: nothing gates the deploy", "missing": "an environment with required reviewers or approvals"} if {
 	not job.attrs.environment
 }
 
-gap(id, job) := {"why": concat("", ["its environment is an expression (", text(job.attrs.environment.raw), "): which environment, and its protection, cannot be told"]), "missing": "the environment's name"} if {
+gap(_, job) := {"why": concat("", ["its environment is an expression (", text(job.attrs.environment.raw), "): which environment, and its protection, cannot be told"]), "missing": "the environment's name"} if {
 	job.attrs.environment
-	not is_string(job.attrs.environment.name)
+	count(env_names(job)) == 0
 }
 
-gap(id, job) := {"why": concat("", ["environment ", job.attrs.environment.name, " has no required reviewers or approval checks"]), "missing": null} if {
-	is_string(job.attrs.environment.name)
-	count(environments(id)) > 0
+gap(id, job) := {"why": concat("", ["environment ", n, " has no required reviewers or approval checks"]), "missing": null} if {
+	n := unprotected(id, job)[0]
+	count(named(id, n)) > 0
 }
 
-gap(id, job) := {"why": concat("", ["no environments export says whether environment ", job.attrs.environment.name, " is protected"]), "missing": concat("", ["the protection of environment ", job.attrs.environment.name, " (", export_hint[job.attrs.system], ")"])} if {
-	is_string(job.attrs.environment.name)
-	count(environments(id)) == 0
+gap(id, job) := {"why": concat("", ["no environments export says whether environment ", n, " is protected"]), "missing": concat("", ["the protection of environment ", n, " (", export_hint[job.attrs.system], ")"])} if {
+	n := unprotected(id, job)[0]
+	count(named(id, n)) == 0
 }
 
 export_hint := {

@@ -82,3 +82,13 @@ test_the_pattern_is_a_parameter if {
 	nodes := {"j": job({"environment": {"name": "customer-facing", "raw": "x"}})}
 	count(pipe_001.unprotected_production_deploys) == 1 with input.nodes as nodes with input.edges as [] with data.mlcheck.params.production_pattern as "customer"
 }
+
+test_environment_resolved_from_callers_is_judged_by_name if {
+	attrs := {"environment": {"name": null, "raw": "${{ inputs.environment }}"}, "environment_names": ["staging", "production"]}
+	staging := {"kind": "environment", "attrs": {"system": "github_actions", "name": "staging", "protected": false}}
+	edges := [{"src": "j", "dst": "e", "kind": "uses"}, {"src": "j", "dst": "s", "kind": "uses"}]
+	count(pipe_001.unprotected_production_deploys) == 0 with input.nodes as {"j": job(attrs), "e": env(true), "s": staging} with input.edges as edges
+	items := pipe_001.unprotected_production_deploys with input.nodes as {"j": job(attrs), "s": staging} with input.edges as array.slice(edges, 1, 2)
+	some i in items
+	startswith(i.evidence.missing, "the protection of environment production")
+}
