@@ -104,11 +104,26 @@ class _Estate:
             if r["attrs"].get("type") == "ml_workspace" and isinstance(name, str):
                 self.workspaces[name.lower()].append(nid)
         self.environments: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        # Azure DevOps exports name a project by id as often as by name: by organisation too.
+        self.azure_by_org: dict[tuple[str, str], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for nid, e in graph.nodes("environment"):
             a = e["attrs"]
             owner = a.get("repository") or a.get("project")
             if a.get("system") and isinstance(owner, str) and isinstance(a.get("name"), str):
                 self.environments[(a["system"], owner.lower(), a["name"].lower())].append(nid)
+                if a["system"] == "azure_pipelines":
+                    org = "/".join(owner.lower().split("/")[:2])
+                    self.azure_by_org[(org, a["name"].lower())][owner.lower()].append(nid)
+
+    def environment(self, system: str, owner: str, name: str) -> list[str]:
+        """The environment nodes of a name in a repository (Azure: its project); for Azure,
+        failing that, those of the one project of the organisation that has it (an export
+        naming the project by id, not by name)."""
+        found = self.environments.get((system, owner, name), [])
+        if found or system != "azure_pipelines":
+            return found
+        projects = self.azure_by_org.get(("/".join(owner.split("/")[:2]), name), {})
+        return next(iter(projects.values())) if len(projects) == 1 else []
 
     def defined_in(self, fid: str) -> list[str]:
         return [n for n in self.graph.in_edges(fid, "defined_in")]
@@ -389,7 +404,7 @@ def _link_environment(graph: EstateGraph, estate: _Estate, job: _Job) -> None:
     owner = key.split("/_git/")[0] if system == "azure_pipelines" else key
     for name in names:
         keys = [name.lower()] + ([name.split(".")[0].lower()] if system == "azure_pipelines" and "." in name else [])
-        targets = next((t for n in keys if (t := estate.environments.get((system, owner, n)))), [])
+        targets = next((t for n in keys if (t := estate.environment(system, owner, n))), [])
         for target in targets:
             graph.add_edge(job.id, target, "uses")
         if not targets:
@@ -406,6 +421,8 @@ def called_path(job: _Job) -> str | None:
     if isinstance(uses.get("path"), str):
         return uses["path"]
     ref = str(uses.get("ref") or "")
+    if job.attrs["system"] == "azure_pipelines" and uses.get("kind") == "local" and isinstance(uses.get("target"), str):
+        return uses["target"]           # the Azure parser resolved the template (nested ones too)
     if job.attrs["system"] == "azure_pipelines":
         path, at, repo = ref.partition("@")
         if at and repo != "self":

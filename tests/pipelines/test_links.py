@@ -323,3 +323,25 @@ def test_an_environment_expression_is_resolved_from_each_caller(tmp_path):
     assert job["unresolved"]["environment staging"]["reason"] == \
         "no environments export of github.com/contoso/churn names environment staging"
     assert called in graph.out_edges(job_node(graph, "cd.yml", "prod"), "uses")
+
+
+def test_azure_environments_by_project_name_or_by_the_one_project_of_the_organisation(tmp_path):
+    repo = make_repo(tmp_path / "churn", {**ESTATE, "pipelines/release.yml": "stages: []\n"})
+    git(repo, "remote", "add", "origin", "https://contoso@dev.azure.com/contoso/churn/_git/churn")
+    graph = collect_graph(tmp_path)
+    by_id = graph.add_node("environment", "ci:azure_pipelines:dev.azure.com/contoso/5d2a3c1e/churn-prod",
+                           {"system": "azure_pipelines", "name": "churn-prod", "repository": None,
+                            "project": "dev.azure.com/contoso/5d2a3c1e", "protected": True})
+    by_name = graph.add_node("environment", "ci:azure_pipelines:dev.azure.com/contoso/churn/staging",
+                             {"system": "azure_pipelines", "name": "staging", "repository": None,
+                              "project": "dev.azure.com/contoso/churn", "protected": False})
+    graph.add_node("environment", "ci:azure_pipelines:dev.azure.com/fabrikam/churn/qa",
+                   {"system": "azure_pipelines", "name": "qa", "project": "dev.azure.com/fabrikam/churn"})
+    emit(CollectContext(graph), workflow_ref(graph, "pipelines/release.yml"), CiPipeline(
+        "azure_pipelines", "pipeline", None, jobs=[
+            CiJob(f"Deploy.{n}", None, 3, deployment=True, environment={"name": env, "raw": env, "line": 4})
+            for n, env in (("prod", "churn-prod.vm-web"), ("staging", "Staging"), ("qa", "qa"))]), "test")
+    link_pipelines(graph)
+    assert list(graph.out_edges(job_node(graph, "release.yml", "Deploy.prod"), "uses")) == [by_id]
+    assert list(graph.out_edges(job_node(graph, "release.yml", "Deploy.staging"), "uses")) == [by_name]
+    assert not list(graph.out_edges(job_node(graph, "release.yml", "Deploy.qa"), "uses"))   # another organisation

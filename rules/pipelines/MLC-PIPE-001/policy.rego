@@ -35,31 +35,27 @@ env_names(job) := [job.attrs.environment.name] if is_string(job.attrs.environmen
 
 env_names(job) := object.get(job.attrs, "environment_names", []) if not is_string(job.attrs.environment.name)
 
-# What says where a job deploys: {what, value}.
+# What says where a job deploys: {what, value}, in a fixed order (engines iterate objects
+# in different orders).
 targets(id, job) := array.concat(array.concat(array.concat(
 	[{"what": "environment", "value": n} | n := env_names(job)[_]],
-	[{"what": w, "value": v} |
-		v := own_targets(job)[w]
-		is_string(v)
-	],
+	[{"what": w, "value": job.attrs[w]} | w := ["stage", "name", "job_id"][_]; is_string(job.attrs[w])],
 ),
-	[{"what": "workspace", "value": input.nodes[w].attrs.name} |
-		w := lib.successors("in_workspace", id)[_]
-		is_string(input.nodes[w].attrs.name)
-	],
+	[{"what": "workspace", "value": n} | n := workspace_names(id)[_]],
 ),
-	[{"what": "endpoint", "value": name} |
-		t := lib.successors("deploys", id)[_]
-		deploy_kinds[input.nodes[t].kind]
-		name := endpoint_name(input.nodes[t])
-	],
+	[{"what": "endpoint", "value": n} | n := endpoint_names(id)[_]],
 )
 
-own_targets(job) := {
-	"stage": object.get(job.attrs, "stage", null),
-	"job": object.get(job.attrs, "name", null),
-	"job_id": object.get(job.attrs, "job_id", null),
-}
+workspace_names(id) := sort({name |
+	w := lib.successors("in_workspace", id)[_]
+	name := input.nodes[w].attrs.name
+	is_string(name)
+})
+
+endpoint_names(id) := sort({name |
+	t := lib.successors("deploys", id)[_]
+	name := endpoint_name(input.nodes[t])
+})
 
 endpoint_name(n) := n.attrs.name if n.kind == "endpoint"
 

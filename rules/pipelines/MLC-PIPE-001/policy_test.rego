@@ -34,7 +34,7 @@ test_without_an_export_the_finding_names_the_missing_fact if {
 test_no_environment_on_a_job_named_for_production if {
 	items := pipe_001.unprotected_production_deploys with input.nodes as {"j": job({"name": "deploy_prod"})} with input.edges as []
 	some i in items
-	i.evidence.production == [{"what": "job", "value": "deploy_prod"}]
+	i.evidence.production == [{"what": "name", "value": "deploy_prod"}]
 	contains(i.message, "names no environment")
 }
 
