@@ -21,6 +21,7 @@ from .cloud.function_links import link_function_code, link_functions_to_models, 
 from .cloud.links import link_resources, link_service_selectors
 from .cloud.model_uris import ModelIndex
 from .graph import EstateGraph
+from .pipelines.links import link_pipelines
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
 
@@ -485,6 +486,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_kubernetes_online_deployments", link_kubernetes_online_deployments),
         ("link_function_code", link_function_code),           # function app → its HTTP functions
         ("link_functions_to_models", link_functions_to_models),
+        ("link_pipelines", link_pipelines),     # CI jobs → specs, workspaces, environments (issue 10)
     ]
 
 

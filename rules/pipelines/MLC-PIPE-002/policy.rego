@@ -1,0 +1,93 @@
+# MLC-PIPE-002: a CI job that trains or deploys against an Azure ML workspace runs on a
+# public hosted agent. High when the workspace's public network access is disabled; medium
+# when no collected workspace says; self-hosted passes; an unknown runner cannot be told.
+package mlcheck.rules.pipe_002
+
+import data.mlcheck.lib
+import rego.v1
+
+ml_purposes := {"train", "deploy"}
+
+ci_jobs[id] := job if {
+	some id, job in input.nodes
+	job.kind == "job"
+	job.attrs.system
+}
+
+trains_or_deploys(job) if {
+	some p in job.attrs.purposes
+	p.purpose in ml_purposes
+}
+
+workspaces(id) := {w | w := lib.successors("in_workspace", id)[_]; input.nodes[w].attrs.type == "ml_workspace"}
+
+against_workspace(_, job) if count(job.attrs.azureml_actions) > 0
+
+against_workspace(id, _) if count(workspaces(id)) > 0
+
+known_access(w) := input.nodes[w].attrs.public_network_access if {
+	not input.nodes[w].attrs.unknown.public_network_access
+	is_boolean(input.nodes[w].attrs.public_network_access)
+}
+
+private(id) := sort([w | w := workspaces(id)[_]; known_access(w) == false])
+
+public(id) := [w | w := workspaces(id)[_]; known_access(w) == true]
+
+names(ids) := [lib.label(w) | w := ids[_]]
+
+# (severity, why) of a hosted job, from what the workspaces say.
+hosted_verdict(id) := {"severity": "high", "why": concat("", ["public network access of workspace ", concat(", ", names(private(id))), " is disabled: a hosted agent cannot reach it, or the workspace is opened for it"]), "workspaces": private(id)} if {
+	count(private(id)) > 0
+}
+
+hosted_verdict(id) := {"severity": "medium", "why": no_facts_reason(id), "workspaces": sort([w | w := workspaces(id)[_]])} if {
+	count(private(id)) == 0
+	count(public(id)) == 0
+}
+
+no_facts_reason(id) := concat("", ["no workspace facts: public network access of workspace ", concat(", ", names(sort([w | w := workspaces(id)[_]]))), " is unknown"]) if count(workspaces(id)) > 0
+
+no_facts_reason(id) := concat("", ["no workspace facts: the workspace it acts on is not among the collected resources", unresolved_note(input.nodes[id])]) if count(workspaces(id)) == 0
+
+unresolved_note(job) := concat("", [" (", concat("; ", reasons), ")"]) if {
+	reasons := [r.reason | r := job.attrs.unresolved[k]; startswith(k, "workspace")]
+	count(reasons) > 0
+} else := ""
+
+ml_reason(job) := [p | p := job.attrs.purposes[_]; ml_purposes[p.purpose]]
+
+hosted_agent_private_workspace contains item if {
+	some id, job in ci_jobs
+	job.attrs.runner.hosting == "hosted"
+	trains_or_deploys(job)
+	against_workspace(id, job)
+	v := hosted_verdict(id)
+	item := {
+		"node": id,
+		"severity": v.severity,
+		"message": concat("", ["CI job ", lib.label(id), " trains or deploys on a hosted agent (", object.get(job.attrs.runner, "raw", "hosted"), "): ", v.why]),
+		"evidence": {
+			"facts": {"runner": job.attrs.runner, "purposes": ml_reason(job), "workspaces": v.workspaces},
+			"reason": v.why,
+		},
+	}
+}
+
+hosted_agent_private_workspace contains item if {
+	some id, job in ci_jobs
+	object.get(job.attrs, ["runner", "hosting"], "unknown") == "unknown"
+	trains_or_deploys(job)
+	against_workspace(id, job)
+	hosted_verdict(id)
+	item := {
+		"node": id,
+		"cannot_evaluate": true,
+		"message": concat("", ["CI job ", lib.label(id), ": where it runs cannot be told (", text(object.get(job.attrs, ["runner", "raw"], null)), "), and its workspace may not be reachable from a hosted agent"]),
+		"evidence": {"facts": {"runner": object.get(job.attrs, "runner", null), "workspaces": hosted_verdict(id).workspaces}, "unknown": [{"fact": "runner.hosting", "reason": "the runner is an expression or an unknown pool"}]},
+	}
+}
+
+text(x) := x if is_string(x)
+
+text(x) := "no runner recorded" if not is_string(x)

@@ -1,0 +1,58 @@
+# MLC-PIPE-005: a deploy job with no `needs` path from a job that tests or evaluates.
+# The path is walked with graph.reachable over the needs edges of CI jobs, plus, for a job
+# of a reusable workflow or template, an edge to each job that calls its pipeline (it runs
+# after whatever that caller waits for).
+package mlcheck.rules.pipe_005
+
+import data.mlcheck.lib
+import rego.v1
+
+gate_purposes := {"test", "evaluate"}
+
+ci_jobs[id] := job if {
+	some id, job in input.nodes
+	job.kind == "job"
+	job.attrs.system
+}
+
+has_purpose(job, wanted) if {
+	some p in job.attrs.purposes
+	p.purpose in wanted
+}
+
+# A job's pipeline's callers: jobs with a `uses` edge to the pipeline that contains it.
+callers(id) := {c |
+	p := lib.predecessors("contains", id)[_]
+	input.nodes[p].kind == "pipeline"
+	c := lib.predecessors("uses", p)[_]
+	ci_jobs[c]
+}
+
+upstream_graph[id] := lib.successors("needs", id) | callers(id) if ci_jobs[id]
+
+upstream(id) := graph.reachable(upstream_graph, {id}) - {id}
+
+gates(id) := sort([g | g := upstream(id)[_]; has_purpose(ci_jobs[g], gate_purposes)])
+
+ungated_deploys contains item if {
+	some id, job in ci_jobs
+	has_purpose(job, {"deploy"})
+	count(gates(id)) == 0
+	waits := sort([lib.label(u) | u := upstream(id)[_]])
+	item := {
+		"node": id,
+		"message": concat("", ["CI job ", lib.label(id), " deploys without waiting for a job that tests or evaluates", waited(waits)]),
+		"evidence": {
+			"facts": {
+				"deploy": [p | p := job.attrs.purposes[_]; p.purpose == "deploy"],
+				"needs": object.get(job.attrs, "needs", []),
+				"upstream": waits,
+			},
+			"reason": "no needs path from a job whose purposes hold test or evaluate",
+		},
+	}
+}
+
+waited(waits) := "" if count(waits) == 0
+
+waited(waits) := concat("", [" (it waits for ", concat(", ", waits), ", none of which does)"]) if count(waits) > 0
