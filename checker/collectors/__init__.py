@@ -136,6 +136,8 @@ BUILTINS = {
     "exports": "checker.collectors.exports:ExportsParser",
     "k8s": "checker.collectors.k8s_manifests:K8sManifestParser",
     "functions": "checker.collectors.functions:FunctionsParser",
+    "governance_exports": "checker.collectors.governance:GovernanceExportsParser",
+    "repository_governance": "checker.collectors.governance:RepositoryGovernanceParser",
 }
 
 
