@@ -201,5 +201,78 @@ def gov_001_fixtures(rule_dir: Path) -> None:
             (estate / "exports" / "README.md").write_text("Branch protection not exported yet.\n", encoding="utf-8")
 
 
+
+
+# -- MLC-LIN-004: production model versions and the branches of their commits ------------------
+
+def mlflow_store(store: Path, versions: list[tuple[str | None, list[str], str | None]]) -> None:
+    """A real MLflow file store at `store` (MLflow's own client writes it): per entry
+    (git commit, aliases, stage) a run tagged with the commit as MLflow tags it, and a
+    version of model churn registered from that run."""
+    import os
+    import warnings
+
+    from mlflow import MlflowClient
+    uri = store.resolve().as_uri()
+    os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # stages are deprecated in MLflow 3, still recorded
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        experiment = client.create_experiment("churn")
+        client.create_registered_model("churn")
+        for sha, aliases, stage in versions:
+            tags = {"mlflow.source.type": "LOCAL"}
+            if sha:
+                tags["mlflow.source.git.commit"] = sha
+            run = client.create_run(experiment, run_name=f"train-{(sha or 'nocommit')[:7]}", tags=tags)
+            client.set_terminated(run.info.run_id)
+            version = client.create_model_version("churn", f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+            for alias in aliases:
+                client.set_registered_model_alias("churn", alias, version.version)
+            if stage:
+                client.transition_model_version_stage("churn", version.version, stage)
+
+
+def shallow_copy(repo: Path, dest: Path) -> None:
+    """A shallow bare clone (depth 1 of every branch) of `repo`, as CI checkouts make them."""
+    with tempfile.TemporaryDirectory(prefix="mlcheck-gov-") as tmp:
+        git(Path(tmp), "clone", "-q", "--bare", "--depth", "1", "--no-single-branch", repo.resolve().as_uri(), str(dest))
+    git(dest, "config", "remote.origin.url", GITHUB_REMOTE)
+    for junk in ("hooks", "description", "info", "logs", "FETCH_HEAD", "objects/info/commit-graph"):
+        path = dest / junk
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def lin_004_fixtures(rule_dir: Path) -> None:
+    feature = {"train.py": TRAIN_PY + "# new features\n"}
+    for case in ("flag", "pass", "pass-cannot-evaluate"):
+        estate = rule_dir / case / "estate"
+        if estate.exists():
+            shutil.rmtree(estate)
+        estate.mkdir(parents=True)
+    # flag: v1 (alias production) from the unmerged feature commit; v2 (stage Production) from
+    # main; v3 (alias staging) from the feature commit: not in production, not judged.
+    shas = bare_repo(rule_dir / "flag/estate/churn.git", GITHUB_REMOTE, {"MLproject": MLPROJECT, "train.py": TRAIN_PY},
+                     feature=feature)
+    mlflow_store(rule_dir / "flag/estate/mlruns", [(shas["feature"], ["production"], None),
+                                                  (shas["main"], [], "Production"),
+                                                  (shas["feature"], ["staging"], None)])
+    # pass: the same, merged into main.
+    shas = bare_repo(rule_dir / "pass/estate/churn.git", GITHUB_REMOTE, {"MLproject": MLPROJECT, "train.py": TRAIN_PY},
+                     feature=feature, merged=True)
+    mlflow_store(rule_dir / "pass/estate/mlruns", [(shas["feature"], ["champion"], None),
+                                                  (shas["main"], [], "Production")])
+    # cannot evaluate: a shallow clone where the feature commit sits on no default-branch
+    # history it holds (v1), a commit no repository holds (v2), no commit recorded (v3).
+    with tempfile.TemporaryDirectory(prefix="mlcheck-gov-") as tmp:
+        full = Path(tmp) / "full.git"
+        shas = bare_repo(full, GITHUB_REMOTE, {"MLproject": MLPROJECT, "train.py": TRAIN_PY}, feature=feature)
+        shallow_copy(full, rule_dir / "pass-cannot-evaluate/estate/churn.git")
+    mlflow_store(rule_dir / "pass-cannot-evaluate/estate/mlruns", [(shas["feature"], ["production"], None),
+                                                                  ("0123456789abcdef0123456789abcdef01234567", ["prod"], None),
+                                                                  (None, ["champion"], None)])
+
+
 if __name__ == "__main__":
     gov_001_fixtures(ROOT / "rules" / "governance" / "MLC-GOV-001")
+    lin_004_fixtures(ROOT / "rules" / "lineage" / "MLC-LIN-004")
