@@ -464,8 +464,13 @@ def join_folder(exports: list[Export]) -> None:
                 export.unresolved.append(("", "names no repository, and the same folder holds no export of "
                                           "exactly one repository (GitLab `projects/:id`) to join it to"))
         for env in export.environments:
-            if env["repository"] is None and lone and env["system"] != "azure_pipelines":
+            if env["repository"] is not None or env["system"] == "azure_pipelines":
+                continue        # Azure DevOps environments belong to a project, which the URL names
+            if lone:
                 env["repository"] = lone
+            else:
+                export.unresolved.append(("", "names no repository, and the same folder holds no export of "
+                                          "exactly one repository (GitLab `projects/:id`) to join it to"))
 
 
 def record(export: Export, ctx: CollectContext, collector: str) -> None:
