@@ -32,6 +32,8 @@ the real CLI on them and judges each case.
                      roles, scopes and identities of every wrong shape, truncation
     network          firewall rules, routes, NICs in Terraform and ARM: rules and routes as maps or
                      text, next hops from expressions, ports and tags mixed, 10k rules
+    governance       GitHub protection/rulesets/environments, Azure DevOps policies, pre-commit and
+                     .gitattributes: truncation, wrong shapes, depth, encodings, 10k environments
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming
 it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
@@ -65,13 +67,13 @@ from __future__ import annotations
 
 import os
 
-from . import (arm, azureml, bicep, dvc, exports, functions, git_repos, iam, k8s, mlflow_stores, network,
-               notebooks, own_inputs, secret_carriers, servers, terraform)
+from . import (arm, azureml, bicep, dvc, exports, functions, git_repos, governance, iam, k8s, mlflow_stores,
+               network, notebooks, own_inputs, secret_carriers, servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
-FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, exports, k8s, functions, iam, network, mlflow_stores,
-            servers, git_repos, secret_carriers, own_inputs)
+FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, exports, k8s, functions, iam, network, governance,
+            mlflow_stores, servers, git_repos, secret_carriers, own_inputs)
 
 
 def all_cases(seed: int = SEED) -> list[Case]:

@@ -63,8 +63,11 @@ class GovernanceExportsParser(FileParser):
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         try:
             text = as_text(data)
-        except UnicodeDecodeError:
-            return                      # the exports parser names undecodable JSON exports
+        except UnicodeDecodeError as exc:
+            if _MARKERS.search(data.decode("utf-8", "replace")):
+                ctx.graph.error(self.name, ref.display, f"not UTF-8 or UTF-16 text: {exc.reason}",
+                                data[:exc.start].count(b"\n") + 1)
+            return
         if not _MARKERS.search(text):
             return
         try:
