@@ -47,8 +47,9 @@ unreviewed_default_branch contains finding if {
 		"node": id,
 		"message": sprintf("Default branch %v of %v, which trains or deploys models, accepts changes without review: %s", [branch, name(repo), concat("; ", sort(found))]),
 		"evidence": {
-			"facts": {"review": review, "ml_activity": repo.attrs.ml_activity},
+			"facts": {"review": review},
 			"reason": concat("; ", sort(found)),
+			"ml_activity": repo.attrs.ml_activity,
 		},
 	}
 }

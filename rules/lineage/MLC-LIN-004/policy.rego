@@ -71,11 +71,10 @@ trained_from_unmerged_code contains finding if {
 	finding := {
 		"node": id,
 		"message": sprintf("Production model version %s was trained at commit %s, which the default branch %v of %v does not reach: its code was never merged", [lib.version_name(mv), substring(input.nodes[commits[0]].attrs.sha, 0, 12), default_branch(input.nodes[repo_of(commits[0])]), repo_name(repo_of(commits[0]))]),
-		"evidence": {"facts": {
-			"commits": commits,
+		"evidence": {
+			"facts": {"commits": commits, "aliases": object.get(mv.attrs, "aliases", []), "stage": object.get(mv.attrs, "stage", null)},
 			"branches": object.get(input.nodes[commits[0]].attrs, "branches", []),
-			"aliases": object.get(mv.attrs, "aliases", []), "stage": object.get(mv.attrs, "stage", null),
-		}},
+		},
 	}
 }
 
