@@ -393,3 +393,42 @@ def test_fixture_repositories_are_reproducible(tmp_path):
     out = subprocess.run(["git", "--git-dir", str(fixture), "config", "remote.origin.url"],
                          capture_output=True, text=True, check=True).stdout.strip()
     assert out == est.GITHUB_REMOTE
+
+
+def test_a_notebook_that_trains_makes_a_repository_an_ml_repository(tmp_path):
+    nb = json.loads(notebook())
+    nb["cells"][1]["source"] = ["from sklearn.linear_model import LogisticRegression\n",
+                                "model = LogisticRegression().fit(X, y)\n"]
+    repo = make_repo(tmp_path / "estate" / "churn", {"notebooks/train.ipynb": json.dumps(nb),
+                                                      "notebooks/plot.ipynb": notebook()})
+    git(repo, "remote", "add", "origin", est.GITHUB_REMOTE)
+    graph = linked(tmp_path / "estate")
+    assert repo_attrs(graph)["ml_activity"] == [
+        {"what": "notebook with training code (.fit()", "node": "file:git:churn/notebooks/train.ipynb"}]
+    assert "ml_training_code" not in node_attrs(graph, "file:git:churn/notebooks/plot.ipynb")
+
+
+def test_a_project_wide_azure_policy_joins_through_the_project(tmp_path):
+    policies = est.azure_policies(approvers=2)
+    for policy in policies:
+        policy["settings"]["scope"] = [{"matchKind": "DefaultBranch", "refName": None, "repositoryId": None}]
+    root = estate(tmp_path, est.AZURE_REMOTE, {"p.json": policies, "r.json": est.azure_repositories()})
+    review = repo_attrs(linked(root))["governance"]["review"]
+    assert (review["state"], review["required_approvals"]) == ("required", 2)
+
+
+def test_an_azure_policy_list_with_policies_on_other_branches_only_requires_no_review(tmp_path):
+    policies = est.azure_policies(approvers=2)
+    for policy in policies:
+        policy["settings"]["scope"][0]["refName"] = "refs/heads/release"
+    root = estate(tmp_path, est.AZURE_REMOTE, {"p.json": policies, "r.json": est.azure_repositories()})
+    assert repo_attrs(linked(root))["governance"]["review"]["state"] == "not_required"
+    assert gov_001(root)[0].status == OPEN
+
+
+def test_detailed_rulesets_saved_as_one_list_are_read(tmp_path):
+    """`for id in …; do gh api …/rulesets/$id; done | jq -s`: full rulesets in one array."""
+    root = estate(tmp_path, est.GITHUB_REMOTE, {"rulesets.json": [est.github_ruleset(approvals=0),
+                                                                 dict(est.github_ruleset(approvals=1), id=9)]})
+    review = repo_attrs(linked(root))["governance"]["review"]
+    assert review["required_approvals"] == 1 and review["line"] > 1

@@ -206,7 +206,7 @@ def _github_ruleset(export: Export, doc: dict, lists, lines: Lines, line: int = 
         params = pull.get("parameters") if isinstance(pull.get("parameters"), dict) else {}
         review = _review("required", params.get("required_approving_review_count", 0), bool(bypass),
                          params.get("require_code_owner_review"), "github_ruleset",
-                         _line_of(lines, '"pull_request"'), ruleset=doc.get("name"),
+                         _line_of(lines, '"pull_request"', line), ruleset=doc.get("name"),
                          bypass_actors=sorted({str(a.get("actor_type")) for a in bypass}))
     else:
         review = _review("not_required", 0, None, False, "github_ruleset", line, ruleset=doc.get("name"))
@@ -335,6 +335,12 @@ def _azure_repository(export: Export, doc: dict, line: int) -> None:
                              "default_branch": default.removeprefix("refs/heads/") if isinstance(default, str) else None})
 
 
+def _azure_project(key: str) -> str | None:
+    """The project of a `dev.azure.com/org/project/_git/repo` key."""
+    parts = key.split("/")
+    return parts[2] if len(parts) == 5 and parts[0] == "dev.azure.com" else None
+
+
 def _is_azure_check(doc: dict) -> bool:
     resource = doc.get("resource")
     return isinstance(resource, dict) and resource.get("type") == "environment" and isinstance(doc.get("type"), dict)
@@ -409,7 +415,10 @@ def _gitlab_project(export: Export, doc: dict, lists, lines: Lines) -> None:
                              "default_branch": doc.get("default_branch")})
 
 
-def _line_of(lines: Lines, needle: str) -> int:
+def _line_of(lines: Lines | None, needle: str, default: int = 1) -> int:
+    """The line of the first `needle` in the file (a list's item: its own line)."""
+    if lines is None:
+        return default
     at = lines.text.find(needle)
     return lines.at(at) if at >= 0 else 1
 
@@ -453,9 +462,9 @@ def join_folder(exports: list[Export]) -> None:
                 else:
                     export.unresolved.append((repo_id, f"names the repository only by id {repo_id}; no "
                                               "`az repos list` / `az repos show` export in the same folder names it"))
-            elif target.get("project_id"):
+            elif target.get("project_id"):         # the URL names the project by id or by name
                 projects = {d["repository"].rsplit("/_git/", 1)[0] for d in described
-                            if d.get("project_id") == target["project_id"] or d["repository"].startswith("dev.azure.com/")}
+                            if target["project_id"] in (d.get("project_id"), _azure_project(d["repository"]))}
                 if len(projects) == 1:
                     rule["repositories"] = [_fnmatch_escape(projects.pop()) + "/_git/*"]
                 else:

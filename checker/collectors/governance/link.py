@@ -7,8 +7,9 @@ On a repo node it sets:
   repository, and then `governance_missing` says why (no remote, no export, an export that
   names repositories only by id);
 - `ml_activity`: up to MAX_ACTIVITY facts that the repository trains or deploys models
-  (Azure ML job and deployment specs, DVC stages, an MLproject, MLflow runs built from its
-  commits, CI jobs whose purposes are train or deploy), each {what, node}.
+  (Azure ML job and deployment specs, DVC stages, an MLproject, notebooks with training
+  calls, MLflow runs built from its commits, CI jobs whose purposes are train or deploy),
+  each {what, node}.
 """
 from __future__ import annotations
 
@@ -67,8 +68,8 @@ def _governance(key: str, local_default: str | None, exports: list) -> dict | No
     reviews = [dict(rule["review"], file=shown) for rule, shown in applying if rule.get("review")]
     if reviews:
         review = max(reviews, key=_strength)
-    elif any(rule.get("covers") for rule, _ in applying):       # listed every policy: none on reviews
-        rule, shown = next((r, s) for r, s in applying if r.get("covers"))
+    elif any(rule.get("covers") for rule, _, _ in mine):   # a policy list names every policy of the repository
+        rule, shown = next((r, s) for r, _, s in mine if r.get("covers"))
         review = {"state": "not_required", "required_approvals": 0, "admins_bypass": None,
                   "code_owner_review": None, "source": "azure_devops_policy", "file": shown,
                   "line": rule.get("line")}
@@ -114,6 +115,8 @@ def _ml_activity(graph: EstateGraph) -> None:
     for fid, f in graph.nodes("file"):
         if f["attrs"].get("name") == "MLproject":
             note(repo_of_file.get(fid), "MLproject", fid)
+        elif f["attrs"].get("ml_training_code"):
+            note(repo_of_file.get(fid), f"notebook with training code ({f['attrs']['ml_training_code']})", fid)
     for nid, _ in graph.nodes("run"):
         for commit in graph.out_edges(nid, "built_from"):
             note(repo_of_file.get(commit), "MLflow run built from its commit", nid)

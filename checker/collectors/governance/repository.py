@@ -24,6 +24,11 @@ _CONFIG_FILES = {"jupytext.toml": "jupytext", ".jupytext.toml": "jupytext", ".ju
                  ".jupytext.yaml": "jupytext", "jupytext.json": "jupytext", ".jupytext.json": "jupytext",
                  "nbdime_config.json": "nbdime"}
 _PYPROJECT_TOOL = re.compile(r"^\[tool\.(jupytext|nbqa)[\].]", re.M)
+# Calls that train a model, as a notebook's JSON holds them (cell sources are JSON strings:
+# the text is searched as it is stored, never run). The first one found is recorded.
+_TRAINING = re.compile(rb"\.fit\(|\bmlflow\.(?:start_run|autolog|\w+\.autolog|\w+\.log_model)\(|"
+                       rb"\bTrainer\(|\btrainer\.train\(|\bxgb\.train\(|\blgb\.train\(|"
+                       rb"\bml_client\.jobs\.create_or_update\(")
 # Tools the git collector found in .git/config (repo attr `git_notebook_filters`).
 GIT_CONFIG_ATTR = "git_notebook_filters"
 
@@ -31,15 +36,20 @@ GIT_CONFIG_ATTR = "git_notebook_filters"
 class RepositoryGovernanceParser(FileParser):
     name = "repository_governance"
     patterns = ("CODEOWNERS", ".gitattributes", ".pre-commit-config.yaml", ".pre-commit-config.yml",
-                "pyproject.toml", *_CONFIG_FILES)
+                "pyproject.toml", "*.ipynb", *_CONFIG_FILES)
 
     def __init__(self) -> None:
         self._tools: dict[str, list[dict]] = {}
         self._owners: dict[str, dict] = {}
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
-        text = data.decode("utf-8", "replace")
         name = ref.path.rpartition("/")[2]
+        if name.endswith(".ipynb"):         # a repository that trains models (MLC-GOV-001)
+            found_call = _TRAINING.search(data)
+            if found_call:
+                ctx.graph.update_attrs(ref.node, ml_training_code=found_call.group().decode("ascii", "replace"))
+            return
+        text = data.decode("utf-8", "replace")
         found = self._tools.setdefault(ref.tree, [])
         if name == "CODEOWNERS":
             if ref.path in CODEOWNERS_PATHS and ref.tree not in self._owners:   # the first place wins, as on GitHub
