@@ -17,6 +17,7 @@ from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
 from .collectors import RepositoryReader
+from .collectors.governance import link_repository_governance
 from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources, link_service_selectors
 from .cloud.model_uris import ModelIndex
@@ -487,6 +488,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_function_code", link_function_code),           # function app → its HTTP functions
         ("link_functions_to_models", link_functions_to_models),
         ("link_pipelines", link_pipelines),     # CI jobs → specs, workspaces, environments (issue 10)
+        ("link_repository_governance", link_repository_governance),   # after every run → commit edge
     ]
 
 

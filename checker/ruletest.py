@@ -13,6 +13,7 @@ on its own. Fixtures are strict:
 expected.yaml:
     nodes: [node ids]   # flag: exactly these are flagged; pass: these exist and are not
     git: true           # make estate/ a git repository (one commit) before scanning
+    cannot_evaluate: [node ids]   # when given: exactly these are reported as cannot evaluate
     params: {...}       # data.mlcheck.params / rule parameters for this case
 
 Without DIR the built-in catalog is tested. With DIR, that directory's rules are tested on
@@ -112,6 +113,9 @@ def run_case(rule_dir_args: dict, rule_id: str, case_dir: Path) -> tuple[set[str
         raise FixtureError("the fixture did not collect cleanly: "
                            + "; ".join(str(e) for e in result.graph.errors[:3]))
     flagged = {h.node for h in result.results[rule_id].hits}
+    undetermined = {h.node for h in result.results[rule_id].undetermined}
+    if "cannot_evaluate" in spec and undetermined != set(spec["cannot_evaluate"] or []):
+        raise FixtureError(f"cannot evaluate {sorted(undetermined)}; expected {sorted(spec['cannot_evaluate'] or [])}")
     missing = {n for n in expected if n not in result.graph}
     outside = flagged - _applies_to(result, rule_id)
     if outside:

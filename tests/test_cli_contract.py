@@ -171,14 +171,14 @@ def test_baseline_only_new_findings_fail(tmp_path):
     repo = estate(tmp_path)
     base = tmp_path / "baseline.json"
     created = run_cli("baseline", "create", "-o", str(base), str(repo))
-    assert created.exit_code == 0 and "2 finding(s)" in created.output
+    assert created.exit_code == 0 and "3 finding(s)" in created.output     # with MLC-GOV-002 on the repo
     assert run_cli("scan", str(repo), "--fail-on", "low", "--baseline", str(base)).exit_code == 0
     commit_files(repo, {"nb/new.ipynb": notebook(outputs=True)})
     result, doc = report(tmp_path, str(repo), "--fail-on", "low", "--baseline", str(base))
     assert result.exit_code == 1
     status = {f["node"]: f["status"] for f in doc["findings"]}
     assert status == {"file:git:./nb/train.ipynb": "baselined", "file:git:./data/big.csv": "baselined",
-                      "file:git:./nb/new.ipynb": "open"}
+                      "repo:git:.": "baselined", "file:git:./nb/new.ipynb": "open"}
 
 
 def test_malformed_rule_is_exit_2_naming_file_and_field(tmp_path):

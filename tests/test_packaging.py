@@ -78,4 +78,5 @@ def test_wheel_scans_with_both_engines(wheel_venv):
     repo = make_repo(tmp / "estate", {"nb.ipynb": notebook(outputs=True), "d.csv": "a\n" * 700_000})
     result = run(venv, tmp, "scan", str(repo), "--format", "json", "--fail-on", "low")
     assert result.returncode == 1, result.stderr
-    assert {f["rule_id"] for f in json.loads(result.stdout)["findings"]} == {"MLC-REPO-001", "MLC-REPO-003"}
+    assert {f["rule_id"] for f in json.loads(result.stdout)["findings"]} == {"MLC-REPO-001", "MLC-REPO-003",
+                                                                           "MLC-GOV-002"}

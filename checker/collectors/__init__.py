@@ -139,6 +139,8 @@ BUILTINS = {
     "github_actions": "checker.collectors.ci.github:GithubActionsParser",
     "gitlab_ci": "checker.collectors.ci.gitlab:GitlabCiParser",
     "azure_pipelines": "checker.collectors.ci.azure:AzurePipelinesParser",
+    "governance_exports": "checker.collectors.governance:GovernanceExportsParser",
+    "repository_governance": "checker.collectors.governance:RepositoryGovernanceParser",
 }
 
 

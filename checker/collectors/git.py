@@ -472,6 +472,9 @@ class GitCollector(Collector):
                  "shallow": shallow}   # history ends at a cut: boundary commits show no parents
         if config.get("remote.origin.url"):
             attrs["remote"] = _normalise_remote(config["remote.origin.url"])
+        filters = sorted({tool for key, tool in NOTEBOOK_FILTERS.items() if config.get(key)})
+        if filters:
+            attrs["git_notebook_filters"] = filters
         repo = ctx.graph.add_node("repo", f"git:{label}", attrs,
                                   ctx.provenance(self.name, source.display))
         refs: dict[str, list[str]] = {}
@@ -508,9 +511,11 @@ class GitCollector(Collector):
 
     @staticmethod
     def _config(git: Git) -> dict[str, str]:
-        """The repository settings the collector reads: origin's URL, partial-clone marks."""
+        """The repository settings the collector reads: origin's URL, partial-clone marks,
+        notebook filters and drivers (NOTEBOOK_FILTERS)."""
         out = git.run("config", "-z", "--get-regexp",
-                      r"^remote\.origin\.url$|^remote\..*\.promisor$|^extensions\.partialclone$",
+                      r"^remote\.origin\.url$|^remote\..*\.promisor$|^extensions\.partialclone$|"
+                      r"^filter\.nbstripout\.clean$|^diff\.jupyternotebook\.command$|^merge\.jupyternotebook\.driver$",
                       ok_codes=(0, 1))
         config = {}
         for rec in out.decode("utf-8", "replace").split("\0"):
@@ -722,6 +727,11 @@ class TreeEntry:
     problem: str | None = None
 
 
+# .git/config keys that route notebooks through a tool (`nbstripout --install`,
+# `nbdime config-git --enable`): the repository's own clone strips or diffs notebooks.
+NOTEBOOK_FILTERS = {"filter.nbstripout.clean": "nbstripout", "diff.jupyternotebook.command": "nbdime",
+                    "merge.jupyternotebook.driver": "nbdime"}
+
 # A symlink's blob is its target path: PATH_MAX on Linux.
 SYMLINK_MAX_BYTES = 4096
 
@@ -730,7 +740,7 @@ def _is_partial_clone(config: dict[str, str]) -> bool:
     """A promisor remote (or the partial-clone extension) is set: objects may be missing
     by design, and any git command that looks one up would try to fetch it."""
     return any(key == "extensions.partialclone" or value.lower() not in ("false", "no", "off", "0")
-               for key, value in config.items() if key != "remote.origin.url")
+               for key, value in config.items() if key.endswith(".promisor") or key == "extensions.partialclone")
 
 
 def _not_in_partial_clone(git: Git, head: str) -> set[str]:

@@ -38,6 +38,8 @@ the real CLI on them and judges each case.
                      extends and !reference cycles, unknown tags, diamonds of includes, 2,000 jobs
     ci_azure         Azure Pipelines: truncation, anchors, `${{ }}` everywhere, template cycles,
                      missing and escaping templates, expansions past their bounds, look-alikes
+    governance       GitHub protection/rulesets/environments, Azure DevOps policies, pre-commit and
+                     .gitattributes: truncation, wrong shapes, depth, encodings, 10k environments
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming
 it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
@@ -71,8 +73,8 @@ from __future__ import annotations
 
 import os
 
-from . import (arm, azureml, bicep, ci_azure, ci_github, ci_gitlab, dvc, exports, functions, git_repos, iam, k8s,
-               mlflow_stores, network, notebooks, own_inputs, secret_carriers, servers, terraform)
+from . import (arm, azureml, bicep, ci_azure, ci_github, ci_gitlab, dvc, exports, functions, git_repos, governance,
+               iam, k8s, mlflow_stores, network, notebooks, own_inputs, secret_carriers, servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
@@ -82,9 +84,9 @@ FAMILIES = (
     ci_github,
     ci_gitlab,
     ci_azure,
+    governance,
     mlflow_stores, servers, git_repos, secret_carriers, own_inputs,
 )
-
 
 def all_cases(seed: int = SEED) -> list[Case]:
     cases = [case for family in FAMILIES for case in family.cases(seed)]

@@ -1,0 +1,121 @@
+# MLC-LIN-004: a production model version was trained at a commit its repository's
+# default branch does not reach. The git collector lists on each commit the branches that
+# reach it (attrs.branches: "main", "origin/main"); the linkers joined run → commit.
+package mlcheck.rules.lin_004
+
+import data.mlcheck.lib
+import rego.v1
+
+production_aliases := {"production", "prod", "champion"}
+
+in_production(mv) if {
+	some alias in object.get(mv.attrs, "aliases", [])
+	production_aliases[alias]
+}
+
+in_production(mv) if mv.attrs.stage == "Production"
+
+production_versions[id] := mv if {
+	some id, mv in input.nodes
+	mv.kind == "model_version"
+	in_production(mv)
+}
+
+# The default branch: as the governance export states it, else HEAD's branch.
+default_branch(repo) := repo.attrs.governance.default_branch if {
+	repo.attrs.governance.default_branch
+} else := repo.attrs.default_branch if {
+	repo.attrs.default_branch
+}
+
+# A branch name that is the default branch, locally or as a remote-tracking copy.
+is_default(name, main) if name == main
+
+is_default(name, main) if {
+	parts := split(name, "/")
+	count(parts) > 1
+	concat("/", array.slice(parts, 1, count(parts))) == main
+	not contains(parts[0], ".")
+}
+
+# Each training commit of a version with what its repository says: merged | unmerged | unknown.
+commit_states(mv_id) := {[c, state(c)] |
+	some run in lib.successors("produced_by", mv_id)
+	some c in lib.successors("built_from", run)
+}
+
+repo_of(c) := r if {
+	some r in lib.predecessors("contains", c)
+	input.nodes[r].kind == "repo"
+}
+
+state(c) := "merged" if {
+	main := default_branch(input.nodes[repo_of(c)])
+	some b in object.get(input.nodes[c].attrs, "branches", [])
+	is_default(b, main)
+} else := "unknown" if {
+	not default_branch(input.nodes[repo_of(c)])
+} else := "unknown" if {
+	input.nodes[repo_of(c)].attrs.shallow == true
+} else := "unmerged"
+
+runs(mv_id) := lib.successors("produced_by", mv_id)
+
+trained_from_unmerged_code contains finding if {
+	some id, mv in production_versions
+	states := commit_states(id)
+	count(states) > 0
+	not any_state(states, "merged")
+	not any_state(states, "unknown")
+	commits := sort([c | some [c, _] in states])
+	finding := {
+		"node": id,
+		"message": sprintf("Production model version %s was trained at commit %s, which the default branch %v of %v does not reach: its code was never merged", [lib.version_name(mv), substring(input.nodes[commits[0]].attrs.sha, 0, 12), default_branch(input.nodes[repo_of(commits[0])]), repo_name(repo_of(commits[0]))]),
+		"evidence": {
+			"facts": {"commits": commits, "aliases": object.get(mv.attrs, "aliases", []), "stage": object.get(mv.attrs, "stage", null)},
+			"branches": object.get(input.nodes[commits[0]].attrs, "branches", []),
+		},
+	}
+}
+
+any_state(states, wanted) if {
+	some [_, s] in states
+	s == wanted
+}
+
+repo_name(r) := object.get(input.nodes[r].attrs, "remote", object.get(input.nodes[r].attrs, "path", r))
+
+# Nothing to judge by: never a pass.
+trained_from_unmerged_code contains finding if {
+	some id, mv in production_versions
+	states := commit_states(id)
+	not any_state(states, "merged")
+	reason := unknown_reason(id, states)
+	finding := {
+		"node": id, "cannot_evaluate": true,
+		"message": sprintf("cannot evaluate whether production model version %s was trained from merged code: %s", [lib.version_name(mv), reason]),
+		"evidence": {"reason": reason},
+	}
+}
+
+unknown_reason(id, states) := "no training run is linked to it (MLC-LIN-001)" if {
+	count(states) == 0
+	count(runs(id)) == 0
+} else := reason if {
+	count(states) == 0
+	some run in runs(id)
+	sha := input.nodes[run].attrs.git_commit
+	reason := sprintf("its run's commit %v is in no collected repository (MLC-LIN-002)", [substring(sha, 0, 12)])
+} else := "its training run recorded no git commit (MLC-LIN-001)" if {
+	count(states) == 0
+} else := reason if {
+	some [c, s] in states
+	s == "unknown"
+	repo := input.nodes[repo_of(c)]
+	repo.attrs.shallow == true
+	reason := sprintf("repository %v is a shallow clone: the default branch's history is cut, so whether it reaches commit %s is unknown", [repo_name(repo_of(c)), substring(input.nodes[c].attrs.sha, 0, 12)])
+} else := reason if {
+	some [c, s] in states
+	s == "unknown"
+	reason := sprintf("the default branch of repository %v is unknown (detached HEAD, no governance export)", [repo_name(repo_of(c))])
+}
