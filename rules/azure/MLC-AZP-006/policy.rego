@@ -13,7 +13,7 @@ settings_of(id) := {s | some s in lib.predecessors("uses", id); input.nodes[s].a
 
 logging(id) := {s | some s in settings_of(id); input.nodes[s].attrs.logs_enabled == true}
 
-undecided(id) := {s | some s in settings_of(id); not cloud.known(input.nodes[s], "logs_enabled")}
+undecided_settings(id) := {s | some s in settings_of(id); not cloud.known(input.nodes[s], "logs_enabled")}
 
 declared_workspaces[id] := node if {
 	some id, node in cloud.resources("ml_workspace")
@@ -23,7 +23,7 @@ declared_workspaces[id] := node if {
 no_resource_logs contains item if {
 	some id, node in declared_workspaces
 	count(logging(id)) == 0
-	count(undecided(id)) == 0
+	count(undecided_settings(id)) == 0
 	item := {
 		"node": id,
 		"message": concat("", ["ML workspace ", cloud.text(cloud.name(id, node)), ": no diagnostic setting sends its resource logs (Azure Policy afe0c3be)"]),
@@ -34,10 +34,10 @@ no_resource_logs contains item if {
 no_resource_logs contains item if {
 	some id, node in declared_workspaces
 	count(logging(id)) == 0
-	count(undecided(id)) > 0
+	count(undecided_settings(id)) > 0
 	item := {
 		"node": id, "cannot_evaluate": true,
 		"message": concat("", ["cannot evaluate ML workspace ", cloud.text(cloud.name(id, node)), ": whether its diagnostic settings send logs is unknown"]),
-		"evidence": {"unknown": [cloud.unknown_entry(input.nodes[s], "logs_enabled") | some s in undecided(id)]},
+		"evidence": {"unknown": [cloud.unknown_entry(input.nodes[s], "logs_enabled") | some s in undecided_settings(id)]},
 	}
 }

@@ -6,7 +6,7 @@ package mlcheck.rules.gov_001
 import data.mlcheck.lib
 import rego.v1
 
-name(repo) := object.get(repo.attrs, "remote", object.get(repo.attrs, "path", "?"))
+repo_name(repo) := object.get(repo.attrs, "remote", object.get(repo.attrs, "path", "?"))
 
 ml_repos[id] := repo if {
 	some id, repo in input.nodes
@@ -45,7 +45,7 @@ unreviewed_default_branch contains finding if {
 	branch := object.get(repo.attrs.governance, "default_branch", "?")
 	finding := {
 		"node": id,
-		"message": sprintf("Default branch %v of %v, which trains or deploys models, accepts changes without review: %s", [branch, name(repo), concat("; ", sort(found))]),
+		"message": sprintf("Default branch %v of %v, which trains or deploys models, accepts changes without review: %s", [branch, repo_name(repo), concat("; ", sort(found))]),
 		"evidence": {
 			"facts": {"review": review},
 			"reason": concat("; ", sort(found)),
@@ -61,7 +61,7 @@ unreviewed_default_branch contains finding if {
 	reason := object.get(repo.attrs, "governance_missing", "no governance export covers the repository")
 	finding := {
 		"node": id, "cannot_evaluate": true,
-		"message": sprintf("cannot evaluate review of the default branch of %v: %v", [name(repo), reason]),
+		"message": sprintf("cannot evaluate review of the default branch of %v: %v", [repo_name(repo), reason]),
 		"evidence": {"facts": {"ml_activity": repo.attrs.ml_activity}, "reason": reason},
 	}
 }
@@ -74,7 +74,7 @@ unreviewed_default_branch contains finding if {
 	reason := object.get(review, "reason", "the exports do not say whether reviews are required")
 	finding := {
 		"node": id, "cannot_evaluate": true,
-		"message": sprintf("cannot evaluate review of the default branch of %v: %v", [name(repo), reason]),
+		"message": sprintf("cannot evaluate review of the default branch of %v: %v", [repo_name(repo), reason]),
 		"evidence": {"facts": {"review": review, "ml_activity": repo.attrs.ml_activity}, "reason": reason},
 	}
 }

@@ -14,7 +14,7 @@ tracked_notebooks(repo_id) := sort([f.attrs.path |
 	f.attrs.tracked == true
 ])
 
-name(repo) := object.get(repo.attrs, "remote", object.get(repo.attrs, "path", "?"))
+repo_name(repo) := object.get(repo.attrs, "remote", object.get(repo.attrs, "path", "?"))
 
 notebooks_without_tooling contains finding if {
 	some id, repo in input.nodes
@@ -25,7 +25,7 @@ notebooks_without_tooling contains finding if {
 	repo.attrs.notebook_tooling == []
 	finding := {
 		"node": id,
-		"message": sprintf("%v tracks notebooks with no notebook diff or strip tooling (nbstripout, nbdime, nbQA, jupytext)", [name(repo)]),
+		"message": sprintf("%v tracks notebooks with no notebook diff or strip tooling (nbstripout, nbdime, nbQA, jupytext)", [repo_name(repo)]),
 		# Facts that made it fail (the baseline fingerprint): the missing tooling, not the
 		# notebooks, which change with every commit.
 		"evidence": {
@@ -43,7 +43,7 @@ notebooks_without_tooling contains finding if {
 	not is_array(repo.attrs.notebook_tooling)
 	finding := {
 		"node": id, "cannot_evaluate": true,
-		"message": sprintf("cannot evaluate notebook tooling of %v: the repository's configuration was not read", [name(repo)]),
+		"message": sprintf("cannot evaluate notebook tooling of %v: the repository's configuration was not read", [repo_name(repo)]),
 		"evidence": {"reason": "notebook_tooling not recorded (a snapshot from an older mlcheck, or the parser was left out)"},
 	}
 }

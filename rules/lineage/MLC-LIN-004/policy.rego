@@ -39,9 +39,11 @@ is_default(name, main) if {
 }
 
 # Each training commit of a version with what its repository says: merged | unmerged | unknown.
-commit_states(mv_id) := {[c, state(c)] |
-	some run in lib.successors("produced_by", mv_id)
-	some c in lib.successors("built_from", run)
+# (regopy 1.5.2: no `some … in` and no nested call in a comprehension's head: references and bindings.)
+commit_states(mv_id) := {[c, s] |
+	run := lib.successors("produced_by", mv_id)[_]
+	c := lib.successors("built_from", run)[_]
+	s := commit_state(c)
 }
 
 repo_of(c) := r if {
@@ -49,7 +51,7 @@ repo_of(c) := r if {
 	input.nodes[r].kind == "repo"
 }
 
-state(c) := "merged" if {
+commit_state(c) := "merged" if {
 	main := default_branch(input.nodes[repo_of(c)])
 	some b in object.get(input.nodes[c].attrs, "branches", [])
 	is_default(b, main)
@@ -67,7 +69,7 @@ trained_from_unmerged_code contains finding if {
 	count(states) > 0
 	not any_state(states, "merged")
 	not any_state(states, "unknown")
-	commits := sort([c | some [c, _] in states])
+	commits := sort([c | c := states[_][0]])
 	finding := {
 		"node": id,
 		"message": sprintf("Production model version %s was trained at commit %s, which the default branch %v of %v does not reach: its code was never merged", [lib.version_name(mv), substring(input.nodes[commits[0]].attrs.sha, 0, 12), default_branch(input.nodes[repo_of(commits[0])]), repo_name(repo_of(commits[0]))]),

@@ -19,7 +19,7 @@ from(kind, id) := lib.successors(kind, id)
 
 typed(ids, rtype) := {id | id := ids[_]; input.nodes[id].attrs.type == rtype}
 
-name(id) := cloud.text(cloud.name(id, input.nodes[id]))
+node_name(id) := cloud.text(cloud.name(id, input.nodes[id]))
 
 # -- public access off, no private endpoint ---------------------------------------------------
 
@@ -33,7 +33,7 @@ unreachable contains item if {
 	count(endpoints_of(id)) == 0
 	item := {
 		"node": id,
-		"message": concat("", [rtype, " ", name(id), ": public network access disabled and no private endpoint (unreachable, or reached through a bypass)"]),
+		"message": concat("", [rtype, " ", node_name(id), ": public network access disabled and no private endpoint (unreachable, or reached through a bypass)"]),
 		"evidence": {"checks": [cloud.quote(node, "public_network_access")], "private_endpoints": []},
 	}
 }
@@ -45,7 +45,7 @@ unreachable contains item if {
 	count(endpoints_of(id)) == 0
 	item := {
 		"node": id, "cannot_evaluate": true,
-		"message": concat("", ["cannot evaluate ", rtype, " ", name(id), ": public_network_access unknown"]),
+		"message": concat("", ["cannot evaluate ", rtype, " ", node_name(id), ": public_network_access unknown"]),
 		"evidence": {"unknown": [cloud.unknown_entry(node, "public_network_access")]},
 	}
 }
@@ -65,7 +65,7 @@ without_dns contains item if {
 	no_zone_group(id, node)
 	item := {
 		"node": id,
-		"message": concat("", ["private endpoint ", name(id), ": no private DNS zone group (the target's name keeps resolving to its public address)"]),
+		"message": concat("", ["private endpoint ", node_name(id), ": no private DNS zone group (the target's name keeps resolving to its public address)"]),
 		"evidence": {"checks": [object.union(object.get(node.attrs, ["fact_sources", "dns_zone_group"], {}), {"fact": "dns_zone_group", "value": false, "private_dns_zone_groups": []})], "targets": sort(from("private_link", id))},
 	}
 }
@@ -76,7 +76,7 @@ without_dns contains item if {
 	node.attrs.unknown.dns_zone_group
 	item := {
 		"node": id, "cannot_evaluate": true,
-		"message": concat("", ["cannot evaluate private endpoint ", name(id), ": dns_zone_group unknown"]),
+		"message": concat("", ["cannot evaluate private endpoint ", node_name(id), ": dns_zone_group unknown"]),
 		"evidence": {"unknown": [cloud.unknown_entry(node, "dns_zone_group")]},
 	}
 }
@@ -109,7 +109,7 @@ no_nsg(id, node) if {
 	count(typed(into("uses", id), "subnet_nsg_association")) == 0
 }
 
-hosts(id) := sort([concat(" ", ["ml_compute", name(c)]) | c := computes_in(id)[_]])
+hosts(id) := sort([concat(" ", ["ml_compute", node_name(c)]) | c := computes_in(id)[_]])
 
 unguarded contains item if {
 	some id, node in cloud.resources("subnet")
@@ -118,7 +118,7 @@ unguarded contains item if {
 	no_nsg(id, node)
 	item := {
 		"node": id,
-		"message": concat("", ["subnet ", name(id), " hosts ", concat(", ", hosts(id)), " and has no network security group"]),
+		"message": concat("", ["subnet ", node_name(id), " hosts ", concat(", ", hosts(id)), " and has no network security group"]),
 		"evidence": {"hosts": hosts(id), "network_security_group": null, "provider_type": node.attrs.provider_type},
 	}
 }
@@ -130,7 +130,7 @@ unguarded contains item if {
 	not no_nsg(id, node)
 	item := {
 		"node": id, "cannot_evaluate": true,
-		"message": concat("", ["cannot evaluate subnet ", name(id), ": whether it has a network security group is unknown"]),
+		"message": concat("", ["cannot evaluate subnet ", node_name(id), ": whether it has a network security group is unknown"]),
 		"evidence": {"unknown": [cloud.unknown_entry(node, "network_security_group")], "hosts": hosts(id)},
 	}
 }

@@ -52,7 +52,7 @@ may_use_token(jid) if {
 	requests_token(input.nodes[sid])
 }
 
-deploys(job) if {
+deploys_job(job) if {
 	some p in object.get(job.attrs, "purposes", [])
 	p.purpose == "deploy"
 }
@@ -75,7 +75,7 @@ excess_permissions contains item if {
 	github(node)
 	node.attrs.role == "workflow"
 	not node.attrs.permissions
-	deploying := sort([input.nodes[jid].attrs.job_id | some jid in job_ids(id); job := input.nodes[jid]; deploys(job); not job.attrs.permissions])
+	deploying := sort([input.nodes[jid].attrs.job_id | some jid in job_ids(id); job := input.nodes[jid]; deploys_job(job); not job.attrs.permissions])
 	count(deploying) > 0
 	item := {
 		"node": id,
