@@ -90,3 +90,13 @@ def test_image_refs():
     assert image_ref("localhost:5000/train")["tag"] is None
     pinned = image_ref("python:3.11@sha256:" + "b" * 64)
     assert pinned["pinned"] and pinned["tag"] == "3.11" and pinned["name"] == "python"
+
+
+def test_a_command_whose_output_a_variable_captures_still_runs():
+    # Azure/mlops-v2's cicd.yaml and azureml-examples submit jobs this way
+    script = ("job_id=$(az ml job create -f job.yaml --query name -o tsv)\n"
+              "export RUN=$(az ml model create --name churn --path model -o tsv)\n"
+              "az ml job stream -n $job_id\nnow=$(date)\n")
+    found = ml_actions(script, "project", 5)
+    assert [(a["action"], a["line"], a.get("file")) for a in found] == [("job_submit", 5, "project/job.yaml"),
+                                                                          ("model_register", 6, None)]

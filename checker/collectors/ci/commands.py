@@ -77,6 +77,7 @@ _TERRAFORM_TASKS = ("terraformtaskv1", "terraformtaskv2", "terraformtaskv3", "te
                     "terraformtask", "terraformcli", "terraform")
 _PREFIXES = {"sudo", "time", "exec", "nohup", "env", "call", "&", "."}
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_CAPTURED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\$\((.*)\)$", re.S)     # NAME=$(command)
 _CONTINUED = re.compile(r"[ \t](?:\\|`|\^)[ \t]*$|^\\$|\\$")
 _SPLIT = {"&&", "||", ";", "|", "&", ";;", "|&"}
 _EXPRESSIONS = re.compile(r"\$\{\{.*?\}\}|\$\(\(.*?\)\)|\$\([^()]*\)|\$\{[^{}]*\}|\$\[.*?\]")
@@ -181,6 +182,12 @@ def _tokens(text: str) -> list[str]:
 
 
 def _command_action(argv: list[str], workdir: str | None) -> dict | None:
+    if argv[:1] in (["export"], ["local"], ["readonly"]):
+        argv = argv[1:]
+    if len(argv) == 1 and (captured := _CAPTURED.match(argv[0])):
+        # `job_id=$(az ml job create -f job.yml --query name -o tsv)`: the command runs
+        return next((a for inner in _split(captured.group(1).strip()) if (a := _command_action(inner, workdir))),
+                    None)
     while argv and (argv[0] in _PREFIXES or _ASSIGNMENT.match(argv[0])):
         argv = argv[1:]
     if not argv:

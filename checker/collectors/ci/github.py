@@ -94,7 +94,7 @@ class _File:
             self.error(f"{self.what} is not YAML: {exc.reason}", exc.line)
             return None
         if not isinstance(doc, dict):
-            self.error(f"a workflow or action is a mapping; found {describe(doc)}", line_of(doc) or 1)
+            self.error(f"a {self.what} is a mapping; found {describe(doc)}", line_of(doc) or 1)
             return None
         return doc
 

@@ -16,6 +16,14 @@ head_command := `gh pr checkout|git (fetch|checkout)[^\n]*(pull/|github\.event\.
 
 privileged_triggers := {"pull_request_target", "workflow_run"}
 
+# GitLab: a merge request's own text (title, description, source branch name, labels) on a
+# command line that runs its arguments as code. A shell expands $VAR as data; eval, `sh -c`
+# and the like parse it again. Read line by line with two plain patterns: rego-cpp (regopy)
+# mis-reads \b and anchors across newlines, and emits broken JSON for trim_* results.
+reparse_command := `(^|[^A-Za-z0-9_.$/-])(eval|(ba|z|da)?sh\s+-c|python3?\s+-c|node\s+-e|perl\s+-e|ruby\s+-e|pwsh(\.exe)?\s+-c(ommand)?|powershell(\.exe)?\s+-c(ommand)?|Invoke-Expression|iex)($|[^A-Za-z0-9_.-])`
+
+merge_request_text := `\$\{?(CI_MERGE_REQUEST_(TITLE|DESCRIPTION|SOURCE_BRANCH_NAME|LABELS)|CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME)($|[^A-Za-z0-9_])`
+
 scripts(step) := [text |
 	some text in [object.get(step.attrs, "run", ""), script_input(step)]
 	text != ""
@@ -35,6 +43,23 @@ untrusted_input contains item if {
 		"node": id,
 		"message": concat("", ["untrusted event text is interpolated into a script: ", concat(", ", sort(found))]),
 		"evidence": {"expressions": sort(found)},
+	}
+}
+
+untrusted_input contains item if {
+	some id, step in input.nodes
+	step.kind == "step"
+	step.attrs.system == "gitlab_ci"
+	found := [line |
+		some line in split(object.get(step.attrs, "run", ""), "\n")
+		regex.match(reparse_command, line)
+		regex.match(merge_request_text, line)
+	]
+	count(found) > 0
+	item := {
+		"node": id,
+		"message": concat("", ["merge request text is run as code (eval, sh -c or the like): ", concat("; ", found)]),
+		"evidence": {"commands": found},
 	}
 }
 

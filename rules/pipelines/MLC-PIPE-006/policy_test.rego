@@ -51,3 +51,17 @@ test_workflow_run_gh_pr_checkout_then_local_action if {
 	}
 	flagged(nodes, edges([["w", "j"], ["j", "c"], ["j", "a"]])) == {"c"}
 }
+
+gl(run) := {"kind": "step", "attrs": {"system": "gitlab_ci", "index": 0, "run": run}}
+
+test_gitlab_merge_request_text_reparsed_as_code if {
+	nodes := {
+		"eval": gl("eval \"deploy $CI_MERGE_REQUEST_TITLE\""),
+		"shc": gl("sh -c 'echo ${CI_MERGE_REQUEST_DESCRIPTION}'"),
+		"iex": gl("Invoke-Expression \"Write-Host $env:X $CI_MERGE_REQUEST_LABELS\""),
+		"quoted": gl("echo \"$CI_MERGE_REQUEST_TITLE\"\npython x.py --name \"$CI_MERGE_REQUEST_SOURCE_BRANCH_NAME\""),
+		"other-line": gl("eval \"$(ssh-agent -s)\"\necho $CI_MERGE_REQUEST_TITLE"),
+		"evaluate-word": gl("python evaluate.py $CI_MERGE_REQUEST_TITLE"),
+	}
+	flagged(nodes, []) == {"eval", "shc", "iex"}
+}
