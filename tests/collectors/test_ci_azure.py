@@ -189,10 +189,14 @@ def test_templates_and_variables_files_are_templates(tmp_path):
     graph = collect_graph(estate(tmp_path, **{"conf/other.yml": "variables:\n  x: 1\n"}))
     install = node_attrs(graph, "pipeline:ci:fs:./.pipelines/templates/install.yml")
     assert install["role"] == "template" and install["triggers"] == []
+    assert install["included_by"] == [".pipelines/train.yml"]
     assert node_attrs(graph, "pipeline:ci:fs:./.pipelines/templates/vars.yml")["role"] == "template"
     assert "pipeline:ci:fs:./conf/other.yml" not in graph        # a variables file no pipeline names
     # a template's own job has no runner: it runs where its caller says
-    assert node_attrs(graph, "job:ci:fs:./.pipelines/templates/install.yml#Job")["runner"] is None
+    template_job = node_attrs(graph, "job:ci:fs:./.pipelines/templates/install.yml#Job")
+    assert template_job["runner"] is None and template_job["template"] is True
+    assert "template" not in node_attrs(graph, f"job:ci:{P}#Train.train")
+    assert node_attrs(graph, "step:ci:fs:./.pipelines/templates/install.yml#Job/0")["included"] is True
 
 
 def test_steps_only_pipeline_runs_on_the_hosted_default(tmp_path):

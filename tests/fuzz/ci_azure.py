@@ -128,6 +128,8 @@ def shapes() -> list[Case]:
         _case("environment-list", GOOD.replace(f"environment: prod-{SLUG}", "environment: [a, b]"), Expect(NONE, nodes=(DEPLOY,))),
         _case("depends-on-mapping", GOOD.replace("  - stage: Deploy\n", "  - stage: Deploy\n    dependsOn: {a: 1}\n"),
               Expect(NONE, nodes=(DEPLOY,))),
+        _case("resources-shapes", "resources:\n  repositories: 5\n  containers: {a: 1}\n  pipelines: x\n" + GOOD,
+              Expect(NONE, nodes=(TRAIN, DEPLOY))),
         _case("parameters-string", GOOD, Expect(NONE, nodes=(TRAIN,)),
               **{"templates/install.yml": "parameters: oops\nsteps:\n  - bash: echo ${{ parameters.cli }}\n"}),
         _case("strategy-on-true", GOOD + "            on: {failure: 1, success: {steps: 2}}\n",

@@ -111,6 +111,7 @@ step_label(id, attrs) := object.get(attrs, "name", concat("", ["step ", format_i
 unsafe_secrets contains item if {
 	some id, node in input.nodes
 	node.kind == "step"
+	not node.attrs.included             # a template's step: judged where its callers run it
 	found := array.concat(hits(node.attrs), login_hits(node.attrs))
 	count(found) > 0
 	parts := [concat("", [f.how, " (line ", format_int(f.line, 10), ")"]) | f := found[_]]

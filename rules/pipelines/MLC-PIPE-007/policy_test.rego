@@ -65,6 +65,11 @@ test_names_that_only_look_like_secrets_pass if {
 	flagged({"system": "gitlab_ci", "run": "echo $TOKEN"}) == ["echoes a secret to the log"]
 }
 
+test_an_included_templates_own_step_is_judged_in_its_callers if {
+	flagged({"run": "echo $(dbPassword)", "included": true}) == []
+	flagged({"run": "echo $(dbPassword)", "defined_in": "t/steps.yml"}) == ["echoes a secret to the log"]
+}
+
 test_comments_and_redirects_of_other_text_pass if {
 	flagged({"run": "# echo $(password)\nmake build > build.log 2>&1"}) == []
 }

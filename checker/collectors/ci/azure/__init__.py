@@ -106,8 +106,19 @@ class AzurePipelinesParser(FileParser):
                 continue                       # a `variables:` file no pipeline names: not ours
             role = "template" if path in included or _template_only(azure_file.doc) else "pipeline"
             pipeline = _read(azure_file, role, state, error)
-            if pipeline is not None:
-                emit(ctx, azure_file.ref, pipeline, NAME)
+            if pipeline is None:
+                continue
+            if role == "template":
+                # read on its own with its defaults; where it runs, its callers' jobs carry
+                # its steps (`defined_in`): rules about runners and environments judge those
+                pipeline.extra["included_by"] = sorted(included.get(path, ()))
+                for job in pipeline.jobs:
+                    job.extra["template"] = True
+                    if path in included:        # its steps run (and are judged) in its callers
+                        job.extra["included"] = True
+                        for step in job.steps:
+                            step.extra["included"] = True
+            emit(ctx, azure_file.ref, pipeline, NAME)
 
 
 def _elsewhere(path: str) -> bool:
@@ -176,10 +187,10 @@ def _template_only(doc: dict) -> bool:
 _TEMPLATE_REF = re.compile(rb"""^[ \t-]*template[ \t]*:[ \t]*['"]?([^'"#\r\n]+?)['"]?[ \t]*(?:#[^\n]*)?\r?$""", re.M)
 
 
-def _included_paths(state: TreeState) -> set[str]:
-    """Paths some Azure file of the tree names as a local template: those files are
-    templates, whatever else they hold."""
-    found = set()
+def _included_paths(state: TreeState) -> dict[str, set[str]]:
+    """Paths some Azure file of the tree names as a local template (→ the files naming
+    them): those files are templates, whatever else they hold."""
+    found: dict[str, set[str]] = {}
     for path, azure_file in state.files.items():
         for raw in azure_file.template_refs:
             target, _, alias = raw.strip().rpartition("@") if "@" in raw else (raw.strip(), "", "")
@@ -188,7 +199,7 @@ def _included_paths(state: TreeState) -> set[str]:
             if "${{" in target or "$(" in target:
                 continue
             joined = target.lstrip("/") if target.startswith("/") else posixpath.join(posixpath.dirname(path), target)
-            found.add(posixpath.normpath(joined))
+            found.setdefault(posixpath.normpath(joined), set()).add(path)
     return found
 
 

@@ -382,13 +382,13 @@ class PipelineReader:
     def _resources(self, resources: Any) -> None:
         if not isinstance(resources, dict):
             return
-        for item in resources.get("repositories") or []:
+        for item in _items(resources.get("repositories")):
             if isinstance(item, dict) and isinstance(item.get("repository"), str):
                 self.repos[item["repository"]] = {
                     "alias": item["repository"], "name": _text(item.get("name")), "type": _text(item.get("type")),
                     "ref": _text(item.get("ref")) if item.get("ref") is not None else None,
                     "endpoint": _text(item.get("endpoint")) if item.get("endpoint") is not None else None}
-        for item in resources.get("containers") or []:
+        for item in _items(resources.get("containers")):
             if isinstance(item, dict) and isinstance(item.get("container"), str) and item.get("image"):
                 self.containers[item["container"]] = _text(item["image"])
 
@@ -530,6 +530,10 @@ def _none(value: Any) -> bool:
     if isinstance(value, list):
         return value in ([], ["none"])
     return False
+
+
+def _items(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _names(value: Any) -> list[str]:
