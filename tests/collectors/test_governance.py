@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import collect_graph, errors_for, git, make_repo, node_attrs, notebook, write_files
+from conftest import collect_graph, errors_for, git, make_repo, node_attrs, notebook
 
 from checker.collectors.governance import link_repository_governance
 from checker.collectors.governance.keys import repository_key

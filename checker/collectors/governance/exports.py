@@ -76,11 +76,7 @@ class GovernanceExportsParser(FileParser):
         except json.JSONDecodeError as exc:
             ctx.graph.error(self.name, ref.display, f"invalid JSON: {exc.msg}", exc.lineno)
             return
-        try:
-            export = read_export(ref, doc, lists, Lines(text))
-        except ExportProblem as exc:
-            ctx.graph.error(self.name, ref.display, exc.reason, exc.line)
-            return
+        export = read_export(ref, doc, lists, Lines(text))
         if export is not None:
             self._pending.setdefault(ref.tree, []).append(export)
 
@@ -105,12 +101,6 @@ def _looks_like_export(data: bytes) -> bool:
     else:
         text = head.decode("utf-8", "replace")
     return _MARKERS.search(text) is not None
-
-
-class ExportProblem(ValueError):
-    def __init__(self, reason: str, line: int | None) -> None:
-        super().__init__(reason)
-        self.reason, self.line = reason, line
 
 
 # -- reading one file -------------------------------------------------------------------
