@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import collect_graph, errors_for, git, make_repo, node_attrs, notebook, write_files
+from conftest import collect_graph, errors_for, git, make_repo, node_attrs, notebook
 
 from checker.collectors.governance import link_repository_governance
 from checker.collectors.governance.keys import repository_key
@@ -432,3 +432,25 @@ def test_detailed_rulesets_saved_as_one_list_are_read(tmp_path):
                                                                  dict(est.github_ruleset(approvals=1), id=9)]})
     review = repo_attrs(linked(root))["governance"]["review"]
     assert review["required_approvals"] == 1 and review["line"] > 1
+
+
+# -- MLC-LIN-004 on a developer's clone ---------------------------------------------------------
+
+def test_a_clone_checked_out_on_the_feature_branch_is_judged_by_origin_head(tmp_path):
+    """A work tree's HEAD is whatever branch is checked out: the clone's origin/HEAD (which the
+    git collector lists on the commits it reaches) names the default branch instead."""
+    import shutil
+    fixture = FIXTURES / "lineage" / "MLC-LIN-004" / "flag" / "estate"
+    shutil.copytree(fixture / "mlruns", tmp_path / "estate" / "mlruns")
+    shutil.copytree(fixture / "churn.git", tmp_path / "origin.git")      # pushed to below: a copy
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin.git"), str(tmp_path / "estate" / "churn"))
+    git(tmp_path / "estate" / "churn", "checkout", "-q", "feature/retrain")
+    result = run_scan(ScanOptions(paths=[str(tmp_path / "estate")], only=["MLC-LIN-004"]))
+    [finding] = [f for f in result.findings if f.status == OPEN]
+    assert finding.node == "model_version:mlflow://mlruns/churn/1" and "origin/HEAD" in finding.message
+    git(tmp_path / "estate" / "churn", "checkout", "-q", "main")
+    git(tmp_path / "estate" / "churn", "merge", "-q", "--no-ff", "-m", "merge", "feature/retrain")
+    git(tmp_path / "estate" / "churn", "push", "-q", "origin", "main")
+    git(tmp_path / "estate" / "churn", "fetch", "-q", "origin")
+    result = run_scan(ScanOptions(paths=[str(tmp_path / "estate")], only=["MLC-LIN-004"]))
+    assert [f for f in result.findings if f.status == OPEN] == []

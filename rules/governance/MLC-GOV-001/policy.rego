@@ -47,7 +47,9 @@ unreviewed_default_branch contains finding if {
 		"node": id,
 		"message": sprintf("Default branch %v of %v, which trains or deploys models, accepts changes without review: %s", [branch, repo_name(repo), concat("; ", sort(found))]),
 		"evidence": {
-			"facts": {"review": review},
+			# Where the export lies is not a fact of the finding (moving it keeps the fingerprint).
+			"facts": {"review": object.remove(review, ["file", "line"])},
+			"export": {"file": object.get(review, "file", null), "line": object.get(review, "line", null)},
 			"reason": concat("; ", sort(found)),
 			"ml_activity": repo.attrs.ml_activity,
 		},

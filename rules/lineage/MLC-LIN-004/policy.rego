@@ -21,7 +21,8 @@ production_versions[id] := mv if {
 	in_production(mv)
 }
 
-# The default branch: as the governance export states it, else HEAD's branch.
+# The default branch: as the governance export states it, else HEAD's branch (a clone's
+# origin/HEAD comes first: see state).
 default_branch(repo) := repo.attrs.governance.default_branch if {
 	repo.attrs.governance.default_branch
 } else := repo.attrs.default_branch if {
@@ -51,8 +52,27 @@ repo_of(c) := r if {
 	input.nodes[r].kind == "repo"
 }
 
+# Clones whose origin/HEAD the collector saw (a commit it reaches lists "origin/HEAD"): the
+# remote's default branch, whatever branch the work tree has checked out.
+remote_head_repos contains r if {
+	some id, c in input.nodes
+	c.kind == "commit"
+	"origin/HEAD" in object.get(c.attrs, "branches", [])
+	some r in lib.predecessors("contains", id)
+}
+
 commit_state(c) := "merged" if {
+	remote_head_repos[repo_of(c)]
+	"origin/HEAD" in object.get(input.nodes[c].attrs, "branches", [])
+} else := "merged" if {
+	not remote_head_repos[repo_of(c)]
 	main := default_branch(input.nodes[repo_of(c)])
+	some b in object.get(input.nodes[c].attrs, "branches", [])
+	is_default(b, main)
+} else := "merged" if {
+	# the platform's default branch (governance export) beside origin/HEAD
+	remote_head_repos[repo_of(c)]
+	main := input.nodes[repo_of(c)].attrs.governance.default_branch
 	some b in object.get(input.nodes[c].attrs, "branches", [])
 	is_default(b, main)
 } else := "unknown" if {
@@ -72,13 +92,17 @@ trained_from_unmerged_code contains finding if {
 	commits := sort([c | c := states[_][0]])
 	finding := {
 		"node": id,
-		"message": sprintf("Production model version %s was trained at commit %s, which the default branch %v of %v does not reach: its code was never merged", [lib.version_name(mv), substring(input.nodes[commits[0]].attrs.sha, 0, 12), default_branch(input.nodes[repo_of(commits[0])]), repo_name(repo_of(commits[0]))]),
+		"message": sprintf("Production model version %s was trained at commit %s, which the default branch %v of %v does not reach: its code was never merged", [lib.version_name(mv), substring(input.nodes[commits[0]].attrs.sha, 0, 12), shown_default(repo_of(commits[0])), repo_name(repo_of(commits[0]))]),
 		"evidence": {
 			"facts": {"commits": commits, "aliases": object.get(mv.attrs, "aliases", []), "stage": object.get(mv.attrs, "stage", null)},
 			"branches": object.get(input.nodes[commits[0]].attrs, "branches", []),
 		},
 	}
 }
+
+shown_default(r) := "origin/HEAD" if remote_head_repos[r]
+
+else := default_branch(input.nodes[r])
 
 any_state(states, wanted) if {
 	some [_, s] in states

@@ -53,3 +53,13 @@ test_commit_not_collected_cannot_evaluate if {
 	some i in items(ns, [{"src": "mv", "dst": "run", "kind": "produced_by"}])
 	contains(i.message, "in no collected repository")
 }
+
+test_a_clone_checked_out_on_the_feature_branch_is_judged_by_origin_head if {
+	ns := object.union(nodes(["feature/x", "origin/feature/x"], {"default_branch": "feature/x"}, {}), {
+		"tip": {"kind": "commit", "attrs": {"sha": "0123", "branches": ["main", "origin/HEAD", "origin/main"]}},
+	})
+	es := array.concat(linked, [{"src": "repo", "dst": "tip", "kind": "contains"}])
+	flagged(ns, es) == {"mv"}
+	merged := object.union(ns, {"c": {"kind": "commit", "attrs": {"sha": "abcdef0123456789", "branches": ["feature/x", "origin/HEAD"]}}})
+	count(items(merged, es)) == 0
+}
