@@ -416,13 +416,8 @@ def test_extends_template_and_job_templates(tmp_path):
 
 
 def _pipe_003_fixture(case: str) -> Path:
-    """MLC-PIPE-003's Azure fixtures (staged in a hidden folder until the rule's own branch
-    brings its rule.yaml)."""
-    rules = Path(__file__).resolve().parents[2] / "rules" / "pipelines"
-    for folder in ("MLC-PIPE-003", ".pending-MLC-PIPE-003"):
-        if (rules / folder / case / "estate").is_dir():
-            return rules / folder / case
-    raise AssertionError(f"no MLC-PIPE-003 {case} fixture")
+    """One of MLC-PIPE-003's Azure fixtures."""
+    return Path(__file__).resolve().parents[2] / "rules" / "pipelines" / "MLC-PIPE-003" / case
 
 
 def test_pipe_003_azure_fixtures_hold_the_facts_the_rule_reads(tmp_path):
