@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import shlex
 from typing import Iterable
 
 MAX_TEXT = 300          # characters of a command kept as evidence
@@ -85,7 +84,14 @@ _EXPRESSIONS = re.compile(r"\$\{\{.*?\}\}|\$\(\(.*?\)\)|\$\([^()]*\)|\$\{[^{}]*\
 _TREE_ROOT = re.compile(r"(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?"
                         r"|\$\((?:System\.DefaultWorkingDirectory|Build\.SourcesDirectory|Build\.Repository\.LocalPath)\))"
                         r"(?=/|$)", re.I)
+# A shell word (unquoted runs, '…', "…", backslash escapes), an operator, or a stray quote.
+_WORD = re.compile(r"""((?:[^\s'"\\;&|]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)|(&&|\|\||;;|\|&|[;&|])|(\S)""")
+_QUOTED = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)""")
+_DQ_ESCAPE = re.compile(r"""\\([$`"\\\n])""")
 _RESTORE = re.compile("\x00(\\d+)\x00")
+# The programs _command_action reads, as a word of a line (any path, .exe/.cmd suffix).
+_PROGRAMS = re.compile(r"(?<![\w.-])(?:az|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
+                       r"|pipenv|pytest|py\.test|tox|nox)(?:\.exe|\.cmd)?(?![\w.-])", re.I)
 _VARIABLE = re.compile(r"\$\{\{|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]+%")
 
 
@@ -149,7 +155,9 @@ def _commands(script: str) -> Iterable[tuple[int, list[str]]]:
 
 
 def _split(text: str) -> Iterable[list[str]]:
-    if not text or text.startswith(("#", "REM ", "rem ", "::")):
+    # Most script lines run nothing this module reads (echo, pip, cd): one regex search
+    # skips them before any tokenising.
+    if not text or text.startswith(("#", "REM ", "rem ", "::")) or not _PROGRAMS.search(text):
         return
     argv: list[str] = []
     for token in _tokens(text):
@@ -164,21 +172,33 @@ def _split(text: str) -> Iterable[list[str]]:
 
 
 def _tokens(text: str) -> list[str]:
-    """Shell words; `${{ … }}`, `$( … )` and `${ … }` stay one word each, spaces and all."""
+    """Shell words and the operators between commands, as a POSIX shell splits them
+    (quotes removed, backslash escapes kept literal); `${{ … }}`, `$( … )` and `${ … }` stay
+    one word each, spaces and all. An unclosed quote: whitespace is the best reading left."""
     kept: list[str] = []
 
     def keep(m: re.Match) -> str:
         kept.append(m.group(0))
         return f"\x00{len(kept) - 1}\x00"
-    protected = _EXPRESSIONS.sub(keep, text)
-    lexer = shlex.shlex(protected, posix=True, punctuation_chars="&|;")
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        words = list(lexer)
-    except ValueError:           # an unclosed quote: whitespace is the best reading left
-        words = protected.split()
-    return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
+    protected = _EXPRESSIONS.sub(keep, text) if "$" in text else text
+    words = []
+    for m in _WORD.finditer(protected):
+        word, operator, stray = m.groups()
+        if stray is not None:
+            words = protected.split()
+            break
+        words.append(operator if operator is not None else _unquote(word))
+    if kept:
+        return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
+    return words
+
+
+def _unquote(word: str) -> str:
+    if not ("'" in word or '"' in word or "\\" in word):
+        return word
+    return _QUOTED.sub(lambda m: m.group(1) if m.group(1) is not None
+                       else _DQ_ESCAPE.sub(r"\1", m.group(2)) if m.group(2) is not None
+                       else m.group(3), word)
 
 
 def _command_action(argv: list[str], workdir: str | None) -> dict | None:
