@@ -2,6 +2,7 @@
 so that `mlcheck --help` stays fast."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +40,16 @@ def _check_writable(paths) -> None:
             _fail(f"cannot write {path}: directory {parent} does not exist")
         if Path(path).is_dir():
             _fail(f"cannot write {path}: it is a directory")
+
+
+def _default_formats() -> list[str]:
+    """Without --format: the console report, followed inside GitHub Actions or Azure
+    Pipelines by that runner's annotations (both to stdout)."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return ["console", "github"]
+    if os.environ.get("TF_BUILD", "").lower() == "true":
+        return ["console", "azure_devops"]
+    return ["console"]
 
 
 def scan_options(func):
@@ -143,10 +154,11 @@ def main() -> None:
 def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
     from .reporters import implied_format, render
-    formats = list(formats) or ["console"]
+    chosen = bool(formats)
+    formats = list(formats) or _default_formats()
     if len(outputs) > len(formats):
         _fail("more --output than --format values: pair each --output with a --format")
-    if len(formats) - len(outputs) > 1:
+    if chosen and len(formats) - len(outputs) > 1:
         _fail("only one --format can go to stdout; give the others an --output file")
     for fmt, out in zip(formats, outputs):
         implied = implied_format(out)
