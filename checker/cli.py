@@ -187,6 +187,27 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
     sys.exit(EXIT_FINDINGS if result.gate_failures else EXIT_OK)
 
 
+@main.command("staged")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--only", multiple=True, default=("MLC-REPO-*",), show_default=True,
+              help="Rules to run: by default those that need only the files (notebooks, secrets, data).")
+@click.option("--fail-on", type=SEVERITY_CHOICE, help="Lowest severity that fails (default: as scan).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(report_formats()), help="As scan.")
+@click.pass_context
+def staged(ctx, files, only, fail_on, formats) -> None:
+    """Scan what the commit being made holds: the staged content of FILES (a pre-commit
+    hook passes them), with the rules that need only the files. Exit codes as scan."""
+    from .staged import StagedError, staged_repository
+    if not files:
+        click.echo("mlcheck: no staged files to scan")
+        return
+    try:
+        with staged_repository(Path.cwd(), list(files)) as tree:
+            ctx.invoke(scan, paths=(str(tree),), only=only, fail_on=fail_on, formats=formats)
+    except StagedError as exc:
+        _fail(str(exc))
+
+
 @main.group()
 def baseline() -> None:
     """Record today's findings so that only new ones fail the gate."""
