@@ -98,6 +98,7 @@ def sections(result, used: int) -> list[str]:
             block = finding_block(result, f) if used < BUDGET else ""
             if not block or used + len(block) > BUDGET:
                 left_out += 1
+                used = BUDGET          # full: the rest are counted, never built
                 continue
             used += len(block) + 2
             blocks.append(block)

@@ -9,6 +9,7 @@ cannot-evaluate ones as `kind: review`. Collection and evaluation errors become 
 execution notifications and `executionSuccessful: false`. No timestamps."""
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 
 
+@functools.lru_cache(maxsize=4096)      # few distinct files, many findings each
 def uri(path: str) -> str:
     """A relative path as a URI reference: spaces, '#', '%' … percent-encoded."""
     return quote(path, safe="/:@!$&'()*+,;=-._~")
