@@ -59,7 +59,7 @@ def finding_case(suite: ET.Element, result, f) -> str:
         return "failure"
     reason = f.status_reason or SKIP_REASON[f.status]
     if f.status == CANNOT_EVALUATE:
-        reason = "cannot evaluate: " + "; ".join(str(e.get("unknown", "?")) for e in f.evidence.get("unknown", []))
+        reason = "unknown " + "; ".join(str(e.get("unknown", "?")) for e in f.evidence.get("unknown", []))
     ET.SubElement(case, "skipped", message=text(f"{SKIP_REASON[f.status]}: {reason}"))
     return "skipped"
 

@@ -91,3 +91,12 @@ def test_collection_and_evaluation_errors_are_errors(tmp_path, monkeypatch):
     assert case.get("name") == "estate/infra/main.tf:2"
     assert "not valid Terraform" in case.find("error").get("message")
     assert root.get("errors") == "1"
+
+
+def test_cannot_evaluate_is_skipped_naming_the_unknown_fact(sample_result):
+    f = sample_result.findings[0]
+    unknown = dataclasses.replace(f, status="cannot_evaluate",
+                                  evidence={"unknown": [{"unknown": "public_network_access", "expression": "var.x"}]})
+    root = junit(dataclasses.replace(sample_result, findings=[unknown]))
+    case = next(c for c in root.iter("testcase") if c.get("name") == f.node)
+    assert case.find("skipped").get("message") == "cannot evaluate: unknown public_network_access"

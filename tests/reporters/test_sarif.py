@@ -125,3 +125,12 @@ def test_an_incomplete_scan_says_so(tmp_path, monkeypatch):
 def test_output_is_stable_across_runs(fmt, sample_result, states_result):
     from .conftest import scan_sample
     assert rendered(fmt, scan_sample()) == rendered(fmt, sample_result)
+
+
+def test_cannot_evaluate_is_a_review_result_without_a_level(sample_result):
+    f = sample_result.findings[0]
+    unknown = dataclasses.replace(f, status="cannot_evaluate",
+                                  evidence={"unknown": [{"unknown": "public_network_access",
+                                                         "expression": "var.public", "reason": "a variable"}]})
+    (res,) = sarif(dataclasses.replace(sample_result, findings=[unknown]))["runs"][0]["results"]
+    assert res["kind"] == "review" and res["level"] == "none" and "baselineState" not in res
