@@ -9,6 +9,12 @@ baselined and a twentieth waived so every status path is written. Each format is
 to a file in a temp folder (as `--output` does), best of --repeat runs in wall seconds;
 the ratio is to JSON's best. Summaries are computed once before timing (every format reads
 them; the scan computes them whatever the formats).
+
+Measured 2026-11-30 on the shared 2-core machine (--findings 100000 --repeat 2), seconds
+and × JSON: json 2.83 (111 MB); sarif 3.73 (1.32×, 122 MB); junit 3.03 (1.07×, 87 MB);
+github 1.09 (0.39×); azure_devops 1.14 (0.40×); markdown 0.05 (0.02×, 0.1 MB: it stops at
+its size budget); console 7.98 (2.82×, not an issue-12 format). Every issue-12 format is
+within 2× of JSON; all seven formats together take 7.0× JSON's time.
 """
 from __future__ import annotations
 
