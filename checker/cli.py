@@ -2,6 +2,7 @@
 so that `mlcheck --help` stays fast."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +40,16 @@ def _check_writable(paths) -> None:
             _fail(f"cannot write {path}: directory {parent} does not exist")
         if Path(path).is_dir():
             _fail(f"cannot write {path}: it is a directory")
+
+
+def _default_formats() -> list[str]:
+    """Without --format: the console report, followed inside GitHub Actions or Azure
+    Pipelines by that runner's annotations (both to stdout)."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        return ["console", "github"]
+    if os.environ.get("TF_BUILD", "").lower() == "true":
+        return ["console", "azure_devops"]
+    return ["console"]
 
 
 def scan_options(func):
@@ -143,10 +154,11 @@ def main() -> None:
 def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
     from .reporters import implied_format, render
-    formats = list(formats) or ["console"]
+    chosen = bool(formats)
+    formats = list(formats) or _default_formats()
     if len(outputs) > len(formats):
         _fail("more --output than --format values: pair each --output with a --format")
-    if len(formats) - len(outputs) > 1:
+    if chosen and len(formats) - len(outputs) > 1:
         _fail("only one --format can go to stdout; give the others an --output file")
     for fmt, out in zip(formats, outputs):
         implied = implied_format(out)
@@ -173,6 +185,27 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
                    err=True)
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if result.gate_failures else EXIT_OK)
+
+
+@main.command("staged")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--only", multiple=True, default=("MLC-REPO-*",), show_default=True,
+              help="Rules to run: by default those that need only the files (notebooks, secrets, data).")
+@click.option("--fail-on", type=SEVERITY_CHOICE, help="Lowest severity that fails (default: as scan).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(report_formats()), help="As scan.")
+@click.pass_context
+def staged(ctx, files, only, fail_on, formats) -> None:
+    """Scan what the commit being made holds: the staged content of FILES (a pre-commit
+    hook passes them), with the rules that need only the files. Exit codes as scan."""
+    from .staged import StagedError, staged_repository
+    if not files:
+        click.echo("mlcheck: no staged files to scan")
+        return
+    try:
+        with staged_repository(Path.cwd(), list(files)) as tree:
+            ctx.invoke(scan, paths=(str(tree),), only=only, fail_on=fail_on, formats=formats)
+    except StagedError as exc:
+        _fail(str(exc))
 
 
 @main.group()

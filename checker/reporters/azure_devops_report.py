@@ -1,0 +1,53 @@
+"""Azure Pipelines logging commands: `##vso[task.logissue type=error;sourcepath=…;
+linenumber=…;code=RULE]message` per open finding and per collection or evaluation error,
+so each appears in the run's issues list with its file and line. Critical and high are
+errors, the rest warnings (the only two types the command has). Waived and baselined
+findings are not logged: the gate ignores them. The closing plain line counts them all."""
+from __future__ import annotations
+
+from . import printable
+from .github_report import finding_message, verdict
+from .places import place
+
+EXTENSIONS = ()
+TYPE = {"critical": "error", "high": "error", "medium": "warning", "low": "warning", "info": "warning"}
+
+
+def escape_data(text: str) -> str:
+    """The task library's escaping of a command's message: %, CR and LF."""
+    return text.replace("%", "%AZP25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """…and of a property value, which also cannot hold ';' or ']'."""
+    return escape_data(text).replace(";", "%3B").replace("]", "%5D")
+
+
+def logissue(kind: str, message: str, path: str | None = None, line: int | None = None,
+             code: str | None = None) -> str:
+    props = [f"type={kind}"]
+    if path:
+        props.append(f"sourcepath={escape_property(path)}")
+    if line:
+        props.append(f"linenumber={int(line)}")
+    if code:
+        props.append(f"code={escape_property(printable(code))}")
+    return f"##vso[task.logissue {';'.join(props)}]{escape_data(message)}"
+
+
+def render(result, stream, **_) -> None:
+    out = []
+    for f in result.findings:
+        if f.status != "open":
+            continue
+        where = place(result, f)
+        message = f"{f.rule_id} ({f.severity}): " + finding_message(f)
+        out.append(logissue(TYPE[f.severity], message, where.path, where.line, f.rule_id))
+    for err in result.graph.errors:
+        out.append(logissue("error", printable(f"mlcheck: {err.collector} could not collect this: {err.reason}"),
+                            err.source.replace("\\", "/"), err.line, "mlcheck.collection"))
+    for rule_id, reason in result.evaluation_errors:
+        out.append(logissue("error", printable(f"mlcheck: rule {rule_id} could not be evaluated: {reason}"),
+                            code=rule_id))
+    out.append(verdict(result))
+    stream.write("\n".join(out) + "\n")

@@ -1,0 +1,48 @@
+"""Where a finding is, for the formats that must point at a file (SARIF, JUnit, CI
+annotations): the node's own provenance; else the file that declares it (a `defined_in`
+edge); else the source that was scanned. Every finding gets a place, so a code-scanning
+alert or an annotation is never dropped for want of one."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import printable
+
+
+@dataclass(frozen=True)
+class Place:
+    path: str              # as the scan named it: relative to the working directory, '/'-separated
+    line: int | None = None
+
+
+def place(result, finding) -> Place:
+    if finding.locations:
+        loc = finding.locations[0]
+        return Place(_slashes(loc["source"]), loc.get("line"))
+    graph = result.graph
+    if finding.node in graph:
+        for file_node in graph.out_edges(finding.node, "defined_in"):
+            prov = graph.node(file_node)["provenance"]
+            if prov.get("source"):
+                return Place(_slashes(prov["source"]), prov.get("line"))
+    return Place(_slashes(scanned_source(result, finding)))
+
+
+def scanned_source(result, finding) -> str:
+    """The scanned source the finding's node came from (by collector), else the first one."""
+    sources = result.graph.sources
+    collector = ""
+    if finding.node in result.graph:
+        collector = result.graph.node(finding.node)["provenance"].get("collector", "")
+    chosen = next((s for s in sources if s["kind"] == collector), sources[0] if sources else None)
+    return chosen["source"] if chosen else "."
+
+
+def _slashes(path: str) -> str:
+    """Windows separators become '/': SARIF URIs and CI annotations expect them."""
+    return str(path).replace("\\", "/")
+
+
+def one_line(text: str) -> str:
+    """A scanned string on one line: no control characters, no line breaks."""
+    return printable(" ".join(str(text).split()))
