@@ -136,6 +136,7 @@ BUILTINS = {
     "exports": "checker.collectors.exports:ExportsParser",
     "k8s": "checker.collectors.k8s_manifests:K8sManifestParser",
     "functions": "checker.collectors.functions:FunctionsParser",
+    "models": "checker.collectors.models:ModelFileParser",
 }
 
 

@@ -1,0 +1,198 @@
+"""Model files: the static pickle reader, the formats, and the parser in a real scan."""
+from __future__ import annotations
+
+import pickle
+import zipfile
+
+import pytest
+
+import model_files as m
+from checker.collectors import CollectContext, FileParser
+from checker.collectors.folder import FolderCollector
+from checker.collectors.models import ModelFileParser
+from checker.collectors.models.formats import MAX_MEMBER_BYTES, inspect
+from checker.collectors.models.pickle_scan import classify, scan_pickle
+from checker.graph import EstateGraph
+
+
+def dangerous(data: bytes, name: str = "model.pkl") -> list[str]:
+    facts = inspect(name, data)
+    return [f"{f['global']}@{f['member']}" for f in facts.attrs(data)["model_code"]]
+
+
+@pytest.mark.parametrize("module,name", [("os", "system"), ("posix", "system"), ("nt", "system"),
+                                         ("subprocess", "Popen"), ("subprocess", "check_output"),
+                                         ("builtins", "exec"), ("builtins", "eval"),
+                                         ("__builtin__", "eval"), ("runpy", "run_path"),
+                                         ("webbrowser", "open"), ("os.path", "join"),
+                                         ("torch.hub", "load")])
+def test_calls_that_run_code_are_found_however_written(module, name):
+    for data in (m.global_reduce(module, name), m.stack_global_reduce(module, name),
+                 m.stack_global_reduce(module, name, memoised=False)):
+        assert dangerous(data) == [f"{module}.{name}@"]
+
+
+def test_offset_opcode_and_call_are_recorded():
+    data = m.stack_global_reduce("os", "system")
+    (found,) = scan_pickle(data).of("runs_code")
+    assert (found.opcode, found.called) == ("STACK_GLOBAL", True)
+    assert data[found.offset:found.offset + 1] == b"\x93"     # the offset is the opcode's
+
+
+def test_a_global_built_at_load_time_counts_as_running_code():
+    assert dangerous(m.hidden_stack_global()) == ["?.?@"]
+
+
+def test_a_second_pickle_in_the_stream_is_read():
+    assert dangerous(m.after_benign(m.stack_global_reduce("builtins", "exec"))) == ["builtins.exec@"]
+
+
+def test_torch_zip_member_is_named():
+    data = m.torch_zip(m.stack_global_reduce("os", "system"), name="weights")
+    facts = inspect("model.pt", data)
+    assert facts.format == "torch-zip"
+    assert dangerous(data, "model.pt") == ["os.system@weights/data.pkl"]
+
+
+def test_joblib_arrays_are_skipped_and_a_call_after_them_found():
+    clean = inspect("m.joblib", m.joblib_object_array())
+    assert (clean.format, clean.runs_code) == ("joblib", False)
+    assert dangerous(m.joblib_with_call_after_arrays(), "m.joblib") == ["os.system@"]
+
+
+@pytest.mark.parametrize("build,fmt", [(m.sklearn_pickle, "pickle"), (m.numpy_pickle, "pickle"),
+                                        (m.sklearn_joblib, "joblib"),
+                                        (lambda: m.sklearn_joblib(3), "joblib")])
+def test_ordinary_models_are_clean(build, fmt):
+    data = build()
+    facts = inspect("model.pkl" if fmt == "pickle" else "model.joblib", data)
+    assert (facts.format, facts.runs_code, facts.complete) == (fmt, False, True)
+
+
+def test_xgboost_and_torch_models_are_clean_when_installed():
+    xgb = m.xgboost_pickle()
+    torch_files = m.torch_files()
+    if xgb is None and torch_files is None:
+        pytest.skip("neither xgboost nor torch installed")
+    if xgb is not None:
+        assert inspect("x.pkl", xgb).runs_code is False
+    for name, data in (torch_files or {}).items():
+        facts = inspect(name, data)
+        assert facts.runs_code is False, name
+    if torch_files:
+        assert inspect("l.pt", torch_files["legacy.pt"]).format == "torch-legacy"
+        assert inspect("s.pt", torch_files["scripted.pt"]).format == "torchscript"
+
+
+def test_cloudpickled_function_carries_code_but_does_not_run_it():
+    data = (m.PROTO4 + m._short("cloudpickle.cloudpickle") + m._short("_make_function")
+            + b"\x93" + m._short("x") + b"\x85R.")
+    facts = inspect("python_model.pkl", data)
+    assert facts.runs_code is False
+    assert facts.attrs(data)["model_carries_code"] is True
+    # … and calling the rebuilt function while loading does run it.
+    called = data[:-1] + b")R."
+    assert dangerous(called) == ["<function built at load time>.cloudpickle.cloudpickle._make_function@"]
+
+
+def test_classification():
+    assert classify("numpy.core.multiarray", "_reconstruct") == "safe"
+    assert classify("builtins", "set") == "safe"
+    assert classify("builtins", "getattr") == "runs_code"
+    assert classify("mycompany.features", "Scaler") == "unknown"
+
+
+@pytest.mark.parametrize("data,why", [
+    (b"just some text\n", "not a pickle (the file is text)"),
+    (m.sklearn_pickle()[:300], "truncated"),
+    (b"\x80\x04\x95\xff\xff\xff\xff\xff\xff\xff\x7f", "truncated"),
+    (b"\x80\x04h\x07.", "memo entry 7, never stored"),
+    (b"\x80\x04R.", "stack too short"),
+])
+def test_bad_pickles_are_incomplete_never_clean(data, why):
+    facts = inspect("model.pkl", data)
+    assert facts.runs_code is None
+    assert why in " ".join(facts.scan.problems)
+
+
+def test_what_was_found_before_a_truncation_is_kept():
+    data = m.stack_global_reduce("os", "system")
+    facts = inspect("model.pkl", data[:-1])      # STOP missing
+    assert facts.runs_code is True and not facts.complete
+
+
+def test_recursive_and_deep_pickles_are_read_without_recursion():
+    a: list = []
+    a.append(a)
+    assert inspect("r.pkl", pickle.dumps(a)).runs_code is False
+    deep = b"\x80\x04" + b"(" * 200_000 + b"t" * 200_000 + b"."     # tuples nested 200k deep
+    assert inspect("d.pkl", deep).runs_code is False
+
+
+def test_zip_bomb_is_bounded():
+    facts = inspect("model.pt", m.zip_bomb())
+    assert facts.runs_code is None
+    assert f"over the {MAX_MEMBER_BYTES}-byte bound" in facts.problems[0]
+
+
+def test_zip_member_lying_about_its_size_is_not_trusted():
+    import struct
+    data = bytearray(m.zip_bomb(size=8 * 1024 * 1024, zip64=False))
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, 22, 100)             # local header: uncompressed size
+    struct.pack_into("<I", data, central + 24, 100)   # central directory: the same
+    facts = inspect("model.pt", bytes(data))
+    assert facts.runs_code is None
+    assert "archive/data.pkl: unreadable" in facts.problems[0]
+
+
+def test_other_formats():
+    assert (inspect("w.safetensors", m.safetensors()).format, inspect("w.safetensors", m.safetensors()).runs_code) == ("safetensors", False)
+    assert inspect("w.safetensors", b"\xff" * 8 + b"{}").problems          # header past the file
+    assert inspect("a.npy", m.npy()).runs_code is False
+    assert dangerous(m.npy("|O", (1,), m.global_reduce("os", "system")), "a.npy") == ["os.system@"]
+    npz = m.npz({"a.npy": m.npy("|O", (1,), m.global_reduce("os", "system")), "b.npy": m.npy()})
+    assert dangerous(npz, "a.npz") == ["os.system@a.npy"]
+    assert dangerous(m.keras_zip(True), "m.keras") == ["keras.layers.Lambda@config.json"]
+    assert inspect("m.keras", m.keras_zip(False)).runs_code is False
+    assert dangerous(m.keras_h5(True), "m.h5") == ["keras.layers.Lambda@"]
+    assert inspect("m.gguf", m.gguf()).format == "gguf"
+    assert inspect("m.onnx", m.onnx_like()).runs_code is False
+    assert inspect("vocab.bin", b"\x00\x01\x02raw").format == "binary"
+
+
+def scan_folder(root) -> EstateGraph:
+    from checker.collectors import load_registry, file_parsers
+    graph = EstateGraph()
+    ctx = CollectContext(graph, parsers=file_parsers(load_registry()))
+    src = FolderCollector.detect(root, str(root))[0]
+    FolderCollector().collect(src, ctx)
+    return graph
+
+
+def test_parser_records_facts_on_the_file_node_and_errors_by_file(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "evil.pt").write_bytes(m.torch_zip(m.stack_global_reduce("os", "system")))
+    (tmp_path / "models" / "ok.safetensors").write_bytes(m.safetensors())
+    (tmp_path / "models" / "notes.pkl").write_bytes(b"this is not a pickle\n")
+    graph = scan_folder(tmp_path)
+    evil = graph.node("file:fs:./models/evil.pt")["attrs"]
+    assert evil["model_runs_code_on_load"] is True
+    assert evil["model_code"][0]["member"] == "archive/data.pkl"
+    assert len(evil["model_sha256"]) == 64
+    assert graph.node("file:fs:./models/ok.safetensors")["attrs"]["model_runs_code_on_load"] is False
+    assert graph.node("file:fs:./models/notes.pkl")["attrs"]["model_runs_code_on_load"] is None
+    assert [(e.collector, e.source.rsplit("/", 2)[-2:]) for e in graph.errors] == [("models", ["models", "notes.pkl"])]
+
+
+def test_parser_is_registered():
+    from checker.collectors import load_registry
+    assert load_registry()["models"] is ModelFileParser
+    assert issubclass(ModelFileParser, FileParser)
+
+
+def test_lfs_pointer_is_unavailable_not_an_error():
+    pointer = b"version https://git-lfs.github.com/spec/v1\noid sha256:" + b"a" * 64 + b"\nsize 12345\n"
+    facts = inspect("model.pkl", pointer)
+    assert (facts.format, facts.runs_code, facts.problems, facts.scan.problems) == ("lfs-pointer", None, [], [])
+    assert facts.attrs(pointer)["model_scan"] == "unavailable"
