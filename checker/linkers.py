@@ -20,6 +20,7 @@ from .collectors import RepositoryReader
 from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources, link_service_selectors
 from .cloud.model_uris import ModelIndex
+from .collectors.models.links import link_model_artifacts
 from .graph import EstateGraph
 
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -485,6 +486,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_kubernetes_online_deployments", link_kubernetes_online_deployments),
         ("link_function_code", link_function_code),           # function app → its HTTP functions
         ("link_functions_to_models", link_functions_to_models),
+        ("link_model_artifacts", link_model_artifacts),       # model files ↔ model versions (issue 11)
     ]
 
 

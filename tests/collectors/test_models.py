@@ -196,3 +196,61 @@ def test_lfs_pointer_is_unavailable_not_an_error():
     facts = inspect("model.pkl", pointer)
     assert (facts.format, facts.runs_code, facts.problems, facts.scan.problems) == ("lfs-pointer", None, [], [])
     assert facts.attrs(pointer)["model_scan"] == "unavailable"
+
+
+AZUREML_MODEL = """$schema: https://azuremlschemas.azureedge.net/latest/model.schema.json
+name: churn-model
+version: 2
+path: ../models/model.pkl
+type: custom_model
+"""
+AZUREML_ENDPOINT = """$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json
+name: churn-endpoint
+auth_mode: key
+"""
+AZUREML_DEPLOYMENT = """$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json
+name: blue
+endpoint_name: churn-endpoint
+model: azureml:churn-model:2
+instance_type: Standard_DS3_v2
+instance_count: 1
+"""
+
+
+def test_finding_reaches_the_version_deployment_and_endpoint_that_use_the_file(tmp_path):
+    """An Azure ML model spec's path names the pickle; a deployment serves that version
+    behind an endpoint: MLC-MODEL-001's evidence lists all three."""
+    import json
+
+    from click.testing import CliRunner
+
+    from checker.cli import main
+    for rel, text in (("assets/model.yml", AZUREML_MODEL), ("deploy/endpoint.yml", AZUREML_ENDPOINT),
+                      ("deploy/blue.yml", AZUREML_DEPLOYMENT)):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "model.pkl").write_bytes(m.stack_global_reduce("os", "system"))
+    out = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    doc = json.loads(out.output[:out.output.rindex("}") + 1])
+    (f,) = [f for f in doc["findings"] if f["rule_id"] == "MLC-MODEL-001"]
+    assert f["node"] == "file:fs:./models/model.pkl"
+    assert f["evidence"]["model_versions"] == ["churn-model v2"]
+    assert f["evidence"]["served_by"] == ["deployment:azureml:fs:./deploy/blue.yml"]
+    # The endpoint spec is both a lineage endpoint and a declared resource endpoint.
+    assert "endpoint:azureml:churn-endpoint" in f["evidence"]["endpoints"]
+    assert "held by churn-model v2, served by 1 deployment(s)" in f["message"]
+
+
+def test_tree_copy_of_a_registry_artifact_is_marked_the_same():
+    from checker.collectors.models.links import link_model_artifacts
+    g = EstateGraph()
+    repo = g.add_node("repo", "fs:.", {"path": ".", "vcs": "none"})
+    data = m.global_reduce("os", "system")
+    facts = inspect("model.pkl", data).attrs(data)
+    art = g.add_node("file", "mlflow://x/artifacts/a/model.pkl", {"path": "a/model.pkl", "name": "model.pkl", "store": "mlflow-artifacts", **facts})
+    copy = g.add_node("file", "fs:./mlartifacts/1/r/artifacts/model/model.pkl", {"path": "mlartifacts/1/r/artifacts/model/model.pkl", "name": "model.pkl", **facts})
+    g.add_edge(repo, copy, "contains")
+    link_model_artifacts(g)
+    assert g.node(copy)["attrs"]["model_same_as"] == [art]
+    assert "model_same_as" not in g.node(art)["attrs"]
