@@ -254,3 +254,101 @@ def test_tree_copy_of_a_registry_artifact_is_marked_the_same():
     link_model_artifacts(g)
     assert g.node(copy)["attrs"]["model_same_as"] == [art]
     assert "model_same_as" not in g.node(art)["attrs"]
+
+
+# -- signatures (OpenSSF model-signing) ------------------------------------------------------
+
+def _keypair():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key, key.public_key().public_bytes(serialization.Encoding.PEM,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _sign_like_model_signing(folder, key) -> None:
+    """A bundle of the shape model-signing's key signer writes (sigstore bundle v0.3, DSSE
+    envelope, in-toto statement listing each file's sha256), signed here with the same
+    ECDSA-over-PAE. test_real_model_signing_bundle_verifies checks the library's own."""
+    import base64
+    import hashlib
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from checker.collectors.models.signatures import PAYLOAD_TYPE, pae
+    resources = [{"name": p.name, "digest": hashlib.sha256(p.read_bytes()).hexdigest(), "algorithm": "sha256"}
+                 for p in sorted(folder.iterdir()) if p.name != "model.sig"]
+    statement = {"_type": "https://in-toto.io/Statement/v1", "subject": [{"name": folder.name, "digest": {"sha256": "00"}}],
+                 "predicateType": "https://model_signing/signature/v1.0",
+                 "predicate": {"serialization": {"method": "files", "hash_type": "sha256"}, "resources": resources}}
+    payload = json.dumps(statement).encode()
+    sig = key.sign(pae(PAYLOAD_TYPE, payload), ec.ECDSA(hashes.SHA256()))
+    bundle = {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+              "verificationMaterial": {"publicKey": {"hint": "x"}, "tlogEntries": []},
+              "dsseEnvelope": {"payload": base64.b64encode(payload).decode(), "payloadType": PAYLOAD_TYPE,
+                               "signatures": [{"sig": base64.b64encode(sig).decode(), "keyid": ""}]}}
+    (folder / "model.sig").write_text(json.dumps(bundle))
+
+
+def _signature_states(tmp_path, params) -> dict[str, str]:
+    from checker.collectors import file_parsers, load_registry
+    graph = EstateGraph()
+    ctx = CollectContext(graph, params=params, parsers=file_parsers(load_registry()))
+    FolderCollector().collect(FolderCollector.detect(tmp_path, str(tmp_path))[0], ctx)
+    return {d["attrs"]["path"]: d["attrs"]["model_signature"] for _, d in graph.nodes("file")
+            if "model_signature" in d["attrs"]}
+
+
+def test_signature_states_in_a_tree(tmp_path):
+    key, pub = _keypair()
+    other, other_pub = _keypair()
+    for name in ("signed", "tampered", "unsigned"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.safetensors").write_bytes(m.safetensors())
+    _sign_like_model_signing(tmp_path / "signed", key)
+    _sign_like_model_signing(tmp_path / "tampered", key)
+    (tmp_path / "tampered" / "model.safetensors").write_bytes(m.safetensors({"w": ("F32", [3])}))
+    keyed = {"model_signing": {"public_keys": [pub]}}
+    assert _signature_states(tmp_path, keyed) == {
+        "signed/model.safetensors": "verified", "tampered/model.safetensors": "digest_mismatch",
+        "unsigned/model.safetensors": "absent"}
+    assert _signature_states(tmp_path, {})["signed/model.safetensors"] == "unverified"
+    wrong = {"model_signing": {"public_keys": [other_pub]}}
+    assert _signature_states(tmp_path, wrong)["signed/model.safetensors"] == "bad_signature"
+
+
+def test_keyless_bundle_is_never_reported_verified():
+    import json
+
+    from checker.collectors.models.signatures import read_bundle, state
+    data = m.safetensors()
+    import hashlib
+    statement = {"predicate": {"resources": [{"name": "model.safetensors", "algorithm": "sha256",
+                                              "digest": hashlib.sha256(data).hexdigest()}]}}
+    import base64
+    bundle = read_bundle(json.dumps({"verificationMaterial": {"certificate": {"rawBytes": "AA=="}},
+                                     "dsseEnvelope": {"payload": base64.b64encode(json.dumps(statement).encode()).decode(),
+                                                      "signatures": [{"sig": "AA=="}]}}).encode())
+    _, pub = _keypair()
+    st, why = state("model.safetensors", hashlib.sha256(data).hexdigest(), bundle, [pub.encode()])
+    assert st == "unverified" and "trust root" in why
+    assert state("x", "00", read_bundle(b"not json"), [])[0] == "bad_signature"
+
+
+def test_real_model_signing_bundle_verifies(tmp_path):
+    """A bundle written by OpenSSF model-signing's own key signer verifies here."""
+    model_signing = pytest.importorskip("model_signing")
+    from cryptography.hazmat.primitives import serialization
+    key, pub = _keypair()
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    folder = tmp_path / "tree" / "model"
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(m.safetensors())
+    model_signing.signing.Config().use_elliptic_key_signer(private_key=str(tmp_path / "key.pem")).sign(
+        str(folder), str(tmp_path / "model.sig"))
+    (tmp_path / "model.sig").rename(folder / "model.sig")
+    states = _signature_states(tmp_path / "tree", {"model_signing": {"public_keys": [pub]}})
+    assert states == {"model/model.safetensors": "verified"}

@@ -9,10 +9,13 @@ an incomplete scan is never reported as clean. Nothing is loaded or imported.
 """
 from __future__ import annotations
 
+import posixpath
+
 from .. import CollectContext, FileParser, FileRef
 from .formats import ModelFacts, inspect
+from .signatures import SIGNATURE_NAMES, nearest, public_keys, read_bundle, state
 
-__all__ = ["ModelFileParser", "ModelFacts", "inspect", "record"]
+__all__ = ["ModelFileParser", "ModelFacts", "inspect", "record", "sign_states", "worst"]
 
 MODEL_PATTERNS = ("*.pkl", "*.pickle", "*.joblib", "*.pt", "*.pth", "*.bin", "*.ckpt",
                   "*.h5", "*.hdf5", "*.keras", "*.npy", "*.npz", "*.onnx", "*.safetensors",
@@ -30,9 +33,50 @@ def record(ctx: CollectContext, collector: str, nid: str, display: str, name: st
     return facts
 
 
+SEVERITY = ("verified", "unverified", "absent", "digest_mismatch", "bad_signature")
+
+
+def worst(states: list[str]) -> str:
+    return max(states, key=SEVERITY.index) if states else "absent"
+
+
+def sign_states(ctx: CollectContext, files: list[tuple[str, str, str | None]],
+                signatures: dict[str, bytes]) -> list[str]:
+    """Put model_signature (and its reason) on each (node, path, sha256) model file from the
+    signature nearest above it; the states, for a version's summary."""
+    keys, problems = public_keys(ctx.params)
+    for problem in problems:
+        ctx.graph.error("models", "params", problem)
+    bundles = {folder: read_bundle(data) for folder, data in signatures.items()}
+    out = []
+    for nid, path, sha in files:
+        found = nearest(path, signatures)
+        bundle = bundles[found[0]] if found else None
+        rel = path[len(found[0]) + 1:] if found and found[0] else path
+        st, why = state(rel, sha, bundle, keys)
+        ctx.graph.update_attrs(nid, model_signature=st, model_signature_reason=why)
+        out.append(st)
+    return out
+
+
 class ModelFileParser(FileParser):
+    """Model files, and the model-signing signatures (model.sig) beside them; signatures are
+    judged per tree in finish(), once every file of the tree has been seen."""
     name = "models"
-    patterns = MODEL_PATTERNS
+    patterns = MODEL_PATTERNS + SIGNATURE_NAMES
+
+    def __init__(self) -> None:
+        self._trees: dict[str, tuple[list, dict]] = {}      # tree → (model files, signatures)
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
-        record(ctx, self.name, ref.node, ref.display, ref.path, data)
+        files, signatures = self._trees.setdefault(ref.tree, ([], {}))
+        if posixpath.basename(ref.path) in SIGNATURE_NAMES:
+            signatures[posixpath.dirname(ref.path)] = data
+            return
+        facts = record(ctx, self.name, ref.node, ref.display, ref.path, data)
+        if facts.format != "lfs-pointer":
+            files.append((ref.node, ref.path, ctx.graph.node(ref.node)["attrs"].get("model_sha256")))
+
+    def finish(self, tree: str, ctx: CollectContext) -> None:
+        files, signatures = self._trees.pop(tree, ([], {}))
+        sign_states(ctx, files, signatures)

@@ -22,7 +22,8 @@ from urllib.parse import unquote, urlparse
 
 from ...safeyaml import YamlError, load_yaml
 from .. import CollectContext
-from . import MODEL_PATTERNS, record
+from . import MODEL_PATTERNS, record, sign_states, worst
+from .signatures import MAX_SIGNATURE_BYTES, SIGNATURE_NAMES
 from .formats import CODE_FORMATS
 
 MAX_FILES = 1000                     # files listed per model version's artifact folder
@@ -161,7 +162,7 @@ def read_version_artifacts(ctx: CollectContext, collector: str, prefix: str, ver
         facts.update(_mlmodel(ctx, collector, lister, display))
     else:
         facts["mlmodel"] = None
-    formats = []
+    formats, hashed = [], []
     for rel, size in sorted(files.items()):
         name = rel.rsplit("/", 1)[-1] or source.rstrip("/").rsplit("/", 1)[-1]
         if not any(_glob(name, p) for p in MODEL_PATTERNS):
@@ -187,6 +188,17 @@ def read_version_artifacts(ctx: CollectContext, collector: str, prefix: str, ver
             continue
         f = record(ctx, collector, nid, shown, name, data)
         formats.append(f.format)
+        hashed.append((nid, rel or name, g.node(nid)["attrs"].get("model_sha256")))
+    signatures = {}
+    for sig in SIGNATURE_NAMES:
+        if sig in files:
+            try:
+                signatures[""] = lister.read(sig, MAX_SIGNATURE_BYTES)
+            except (OSError, ValueError) as exc:
+                g.error(collector, f"{source.rstrip('/')}/{sig}", f"signature unreadable: {exc}")
+    states = sign_states(ctx, hashed, signatures)
+    facts["signature"] = "absent" if not signatures else worst(states) if states else "absent"
+    facts["signature_files"] = sorted(f"{source.rstrip('/')}/{s}" for s in SIGNATURE_NAMES if s in files)
     facts["artifact_formats"] = sorted(set(formats))
     facts["artifact_formats_run_code"] = any(f in CODE_FORMATS for f in formats)
     g.update_attrs(version_node, **facts)
