@@ -32,6 +32,9 @@ the real CLI on them and judges each case.
                      roles, scopes and identities of every wrong shape, truncation
     network          firewall rules, routes, NICs in Terraform and ARM: rules and routes as maps or
                      text, next hops from expressions, ports and tags mixed, 10k rules
+    models           model files: truncated, text and garbage pickles, recursive and deep ones, a
+                     zip bomb in a .pt, a 20 GB sparse checkpoint, broken safetensors/npy headers,
+                     pickles that would run a command (never loaded)
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming
 it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
@@ -65,13 +68,13 @@ from __future__ import annotations
 
 import os
 
-from . import (arm, azureml, bicep, dvc, exports, functions, git_repos, iam, k8s, mlflow_stores, network,
-               notebooks, own_inputs, secret_carriers, servers, terraform)
+from . import (arm, azureml, bicep, dvc, exports, functions, git_repos, iam, k8s, mlflow_stores, models,
+               network, notebooks, own_inputs, secret_carriers, servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
 FAMILIES = (notebooks, azureml, dvc, terraform, arm, bicep, exports, k8s, functions, iam, network, mlflow_stores,
-            servers, git_repos, secret_carriers, own_inputs)
+            servers, git_repos, secret_carriers, own_inputs, models)
 
 
 def all_cases(seed: int = SEED) -> list[Case]:
