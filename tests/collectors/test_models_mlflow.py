@@ -177,3 +177,17 @@ def test_tracking_server_artifact_proxy(tmp_path):
     assert f["model_format"] == "torch-zip"
     assert f["model_code"][0]["global"] == "subprocess.Popen"
     assert f["model_code"][0]["member"] == "archive/data.pkl"
+
+
+def test_finding_names_every_version_holding_the_file_served_or_not(sqlite_store):
+    import json
+
+    from conftest import run_mlcheck
+    tmp, _, evil = sqlite_store
+    result = run_mlcheck("scan", "--source", f"mlflow={tmp / 'mlflow.db'}", "--format", "json")
+    doc = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
+    found = {f["node"]: f for f in doc["findings"] if f["rule_id"] == "MLC-MODEL-001"}
+    (f,) = [f for node, f in found.items() if node.endswith(f"{evil}/artifacts/model/model.pkl")]
+    assert f["evidence"]["model_versions"] == ["churn v1", "churn v5"]
+    assert f["evidence"]["served_by"] == [] and f["evidence"]["endpoints"] == []
+    assert {x["node"].rsplit("/", 1)[-1] for x in doc["findings"] if x["rule_id"] == "MLC-MODEL-004"} == {"5"}
