@@ -352,3 +352,13 @@ def test_real_model_signing_bundle_verifies(tmp_path):
     (tmp_path / "model.sig").rename(folder / "model.sig")
     states = _signature_states(tmp_path / "tree", {"model_signing": {"public_keys": [pub]}})
     assert states == {"model/model.safetensors": "verified"}
+
+
+def test_a_20_gb_checkpoint_is_recorded_not_read(tmp_path):
+    with open(tmp_path / "big.ckpt", "wb") as f:
+        f.truncate(20 * 1024 ** 3)                # sparse: no blocks written
+    graph = scan_folder(tmp_path)
+    a = graph.node("file:fs:./big.ckpt")["attrs"]
+    assert a["size"] == 20 * 1024 ** 3 and "model_format" not in a
+    (error,) = graph.errors
+    assert error.source.endswith("big.ckpt") and "over the" in error.reason and "parse limit" in error.reason

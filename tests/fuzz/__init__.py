@@ -33,7 +33,7 @@ the real CLI on them and judges each case.
     network          firewall rules, routes, NICs in Terraform and ARM: rules and routes as maps or
                      text, next hops from expressions, ports and tags mixed, 10k rules
     models           model files: truncated, text and garbage pickles, recursive and deep ones, a
-                     zip bomb in a .pt, a 20 GB sparse checkpoint, broken safetensors/npy headers,
+                     zip bomb in a .pt, a sparse checkpoint over the parse limit, broken safetensors/npy headers,
                      pickles that would run a command (never loaded)
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming

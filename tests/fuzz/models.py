@@ -1,5 +1,5 @@
 """Model files: truncated and garbage pickles, a pickle that is text, recursive and deeply
-nested pickles, a zip bomb inside a .pt, a 20 GB (sparse) checkpoint, broken safetensors and
+nested pickles, a zip bomb inside a .pt, a sparse checkpoint over the parse limit, broken safetensors and
 npy headers, and pickles that would run a command if loaded — a collection error naming the
 file, a finding, or clean facts; never a load, a crash or a hang."""
 from __future__ import annotations
@@ -58,6 +58,8 @@ def cases(seed: int) -> list[Case]:
         _case("safetensors-header-past-end", "w.safetensors", b"\x00\x00\x00\x10\x00\x00\x00\x00{}", Expect(ONE)),
         _case("safetensors-not-json", "w.safetensors", b"\x05\x00\x00\x00\x00\x00\x00\x00{oops", Expect(ONE)),
         _case("npy-header-not-literal", "a.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': os()}\n", Expect(ONE)),
-        Case("models/checkpoint-20gb", _sparse("big.ckpt", 20 * 1024 ** 3), Expect(ONE), target="big.ckpt"),
+        # Over the parse limit, sparse (the corpus-determinism test reads every case file:
+        # the 20 GB checkpoint is tests/collectors/test_models.py's).
+        Case("models/checkpoint-over-parse-limit", _sparse("big.ckpt", 64 * 1024 ** 2), Expect(ONE), target="big.ckpt"),
     ]
     return out
