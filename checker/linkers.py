@@ -21,6 +21,7 @@ from .collectors.governance import link_repository_governance
 from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
 from .cloud.links import link_resources, link_service_selectors
 from .cloud.model_uris import ModelIndex
+from .collectors.models.links import link_model_artifacts
 from .graph import EstateGraph
 from .pipelines.links import link_pipelines
 
@@ -489,6 +490,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("link_functions_to_models", link_functions_to_models),
         ("link_pipelines", link_pipelines),     # CI jobs → specs, workspaces, environments (issue 10)
         ("link_repository_governance", link_repository_governance),   # after every run → commit edge
+        ("link_model_artifacts", link_model_artifacts),       # model files ↔ model versions (issue 11)
     ]
 
 

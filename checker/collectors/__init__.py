@@ -141,6 +141,7 @@ BUILTINS = {
     "azure_pipelines": "checker.collectors.ci.azure:AzurePipelinesParser",
     "governance_exports": "checker.collectors.governance:GovernanceExportsParser",
     "repository_governance": "checker.collectors.governance:RepositoryGovernanceParser",
+    "models": "checker.collectors.models:ModelFileParser",
 }
 
 

@@ -40,6 +40,9 @@ the real CLI on them and judges each case.
                      missing and escaping templates, expansions past their bounds, look-alikes
     governance       GitHub protection/rulesets/environments, Azure DevOps policies, pre-commit and
                      .gitattributes: truncation, wrong shapes, depth, encodings, 10k environments
+    models           model files: truncated, text and garbage pickles, recursive and deep ones, a
+                     zip bomb in a .pt, a sparse checkpoint over the parse limit, broken safetensors/npy headers,
+                     pickles that would run a command (never loaded)
 
 What a case must end with (cases.Expect): a bad file is exactly one collection error naming
 it (and its line where the format has lines), exit 3; a bad config, rule, snapshot or
@@ -74,7 +77,7 @@ from __future__ import annotations
 import os
 
 from . import (arm, azureml, bicep, ci_azure, ci_github, ci_gitlab, dvc, exports, functions, git_repos, governance,
-               iam, k8s, mlflow_stores, network, notebooks, own_inputs, secret_carriers, servers, terraform)
+               iam, k8s, mlflow_stores, models, network, notebooks, own_inputs, secret_carriers, servers, terraform)
 from .cases import Case
 
 SEED = int(os.environ.get("MLCHECK_FUZZ_SEED", "20260101"))
@@ -85,8 +88,10 @@ FAMILIES = (
     ci_gitlab,
     ci_azure,
     governance,
+    models,
     mlflow_stores, servers, git_repos, secret_carriers, own_inputs,
 )
+
 
 def all_cases(seed: int = SEED) -> list[Case]:
     cases = [case for family in FAMILIES for case in family.cases(seed)]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import CollectContext, Collector, Source
+from ..models.mlflow_artifacts import read_artifacts
 from .emit import Emitter, note_source
 from .filestore import FileStoreReader
 from .records import Collected, Deadline, Settings, StoreError
@@ -63,12 +64,14 @@ class MlflowCollector(Collector):
         try:
             data = self._gather(reader, settings,
                                 lambda reason: ctx.graph.error(self.name, source.display, reason))
+            for p in reader.problems:
+                ctx.graph.error(self.name, p.where, p.reason, p.line)
+            data.unreadable_runs = reader.unreadable_runs
+            emitter = Emitter(ctx, self.name, source)
+            emitter.emit(data)
+            read_artifacts(ctx, self.name, source, emitter, reader)   # the model files (issue 11)
         finally:
             reader.close()
-        for p in reader.problems:
-            ctx.graph.error(self.name, p.where, p.reason, p.line)
-        data.unreadable_runs = reader.unreadable_runs
-        Emitter(ctx, self.name, source).emit(data)
         if data.truncated_versions:
             note_source(ctx, source, model_versions_truncated_at=settings.max_model_versions)
 

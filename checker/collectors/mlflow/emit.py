@@ -21,6 +21,8 @@ class Emitter:
         self.ctx, self.g = ctx, ctx.graph
         self.prefix = f"mlflow://{source.label}"
         self.prov = ctx.provenance(collector, source.display)
+        self.versions: list[tuple[str, str]] = []       # (version node, source) for the artifacts
+        self.run_artifacts: dict[str, str] = {}         # run id → artifact root
 
     def emit(self, data: Collected) -> None:
         """Records are consumed as they become nodes, so a big store is not held twice."""
@@ -63,11 +65,14 @@ class Emitter:
                  "docker_image": tags.get("mlflow.docker.image.name") or tags.get("mlflow.docker.image.id"),
                  "docker_image_id": tags.get("mlflow.docker.image.id"),
                  "params_count": r.params_count, "metrics_count": r.metrics_count,
-                 "tags": tags, "dataset_count": len(r.datasets)}
+                 "tags": tags, "dataset_count": len(r.datasets),
+                 "artifact_uri": scrub_secrets(r.artifact_uri) if r.artifact_uri else None}
         nid = self._add("run", f"{self.prefix}/{r.run_id}",
                               {k: v for k, v in attrs.items() if v not in (None, "")}, self.prov)
         for ds in r.datasets:
             self.g.add_edge(nid, self._dataset(r.run_id, ds), "reads")
+        if r.artifact_uri:
+            self.run_artifacts[r.run_id] = r.artifact_uri
         return nid
 
     def _dataset(self, run_id: str, d: DatasetRec) -> str:
@@ -100,6 +105,8 @@ class Emitter:
         model = models.get(v.name) or self._add(
             "model", f"{self.prefix}/{v.name}", {"name": v.name, "aliases": {}, "tags": {}}, self.prov)
         self.g.add_edge(nid, model, "version_of")
+        if v.source:
+            self.versions.append((nid, v.source))
         if v.run_id and v.run_id in runs:
             self.g.add_edge(nid, runs[v.run_id], "produced_by")
         elif v.run_id in unreadable:

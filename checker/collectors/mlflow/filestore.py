@@ -279,7 +279,7 @@ class FileStoreReader:
                       meta.text("lifecycle_stage") or "active",
                       meta.number("start_time"), meta.number("end_time"), meta.text("user_id"),
                       tags, self._count_files(folder / "params"), self._count_files(folder / "metrics"),
-                      self._inputs(folder))
+                      self._inputs(folder), meta.text("artifact_uri"))
 
     def _inputs(self, run_folder: Path) -> list[DatasetRec]:
         out = []

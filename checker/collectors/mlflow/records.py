@@ -233,6 +233,7 @@ class RunRec:
     params_count: int
     metrics_count: int
     datasets: list[DatasetRec] = field(default_factory=list)
+    artifact_uri: str | None = None     # the run's artifact root
 
 
 @dataclass

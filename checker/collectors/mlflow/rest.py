@@ -28,6 +28,7 @@ from .records import (CONTEXT_TAG, DELETED_STAGE, BadItem, DatasetRec, Deadline,
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
 READ_CHUNK = 1024 * 1024
 REST_RUN_CHUNK = 100        # run ids per runs/search call
 REST_PAGE = {"experiments": 1000, "models": 1000, "versions": 10000, "runs": 1000}
@@ -184,6 +185,39 @@ class RestReader:
         if self.watchdog is not None:
             self.watchdog.stop()
 
+    def artifact_listing(self, path: str) -> list[dict]:
+        """The artifact proxy's listing of one folder (mlflow server --serve-artifacts)."""
+        files = self.call("GET", ARTIFACTS, {"path": path}).get("files")
+        return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+
+    def artifact_bytes(self, path: str, limit: int) -> bytes:
+        """One artifact's bytes through the proxy, read no further than `limit` + 1."""
+        endpoint = f"{ARTIFACTS}/{urllib.parse.quote(path)}"
+        if self.watchdog is None:
+            self.watchdog = _Watchdog(self.deadline)
+            self.opener = _opener(self.watchdog)
+        remaining = self.deadline.remaining()
+        if remaining <= 0:
+            raise self.deadline.error(endpoint)
+        request = urllib.request.Request(self._url(endpoint), headers=dict(self.headers))
+        self.calls += 1
+        try:
+            with self.opener.open(request, timeout=min(self.settings.request_timeout, remaining)) as resp:
+                return resp.read(min(limit, MAX_RESPONSE_BYTES) + 1)
+        except urllib.error.HTTPError as exc:
+            raise StoreError(self._redact(f"{endpoint}: HTTP {exc.code}")) from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise StoreError(self._redact(f"{endpoint}: {type(exc).__name__}: {exc}")) from None
+        finally:
+            self.watchdog.detach()
+
+    def _url(self, endpoint: str) -> str:
+        """Tracking API endpoints are relative to /api/2.0/mlflow/; one starting with "/"
+        (the artifact proxy's) to the server's root."""
+        if endpoint.startswith("/"):
+            return self.base[:-len("/api/2.0/mlflow/")] + endpoint
+        return self.base + endpoint
+
     def _redact(self, text: str) -> str:
         for secret in self.secrets:
             if secret:
@@ -234,7 +268,7 @@ class RestReader:
 
     def _exchange(self, method: str, endpoint: str, params: dict, timeout: float) -> bytes:
         """The response body of one request; transport failures as _Retryable."""
-        url, data = self.base + endpoint, None
+        url, data = self._url(endpoint), None
         headers = dict(self.headers)
         if method == "GET":
             query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
@@ -472,4 +506,5 @@ def _run_from_json(doc: dict) -> RunRec:
                   to_str(info.get("lifecycle_stage")) or "active", to_int(info.get("start_time")),
                   to_int(info.get("end_time")), to_str(info.get("user_id")), tags,
                   len(params) if isinstance(params, list) else 0,
-                  len(metrics) if isinstance(metrics, list) else 0, datasets)
+                  len(metrics) if isinstance(metrics, list) else 0, datasets,
+                  to_str(info.get("artifact_uri")))

@@ -287,9 +287,10 @@ class SqliteReader:
     def _run_chunk(self, ids: list[str]) -> dict[str, RunRec]:
         marks = ",".join("?" * len(ids))
         runs: dict[str, RunRec] = {}
-        for rid, name, eid, status, stage, start, end, user in self._rows(
+        artifact = "artifact_uri" if "artifact_uri" in self.columns.get("runs", ()) else "NULL"
+        for rid, name, eid, status, stage, start, end, user, artifact_uri in self._rows(
                 "SELECT run_uuid, name, experiment_id, status, lifecycle_stage, start_time, end_time, "
-                f"user_id FROM runs WHERE run_uuid IN ({marks}) AND lifecycle_stage = 'active'", ids):
+                f"user_id, {artifact} FROM runs WHERE run_uuid IN ({marks}) AND lifecycle_stage = 'active'", ids):
             eid = str(eid) if type(eid) is int else eid            # MLflow's INTEGER column
             if not all(v is None or type(v) is str for v in (name, eid, status, user)):
                 dropped: Dropped = []
@@ -298,7 +299,7 @@ class SqliteReader:
                 if dropped:
                     self.problems.add(left_out(f"run {rid}", dropped))
             runs[rid] = RunRec(rid, eid or "", name, status, "active", to_int(start), to_int(end), user,
-                               {}, 0, 0, [])
+                               {}, 0, 0, [], artifact_uri if type(artifact_uri) is str else None)
         if not runs:
             return runs
         live = list(runs)

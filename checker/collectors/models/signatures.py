@@ -1,0 +1,135 @@
+"""OpenSSF model-signing signatures (`model.sig` beside a model: a Sigstore bundle whose DSSE
+envelope holds an in-toto statement listing every file of the model with its sha256).
+
+States, per model file:
+- `absent`: no signature in its folder or any folder above it (up to the tree or artifact root);
+- `digest_mismatch`: the signature's manifest does not list the file, or lists another digest
+  (the file changed after signing);
+- `bad_signature`: a public key is configured and the envelope's signature verifies with none
+  of them (or the bundle is unreadable);
+- `verified`: the digest matches and the ECDSA signature over the DSSE envelope verifies with a
+  public key from `params.model_signing.public_keys` (PEM files; P-256/384/521, as
+  model-signing's key signer makes them);
+- `unverified`: the digest matches but nothing could check the signature itself — no key is
+  configured, or the bundle is a Sigstore certificate bundle (keyless), whose verification
+  needs a trust root and transparency-log checks this reader does not do. Never `verified`.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import posixpath
+from dataclasses import dataclass
+
+SIGNATURE_NAMES = ("model.sig",)
+MAX_SIGNATURE_BYTES = 16 * 1024 * 1024
+PAYLOAD_TYPE = "application/vnd.in-toto+json"
+
+
+@dataclass
+class Bundle:
+    resources: dict[str, str]            # file name (relative to the signed folder) → sha256
+    payload_type: str
+    payload: bytes
+    signatures: list[bytes]
+    keyless: bool                        # a certificate (Fulcio) bundle, not a key
+    problem: str | None = None
+
+
+def read_bundle(data: bytes) -> Bundle:
+    empty = Bundle({}, "", b"", [], False)
+    try:
+        doc = json.loads(data[:MAX_SIGNATURE_BYTES])
+        env = doc["dsseEnvelope"]
+        payload = base64.b64decode(env["payload"])
+        sigs = [base64.b64decode(s["sig"]) for s in env.get("signatures") or []]
+        statement = json.loads(payload)
+        resources = {str(r["name"]): str(r["digest"]).lower()
+                     for r in statement["predicate"]["resources"]
+                     if str(r.get("algorithm", "sha256")).lower() == "sha256"}
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError, AttributeError):
+        empty.problem = "signature file is not a model-signing bundle (DSSE envelope with an in-toto statement)"
+        return empty
+    material = doc.get("verificationMaterial") or {}
+    keyless = isinstance(material, dict) and bool(material.get("certificate") or material.get("x509CertificateChain"))
+    return Bundle(resources, str(env.get("payloadType") or PAYLOAD_TYPE), payload, sigs, keyless)
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE's pre-authentication encoding: what the signature is over."""
+    t = payload_type.encode()
+    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(payload), payload)
+
+
+def verify_signature(bundle: Bundle, public_keys: list[bytes]) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    message = pae(bundle.payload_type, bundle.payload)
+    for pem in public_keys:
+        try:
+            key = serialization.load_pem_public_key(pem)
+        except (ValueError, TypeError):
+            continue
+        if not isinstance(key, ec.EllipticCurvePublicKey):
+            continue
+        digest = {256: hashes.SHA256(), 384: hashes.SHA384(), 521: hashes.SHA512()}.get(key.curve.key_size)
+        for sig in bundle.signatures:
+            try:
+                key.verify(sig, message, ec.ECDSA(digest))
+                return True
+            except (InvalidSignature, ValueError, TypeError):
+                continue
+    return False
+
+
+def state(name_in_signed_folder: str, sha256: str | None, bundle: Bundle | None,
+          public_keys: list[bytes]) -> tuple[str, str]:
+    """(state, reason) of one model file against the signature over its folder."""
+    if bundle is None:
+        return "absent", "no model.sig beside the model or in a folder above it"
+    if bundle.problem:
+        return "bad_signature", bundle.problem
+    listed = bundle.resources.get(name_in_signed_folder)
+    if listed is None:
+        return "digest_mismatch", f"the signature does not list {name_in_signed_folder}"
+    if not sha256 or listed != sha256:
+        return "digest_mismatch", f"{name_in_signed_folder} has sha256 {sha256}, the signature lists {listed}"
+    if bundle.keyless:
+        return "unverified", ("a Sigstore certificate (keyless) bundle: verifying it needs a trust root "
+                              "and transparency-log checks mlcheck does not do; digest matches")
+    if not public_keys:
+        return "unverified", "no public key configured (params.model_signing.public_keys); digest matches"
+    if verify_signature(bundle, public_keys):
+        return "verified", "ECDSA signature verified with a configured public key; digest matches"
+    return "bad_signature", "the signature verifies with none of the configured public keys"
+
+
+def nearest(path: str, signatures: dict[str, bytes]) -> tuple[str, bytes] | None:
+    """The signature file's folder and bytes nearest above `path` (folder → bytes)."""
+    folder = posixpath.dirname(path)
+    while True:
+        if folder in signatures:
+            return folder, signatures[folder]
+        if not folder:
+            return None
+        folder = posixpath.dirname(folder)
+
+
+def public_keys(params: dict) -> tuple[list[bytes], list[str]]:
+    """PEM public keys in params.model_signing.public_keys (each a path, or the PEM text
+    itself), and problems."""
+    from ...regular_file import read_regular_file
+    conf = params.get("model_signing") if isinstance(params, dict) else None
+    paths = conf.get("public_keys") if isinstance(conf, dict) else None
+    keys, problems = [], []
+    for p in paths if isinstance(paths, list) else []:
+        if str(p).lstrip().startswith("-----BEGIN"):
+            keys.append(str(p).encode())
+            continue
+        try:
+            keys.append(read_regular_file(str(p), 1024 * 1024))
+        except (OSError, ValueError) as exc:
+            problems.append(f"params.model_signing.public_keys: {p}: {exc}")
+    return keys, problems

@@ -1,0 +1,34 @@
+# MLC-MODEL-004: a model version whose source lies outside the artifact root of the run it
+# names (produced_by). Paths compare without a file:// scheme; runs:/ sources by run id.
+package mlcheck.rules.model_004
+
+import data.mlcheck.lib
+import rego.v1
+
+source_outside_run contains finding if {
+	some [mv_id, run_id] in lib.edges("produced_by")
+	mv := input.nodes[mv_id]
+	mv.kind == "model_version"
+	run := input.nodes[run_id]
+	root := trim_right(plain(run.attrs.artifact_uri), "/")
+	source := mv.attrs.source
+	not startswith(source, "models:/")
+	not inside(plain(source), root, run.attrs.run_id)
+	finding := {
+		"node": mv_id,
+		"message": sprintf("Model version %s is registered from %v, outside the artifact root of run %v (%v): what is served is not what that run trained", [lib.version_name(mv), source, run.attrs.run_id, run.attrs.artifact_uri]),
+		"evidence": {"facts": {"source": source, "run": run_id, "run_artifact_uri": run.attrs.artifact_uri}},
+	}
+}
+
+plain(uri) := substring(uri, 7, -1) if startswith(uri, "file://")
+
+plain(uri) := uri if not startswith(uri, "file://")
+
+inside(source, root, _) if source == root
+
+inside(source, root, _) if startswith(source, concat("", [root, "/"]))
+
+inside(source, _, run) if source == concat("", ["runs:/", run])
+
+inside(source, _, run) if startswith(source, concat("", ["runs:/", run, "/"]))

@@ -1,0 +1,29 @@
+package mlcheck.rules.model_004_test
+
+import data.mlcheck.rules.model_004
+import rego.v1
+
+nodes(source) := {
+	"model_version:churn/5": {"kind": "model_version", "attrs": {"name": "churn", "version": 5, "source": source}},
+	"run:r1": {"kind": "run", "attrs": {"run_id": "r1", "artifact_uri": "file:///mlruns/1/r1/artifacts"}},
+}
+
+edges := [{"src": "model_version:churn/5", "dst": "run:r1", "kind": "produced_by"}]
+
+flagged(source) := {f.node | some f in found} if {
+	found := model_004.source_outside_run with input.nodes as nodes(source) with input.edges as edges
+}
+
+test_another_runs_folder_is_flagged if {
+	flagged("/mlruns/1/r2/artifacts/model") == {"model_version:churn/5"}
+	flagged("s3://bucket/handmade") == {"model_version:churn/5"}
+	flagged("runs:/r2/model") == {"model_version:churn/5"}
+	flagged("/mlruns/1/r1/artifacts-old/model") == {"model_version:churn/5"}
+}
+
+test_the_runs_own_artifacts_pass if {
+	flagged("/mlruns/1/r1/artifacts/model") == set()
+	flagged("file:///mlruns/1/r1/artifacts/model") == set()
+	flagged("runs:/r1/model") == set()
+	flagged("models:/m-0123456789abcdef") == set()
+}

@@ -1,0 +1,193 @@
+"""Model versions' artifacts from real MLflow stores: a SQLite store whose artifacts are on
+disk, and a real tracking server on loopback serving them through its artifact proxy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import model_files as m
+from checker.collectors import CollectContext, file_parsers, load_registry
+from checker.collectors.mlflow import MlflowCollector
+from checker.graph import EstateGraph
+from checker.linkers import run_linkers
+from mlflow_env import MlflowServer, mlflow_env
+
+MLMODEL = """\
+artifact_path: model
+flavors:
+  python_function:
+    env: {conda: conda.yaml, virtualenv: python_env.yaml}
+    loader_module: mlflow.sklearn
+    model_path: model.pkl
+    predict_fn: predict
+    python_version: 3.11.9
+  sklearn:
+    code: null
+    pickled_model: model.pkl
+    serialization_format: cloudpickle
+    sklearn_version: 1.5.2
+mlflow_version: 3.1.0
+model_uuid: 6f1c2d
+signature:
+  inputs: '[{"type": "double", "name": "tenure"}]'
+  outputs: '[{"type": "long"}]'
+"""
+
+
+def write_model(folder: Path, pickle_bytes: bytes, mlmodel: str = MLMODEL) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "MLmodel").write_text(mlmodel)
+    (folder / "model.pkl").write_bytes(pickle_bytes)
+    (folder / "requirements.txt").write_text("scikit-learn==1.5.2\n")
+
+
+def collect(uri: str) -> EstateGraph:
+    graph = EstateGraph()
+    ctx = CollectContext(graph, parsers=file_parsers(load_registry()))
+    MlflowCollector().collect(MlflowCollector.from_uri(uri), ctx)
+    run_linkers(graph)
+    return graph
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(tmp_path_factory):
+    """A SQLite store made by MLflow itself; model artifacts written into the runs' folders."""
+    import mlflow
+    from mlflow import MlflowClient
+    tmp = tmp_path_factory.mktemp("store")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    client = MlflowClient(uri, uri)
+    exp = client.create_experiment("churn", artifact_location=str(tmp / "artifacts"))
+    evil = client.create_run(exp, run_name="evil").info.run_id
+    good = client.create_run(exp, run_name="good").info.run_id
+    write_model(tmp / "artifacts" / evil / "artifacts" / "model", m.stack_global_reduce("os", "system"))
+    write_model(tmp / "artifacts" / good / "artifacts" / "model", m.sklearn_pickle())
+    (tmp / "artifacts" / good / "artifacts" / "model" / "MLmodel").write_text("flavors: [unclosed\n")
+    client.create_registered_model("churn")
+    client.create_model_version("churn", f"{tmp}/artifacts/{evil}/artifacts/model", run_id=evil)   # v1
+    client.create_model_version("churn", f"runs:/{evil}/model", run_id=evil)                      # v2
+    client.create_model_version("churn", f"{tmp}/artifacts/{good}/artifacts/model", run_id=good)   # v3
+    client.create_model_version("churn", "s3://contoso-models/churn/handmade")                    # v4
+    # v5 names run `good` but its files are evil's: not what that run trained (MLC-MODEL-004).
+    client.create_model_version("churn", f"{tmp}/artifacts/{evil}/artifacts/model", run_id=good)
+    del mlflow
+    return tmp, collect(uri), evil
+
+
+def version(graph, n):
+    return next((nid, d["attrs"]) for nid, d in graph.nodes("model_version") if d["attrs"]["version"] == n)
+
+
+def test_local_artifacts_are_read_and_the_file_is_shared_by_the_versions_holding_it(sqlite_store):
+    tmp, graph, evil = sqlite_store
+    files = {d["attrs"]["path"]: nid for nid, d in graph.nodes("file")}
+    bad = files[f"{tmp}/artifacts/{evil}/artifacts/model/model.pkl"]
+    assert graph.node(bad)["attrs"]["model_runs_code_on_load"] is True
+    assert graph.node(bad)["attrs"]["model_code"][0]["global"] == "os.system"
+    holders = sorted(graph.node(v)["attrs"]["version"] for v in graph.in_edges(bad, "contains"))
+    assert holders == [1, 5]
+    v1 = version(graph, 1)[1]
+    assert v1["artifacts"] == "read"
+    assert v1["mlmodel"]["flavor"] == "sklearn"
+    assert v1["mlmodel"]["serialization_format"] == "cloudpickle"
+    assert v1["mlmodel"]["pickled_model"] == "model.pkl"
+    assert v1["mlmodel"]["loader_module"] == "mlflow.sklearn"
+    assert v1["mlmodel"]["signature"] is True and v1["mlmodel"]["input_example"] is False
+    assert v1["artifact_formats"] == ["pickle"] and v1["artifact_formats_run_code"] is True
+
+
+def test_runs_uri_goes_through_the_runs_artifact_root(sqlite_store):
+    tmp, graph, evil = sqlite_store
+    nid, v2 = version(graph, 2)
+    assert v2["artifacts"] == "read"
+    (held,) = graph.out_edges(nid, "contains")
+    assert graph.node(held)["attrs"]["path"] == f"runs:/{evil}/model/model.pkl"
+    assert graph.node(held)["attrs"]["model_runs_code_on_load"] is True
+
+
+def test_remote_store_is_unknown_never_clean(sqlite_store):
+    _, graph, _ = sqlite_store
+    nid, v4 = version(graph, 4)
+    assert v4["artifacts"] == "unknown"
+    assert v4["artifacts_unknown_reason"] == "s3:// object store not reachable from the scan"
+    assert list(graph.out_edges(nid, "contains")) == []
+
+
+def test_mlmodel_that_is_not_yaml_is_a_collection_error_naming_it(sqlite_store):
+    tmp, graph, _ = sqlite_store
+    _, v3 = version(graph, 3)
+    assert v3["mlmodel"] == "unreadable"
+    assert any(e.source.endswith("/MLmodel") and "not YAML" in e.reason for e in graph.errors)
+
+
+def test_runs_carry_their_artifact_root(sqlite_store):
+    tmp, graph, evil = sqlite_store
+    run = next(d["attrs"] for _, d in graph.nodes("run") if d["attrs"]["run_id"] == evil)
+    assert run["artifact_uri"] == f"{tmp}/artifacts/{evil}/artifacts"
+
+
+def test_symlink_inside_the_artifact_folder_is_not_followed(tmp_path):
+    from mlflow import MlflowClient
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    client = MlflowClient(uri, uri)
+    exp = client.create_experiment("x", artifact_location=str(tmp_path / "a"))
+    run = client.create_run(exp).info.run_id
+    folder = tmp_path / "a" / run / "artifacts" / "model"
+    write_model(folder, m.sklearn_pickle())
+    (tmp_path / "secret.pkl").write_bytes(m.global_reduce("os", "system"))
+    (folder / "extra.pkl").symlink_to(tmp_path / "secret.pkl")
+    client.create_registered_model("x")
+    client.create_model_version("x", str(folder), run_id=run)
+    graph = collect(uri)
+    assert [e.reason for e in graph.errors] == ["symlink inside the model's artifact folder; not followed"]
+    assert all(not d["attrs"]["path"].endswith("extra.pkl") for _, d in graph.nodes("file"))
+
+
+@pytest.mark.timeout(240)
+def test_tracking_server_artifact_proxy(tmp_path):
+    """A real `mlflow server` serving artifacts (mlflow-artifacts:/ URIs): the model files
+    are read through /api/2.0/mlflow-artifacts/artifacts/…"""
+    import os
+    server = MlflowServer(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "unused", tmp_path / "server.log")
+    i = server.cmd.index("--default-artifact-root")
+    server.cmd[i:i + 2] = ["--artifacts-destination", str(tmp_path / "served")]
+    with server:
+        from mlflow import MlflowClient
+        old = os.environ.copy()
+        os.environ.update({k: v for k, v in mlflow_env().items() if k.startswith("MLFLOW")})
+        try:
+            client = MlflowClient(server.url, server.url)
+            exp = client.create_experiment("churn")
+            run = client.create_run(exp).info.run_id
+            local = tmp_path / "model"
+            write_model(local, m.torch_zip(m.stack_global_reduce("subprocess", "Popen")))
+            client.log_artifacts(run, str(local), "model")
+            client.create_registered_model("churn")
+            client.create_model_version("churn", client.get_run(run).info.artifact_uri + "/model", run_id=run)
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+        graph = collect(server.url)
+    _, v1 = version(graph, 1)
+    assert v1["source"].startswith("mlflow-artifacts:/")
+    assert v1["artifacts"] == "read", (v1, graph.errors)
+    assert v1["mlmodel"]["flavor"] == "sklearn"
+    (f,) = [d["attrs"] for _, d in graph.nodes("file")]
+    assert f["model_format"] == "torch-zip"
+    assert f["model_code"][0]["global"] == "subprocess.Popen"
+    assert f["model_code"][0]["member"] == "archive/data.pkl"
+
+
+def test_finding_names_every_version_holding_the_file_served_or_not(sqlite_store):
+    import json
+
+    from conftest import run_mlcheck
+    tmp, _, evil = sqlite_store
+    result = run_mlcheck("scan", "--source", f"mlflow={tmp / 'mlflow.db'}", "--format", "json")
+    doc = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
+    found = {f["node"]: f for f in doc["findings"] if f["rule_id"] == "MLC-MODEL-001"}
+    (f,) = [f for node, f in found.items() if node.endswith(f"{evil}/artifacts/model/model.pkl")]
+    assert f["evidence"]["model_versions"] == ["churn v1", "churn v5"]
+    assert f["evidence"]["served_by"] == [] and f["evidence"]["endpoints"] == []
+    assert {x["node"].rsplit("/", 1)[-1] for x in doc["findings"] if x["rule_id"] == "MLC-MODEL-004"} == {"5"}

@@ -1,0 +1,39 @@
+"""samples/sample_models.py on a copy of the shipped sample estate: the command pickle's
+MLC-MODEL-001 finding reaches the Kubernetes workload serving fraud@champion; the signed
+safetensors version verifies with the key the builder wrote, the unsigned one does not."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+
+from conftest import REPO_ROOT, run_mlcheck
+
+
+def load_builder():
+    spec = importlib.util.spec_from_file_location("sample_models", REPO_ROOT / "samples" / "sample_models.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sample_models_reach_what_serves_them(tmp_path):
+    from mlflow import MlflowClient
+    estate = tmp_path / "estate"
+    shutil.copytree(REPO_ROOT / "samples" / "estate", estate)
+    uri = f"sqlite:///{estate / 'mlflow' / 'mlflow.db'}"
+    load_builder().build_models(estate, MlflowClient(uri, uri))
+    (tmp_path / "mlcheck.yaml").write_text(
+        f"params:\n  model_signing:\n    public_keys: [{estate / 'keys' / 'model-signing.pub'}]\n")
+    result = run_mlcheck("scan", str(estate), "--format", "json", "--config", str(tmp_path / "mlcheck.yaml"))
+    doc = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
+    (f,) = [f for f in doc["findings"] if f["rule_id"] == "MLC-MODEL-001"]
+    assert f["severity"] == "critical"
+    assert f["node"].endswith("/artifacts/model/model.pkl") and "mlflow-artifacts:/fraud/" in f["node"]
+    assert f["evidence"]["model_versions"] == ["fraud v1"]
+    assert f["evidence"]["served_by"] == ["resource:k8s:fs:./infra/k8s/fraud-serving.yaml#scoring/Deployment/fraud-scorer"]
+    assert f["evidence"]["facts"]["code"][0]["global"] == "os.system"
+    signatures = {x["node"].rsplit("/", 1)[-1] for x in doc["findings"]
+                  if x["rule_id"] == "MLC-MODEL-003" and "/fraud/" in x["node"]}
+    assert signatures == {"1", "2"}                       # v3 verifies
+    assert any(x["rule_id"] == "MLC-MODEL-002" and x["node"].endswith("/fraud/1") for x in doc["findings"])
