@@ -108,6 +108,124 @@ name: churn-endpoint
 auth_mode: key
 """
 
+# The team's CI (issue 10): a GitHub workflow that trains, registers and deploys, and the
+# platform's Azure Pipelines release with templates and a self-hosted pool in the VNet.
+TRAIN_DEPLOY_WORKFLOW = """name: Train, register and deploy churn
+
+on:
+  push:
+    branches: [main]
+  workflow_dispatch:
+
+env:
+  WORKSPACE: mlw-research
+  RESOURCE_GROUP: rg-churn-ml
+
+jobs:
+  unit-tests:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: python -m pytest tests
+
+  train:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: azure/login@v2
+        with:
+          creds: ${{ secrets.AZURE_CREDENTIALS }}
+      - name: Announce
+        run: echo "Training for ${{ github.event.head_commit.message }}"
+      - name: Submit the training job
+        run: az ml job create -f azureml/train-job.yml -w $WORKSPACE -g $RESOURCE_GROUP --stream
+
+  register:
+    needs: train
+    runs-on: ubuntu-latest
+    steps:
+      - uses: azure/login@v2
+        with:
+          creds: ${{ secrets.AZURE_CREDENTIALS }}
+      - run: az ml model create --name churn --path azureml://jobs/${{ github.run_id }}/outputs/model -w mlw-churn -g rg-churn-ml
+
+  deploy:
+    needs: register
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+      - uses: azure/login@v2
+        with:
+          creds: ${{ secrets.AZURE_CREDENTIALS }}
+      - name: Deploy to the churn endpoint
+        run: |
+          az ml online-endpoint create -f azureml/endpoint.yml -w mlw-churn -g rg-churn-ml
+          az ml online-deployment create -f azureml/deployment.yml -w mlw-churn -g rg-churn-ml --all-traffic
+"""
+
+AZP_RELEASE = """# Release of the churn scoring service through the platform's pool in the VNet.
+trigger:
+  branches:
+    include: [main]
+
+resources:
+  repositories:
+    - repository: platform
+      type: git
+      name: platform/pipeline-templates
+      ref: refs/heads/main
+
+variables:
+  - group: churn-prod-secrets
+  - name: workspace
+    value: mlw-churn
+
+pool:
+  name: churn-vnet-agents
+
+stages:
+  - stage: Evaluate
+    jobs:
+      - job: evaluate
+        steps:
+          - template: templates/az-ml-job.yml
+            parameters:
+              spec: azureml/train-job.yml
+  - stage: Production
+    dependsOn: Evaluate
+    jobs:
+      - deployment: deploy
+        environment: churn-prod
+        strategy:
+          runOnce:
+            deploy:
+              steps:
+                - checkout: self
+                - task: AzureCLI@2
+                  inputs:
+                    azureSubscription: churn-prod-connection
+                    scriptType: bash
+                    scriptLocation: inlineScript
+                    inlineScript: az ml online-deployment create -f azureml/deployment.yml -w $(workspace)
+                - template: steps/notify.yml@platform
+"""
+
+AZP_JOB_TEMPLATE = """parameters:
+  - name: spec
+    type: string
+
+steps:
+  - task: AzureCLI@2
+    displayName: Run the evaluation job
+    inputs:
+      azureSubscription: churn-prod-connection
+      scriptType: bash
+      scriptLocation: inlineScript
+      inlineScript: az ml job create -f ${{ parameters.spec }} -w $(workspace) --stream
+"""
+
+
 DVC_YAML = """stages:
   featurize:
     cmd: python src/featurize.py data/raw.csv data/features.parquet
@@ -183,8 +301,20 @@ def build_repo(work: Path) -> dict[str, str]:
     git(work, "add", "-A")
     git(work, "commit", "-q", "-m", "Azure ML job, deployment, exploration notebook",
         date="2026-03-05T16:30:00Z")
+    write(work, {".github/workflows/train-deploy.yml": TRAIN_DEPLOY_WORKFLOW,
+                 ".azuredevops/release.yml": AZP_RELEASE,
+                 ".azuredevops/templates/az-ml-job.yml": AZP_JOB_TEMPLATE})
+    git(work, "add", "-A")
+    git(work, "commit", "-q", "-m", "CI: train, register and deploy workflow; release pipeline",
+        date="2026-03-05T17:10:00Z")
     head = git(work, "rev-parse", "HEAD")
     git(work, "tag", "v1.0", first)
+    # A feature pushed for review and never merged: a model was promoted from it anyway.
+    git(work, "checkout", "-q", "-b", "feature/bigger-trees")
+    write(work, {"src/train.py": TRAIN_PY.replace("max_depth\", 6", "max_depth\", 8")})
+    git(work, "commit", "-q", "-am", "Bigger trees (under review)", date="2026-03-07T09:30:00Z")
+    unmerged = git(work, "rev-parse", "HEAD")
+    git(work, "checkout", "-q", "main")
     # A commit trained from and then thrown away (amended away before any push).
     git(work, "checkout", "-q", "-b", "experiment")
     write(work, {"src/train.py": TRAIN_PY.replace("max_depth\", 6", "max_depth\", 9")})
@@ -192,7 +322,7 @@ def build_repo(work: Path) -> dict[str, str]:
     lost = git(work, "rev-parse", "HEAD")
     git(work, "checkout", "-q", "main")
     git(work, "branch", "-q", "-D", "experiment")
-    return {"first": first, "head": head, "lost": lost}
+    return {"first": first, "head": head, "lost": lost, "unmerged": unmerged}
 
 
 def build_bare(work: Path, target: Path) -> None:
@@ -267,6 +397,12 @@ def build_mlflow(db: Path, shas: dict[str, str], artifacts: Path) -> None:
     for run_id in (good, lost, nb, loose):
         client.create_model_version("churn", f"{artifacts}/{run_id}/artifacts/model", run_id=run_id)
     client.create_model_version("churn", "s3://contoso-models/churn/handmade")   # no run at all
+    # Promoted straight from a feature branch that was never merged (MLC-LIN-004).
+    feature = run("train-bigger-trees", {**git_tags(shas["unmerged"], "/home/ana/churn/src/train.py"),
+                                         "mlflow.source.git.branch": "feature/bigger-trees"},
+                  [(CUSTOMERS_URI, "crm-customers")], {"max_depth": 8})
+    client.create_model_version("churn", f"{artifacts}/{feature}/artifacts/model", run_id=feature)
+    client.set_registered_model_alias("churn", "production", "6")
     client.set_registered_model_alias("churn", "baseline", "1")
     client.set_registered_model_alias("churn", "champion", "3")
     client.set_model_version_tag("churn", "3", "validated_by", "ana")
