@@ -320,7 +320,8 @@ def _link_definitions(graph: EstateGraph, estate: _Estate, jid: str, fid: str, r
 def _link_workspaces(graph: EstateGraph, estate: _Estate, job: _Job, actions: list[tuple[dict, dict]]) -> None:
     """job --in_workspace--> each ml_workspace its Azure ML actions name (or the default
     workspace its scripts configure)."""
-    default = _default_workspace(graph, job)
+    unnamed = any(not action.get("workspace") for action, _ in actions)
+    default = _default_workspace(graph, job) if unnamed else None     # only read when needed
     named: dict[str, str | None] = {}            # the workspace as written → its literal name
     for action, variables in actions:
         raw = action.get("workspace") or default
