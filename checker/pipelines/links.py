@@ -142,7 +142,7 @@ class _Job:
 
 def link_pipelines(graph: EstateGraph) -> None:
     estate = _Estate(graph)
-    jobs = [job for jid, data in list(graph.nodes("job")) if data["attrs"].get("system")   # not Azure ML specs
+    jobs = [job for jid, data in list(graph.nodes("job")) if isinstance(data["attrs"].get("system"), str)   # not Azure ML specs
             for job in [_context(graph, estate, jid, data["attrs"])] if job is not None]
     for job in jobs:                  # first: a called workflow's jobs read their callers' inputs
         _link_called(graph, estate, job)
@@ -155,8 +155,8 @@ def link_pipelines(graph: EstateGraph) -> None:
                 step = graph.node(sid)["attrs"]
                 _link_local_action(graph, estate, job, sid, step)
                 variables = _variables(job, step)
-                for action in step.get("ml_actions") or ():
-                    if action.get("action") in AZUREML_ACTIONS:
+                for action in _step_actions(step):
+                    if action["action"] in AZUREML_ACTIONS:
                         actions.append((action, variables))
                     if action.get("file"):
                         for fid in _link_file(graph, estate, job, sid, action, variables):
@@ -164,6 +164,14 @@ def link_pipelines(graph: EstateGraph) -> None:
         _link_workspaces(graph, estate, job, actions)
         _link_environment(graph, estate, job)
         _record(graph, job, actions, revealed)
+
+
+def _step_actions(step: dict) -> list[dict]:
+    """A step's ML actions as the CI model records them (a replayed snapshot may hold anything)."""
+    actions = step.get("ml_actions")
+    return [a for a in actions if isinstance(a, dict) and isinstance(a.get("action"), str)
+            and isinstance(a.get("file", ""), str) and isinstance(a.get("workspace", ""), str)] \
+        if isinstance(actions, list) else []
 
 
 def _callers_inputs(graph: EstateGraph, job: _Job) -> list[dict | None]:
@@ -452,7 +460,7 @@ def _link_called(graph: EstateGraph, estate: _Estate, job: _Job) -> None:
 
 
 def _record(graph: EstateGraph, job: _Job, actions: list[dict], revealed: dict[str, str]) -> None:
-    purposes = list(job.attrs.get("purposes") or [])
+    purposes = job.attrs.get("purposes") if isinstance(job.attrs.get("purposes"), list) else []
     have = {p.get("purpose") for p in purposes if isinstance(p, dict)}
     added = [{"purpose": p, "reason": r} for p, r in revealed.items()
              if p not in have and not (p == "train" and "evaluate" in have)]

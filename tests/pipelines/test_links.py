@@ -345,3 +345,20 @@ def test_azure_environments_by_project_name_or_by_the_one_project_of_the_organis
     assert list(graph.out_edges(job_node(graph, "release.yml", "Deploy.prod"), "uses")) == [by_id]
     assert list(graph.out_edges(job_node(graph, "release.yml", "Deploy.staging"), "uses")) == [by_name]
     assert not list(graph.out_edges(job_node(graph, "release.yml", "Deploy.qa"), "uses"))   # another organisation
+
+
+def test_attributes_of_the_wrong_shape_are_skipped_not_a_crash(tmp_path):
+    """A replayed snapshot may hold anything: the linker reads what has the CI model's shape."""
+    write_files(tmp_path, ESTATE)
+    graph = collect_graph(tmp_path)
+    emit_workflow(graph, ".github/workflows/cd.yml", CiJob("odd", None, 5, steps=[CiStep(0, 6, run="true")]))
+    job = job_node(graph, "cd.yml", "odd")
+    graph.update_attrs(job, environment={"name": ["production"], "raw": 7}, uses={"ref": None, "kind": "local"},
+                       purposes={"deploy": "x"}, env=["A=1"], variables="oops")
+    graph.update_attrs(step_node(graph, job), ml_actions=["az ml job create", {"action": "job_submit", "file": ["x"]},
+                                                          {"action": "model_deploy", "workspace": {"n": 1}},
+                                                          {"action": 3}], env={"A": {"b": 1}})
+    graph.add_node("job", "ci:weird", {"system": {"not": "text"}})
+    run_linkers(graph)
+    assert not graph.errors
+    assert "deploys" not in {k for _, _, k in graph.g.out_edges(job, keys=True)}
