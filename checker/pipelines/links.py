@@ -156,7 +156,7 @@ def link_pipelines(graph: EstateGraph) -> None:
                 _link_local_action(graph, estate, job, sid, step)
                 variables = _variables(job, step)
                 for action in _step_actions(step):
-                    if action["action"] in AZUREML_ACTIONS:
+                    if is_azureml(action):
                         actions.append((action, variables))
                     if action.get("file"):
                         for fid in _link_file(graph, estate, job, sid, action, variables):
@@ -164,6 +164,14 @@ def link_pipelines(graph: EstateGraph) -> None:
         _link_workspaces(graph, estate, job, actions)
         _link_environment(graph, estate, job)
         _record(graph, job, actions, revealed)
+
+
+def is_azureml(action: dict) -> bool:
+    """An action on an Azure ML workspace: the az ml CLI or an Azure ML action/task (an
+    `mlflow run` also submits a job, but on the machine it runs on)."""
+    text = str(action.get("text") or "").lstrip().lower()
+    return action["action"] in AZUREML_ACTIONS and (
+        text.startswith("az ml ") or text.startswith("azure/aml-") or bool(action.get("workspace")))
 
 
 def _step_actions(step: dict) -> list[dict]:

@@ -362,3 +362,14 @@ def test_attributes_of_the_wrong_shape_are_skipped_not_a_crash(tmp_path):
     run_linkers(graph)
     assert not graph.errors
     assert "deploys" not in {k for _, _, k in graph.g.out_edges(job, keys=True)}
+
+
+def test_only_azure_ml_actions_count_as_acting_on_a_workspace(tmp_path):
+    write_files(tmp_path, ESTATE)
+    graph = collect_graph(tmp_path)
+    emit_workflow(graph, ".github/workflows/cd.yml", CiJob("local", None, 5, steps=[
+        CiStep(0, 6, run="mlflow run . -e train\npython -m pytest"),
+        CiStep(1, 8, uses=action_ref("Azure/aml-run@v1"), inputs={"parameters_file": "run.json"})]))
+    link_pipelines(graph)
+    actions = graph.node(job_node(graph, "cd.yml", "local"))["attrs"]["azureml_actions"]
+    assert [a["action"] for a in actions] == ["job_submit"] and actions[0]["line"] == 8   # the aml-run step only
