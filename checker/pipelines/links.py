@@ -146,6 +146,7 @@ def link_pipelines(graph: EstateGraph) -> None:
             for job in [_context(graph, estate, jid, data["attrs"])] if job is not None]
     for job in jobs:                  # first: a called workflow's jobs read their callers' inputs
         _link_called(graph, estate, job)
+    _record_callers(graph, jobs)
     for job in jobs:
         revealed: dict[str, str] = {}
         actions: list[tuple[dict, dict]] = []          # (Azure ML action, variables in its scope)
@@ -180,6 +181,15 @@ def _step_actions(step: dict) -> list[dict]:
     return [a for a in actions if isinstance(a, dict) and isinstance(a.get("action"), str)
             and isinstance(a.get("file", ""), str) and isinstance(a.get("workspace", ""), str)] \
         if isinstance(actions, list) else []
+
+
+def _record_callers(graph: EstateGraph, jobs: list[_Job]) -> None:
+    """`called_by` on each job of a called workflow or template: the jobs calling it (a job
+    runs after whatever its caller waits for: MLC-PIPE-005 walks on from them)."""
+    for job in jobs:
+        callers = sorted(c for c in graph.in_edges(job.pipeline, "uses") if graph.node(c)["kind"] == "job")
+        if callers:
+            graph.update_attrs(job.id, called_by=callers[:MAX_CALLERS])
 
 
 def _callers_inputs(graph: EstateGraph, job: _Job) -> list[dict | None]:

@@ -300,6 +300,7 @@ def test_a_reusable_workflow_reads_its_callers_inputs_and_a_step_its_local_actio
     assert list(graph.out_edges(step_node(graph, deploy, 0), "uses")) == [action]
     assert {graph.node(n)["kind"] for n in graph.out_edges(deploy, "deploys")} == {"deployment", "endpoint"}
     assert [graph.node(w)["attrs"]["name"] for w in graph.out_edges(deploy, "in_workspace")] == ["mlw-churn-prod"]
+    assert graph.node(deploy)["attrs"]["called_by"] == [job_node(graph, "cd.yml", "prod")]
 
 
 def test_an_environment_expression_is_resolved_from_each_caller(tmp_path):
