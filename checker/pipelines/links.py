@@ -348,23 +348,22 @@ def _link_workspaces(graph: EstateGraph, estate: _Estate, job: _Job, actions: li
     workspace its scripts configure)."""
     unnamed = any(not action.get("workspace") for action, _ in actions)
     default = _default_workspace(graph, job) if unnamed else None     # only read when needed
-    named: dict[str, str | None] = {}            # the workspace as written → its literal name
+    named: dict[tuple[str, str], None] = {}      # (as written, its literal name), in order
     for action, variables in actions:
         raw = action.get("workspace") or default
-        if raw is None or raw in named:
+        if raw is None:
             continue
-        name, why = resolve(str(raw), variables)
-        named[raw] = name
+        name, why = resolve(str(raw), variables)   # variables differ by caller: resolve each
         if name is None:
             graph.note_unresolved(job.id, f"workspace {raw}", raw, why)
-    for raw, name in named.items():
-        if name is None:
-            continue
-        targets = estate.workspaces.get(name.strip().lower(), [])
+        else:
+            named[(raw, name.strip())] = None
+    for raw, name in named:
+        targets = estate.workspaces.get(name.lower(), [])
         for ws in targets:
             graph.add_edge(job.id, ws, "in_workspace")
         if not targets:
-            graph.note_unresolved(job.id, f"workspace {raw}", raw,
+            graph.note_unresolved(job.id, f"workspace {raw}" if raw == name else f"workspace {raw} = {name}", raw,
                                   f"no collected ml_workspace is named {name}" if estate.workspaces
                                   else f"workspace {name}: no ml_workspace was collected (no IaC or export declares it)")
 
@@ -486,8 +485,11 @@ def _record(graph: EstateGraph, job: _Job, actions: list[dict], revealed: dict[s
     if added:
         facts["purposes"] = purposes + added
     if actions:
-        facts["azureml_actions"] = [{k: a[k] for k in ("action", "line", "workspace", "file") if a.get(k) is not None}
-                                    for a, _ in actions[:MAX_ACTIONS]]
+        seen = {}                                 # one entry per action, whatever its callers
+        for a, _ in actions:
+            entry = {k: a[k] for k in ("action", "line", "workspace", "file") if a.get(k) is not None}
+            seen.setdefault(repr(sorted(entry.items())), entry)
+        facts["azureml_actions"] = list(seen.values())[:MAX_ACTIONS]
     if facts:
         graph.update_attrs(job.id, **facts)
 

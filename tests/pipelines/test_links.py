@@ -374,3 +374,26 @@ def test_only_azure_ml_actions_count_as_acting_on_a_workspace(tmp_path):
     link_pipelines(graph)
     actions = graph.node(job_node(graph, "cd.yml", "local"))["attrs"]["azureml_actions"]
     assert [a["action"] for a in actions] == ["job_submit"] and actions[0]["line"] == 8   # the aml-run step only
+
+
+def test_each_caller_of_a_reusable_workflow_links_its_own_workspace(tmp_path):
+    write_files(tmp_path, {**ESTATE, "infra/dev.tf": WORKSPACE_TF.replace('"prod"', '"dev"').replace(
+        "mlw-churn-prod", "mlw-churn-dev").replace("public_network_access_enabled = false", "")})
+    graph = collect_graph(tmp_path)
+    emit_workflow(graph, ".github/workflows/deploy.yml", CiJob("train", None, 8, steps=[
+        CiStep(0, 9, run="az ml job create -f mlops/azureml/train/pipeline.yml -w ${{ inputs.ws }}")]),
+        role="reusable_workflow")
+    local = {**action_ref("./.github/workflows/deploy.yml"), "path": ".github/workflows/deploy.yml"}
+    emit_workflow(graph, ".github/workflows/cd.yml",
+                  CiJob("dev", None, 5, uses=local, extra={"inputs": {"ws": "mlw-churn-dev"}}),
+                  CiJob("prod", None, 7, uses=local, extra={"inputs": {"ws": "mlw-churn-prod"}}),
+                  CiJob("qa", None, 9, uses=local, extra={"inputs": {"ws": "mlw-churn-qa"}}))
+    link_pipelines(graph)
+    job = job_node(graph, "deploy.yml", "train")
+    assert sorted(graph.node(w)["attrs"]["name"] for w in graph.out_edges(job, "in_workspace")) == \
+        ["mlw-churn-dev", "mlw-churn-prod"]
+    attrs = graph.node(job)["attrs"]
+    assert attrs["unresolved"]["workspace ${{ inputs.ws }} = mlw-churn-qa"]["reason"] == \
+        "no collected ml_workspace is named mlw-churn-qa"
+    assert attrs["azureml_actions"] == [{"action": "job_submit", "line": 9, "workspace": "${{ inputs.ws }}",
+                                         "file": "mlops/azureml/train/pipeline.yml"}]
