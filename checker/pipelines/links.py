@@ -142,10 +142,11 @@ class _Job:
 
 def link_pipelines(graph: EstateGraph) -> None:
     estate = _Estate(graph)
-    jobs = [job for jid, data in list(graph.nodes("job")) if data["attrs"].get("system")   # not Azure ML specs
+    jobs = [job for jid, data in list(graph.nodes("job")) if isinstance(data["attrs"].get("system"), str)   # not Azure ML specs
             for job in [_context(graph, estate, jid, data["attrs"])] if job is not None]
     for job in jobs:                  # first: a called workflow's jobs read their callers' inputs
         _link_called(graph, estate, job)
+    _record_callers(graph, jobs)
     for job in jobs:
         revealed: dict[str, str] = {}
         actions: list[tuple[dict, dict]] = []          # (Azure ML action, variables in its scope)
@@ -155,8 +156,8 @@ def link_pipelines(graph: EstateGraph) -> None:
                 step = graph.node(sid)["attrs"]
                 _link_local_action(graph, estate, job, sid, step)
                 variables = _variables(job, step)
-                for action in step.get("ml_actions") or ():
-                    if action.get("action") in AZUREML_ACTIONS:
+                for action in _step_actions(step):
+                    if is_azureml(action):
                         actions.append((action, variables))
                     if action.get("file"):
                         for fid in _link_file(graph, estate, job, sid, action, variables):
@@ -164,6 +165,31 @@ def link_pipelines(graph: EstateGraph) -> None:
         _link_workspaces(graph, estate, job, actions)
         _link_environment(graph, estate, job)
         _record(graph, job, actions, revealed)
+
+
+def is_azureml(action: dict) -> bool:
+    """An action on an Azure ML workspace: the az ml CLI or an Azure ML action/task (an
+    `mlflow run` also submits a job, but on the machine it runs on)."""
+    text = str(action.get("text") or "").lstrip().lower()
+    return action["action"] in AZUREML_ACTIONS and (
+        text.startswith("az ml ") or text.startswith("azure/aml-") or bool(action.get("workspace")))
+
+
+def _step_actions(step: dict) -> list[dict]:
+    """A step's ML actions as the CI model records them (a replayed snapshot may hold anything)."""
+    actions = step.get("ml_actions")
+    return [a for a in actions if isinstance(a, dict) and isinstance(a.get("action"), str)
+            and isinstance(a.get("file", ""), str) and isinstance(a.get("workspace", ""), str)] \
+        if isinstance(actions, list) else []
+
+
+def _record_callers(graph: EstateGraph, jobs: list[_Job]) -> None:
+    """`called_by` on each job of a called workflow or template: the jobs calling it (a job
+    runs after whatever its caller waits for: MLC-PIPE-005 walks on from them)."""
+    for job in jobs:
+        callers = sorted(c for c in graph.in_edges(job.pipeline, "uses") if graph.node(c)["kind"] == "job")
+        if callers:
+            graph.update_attrs(job.id, called_by=callers[:MAX_CALLERS])
 
 
 def _callers_inputs(graph: EstateGraph, job: _Job) -> list[dict | None]:
@@ -320,24 +346,24 @@ def _link_definitions(graph: EstateGraph, estate: _Estate, jid: str, fid: str, r
 def _link_workspaces(graph: EstateGraph, estate: _Estate, job: _Job, actions: list[tuple[dict, dict]]) -> None:
     """job --in_workspace--> each ml_workspace its Azure ML actions name (or the default
     workspace its scripts configure)."""
-    default = _default_workspace(graph, job)
-    named: dict[str, str | None] = {}            # the workspace as written → its literal name
+    unnamed = any(not action.get("workspace") for action, _ in actions)
+    default = _default_workspace(graph, job) if unnamed else None     # only read when needed
+    named: dict[tuple[str, str], None] = {}      # (as written, its literal name), in order
     for action, variables in actions:
         raw = action.get("workspace") or default
-        if raw is None or raw in named:
+        if raw is None:
             continue
-        name, why = resolve(str(raw), variables)
-        named[raw] = name
+        name, why = resolve(str(raw), variables)   # variables differ by caller: resolve each
         if name is None:
             graph.note_unresolved(job.id, f"workspace {raw}", raw, why)
-    for raw, name in named.items():
-        if name is None:
-            continue
-        targets = estate.workspaces.get(name.strip().lower(), [])
+        else:
+            named[(raw, name.strip())] = None
+    for raw, name in named:
+        targets = estate.workspaces.get(name.lower(), [])
         for ws in targets:
             graph.add_edge(job.id, ws, "in_workspace")
         if not targets:
-            graph.note_unresolved(job.id, f"workspace {raw}", raw,
+            graph.note_unresolved(job.id, f"workspace {raw}" if raw == name else f"workspace {raw} = {name}", raw,
                                   f"no collected ml_workspace is named {name}" if estate.workspaces
                                   else f"workspace {name}: no ml_workspace was collected (no IaC or export declares it)")
 
@@ -451,7 +477,7 @@ def _link_called(graph: EstateGraph, estate: _Estate, job: _Job) -> None:
 
 
 def _record(graph: EstateGraph, job: _Job, actions: list[dict], revealed: dict[str, str]) -> None:
-    purposes = list(job.attrs.get("purposes") or [])
+    purposes = job.attrs.get("purposes") if isinstance(job.attrs.get("purposes"), list) else []
     have = {p.get("purpose") for p in purposes if isinstance(p, dict)}
     added = [{"purpose": p, "reason": r} for p, r in revealed.items()
              if p not in have and not (p == "train" and "evaluate" in have)]
@@ -459,8 +485,11 @@ def _record(graph: EstateGraph, job: _Job, actions: list[dict], revealed: dict[s
     if added:
         facts["purposes"] = purposes + added
     if actions:
-        facts["azureml_actions"] = [{k: a[k] for k in ("action", "line", "workspace", "file") if a.get(k) is not None}
-                                    for a, _ in actions[:MAX_ACTIONS]]
+        seen = {}                                 # one entry per action, whatever its callers
+        for a, _ in actions:
+            entry = {k: a[k] for k in ("action", "line", "workspace", "file") if a.get(k) is not None}
+            seen.setdefault(repr(sorted(entry.items())), entry)
+        facts["azureml_actions"] = list(seen.values())[:MAX_ACTIONS]
     if facts:
         graph.update_attrs(job.id, **facts)
 

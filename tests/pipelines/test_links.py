@@ -300,6 +300,7 @@ def test_a_reusable_workflow_reads_its_callers_inputs_and_a_step_its_local_actio
     assert list(graph.out_edges(step_node(graph, deploy, 0), "uses")) == [action]
     assert {graph.node(n)["kind"] for n in graph.out_edges(deploy, "deploys")} == {"deployment", "endpoint"}
     assert [graph.node(w)["attrs"]["name"] for w in graph.out_edges(deploy, "in_workspace")] == ["mlw-churn-prod"]
+    assert graph.node(deploy)["attrs"]["called_by"] == [job_node(graph, "cd.yml", "prod")]
 
 
 def test_an_environment_expression_is_resolved_from_each_caller(tmp_path):
@@ -345,3 +346,54 @@ def test_azure_environments_by_project_name_or_by_the_one_project_of_the_organis
     assert list(graph.out_edges(job_node(graph, "release.yml", "Deploy.prod"), "uses")) == [by_id]
     assert list(graph.out_edges(job_node(graph, "release.yml", "Deploy.staging"), "uses")) == [by_name]
     assert not list(graph.out_edges(job_node(graph, "release.yml", "Deploy.qa"), "uses"))   # another organisation
+
+
+def test_attributes_of_the_wrong_shape_are_skipped_not_a_crash(tmp_path):
+    """A replayed snapshot may hold anything: the linker reads what has the CI model's shape."""
+    write_files(tmp_path, ESTATE)
+    graph = collect_graph(tmp_path)
+    emit_workflow(graph, ".github/workflows/cd.yml", CiJob("odd", None, 5, steps=[CiStep(0, 6, run="true")]))
+    job = job_node(graph, "cd.yml", "odd")
+    graph.update_attrs(job, environment={"name": ["production"], "raw": 7}, uses={"ref": None, "kind": "local"},
+                       purposes={"deploy": "x"}, env=["A=1"], variables="oops")
+    graph.update_attrs(step_node(graph, job), ml_actions=["az ml job create", {"action": "job_submit", "file": ["x"]},
+                                                          {"action": "model_deploy", "workspace": {"n": 1}},
+                                                          {"action": 3}], env={"A": {"b": 1}})
+    graph.add_node("job", "ci:weird", {"system": {"not": "text"}})
+    run_linkers(graph)
+    assert not graph.errors
+    assert "deploys" not in {k for _, _, k in graph.g.out_edges(job, keys=True)}
+
+
+def test_only_azure_ml_actions_count_as_acting_on_a_workspace(tmp_path):
+    write_files(tmp_path, ESTATE)
+    graph = collect_graph(tmp_path)
+    emit_workflow(graph, ".github/workflows/cd.yml", CiJob("local", None, 5, steps=[
+        CiStep(0, 6, run="mlflow run . -e train\npython -m pytest"),
+        CiStep(1, 8, uses=action_ref("Azure/aml-run@v1"), inputs={"parameters_file": "run.json"})]))
+    link_pipelines(graph)
+    actions = graph.node(job_node(graph, "cd.yml", "local"))["attrs"]["azureml_actions"]
+    assert [a["action"] for a in actions] == ["job_submit"] and actions[0]["line"] == 8   # the aml-run step only
+
+
+def test_each_caller_of_a_reusable_workflow_links_its_own_workspace(tmp_path):
+    write_files(tmp_path, {**ESTATE, "infra/dev.tf": WORKSPACE_TF.replace('"prod"', '"dev"').replace(
+        "mlw-churn-prod", "mlw-churn-dev").replace("public_network_access_enabled = false", "")})
+    graph = collect_graph(tmp_path)
+    emit_workflow(graph, ".github/workflows/deploy.yml", CiJob("train", None, 8, steps=[
+        CiStep(0, 9, run="az ml job create -f mlops/azureml/train/pipeline.yml -w ${{ inputs.ws }}")]),
+        role="reusable_workflow")
+    local = {**action_ref("./.github/workflows/deploy.yml"), "path": ".github/workflows/deploy.yml"}
+    emit_workflow(graph, ".github/workflows/cd.yml",
+                  CiJob("dev", None, 5, uses=local, extra={"inputs": {"ws": "mlw-churn-dev"}}),
+                  CiJob("prod", None, 7, uses=local, extra={"inputs": {"ws": "mlw-churn-prod"}}),
+                  CiJob("qa", None, 9, uses=local, extra={"inputs": {"ws": "mlw-churn-qa"}}))
+    link_pipelines(graph)
+    job = job_node(graph, "deploy.yml", "train")
+    assert sorted(graph.node(w)["attrs"]["name"] for w in graph.out_edges(job, "in_workspace")) == \
+        ["mlw-churn-dev", "mlw-churn-prod"]
+    attrs = graph.node(job)["attrs"]
+    assert attrs["unresolved"]["workspace ${{ inputs.ws }} = mlw-churn-qa"]["reason"] == \
+        "no collected ml_workspace is named mlw-churn-qa"
+    assert attrs["azureml_actions"] == [{"action": "job_submit", "line": 9, "workspace": "${{ inputs.ws }}",
+                                         "file": "mlops/azureml/train/pipeline.yml"}]

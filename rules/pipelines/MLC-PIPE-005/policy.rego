@@ -1,7 +1,6 @@
 # MLC-PIPE-005: a deploy job with no `needs` path from a job that tests or evaluates.
 # The path is walked with graph.reachable over the needs edges of CI jobs, plus, for a job
-# of a reusable workflow or template, an edge to each job that calls its pipeline (it runs
-# after whatever that caller waits for).
+# of a reusable workflow or template, an edge to each job that calls it (`called_by`).
 package mlcheck.rules.pipe_005
 
 import data.mlcheck.lib
@@ -20,15 +19,11 @@ has_purpose(job, wanted) if {
 	p.purpose in wanted
 }
 
-# A job's pipeline's callers: jobs with a `uses` edge to the pipeline that contains it.
-callers(id) := {c |
-	p := lib.predecessors("contains", id)[_]
-	input.nodes[p].kind == "pipeline"
-	c := lib.predecessors("uses", p)[_]
-	ci_jobs[c]
+# What a job waits for: its needs, and the jobs calling its pipeline (a reusable workflow
+# or template runs after whatever its caller waits for; the linker's `called_by`).
+upstream_graph[id] := lib.successors("needs", id) | {c | c := object.get(job.attrs, "called_by", [])[_]; ci_jobs[c]} if {
+	some id, job in ci_jobs
 }
-
-upstream_graph[id] := lib.successors("needs", id) | callers(id) if ci_jobs[id]
 
 upstream(id) := graph.reachable(upstream_graph, {id}) - {id}
 
