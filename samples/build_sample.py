@@ -540,6 +540,30 @@ DEPLOYED = [{
 }]
 
 
+# What the platforms export of the churn repository's governance (`gh api …`): main is
+# protected by a status check but takes changes without review, and `production` waits 30
+# minutes but needs no reviewer (MLC-GOV-001, MLC-PIPE-001).
+GITHUB_API = "https://api.github.com/repos/contoso/churn"
+BRANCH_PROTECTION = {
+    "url": f"{GITHUB_API}/branches/main/protection",
+    "required_status_checks": {"url": f"{GITHUB_API}/branches/main/protection/required_status_checks",
+                               "strict": True, "contexts": ["unit-tests"],
+                               "checks": [{"context": "unit-tests", "app_id": 15368}]},
+    "enforce_admins": {"url": f"{GITHUB_API}/branches/main/protection/enforce_admins", "enabled": False},
+    "required_linear_history": {"enabled": False}, "allow_force_pushes": {"enabled": False},
+    "allow_deletions": {"enabled": False}, "block_creations": {"enabled": False},
+    "required_conversation_resolution": {"enabled": False}, "lock_branch": {"enabled": False},
+    "allow_fork_syncing": {"enabled": False},
+}
+ENVIRONMENTS = {"total_count": 1, "environments": [{
+    "id": 161088068, "node_id": "EN_kwDOK1ZcS84JmUnE", "name": "production",
+    "url": f"{GITHUB_API}/environments/production",
+    "html_url": "https://github.com/contoso/churn/deployments/activity_log?environments_filter=production",
+    "created_at": "2026-03-05T17:20:11Z", "updated_at": "2026-03-05T17:20:11Z", "can_admins_bypass": True,
+    "protection_rules": [{"id": 3736, "node_id": "GA_kwDOK1ZcS84AAA6Y", "type": "wait_timer", "wait_timer": 30}],
+    "deployment_branch_policy": None}]}
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         shas = build_repo(Path(tmp) / "churn")
@@ -548,6 +572,8 @@ def main() -> None:
     write(ESTATE, {"scratch/tune.ipynb": notebook(["best max_depth: 9\n"]),
                    "infra/terraform/main.tf": INFRA_TF, "infra/bicep/research.bicep": INFRA_BICEP,
                    "infra/deployed/mlw-churn.json": json.dumps(DEPLOYED, indent=2) + "\n",
+                   "governance/churn-main-protection.json": json.dumps(BRANCH_PROTECTION, indent=2) + "\n",
+                   "governance/churn-environments.json": json.dumps(ENVIRONMENTS, indent=2) + "\n",
                    ".mlcheck-root": "This folder is an estate root: scans below it ignore the mlcheck repository around it.\n"})
     print(json.dumps(shas, indent=1))
 
