@@ -30,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))          # sample_models.py beside this script
 ESTATE = HERE / "estate"
 AUTHOR = {"GIT_AUTHOR_NAME": "Ana Lopez", "GIT_AUTHOR_EMAIL": "ana@contoso.example",
           "GIT_COMMITTER_NAME": "Ana Lopez", "GIT_COMMITTER_EMAIL": "ana@contoso.example",
@@ -406,6 +407,9 @@ def build_mlflow(db: Path, shas: dict[str, str], artifacts: Path) -> None:
     client.set_registered_model_alias("churn", "baseline", "1")
     client.set_registered_model_alias("churn", "champion", "3")
     client.set_model_version_tag("churn", "3", "validated_by", "ana")
+    # Model `fraud`: a pickle that would run a command when loaded, safetensors, a signed one.
+    from sample_models import build_models
+    build_models(ESTATE, client)
 
 
 # The CRM extract train-v1 reads, at one blob version, in the storage account infra/ declares.

@@ -116,6 +116,9 @@ class _File:
         pipeline = CiPipeline("github_actions", "reusable_workflow" if "workflow_call" in triggers else "workflow",
                               self.fields.scalar(doc, "name", "name") or self.ref.path.rpartition("/")[2],
                               line_of(doc) or 1, triggers, self.permissions(doc, "permissions"))
+        env = self.env(doc, "env")
+        if env:
+            pipeline.extra["env"] = env                 # the linker resolves $X / ${{ env.X }} from it
         defaults = self.run_defaults(doc, "defaults")
         jobs = self.fields.get(doc, "jobs", "jobs", "mapping")
         for key, body, where in self.fields.entries(jobs or {}, "jobs", "mapping"):
@@ -167,6 +170,12 @@ class _File:
             scopes[str(scope)] = level
         return {"mode": "scoped" if value else "none", "scopes": scopes, "line": line}
 
+    def env(self, container: dict, field: str) -> dict:
+        """`env:` of a workflow, job or step as text values (it may also be one expression:
+        then nothing is known of it)."""
+        env = self.fields.get(container, "env", field, "mapping", "text")
+        return self.strings(env, field) if isinstance(env, dict) else {}
+
     def run_defaults(self, container: dict, field: str) -> dict:
         """`defaults.run` (shell, working-directory) of a workflow or job."""
         defaults = self.fields.get(container, "defaults", field, "mapping")
@@ -187,6 +196,9 @@ class _File:
         services = self.services(body, f"{field}.services")
         if services:
             job.extra["services"] = services
+        env = self.env(body, f"{field}.env")
+        if env:
+            job.extra["env"] = env
         matrix = self.matrix(body, field)
         if "uses" in body:
             job.uses = self.uses(body, "uses", f"{field}.uses")
@@ -313,8 +325,7 @@ class _File:
         elif "uses" not in body:
             self.error(f"{field}: a step needs `uses` or `run`", line)
         step.inputs = self.strings(f.get(body, "with", f"{field}.with", "mapping") or {}, f"{field}.with")
-        env = f.get(body, "env", f"{field}.env", "mapping", "text")     # or one expression
-        step.env = self.strings(env, f"{field}.env") if isinstance(env, dict) else {}
+        step.env = self.env(body, f"{field}.env")
         condition = self.condition(body, f"{field}.if")
         if condition is not None:
             step.extra["condition"] = condition
