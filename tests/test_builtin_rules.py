@@ -294,7 +294,12 @@ def test_cloud_findings_are_high_where_an_ml_resource_uses_the_resource(tmp_path
         assert all(u["edge"] == "uses" and u["target"] == f["node"] for u in used_by)
 
 
-CLOUD_CASES = [(r, c) for r in BUILTIN if r.category in ("network", "azure-policy", "functions")
+# Not yet on regopy (known divergences, README "Rego engines"): MLC-GOV-001 and MLC-MODEL-001/002
+# (rego-cpp returns malformed JSON for their answers) and MLC-PIPE-007 (it picks a different reason).
+# MLC-GOV-002's fixture becomes a git repository only in the rule tester (`git: true`), not in this copy.
+REGOPY_DIVERGES = {"MLC-GOV-001", "MLC-GOV-002", "MLC-MODEL-001", "MLC-MODEL-002", "MLC-PIPE-007"}
+CLOUD_CASES = [(r, c) for r in BUILTIN if r.category in ("network", "azure-policy", "functions", "access", "pipelines",
+                                                        "governance", "models") and r.id not in REGOPY_DIVERGES
                for c in case_names(r) if c.startswith("flag")]
 
 
