@@ -4,10 +4,13 @@ edge); else the source that was scanned. Every finding gets a place, so a code-s
 alert or an annotation is never dropped for want of one."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import printable
 
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")    # a scheme; one letter is a Windows drive
 
 @dataclass(frozen=True)
 class Place:
@@ -16,15 +19,20 @@ class Place:
 
 
 def place(result, finding) -> Place:
-    if finding.locations:
-        loc = finding.locations[0]
-        return Place(_slashes(loc["source"]), loc.get("line"))
+    files = [loc for loc in finding.locations if not _URI.match(str(loc["source"]))]
+    if files:     # a registry artifact's URI (mlflow-artifacts:/…, s3://…) is no file of the estate
+        return Place(_slashes(files[0]["source"]), files[0].get("line"))
     graph = result.graph
     if finding.node in graph:
         for file_node in graph.out_edges(finding.node, "defined_in"):
             prov = graph.node(file_node)["provenance"]
             if prov.get("source"):
                 return Place(_slashes(prov["source"]), prov.get("line"))
+        # A registry artifact: the store that holds the version holding it (mlflow.db).
+        for holder in graph.in_edges(finding.node, "contains"):
+            source = graph.node(holder)["provenance"].get("source")
+            if source and not _URI.match(str(source)):
+                return Place(_slashes(source))
     return Place(_slashes(scanned_source(result, finding)))
 
 

@@ -78,12 +78,13 @@ def run_action(runner, tmp_path, inputs: dict) -> tuple[dict, str, dict]:
     return ctx, done.stdout, {"summary": summary.read_text(encoding="utf-8"), "env": env}
 
 
-def test_action_scans_uploads_sarif_summarises_and_gates(runner, tmp_path):
+def test_action_scans_uploads_sarif_summarises_and_gates(runner, tmp_path, sample_result):
     ctx, stdout, files = run_action(runner, tmp_path, {"paths": "samples/estate"})
     scan_outputs = ctx["steps"]["scan"]["outputs"]
     assert scan_outputs["exit-code"] == "1"
-    assert files["summary"].startswith("## mlcheck: ❌ FAIL: 21 new finding(s) at or above **high**")
-    assert stdout.count("::error file=") == 21 and stdout.rstrip().endswith("at or above high")
+    failing = sample_result.summary["gate"]["failing"]
+    assert files["summary"].startswith(f"## mlcheck: ❌ FAIL: {failing} new finding(s) at or above **high**")
+    assert stdout.count("::error file=") == failing and stdout.rstrip().endswith("at or above high")
     steps = runner[2]["runs"]["steps"]
     upload = next(s for s in steps if "upload-sarif" in s.get("uses", ""))
     assert SHA_PIN.match(upload["uses"]), "third-party actions are pinned by commit sha"
@@ -97,7 +98,7 @@ def test_action_scans_uploads_sarif_summarises_and_gates(runner, tmp_path):
     assert run_step(gate, ctx, files["env"]).returncode == 1
 
 
-def test_action_inputs_fail_on_and_baseline(runner, tmp_path):
+def test_action_inputs_fail_on_and_baseline(runner, tmp_path, sample_result):
     temp, env, _ = runner
     baseline = tmp_path / "baseline.json"
     made = subprocess.run([str(temp / "mlcheck/venv/bin/mlcheck"), "baseline", "create", "samples/estate",
@@ -106,10 +107,10 @@ def test_action_inputs_fail_on_and_baseline(runner, tmp_path):
     ctx, stdout, files = run_action(runner, tmp_path, {"paths": "samples/estate", "baseline": str(baseline),
                                                        "fail-on": "low"})
     assert ctx["steps"]["scan"]["outputs"]["exit-code"] == "0", stdout
-    assert "::error" not in stdout and "**0 new** · 45 baselined" in files["summary"]
+    assert "::error" not in stdout and f"**0 new** · {sum(f.status == 'open' for f in sample_result.findings)} baselined" in files["summary"]
 
 
-def test_azure_template_publishes_junit_logs_issues_and_gates(runner, tmp_path):
+def test_azure_template_publishes_junit_logs_issues_and_gates(runner, tmp_path, sample_result):
     temp, env, _ = runner
     template = yaml.safe_load((REPO_ROOT / "integrations/azure-pipelines/mlcheck.yml").read_text(encoding="utf-8"))
     params = {p["name"]: p.get("default", "") for p in template["parameters"]}
@@ -121,7 +122,7 @@ def test_azure_template_publishes_junit_logs_issues_and_gates(runner, tmp_path):
     assert run_step(install, ctx, env, macros).returncode == 0
     done = run_step(scan, ctx, env, macros)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("##vso[task.logissue type=error;") == 21
+    assert done.stdout.count("##vso[task.logissue type=error;") == sample_result.summary["gate"]["failing"]
     code = re.search(r"##vso\[task\.setvariable variable=MLCHECK_EXIT_CODE\](\d)", done.stdout).group(1)
     assert code == "1"
     assert publish_junit["task"] == "PublishTestResults@2" and publish_junit["inputs"]["testResultsFormat"] == "JUnit"

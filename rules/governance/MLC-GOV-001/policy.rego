@@ -11,6 +11,7 @@ repo_name(repo) := object.get(repo.attrs, "remote", object.get(repo.attrs, "path
 ml_repos[id] := repo if {
 	some id, repo in input.nodes
 	repo.kind == "repo"
+	repo.attrs.vcs == "git"     # a plain folder has no branch to protect
 	count(object.get(repo.attrs, "ml_activity", [])) > 0
 }
 

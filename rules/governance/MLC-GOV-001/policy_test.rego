@@ -4,7 +4,7 @@ import data.mlcheck.rules.gov_001
 import rego.v1
 
 repo(governance) := {"kind": "repo", "attrs": object.union(
-	{"remote": "github.com/contoso/churn", "ml_activity": [{"what": "MLproject", "node": "f"}]},
+	{"remote": "github.com/contoso/churn", "vcs": "git", "ml_activity": [{"what": "MLproject", "node": "f"}]},
 	governance,
 )}
 
@@ -55,4 +55,9 @@ test_unknown_review_cannot_evaluate if {
 test_repository_without_ml_activity_is_not_judged if {
 	node := {"kind": "repo", "attrs": {"remote": "github.com/contoso/docs"}}
 	count(items(node)) == 0
+}
+
+test_a_plain_folder_is_not_judged if {
+	folder := json.patch(repo({}), [{"op": "replace", "path": "/attrs/vcs", "value": "none"}])
+	count(gov_001.unreviewed_default_branch) == 0 with input as {"nodes": {"r": folder}, "edges": []}
 }
