@@ -1,28 +1,16 @@
-"""samples/sample_models.py on a copy of the shipped sample estate: the command pickle's
-MLC-MODEL-001 finding reaches the Kubernetes workload serving fraud@champion; the signed
-safetensors version verifies with the key the builder wrote, the unsigned one does not."""
+"""What samples/sample_models.py built into the shipped sample estate (samples/build_sample.py
+calls it): the command pickle's MLC-MODEL-001 finding reaches the Kubernetes workload serving
+fraud@champion; the signed safetensors version verifies with the key the builder wrote, the
+unsigned one does not."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import shutil
 
 from conftest import REPO_ROOT, run_mlcheck
 
 
-def load_builder():
-    spec = importlib.util.spec_from_file_location("sample_models", REPO_ROOT / "samples" / "sample_models.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_sample_models_reach_what_serves_them(tmp_path):
-    from mlflow import MlflowClient
-    estate = tmp_path / "estate"
-    shutil.copytree(REPO_ROOT / "samples" / "estate", estate)
-    uri = f"sqlite:///{estate / 'mlflow' / 'mlflow.db'}"
-    load_builder().build_models(estate, MlflowClient(uri, uri))
+    estate = REPO_ROOT / "samples" / "estate"
     (tmp_path / "mlcheck.yaml").write_text(
         f"params:\n  model_signing:\n    public_keys: [{estate / 'keys' / 'model-signing.pub'}]\n")
     result = run_mlcheck("scan", str(estate), "--format", "json", "--config", str(tmp_path / "mlcheck.yaml"))
