@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import CollectContext, FileRef
-from ...graph import node_id
 from .commands import ml_actions, purposes, task_actions
 
 MAX_SCRIPT = 64 * 1024        # characters of a step's script kept
@@ -72,11 +71,6 @@ class CiPipeline:
     permissions: dict | None = None
     jobs: list[CiJob] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def pipeline_id(ref: FileRef, path: str | None = None) -> str:
-    """The pipeline node of a CI file of ref's tree (`path`: another file of the same tree)."""
-    return node_id("pipeline", f"ci:{ref.tree_key}/{path if path is not None else ref.path}")
 
 
 def emit(ctx: CollectContext, ref: FileRef, pipeline: CiPipeline, collector: str) -> str:
