@@ -151,7 +151,9 @@ def main() -> None:
               help="Baseline file: findings in it do not fail the gate.")
 @click.option("--soft-fail", is_flag=True, help="Exit 0/1 even when a source could not be collected.")
 @click.option("--snapshot-out", type=click.Path(dir_okay=False), help="Save the collected graph here.")
-def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> None:
+@click.option("--history", "history_uri", metavar="sqlite:///PATH",
+              help="Record this scan in a history database (created when absent); see `mlcheck report`.")
+def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_uri=None, **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
     from .reporters import implied_format, render
     chosen = bool(formats)
@@ -168,7 +170,10 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
     _check_writable([*outputs, *([snapshot_out] if snapshot_out else [])])
     cfg, opts = _build_options(kw, baseline)
     opts.fail_on = fail_on or cfg.fail_on or "high"
+    history = _open_history(history_uri) if history_uri else None
     result = _run(opts)
+    if history:
+        _record(history, result, opts)
     try:
         if snapshot_out:
             result.graph.save(Path(snapshot_out))
@@ -185,6 +190,53 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
                    err=True)
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if result.gate_failures else EXIT_OK)
+
+
+def _open_history(uri: str):
+    """Open (create, migrate) before the scan: a bad --history fails fast, exit 2."""
+    from .history import History, HistoryError
+    try:
+        return History.open(uri)
+    except HistoryError as exc:
+        _fail(str(exc))
+
+
+def _record(history, result, opts) -> None:
+    from .findings import load_baseline
+    from .history import config_digest
+    baseline = load_baseline(opts.baseline) if opts.baseline else None
+    with history:
+        history.record(result, config_digest(opts, baseline))
+
+
+@main.command("report")
+@click.option("--history", "history_uri", required=True, metavar="DB",
+              help="History database written by `scan --history` (sqlite:///PATH or a path).")
+@click.option("--since", help="Only scans since: a duration (30d, 12h, 2w) or a date (2026-11-01).")
+@click.option("--format", "fmt", type=click.Choice(["html", "md", "json"]), default="md", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="File to write (stdout when absent).")
+def report_cmd(history_uri, since, fmt, output) -> None:
+    """The compliance report from the scan history: trend, new / fixed / still open since
+    the previous scan, mean time to fix, waivers expiring within 14 days."""
+    import datetime as _dt
+    from .history import History, HistoryError
+    from .history.report import RENDERERS, build, parse_since
+    if output:
+        _check_writable([output])
+    now = _dt.datetime.now(_dt.timezone.utc)
+    try:
+        start = parse_since(since, now)
+        with History.open(history_uri, create=False) as history:
+            text = RENDERERS[fmt](build(history, start, now))
+    except HistoryError as exc:
+        _fail(str(exc))
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command("staged")
