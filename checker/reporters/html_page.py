@@ -6,6 +6,7 @@ a scanned estate becomes markup. The page links to nothing outside itself."""
 from __future__ import annotations
 
 import html
+import re
 
 from ..severity import SEVERITIES
 from . import printable
@@ -47,6 +48,16 @@ ARROW = ('<svg width="0" height="0" style="position:absolute" aria-hidden="true"
 def esc(text) -> str:
     """A scanned string as inert HTML text (attribute-safe too)."""
     return html.escape(printable(text), quote=True)
+
+
+# printable()'s characters less the line feed: for multi-line text whose line breaks are ours.
+_UNPRINTABLE_IN_BLOCK = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def esc_block(text: str) -> str:
+    """Multi-line text as inert HTML, its line breaks kept, every other control shown escaped."""
+    shown = _UNPRINTABLE_IN_BLOCK.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return html.escape(shown, quote=False)
 
 
 def sev_badge(severity: str) -> str:
@@ -148,7 +159,7 @@ def path_drawing(columns: list[list[tuple[str, str]]], edges: list[tuple[str, st
             style = ('fill="#fff8e1" stroke="#c62828" stroke-dasharray="5,4"' if nid in ghosts
                      else 'fill="#fff" stroke="#37474f"')
             out.append(f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="5" {style}>'
-                       f'<title>{esc(nid if nid not in ghosts else label)}</title></rect>')
+                       f'<title>{esc(nid if nid not in ghosts else label.replace(chr(10), ": "))}</title></rect>')
             out.append(f'<text x="{x + 8}" y="{y + 16}" font-weight="600">{esc(_fit(first, 28, keep_end=False))}</text>')
             if rest:
                 out.append(f'<text x="{x + 8}" y="{y + 31}">{esc(_fit(rest[0], 31))}</text>')

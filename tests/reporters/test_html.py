@@ -140,10 +140,13 @@ def test_scanned_strings_are_inert(sample_result):
     f = next(f for f in sample_result.findings if f.category == "lineage")
     hostile = dataclasses.replace(f, message='<img src=x onerror=alert(1)>', node='"><script>x</script>',
                                   evidence={"text": "</pre><a href='https://evil.example'>x</a>",
-                                            "run": "</text><script>y</script>"})
+                                            "run": "</text><script>y</script>", "bidi": "abc\u202edef"})
     text = rendered("html", dataclasses.replace(sample_result, findings=[hostile]))
     assert "<img" not in text and "<script>" not in text and "<a href" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "\u202e" not in text and "abc\\u202edef" in text          # a bidi override is shown, not obeyed
+    pre = re.search(r"<pre>(.*?)</pre>", text, re.S).group(1)
+    assert pre.startswith("{\n \"bidi\": ") and pre.count("\n") == 4     # one evidence key a line
 
 
 def test_no_secret_reaches_the_page(sample_result):
