@@ -21,6 +21,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,11 +66,58 @@ def time_format(fmt: str, result, folder: Path, repeat: int) -> tuple[float, int
     return best, size
 
 
+def chromium_seconds(page: Path, repeat: int) -> tuple[float, float]:
+    """Best wall seconds for headless Chromium to load `page` and screenshot it, and the
+    same for an empty page (the browser's start, to subtract)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        raise SystemExit("--browser: chromium is not installed (Debian: apt-get install chromium)")
+    empty = page.with_name("empty.html")
+    empty.write_text("<!DOCTYPE html><title>empty</title>", encoding="utf-8")
+
+    def best(target: Path) -> float:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                            f"--user-data-dir={page.parent / 'profile'}", "--window-size=1200,1600",
+                            f"--screenshot={page.with_suffix('.png')}", target.as_uri()],
+                           check=True, capture_output=True, timeout=600)
+            times.append(time.perf_counter() - start)
+        return min(times)
+    return best(page), best(empty)
+
+
+def history_seconds(result, folder: Path, scans: int) -> tuple[float, float, int]:
+    """Seconds to record the result `scans` times in a history database (each time a day
+    later, a tenth of the findings fixed), then to build and render the Markdown report;
+    and the database's size."""
+    import datetime as dt
+    from checker.history import History
+    from checker.history.report import build, render_markdown
+    db = folder / "history.db"
+    at = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+    start = time.perf_counter()
+    with History.open(str(db)) as history:
+        for day in range(scans):
+            kept = [f for i, f in enumerate(result.findings) if i % 10 != day % 10]
+            history.record(dataclasses.replace(result, findings=kept), "sha256:bench", at=at + dt.timedelta(days=day))
+    recorded = time.perf_counter() - start
+    start = time.perf_counter()
+    with History.open(str(db), create=False) as history:
+        render_markdown(build(history, None, at + dt.timedelta(days=scans)))
+    return recorded, time.perf_counter() - start, db.stat().st_size
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--findings", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--formats", nargs="*", default=[f for f in all_formats() if f != "json"])
+    ap.add_argument("--history", type=int, default=0, metavar="SCANS",
+                    help="Also time recording SCANS scans in a history database and reporting on them.")
+    ap.add_argument("--browser", action="store_true",
+                    help="Also time headless Chromium loading and screenshotting the HTML report.")
     args = ap.parse_args()
     result = big_result(args.findings)
     print(f"{len(result.findings)} findings, {len(result.rules)} rules")
@@ -82,6 +131,17 @@ def main() -> None:
             total += secs
             print(f"{fmt:<14}{secs:>9.2f}{secs / json_s:>9.2f}{size / 1e6:>9.1f}")
         print(f"{'all formats':<14}{total:>9.2f}{total / json_s:>9.2f}")
+        if args.history:
+            recorded, reported, size = history_seconds(result, Path(tmp), args.history)
+            print(f"history: {recorded:.2f} s to record {args.history} scans ({size / 1e6:.1f} MB), "
+                  f"{reported:.2f} s to build and render the report")
+        if args.browser:
+            page = Path(tmp) / "report.html"
+            if not page.exists():
+                time_format("html", result, Path(tmp), 1)
+            shown, empty = chromium_seconds(page, args.repeat)
+            print(f"chromium: {shown:.2f} s to load and screenshot the HTML report "
+                  f"({page.stat().st_size / 1e6:.1f} MB), {empty:.2f} s for an empty page")
 
 
 if __name__ == "__main__":

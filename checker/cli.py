@@ -172,8 +172,6 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
     opts.fail_on = fail_on or cfg.fail_on or "high"
     history = _open_history(history_uri) if history_uri else None
     result = _run(opts)
-    if history:
-        _record(history, result, opts)
     try:
         if snapshot_out:
             result.graph.save(Path(snapshot_out))
@@ -185,6 +183,8 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
                 render(fmt, result, sys.stdout)
     except OSError as exc:
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
+    if history:
+        _record(history, result, opts)
     if result.incomplete and not soft_fail:
         click.echo(f"mlcheck: {_incomplete(result)}: the scan is incomplete (exit 3; --soft-fail to ignore)",
                    err=True)
@@ -202,11 +202,15 @@ def _open_history(uri: str):
 
 
 def _record(history, result, opts) -> None:
+    """After the reports are written: a history that cannot take the scan loses nothing else."""
     from .findings import load_baseline
-    from .history import config_digest
+    from .history import HistoryError, config_digest
     baseline = load_baseline(opts.baseline) if opts.baseline else None
-    with history:
-        history.record(result, config_digest(opts, baseline))
+    try:
+        with history:
+            history.record(result, config_digest(opts, baseline))
+    except HistoryError as exc:
+        _fail(str(exc))
 
 
 @main.command("report")

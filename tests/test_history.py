@@ -292,3 +292,21 @@ def test_renderings_hold_the_report(story):
     assert "**0 new** · 0 fixed · 1 still open" in md and "3.0 days over 2 fix(es)" in md
     page = render_html(doc)
     assert page.count("<rect") >= 4 and "mean days to fix" in page
+
+
+def test_a_scan_the_database_cannot_take_is_an_error_and_leaves_nothing_half_written(tmp_path):
+    repo = make_repo(tmp_path / "estate", {"nb/a.ipynb": notebook(outputs=True)})
+    opts, result = scan(repo)
+    db = tmp_path / "h.db"
+    with History.open(str(db)) as history:
+        history.record(result, config_digest(opts), at=T0)
+        blocker = sqlite3.connect(db)
+        blocker.execute("BEGIN EXCLUSIVE")             # another writer holds the database
+        history.conn.execute("PRAGMA busy_timeout = 0")
+        with pytest.raises(HistoryError, match="cannot record the scan: database is locked"):
+            history.record(result, config_digest(opts), at=T0 + DAY)
+        blocker.rollback()
+        blocker.close()
+        assert len(history.scans()) == 1
+        counts = history.conn.execute("SELECT COUNT(*) FROM scan_findings").fetchone()[0]
+        assert counts == len(result.findings)

@@ -125,8 +125,14 @@ class History:
 
     def record(self, result, config_digest: str, at: _dt.datetime | None = None) -> int:
         """Store one scan result; returns its scan id. One transaction: all or nothing."""
-        from .. import __version__
         at = (at or _dt.datetime.now(_dt.timezone.utc)).astimezone(_dt.timezone.utc)
+        try:
+            return self._insert(result, config_digest, at)
+        except sqlite3.Error as exc:           # locked, read-only, disk full: nothing half-written
+            raise HistoryError(f"{self.path}: cannot record the scan: {exc}") from exc
+
+    def _insert(self, result, config_digest: str, at: _dt.datetime) -> int:
+        from .. import __version__
         with self.conn:
             cur = self.conn.execute(
                 "INSERT INTO scans (scanned_at, snapshot_digest, config_digest, tool_version, fail_on, incomplete)"

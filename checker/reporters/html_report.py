@@ -200,10 +200,11 @@ def path_nodes(graph, finding) -> list[str]:
     """The finding's node, the nodes its evidence names, and the typed nodes that lineage and
     exposure edges reach from it (PATH_OUT out of it, PATH_IN into it), at most PATH_NODES."""
     seen: dict[str, None] = {}
-    if finding.node in graph:
+    g = graph.g          # ids in findings are clean already: no second redaction pass per lookup
+    if finding.node in g:
         seen[finding.node] = None
     for nid in named_nodes(finding.evidence):
-        if nid in graph:
+        if nid in g:
             seen[nid] = None
     frontier = list(seen)[:1]
     for depth in range(PATH_DEPTH):
