@@ -310,3 +310,16 @@ def test_a_scan_the_database_cannot_take_is_an_error_and_leaves_nothing_half_wri
         assert len(history.scans()) == 1
         counts = history.conn.execute("SELECT COUNT(*) FROM scan_findings").fetchone()[0]
         assert counts == len(result.findings)
+
+
+def test_long_change_lists_are_cut_in_markdown_and_html_not_in_json(story, monkeypatch):
+    from checker.history import report as history_report
+    db, _ = story
+    with History.open(str(db), create=False) as history:
+        scans = history.scans()
+        doc = report(db)
+        doc["changes"] = history_report.changes(history, scans[0], scans[1])     # 1 new, 1 fixed, 1 still open
+    monkeypatch.setattr(history_report, "SHOWN", 0)
+    assert "- … 1 more in the JSON report" in render_markdown(doc)
+    assert render_html(doc).count("… 1 more in the JSON report.") == 3
+    assert len(json.loads(history_report.render_json(doc))["changes"]["new"]) == 1

@@ -21,6 +21,7 @@ from ..severity import SEVERITIES
 from . import History, HistoryError, ScanRow
 
 PRESENT = (OPEN, BASELINED, WAIVED)
+SHOWN = 1_000        # findings listed per change list in Markdown and HTML (JSON holds them all)
 WAIVER_HORIZON = _dt.timedelta(days=14)
 _SINCE = re.compile(r"^(\d+)([hdw])$")
 
@@ -194,7 +195,9 @@ def render_markdown(doc: dict) -> str:
             if ch[key]:
                 lines += ["", f"<details{' open' if key == 'new' else ''}><summary>{title}: {len(ch[key])}</summary>", ""]
                 lines += [f"- {md(i['severity'])} **{md(i['rule_id'])}** {code(i['node'])} ({md(i['status'])}"
-                          + (f", since {i['first_seen']}" if i.get("first_seen") else "") + ")" for i in ch[key]]
+                          + (f", since {i['first_seen']}" if i.get("first_seen") else "") + ")" for i in ch[key][:SHOWN]]
+                if len(ch[key]) > SHOWN:
+                    lines.append(f"- … {len(ch[key]) - SHOWN} more in the JSON report")
                 lines += ["", "</details>"]
     ttf = doc["time_to_fix"]
     lines += ["", "## Mean time to fix", ""]
@@ -241,11 +244,12 @@ def render_html(doc: dict) -> str:
                            ("still_open", "Still open")):
             items = ch[key]
             rows = [[sev_badge(i["severity"]), f"<code>{esc(i['rule_id'])}</code>", f"<code>{esc(i['node'])}</code>",
-                     esc(i["status"]), esc(i.get("first_seen", ""))] for i in items]
+                     esc(i["status"]), esc(i.get("first_seen", ""))] for i in items[:SHOWN]]
+            more = f"<p>… {len(items) - SHOWN} more in the JSON report.</p>" if len(items) > SHOWN else ""
             body.append(f"<details{' open' if key == 'new' and len(items) <= 200 else ''}><summary><b>{title}</b>: "
                         f"{len(items)}</summary>"
                         + (table(["Severity", "Rule", "Resource", "Status", "First seen"], rows) if rows else "")
-                        + "</details>")
+                        + more + "</details>")
     body.append("<h2>Mean time to fix</h2>")
     if ttf["fixed"]:
         body.append(table(["Severity", "Fixed", "Mean days"],
