@@ -86,7 +86,8 @@ def test_each_scan_is_recorded_with_digests_rules_and_findings(tmp_path):
     rules = conn.execute("SELECT rule_id, severity, engine, digest, evaluated FROM scan_rules").fetchall()
     assert sorted(r[0] for r in rules) == sorted(r.id for r in result.rules)
     assert all(d.startswith("sha256:") and ev == 1 for _, _, _, d, ev in rules)
-    rows = conn.execute("SELECT fingerprint, rule_id, severity, node, status FROM scan_findings").fetchall()
+    rows = conn.execute("SELECT fingerprint, rule_id, severity, node, status FROM scan_findings"
+                        " JOIN findings USING (fingerprint)").fetchall()
     assert sorted(rows) == sorted((f.fingerprint, f.rule_id, f.severity, f.node, f.status) for f in result.findings)
     assert any(r[1] == "MLC-REPO-001" for r in rows)
 
@@ -184,13 +185,22 @@ def test_a_version_1_database_migrates_forward(tmp_path, story):
     conn.execute("INSERT INTO scan_rules VALUES (1, 'MLC-REPO-001', 'medium', 'graph', 'sha256:r', 1)")
     conn.execute("INSERT INTO scan_findings VALUES (1, ?, 'MLC-REPO-003', 'low', ?, 'open')", (kept.fingerprint, kept.node))
     conn.execute("INSERT INTO scan_findings VALUES (1, 'feedfeed', 'MLC-REPO-001', 'medium', 'file:x', 'open')")
+    conn.execute("INSERT INTO scans VALUES (2, '2026-10-02T00:00:00+00:00', 'sha256:old', 'sha256:cfg')")
+    conn.execute("INSERT INTO scan_rules SELECT 2, rule_id, severity, engine, digest, evaluated FROM scan_rules")
+    conn.execute("INSERT INTO scan_findings SELECT 2, fingerprint, rule_id, severity, node, status FROM scan_findings")
     conn.commit()
     conn.close()
     with History.open(f"sqlite:///{db}") as history:
         assert schema_version(history.conn) == SCHEMA_VERSION == len(MIGRATIONS) == 2
-        old, = history.scans()
+        old, _ = history.scans()
         assert (old.snapshot_digest, old.tool_version, old.incomplete) == ("sha256:old", "", False)
-        assert history.findings(1)[kept.fingerprint]["waiver"] is None
+        assert history.findings(1) == {
+            kept.fingerprint: {"rule_id": "MLC-REPO-003", "severity": "low", "node": kept.node, "status": "open",
+                               "waiver": None},
+            "feedfeed": {"rule_id": "MLC-REPO-001", "severity": "medium", "node": "file:x", "status": "open",
+                         "waiver": None}}
+        tables = {name for (name,) in history.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert tables == {"schema_version", "scans", "scan_rules", "findings", "scan_findings"}
         history.record(current, "sha256:cfg", at=T0)
     doc = report(db, now=T0)
     assert [i["fingerprint"] for i in doc["changes"]["still_open"]] == [kept.fingerprint]
@@ -244,8 +254,10 @@ def test_nothing_secret_is_stored(tmp_path):
     assert secrets and any(f.rule_id == "MLC-REPO-002" for f in result.findings)
     assert not [s for s in secrets if s.encode() in raw]
     conn = sqlite3.connect(db)
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(scan_findings)")}
-    assert columns == {"scan_id", "fingerprint", "rule_id", "severity", "node", "status", "waiver"}
+    columns = {table: {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+               for table in ("findings", "scan_findings")}
+    assert columns == {"findings": {"fingerprint", "rule_id", "node"},
+                       "scan_findings": {"scan_id", "fingerprint", "severity", "status", "waiver"}}
 
 
 def test_cli_records_scans_and_writes_every_report_format(tmp_path):

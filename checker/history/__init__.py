@@ -22,8 +22,10 @@ from pathlib import Path
 
 from ..graph import canonical_json
 
-# Version 1: scans, the rules they ran, their findings. Version 2: the tool version, the
-# gate threshold and completeness of each scan, and each finding's waiver (for "waivers
+# Version 1: scans, the rules they ran, their findings (rule and resource on every row).
+# Version 2: a finding's rule and resource stored once (`findings`, by fingerprint), each
+# scan's rows holding only what changes between scans — a third of the size; the tool
+# version, gate and completeness of each scan, and each finding's waiver (for "waivers
 # expiring soon" and for telling a fixed finding from one a partial scan did not see).
 MIGRATIONS: list[str] = [
     """
@@ -56,10 +58,26 @@ MIGRATIONS: list[str] = [
     CREATE INDEX scan_findings_fingerprint ON scan_findings (fingerprint, scan_id);
     """,
     """
+    CREATE TABLE findings (
+        fingerprint TEXT PRIMARY KEY,
+        rule_id TEXT NOT NULL,
+        node TEXT NOT NULL
+    ) WITHOUT ROWID;
+    INSERT OR IGNORE INTO findings SELECT fingerprint, rule_id, node FROM scan_findings ORDER BY scan_id;
+    CREATE TABLE scan_findings_v2 (
+        scan_id INTEGER NOT NULL REFERENCES scans(id),
+        fingerprint TEXT NOT NULL REFERENCES findings(fingerprint),
+        severity TEXT NOT NULL,                -- per scan: a rule or an escalation may change it
+        status TEXT NOT NULL,
+        waiver TEXT,                           -- JSON, as in the JSON report
+        PRIMARY KEY (scan_id, fingerprint)
+    ) WITHOUT ROWID;
+    INSERT INTO scan_findings_v2 SELECT scan_id, fingerprint, severity, status, NULL FROM scan_findings;
+    DROP TABLE scan_findings;
+    ALTER TABLE scan_findings_v2 RENAME TO scan_findings;
     ALTER TABLE scans ADD COLUMN tool_version TEXT NOT NULL DEFAULT '';
     ALTER TABLE scans ADD COLUMN fail_on TEXT NOT NULL DEFAULT '';
     ALTER TABLE scans ADD COLUMN incomplete INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE scan_findings ADD COLUMN waiver TEXT;    -- JSON, as in the JSON report
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -145,11 +163,12 @@ class History:
                 [(scan_id, r.id, r.severity, r.engine, rule_digest(r), int(not result.results[r.id].error))
                  for r in result.rules])
             # A fingerprint is one finding; should two coincide, the first (most severe) stands.
+            self.conn.executemany("INSERT OR IGNORE INTO findings VALUES (?, ?, ?)",
+                                  [(f.fingerprint, f.rule_id, f.node) for f in result.findings])
             self.conn.executemany(
-                "INSERT OR IGNORE INTO scan_findings"
-                " (scan_id, fingerprint, rule_id, severity, node, status, waiver) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(scan_id, f.fingerprint, f.rule_id, f.severity, f.node, f.status,
-                  canonical_json(f.waiver) if f.waiver else None) for f in result.findings])
+                "INSERT OR IGNORE INTO scan_findings VALUES (?, ?, ?, ?, ?)",
+                [(scan_id, f.fingerprint, f.severity, f.status, canonical_json(f.waiver) if f.waiver else None)
+                 for f in result.findings])
         return scan_id
 
     def scans(self) -> list[ScanRow]:
@@ -161,10 +180,19 @@ class History:
     def findings(self, scan_id: int) -> dict[str, dict]:
         """fingerprint → {rule_id, severity, node, status, waiver} of one scan."""
         rows = self.conn.execute("SELECT fingerprint, rule_id, severity, node, status, waiver"
-                                 " FROM scan_findings WHERE scan_id = ?", (scan_id,))
+                                 " FROM scan_findings JOIN findings USING (fingerprint) WHERE scan_id = ?",
+                                 (scan_id,))
         return {fp: {"rule_id": rid, "severity": sev, "node": node, "status": status,
                      "waiver": json.loads(waiver) if waiver else None}
                 for fp, rid, sev, node, status, waiver in rows}
+
+    def present(self, scan_id: int, statuses: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+        """fingerprint → (rule id, severity) of a scan's findings in `statuses` (lean: the
+        time to fix reads every scan)."""
+        rows = self.conn.execute("SELECT fingerprint, rule_id, severity FROM scan_findings JOIN findings"
+                                 f" USING (fingerprint) WHERE scan_id = ? AND status IN ({','.join('?' * len(statuses))})",
+                                 (scan_id, *statuses))
+        return {fp: (rid, sev) for fp, rid, sev in rows}
 
     def evaluated_rules(self, scan_id: int) -> set[str]:
         """The rules a scan ran and could evaluate: only their findings can be 'fixed'."""

@@ -128,7 +128,7 @@ def time_to_fix(history: History, scans: list[ScanRow], since: _dt.datetime | No
     open_since: dict[str, tuple[_dt.datetime, str, str]] = {}      # fp → (first seen, severity, rule)
     durations: dict[str, list[float]] = defaultdict(list)
     for scan in scans:
-        present = {fp: f for fp, f in history.findings(scan.id).items() if f["status"] in PRESENT}
+        present = history.present(scan.id, PRESENT)
         judged = history.evaluated_rules(scan.id) if not scan.incomplete else set()
         for fp in [fp for fp in open_since if fp not in present]:
             seen_at, sev, rule = open_since[fp]
@@ -136,8 +136,8 @@ def time_to_fix(history: History, scans: list[ScanRow], since: _dt.datetime | No
                 del open_since[fp]
                 if since is None or scan.scanned_at >= since:
                     durations[sev].append((scan.scanned_at - seen_at).total_seconds())
-        for fp, f in present.items():
-            open_since.setdefault(fp, (scan.scanned_at, f["severity"], f["rule_id"]))
+        for fp, (rule, sev) in present.items():
+            open_since.setdefault(fp, (scan.scanned_at, sev, rule))
     every = [d for ds in durations.values() for d in ds]
     return {"fixed": len(every), "mean_days": _days(every),
             "by_severity": {sev: {"fixed": len(durations[sev]), "mean_days": _days(durations[sev])}

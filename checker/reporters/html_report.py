@@ -153,7 +153,7 @@ def rule_block(result, rule, rule_id: str, group: list) -> str:
     for f in group:
         by_node[f.node].append(f)
     resources = "".join(resource_block(result, node, fs) for node, fs in sorted(by_node.items()))
-    return f"<details>{head}{about}{resources}</details>"
+    return f'<details class="rule">{head}{about}{resources}</details>'
 
 
 def controls_text(controls: dict) -> str:
@@ -164,7 +164,8 @@ def resource_block(result, node: str, group: list) -> str:
     where = place(result, group[0])
     at = f"{where.path}:{where.line}" if where.line else where.path
     statuses = " ".join(sorted({f'<span class="st">{esc(f.status.replace("_", " "))}</span>' for f in group}))
-    parts = [f"<details><summary><code>{esc(node)}</code> {statuses}</summary>",
+    worst = max(group, key=lambda f: f.rank).severity
+    parts = [f"<details><summary>{sev_badge(worst)} <code>{esc(node)}</code> {statuses}</summary>",
              f'<p class="muted">at <code>{esc(at)}</code></p>']
     for f in group:
         parts.append(f"<p>{sev_badge(f.severity)} {esc(f.message)} "

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from checker.reporters.html_report import PATH_CATEGORIES, framework_status
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, run_cli
 from .conftest import check_golden, rendered
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -61,9 +61,9 @@ def test_every_finding_is_shown_once_under_its_rule_and_resource(states_result):
     for f in states_result.findings:
         assert text.count(f.fingerprint) == 1, f
     rules = {f.rule_id for f in states_result.findings}
-    assert len(re.findall(r"<details><summary><span class=\"sev\"", text)) == len(rules)
+    assert text.count('<details class="rule"><summary>') == len(rules)
     resources = {(f.rule_id, f.node) for f in states_result.findings}
-    assert len(re.findall(r"<details><summary><code>", text)) == len(resources)
+    assert len(re.findall(r"<details><summary><span class=\"sev\"[^>]*>\w+</span> <code>", text)) == len(resources)
     s = states_result.summary["by_status"]
     assert s["baselined"] and s["waived"]
     assert f"<b>{s['baselined']}</b>baselined" in text and f"<b>{s['waived']}</b>waived" in text
@@ -72,7 +72,7 @@ def test_every_finding_is_shown_once_under_its_rule_and_resource(states_result):
 
 def drawing_of(text: str, node: str) -> str:
     """The path drawing inside a resource block (the block of `node`, first rule)."""
-    start = text.index(f"<details><summary><code>{html.escape(node)}</code>")
+    start = text.index(f"<code>{html.escape(node)}</code> <span class=\"st\">")
     block = text[start:text.index("</details>", start)]
     m = re.search(r'<svg width="\d+" height="\d+" viewBox="[^"]+" class="path".*?</svg>', block, re.S)
     return m.group(0) if m else ""
@@ -109,7 +109,7 @@ def test_exposure_findings_draw_endpoint_to_workspace_to_storage(sample_result):
 
 def test_only_path_rules_get_drawings(sample_result):
     text = rendered("html", sample_result)
-    blocks = text.split('<details><summary><span class="sev"')[1:]
+    blocks = text.split('<details class="rule">')[1:]
     category = {f.rule_id: f.category for f in sample_result.findings}
     drawn = {rid for rid in category for b in blocks if f"<b>{rid}</b>" in b and 'class="path"' in b}
     assert drawn and all(category[rid] in PATH_CATEGORIES for rid in drawn)
@@ -147,6 +147,15 @@ def test_scanned_strings_are_inert(sample_result):
     assert "\u202e" not in text and "abc\\u202edef" in text          # a bidi override is shown, not obeyed
     pre = re.search(r"<pre>(.*?)</pre>", text, re.S).group(1)
     assert pre.startswith("{\n \"bidi\": ") and pre.count("\n") == 4     # one evidence key a line
+
+
+def test_scan_writes_html_by_format_and_by_file_name(tmp_path):
+    out = tmp_path / "report.html"
+    result = run_cli("scan", "samples/estate", "--format", "html", "--output", str(out), cwd=REPO_ROOT)
+    assert result.exit_code == 1                 # the sample has findings at or above high
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    wrong = run_cli("scan", "samples/estate", "--format", "json", "--output", str(tmp_path / "r.html"), cwd=REPO_ROOT)
+    assert wrong.exit_code == 2 and "--format html --output" in wrong.output
 
 
 def test_no_secret_reaches_the_page(sample_result):
