@@ -46,8 +46,10 @@ ARROW = ('<svg width="0" height="0" style="position:absolute" aria-hidden="true"
 
 
 def esc(text) -> str:
-    """A scanned string as inert HTML text (attribute-safe too)."""
-    return html.escape(printable(text), quote=True)
+    """A scanned string as inert HTML text (attribute-safe too). Every character printable()
+    escapes is one str.isprintable() rejects: printable text skips its regex."""
+    text = str(text)
+    return html.escape(text if text.isprintable() else printable(text), quote=True)
 
 
 # printable()'s characters less the line feed: for multi-line text whose line breaks are ours.

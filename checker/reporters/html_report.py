@@ -181,15 +181,17 @@ def resource_block(result, node: str, group: list) -> str:
     return "".join(parts)
 
 
+_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def evidence_text(evidence) -> str:
     """One top-level key a line, each value compact: readable, and written by json's C
     encoder (indent= takes the pure-Python one, a third of the report's time)."""
     if isinstance(evidence, dict) and evidence:
-        text = "{\n" + ",\n".join(f" {json.dumps(str(k), ensure_ascii=False)}: "
-                                   f"{json.dumps(v, sort_keys=True, ensure_ascii=False, default=str)}"
+        text = "{\n" + ",\n".join(f" {_JSON.encode(str(k))}: {_JSON.encode(v)}"
                                    for k, v in sorted(evidence.items(), key=lambda kv: str(kv[0]))) + "\n}"
     else:
-        text = json.dumps(evidence, sort_keys=True, ensure_ascii=False, default=str)
+        text = _JSON.encode(evidence)
     if len(text) > EVIDENCE_CHARS:
         text = text[:EVIDENCE_CHARS] + f"\n… ({len(text) - EVIDENCE_CHARS} more characters in the JSON report)"
     return text
@@ -211,9 +213,10 @@ def path_nodes(graph, finding) -> list[str]:
     for depth in range(PATH_DEPTH):
         nxt = []
         for nid in frontier:
-            reached = [dst for _, dst, kind in graph.g.out_edges(nid, keys=True) if kind in PATH_OUT]
+            # g.succ / g.pred: {neighbour: {edge kind: data}}, without networkx's edge views
+            reached = [dst for dst, kinds in g.succ[nid].items() if not PATH_OUT.isdisjoint(kinds)]
             if depth == 0:      # what serves or deploys the finding's node; not what deploys those
-                reached += [src for src, _, kind in graph.g.in_edges(nid, keys=True) if kind in PATH_IN]
+                reached += [src for src, kinds in g.pred[nid].items() if not PATH_IN.isdisjoint(kinds)]
             for other in reached:
                 if other not in seen and drawable(graph, other):
                     seen[other] = None
@@ -248,7 +251,8 @@ def path_svg(result, finding) -> str:
     graph = result.graph
     nodes = path_nodes(graph, finding)
     members = set(nodes)
-    edges = sorted({(s, d, k) for s in nodes for _, d, k in graph.g.out_edges(s, keys=True) if d in members})
+    succ = graph.g.succ
+    edges = sorted((s, d, k) for s in nodes for d, kinds in succ[s].items() if d in members for k in kinds)
     labels = {nid: node_label(graph, nid) for nid in nodes}
     gaps = missing_steps(result, finding, members)
     for i, (src, label) in enumerate(gaps):
