@@ -53,7 +53,14 @@ def summary(result) -> list[str]:
                   ("cannot evaluate", s["by_status"][CANNOT_EVALUATE]),
                   ("rules evaluated", s["rules_evaluated"]),
                   ("rules not applicable", len(s["rules_not_applicable"]))]),
-           f'<div class="muted">Sources: {sources or "none"}</div>']
+           f'<div class="muted">Sources: {sources or "none"}</div>',
+           # For a reader who never used mlcheck: what the statuses and the gate mean.
+           f'<p class="muted">Each finding is a rule that a resource of the estate breaks. <b>Open</b> '
+           f'findings at or above {esc(gate["fail_on"])} fail the gate; <b>baselined</b> ones were known '
+           "before (recorded in a baseline) and do not; <b>waived</b> ones were accepted by someone, for a "
+           "reason, until a date; <b>cannot evaluate</b> means a fact the rule needs is unknown (neither "
+           "pass nor fail). Open a rule, then a resource, for the evidence and, for lineage and network "
+           "rules, a drawing of the path through the estate.</p>"]
     if result.incomplete:
         out.append(f'<div class="warn"><b>The scan is incomplete</b>: {len(result.graph.errors)} collection '
                    f'error(s), {len(result.evaluation_errors)} rule evaluation error(s). Findings below cover '
