@@ -134,6 +134,12 @@ def test_framework_status_both_ways(sample_result):
     kept = [f for f in sample_result.findings if f.rule_id not in entry["rules"]]
     cleared = framework_status(dataclasses.replace(sample_result, findings=kept))
     assert cleared[framework][control]["status"] == "satisfied"
+    # Baselined or waived, a finding is still a gap in the control (known, or accepted).
+    behind = [dataclasses.replace(f, status=status) for f in sample_result.findings if f.rule_id in entry["rules"]
+              for status in ("baselined", "waived")]
+    accepted = framework_status(dataclasses.replace(sample_result, findings=kept + behind))
+    assert accepted[framework][control]["status"] == "not satisfied"
+    assert accepted[framework][control]["open"] == 0 < accepted[framework][control]["findings"]
 
 
 def test_scanned_strings_are_inert(sample_result):
