@@ -335,3 +335,17 @@ def test_long_change_lists_are_cut_in_markdown_and_html_not_in_json(story, monke
     assert "- … 1 more in the JSON report" in render_markdown(doc)
     assert render_html(doc).count("… 1 more in the JSON report.") == 3
     assert len(json.loads(history_report.render_json(doc))["changes"]["new"]) == 1
+
+
+def test_scanned_names_stay_inert_in_the_history_reports(tmp_path):
+    """A file named like markup, committed to a real repository, comes back in the report as
+    text: escaped in HTML, code in Markdown."""
+    name = "nb/<img src=x onerror=alert(1)>.ipynb"
+    repo = make_repo(tmp_path / "estate", {name: notebook(outputs=True)})
+    db = tmp_path / "h.db"
+    result = record(db, repo, T0)
+    assert any("<img" in f.node for f in result.findings)
+    doc = report(db, now=T0 + DAY)
+    page, md = render_html(doc), render_markdown(doc)
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img" not in md and "<code>" in md and "&lt;img" in md
