@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..graph import EstateGraph
+from .agents import link_agents
 
 # What a spec or manifest defines becomes: the CI job runs it (uses) or puts it in service.
 DEPLOYED_KINDS = ("deployment", "endpoint", "model", "model_version", "resource")
@@ -165,6 +166,7 @@ def link_pipelines(graph: EstateGraph) -> None:
         _link_workspaces(graph, estate, job, actions)
         _link_environment(graph, estate, job)
         _record(graph, job, actions, revealed)
+    link_agents(graph)
 
 
 def is_azureml(action: dict) -> bool:
