@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from ..graph import EstateGraph
 from .agents import link_agents
+from .identities import link_identities
 
 # What a spec or manifest defines becomes: the CI job runs it (uses) or puts it in service.
 DEPLOYED_KINDS = ("deployment", "endpoint", "model", "model_version", "resource")
@@ -167,6 +168,8 @@ def link_pipelines(graph: EstateGraph) -> None:
         _link_environment(graph, estate, job)
         _record(graph, job, actions, revealed)
     link_agents(graph)
+    remotes = {job.id: repository_key(graph.node(job.tree)["attrs"].get("remote")) if job.tree else None for job in jobs}
+    link_identities(graph, remotes.get)
 
 
 def is_azureml(action: dict) -> bool:
