@@ -77,7 +77,8 @@ hosted_agent_private_workspace contains item if {
 		"severity": v.severity,
 		"message": concat("", ["CI job ", lib.label(id), " trains or deploys on a hosted agent (", object.get(job.attrs.runner, "raw", "hosted"), "): ", v.why]),
 		"evidence": {
-			"facts": {"runner": job.attrs.runner, "purposes": ml_reason(job), "workspaces": v.workspaces, "identities": object.get(job.attrs, "ci_identities", [])},
+			"facts": {"runner": job.attrs.runner, "purposes": ml_reason(job), "workspaces": v.workspaces},
+			"identities": object.get(job.attrs, "ci_identities", []),
 			"reason": v.why,
 		},
 	}
@@ -123,7 +124,8 @@ hosted_agent_private_workspace contains item if {
 		"severity": "high",
 		"message": concat("", ["CI job ", lib.label(id), " trains or deploys on a self-hosted agent: ", why]),
 		"evidence": {
-			"facts": {"runner": job.attrs.runner, "agent_network": agent, "purposes": ml_reason(job), "workspaces": missed, "identities": object.get(job.attrs, "ci_identities", [])},
+			"facts": {"runner": job.attrs.runner, "agent_network": agent, "purposes": ml_reason(job), "workspaces": missed},
+			"identities": object.get(job.attrs, "ci_identities", []),
 			"reason": why,
 		},
 	}
