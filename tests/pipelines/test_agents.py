@@ -142,3 +142,32 @@ jobs:
     agent = graph.node("job:ci:fs:./.github/workflows/train.yml#train")["attrs"]["agent_network"]
     assert agent["hosting"] == "self_hosted"            # runs-on: arc-ml alone named it
     assert "declares 2 Kubernetes clusters" in agent["missing"]
+
+
+def test_an_elastic_pool_on_a_scale_set_an_arm_template_declares(tmp_path):
+    """The elastic pool names the scale set by its ARM id; the scale set, its virtual network
+    and the workspace's private endpoint come from an ARM template."""
+    pool = """\
+resource "azuredevops_elastic_pool" "agents" {
+  name                   = "churn-vnet-agents"
+  service_endpoint_id    = "00000000-0000-0000-0000-000000000001"
+  service_endpoint_scope = "00000000-0000-0000-0000-000000000002"
+  azure_resource_id      = "/subscriptions/<SUBSCRIPTION_ID>/resourceGroups/rg-agents/providers/Microsoft.Compute/virtualMachineScaleSets/vmss-agents"
+  desired_idle           = 1
+  max_capacity           = 2
+}
+"""
+    subnet = "[resourceId('Microsoft.Network/virtualNetworks/subnets', 'vnet-ml', 'agents')]"
+    template = {k: v for k, v in MANAGED_POOL.items() if k != "resources"}
+    template["resources"] = [r for r in MANAGED_POOL["resources"] if r["type"] != "Microsoft.DevOpsInfrastructure/pools"] + [
+        {"type": "Microsoft.Compute/virtualMachineScaleSets", "apiVersion": "2024-03-01", "name": "vmss-agents",
+         "location": "westeurope", "sku": {"name": "Standard_D2s_v5", "capacity": 0},
+         "properties": {"overprovision": False, "upgradePolicy": {"mode": "Manual"},
+                        "virtualMachineProfile": {"networkProfile": {"networkInterfaceConfigurations": [
+                            {"name": "nic", "properties": {"primary": True, "ipConfigurations": [
+                                {"name": "ipconfig", "properties": {"subnet": {"id": subnet}}}]}}]}}}}]
+    graph = _scan(tmp_path, {"azure-pipelines.yml": PIPELINE.format(pool="churn-vnet-agents"),
+                             "infra/pool.tf": pool, "infra/network.json": json.dumps(template, indent=2)})
+    agent = graph.node(JOB)["attrs"]["agent_network"]
+    assert "missing" not in agent, agent
+    assert list(agent["reaches"].values()) == ["private endpoint pe-mlw in vnet-ml"]
