@@ -199,6 +199,11 @@ def collect(sources: list[Source], registry: dict[str, type], params: dict,
             registry[source.kind]().collect(source, ctx)
         except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
             graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
+    for parser in ctx.parsers:          # references between trees, now that every tree is known
+        try:
+            parser.finish_scan(ctx)
+        except Exception as exc:  # noqa: BLE001
+            graph.error(parser.name, "(scan)", f"parser crashed finishing the scan: {type(exc).__name__}: {exc}")
     return ctx
 
 

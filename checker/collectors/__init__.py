@@ -110,6 +110,10 @@ class FileParser:
         read a folder at a time (Terraform modules, Bicep modules, ARM parameter files).
         A parser keeps what it needs per tree in parse() and lets it go here."""
 
+    def finish_scan(self, ctx: CollectContext) -> None:
+        """Called once every source of the scan is collected: for references from one tree
+        into another (an Azure Pipelines template in another scanned repository)."""
+
 
 @functools.lru_cache(maxsize=256)
 def _union(patterns: tuple[str, ...]):

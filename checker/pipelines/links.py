@@ -28,6 +28,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..graph import EstateGraph
+from .agents import link_agents
+from .identities import link_identities
 
 # What a spec or manifest defines becomes: the CI job runs it (uses) or puts it in service.
 DEPLOYED_KINDS = ("deployment", "endpoint", "model", "model_version", "resource")
@@ -98,6 +100,12 @@ class _Estate:
             for fid in graph.out_edges(pid, "defined_in"):
                 if fid in self.tree_of_file and isinstance(p["attrs"].get("path"), str):
                     self.trees[self.tree_of_file[fid]].pipelines[p["attrs"]["path"]] = pid
+        # scanned repositories by remote (github.com/o/r): another repository's reusable workflows
+        self.by_remote: dict[str, str] = {}
+        for rid, r in graph.nodes("repo"):
+            key = repository_key(r["attrs"].get("remote"))
+            if key:
+                self.by_remote.setdefault(key, rid)
         self.workspaces: dict[str, list[str]] = defaultdict(list)
         for nid, r in graph.nodes("resource"):
             name = r["attrs"].get("name")
@@ -165,6 +173,9 @@ def link_pipelines(graph: EstateGraph) -> None:
         _link_workspaces(graph, estate, job, actions)
         _link_environment(graph, estate, job)
         _record(graph, job, actions, revealed)
+    link_agents(graph)
+    remotes = {job.id: repository_key(graph.node(job.tree)["attrs"].get("remote")) if job.tree else None for job in jobs}
+    link_identities(graph, remotes.get)
 
 
 def is_azureml(action: dict) -> bool:
@@ -462,6 +473,10 @@ def called_path(job: _Job) -> str | None:
 
 
 def _link_called(graph: EstateGraph, estate: _Estate, job: _Job) -> None:
+    target = _other_repository(graph, estate, job)
+    if target:
+        graph.add_edge(job.id, target, "uses")
+        return
     raw = called_path(job)
     if raw is None:
         return
@@ -474,6 +489,22 @@ def _link_called(graph: EstateGraph, estate: _Estate, job: _Job) -> None:
         graph.add_edge(job.id, target, "uses")
     else:
         graph.note_unresolved(job.id, "uses", raw, f"no CI definition was collected at {path}")
+
+
+def _other_repository(graph: EstateGraph, estate: _Estate, job: _Job) -> str | None:
+    """The pipeline node of a template / reusable workflow in another scanned repository: an
+    Azure template the parser read from it (`file`), a GitHub `org/repo/path@ref` whose
+    repository is scanned; None when the repository is not (the reference stays as it is)."""
+    uses = job.attrs.get("uses")
+    if not isinstance(uses, dict):
+        return None
+    if isinstance(uses.get("file"), str) and uses["file"] in graph:
+        return next((p for p in estate.defined_in(uses["file"]) if graph.node(p)["kind"] == "pipeline"), None)
+    if job.attrs["system"] != "github_actions" or uses.get("kind") in ("local", "docker", "expression"):
+        return None
+    parts = str(uses.get("target") or "").split("/")
+    tree = estate.by_remote.get(f"github.com/{'/'.join(parts[:2])}".lower()) if len(parts) > 2 else None
+    return estate.trees[tree].pipelines.get("/".join(parts[2:])) if tree in estate.trees else None
 
 
 def _record(graph: EstateGraph, job: _Job, actions: list[dict], revealed: dict[str, str]) -> None:

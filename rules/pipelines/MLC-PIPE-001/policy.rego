@@ -123,6 +123,14 @@ export_hint := {
 
 text(x) := x if is_string(x)
 
+# The federated credentials the job signs in with that name a branch, a tag or pull requests,
+# not an environment (checker/pipelines/identities.py): any job run on that ref can obtain
+# the same identity, approvals or not.
+unguarded(job) := [sprintf("%v (%v) of %v", [e.trusts, e.scope, object.get(e, "identity_name", e.identity)]) |
+	some e in object.get(job.attrs, "ci_identities", [])
+	e.scope in {"branch", "any branch", "ref", "pull request"}
+]
+
 text(x) := "?" if not is_string(x)
 
 unprotected_production_deploys contains item if {
@@ -141,6 +149,9 @@ unprotected_production_deploys contains item if {
 				"system": job.attrs.system,
 				"deploy": [p | p := job.attrs.purposes[_]; p.purpose == "deploy"],
 			},
+			# beside the facts, not in them: the fingerprint stays when identities are added
+			"identities": object.get(job.attrs, "ci_identities", []),
+			"unguarded_credentials": unguarded(job),
 			"production": signals,
 			"missing": g.missing,
 			"reason": object.get(job.attrs, ["unresolved", "environment", "reason"], g.why),

@@ -92,3 +92,11 @@ test_environment_resolved_from_callers_is_judged_by_name if {
 	some i in items
 	startswith(i.evidence.missing, "the protection of environment production")
 }
+
+test_a_branch_credential_the_job_signs_in_with_is_named_in_the_evidence if {
+	ids := {"ci_identities": [{"via": "federated credential (ref:refs/heads/main)", "node": "c", "identity": "i", "identity_name": "id-churn-deploy", "auth": "oidc", "trusts": "ref:refs/heads/main", "scope": "branch", "roles": []}]}
+	nodes := {"j": job(object.union(prod_env, ids)), "e": env(false)}
+	items := pipe_001.unprotected_production_deploys with input.nodes as nodes with input.edges as [{"src": "j", "dst": "e", "kind": "uses"}]
+	some i in items
+	i.evidence.unguarded_credentials == ["ref:refs/heads/main (branch) of id-churn-deploy"]
+}

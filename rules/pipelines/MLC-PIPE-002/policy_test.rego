@@ -23,9 +23,46 @@ test_hosted_agent_on_a_private_workspace_is_high if {
 	contains(i.message, "public network access of workspace mlw-private is disabled")
 }
 
-test_self_hosted_passes_and_a_public_workspace_passes if {
-	count(pipe_002.hosted_agent_private_workspace) == 0 with input.nodes as {"j": job("self_hosted"), "w": ws({"public_network_access": false})} with input.edges as linked
+test_a_public_workspace_passes_whatever_the_agent if {
 	count(pipe_002.hosted_agent_private_workspace) == 0 with input.nodes as {"j": job("hosted"), "w": ws({"public_network_access": true})} with input.edges as linked
+	count(pipe_002.hosted_agent_private_workspace) == 0 with input.nodes as {"j": job("self_hosted"), "w": ws({"public_network_access": true})} with input.edges as linked
+}
+
+agent(reaches, missing) := object.union({"hosting": "self_hosted", "pools": ["p"], "subnets": ["s"], "virtual_networks": ["v"], "peered": [], "reaches": reaches, "names": {"p": "churn-vnet-agents", "v": "vnet-churn"}}, missing)
+
+self_hosted(network) := json.patch(job("self_hosted"), [{"op": "add", "path": "/attrs/agent_network", "value": network}])
+
+test_self_hosted_in_a_network_reaching_the_workspace_passes if {
+	j := self_hosted(agent({"w": "private endpoint pe-w in vnet-churn"}, {}))
+	count(pipe_002.hosted_agent_private_workspace) == 0 with input.nodes as {"j": j, "w": ws({"public_network_access": false})} with input.edges as linked
+}
+
+test_self_hosted_in_a_network_without_the_endpoint_is_high if {
+	j := self_hosted(agent({}, {}))
+	items := pipe_002.hosted_agent_private_workspace with input.nodes as {"j": j, "w": ws({"public_network_access": false})} with input.edges as linked
+	count(items) == 1
+	some i in items
+	i.severity == "high"
+	contains(i.message, "its agents (churn-vnet-agents) run in vnet-churn, where no private endpoint of workspace mlw-private is")
+}
+
+test_self_hosted_with_an_undeclared_network_cannot_be_evaluated if {
+	j := self_hosted({"hosting": "self_hosted", "missing": "no collected infrastructure declares churn-agents"})
+	items := pipe_002.hosted_agent_private_workspace with input.nodes as {"j": j, "w": ws({"public_network_access": false})} with input.edges as linked
+	some i in items
+	i.cannot_evaluate == true
+	i.evidence.unknown == [{"fact": "agent_network", "reason": "no collected infrastructure declares churn-agents"}]
+	bare := pipe_002.hosted_agent_private_workspace with input.nodes as {"j": job("self_hosted"), "w": ws({"public_network_access": false})} with input.edges as linked
+	some b in bare
+	b.cannot_evaluate == true
+}
+
+test_an_agent_network_says_where_an_unknown_runner_runs if {
+	j := json.patch(job("unknown"), [{"op": "add", "path": "/attrs/agent_network", "value": agent({}, {})}])
+	items := pipe_002.hosted_agent_private_workspace with input.nodes as {"j": j, "w": ws({"public_network_access": false})} with input.edges as linked
+	some i in items
+	i.severity == "high"
+	not i.cannot_evaluate
 }
 
 test_no_workspace_facts_is_medium_with_the_reason if {

@@ -69,7 +69,16 @@ pipeline_entries(node) := [ref_entry("include", i.uses) |
 	is_object(i.uses)
 ]
 
-entries(node) := array.concat(array.concat(step_entries(node), job_entries(node)), pipeline_entries(node))
+# An `extends` template of another repository, read from it when that repository is scanned
+# too (no placeholder job then carries the reference): its pin is the pipeline's.
+extends_entries(node) := [ref_entry("extends template", node.attrs.extends) |
+	node.kind == "pipeline"
+	is_object(node.attrs.extends)
+	node.attrs.extends.kind != "local"
+	node.attrs.extends.resolved
+]
+
+entries(node) := array.concat(array.concat(array.concat(step_entries(node), job_entries(node)), pipeline_entries(node)), extends_entries(node))
 
 text(e) := concat("", [e.what, " ", e.ref, " (", e.why, ")"])
 

@@ -58,3 +58,16 @@ test_gitlab_project_include_at_a_branch_and_template_exempt if {
 test_azure_ml_jobs_without_system_are_not_ci if {
 	count(pipe_003.mutable_refs) == 0 with input.nodes as {"j": {"kind": "job", "attrs": {"container": {"image": "x:1", "digest": false}}}}
 }
+
+extending(extends) := {"kind": "pipeline", "attrs": {"system": "azure_pipelines", "extends": extends}}
+
+test_an_extends_template_read_from_another_scanned_repository_is_judged_by_its_pin if {
+	branch := {"ref": "pipeline.yml@templates", "target": "ml/templates/pipeline.yml", "version": null, "kind": "branch", "repository": "templates", "resolved": "pipeline.yml@templates"}
+	items := pipe_003.mutable_refs with input.nodes as {"p": extending(branch)}
+	some i in items
+	contains(i.message, "extends template pipeline.yml@templates (a branch)")
+	pinned := json.patch(branch, [{"op": "replace", "path": "/kind", "value": "sha"}])
+	count(pipe_003.mutable_refs) == 0 with input.nodes as {"p": extending(pinned)}
+	local := {"ref": "pipeline.yml", "target": "pipeline.yml", "kind": "local"}
+	count(pipe_003.mutable_refs) == 0 with input.nodes as {"p": extending(local)}
+}

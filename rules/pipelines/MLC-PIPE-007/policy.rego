@@ -102,6 +102,14 @@ login_hits(attrs) := [{"line": attrs.line, "how": "logs in to Azure with a long-
 	long_lived_login(attrs)
 } else := []
 
+# An Azure step naming a service connection that signs in with a service principal secret
+# (the identities linker records each connection's auth_scheme): workload identity
+# federation needs none.
+connection_hits(attrs) := [{"line": attrs.line, "how": concat("", ["signs in through service connection ", c.name, ", which authenticates with a service principal secret where workload identity federation needs none"]), "connection": c.node} |
+	c := object.get(attrs, "service_connection_auth", [])[_]
+	c.auth_scheme == "service_principal"
+]
+
 # A step a template contributed: its lines are the template's.
 where(attrs) := concat("", [" (from ", attrs.defined_in, ")"]) if is_string(attrs.defined_in)
 else := ""
@@ -112,7 +120,7 @@ unsafe_secrets contains item if {
 	some id, node in input.nodes
 	node.kind == "step"
 	not node.attrs.included             # a template's step: judged where its callers run it
-	found := array.concat(hits(node.attrs), login_hits(node.attrs))
+	found := array.concat(array.concat(hits(node.attrs), login_hits(node.attrs)), connection_hits(node.attrs))
 	count(found) > 0
 	parts := [concat("", [f.how, " (line ", format_int(f.line, 10), ")"]) | f := found[_]]
 	item := {

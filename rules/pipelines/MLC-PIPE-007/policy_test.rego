@@ -73,3 +73,14 @@ test_an_included_templates_own_step_is_judged_in_its_callers if {
 test_comments_and_redirects_of_other_text_pass if {
 	flagged({"run": "# echo $(password)\nmake build > build.log 2>&1"}) == []
 }
+
+test_a_service_connection_with_a_secret_is_flagged_and_federation_is_not if {
+	step := {"kind": "step", "attrs": {"system": "azure_pipelines", "name": "Deploy endpoint", "index": 2, "line": 48,
+		"task": "AzureCLI@2", "inputs": {"azureSubscription": "arm-ml-prod"},
+		"service_connection_auth": [{"name": "arm-ml-prod", "node": "c", "auth_scheme": "service_principal"}]}}
+	items := pipe_007.unsafe_secrets with input.nodes as {"s": step}
+	some i in items
+	contains(i.message, "signs in through service connection arm-ml-prod, which authenticates with a service principal secret")
+	federated := json.patch(step, [{"op": "replace", "path": "/attrs/service_connection_auth/0/auth_scheme", "value": "workload_identity_federation"}])
+	count(pipe_007.unsafe_secrets) == 0 with input.nodes as {"s": federated}
+}

@@ -9,7 +9,11 @@ pipeline with its templates expanded from the same tree (templates are files of 
 only: a parser never reads disk) and each template file on its own, and emits them
 (ci/model.py). What a template contributed is recorded on each step and job
 (`defined_in`: the template's path, its own line). A template in another repository
-(`path@alias`) stays a reference whose kind says how the alias's `ref:` pins it.
+(`path@alias`) is read from that repository when the scan holds it too (a tree whose remote,
+or folder name, is the `resources.repositories` entry's `name`): the files that name one wait
+for finish_scan(), when every tree is known, and what they include is marked a template. A
+repository not scanned stays a reference whose kind says how the alias's `ref:` pins it
+(kept beside the expansion too: MLC-PIPE-003 judges the pin).
 
 Template cycles, missing template files, a path out of the tree and expansions past
 Azure's own bounds are collection errors naming the including file and the line.
@@ -25,7 +29,7 @@ from ....safeyaml import TemplateYaml, YamlError, as_utf8, load_yaml
 from ... import CollectContext, FileParser, FileRef
 from ..model import CiPipeline, emit
 from .expand import MAX_NODES, TooLarge
-from .read import PipelineReader
+from .read import Files, PipelineReader
 
 NAME = "azure_pipelines"
 
@@ -64,6 +68,9 @@ class AzurePipelinesParser(FileParser):
 
     def __init__(self) -> None:
         self._trees: dict[str, TreeState] = {}
+        # Finished trees, for templates other trees name (`path@alias`), until finish_scan.
+        self._finished: dict[str, tuple[TreeState, set[str]]] = {}
+        self._waiting: list[tuple] = []      # (tree, path, role, error reporter, local callers)
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         state = self._trees.setdefault(ref.tree, TreeState())
@@ -91,34 +98,66 @@ class AzurePipelinesParser(FileParser):
         state = self._trees.pop(tree, None)
         if state is None:
             return
-        reported: set[tuple] = set()
-
-        def error(display: str, reason: str, line: int | None, key: Any = None) -> None:
-            key = key or (display, reason, line)
-            if key not in reported:          # a template reached from many files: said once
-                reported.add(key)
-                ctx.graph.error(NAME, display, reason, line)
-
+        self._finished[tree] = (state, repository_keys(ctx.graph.node(tree)["attrs"]))
+        error = _once(ctx)
         included = _included_paths(state)
         for path in sorted(state.files):
             azure_file = state.files[path]
             if azure_file.shape == "variables" and path not in included:
                 continue                       # a `variables:` file no pipeline names: not ours
             role = "template" if path in included or _template_only(azure_file.doc) else "pipeline"
-            pipeline = _read(azure_file, role, state, error)
-            if pipeline is None:
+            if _names_other_repositories(azure_file):
+                self._waiting.append((tree, path, role, error, included.get(path, ())))
                 continue
-            if role == "template":
+            self._emit(ctx, tree, azure_file, role, state, error, included.get(path, ()))
+
+    def finish_scan(self, ctx: CollectContext) -> None:
+        """The files that name templates of other repositories, read now that every tree of
+        the scan is known; what they borrowed is marked a template of theirs."""
+        waiting, self._waiting = self._waiting, []
+        borrowed: dict[tuple[str, str], set[str]] = {}
+        try:
+            for tree, path, role, error, callers in waiting:
+                state = self._finished[tree][0]
+                azure_file = state.files[path]
+                reader = self._emit(ctx, tree, azure_file, role, state, error, callers, self._repository(tree))
+                for key in reader.borrowed if reader else ():
+                    borrowed.setdefault(key, set()).add(azure_file.ref.display)
+            for (tree, path), callers in sorted(borrowed.items()):
+                _mark_included(ctx, self._finished[tree][0].files[path].ref.node, sorted(callers))
+        finally:
+            self._finished.clear()
+
+    def _repository(self, home: str):
+        """A `resources.repositories` entry → the files of the scanned tree it names, if one does."""
+        def find(repo: dict) -> Files | None:
+            wanted = resource_keys(repo)
+            trees = [t for t, (_, keys) in self._finished.items() if t != home and keys & wanted["exact"]] or \
+                    [t for t, (_, keys) in self._finished.items() if t != home and keys & wanted["loose"]]
+            if len(trees) != 1:
+                return None                    # none, or several it could be: kept as a reference
+            state = self._finished[trees[0]][0]
+            return Files(state.files, state.seen, state.failed, repo.get("alias"), trees[0])
+        return find
+
+    def _emit(self, ctx: CollectContext, tree: str, azure_file: AzureFile, role: str, state: TreeState,
+              error, included_by, repository=None) -> PipelineReader | None:
+        reader = PipelineReader(azure_file.ref, state.files, state.seen, state.failed, error, repository)
+        pipeline = _read(reader, azure_file, role)
+        if pipeline is None:
+            return None
+        if role == "template":
                 # read on its own with its defaults; where it runs, its callers' jobs carry
                 # its steps (`defined_in`): rules about runners and environments judge those
-                pipeline.extra["included_by"] = sorted(included.get(path, ()))
-                for job in pipeline.jobs:
-                    job.extra["template"] = True
-                    if path in included:        # its steps run (and are judged) in its callers
-                        job.extra["included"] = True
-                        for step in job.steps:
-                            step.extra["included"] = True
-            emit(ctx, azure_file.ref, pipeline, NAME)
+            pipeline.extra["included_by"] = sorted(included_by)
+            for job in pipeline.jobs:
+                job.extra["template"] = True
+                if included_by:                 # its steps run (and are judged) in its callers
+                    job.extra["included"] = True
+                    for step in job.steps:
+                        step.extra["included"] = True
+        emit(ctx, azure_file.ref, pipeline, NAME)
+        return reader
 
 
 def _elsewhere(path: str) -> bool:
@@ -203,15 +242,80 @@ def _included_paths(state: TreeState) -> dict[str, set[str]]:
     return found
 
 
-def _read(azure_file: AzureFile, role: str, state: TreeState, error) -> CiPipeline | None:
-    reader = PipelineReader(azure_file.ref, state.files, state.seen, state.failed, error)
+def _read(reader: PipelineReader, azure_file: AzureFile, role: str) -> CiPipeline | None:
     try:
         return reader.pipeline(azure_file.doc, role, azure_file.expressions)
     except TooLarge:
-        error(azure_file.ref.display, f"template expansion builds more than {MAX_NODES} values; not read", 1)
+        reader.error(azure_file.ref.display, f"template expansion builds more than {MAX_NODES} values; not read", 1)
     except RecursionError:
-        error(azure_file.ref.display, "templates nest too deeply to read", 1)
+        reader.error(azure_file.ref.display, "templates nest too deeply to read", 1)
     return None
+
+
+def _once(ctx: CollectContext):
+    """A collection error reporter that says each error once (a template reached from many
+    files, a cycle wherever it is entered)."""
+    reported: set = set()
+
+    def error(display: str, reason: str, line: int | None, key: Any = None) -> None:
+        key = key or (display, reason, line)
+        if key not in reported:
+            reported.add(key)
+            ctx.graph.error(NAME, display, reason, line)
+    return error
+
+
+def _names_other_repositories(azure_file: AzureFile) -> bool:
+    """Whether a file's `template:` keys name another repository (`path@alias`, not @self)."""
+    for raw in azure_file.template_refs:
+        _, at, alias = raw.strip().rpartition("@")
+        if at and alias.strip() and alias.strip() != "self" and "$" not in alias:
+            return True
+    return False
+
+
+def repository_keys(attrs: dict) -> set[str]:
+    """What a scanned tree is called, as a `resources.repositories` entry may name it: from its
+    remote (github.com/o/r; dev.azure.com/o/p/_git/r, ssh.dev.azure.com/v3/o/p/r,
+    o.visualstudio.com/p/_git/r) and, loosely, its last path segment (a plain folder)."""
+    keys: set[str] = set()
+    remote = str(attrs.get("remote") or "").strip().lower().rstrip("/")
+    github = re.match(r"^github\.com/([^/]+/[^/]+)$", remote)
+    azure = re.match(r"^(?:[^/]*@)?dev\.azure\.com/[^/]+/([^/]+)/_git/([^/]+)$", remote) or \
+        re.match(r"^ssh\.dev\.azure\.com/v3/[^/]+/([^/]+)/([^/]+)$", remote) or \
+        re.match(r"^[^/.]+\.visualstudio\.com/([^/]+)/_git/([^/]+)$", remote)
+    if github:
+        keys.add(f"github:{github.group(1)}")
+    if azure:
+        keys |= {f"git:{azure.group(1)}/{azure.group(2)}", f"git:{azure.group(2)}"}
+    last = (remote or str(attrs.get("path") or "")).rstrip("/").rpartition("/")[2]
+    if last and last != ".":
+        keys.add(f"name:{last}")
+    return keys
+
+
+def resource_keys(repo: dict) -> dict[str, set[str]]:
+    """The keys a repository resource matches: by its type and name exactly, else loosely by
+    the name's last segment."""
+    name = str(repo.get("name") or repo.get("alias") or "").strip().lower().strip("/")
+    kind = str(repo.get("type") or "git").strip().lower()
+    exact = {f"github:{name}"} if kind in ("github", "githubenterprise") else {f"git:{name}"} if kind == "git" else set()
+    return {"exact": exact, "loose": {f"name:{name.rpartition('/')[2]}"} if name else set()}
+
+
+def _mark_included(ctx: CollectContext, file_node: str, callers: list[str]) -> None:
+    """A file other repositories' pipelines include: a template, whose jobs and steps run
+    (and are judged) in its callers."""
+    graph = ctx.graph
+    for pid in graph.in_edges(file_node, "defined_in"):
+        if graph.node(pid)["kind"] != "pipeline":
+            continue
+        graph.update_attrs(pid, role="template", included_by=sorted(set(graph.node(pid)["attrs"].get("included_by") or []) | set(callers)))
+        for jid in graph.out_edges(pid, "contains"):
+            if graph.node(jid)["kind"] == "job":
+                graph.update_attrs(jid, template=True, included=True)
+                for sid in graph.out_edges(jid, "contains"):
+                    graph.update_attrs(sid, included=True)
 
 
 __all__ = ["AzurePipelinesParser", "azure_shape"]

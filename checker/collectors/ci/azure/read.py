@@ -7,6 +7,7 @@ without `dependsOn` waits for the stage before it, so its jobs need every job of
 """
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -51,20 +52,47 @@ class Inherited:
 
 
 @dataclass
+class Files:
+    """Where template paths resolve: the tree being read, or another scanned repository that
+    a `resources.repositories` entry names (`alias`)."""
+    files: dict
+    seen: set[str]
+    failed: set[str]
+    alias: str | None = None            # None: the pipeline's own tree
+    tree: str | None = None             # its repo node
+
+
+@dataclass
 class Loaded:
     path: str
     doc: YamlMap
+    source: Files | None = None
+    ref: dict | None = None             # another repository's template: the reference, as kept
+    file: str | None = None             # the template's file node
+
+    @property
+    def label(self) -> str:
+        """The template as its jobs and steps record it: its path, `path@alias` in another repository."""
+        return f"{self.path}@{self.source.alias}" if self.source and self.source.alias else self.path
+
+    def uses(self, raw: str) -> dict:
+        if self.ref:
+            return {**self.ref, "resolved": self.label, "file": self.file}
+        return {"ref": raw, "target": self.path, "version": None, "kind": "local"}
 
 
 class PipelineReader:
     def __init__(self, ref, files: dict, seen: set[str], failed: set[str],
-                 error: Callable[..., None]) -> None:
-        self.root, self.files, self.seen, self.failed, self.error = ref, files, seen, failed, error
+                 error: Callable[..., None], repository: Callable[[dict], Files | None] | None = None) -> None:
+        self.root, self.error = ref, error
+        self.home = self.src = Files(files, seen, failed)
+        self.repository = repository or (lambda _repo: None)    # a repository resource → its scanned files
+        self.borrowed: set[tuple[str, str]] = set()              # (tree, path) of other repositories' templates read
         self.repos: dict[str, dict] = {}
         self.containers: dict[str, str] = {}
         self.variables: dict[str, Any] = {}
         self.unknown: list[dict] = []
-        self.stack: list[str] = [ref.path]
+        self.stack: list[tuple[str | None, str]] = [(None, ref.path)]      # (alias, path) being read
         self.inclusions = 0
         self.built = [0]
         self.stage_order: list[str] = []
@@ -91,14 +119,16 @@ class PipelineReader:
         if isinstance(extends, dict) and isinstance(extends.get("template"), str):
             loaded = self._template(extends["template"], extends.get("parameters"), line_of(body, "extends"), here)
             if isinstance(loaded, Loaded):
-                pipeline.extra["extends"] = {"ref": extends["template"], "target": loaded.path, "kind": "local"}
+                pipeline.extra["extends"] = loaded.uses(extends["template"])
                 body, here = loaded.doc, loaded.path
+                self.src = loaded.source or self.src      # the rest is read where the template lives
+                self.stack.append((self.src.alias, loaded.path))
             elif loaded is not None:
                 pipeline.extra["extends"] = loaded
                 pipeline.jobs.append(CiJob("extends", f"extends {loaded['ref']}", line_of(body, "extends"), uses=loaded))
         default = DEFAULT_RUNNER if role == "pipeline" else None
         inherited = Inherited(runner(body.get("pool"), line_of(body, "pool")) or default, groups)
-        pipeline.jobs += self._body(body, here, inherited, defined_in=None if here == self.root.path else here)
+        pipeline.jobs += self._body(body, here, inherited, defined_in=None if len(self.stack) == 1 else self._label(here))
         self._needs(pipeline.jobs)
         if self.unknown:
             pipeline.extra["unknown"] = self.unknown[:MAX_UNKNOWN]
@@ -160,15 +190,12 @@ class PipelineReader:
         raw = item["template"]
         loaded = self._template(raw, item.get("parameters"), line, here)
         if isinstance(loaded, Loaded):
-            self.stack.append(loaded.path)
-            try:
+            with self._inside(loaded):
                 reader = self._stages if level == "stages" and isinstance(loaded.doc.get("stages"), list) else self._jobs
                 items = loaded.doc.get("stages") if reader == self._stages else loaded.doc.get("jobs")
-                jobs = reader(items if isinstance(items, list) else [], loaded.path, inherited, loaded.path)
-            finally:
-                self.stack.pop()
+                jobs = reader(items if isinstance(items, list) else [], loaded.path, inherited, loaded.label)
             for job in jobs:
-                job.uses = job.uses or {"ref": str(raw), "target": loaded.path, "version": None, "kind": "local"}
+                job.uses = job.uses or loaded.uses(str(raw))
             return jobs
         uses = loaded or {"ref": str(raw), "target": str(raw), "version": None, "kind": "unknown"}
         key = self._key(f"{inherited.stage}.{placeholder}" if inherited.stage else placeholder)
@@ -251,13 +278,24 @@ class PipelineReader:
                 continue
             if "template" in item and isinstance(item["template"], str):
                 loaded = self._template(item["template"], item.get("parameters"), line, here)
-                if isinstance(loaded, Loaded):
+                if isinstance(loaded, Loaded) and loaded.ref is None:
                     job.extra.setdefault("templates", []).append(loaded.path)
-                    self.stack.append(loaded.path)
-                    try:
-                        self._steps(loaded.doc.get("steps"), loaded.path, job, loaded.path, hook)
-                    finally:
-                        self.stack.pop()
+                    with self._inside(loaded):
+                        self._steps(loaded.doc.get("steps"), loaded.path, job, loaded.label, hook)
+                    continue
+                if isinstance(loaded, Loaded):
+                    # another repository's steps: the reference is kept as a step of its own (how
+                    # it is pinned is MLC-PIPE-003's), its steps follow it
+                    job.extra.setdefault("templates", []).append(loaded.label)
+                    step = CiStep(len(job.steps), line, name=f"template {item['template']}", uses=loaded.uses(item["template"]))
+                    step.extra["expanded"] = True
+                    if defined_in:
+                        step.extra["defined_in"] = defined_in
+                    if hook:
+                        step.extra["hook"] = hook
+                    job.steps.append(step)
+                    with self._inside(loaded):
+                        self._steps(loaded.doc.get("steps"), loaded.path, job, loaded.label, hook)
                     continue
                 step = CiStep(len(job.steps), line, name=f"template {item['template']}",
                               uses=loaded or {"ref": item["template"], "target": item["template"],
@@ -308,9 +346,10 @@ class PipelineReader:
     # -- templates -------------------------------------------------------------------
 
     def _template(self, raw: Any, parameters: Any, line: int | None, here: str) -> Loaded | dict | None:
-        """A template reference: Loaded (a file of this tree, expanded with its parameters),
-        the reference itself (another repository, a computed path), or None after a
-        collection error naming the including file and line."""
+        """A template reference: Loaded (a file of this tree, or of another repository of the
+        scan that `path@alias` names, expanded with its parameters), the reference itself
+        (a repository not scanned, a computed path), or None after a collection error naming
+        the including file and line."""
         display = self._display(here)
         if not isinstance(raw, str) or not raw.strip():
             self.error(display, "template: expected a path", line)
@@ -319,19 +358,26 @@ class PipelineReader:
         path, at, alias = text.rpartition("@") if "@" in text else (text, "", "")
         if _EXPRESSION.search(path):
             return {"ref": text, "target": text, "version": None, "kind": "expression"}
-        if at and alias != "self":
-            return self._remote(text, path, alias)
-        if path.startswith("/"):
-            target = posixpath.normpath(path.lstrip("/"))
+        source, ref = self.src, None
+        if at and alias == "self":
+            source = self.home                 # `@self`: the repository of the pipeline being read
+        elif at:
+            ref = self._remote(text, path, alias)
+            source = self.repository(self.repos[alias]) if alias in self.repos else None
+            if source is None:
+                return ref                     # not scanned: kept as a reference
+        if path.startswith("/") or source is not self.src:
+            target = posixpath.normpath(path.lstrip("/"))    # another repository's paths start at its root
         else:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(here), path))
         if target == ".." or target.startswith("../"):
             self.error(display, f"template {text!r} leads out of the scanned tree; not read", line)
             return None
-        if target in self.stack:
-            chain = " → ".join(self.stack[self.stack.index(target):] + [target])
-            cycle = frozenset(self.stack[self.stack.index(target):])     # one error per cycle, wherever entered
-            self.error(display, f"template cycle: {chain}; not expanded", line, ("cycle", cycle))
+        key = (source.alias, target)
+        if key in self.stack:
+            entered = self.stack[self.stack.index(key):]
+            chain = " → ".join([_named(a, p) for a, p in entered] + [_named(*key)])
+            self.error(display, f"template cycle: {chain}; not expanded", line, ("cycle", frozenset(entered)))
             return None
         if len(self.stack) > MAX_DEPTH:
             self.error(display, f"templates nest more than {MAX_DEPTH} deep; {text!r} not expanded", line)
@@ -341,21 +387,25 @@ class PipelineReader:
             if self.inclusions == MAX_INCLUSIONS + 1:
                 self.error(self.root.display, f"more than {MAX_INCLUSIONS} template inclusions; the rest not expanded", line)
             return None
-        found = self.files.get(target)
+        found = source.files.get(target)
         if found is None:
-            if target in self.failed:
+            if target in source.failed:
                 return None                    # its own error (or template marker) is recorded
-            reason = "is not an Azure Pipelines template" if target in self.seen else "not found in the scanned tree"
+            where = f"repository {source.alias}" if source.alias else "the scanned tree"
+            reason = "is not an Azure Pipelines template" if target in source.seen else f"not found in {where}"
             self.error(display, f"template {text!r} ({target}) {reason}", line)
             return None
         doc = found.doc
+        if source.alias:
+            self.borrowed.add((source.tree, target))
+        file = found.ref.node if ref else None
         if not found.expressions:             # nothing to substitute: read as it is
-            return Loaded(target, doc)
+            return Loaded(target, doc, source, ref, file)
         scope = self._scope({**declared_parameters(doc.get("parameters")),
                              **(dict(parameters) if isinstance(parameters, dict) else {})}, target)
         expanded = expand(_without(doc, ("parameters",)), scope)
-        self._keep_unknown(scope, target)
-        return Loaded(target, expanded)
+        self._keep_unknown(scope, _named(source.alias, target))
+        return Loaded(target, expanded, source, ref, file)
 
     def _remote(self, text: str, path: str, alias: str) -> dict:
         repo = self.repos.get(alias)
@@ -363,6 +413,21 @@ class PipelineReader:
             return {"ref": text, "target": f"{alias}/{path}", "version": None, "kind": "unknown", "repository": alias}
         return {**repository_ref(repo.get("name") or alias, repo.get("ref")), "ref": text,
                 "target": f"{repo.get('name') or alias}/{path}", "repository": alias}
+
+    @contextlib.contextmanager
+    def _inside(self, loaded: Loaded):
+        """Read what a template holds where it lives: its own repository's relative paths."""
+        outer = self.src
+        self.src = loaded.source or outer
+        self.stack.append((self.src.alias, loaded.path))
+        try:
+            yield
+        finally:
+            self.stack.pop()
+            self.src = outer
+
+    def _label(self, path: str) -> str:
+        return _named(self.src.alias, path)
 
     def _scope(self, parameters: dict, path: str) -> Scope:
         return Scope(parameters=parameters, variables=self.variables, unknown=[], built=self.built)
@@ -374,7 +439,7 @@ class PipelineReader:
         scope.unknown.clear()
 
     def _display(self, path: str) -> str:
-        found = self.files.get(path)
+        found = self.src.files.get(path)
         return found.ref.display if found else self.root.display
 
     # -- resources and variables -------------------------------------------------------
@@ -408,11 +473,8 @@ class PipelineReader:
             elif "template" in item:
                 loaded = self._template(item["template"], item.get("parameters"), line_of(node, i), here)
                 if isinstance(loaded, Loaded):
-                    self.stack.append(loaded.path)
-                    try:
+                    with self._inside(loaded):
                         self._variables(loaded.doc.get("variables"), loaded.path, groups, literal)
-                    finally:
-                        self.stack.pop()
 
     def _container(self, value: Any, line: int | None) -> dict | None:
         if isinstance(value, dict):
@@ -429,6 +491,10 @@ class PipelineReader:
 
 
 # -- small readers -------------------------------------------------------------------------
+
+def _named(alias: str | None, path: str) -> str:
+    return f"{path}@{alias}" if alias else path
+
 
 def declared_parameters(node: Any) -> dict:
     """A template's or pipeline's parameters with their defaults: the list form
