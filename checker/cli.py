@@ -156,7 +156,7 @@ def main() -> None:
 @click.option("--snapshot-out", type=click.Path(dir_okay=False), help="Save the collected graph here.")
 def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
-    from .reporters import implied_format, render
+    from .reporters import implied_format, render, reporter
     chosen = bool(formats)
     formats = list(formats) or _default_formats()
     if len(outputs) > len(formats):
@@ -168,6 +168,10 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
         if implied and implied != fmt:
             _fail(f"--output {out} is paired with --format {fmt} (pairs go in order: "
                   f"--format {implied} --output {out})")
+    for fmt in formats:         # a format whose optional extra is missing: say so before scanning
+        missing = getattr(reporter(fmt), "unavailable", lambda: None)()
+        if missing:
+            _fail(missing)
     _check_writable([*outputs, *([snapshot_out] if snapshot_out else [])])
     cfg, opts = _build_options(kw, baseline)
     opts.fail_on = fail_on or cfg.fail_on or "high"
