@@ -107,3 +107,10 @@ def test_the_organisations_severity_wins_over_a_hit_own_severity():
 def test_a_bad_override_stops_the_scan(tmp_path, repo, config, message):
     result, _ = scan(tmp_path, repo, config)
     assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_markdown_and_junit_mark_an_overridden_finding(tmp_path, repo):
+    result, out = scan(tmp_path, repo, CONFIG, "markdown", "junit")
+    mark = "overridden: severity medium → high, remediation (organisation's text): notebooks here hold patient data"
+    assert mark in out["junit"]
+    assert "_overridden: severity medium → high" in out["markdown"]
