@@ -162,3 +162,15 @@ def test_a_broken_framework_file_is_named_with_its_fault(tmp_path, text, reason)
     with pytest.raises(FrameworkError) as err:
         load_framework_file(tmp_path / "x.yaml")
     assert "x.yaml" in str(err.value) and reason in str(err.value)
+
+
+def test_console_summarises_each_framework_and_details_the_chosen_one(tmp_path):
+    repo = make_repo(tmp_path / "r", {"notebooks/train.ipynb": notebook(outputs=True)})
+    every = run_cli("scan", str(repo), "--only", "MLC-REPO-001")
+    assert "Frameworks (requirements by status; informative mappings)" in every.output
+    for name in SHIPPED:
+        assert f"\n  {name}: not satisfied " in every.output
+    one = run_cli("scan", str(repo), "--framework", "eu-ai-act")
+    assert "  eu-ai-act: not satisfied " in one.output and "  nist-800-53:" not in one.output
+    assert "    Art. 10(5): not satisfied — 1 finding(s) from MLC-REPO-001" in one.output
+    assert "    Art. 9: manual — a documented risk management process" in one.output

@@ -36,7 +36,7 @@ def oscal(states_result, tmp_path_factory):
 
 
 def test_states_match_golden(oscal):
-    check_golden("states.oscal.json", oscal[0])
+    check_golden("states.oscal.json", json.dumps(json.loads(oscal[0]), indent=1, ensure_ascii=False) + "\n")
 
 
 def test_round_trips_through_trestles_parser(oscal):
@@ -107,3 +107,27 @@ def test_cli_writes_oscal_beside_other_formats(tmp_path):
     assert props(json.loads(out.read_text())["assessment-results"]["metadata"])["graph-digest"] == \
         [json.loads(js.read_text())["graph_digest"]]
     assert model.results[0].findings
+
+
+def test_the_longest_extension_implies_the_format():
+    from checker.reporters import implied_format
+    assert implied_format("out/results.oscal.json") == "oscal"
+    assert implied_format("out/code.sarif.json") == "sarif"
+    assert implied_format("out/report.JSON") == "json"
+    assert implied_format("findings.csv") == "csv"
+
+
+def test_scanned_names_with_line_breaks_and_blanks_stay_valid(tmp_path):
+    """OSCAL titles and prop values are single lines without surrounding blanks; a
+    notebook named with a line break and a trailing space must not break the document."""
+    from checker.scan import ScanOptions, run_scan
+    from conftest import make_repo, notebook
+    repo = make_repo(tmp_path / "r", {"notebooks/a\nb .ipynb": notebook(outputs=True)})
+    result = run_scan(ScanOptions(paths=[str(repo)], only=["MLC-REPO-001"]))
+    assert result.findings
+    path = tmp_path / "r.oscal.json"
+    path.write_text(rendered("oscal", result, now=NOW), encoding="utf-8")
+    model = trestle_ar.AssessmentResults.oscal_read(path)
+    [obs] = model.results[0].observations
+    node = next(p.value for p in obs.props if p.name == "node")
+    assert "\\n" in node and "\n" not in node and node == node.strip()
