@@ -131,3 +131,16 @@ def test_scanned_names_with_line_breaks_and_blanks_stay_valid(tmp_path):
     [obs] = model.results[0].observations
     node = next(p.value for p in obs.props if p.name == "node")
     assert "\\n" in node and "\n" not in node and node == node.strip()
+
+
+def test_without_the_extra_the_scan_stops_before_collecting(tmp_path):
+    """trestle made unimportable in a real child process (sys.modules entry None, as
+    Python's import system reads it): exit 2 naming the extra, and no scan."""
+    import subprocess
+    import sys
+    code = ("import sys; sys.modules['trestle'] = None; from checker.cli import main; "
+            "main(['scan', sys.argv[1], '--format', 'oscal', '--output', sys.argv[2]])")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(tmp_path / "r.oscal.json")],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stderr
+    assert "pip install 'mlcheck[oscal]'" in out.stderr and not (tmp_path / "r.oscal.json").exists()
