@@ -73,6 +73,8 @@ def scan_options(func):
         click.option("--opa-token", envvar="MLCHECK_OPA_TOKEN", help="Bearer token for --opa-url."),
         click.option("--from-snapshot", type=click.Path(dir_okay=False, exists=True),
                      help="Replay a saved graph instead of collecting."),
+        click.option("--framework", metavar="NAME",
+                     help="Run only the rules behind this compliance framework (mlcheck frameworks list)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -99,6 +101,7 @@ def _build_options(kw: dict, baseline: str | None = None):
         rego_engine=kw["rego_engine"], opa_url=kw["opa_url"], opa_token=kw["opa_token"],
         from_snapshot=Path(kw["from_snapshot"]) if kw["from_snapshot"] else None,
         max_parse_bytes=cfg.max_parse_bytes,
+        framework=kw.get("framework"), overrides=cfg.overrides,
     )
     return cfg, opts
 
@@ -155,7 +158,7 @@ def main() -> None:
               help="Record this scan in a history database (created when absent); see `mlcheck report`.")
 def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_uri=None, **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
-    from .reporters import implied_format, render
+    from .reporters import implied_format, render, reporter
     chosen = bool(formats)
     formats = list(formats) or _default_formats()
     if len(outputs) > len(formats):
@@ -167,6 +170,10 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
         if implied and implied != fmt:
             _fail(f"--output {out} is paired with --format {fmt} (pairs go in order: "
                   f"--format {implied} --output {out})")
+    for fmt in formats:         # a format whose optional extra is missing: say so before scanning
+        missing = getattr(reporter(fmt), "unavailable", lambda: None)()
+        if missing:
+            _fail(missing)
     _check_writable([*outputs, *([snapshot_out] if snapshot_out else [])])
     cfg, opts = _build_options(kw, baseline)
     opts.fail_on = fail_on or cfg.fail_on or "high"
@@ -360,3 +367,44 @@ def collectors_cmd() -> None:
         kind = "source" if issubclass(cls, Collector) else "parser"
         extra = "" if kind == "source" else "  " + " ".join(cls.patterns)
         click.echo(f"{name:<12} {kind:<7} {cls.__module__}{extra}")
+
+
+@main.group("frameworks")
+def frameworks_cmd() -> None:
+    """List and show the compliance frameworks and the rules behind their requirements."""
+
+
+def _frameworks():
+    from .frameworks import FrameworkError, load_frameworks
+    try:
+        return load_frameworks()
+    except FrameworkError as exc:
+        _fail(str(exc))
+
+
+@frameworks_cmd.command("list")
+def frameworks_list() -> None:
+    """Each framework: id, requirements (with rules / manual), name and version."""
+    for fw in _frameworks().values():
+        manual = sum(1 for r in fw.requirements if not r.rules)
+        click.echo(f"{fw.id:<14} {len(fw.requirements):>3} requirements ({manual} manual)  "
+                   f"{fw.name} — {fw.version}")
+
+
+@frameworks_cmd.command("show")
+@click.argument("name")
+@click.option("--rules", "rules_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Also count custom rules whose control tags name a requirement.")
+def frameworks_show(name, rules_dirs) -> None:
+    """Every requirement of framework NAME with the rules that give evidence for it."""
+    from .frameworks import FrameworkError, evidence_rules, get_framework
+    try:
+        fw = get_framework(name)
+    except FrameworkError as exc:
+        _fail(str(exc))
+    rules = _catalog(rules_dirs).rules
+    click.echo(f"{fw.name} — {fw.version} ({fw.mapping} mapping)\n{fw.source}\n")
+    for req in fw.requirements:
+        behind = evidence_rules(fw, req, rules)
+        click.echo(f"{req.id}  {req.title}\n    {req.reference}")
+        click.echo(f"    rules: {', '.join(behind)}" if behind else f"    manual: {req.manual}")

@@ -39,6 +39,21 @@ SCHEMA = {
             },
         },
         "max_parse_bytes": {"type": "integer", "minimum": 1024},
+        # The organisation's rating of a rule (checker/overrides.py): rule id → new values.
+        "overrides": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[A-Z][A-Z0-9]*-[A-Z0-9]+(-[A-Z0-9]+)*$"},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "minProperties": 1,
+                "properties": {
+                    "severity": {"enum": list(SEVERITIES)},
+                    "remediation": {"type": "string", "minLength": 3},
+                    "reason": {"type": "string", "minLength": 3},
+                },
+            },
+        },
         "waivers": {
             "type": "array",
             "items": {
@@ -73,6 +88,7 @@ class Config:
     params: dict = field(default_factory=dict)
     max_parse_bytes: int | None = None
     waivers: list[Waiver] = field(default_factory=list)
+    overrides: dict[str, dict] = field(default_factory=dict)
 
 
 def load_config(path: Path | None) -> Config:
@@ -111,4 +127,6 @@ def load_config(path: Path | None) -> Config:
                         approved_by=clean(w["approved_by"]),
                         expires=_dt.date.fromisoformat(w["expires"]) if w.get("expires") else None)
                  for w in doc.get("waivers", [])],
+        # Printed in every report, like waivers: the same redaction.
+        overrides={rid: {k: clean(v) for k, v in o.items()} for rid, o in doc.get("overrides", {}).items()},
     )

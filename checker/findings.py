@@ -37,12 +37,13 @@ class Finding:
     status_reason: str = ""
     waiver: dict | None = None
     escalation: dict | None = None
+    override: dict | None = None     # the rule's metadata as the organisation overrode it
 
     def as_dict(self) -> dict:
         """The finding for serialising: shallow (its evidence and locations are shared, not
         copied; dataclasses.asdict's deep copy took 4 s for 25k findings)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        for key in ("waiver", "escalation"):
+        for key in ("waiver", "escalation", "override"):
             if out[key] is None:
                 del out[key]
         return out
@@ -70,10 +71,12 @@ def locations(graph: EstateGraph, node: str) -> list[dict]:
 
 
 def build(rule: Rule, hits: list[Hit], graph: EstateGraph, status: str = OPEN) -> list[Finding]:
-    return [Finding(rule_id=rule.id, severity=h.severity or rule.severity, node=h.node, title=rule.title,
+    # An organisation's severity override wins over the severity a rule gives a hit.
+    forced = rule.severity if rule.override and "severity" in rule.override else None
+    return [Finding(rule_id=rule.id, severity=forced or h.severity or rule.severity, node=h.node, title=rule.title,
                     message=h.message, evidence=h.evidence, locations=locations(graph, h.node),
                     controls=rule.controls, category=rule.category, status=status,
-                    fingerprint=fingerprint(rule.id, h.node, h.evidence)) for h in hits]
+                    fingerprint=fingerprint(rule.id, h.node, h.evidence), override=rule.override) for h in hits]
 
 
 # -- production promotion -------------------------------------------------------------

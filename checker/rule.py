@@ -34,6 +34,7 @@ class Rule:
     builtin: bool = False
     escalate_in_production: bool = False
     lifecycle: str = "stable"        # experimental: reported, never fails the gate
+    override: dict | None = None     # the organisation's changes (checker/overrides.py)
 
     @property
     def engine(self) -> str:
@@ -51,4 +52,5 @@ class Rule:
                 "category": self.category, "engine": self.engine, "lifecycle": self.lifecycle,
                 "controls": self.controls, "description": self.description,
                 "remediation": self.remediation, "references": self.references,
-                "source": self.path, "builtin": self.builtin}
+                "source": self.path, "builtin": self.builtin,
+                **({"override": self.override} if self.override else {})}

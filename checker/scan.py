@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, ContextManager
 
 from . import findings as fnd
+from . import frameworks
 from .catalog import Catalog, load_catalog
 from .rule import Rule, RuleError
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
@@ -19,6 +20,7 @@ from .collectors import (CollectContext, Source, file_parsers, load_registry,
 from .engines import RuleResult
 from .graph import EstateGraph, canonical_json
 from .linkers import run_linkers
+from .overrides import apply_overrides
 from .severity import SEVERITIES
 
 
@@ -45,6 +47,8 @@ class ScanOptions:
     max_parse_bytes: int | None = None
     today: _dt.date | None = None
     fail_on: str = "high"                                   # lowest severity that fails the gate
+    framework: str | None = None                            # run only the rules behind it
+    overrides: dict[str, dict] = field(default_factory=dict)   # rule id → {severity, remediation, reason}
 
 
 @dataclass
@@ -55,6 +59,7 @@ class ScanResult:
     results: dict[str, RuleResult]
     findings: list[fnd.Finding]
     fail_on: str = "high"
+    framework: str | None = None
 
     @functools.cached_property
     def digest(self) -> str:
@@ -235,6 +240,8 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
     with observe("rules-load"):
         catalog = load_catalog(opts.rules_dirs, opts.include_builtin)
         rules = select_rules(catalog.rules, opts.only, opts.skip)
+        rules = frameworks.select_rules(rules, catalog.rules, opts.framework)
+        rules = apply_overrides(rules, catalog.rules, opts.overrides)
         if not opts.no_waivers:
             unknown_patterns(catalog.rules, [w.rule for w in opts.waivers], "waivers")
     with observe("collect"):
@@ -269,7 +276,7 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
             fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())
         if opts.baseline:
             fnd.apply_baseline(found, fnd.load_baseline(opts.baseline))
-    return ScanResult(graph, catalog, rules, results, found, opts.fail_on)
+    return ScanResult(graph, catalog, rules, results, found, opts.fail_on, opts.framework)
 
 
 __all__ = ["ScanOptions", "ScanResult", "run_scan", "UsageError", "RuleError", "canonical_json"]

@@ -25,10 +25,10 @@ def reporter(fmt: str) -> ModuleType:
 def implied_format(filename: str) -> str | None:
     """The format a file name's extension implies (report.sarif → sarif), if any."""
     lower = filename.lower()
-    for fmt in formats():
-        if any(lower.endswith(ext) for ext in getattr(reporter(fmt), "EXTENSIONS", ())):
-            return fmt
-    return None
+    # The longest matching extension wins: report.sarif.json is SARIF, not JSON.
+    matches = [(len(ext), fmt) for fmt in formats() for ext in getattr(reporter(fmt), "EXTENSIONS", ())
+               if lower.endswith(ext)]
+    return max(matches)[1] if matches else None
 
 
 def render(fmt: str, result, stream, **options) -> None:

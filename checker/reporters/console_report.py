@@ -45,6 +45,29 @@ def finding_lines(f, escape) -> list[str]:
         lines.append(f"    evidence: {escape(ev)}")
     if f.status_reason:
         lines.append(f"    [magenta]{escape(f.status_reason)}[/]")
+    if f.override:
+        lines.append(f"    [magenta]overridden: {escape(override_text(f.override))}[/]")
+    return lines
+
+
+def override_text(override: dict) -> str:
+    """`severity high → low, remediation (organisation's text): reason`."""
+    changed = [f"severity {o['from']} → {o['to']}" if field == "severity" else f"{field} (organisation's text)"
+               for field, o in override.items() if field != "reason"]
+    return ", ".join(changed) + (f": {override['reason']}" if override.get("reason") else "")
+
+
+def framework_lines(result, escape) -> list[str]:
+    """Requirements by status per framework; with --framework, each requirement too."""
+    from ..frameworks import frameworks_in_scope, requirement_status, totals
+    lines = ["\n[bold]Frameworks[/] (requirements by status; informative mappings)"]
+    for fw in frameworks_in_scope(result):
+        statuses = requirement_status(result, fw)
+        lines.append(f"  {escape(fw.id)}: " + ", ".join(f"{k.replace('_', ' ')} {v}"
+                                                       for k, v in totals(statuses).items()))
+        if result.framework:
+            lines += [f"    {escape(s.requirement.id)}: {s.status.replace('_', ' ')} — {escape(s.reason)}"
+                      for s in statuses]
     return lines
 
 
@@ -86,6 +109,7 @@ def render(result, stream, **_) -> None:
                                      or "nothing"))
     console.print(f"  sources: {len(result.graph.sources)}   graph digest: {result.digest}")
     console.print(f"  rules evaluated: {s['rules_evaluated']}")
+    console.print("\n".join(framework_lines(result, escape)))
     if s["rules_not_applicable"]:
         console.print(f"  not applicable (matched no node): {', '.join(s['rules_not_applicable'])}")
         for rule_id, why in s["not_applicable_reasons"].items():

@@ -1,13 +1,39 @@
 """JSON report: the whole scan result, stable key order, for machines and later tooling."""
 from __future__ import annotations
 
+from collections import Counter
+
 from .. import __version__
+from ..findings import BASELINED, CANNOT_EVALUATE, OPEN, WAIVED
+from ..frameworks import frameworks_section
 from ..graph import canonical_json
 
 EXTENSIONS = (".json",)
 
 
+STATUSES = (OPEN, BASELINED, WAIVED, CANNOT_EVALUATE)
+
+
+def counts(statuses) -> dict[str, int]:
+    found = Counter(statuses)
+    return {s: found.get(s, 0) for s in STATUSES}
+
+
+def totals(result, frameworks: list[dict]) -> dict:
+    """Findings by status per rule (every evaluated rule, zeros included) and per resource
+    (every node with a finding), and requirements by status per framework."""
+    by_rule: dict[str, list[str]] = {r.id: [] for r in result.rules}
+    by_node: dict[str, list[str]] = {}
+    for f in result.findings:
+        by_rule.setdefault(f.rule_id, []).append(f.status)
+        by_node.setdefault(f.node, []).append(f.status)
+    return {"by_rule": {rid: counts(s) for rid, s in sorted(by_rule.items())},
+            "by_resource": {node: counts(s) for node, s in sorted(by_node.items())},
+            "by_framework": {fw["id"]: fw["totals"] for fw in frameworks}}
+
+
 def document(result) -> dict:
+    frameworks = frameworks_section(result)
     return {
         "tool": {"name": "mlcheck", "version": __version__},
         "graph_digest": result.digest,
@@ -18,9 +44,12 @@ def document(result) -> dict:
         "rules": [{"id": r.id, "engine": r.engine, "severity": r.severity,
                    "applicable": result.results[r.id].applicable,
                    "hits": len(result.results[r.id].hits),
+                   **({"override": r.override} if r.override else {}),
                    **({"error": result.results[r.id].error} if result.results[r.id].error else {})}
                   for r in result.rules],
         "findings": [f.as_dict() for f in result.findings],
+        "frameworks": frameworks,
+        "totals": totals(result, frameworks),
     }
 
 

@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 
 from ..findings import BASELINED, CANNOT_EVALUATE, OPEN, WAIVED
 from . import printable
-from .console_report import one_line_evidence
+from .console_report import one_line_evidence, override_text
 from .places import place
 
 EXTENSIONS = (".junit.xml",)
@@ -45,6 +45,8 @@ def failure_body(result, f) -> str:
     lines.append("evidence (json): " + json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str))
     if f.escalation:
         lines.append(f"raised from {f.escalation['from']}: {f.escalation['reason']}")
+    if f.override:
+        lines.append("overridden: " + override_text(f.override))
     return multiline(lines)
 
 

@@ -15,6 +15,7 @@ import re
 from ..findings import BASELINED, CANNOT_EVALUATE, OPEN, WAIVED
 from ..severity import SEVERITIES
 from . import printable
+from .console_report import override_text
 from .places import place
 
 EXTENSIONS = (".md", ".markdown")
@@ -74,8 +75,9 @@ def finding_block(result, f) -> str:
     evidence = json.dumps(f.evidence, indent=1, sort_keys=True, ensure_ascii=False, default=str)
     if len(evidence) > EVIDENCE_CHARS:
         evidence = evidence[:EVIDENCE_CHARS] + f"\n… ({len(evidence) - EVIDENCE_CHARS} more characters in the JSON report)"
+    overridden = [f"  _overridden: {md(override_text(f.override))}_  "] if f.override else []
     return "\n".join([f"- **{md(f.rule_id)}** {md(f.title)}: {md(f.message)}  ",
-                      f"  node {code(f.node)} at {code(at)}", "",
+                      f"  node {code(f.node)} at {code(at)}" + ("  " if overridden else ""), *overridden, "",
                       "  " + fenced(printable_block(evidence), "json").replace("\n", "\n  ")])
 
 

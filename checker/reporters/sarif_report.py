@@ -38,6 +38,8 @@ def rule_descriptor(rule) -> dict:
                   "mlcheck/lifecycle": rule.lifecycle}
     if rule.severity in SECURITY_SEVERITY:
         properties["security-severity"] = SECURITY_SEVERITY[rule.severity]
+    if rule.override:
+        properties["mlcheck/override"] = rule.override
     out = {"id": rule.id, "name": rule.id.replace("-", ""),
            "shortDescription": {"text": rule.title},
            "fullDescription": {"text": " ".join(rule.description.split()) or rule.title},
@@ -88,6 +90,8 @@ def sarif_result(result, f, index: dict[str, int]) -> dict:
                                 "justification": f.status_reason}]
     if f.escalation:
         out["properties"]["mlcheck/escalation"] = f.escalation
+    if f.override:
+        out["properties"]["mlcheck/override"] = f.override
     return out
 
 
