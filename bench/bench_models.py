@@ -89,7 +89,7 @@ def main() -> None:
             for p in paths:
                 data = p.read_bytes()
                 facts = inspect(p.name, data)
-                facts.attrs(data)
+                facts.attrs()
                 if facts.runs_code:
                     flagged.append(p.name)
 

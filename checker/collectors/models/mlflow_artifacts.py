@@ -8,8 +8,9 @@ artifact proxy (`/api/2.0/mlflow-artifacts/artifacts/…`). Anything else (s3://
 wasbs://, abfss://, dbfs:/, a `models:/` reference) is recorded as *unknown* with the
 reason — never as clean. Each model file becomes a file node keyed by its location
 (`store: mlflow-artifacts`), held by the version (`contains`): versions registered from the
-same artifacts share it. Symlinks are never followed; bounds: MAX_FILES per version,
-ctx.max_parse_bytes per file.
+same artifacts share it. Symlinks are never followed; bounds: MAX_FILES per version; a
+local file is read by seeks and bounded reads at any size, one read through the server's
+proxy within ctx.max_parse_bytes (the proxy offers no ranged reads to rely on).
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ import os
 import posixpath
 import stat
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Iterator
 from urllib.parse import unquote, urlparse
 
+from ...regular_file import open_regular_file
 from ...safeyaml import YamlError, load_yaml
 from .. import CollectContext
 from . import MODEL_PATTERNS, record, sign_states, worst
@@ -48,6 +50,11 @@ class Lister:
 
     def read(self, rel: str, limit: int) -> bytes:
         raise NotImplementedError
+
+    def open(self, rel: str) -> BinaryIO | None:
+        """The file open for seeks and bounded reads, or None where there is no such
+        access (a server's proxy): then read() within the parse limit."""
+        return None
 
 
 class LocalLister(Lister):
@@ -81,9 +88,11 @@ class LocalLister(Lister):
                     yield rel, st.st_size
 
     def read(self, rel, limit):
-        path = self.root / rel if rel else self.root
-        with open(path, "rb", opener=lambda p, f: os.open(p, f | getattr(os, "O_NOFOLLOW", 0))) as fh:
+        with self.open(rel) as fh:
             return fh.read(limit + 1)
+
+    def open(self, rel):
+        return open_regular_file(self.root / rel if rel else self.root)
 
 
 class ProxyLister(Lister):
@@ -174,21 +183,11 @@ def read_version_artifacts(ctx: CollectContext, collector: str, prefix: str, ver
                                        **({} if size is None else {"size": size})},
                          ctx.provenance(collector, shown))
         g.add_edge(version_node, nid, "contains")
-        if size is not None and size > ctx.max_parse_bytes:
-            g.error(collector, shown, f"model file is {size} bytes, over the {ctx.max_parse_bytes}-byte parse limit; not scanned")
-            g.update_attrs(nid, model_scan="not scanned", model_runs_code_on_load=None)
+        f = _inspect_artifact(ctx, collector, lister, rel, size, nid, shown, name)
+        if f is None:
             continue
-        try:
-            data = lister.read(rel, ctx.max_parse_bytes)
-        except (OSError, ValueError) as exc:
-            g.error(collector, shown, f"model file unreadable: {exc}")
-            continue
-        if len(data) > ctx.max_parse_bytes:
-            g.error(collector, shown, f"model file over the {ctx.max_parse_bytes}-byte parse limit; not scanned")
-            continue
-        f = record(ctx, collector, nid, shown, name, data)
         formats.append(f.format)
-        hashed.append((nid, rel or name, g.node(nid)["attrs"].get("model_sha256")))
+        hashed.append((nid, rel or name, f.sha256))
     signatures = {}
     for sig in SIGNATURE_NAMES:
         if sig in files:
@@ -202,6 +201,32 @@ def read_version_artifacts(ctx: CollectContext, collector: str, prefix: str, ver
     facts["artifact_formats"] = sorted(set(formats))
     facts["artifact_formats_run_code"] = any(f in CODE_FORMATS for f in formats)
     g.update_attrs(version_node, **facts)
+
+
+def _inspect_artifact(ctx: CollectContext, collector: str, lister: Lister, rel: str,
+                      size: int | None, nid: str, shown: str, name: str):
+    """A model file's facts: read from the open file at any size (formats reads it by seeks
+    and bounded reads), or — through a server's proxy — from its bytes within the parse
+    limit. None, with the collection error, when it cannot be read."""
+    g = ctx.graph
+    try:
+        fh = lister.open(rel)
+        if fh is not None:
+            with fh:
+                return record(ctx, collector, nid, shown, name, fh, os.fstat(fh.fileno()).st_size)
+        if size is not None and size > ctx.max_parse_bytes:
+            g.error(collector, shown, f"model file is {size} bytes, over the {ctx.max_parse_bytes}-byte "
+                    "parse limit for files read through the tracking server; not scanned")
+            g.update_attrs(nid, model_scan="not scanned", model_runs_code_on_load=None)
+            return None
+        data = lister.read(rel, ctx.max_parse_bytes)
+    except (OSError, ValueError) as exc:
+        g.error(collector, shown, f"model file unreadable: {exc}")
+        return None
+    if len(data) > ctx.max_parse_bytes:
+        g.error(collector, shown, f"model file over the {ctx.max_parse_bytes}-byte parse limit; not scanned")
+        return None
+    return record(ctx, collector, nid, shown, name, data)
 
 
 def _glob(name: str, pattern: str) -> bool:

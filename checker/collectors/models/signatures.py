@@ -10,7 +10,8 @@ States, per model file:
 - `verified`: the digest matches and the ECDSA signature over the DSSE envelope verifies with a
   public key from `params.model_signing.public_keys` (PEM files; P-256/384/521, as
   model-signing's key signer makes them);
-- `unverified`: the digest matches but nothing could check the signature itself — no key is
+- `unverified`: the file is too large to hash (formats.MAX_HASH_BYTES), or the digest
+  matches but nothing could check the signature itself — no key is
   configured, or the bundle is a Sigstore certificate bundle (keyless), whose verification
   needs a trust root and transparency-log checks this reader does not do. Never `verified`.
 """
@@ -94,7 +95,10 @@ def state(name_in_signed_folder: str, sha256: str | None, bundle: Bundle | None,
     listed = bundle.resources.get(name_in_signed_folder)
     if listed is None:
         return "digest_mismatch", f"the signature does not list {name_in_signed_folder}"
-    if not sha256 or listed != sha256:
+    if sha256 is None:
+        return "unverified", (f"{name_in_signed_folder} is over the hash bound: its sha256 was not "
+                              "computed, so the signature cannot be checked against it")
+    if listed != sha256:
         return "digest_mismatch", f"{name_in_signed_folder} has sha256 {sha256}, the signature lists {listed}"
     if bundle.keyless:
         return "unverified", ("a Sigstore certificate (keyless) bundle: verifying it needs a trust root "
