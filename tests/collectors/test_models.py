@@ -322,7 +322,7 @@ def test_signature_states_in_a_tree(tmp_path):
 def test_keyless_bundle_is_never_reported_verified():
     import json
 
-    from checker.collectors.models.signatures import read_bundle, state
+    from checker.collectors.models.signatures import Trust, read_bundle, state
     data = m.safetensors()
     import hashlib
     statement = {"predicate": {"resources": [{"name": "model.safetensors", "algorithm": "sha256",
@@ -332,9 +332,9 @@ def test_keyless_bundle_is_never_reported_verified():
                                      "dsseEnvelope": {"payload": base64.b64encode(json.dumps(statement).encode()).decode(),
                                                       "signatures": [{"sig": "AA=="}]}}).encode())
     _, pub = _keypair()
-    st, why = state("model.safetensors", hashlib.sha256(data).hexdigest(), bundle, [pub.encode()])
-    assert st == "unverified" and "trust root" in why
-    assert state("x", "00", read_bundle(b"not json"), [])[0] == "bad_signature"
+    st, why = state("model.safetensors", hashlib.sha256(data).hexdigest(), bundle, Trust([pub.encode()]))
+    assert st == "unverified" and "no trust root configured" in why
+    assert state("x", "00", read_bundle(b"not json"), Trust())[0] == "bad_signature"
 
 
 def test_real_model_signing_bundle_verifies(tmp_path):

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from .. import CollectContext, FileParser, FileRef
 from .formats import ModelFacts, inspect
-from .signatures import MAX_SIGNATURE_BYTES, SIGNATURE_NAMES, nearest, public_keys, read_bundle, state
+from .signatures import MAX_SIGNATURE_BYTES, SIGNATURE_NAMES, nearest, read_bundle, state, trust_from_params
 
 __all__ = ["ModelFileParser", "ModelFacts", "inspect", "record", "sign_states", "worst"]
 
@@ -45,7 +45,7 @@ def sign_states(ctx: CollectContext, files: list[tuple[str, str, str | None]],
                 signatures: dict[str, bytes]) -> list[str]:
     """Put model_signature (and its reason) on each (node, path, sha256) model file from the
     signature nearest above it; the states, for a version's summary."""
-    keys, problems = public_keys(ctx.params)
+    trust, problems = trust_from_params(ctx.params)
     for problem in problems:
         ctx.graph.error("models", "params", problem)
     bundles = {folder: read_bundle(data) for folder, data in signatures.items()}
@@ -54,7 +54,7 @@ def sign_states(ctx: CollectContext, files: list[tuple[str, str, str | None]],
         found = nearest(path, signatures)
         bundle = bundles[found[0]] if found else None
         rel = path[len(found[0]) + 1:] if found and found[0] else path
-        st, why = state(rel, sha, bundle, keys)
+        st, why = state(rel, sha, bundle, trust)
         ctx.graph.update_attrs(nid, model_signature=st, model_signature_reason=why)
         out.append(st)
     return out
