@@ -209,7 +209,8 @@ def log_and_register_mlflow3(tracking_uri: str, artifact_location: str | None,
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     old = os.environ.copy()
-    os.environ.update({k: v for k, v in mlflow_env().items() if k.startswith("MLFLOW")})
+    # MLFLOW_ALLOW_FILE_STORE: MLflow 3 keeps the file store in maintenance, behind this switch.
+    os.environ.update({k: v for k, v in mlflow_env(MLFLOW_ALLOW_FILE_STORE="true").items() if k.startswith("MLFLOW")})
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
     try:
@@ -296,3 +297,17 @@ def test_a_logged_model_version_through_a_real_mlflow_3_server(tmp_path):
     assert v1["artifacts"] == "read", (v1, graph.errors)
     (held,) = [graph.node(f)["attrs"] for f in graph.out_edges(nid, "contains")]
     assert held["model_code"][0]["global"] == "os.system"
+
+
+def test_a_logged_model_version_in_a_file_store(tmp_path):
+    """mlruns/<experiment>/models/<model_id>/meta.yaml names the logged model's artifacts."""
+    made = log_and_register_mlflow3(f"file://{tmp_path / 'mlruns'}", None)
+    logged = next((tmp_path / "mlruns").glob(f"*/models/{made['model_id']}/artifacts/model.pkl"))
+    logged.write_bytes(m.stack_global_reduce("os", "system"))
+    graph = collect(str(tmp_path / "mlruns"))
+    nid, v1 = version(graph, 1)
+    assert (v1["logged_model_id"], v1["logged_model_run_id"], v1["artifacts"]) == (made["model_id"], made["run"], "read")
+    (held,) = [graph.node(f)["attrs"] for f in graph.out_edges(nid, "contains")]
+    assert held["model_code"][0]["global"] == "os.system"
+    _, v2 = version(graph, 2)
+    assert v2["logged_model_run_id"] == made["run"] and v2["run_id"] == made["other"]
