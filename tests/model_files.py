@@ -12,6 +12,7 @@ import io
 import json
 import struct
 import zipfile
+import zlib
 
 PROTO4 = b"\x80\x04"
 
@@ -222,3 +223,56 @@ def torch_files() -> dict[str, bytes] | None:
     torch.jit.save(torch.jit.script(net), out)
     files["scripted.pt"] = out.getvalue()
     return files
+
+
+# -- Checkpoints of many GB, left as holes in sparse files (no blocks written) ------------
+
+def sparse_torch_zip(path, data_pkl: bytes, tensor_size: int) -> None:
+    """A torch.save zip whose tensor member `archive/data/0` is `tensor_size` bytes of
+    zeros left as a hole, stored (not deflated), with the zip64 sizes and offsets of
+    PKWARE's APPNOTE (4.3.7, 4.3.12, 4.3.14-16, 4.5.3). The hole's CRC is not computed:
+    nothing reads tensor members."""
+    entries = []
+    with open(path, "wb") as f:
+        for name, data, size in (("archive/data.pkl", data_pkl, len(data_pkl)),
+                                 ("archive/data/0", None, tensor_size)):
+            offset, n = f.tell(), name.encode()
+            crc = zlib.crc32(data) if data is not None else 0
+            extra = struct.pack("<HHQQ", 1, 16, size, size)
+            f.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF,
+                                0xFFFFFFFF, len(n), len(extra)) + n + extra)
+            if data is not None:
+                f.write(data)
+            else:
+                f.seek(size, 1)
+            entries.append((n, crc, size, offset))
+        cd_start = f.tell()
+        for n, crc, size, offset in entries:
+            extra = struct.pack("<HHQQQ", 1, 24, size, size, offset)
+            f.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF,
+                                0xFFFFFFFF, len(n), len(extra), 0, 0, 0, 0, 0xFFFFFFFF) + n + extra)
+        cd_end = f.tell()
+        f.write(struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, len(entries), len(entries),
+                            cd_end - cd_start, cd_start))
+        f.write(struct.pack("<IIQI", 0x07064B50, 0, cd_end, 1))
+        f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF, 0xFFFFFFFF,
+                            0xFFFFFFFF, 0))
+
+
+def sparse_pickle(path, payload_size: int, then: bytes = b"") -> None:
+    """A protocol-4 pickle holding a bytes object of `payload_size` zeros (BINBYTES8, a
+    hole), POP, then `then` (a second pickle's body: its opcodes run in the same load) or
+    STOP."""
+    with open(path, "wb") as f:
+        f.write(PROTO4 + b"\x8e" + struct.pack("<Q", payload_size))
+        f.seek(payload_size, 1)
+        f.write(b"0" + (then or b"N."))
+
+
+def sparse_safetensors(path, tensor_size: int) -> None:
+    """A safetensors file whose one tensor's bytes are a hole."""
+    header = json.dumps({"w": {"dtype": "U8", "shape": [tensor_size],
+                               "data_offsets": [0, tensor_size]}}).encode()
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(header)) + header)
+        f.truncate(8 + len(header) + tensor_size)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import BinaryIO, ClassVar, Protocol
 
 from ..graph import EstateGraph, Provenance, utc_now
 
@@ -90,9 +90,15 @@ class FileRef:
 
 
 class FileParser:
-    """Parses files that a tree collector found. Subclasses set name and patterns."""
+    """Parses files that a tree collector found. Subclasses set name and patterns.
+
+    A parser that sets `reads_files` reads by seeks and bounded reads of its own (model
+    checkpoints of many GB need only their headers): where the tree can open the file (a
+    folder, a work tree's file) it gets parse_file() with the open file whatever its size,
+    and the parse limit does not apply; elsewhere (a git blob) it gets parse() within it."""
     name: ClassVar[str] = ""
     patterns: ClassVar[tuple[str, ...]] = ()
+    reads_files: ClassVar[bool] = False
 
     def claims(self, path: str) -> bool:
         """A pattern matches the file's name or its whole path (fnmatch, case-sensitive)."""
@@ -103,6 +109,11 @@ class FileParser:
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         """Add facts for one file. Bad content: ctx.graph.error(...), never raise."""
+        raise NotImplementedError
+
+    def parse_file(self, ref: FileRef, fh: BinaryIO, size: int, ctx: CollectContext) -> None:
+        """With reads_files: add facts for one file open for reading (`size` bytes), read
+        within the parser's own bounds. Bad content: ctx.graph.error(...), never raise."""
         raise NotImplementedError
 
     def finish(self, tree: str, ctx: CollectContext) -> None:

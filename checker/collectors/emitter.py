@@ -5,8 +5,9 @@ are counted on their tree's node.
 """
 from __future__ import annotations
 
+import os
 from pathlib import PurePosixPath
-from typing import Callable
+from typing import BinaryIO, Callable
 
 from . import CollectContext, FileRef
 from .roles import file_role, matches_gitattr
@@ -36,10 +37,11 @@ class TreeEmitter:
 
     def emit(self, path: str, size: int | None, read: Callable[[], bytes] | None, *,
              tracked: bool | None = None, symlink: bool = False, problem: str | None = None,
-             **extra) -> str | None:
+             open_file: Callable[[], BinaryIO] | None = None, **extra) -> str | None:
         """Record a file that matters and hand it to its parsers. With `problem` (its
         content cannot be read: a missing blob), the file is recorded without a size and
-        the problem is its collection error."""
+        the problem is its collection error. `open_file` (a file on disk) lets parsers
+        that read files themselves (FileParser.reads_files) have it open, at any size."""
         path = text_path(path)
         role = file_role(path)
         parsers = [] if symlink else self.ctx.parsers_for(path)
@@ -65,8 +67,12 @@ class TreeEmitter:
             return nid
         if parsers:
             commit = self.commit if is_tracked else None
-            self._parse(parsers, FileRef(nid, path, display, self.tree_node, self.id_prefix, commit),
-                        size, read)
+            ref = FileRef(nid, path, display, self.tree_node, self.id_prefix, commit)
+            by_file = [p for p in parsers if p.reads_files and open_file is not None]
+            if by_file:
+                self._parse_open(by_file, ref, open_file)
+            if len(by_file) < len(parsers):
+                self._parse([p for p in parsers if p not in by_file], ref, size, read)
         return nid
 
     def finish(self) -> None:
@@ -83,6 +89,23 @@ class TreeEmitter:
         """Whether emit() will read this (not symlinked) file's content: a parser claims it
         and it is within the parse limit (the git collector prefetches exactly these)."""
         return size is not None and size <= self.ctx.max_parse_bytes and bool(self.ctx.parsers_for(text_path(path)))
+
+    def _parse_open(self, parsers, ref: FileRef, open_file: Callable[[], BinaryIO]) -> None:
+        try:
+            fh = open_file()
+        except OSError as exc:
+            self.ctx.graph.error("/".join(p.name for p in parsers), ref.display,
+                                 f"unreadable: {exc.strerror or exc}")
+            return
+        with fh:
+            size = os.fstat(fh.fileno()).st_size
+            for parser in parsers:
+                try:
+                    fh.seek(0)
+                    parser.parse_file(ref, fh, size, self.ctx)
+                except Exception as exc:  # noqa: BLE001 - a parser bug costs one file, not the scan
+                    self.ctx.graph.error(parser.name, ref.display,
+                                         f"parser crashed: {type(exc).__name__}: {exc}")
 
     def _parse(self, parsers, ref: FileRef, size: int, read: Callable[[], bytes]) -> None:
         names = "/".join(p.name for p in parsers)

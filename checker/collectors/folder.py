@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..regular_file import read_regular_file
+from ..regular_file import open_regular_file, read_regular_file
 from . import CollectContext, Collector, Source
 from .emitter import TreeEmitter
 from .safety import is_git_dir, is_worktree, symlink_problem
@@ -63,7 +63,8 @@ class FolderCollector(Collector):
                     ctx.graph.error(self.name, emitter.display(rel), f"unreadable: {exc.strerror}")
                     continue
                 emitter.emit(rel, st.st_size,
-                             lambda full=full: read_regular_file(full, ctx.max_parse_bytes))
+                             lambda full=full: read_regular_file(full, ctx.max_parse_bytes),
+                             open_file=lambda full=full: open_regular_file(full))
         emitter.finish()
         ctx.graph.update_attrs(tree, files_not_recorded=emitter.skipped)
 

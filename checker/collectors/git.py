@@ -24,7 +24,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..regular_file import read_regular_file
+from ..regular_file import open_regular_file, read_regular_file
 from . import CollectContext, Collector, Source
 from .emitter import TreeEmitter
 from .roles import lfs_patterns
@@ -714,7 +714,7 @@ class GitCollector(Collector):
                     ctx.graph.error(self.name, emitter.display(path), problem)
                 continue
             emitter.emit(path, st.st_size, lambda full=full: read_regular_file(full, ctx.max_parse_bytes),
-                         tracked=False)
+                         tracked=False, open_file=lambda full=full: open_regular_file(full))
 
 
 @dataclass(frozen=True)

@@ -191,3 +191,123 @@ def test_finding_names_every_version_holding_the_file_served_or_not(sqlite_store
     assert f["evidence"]["model_versions"] == ["churn v1", "churn v5"]
     assert f["evidence"]["served_by"] == [] and f["evidence"]["endpoints"] == []
     assert {x["node"].rsplit("/", 1)[-1] for x in doc["findings"] if x["rule_id"] == "MLC-MODEL-004"} == {"5"}
+
+
+# -- MLflow 3 logged models: a version's source is models:/<model_id> ----------------------
+
+def log_and_register_mlflow3(tracking_uri: str, artifact_location: str | None,
+                             other_run: bool = True) -> dict:
+    """The MLflow 3 way: mlflow.sklearn.log_model(..., name=...) in a run, then
+    register_model(models:/<model_id>). The logged model.pkl is then overwritten with a
+    pickle that would run a command (written opcode by opcode, never loaded): the artifact
+    a loader would fetch. With `other_run`, a second version names another run (a tracking
+    server refuses that; MLflow's own SQL store, used in-process, does not)."""
+    import os
+
+    import mlflow
+    import mlflow.sklearn
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    old = os.environ.copy()
+    # MLFLOW_ALLOW_FILE_STORE: MLflow 3 keeps the file store in maintenance, behind this switch.
+    os.environ.update({k: v for k, v in mlflow_env(MLFLOW_ALLOW_FILE_STORE="true").items() if k.startswith("MLFLOW")})
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    try:
+        client = mlflow.MlflowClient(tracking_uri, tracking_uri)
+        exp = client.create_experiment("churn", artifact_location=artifact_location)
+        model = LogisticRegression().fit(np.array([[0.0], [1.0]]), [0, 1])
+        with mlflow.start_run(experiment_id=exp) as run:
+            info = mlflow.sklearn.log_model(model, name="model", serialization_format="cloudpickle")
+        mlflow.register_model(info.model_uri, "churn")                                  # v1
+        other = client.create_run(exp).info.run_id if other_run else None
+        if other_run:
+            client.create_model_version("churn", info.model_uri, run_id=other)         # v2
+        logged = client.get_logged_model(info.model_id)
+        return {"model_id": info.model_id, "run": run.info.run_id, "other": other,
+                "artifact_uri": logged.artifact_location}
+    finally:
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+        os.environ.clear()
+        os.environ.update(old)
+
+
+@pytest.fixture(scope="module")
+def mlflow3_sqlite_store(tmp_path_factory):
+    from mlflow_env import add_version
+    tmp = tmp_path_factory.mktemp("mlflow3")
+    made = log_and_register_mlflow3(f"sqlite:///{tmp / 'mlflow.db'}", str(tmp / "artifacts"))
+    model_pkl = tmp / "artifacts" / "models" / made["model_id"] / "artifacts" / "model.pkl"
+    model_pkl.write_bytes(m.stack_global_reduce("os", "system"))
+    import sqlite3
+    db = sqlite3.connect(tmp / "mlflow.db")
+    with db:
+        add_version(db, "churn", 3, made["run"], "models:/m-0000notinthestore")
+    db.close()
+    return tmp, made
+
+
+def test_a_logged_model_version_is_read_at_the_logged_models_artifacts(mlflow3_sqlite_store):
+    tmp, made = mlflow3_sqlite_store
+    graph = collect(str(tmp / "mlflow.db"))
+    nid, v1 = version(graph, 1)
+    assert v1["source"] == f"models:/{made['model_id']}"
+    assert (v1["logged_model_id"], v1["logged_model_run_id"]) == (made["model_id"], made["run"])
+    assert v1["logged_model_artifact_uri"] == made["artifact_uri"]
+    assert v1["artifacts"] == "read" and v1["mlmodel"]["flavor"] == "sklearn"
+    (held,) = [graph.node(f)["attrs"] for f in graph.out_edges(nid, "contains")]
+    assert held["path"].endswith(f"{made['model_id']}/artifacts/model.pkl")
+    assert held["model_code"][0]["global"] == "os.system"
+    _, v3 = version(graph, 3)
+    assert v3["artifacts"] == "unknown" and "m-0000notinthestore is not in the store" in v3["artifacts_unknown_reason"]
+    assert "logged_model_id" not in v3
+
+
+def test_model_004_judges_logged_model_versions_by_the_run_that_logged_them(mlflow3_sqlite_store):
+    import json
+
+    from conftest import run_mlcheck
+    tmp, made = mlflow3_sqlite_store
+    result = run_mlcheck("scan", "--source", f"mlflow={tmp / 'mlflow.db'}", "--format", "json")
+    doc = json.loads(result.stdout[:result.stdout.rindex("}") + 1])
+    found = {f["node"].rsplit("/", 1)[-1]: f for f in doc["findings"] if f["rule_id"] == "MLC-MODEL-004"}
+    assert set(found) == {"2"}
+    assert found["2"]["evidence"]["facts"]["logged_model_run_id"] == made["run"]
+    reached = {v for f in doc["findings"] if f["rule_id"] == "MLC-MODEL-001" for v in f["evidence"]["model_versions"]}
+    assert reached == {"churn v1", "churn v2"}
+
+
+@pytest.mark.timeout(300)
+def test_a_logged_model_version_through_a_real_mlflow_3_server(tmp_path):
+    """GET /api/2.0/mlflow/logged-models/{id} names the logged model's artifact location
+    (mlflow-artifacts:/…), read through the server's artifact proxy."""
+    server = MlflowServer(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "unused", tmp_path / "server.log")
+    i = server.cmd.index("--default-artifact-root")
+    server.cmd[i:i + 2] = ["--artifacts-destination", str(tmp_path / "served")]
+    with server:
+        made = log_and_register_mlflow3(server.url, None, other_run=False)
+        served = next((tmp_path / "served").rglob(f"{made['model_id']}/artifacts/model.pkl"))
+        served.write_bytes(m.stack_global_reduce("os", "system"))
+        graph = collect(server.url)
+    nid, v1 = version(graph, 1)
+    assert made["artifact_uri"].startswith("mlflow-artifacts:/")
+    assert (v1["logged_model_id"], v1["logged_model_run_id"], v1["logged_model_artifact_uri"]) == \
+        (made["model_id"], made["run"], made["artifact_uri"])
+    assert v1["artifacts"] == "read", (v1, graph.errors)
+    (held,) = [graph.node(f)["attrs"] for f in graph.out_edges(nid, "contains")]
+    assert held["model_code"][0]["global"] == "os.system"
+
+
+def test_a_logged_model_version_in_a_file_store(tmp_path):
+    """mlruns/<experiment>/models/<model_id>/meta.yaml names the logged model's artifacts."""
+    made = log_and_register_mlflow3(f"file://{tmp_path / 'mlruns'}", None)
+    logged = next((tmp_path / "mlruns").glob(f"*/models/{made['model_id']}/artifacts/model.pkl"))
+    logged.write_bytes(m.stack_global_reduce("os", "system"))
+    graph = collect(str(tmp_path / "mlruns"))
+    nid, v1 = version(graph, 1)
+    assert (v1["logged_model_id"], v1["logged_model_run_id"], v1["artifacts"]) == (made["model_id"], made["run"], "read")
+    (held,) = [graph.node(f)["attrs"] for f in graph.out_edges(nid, "contains")]
+    assert held["model_code"][0]["global"] == "os.system"
+    _, v2 = version(graph, 2)
+    assert v2["logged_model_run_id"] == made["run"] and v2["run_id"] == made["other"]

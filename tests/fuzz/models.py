@@ -1,7 +1,7 @@
 """Model files: truncated and garbage pickles, a pickle that is text, recursive and deeply
-nested pickles, a zip bomb inside a .pt, a sparse checkpoint over the parse limit, broken safetensors and
-npy headers, and pickles that would run a command if loaded — a collection error naming the
-file, a finding, or clean facts; never a load, a crash or a hang."""
+nested pickles, a zip bomb inside a .pt, sparse checkpoints over the parse limit, broken
+safetensors and npy headers, and pickles that would run a command if loaded — a collection
+error naming the file, a finding, or clean facts; never a load, a crash or a hang."""
 from __future__ import annotations
 
 import pickle
@@ -28,6 +28,14 @@ def _sparse(rel: str, size: int):
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
             f.truncate(size)                      # no blocks written: a sparse file
+    return build
+
+
+def _sparse_torch_zip(rel: str, data_pkl: bytes, tensor_size: int):
+    def build(case_dir: Path) -> None:
+        path = case_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        m.sparse_torch_zip(path, data_pkl, tensor_size)
     return build
 
 
@@ -58,8 +66,11 @@ def cases(seed: int) -> list[Case]:
         _case("safetensors-header-past-end", "w.safetensors", b"\x00\x00\x00\x10\x00\x00\x00\x00{}", Expect(ONE)),
         _case("safetensors-not-json", "w.safetensors", b"\x05\x00\x00\x00\x00\x00\x00\x00{oops", Expect(ONE)),
         _case("npy-header-not-literal", "a.npy", b"\x93NUMPY\x01\x00\x10\x00{'descr': os()}\n", Expect(ONE)),
-        # Over the parse limit, sparse (the corpus-determinism test reads every case file:
-        # the 20 GB checkpoint is tests/collectors/test_models.py's).
+        # Over the parse limit, sparse, read by seeks (the corpus-determinism test reads
+        # every case file: the 20 GB checkpoints are tests/collectors/test_models_large.py's):
+        # zeros are not a pickle; a torch zip's data.pkl is found past its tensor.
         Case("models/checkpoint-over-parse-limit", _sparse("big.ckpt", 64 * 1024 ** 2), Expect(ONE), target="big.ckpt"),
+        Case("models/torch-zip-over-parse-limit", _sparse_torch_zip("big.pt", evil, 64 * 1024 ** 2),
+             Expect(NONE, findings=(("MLC-MODEL-001", FILE + "big.pt"),)), target="big.pt", markers=(MARKER,)),
     ]
     return out

@@ -15,7 +15,7 @@ from typing import Callable
 
 from ...safeyaml import Fields, YamlError, line_of, load_yaml
 from ..walker import walk
-from .records import (CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
+from .records import (LoggedModelRec, CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
                       ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
                       is_prompt, newest_first, not_a_number, to_int, to_str)
 
@@ -169,6 +169,19 @@ class FileStoreReader:
         if trash.is_dir() and not trash.is_symlink():
             dirs += [(d, True) for d in self._subdirs(trash) if os.path.lexists(d / "meta.yaml")]
         return dirs
+
+    def logged_model(self, model_id: str) -> LoggedModelRec | None:
+        """An MLflow 3 logged model: <experiment>/models/<model_id>/meta.yaml (None: not
+        in any live experiment). model_id is one path component (the caller checks)."""
+        for folder, trashed in self._experiment_dirs():
+            model = folder / "models" / model_id
+            if trashed or not os.path.lexists(model / "meta.yaml"):
+                continue
+            meta = self._meta(model)
+            if meta is None or meta.text("lifecycle_stage") == "deleted":
+                return None
+            return LoggedModelRec(model_id, meta.text("artifact_location"), meta.text("source_run_id"))
+        return None
 
     def experiments(self) -> list[ExperimentRec]:
         out = []

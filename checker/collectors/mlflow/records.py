@@ -261,6 +261,14 @@ class VersionRec:
 
 
 @dataclass
+class LoggedModelRec:
+    """An MLflow 3 logged model (what a `models:/<model_id>` version source names)."""
+    model_id: str
+    artifact_uri: str | None
+    source_run_id: str | None
+
+
+@dataclass
 class Collected:
     experiments: list[ExperimentRec] = field(default_factory=list)
     models: list[ModelRec] = field(default_factory=list)

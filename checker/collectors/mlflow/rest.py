@@ -22,7 +22,7 @@ import urllib.request
 from typing import Iterator
 
 from ..urls import url_without_secrets
-from .records import (CONTEXT_TAG, DELETED_STAGE, BadItem, DatasetRec, Deadline, ExperimentRec,
+from .records import (LoggedModelRec, CONTEXT_TAG, DELETED_STAGE, BadItem, DatasetRec, Deadline, ExperimentRec,
                       ModelRec, Problems, RunRec, Settings, StoreError, VersionRec, chunks, clip,
                       describe, ident, kv_list, not_a_number, to_int, to_str)
 
@@ -443,6 +443,19 @@ class RestReader:
         run = doc.get("run")
         return self._read(f"runs/get {run_id}", _run_from_json, run if isinstance(run, dict) else {})
 
+    def logged_model(self, model_id: str) -> LoggedModelRec | None:
+        """An MLflow 3 logged model (GET logged-models/{model_id}); None when the server
+        has no such model (or, before MLflow 3, no such endpoint)."""
+        try:
+            doc = self.call("GET", f"logged-models/{urllib.parse.quote(model_id, safe='')}", {})
+        except StoreError as exc:
+            if exc.status in (400, 404):
+                return None
+            raise
+        info = _dict(_dict(doc.get("model")).get("info"))
+        return LoggedModelRec(model_id, _text_or_none(info.get("artifact_uri")),
+                              _text_or_none(info.get("source_run_id")))
+
     def recent_runs(self, n: int, experiment_ids: list[str], skip: set) -> list[RunRec]:
         if n <= 0 or not experiment_ids:
             return []
@@ -460,6 +473,10 @@ class RestReader:
 
 
 # -- JSON to records ------------------------------------------------------------------------
+
+def _text_or_none(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
 
 def _dict(value) -> dict:
     return value if isinstance(value, dict) else {}

@@ -13,7 +13,7 @@ import stat
 import urllib.parse
 from typing import Iterable
 
-from .records import (CONTEXT_TAG, DELETED_STAGE, PROMPT_TAG, BadItem, DatasetRec, Deadline, Dropped,
+from .records import (LoggedModelRec, CONTEXT_TAG, DELETED_STAGE, PROMPT_TAG, BadItem, DatasetRec, Deadline, Dropped,
                       ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
                       NotUtf8, chunks, ident, left_out, not_a_number, opt_text, to_int)
 
@@ -24,7 +24,7 @@ DEFAULT_WORKSPACE = "default"
 REQUIRED_TABLES = frozenset({"experiments", "runs", "tags", "registered_models", "model_versions"})
 OPTIONAL_TABLES = frozenset({"experiment_tags", "params", "latest_metrics", "datasets", "inputs",
                              "input_tags", "registered_model_tags", "registered_model_aliases",
-                             "model_version_tags"})
+                             "model_version_tags", "logged_models"})
 PROGRESS_STEPS = 50_000     # SQLite VM steps between two looks at the clock
 
 
@@ -360,6 +360,20 @@ class SqliteReader:
                     self.problems.add(left_out(f"dataset {uuid}", dropped))
                 self._dataset_rows[uuid] = (name or "", digest or "", stype or "", source or "",
                                             schema, profile)
+
+    def logged_model(self, model_id: str) -> LoggedModelRec | None:
+        """An MLflow 3 logged model from the logged_models table (None: no such live model,
+        or a store from before MLflow 3)."""
+        if "logged_models" not in self.tables:
+            return None
+        rows = self._rows("SELECT artifact_location, source_run_id FROM logged_models WHERE model_id = ? "
+                          "AND (lifecycle_stage IS NULL OR lifecycle_stage != 'deleted')"
+                          + self._ws("logged_models"), (model_id,))
+        if not rows:
+            return None
+        location, run = rows[0]
+        return LoggedModelRec(model_id, location if isinstance(location, str) and location else None,
+                              run if isinstance(run, str) and run else None)
 
     def recent_runs(self, n: int, experiment_ids: list[str], skip: set) -> list[RunRec]:
         if n <= 0:

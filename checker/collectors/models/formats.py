@@ -6,6 +6,12 @@ or zlib/gzip/bz2/xz-compressed), torch.save zip archives (`<name>/data.pkl`), le
 torch.save pickles, TorchScript archives, Keras 3 `.keras` zips and Keras HDF5 files
 (Lambda layers hold Python bytecode run when the model is rebuilt), `.npy`/`.npz` (object
 arrays are pickles), ONNX, safetensors, GGUF.
+
+A model file is read by seeks and bounded reads (`ModelFile`), never whole: a checkpoint
+of many GB costs what tells its format and what runs on load — a zip's central directory
+and pickle members, a pickle's opcodes (payloads seeked past), a safetensors/npy header, a
+Keras HDF5 file's first MAX_HDF5_SCAN bytes (where Keras writes its model config) — and
+its sha256 when it is at most MAX_HASH_BYTES.
 """
 from __future__ import annotations
 
@@ -16,10 +22,12 @@ import io
 import json
 import lzma
 import re
+import os
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from .pickle_scan import ScanResult, scan_pickle
 
@@ -28,6 +36,10 @@ CODE_FORMATS = frozenset({"pickle", "joblib", "torch-zip", "torch-legacy", "npy-
 MAX_MEMBERS = 10_000                 # archive members looked at
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # bytes a member (or a decompressed file) may expand to
 MAX_HEADER_BYTES = 100 * 1024 * 1024 # safetensors / npy header bound
+MAX_CENTRAL_BYTES = 64 * 1024 * 1024 # a zip's central directory
+MAX_HDF5_SCAN = 64 * 1024 * 1024     # bytes of an HDF5 file searched for the Keras model config
+MAX_HASH_BYTES = 4 * 1024 ** 3       # files hashed (sha256) up to this size; larger: not hashed
+CHUNK = 1024 * 1024
 LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19."
 _LAMBDA = re.compile(rb'"class_name":\s*"(Lambda|TFOpLambda)"')
@@ -46,6 +58,8 @@ class ModelFacts:
     details: dict = field(default_factory=dict)
     compression: str | None = None
     unavailable: str | None = None     # why the content is not here to read (an LFS pointer)
+    sha256: str | None = None          # None: over MAX_HASH_BYTES, not hashed
+    size: int = 0
 
     @property
     def complete(self) -> bool:
@@ -57,7 +71,7 @@ class ModelFacts:
             return True
         return False if self.complete else None
 
-    def attrs(self, data: bytes) -> dict:
+    def attrs(self) -> dict:
         """The `model_*` attrs of the file node."""
         shown = sorted(self.scan.found.values(),
                        key=lambda f: (["runs_code", "carries_code", "unknown", "safe"].index(f.category), f.offset))
@@ -66,8 +80,8 @@ class ModelFacts:
             "model_format_runs_code": self.format in CODE_FORMATS,
             "model_runs_code_on_load": self.runs_code,
             "model_scan": "unavailable" if self.unavailable else "complete" if self.complete else "incomplete",
-            "model_sha256": hashlib.sha256(data).hexdigest(),
-            "model_size": len(data),
+            "model_sha256": self.sha256,
+            "model_size": self.size,
             "model_code": [f.as_dict() for f in shown if f.category == "runs_code"] + self.code_evidence,
             "model_carries_code": bool(self.scan.of("carries_code")),
             "model_globals": [f.as_dict() for f in shown if f.category != "safe"][:50],
@@ -81,44 +95,84 @@ class ModelFacts:
             out["model_scan_problems"] = (self.problems + self.scan.problems)[:10]
         if self.unavailable:
             out["model_unavailable"] = self.unavailable
+        if self.sha256 is None:
+            out["model_sha256_skipped"] = f"{self.size} bytes, over the {MAX_HASH_BYTES}-byte hash bound"
         out.update({f"model_{k}": v for k, v in self.details.items()})
         return out
 
 
-def inspect(name: str, data: bytes) -> ModelFacts:
-    """The facts of one model file named `name` (a path; the extension is a hint only)."""
+class ModelFile:
+    """A model file read by seeks and bounded reads: an open binary file, or bytes."""
+
+    def __init__(self, src: bytes | BinaryIO, size: int | None = None) -> None:
+        if isinstance(src, (bytes, bytearray)):
+            self.fh, self.size = io.BytesIO(src), len(src)
+        else:
+            self.fh = src
+            self.size = size if size is not None else os.fstat(src.fileno()).st_size
+
+    def read_at(self, offset: int, n: int) -> bytes:
+        """At most n bytes from offset (never asks the file for more than it holds)."""
+        self.fh.seek(offset)
+        return self.fh.read(max(0, min(n, self.size - offset)))
+
+    def at(self, offset: int) -> BinaryIO:
+        self.fh.seek(offset)
+        return self.fh
+
+    def sha256(self) -> str | None:
+        if self.size > MAX_HASH_BYTES:
+            return None
+        h = hashlib.sha256()
+        self.fh.seek(0)
+        while chunk := self.fh.read(CHUNK):
+            h.update(chunk)
+        return h.hexdigest()
+
+
+def inspect(name: str, data: bytes | BinaryIO, size: int | None = None) -> ModelFacts:
+    """The facts of one model file named `name` (a path; the extension is a hint only):
+    its bytes, or an open binary file of `size` bytes."""
+    f = ModelFile(data, size)
+    facts = _inspect(name, f)
+    facts.size, facts.sha256 = f.size, f.sha256()
+    return facts
+
+
+def _inspect(name: str, f: ModelFile) -> ModelFacts:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
-    if data.startswith(LFS_POINTER):
+    head = f.read_at(0, 64)
+    if head.startswith(LFS_POINTER):
         return ModelFacts("lfs-pointer", unavailable="a git LFS pointer: the model is stored outside the repository")
-    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return _zip(data)
-    if data[:8] == b"\x89HDF\r\n\x1a\n":
-        return _hdf5(data)
-    if data[:6] == b"\x93NUMPY":
-        return _npy(data, "npy")
-    if data[:4] == b"GGUF":
-        return _gguf(data)
-    if ext == "safetensors" or _looks_safetensors(data):
-        return _safetensors(data)
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return _zip(f)
+    if head[:8] == b"\x89HDF\r\n\x1a\n":
+        return _hdf5(f)
+    if head[:6] == b"\x93NUMPY":
+        return _npy(f, 0, f.size, "npy")
+    if head[:4] == b"GGUF":
+        return _gguf(head)
+    if ext == "safetensors" or _looks_safetensors(head, f.size):
+        return _safetensors(f)
     if ext == "onnx":
         return ModelFacts("onnx")
-    if data.startswith(LEGACY_TORCH_MAGIC):
+    if head.startswith(LEGACY_TORCH_MAGIC):
         facts = ModelFacts("torch-legacy")
-        scan_pickle(data, result=facts.scan, max_pickles=5)
+        scan_pickle(f.at(0), result=facts.scan, max_pickles=5, end=f.size)
         return facts
     for magic, kind in _COMPRESSED:
-        if data.startswith(magic) and ext in ("joblib", "pkl", "pickle", "gz", "bz2", "xz", "lzma", "z"):
-            return _compressed(data, kind)
-    if data[:1] == b"x" and ext in ("joblib", "pkl", "pickle", "z") and _zlib_header(data):
-        return _compressed(data, "zlib")
-    if data[:1] in _PICKLE_START or ext in ("pkl", "pickle", "joblib", "pt", "pth", "ckpt"):
-        return _pickle(data)
+        if head.startswith(magic) and ext in ("joblib", "pkl", "pickle", "gz", "bz2", "xz", "lzma", "z"):
+            return _compressed(f, kind)
+    if head[:1] == b"x" and ext in ("joblib", "pkl", "pickle", "z") and _zlib_header(head):
+        return _compressed(f, "zlib")
+    if head[:1] in _PICKLE_START or ext in ("pkl", "pickle", "joblib", "pt", "pth", "ckpt"):
+        return _pickle(f.at(0), f.size)
     return ModelFacts("binary")           # a .bin that is neither zip nor pickle: raw weights
 
 
-def _pickle(data: bytes, compression: str | None = None) -> ModelFacts:
+def _pickle(stream: BinaryIO, end: int, compression: str | None = None) -> ModelFacts:
     facts = ModelFacts("pickle", compression=compression)
-    scan_pickle(data, result=facts.scan)
+    scan_pickle(stream, result=facts.scan, end=end)
     if any(f.module.startswith("joblib") for f in facts.scan.found.values()):
         facts.format = "joblib"
     return facts
@@ -128,12 +182,17 @@ def _zlib_header(data: bytes) -> bool:
     return len(data) > 1 and (data[0] * 256 + data[1]) % 31 == 0
 
 
-def _compressed(data: bytes, kind: str) -> ModelFacts:
+def _compressed(f: ModelFile, kind: str) -> ModelFacts:
+    # Compression hardly ever makes data larger: more input than the output bound (plus
+    # slack for incompressible data) cannot decompress within it.
+    if f.size > MAX_MEMBER_BYTES + MAX_MEMBER_BYTES // 64 + 4096:
+        return ModelFacts("pickle", compression=kind, problems=[
+            f"{kind} stream of {f.size} bytes expands past {MAX_MEMBER_BYTES} bytes; not scanned"])
     try:
-        plain = _bounded_decompress(data, kind)
+        plain = _bounded_decompress(f.read_at(0, f.size), kind)
     except ValueError as exc:
         return ModelFacts("pickle", problems=[str(exc)], compression=kind)
-    return _pickle(plain, compression=kind)
+    return _pickle(io.BytesIO(plain), len(plain), compression=kind)
 
 
 def _bounded_decompress(data: bytes, kind: str) -> bytes:
@@ -157,11 +216,12 @@ def _bounded_decompress(data: bytes, kind: str) -> bytes:
 
 # -- zip archives: torch, TorchScript, Keras 3, npz --------------------------------------
 
-def _zip(data: bytes) -> ModelFacts:
+def _zip(f: ModelFile) -> ModelFacts:
     try:
-        z = zipfile.ZipFile(io.BytesIO(data))
+        _central_directory_bounded(f)
+        z = zipfile.ZipFile(f.at(0))
         infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, struct.error) as exc:
         return ModelFacts("zip", problems=[f"zip archive unreadable: {exc}"])
     names = [i.filename for i in infos[:MAX_MEMBERS]]
     facts = ModelFacts(_zip_kind(names))
@@ -178,7 +238,7 @@ def _zip(data: bytes) -> ModelFacts:
             content = _member(z, info, facts)
             if content is not None:
                 facts.members.append(n)
-                inner = _npy(content, "npy", member=n)
+                inner = _npy(ModelFile(content), 0, len(content), "npy", member=n)
                 facts.problems += inner.problems
                 facts.scan.found.update(inner.scan.found)
                 facts.scan.problems += inner.scan.problems
@@ -190,6 +250,14 @@ def _zip(data: bytes) -> ModelFacts:
                 facts.members.append(n)
                 facts.code_evidence += _lambda_layers(content, n)
     return facts
+
+
+def _central_directory_bounded(f: ModelFile) -> None:
+    """zipfile reads the whole central directory into memory: refuse one over the bound."""
+    end = zipfile._EndRecData(f.at(0))          # the end record: stdlib's own reader
+    if end and end[zipfile._ECD_SIZE] > MAX_CENTRAL_BYTES:
+        raise ValueError(f"central directory of {end[zipfile._ECD_SIZE]} bytes, over the "
+                         f"{MAX_CENTRAL_BYTES}-byte bound")
 
 
 def _zip_kind(names: list[str]) -> str:
@@ -234,31 +302,46 @@ def _lambda_layers(text: bytes, member: str) -> list[dict]:
              "called": True, "count": 1} for m in _LAMBDA.finditer(text)][:20]
 
 
-def _hdf5(data: bytes) -> ModelFacts:
-    """HDF5 keeps the Keras model_config attribute as one contiguous JSON string."""
-    keras = b'"class_name"' in data
+def _hdf5(f: ModelFile) -> ModelFacts:
+    """HDF5 keeps the Keras model_config attribute as one contiguous JSON string, which
+    Keras writes before the weights: the first MAX_HDF5_SCAN bytes are searched, in chunks
+    that overlap so a layer entry cut by a chunk's end is seen whole in the next."""
+    overlap, step = 4096, 8 * CHUNK
+    keras, found = False, {}
+    limit = min(f.size, MAX_HDF5_SCAN)
+    start = 0
+    while start < limit:
+        chunk = f.read_at(start, min(step + overlap, limit - start))
+        keras = keras or b'"class_name"' in chunk
+        for e in _lambda_layers(chunk, ""):
+            e["offset"] += start
+            found.setdefault(e["offset"], e)
+        start += step
     facts = ModelFacts("keras-h5" if keras else "hdf5")
-    if keras:
-        facts.code_evidence += _lambda_layers(data, "")
+    facts.code_evidence += list(found.values())[:20]
+    if f.size > MAX_HDF5_SCAN and not keras:
+        facts.problems.append(f"no Keras model config in the first {MAX_HDF5_SCAN} bytes of a "
+                              f"{f.size}-byte HDF5 file; the rest not searched")
     return facts
 
 
 # -- numpy -------------------------------------------------------------------------------
 
-def _npy(data: bytes, fmt: str, member: str = "") -> ModelFacts:
+def _npy(f: ModelFile, offset: int, end: int, fmt: str, member: str = "") -> ModelFacts:
     facts = ModelFacts(fmt)
     where = f"{member}: " if member else ""
-    major = data[6] if len(data) > 7 else 0
+    pre = f.read_at(offset, 12)
+    major = pre[6] if len(pre) > 7 else 0
     size_fmt, start = ("<H", 10) if major == 1 else ("<I", 12)
-    if major not in (1, 2, 3) or len(data) < start:
+    if major not in (1, 2, 3) or len(pre) < start:
         facts.problems.append(f"{where}npy header unreadable (version {major})")
         return facts
-    (hlen,) = struct.unpack(size_fmt, data[8:start])
-    if hlen > min(MAX_HEADER_BYTES, len(data) - start):
+    (hlen,) = struct.unpack(size_fmt, pre[8:start])
+    if hlen > min(MAX_HEADER_BYTES, end - offset - start):
         facts.problems.append(f"{where}npy header of {hlen} bytes runs past the file")
         return facts
     try:
-        header = ast.literal_eval(data[start:start + hlen].decode("latin-1").strip())
+        header = ast.literal_eval(f.read_at(offset + start, hlen).decode("latin-1").strip())
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         facts.problems.append(f"{where}npy header is not a Python literal")
         return facts
@@ -266,27 +349,27 @@ def _npy(data: bytes, fmt: str, member: str = "") -> ModelFacts:
     facts.details["dtype"] = str(descr)[:100]
     if "O" in str(descr):
         facts.format = f"{fmt}-object"
-        scan_pickle(data[start + hlen:], member=member, result=facts.scan)
+        scan_pickle(f.at(offset + start + hlen), member=member, result=facts.scan, end=end)
     return facts
 
 
 # -- safetensors, GGUF --------------------------------------------------------------------
 
-def _looks_safetensors(data: bytes) -> bool:
-    return len(data) >= 10 and data[8:9] == b"{" and struct.unpack("<Q", data[:8])[0] <= len(data) - 8
+def _looks_safetensors(head: bytes, size: int) -> bool:
+    return len(head) >= 10 and head[8:9] == b"{" and struct.unpack("<Q", head[:8])[0] <= size - 8
 
 
-def _safetensors(data: bytes) -> ModelFacts:
+def _safetensors(f: ModelFile) -> ModelFacts:
     facts = ModelFacts("safetensors")
-    if len(data) < 8:
+    if f.size < 8:
         facts.problems.append("safetensors file shorter than its 8-byte header length")
         return facts
-    (n,) = struct.unpack("<Q", data[:8])
-    if n > min(MAX_HEADER_BYTES, len(data) - 8):
+    (n,) = struct.unpack("<Q", f.read_at(0, 8))
+    if n > min(MAX_HEADER_BYTES, f.size - 8):
         facts.problems.append(f"safetensors header of {n} bytes runs past the file")
         return facts
     try:
-        header = json.loads(data[8:8 + n])
+        header = json.loads(f.read_at(8, n))
     except (ValueError, RecursionError):
         facts.problems.append("safetensors header is not JSON")
         return facts
@@ -300,8 +383,8 @@ def _safetensors(data: bytes) -> ModelFacts:
     return facts
 
 
-def _gguf(data: bytes) -> ModelFacts:
+def _gguf(head: bytes) -> ModelFacts:
     facts = ModelFacts("gguf")
-    if len(data) >= 8:
-        facts.details["gguf_version"] = struct.unpack("<I", data[4:8])[0]
+    if len(head) >= 8:
+        facts.details["gguf_version"] = struct.unpack("<I", head[4:8])[0]
     return facts

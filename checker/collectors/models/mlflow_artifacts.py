@@ -5,21 +5,26 @@ Reachable: a local path (`file://`, an absolute or mounted path, the store's own
 `mlartifacts/` folder for `mlflow-artifacts:` URIs of a local store), a run's artifacts
 (`runs:/<run>/<path>`, through the run's artifact root) and, for a tracking server, its
 artifact proxy (`/api/2.0/mlflow-artifacts/artifacts/…`). Anything else (s3://, gs://,
-wasbs://, abfss://, dbfs:/, a `models:/` reference) is recorded as *unknown* with the
-reason — never as clean. Each model file becomes a file node keyed by its location
+wasbs://, abfss://, dbfs:/, a registry reference `models:/name/version`) is recorded as
+*unknown* with the reason — never as clean. An MLflow 3 logged model (`models:/<model_id>`)
+is looked up in the store (REST `logged-models/{id}`, the SQLite `logged_models` table, a
+file store's `<experiment>/models/<id>/meta.yaml`) and read at its artifact location. Each model file becomes a file node keyed by its location
 (`store: mlflow-artifacts`), held by the version (`contains`): versions registered from the
-same artifacts share it. Symlinks are never followed; bounds: MAX_FILES per version,
-ctx.max_parse_bytes per file.
+same artifacts share it. Symlinks are never followed; bounds: MAX_FILES per version; a
+local file is read by seeks and bounded reads at any size, one read through the server's
+proxy within ctx.max_parse_bytes (the proxy offers no ranged reads to rely on).
 """
 from __future__ import annotations
 
 import os
 import posixpath
+import re
 import stat
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Iterator
 from urllib.parse import unquote, urlparse
 
+from ...regular_file import open_regular_file
 from ...safeyaml import YamlError, load_yaml
 from .. import CollectContext
 from . import MODEL_PATTERNS, record, sign_states, worst
@@ -48,6 +53,11 @@ class Lister:
 
     def read(self, rel: str, limit: int) -> bytes:
         raise NotImplementedError
+
+    def open(self, rel: str) -> BinaryIO | None:
+        """The file open for seeks and bounded reads, or None where there is no such
+        access (a server's proxy): then read() within the parse limit."""
+        return None
 
 
 class LocalLister(Lister):
@@ -81,9 +91,11 @@ class LocalLister(Lister):
                     yield rel, st.st_size
 
     def read(self, rel, limit):
-        path = self.root / rel if rel else self.root
-        with open(path, "rb", opener=lambda p, f: os.open(p, f | getattr(os, "O_NOFOLLOW", 0))) as fh:
+        with self.open(rel) as fh:
             return fh.read(limit + 1)
+
+    def open(self, rel):
+        return open_regular_file(self.root / rel if rel else self.root)
 
 
 class ProxyLister(Lister):
@@ -174,21 +186,11 @@ def read_version_artifacts(ctx: CollectContext, collector: str, prefix: str, ver
                                        **({} if size is None else {"size": size})},
                          ctx.provenance(collector, shown))
         g.add_edge(version_node, nid, "contains")
-        if size is not None and size > ctx.max_parse_bytes:
-            g.error(collector, shown, f"model file is {size} bytes, over the {ctx.max_parse_bytes}-byte parse limit; not scanned")
-            g.update_attrs(nid, model_scan="not scanned", model_runs_code_on_load=None)
+        f = _inspect_artifact(ctx, collector, lister, rel, size, nid, shown, name)
+        if f is None:
             continue
-        try:
-            data = lister.read(rel, ctx.max_parse_bytes)
-        except (OSError, ValueError) as exc:
-            g.error(collector, shown, f"model file unreadable: {exc}")
-            continue
-        if len(data) > ctx.max_parse_bytes:
-            g.error(collector, shown, f"model file over the {ctx.max_parse_bytes}-byte parse limit; not scanned")
-            continue
-        f = record(ctx, collector, nid, shown, name, data)
         formats.append(f.format)
-        hashed.append((nid, rel or name, g.node(nid)["attrs"].get("model_sha256")))
+        hashed.append((nid, rel or name, f.sha256))
     signatures = {}
     for sig in SIGNATURE_NAMES:
         if sig in files:
@@ -202,6 +204,32 @@ def read_version_artifacts(ctx: CollectContext, collector: str, prefix: str, ver
     facts["artifact_formats"] = sorted(set(formats))
     facts["artifact_formats_run_code"] = any(f in CODE_FORMATS for f in formats)
     g.update_attrs(version_node, **facts)
+
+
+def _inspect_artifact(ctx: CollectContext, collector: str, lister: Lister, rel: str,
+                      size: int | None, nid: str, shown: str, name: str):
+    """A model file's facts: read from the open file at any size (formats reads it by seeks
+    and bounded reads), or — through a server's proxy — from its bytes within the parse
+    limit. None, with the collection error, when it cannot be read."""
+    g = ctx.graph
+    try:
+        fh = lister.open(rel)
+        if fh is not None:
+            with fh:
+                return record(ctx, collector, nid, shown, name, fh, os.fstat(fh.fileno()).st_size)
+        if size is not None and size > ctx.max_parse_bytes:
+            g.error(collector, shown, f"model file is {size} bytes, over the {ctx.max_parse_bytes}-byte "
+                    "parse limit for files read through the tracking server; not scanned")
+            g.update_attrs(nid, model_scan="not scanned", model_runs_code_on_load=None)
+            return None
+        data = lister.read(rel, ctx.max_parse_bytes)
+    except (OSError, ValueError) as exc:
+        g.error(collector, shown, f"model file unreadable: {exc}")
+        return None
+    if len(data) > ctx.max_parse_bytes:
+        g.error(collector, shown, f"model file over the {ctx.max_parse_bytes}-byte parse limit; not scanned")
+        return None
+    return record(ctx, collector, nid, shown, name, data)
 
 
 def _glob(name: str, pattern: str) -> bool:
@@ -244,7 +272,9 @@ def _mlmodel(ctx: CollectContext, collector: str, lister: Lister, display: str) 
 
 def read_artifacts(ctx: CollectContext, collector: str, source, emitter, reader) -> None:
     """Every collected version's artifacts (emitter.versions), read where reachable; the
-    rest are `artifacts: unknown` with the reason."""
+    rest are `artifacts: unknown` with the reason. A `models:/<model_id>` source (an MLflow 3
+    logged model) is read at the logged model's artifact location, and the version records
+    the logged model (logged_model_id, logged_model_artifact_uri, logged_model_run_id)."""
     from ..mlflow.records import StoreError
     from ..mlflow.rest import is_url
     remote = is_url(source.uri)
@@ -256,6 +286,12 @@ def read_artifacts(ctx: CollectContext, collector: str, source, emitter, reader)
             return ProxyLister(lambda path, params: reader.artifact_bytes(path, params["limit"]),
                                reader.artifact_listing, rel)
     for nid, src in emitter.versions:
+        model_id = logged_model_id(src)
+        if model_id is not None:
+            src, why = _logged_model_location(ctx, nid, model_id, reader)
+            if src is None:
+                ctx.graph.update_attrs(nid, artifacts="unknown", artifacts_unknown_reason=why)
+                continue
         lister, why = where(src, store_dir, emitter.run_artifacts, proxy)
         if lister is None:
             ctx.graph.update_attrs(nid, artifacts="unknown", artifacts_unknown_reason=why)
@@ -268,3 +304,34 @@ def read_artifacts(ctx: CollectContext, collector: str, source, emitter, reader)
         except OSError as exc:
             ctx.graph.update_attrs(nid, artifacts="unknown", artifacts_unknown_reason=str(exc))
             ctx.graph.error(collector, f"{source.display} ({src})", f"artifacts unreadable: {exc}")
+
+
+_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def logged_model_id(source: str) -> str | None:
+    """The id in an MLflow 3 `models:/<model_id>` source: one path segment, as MLflow parses
+    it; None for registry references (`models:/name/version`, `models:/name@alias`) and for
+    anything that is not a plain id (it names a folder in a file store)."""
+    raw = source.strip()
+    if not raw.startswith("models:/"):
+        return None
+    rest = raw[len("models:/"):]
+    return rest if _MODEL_ID.fullmatch(rest) and ".." not in rest else None
+
+
+def _logged_model_location(ctx: CollectContext, nid: str, model_id: str, reader) -> tuple[str | None, str]:
+    """The logged model's artifact location, or None and why it is not known."""
+    from ..mlflow.records import StoreError, scrub_secrets
+    try:
+        rec = reader.logged_model(model_id)
+    except StoreError as exc:
+        return None, f"logged model {model_id} could not be read: {exc.reason}"
+    if rec is None:
+        return None, f"logged model {model_id} is not in the store (deleted, or a store from before MLflow 3)"
+    location = scrub_secrets(rec.artifact_uri) if rec.artifact_uri else None
+    ctx.graph.update_attrs(nid, logged_model_id=model_id, logged_model_artifact_uri=location,
+                           logged_model_run_id=rec.source_run_id)
+    if not location:
+        return None, f"logged model {model_id} records no artifact location"
+    return location, ""

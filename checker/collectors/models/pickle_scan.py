@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import io
 import pickletools
+import struct
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 # Globals that run code, or hand a loader the means to, when a pickle is loaded.
 # module → names ("*": every name of the module).
@@ -76,6 +78,13 @@ IN_PLACE = frozenset({"APPEND", "APPENDS", "SETITEM", "SETITEMS", "ADDITEMS", "B
 MAX_GLOBALS = 200          # distinct globals listed per file; the rest counted
 MAX_PICKLES = 64           # pickles read one after another in one stream
 MAX_NESTING = 4            # pickles inside pickles (joblib object arrays) followed
+MAX_OPCODE_BYTES = 64 * 1024 * 1024   # bytes of opcodes read per stream (payloads skipped aside)
+MAX_VALUE_BYTES = 1024 * 1024         # a longer bytes/str payload is seeked past, not read
+# Opcodes whose argument is a counted payload: name → (length format, its width).
+_COUNTED = {"BINBYTES": ("<I", 4), "BINBYTES8": ("<Q", 8), "BYTEARRAY8": ("<Q", 8),
+            "BINUNICODE": ("<I", 4), "BINUNICODE8": ("<Q", 8), "BINSTRING": ("<i", 4),
+            "LONG4": ("<i", 4)}
+_CODE2OP = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
 # numpy dtype kinds → bytes per unit of the code's number ('<U5': 4 bytes per character).
 _DTYPE_UNIT = {"b": 1, "i": 1, "u": 1, "f": 1, "c": 1, "S": 1, "a": 1, "V": 1, "U": 4,
                "m": 1, "M": 1, "?": 1}
@@ -172,36 +181,61 @@ class PickleError(ValueError):
     pass
 
 
-def scan_pickle(data: bytes, member: str = "", result: ScanResult | None = None,
-                depth: int = 0, max_pickles: int = MAX_PICKLES) -> ScanResult:
-    """Every global the pickle stream(s) in `data` import or call (at most `max_pickles`
-    in a row: a legacy torch.save file holds five, then raw storage bytes)."""
+def scan_pickle(data: bytes | BinaryIO, member: str = "", result: ScanResult | None = None,
+                depth: int = 0, max_pickles: int = MAX_PICKLES, end: int | None = None) -> ScanResult:
+    """Every global the pickle stream(s) import or call (at most `max_pickles` in a row: a
+    legacy torch.save file holds five, then raw storage bytes). `data` is bytes, or an open
+    binary file read from its current position to `end` by bounded reads and seeks, so a
+    pickle of many GB costs its opcodes, not its payloads."""
     result = result if result is not None else ScanResult()
-    stream = io.BytesIO(data)
-    first, read = True, 0
-    while stream.tell() < len(data) and read < max_pickles:
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    if end is None:
+        end = len(data) if isinstance(data, (bytes, bytearray)) else _length(stream)
+    origin, read = stream.tell(), 0
+    while stream.tell() < end and read < max_pickles:
         start = stream.tell()
-        if not first and data[start:start + 1] != b"\x80":   # after a pickle: another, or data
-            result.trailing_bytes = len(data) - start
+        if read and _peek(stream, 1) != b"\x80":      # after a pickle: another, or data
+            result.trailing_bytes = end - start
             break
         try:
-            _scan_one(stream, data, member, result, depth)
+            _scan_one(_Ops(stream, end), member, result, depth)
         except (PickleError, ValueError, IndexError, KeyError, TypeError, OverflowError,
-                MemoryError, EOFError) as exc:
+                MemoryError, EOFError, struct.error) as exc:
             where = f" in {member}" if member else ""
-            result.problems.append(f"pickle{where} unreadable at byte {stream.tell()}: {_why(exc, data, start, first)}")
+            head = _peek_at(stream, origin, 64) if not read and start == origin else b""
+            result.problems.append(f"pickle{where} unreadable at byte {stream.tell()}: {_why(exc, head)}")
             break
         result.pickles += 1
         read += 1
-        first = False
     return result
 
 
-def _why(exc: Exception, data: bytes, start: int, first: bool) -> str:
+def _length(stream: BinaryIO) -> int:
+    here = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    return here
+
+
+def _peek(stream: BinaryIO, n: int) -> bytes:
+    here = stream.tell()
+    out = stream.read(n)
+    stream.seek(here)
+    return out
+
+
+def _peek_at(stream: BinaryIO, offset: int, n: int) -> bytes:
+    here = stream.tell()
+    stream.seek(offset)
+    out = stream.read(n)
+    stream.seek(here)
+    return out
+
+
+def _why(exc: Exception, head: bytes) -> str:
+    """`head`: the stream's first bytes when the very first pickle failed, else b""."""
     text = str(exc) or type(exc).__name__
-    if first and start == 0 and data[:1] not in (b"\x80", b"(", b"]", b"}", b"c", b"N"):
-        head = data[:64]
-        if head and all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+    if head[:1] not in (b"", b"\x80", b"(", b"]", b"}", b"c", b"N"):
+        if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
             return "not a pickle (the file is text)"
         return f"not a pickle ({text})"
     if "exhausted" in text or "truncated" in text.lower() or "remain" in text:
@@ -209,11 +243,57 @@ def _why(exc: Exception, data: bytes, start: int, first: bool) -> str:
     return text
 
 
-def _scan_one(stream: io.BytesIO, data: bytes, member: str, result: ScanResult, depth: int) -> None:
+class _Ops:
+    """pickletools.genops over a bounded stretch of a stream, reading at most
+    MAX_OPCODE_BYTES of opcodes: a counted payload longer than MAX_VALUE_BYTES is seeked
+    past (its value is not needed to find globals), never read into memory."""
+
+    def __init__(self, stream: BinaryIO, end: int) -> None:
+        self.stream, self.end, self.skipped = stream, end, 0
+
+    def __iter__(self):
+        f, start = self.stream, self.stream.tell()
+        while True:
+            pos = f.tell()
+            if pos - start - self.skipped > MAX_OPCODE_BYTES:
+                raise PickleError(f"more than {MAX_OPCODE_BYTES} bytes of opcodes; not read further")
+            code = f.read(1) if pos < self.end else b""
+            op = _CODE2OP.get(code)
+            if op is None:
+                raise PickleError("pickle exhausted before seeing STOP" if not code
+                                  else f"at position {pos}, opcode {code!r} unknown")
+            arg = None if op.arg is None else self._arg(op)
+            yield op, arg, pos
+            if code == b".":
+                return
+
+    def _arg(self, op):
+        counted = _COUNTED.get(op.name)
+        if counted is None:
+            return op.arg.reader(self.stream)
+        fmt, width = counted
+        raw = self.stream.read(width)
+        if len(raw) < width:
+            raise PickleError(f"{op.name} truncated (length missing)")
+        (n,) = struct.unpack(fmt, raw)
+        if n < 0:
+            raise PickleError(f"{op.name} of negative length {n}")
+        here = self.stream.tell()
+        if here + n > self.end:
+            raise PickleError(f"{op.name} of {n} bytes truncated: only {self.end - here} remain")
+        if n > MAX_VALUE_BYTES:
+            self.stream.seek(here + n)
+            self.skipped += n
+            return OPAQUE
+        self.stream.seek(here - width)
+        return op.arg.reader(self.stream)
+
+
+def _scan_one(ops: _Ops, member: str, result: ScanResult, depth: int) -> None:
     stack: list = []
     marks: list[int] = []
     memo: dict = {}
-    for op, arg, pos in pickletools.genops(stream):
+    for op, arg, pos in ops:
         name = op.name
         if name == "MARK":
             marks.append(len(stack))
@@ -241,7 +321,7 @@ def _scan_one(stream: io.BytesIO, data: bytes, member: str, result: ScanResult, 
             popped = _pop(stack, len(before), name)
         value = _value(name, arg, popped, items, memo, pos, member, result)
         if name == "BUILD":
-            _skip_joblib_array(popped, stream, data, member, result, depth)
+            _skip_joblib_array(popped, ops, member, result, depth)
         stack.extend([value] * len(op.stack_after))
     raise PickleError("pickle exhausted before seeing STOP")
 
@@ -339,11 +419,11 @@ def _record(g: Global, opcode: str, pos: int, member: str, result: ScanResult,
 
 # -- joblib: raw array bytes inside the stream -------------------------------------------
 
-def _skip_joblib_array(popped: list, stream: io.BytesIO, data: bytes, member: str,
-                       result: ScanResult, depth: int) -> None:
+def _skip_joblib_array(popped: list, ops: _Ops, member: str, result: ScanResult,
+                       depth: int) -> None:
     """After BUILD of a joblib NumpyArrayWrapper the file holds the array itself: a padding
-    byte and padding when aligned, then the raw bytes (or, for an object array, a pickle of
-    its own, scanned here). Sizes come from the wrapper's shape and dtype."""
+    byte and padding when aligned, then the raw bytes, seeked past (or, for an object array,
+    a pickle of its own, scanned here). Sizes come from the wrapper's shape and dtype."""
     obj, state = popped
     if not (isinstance(obj, Call) and isinstance(obj.func, Global)
             and obj.func.name == "NumpyArrayWrapper" and obj.func.module.startswith("joblib")):
@@ -352,15 +432,12 @@ def _skip_joblib_array(popped: list, stream: io.BytesIO, data: bytes, member: st
         raise PickleError("joblib array wrapper without a readable state")
     dtype = _dtype_code(state.get("dtype"))
     if dtype and dtype.lstrip("<>=|").startswith("O"):
-        nested = data[stream.tell():]
         if depth >= MAX_NESTING:
             raise PickleError("joblib object arrays nested too deeply")
         inner = ScanResult()
-        sub = io.BytesIO(nested)
-        _scan_one(sub, nested, member, inner, depth + 1)
+        _scan_one(_Ops(ops.stream, ops.end), member, inner, depth + 1)
         for key, f in inner.found.items():
             result.found.setdefault(key, f)
-        stream.seek(stream.tell() + sub.tell())
         return
     itemsize = _itemsize(dtype)
     shape = state.get("shape")
@@ -369,13 +446,16 @@ def _skip_joblib_array(popped: list, stream: io.BytesIO, data: bytes, member: st
     nbytes = itemsize
     for n in shape:
         nbytes *= n
+    stream = ops.stream
     here = stream.tell()
     if isinstance(state.get("numpy_array_alignment_bytes"), int):
-        if here >= len(data):
+        pad = stream.read(1)
+        if not pad:
             raise PickleError("truncated joblib array padding")
-        here += 1 + data[here]
-    if here + nbytes > len(data):
+        here += 1 + pad[0]
+    if here + nbytes > ops.end:
         raise PickleError(f"truncated joblib array ({nbytes} bytes announced)")
+    ops.skipped += here + nbytes - stream.tell()
     stream.seek(here + nbytes)
 
 

@@ -1,5 +1,7 @@
 # MLC-MODEL-004: a model version whose source lies outside the artifact root of the run it
 # names (produced_by). Paths compare without a file:// scheme; runs:/ sources by run id.
+# A version registered from an MLflow 3 logged model (models:/<model_id>) is judged by the
+# logged model's own run (logged_model_run_id, recorded when the store could say).
 package mlcheck.rules.model_004
 
 import data.mlcheck.lib
@@ -32,3 +34,21 @@ inside(source, root, _) if startswith(source, concat("", [root, "/"]))
 inside(source, _, run) if source == concat("", ["runs:/", run])
 
 inside(source, _, run) if startswith(source, concat("", ["runs:/", run, "/"]))
+
+source_outside_run contains finding if {
+	some [mv_id, run_id] in lib.edges("produced_by")
+	mv := input.nodes[mv_id]
+	mv.kind == "model_version"
+	logged := mv.attrs.logged_model_id
+	run := input.nodes[run_id]
+	not logged_by(mv, run.attrs.run_id)
+	finding := {
+		"node": mv_id,
+		"message": sprintf("Model version %s is registered from logged model %v, which run %v did not log (the logged model's run: %v): what is served is not what that run trained", [lib.version_name(mv), logged, run.attrs.run_id, logged_run(mv)]),
+		"evidence": {"facts": {"source": mv.attrs.source, "run": run_id, "logged_model_id": logged, "logged_model_run_id": logged_run(mv), "logged_model_artifact_uri": object.get(mv.attrs, "logged_model_artifact_uri", null)}},
+	}
+}
+
+logged_by(mv, run_id) if mv.attrs.logged_model_run_id == run_id
+
+logged_run(mv) := object.get(mv.attrs, "logged_model_run_id", null)

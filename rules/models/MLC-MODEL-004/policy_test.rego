@@ -27,3 +27,22 @@ test_the_runs_own_artifacts_pass if {
 	flagged("runs:/r1/model") == set()
 	flagged("models:/m-0123456789abcdef") == set()
 }
+
+logged_nodes(attrs) := {
+	"model_version:churn/5": {"kind": "model_version", "attrs": object.union({"name": "churn", "version": 5, "source": "models:/m-1"}, attrs)},
+	"run:r1": {"kind": "run", "attrs": {"run_id": "r1", "artifact_uri": "file:///mlruns/1/r1/artifacts"}},
+}
+
+logged_flagged(attrs) := {f.node | some f in found} if {
+	found := model_004.source_outside_run with input.nodes as logged_nodes(attrs) with input.edges as edges
+}
+
+test_a_logged_model_of_another_run_or_none_is_flagged if {
+	logged_flagged({"logged_model_id": "m-1", "logged_model_run_id": "r2"}) == {"model_version:churn/5"}
+	logged_flagged({"logged_model_id": "m-1"}) == {"model_version:churn/5"}
+}
+
+test_a_logged_model_of_the_run_or_one_not_read_passes if {
+	logged_flagged({"logged_model_id": "m-1", "logged_model_run_id": "r1"}) == set()
+	logged_flagged({}) == set()
+}
