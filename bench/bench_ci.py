@@ -13,13 +13,14 @@ step and job templates, plus its 4 template files) and 4 GitLab CI files (a root
 Measured in this process, the best of --repeat runs (wall seconds; a shared machine
 disturbs the mean), then one run under tracemalloc for the peak:
 - floor: reading every file and `yaml.load` with PyYAML's C safe loader (what any reader
-  of these files pays);
+  of these files pays), with the cyclic GC off as checker.scan.collect runs;
 - collect: the folder collector handing every file to the CI parsers (parse, finish, emit);
 - link: the pipelines linkers (checker/linkers.py entries whose name says pipeline/ci).
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import tempfile
 import time
@@ -268,10 +269,14 @@ def put(path: Path, text: str) -> None:
 
 
 def floor(root: Path) -> float:
-    start = time.perf_counter()
-    for path in sorted(root.rglob("*.yml")):
-        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
-    return time.perf_counter() - start
+    gc.disable()                     # as checker.scan.collect does
+    try:
+        start = time.perf_counter()
+        for path in sorted(root.rglob("*.yml")):
+            yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
 
 
 def collect_and_link(root: Path):

@@ -198,17 +198,25 @@ def collect(sources: list[Source], registry: dict[str, type], params: dict,
     ctx = CollectContext(graph, params=params, parsers=file_parsers(registry))
     if max_parse_bytes:
         ctx.max_parse_bytes = max_parse_bytes
-    for source in sources:
-        graph.sources.append({"kind": source.kind, "source": source.display})
-        try:
-            registry[source.kind]().collect(source, ctx)
-        except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
-            graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
-    for parser in ctx.parsers:          # references between trees, now that every tree is known
-        try:
-            parser.finish_scan(ctx)
-        except Exception as exc:  # noqa: BLE001
-            graph.error(parser.name, "(scan)", f"parser crashed finishing the scan: {type(exc).__name__}: {exc}")
+    # Collectors build large acyclic structures: the cyclic GC only slows them (~35 % of a
+    # 100k-version MLflow collection, ~25 % of 1,000 CI files).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for source in sources:
+            graph.sources.append({"kind": source.kind, "source": source.display})
+            try:
+                registry[source.kind]().collect(source, ctx)
+            except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
+                graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
+        for parser in ctx.parsers:          # references between trees, now that every tree is known
+            try:
+                parser.finish_scan(ctx)
+            except Exception as exc:  # noqa: BLE001
+                graph.error(parser.name, "(scan)", f"parser crashed finishing the scan: {type(exc).__name__}: {exc}")
+    finally:
+        if enabled:
+            gc.enable()
     return ctx
 
 
@@ -250,13 +258,7 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         else:
             registry = load_registry()
             sources = resolve_sources(opts.paths, opts.sources, registry)
-            # Collectors build large acyclic structures: the cyclic GC only slows them (~35 %
-            # of a 100k-version MLflow collection).
-            gc.disable()
-            try:
-                collected = collect(sources, registry, opts.params, opts.max_parse_bytes)
-            finally:
-                gc.enable()
+            collected = collect(sources, registry, opts.params, opts.max_parse_bytes)
             graph = collected.graph
     if not opts.from_snapshot:
         with observe("link"):

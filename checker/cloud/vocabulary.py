@@ -22,7 +22,7 @@ from ..graph import iter_attr
 from . import identity as iam
 from . import k8s_facts as k8s
 from . import network as net
-from .model import UNRECOGNISED
+from .model import UNRECOGNISED, Unknown
 
 # format → family
 FAMILIES = {
@@ -50,6 +50,16 @@ def flag(value: Any) -> Any:
         if text in ("disabled", "disable", "false", "no", "off", "deny"):
             return False
     return UNRECOGNISED
+
+
+def remote_login(value: Any) -> Any:
+    """A cluster's remoteLoginPortPublicAccess: Enabled/Disabled, or NotSpecified, which the
+    API reference documents as "closed if VNet is defined, else open on all public nodes":
+    the fact then depends on the subnet, which a template does not pin here."""
+    if isinstance(value, str) and value.strip().lower() == "notspecified":
+        return Unknown("NotSpecified", "NotSpecified: the SSH port is open unless the cluster is in a "
+                                       "virtual network (Azure ML REST reference)")
+    return flag(value)
 
 
 def inverted(value: Any) -> Any:
@@ -211,8 +221,9 @@ class Fact:
     """One normalised fact. `paths`, `convert` and `defaults` are keyed by family, or by a
     provider type (lower case) where one provider spells it its own way (EKS, GKE)."""
     name: str
-    paths: dict[str, str | None]                 # family or provider type → dotted attribute path
-                                                 # (None: this provider type has no such attribute)
+    paths: dict[str, str | tuple[str, ...] | None]   # family or provider type → dotted attribute path,
+                                                 # or alternatives (the first one set is read;
+                                                 # None: this provider type has no such attribute)
     convert: Callable[[Any], Any] | dict[str, Callable[[Any], Any]] = flag
     defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
     quote: bool = True          # False: evidence quotes the normalised value, never the source's
@@ -345,10 +356,12 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("ssh_public_access",
                  {"terraform": "ssh_public_access_enabled",
                   "azurerm_machine_learning_compute_instance": "ssh",
-                  "arm": "properties.properties.remoteLoginPortPublicAccess",
+                  # ARM: a cluster's remoteLoginPortPublicAccess, an instance's sshSettings
+                  "arm": ("properties.properties.remoteLoginPortPublicAccess",
+                          "properties.properties.sshSettings.sshPublicAccess"),
                   "azureml": "ssh_public_access_enabled", **NOT_ON_INFERENCE_CLUSTER},
                  convert={"azurerm_machine_learning_compute_instance": present, "terraform": flag,
-                          "arm": flag, "azureml": flag},
+                          "arm": remote_login, "azureml": flag},
                  defaults={"terraform": _d(False, f"{AZURERM}: ssh_public_access_enabled defaults to false"),
                            "azurerm_machine_learning_compute_instance": _d(False, f"{AZURERM}: no ssh block, "
                                                                                   "no SSH access"),

@@ -492,6 +492,8 @@ class GitCollector(Collector):
         ctx.graph.update_attrs(repo, commit_count=n_commits, branch_count=sum(
             1 for r in refs.values() for n in r if n.startswith("refs/heads/")),
             tag_count=sum(1 for r in refs.values() for n in r if n.startswith("refs/tags/")),
+            # a clone that knows its remote's default branch (MLC-LIN-004 judges by it)
+            origin_head=any(n == "refs/remotes/origin/HEAD" for r in refs.values() for n in r),
             files_not_recorded=skipped)
 
     @staticmethod

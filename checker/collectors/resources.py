@@ -122,7 +122,9 @@ def _typed(fmt: str, provider_type: str, properties: Any = None) -> tuple[Resour
             path, convert, defaults = fact.for_source(family, provider_type)
             if path is not None:                  # else this source cannot say
                 # "": the whole attribute set (checker/cloud/identity.py's conversions)
-                plans.append((fact, path, tuple(path.split(".")) if path else (), convert, defaults))
+                paths = path if isinstance(path, tuple) else (path,)
+                plans.append((fact, paths, tuple(tuple(p.split(".")) if p else () for p in paths),
+                              convert, defaults))
         found = _TYPED[(fmt, provider_type, rtype.name if rtype else None)] = (rtype, tuple(plans))
     return found
 
@@ -130,8 +132,8 @@ def _typed(fmt: str, provider_type: str, properties: Any = None) -> tuple[Resour
 def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict:
     out: dict[str, Any] = {}
     sources: dict[str, dict] = {}
-    for fact, path, parts, convert, defaults in plans:
-        value = _lookup_parts(raw.properties, parts)
+    for fact, paths, alternatives, convert, defaults in plans:
+        path, value = _first_present(raw.properties, paths, alternatives)
         source = {"attribute": path}
         if isinstance(value, Unknown):
             unknown[fact.name] = {**value.as_dict(), "attribute": path}
@@ -161,6 +163,18 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
     if sources:
         out["fact_sources"] = sources
     return out
+
+
+def _first_present(properties: Any, paths: tuple[str, ...], alternatives: tuple[tuple[str, ...], ...]
+                   ) -> tuple[str, Any]:
+    """(path, value) of the first of a fact's alternative paths this resource sets (one ARM
+    type can keep a fact in several places: a compute instance and a cluster), else the
+    first path with ABSENT."""
+    for path, parts in zip(paths, alternatives):
+        value = _lookup_parts(properties, parts)
+        if value is not ABSENT and value is not None:
+            return path, value
+    return paths[0], ABSENT
 
 
 def _put(attrs: dict, unknown: dict, field: str, value: Any, attribute: str | None) -> None:

@@ -159,19 +159,18 @@ class GraphEvaluator:
             return Verdict(None if v.ok is None else not v.ok, v.evidence)
         if "attr" in cond:
             attrs = self.graph.node(nid)["attrs"]
-            found, _ = iter_attr(attrs, cond["attr"])
+            found, value = iter_attr(attrs, cond["attr"])
             entry = None if found else unknown_fact(attrs, cond["attr"])
             if entry is not None:
                 return Verdict(None, [{"unknown": cond["attr"], "node": nid, **entry}])
-            return Verdict(self._attr(nid, cond))
+            return Verdict(self._attr_holds(found, value, cond))
         if "path" in cond:
             return self._path(nid, cond["path"])
         if "neighbors" in cond:
             return self._neighbors(nid, cond["neighbors"])
         raise ValueError(f"unknown condition {sorted(cond)}")
 
-    def _attr(self, nid: str, cond: dict) -> bool:
-        found, value = iter_attr(self.graph.node(nid)["attrs"], cond["attr"])
+    def _attr_holds(self, found: bool, value: Any, cond: dict) -> bool:
         op = next(o for o in ATTR_OPS if o in cond)
         want = cond[op]
         if op == "exists":
@@ -204,13 +203,12 @@ class GraphEvaluator:
         return {"gt": value > want, "ge": value >= want, "lt": value < want, "le": value <= want}[op]
 
     def _step(self, nid: str, kinds: set[str] | None, direction: str) -> list[str]:
-        edges = self.graph.g.out_edges(nid, data="kind") if direction == "out" \
-            else self.graph.g.in_edges(nid, data="kind")
-        picked = []
-        for src, dst, kind in edges:
-            if kinds is None or kind in kinds:
-                picked.append(dst if direction == "out" else src)
-        return picked
+        # networkx's adjacency dicts (peer → {edge key: data}; the key is the edge kind):
+        # an in_edges view per node cost more than the step itself.
+        g = self.graph.g
+        adjacency = (g._succ if direction == "out" else g._pred).get(nid, {})
+        return [peer for peer, by_key in adjacency.items()
+                for kind in by_key if kinds is None or kind in kinds]
 
     def _path(self, start: str, spec: dict) -> Verdict:
         direction = spec.get("direction", "out")

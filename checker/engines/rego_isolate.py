@@ -1,4 +1,5 @@
-"""Run Rego evaluations in forked child processes, each with a deadline and a bounded answer.
+"""Run Rego evaluations in forked child processes (one per core, taking task after task),
+each task with its own deadline and a bounded answer.
 
 Why a child: the embedded engines are native code that holds the GIL while it evaluates,
 so no thread can stop a rule that loops or grows without end; a child can be killed. A
@@ -55,16 +56,27 @@ def _run_here(task: Callable[[], bytes], max_bytes: int) -> bytes | TaskFailed:
     return TaskFailed(too_big(len(answer), max_bytes)) if len(answer) > max_bytes else answer
 
 
+# A worker child takes tasks one at a time: the parent writes a task's index on the child's
+# command pipe, the child answers one frame (8-byte length, then OK/ERROR + body). Forking
+# a child per task cost ~15 ms each at a 100 MB parent (page tables, copy-on-write faults,
+# exit), more than most rules' own work; a child per core pays it once. Each task still has
+# its own deadline and byte bound; a child that fails a task (an engine error may leave the
+# engine in any state), dies or is stopped is replaced by a fresh fork for the tasks left.
+COMMAND_FD = RESULT_FD + 1
+_LENGTH = 8
+_NO_MORE = (-1).to_bytes(4, "little", signed=True)
+
+
 @dataclass
 class _Child:
-    key: str
     pid: int
-    fd: int
-    deadline: float
-    timeout: float
-    max_bytes: int
-    chunks: list[bytes] = field(default_factory=list)
-    size: int = 0
+    fd: int                     # answers, from the child
+    commands: int               # task indices, to the child
+    key: str | None = None      # the task it is on
+    deadline: float = 0.0
+    timeout: float = 0.0
+    max_bytes: int = 0
+    buffer: bytearray = field(default_factory=bytearray)
 
 
 class _Pool:
@@ -75,11 +87,12 @@ class _Pool:
         self.results: dict[str, bytes | TaskFailed] = {}
 
     def run(self, tasks: dict[str, Callable[[], bytes]]) -> dict[str, bytes | TaskFailed]:
-        pending = list(tasks.items())
+        self.tasks = list(tasks.items())
+        self.pending = list(range(len(self.tasks)))
         try:
-            while pending or self.running:
-                while pending and len(self.running) < self.workers:
-                    self._start(*pending.pop(0))
+            while self.pending or self.running:
+                while self.pending and len(self.running) < self.workers:
+                    self._give(self._fork())
                 self._wait()
         finally:
             for child in list(self.running.values()):     # interrupted: leave no child behind
@@ -87,47 +100,79 @@ class _Pool:
             self.selector.close()
         return {key: self.results[key] for key in tasks}
 
-    def _start(self, key: str, task: Callable[[], bytes]) -> None:
-        share = self.shares.get(key, 1)
-        timeout, max_bytes = self.timeout * share, self.max_bytes * share
+    def _fork(self) -> _Child:
         read_fd, write_fd = os.pipe()
+        command_read, command_write = os.pipe()
         pid = os.fork()
         if pid == 0:                                            # the child never returns
             os.close(read_fd)
-            _child_main(task, write_fd, max_bytes)
+            os.close(command_write)
+            _child_main([task for _, task in self.tasks], write_fd, command_read,
+                        [self.max_bytes * self.shares.get(key, 1) for key, _ in self.tasks])
         os.close(write_fd)
-        child = _Child(key, pid, read_fd, time.monotonic() + timeout, timeout, max_bytes)
+        os.close(command_read)
+        child = _Child(pid, read_fd, command_write)
         self.running[read_fd] = child
         self.selector.register(read_fd, selectors.EVENT_READ, child)
+        return child
+
+    def _give(self, child: _Child) -> None:
+        """The child's next task, or word that there is none (it then exits)."""
+        if not self.pending:
+            child.key = None
+            _write_all(child.commands, _NO_MORE)
+            return
+        index = self.pending.pop(0)
+        key = self.tasks[index][0]
+        share = self.shares.get(key, 1)
+        child.key, child.timeout, child.max_bytes = key, self.timeout * share, self.max_bytes * share
+        child.deadline = time.monotonic() + child.timeout
+        try:
+            _write_all(child.commands, index.to_bytes(4, "little", signed=True))
+        except OSError:          # it died between tasks: its EOF names no task, the task is given again
+            self.pending.insert(0, index)
+            child.key = None
 
     def _wait(self) -> None:
-        nearest = min(c.deadline for c in self.running.values())
-        for key, _ in self.selector.select(max(0.0, nearest - time.monotonic())):
+        busy = [c.deadline for c in self.running.values() if c.key is not None]
+        wait = max(0.0, min(busy) - time.monotonic()) if busy else None
+        for key, _ in self.selector.select(wait):
             self._read(key.data)
         now = time.monotonic()
-        for child in [c for c in self.running.values() if c.deadline <= now]:
+        for child in [c for c in self.running.values() if c.key is not None and c.deadline <= now]:
             self._stop(child, TaskFailed(f"did not finish within {child.timeout:g} s "
                                          "(params.rego_timeout); its engine process was stopped"))
 
     def _read(self, child: _Child) -> None:
         chunk = os.read(child.fd, 1 << 20)
         if not chunk:
-            self._finish(child)
+            self._ended(child)
             return
-        child.chunks.append(chunk)
-        child.size += len(chunk)
-        if child.size > child.max_bytes + 1:
-            self._stop(child, TaskFailed(too_big(child.size - 1, child.max_bytes, at_least=True)))
+        child.buffer += chunk
+        if len(child.buffer) > _LENGTH + child.max_bytes + 1:
+            self._stop(child, TaskFailed(too_big(len(child.buffer) - _LENGTH - 1, child.max_bytes,
+                                                 at_least=True)))
+            return
+        if len(child.buffer) < _LENGTH:
+            return
+        size = int.from_bytes(child.buffer[:_LENGTH], "little")
+        if len(child.buffer) < _LENGTH + size:
+            return
+        message = bytes(child.buffer[_LENGTH:_LENGTH + size])
+        del child.buffer[:_LENGTH + size]
+        if message[:1] == OK:
+            self.results[child.key] = message[1:]
+            self._give(child)
+        else:                    # the child exits after a failed task: its EOF ends it
+            self.results[child.key] = TaskFailed(message[1:].decode("utf-8", "replace"))
+            child.key = None
 
-    def _finish(self, child: _Child) -> None:
+    def _ended(self, child: _Child) -> None:
         self._close(child)
         _, status = os.waitpid(child.pid, 0)
-        answer = b"".join(child.chunks)
-        if answer[:1] == OK and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-            self.results[child.key] = answer[1:]
-        elif answer[:1] == ERROR:
-            self.results[child.key] = TaskFailed(answer[1:].decode("utf-8", "replace"))
-        elif os.WIFSIGNALED(status):
+        if child.key is None:
+            return
+        if os.WIFSIGNALED(status):
             self.results[child.key] = TaskFailed(
                 f"its engine process died ({_signal_name(os.WTERMSIG(status))}) without an answer")
         else:
@@ -141,44 +186,75 @@ class _Pool:
         except ProcessLookupError:
             pass
         os.waitpid(child.pid, 0)
-        self.results[child.key] = reason
+        if child.key is not None:
+            self.results[child.key] = reason
 
     def _close(self, child: _Child) -> None:
         self.selector.unregister(child.fd)
         os.close(child.fd)
+        os.close(child.commands)
         del self.running[child.fd]
 
 
-def _child_main(task: Callable[[], bytes], write_fd: int, max_bytes: int) -> None:
-    """In the forked child: sandbox, run, send `OK + answer` or `ERROR + reason`, exit."""
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _child_main(tasks: list[Callable[[], bytes]], write_fd: int, command_fd: int,
+                max_bytes: list[int]) -> None:
+    """In the forked child: sandbox, then run the tasks the parent names one at a time,
+    answering each with a frame; exit when told there are no more, or after a failed task."""
     status = 0
-    # The child lives for one task: a cyclic collection would walk (and so copy, page by
-    # page) the parent's whole heap, which it shares copy-on-write (1.2 GB at 200k nodes).
+    # A cyclic collection would walk (and so copy, page by page) the parent's whole heap,
+    # which the child shares copy-on-write (1.2 GB at 200k nodes).
     gc.disable()
     try:
-        _sandbox(write_fd)
-        try:
-            answer = task()
-            message = ERROR + too_big(len(answer), max_bytes).encode() if len(answer) > max_bytes else OK + answer
-        except BaseException as exc:  # noqa: BLE001 - sent to the parent (a Rust panic is a BaseException)
-            message = ERROR + describe_error(exc).encode("utf-8", "replace")
-        view = memoryview(message)
-        while view:
-            view = view[os.write(RESULT_FD, view):]
+        _sandbox(write_fd, command_fd)
+        while True:
+            index = _read_index()
+            if index < 0:
+                break
+            message = _answer(tasks[index], max_bytes[index])
+            _write_all(RESULT_FD, len(message).to_bytes(_LENGTH, "little") + message)
+            if message[:1] != OK:
+                break
     except BaseException:  # noqa: BLE001 - nothing may escape into the parent's code
         status = 70
     finally:
         os._exit(status)   # no atexit handlers, no flushing the parent's buffers twice
 
 
-def _sandbox(write_fd: int) -> None:
+def _read_index() -> int:
+    data = b""
+    while len(data) < 4:
+        chunk = os.read(COMMAND_FD, 4 - len(data))
+        if not chunk:
+            return -1                   # the parent is gone or done
+        data += chunk
+    return int.from_bytes(data, "little", signed=True)
+
+
+def _answer(task: Callable[[], bytes], max_bytes: int) -> bytes:
+    try:
+        answer = task()
+        return ERROR + too_big(len(answer), max_bytes).encode() if len(answer) > max_bytes else OK + answer
+    except BaseException as exc:  # noqa: BLE001 - sent to the parent (a Rust panic is a BaseException)
+        return ERROR + describe_error(exc).encode("utf-8", "replace")
+
+
+def _sandbox(write_fd: int, command_fd: int) -> None:
     """No environment, no new file or socket, native stdout onto stderr."""
+    import fcntl
     import resource
     os.dup2(2, 1)               # engines print (Rego print()) on fd 1: keep reports on stdout clean
-    if write_fd != RESULT_FD:
-        os.dup2(write_fd, RESULT_FD)
-        os.close(write_fd)
-    os.closerange(RESULT_FD + 1, _fd_ceiling())
+    # Both pipes onto their fixed numbers, through descriptors above them, so that moving one
+    # cannot close the other.
+    write_fd, command_fd = (fcntl.fcntl(fd, fcntl.F_DUPFD, COMMAND_FD + 1) for fd in (write_fd, command_fd))
+    os.dup2(write_fd, RESULT_FD)
+    os.dup2(command_fd, COMMAND_FD)
+    os.closerange(COMMAND_FD + 1, _fd_ceiling())
     os.environ.clear()          # what Python set; native code may have set more (ncurses: LINES)
     if _LIBC is not None:
         _LIBC.clearenv()
@@ -187,7 +263,7 @@ def _sandbox(write_fd: int) -> None:
         os.putenv("MLCHECK_SANDBOX", "")
         os.unsetenv("MLCHECK_SANDBOX")
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (RESULT_FD + 1, hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (COMMAND_FD + 1, hard))
 
 
 _LIBC = None

@@ -375,3 +375,27 @@ def test_a_hand_written_template_beside_a_bicep_file_of_its_stem_is_still_read(t
     graph = collected(tmp_path, {"infra/main.bicep": BICEP_WS, "infra/main.json": hand_written})
     assert sorted(d["attrs"]["format"] for _, d in graph.nodes() if d["attrs"].get("type") == "ml_workspace") \
         == ["arm", "bicep"]
+
+
+def test_compute_instance_ssh_from_ssh_settings_and_cluster_not_specified(tmp_path):
+    """One ARM type holds instances and clusters: an instance keeps SSH in
+    sshSettings.sshPublicAccess, a cluster in remoteLoginPortPublicAccess, whose
+    NotSpecified depends on a VNet (Azure ML REST reference)."""
+    def compute(name, compute_type, inner):
+        return {"type": "Microsoft.MachineLearningServices/workspaces/computes", "apiVersion": "2024-04-01",
+                "name": f"mlw/{name}", "location": "westeurope",
+                "properties": {"computeType": compute_type, "properties": inner}}
+    graph = collected(tmp_path, {"infra/computes.json": template([
+        compute("ci-open", "ComputeInstance", {"vmSize": "Standard_DS3_v2",
+                                               "sshSettings": {"sshPublicAccess": "Enabled", "adminPublicKey": "[parameters('key')]"}}),
+        compute("ci-closed", "ComputeInstance", {"vmSize": "Standard_DS3_v2", "sshSettings": {"sshPublicAccess": "Disabled"}}),
+        compute("cc-unset", "AmlCompute", {"vmSize": "Standard_DS3_v2", "remoteLoginPortPublicAccess": "NotSpecified"}),
+    ], parameters={"key": {"type": "string", "defaultValue": "ssh-rsa AAAA"}})})
+    nodes = arm_nodes(graph)
+    opened, closed, unset = (nodes[f"Microsoft.MachineLearningServices/workspaces/computes/mlw/{n}"]
+                             for n in ("ci-open", "ci-closed", "cc-unset"))
+    assert opened["ssh_public_access"] is True
+    assert opened["fact_sources"]["ssh_public_access"]["attribute"] == "properties.properties.sshSettings.sshPublicAccess"
+    assert closed["ssh_public_access"] is False
+    assert "ssh_public_access" not in unset and "virtual network" in unset["unknown"]["ssh_public_access"]["reason"]
+    assert not errors(graph)

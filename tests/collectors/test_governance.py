@@ -10,6 +10,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from conftest import collect_graph, errors_for, git, make_repo, node_attrs, notebook
 
 from checker.collectors.governance import link_repository_governance
@@ -454,3 +456,17 @@ def test_a_clone_checked_out_on_the_feature_branch_is_judged_by_origin_head(tmp_
     git(tmp_path / "estate" / "churn", "fetch", "-q", "origin")
     result = run_scan(ScanOptions(paths=[str(tmp_path / "estate")], only=["MLC-LIN-004"]))
     assert [f for f in result.findings if f.status == OPEN] == []
+
+
+FRAGMENTS = [b".fit(", b"model.fit(X)", b"mlflow.", b"mlflow.start_run(", b"mlflow.sklearn.autolog(",
+             b"mlflow.set_tracking_uri(", b"xmlflow.autolog(", b"Trainer(", b"MyTrainer(", b"trainer.train(",
+             b"xgb.train(", b"lgb.train(", b"ml_client.jobs.create_or_update(", b" ", b"\\n", b'"', b"a", b"_", b"("]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40))
+def test_first_training_call_is_the_patterns_first_match(parts):
+    """The literal-start search finds exactly what searching with the pattern finds."""
+    from checker.collectors.governance.repository import _TRAINING, first_training_call
+    data = b"".join(parts)
+    expected, found = _TRAINING.search(data), first_training_call(data)
+    assert (found and (found.start(), found.group())) == (expected and (expected.start(), expected.group()))

@@ -832,6 +832,28 @@ def test_child_past_its_deadline_or_bound_or_dying_is_a_named_failure():
     assert answers["fine"] == b"ok"
 
 
+def test_a_child_per_worker_takes_task_after_task_and_a_failure_costs_only_its_task():
+    """Tasks share a worker child (one fork per core, not per rule); a task that fails,
+    crashes or overruns is named alone and the tasks after it still answer, from a new child."""
+    def pid() -> bytes:
+        return str(os.getpid()).encode()
+
+    quiet = run_all({f"t{i}": pid for i in range(12)}, timeout=30, max_bytes=1000, workers=2)
+    assert len(set(quiet.values())) <= 2 and os.getpid() not in {int(v) for v in quiet.values()}
+
+    def fail() -> bytes:
+        raise ValueError("engine said no")
+    tasks = {"a": pid, "fail": fail, "b": pid, "crash": lambda: os.kill(os.getpid(), signal.SIGKILL) or b"",
+             "c": pid, "slow": lambda: time.sleep(60) or b"late", "d": pid, "big": lambda: b"x" * 5000, "e": pid}
+    answers = run_all(tasks, timeout=1, max_bytes=1000, workers=1)
+    assert str(answers["fail"]) == "engine said no"
+    assert str(answers["crash"]) == "its engine process died (SIGKILL) without an answer"
+    assert str(answers["slow"]).startswith("did not finish within 1 s")
+    assert "over the 1,000-byte bound" in str(answers["big"])
+    pids = [answers[k] for k in "abcde"]
+    assert all(p.isdigit() for p in pids) and len(set(pids)) == 5     # each failure: a fresh child
+
+
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_without_fork_rules_run_in_this_process_with_the_same_findings(tmp_path, estate, engine, monkeypatch):
     """Where os.fork does not exist (Windows): same findings, a failing rule still costs only itself."""

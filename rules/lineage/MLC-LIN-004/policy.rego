@@ -47,18 +47,30 @@ commit_states(mv_id) := {[c, s] |
 	s := commit_state(c)
 }
 
-repo_of(c) := r if {
-	some r in lib.predecessors("contains", c)
-	input.nodes[r].kind == "repo"
+# The git repository a commit belongs to: commits name it by its path (attrs.repo), so the
+# rule needs neither every `contains` edge nor every commit of a 100k-commit history.
+git_repos[path] := id if {
+	some id, node in input.nodes
+	node.kind == "repo"
+	node.attrs.vcs == "git"
+	path := node.attrs.path
 }
 
-# Clones whose origin/HEAD the collector saw (a commit it reaches lists "origin/HEAD"): the
-# remote's default branch, whatever branch the work tree has checked out.
+repo_of(c) := git_repos[input.nodes[c].attrs.repo]
+
+# Clones whose origin/HEAD the collector saw (the repo's origin_head, or a commit listing
+# "origin/HEAD"): the remote's default branch, whatever branch the work tree has checked out.
+remote_head_repos contains r if {
+	some r, node in input.nodes
+	node.kind == "repo"
+	node.attrs.origin_head == true
+}
+
 remote_head_repos contains r if {
 	some id, c in input.nodes
 	c.kind == "commit"
 	"origin/HEAD" in object.get(c.attrs, "branches", [])
-	some r in lib.predecessors("contains", id)
+	r := repo_of(id)
 }
 
 commit_state(c) := "merged" if {

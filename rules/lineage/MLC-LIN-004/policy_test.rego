@@ -6,8 +6,8 @@ import rego.v1
 nodes(branches, repo_attrs, mv_attrs) := {
 	"mv": {"kind": "model_version", "attrs": object.union({"name": "churn", "version": 1, "aliases": ["production"]}, mv_attrs)},
 	"run": {"kind": "run", "attrs": {"git_commit": "abc"}},
-	"c": {"kind": "commit", "attrs": {"sha": "abcdef0123456789", "branches": branches}},
-	"repo": {"kind": "repo", "attrs": object.union({"remote": "github.com/contoso/churn", "default_branch": "main", "shallow": false}, repo_attrs)},
+	"c": {"kind": "commit", "attrs": {"sha": "abcdef0123456789", "branches": branches, "repo": "churn"}},
+	"repo": {"kind": "repo", "attrs": object.union({"path": "churn", "vcs": "git", "remote": "github.com/contoso/churn", "default_branch": "main", "shallow": false}, repo_attrs)},
 }
 
 linked := [
@@ -56,10 +56,18 @@ test_commit_not_collected_cannot_evaluate if {
 
 test_a_clone_checked_out_on_the_feature_branch_is_judged_by_origin_head if {
 	ns := object.union(nodes(["feature/x", "origin/feature/x"], {"default_branch": "feature/x"}, {}), {
-		"tip": {"kind": "commit", "attrs": {"sha": "0123", "branches": ["main", "origin/HEAD", "origin/main"]}},
+		"tip": {"kind": "commit", "attrs": {"sha": "0123", "branches": ["main", "origin/HEAD", "origin/main"], "repo": "churn"}},
 	})
 	es := array.concat(linked, [{"src": "repo", "dst": "tip", "kind": "contains"}])
 	flagged(ns, es) == {"mv"}
-	merged := object.union(ns, {"c": {"kind": "commit", "attrs": {"sha": "abcdef0123456789", "branches": ["feature/x", "origin/HEAD"]}}})
+	merged := object.union(ns, {"c": {"kind": "commit", "attrs": {"sha": "abcdef0123456789", "branches": ["feature/x", "origin/HEAD"], "repo": "churn"}}})
 	count(items(merged, es)) == 0
+}
+
+test_a_clone_known_by_its_origin_head_attribute_is_judged_by_it if {
+	# the collector's origin_head, with no commit of origin/HEAD's line among those sent
+	ns := nodes(["feature/x", "origin/feature/x"], {"default_branch": "feature/x", "origin_head": true}, {})
+	flagged(ns, linked) == {"mv"}
+	merged := object.union(ns, {"c": {"kind": "commit", "attrs": {"sha": "abcdef0123456789", "branches": ["feature/x", "origin/HEAD"], "repo": "churn"}}})
+	count(items(merged, linked)) == 0
 }

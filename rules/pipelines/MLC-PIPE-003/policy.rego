@@ -82,10 +82,16 @@ entries(node) := array.concat(array.concat(array.concat(step_entries(node), job_
 
 text(e) := concat("", [e.what, " ", e.ref, " (", e.why, ")"])
 
-mutable_refs contains item if {
+# Each CI node's references, judged once for both kinds of finding below.
+judged := {id: found |
 	some id, node in input.nodes
 	node.attrs.system
 	found := entries(node)
+	count(found) > 0
+}
+
+mutable_refs contains item if {
+	some id, found in judged
 	bad := [e | some e in found; e.state == "mutable"]
 	count(bad) > 0
 	item := {
@@ -96,9 +102,7 @@ mutable_refs contains item if {
 }
 
 mutable_refs contains item if {
-	some id, node in input.nodes
-	node.attrs.system
-	found := entries(node)
+	some id, found in judged
 	count([e | some e in found; e.state == "mutable"]) == 0
 	unknown := [e | some e in found; e.state == "unknown"]
 	count(unknown) > 0

@@ -80,9 +80,25 @@ input_texts(attrs) := [{"text": v, "line": attrs.line, "offset": false, "argumen
 	script_inputs[lower(k)] != null
 ]
 
+# A reference to a secret holds `$` and one of these (the words of secret_word, key,
+# token, pwd; GitHub's `secrets.`), and only a setvariable command sets one from a named
+# variable: every other line is left before the regular expressions (most script lines;
+# a regular expression costs far more than these tests).
+secret_fragments := ["pass", "secret", "key", "token", "pwd", "cred", "connection"]
+
+maybe_secret(l) if {
+	contains(l, "$")
+	low := lower(l)
+	some fragment in secret_fragments
+	contains(low, fragment)
+}
+
+maybe_secret(l) if contains(lower(l), "##vso[task.setvariable")
+
 hits(attrs) := [{"line": line, "how": h} |
 	t := texts(attrs)[_]
 	l := split(t.text, "\n")[i]
+	maybe_secret(l)
 	not startswith(trim_space(l), "#")
 	h := how(attrs.system, l, t.arguments)
 	line := text_line(t, i)
