@@ -75,64 +75,46 @@ def summary(result) -> list[str]:
 # -- frameworks ---------------------------------------------------------------------------
 
 def framework_status(result) -> dict[str, dict[str, dict]]:
-    """framework → control → {status, rules, findings, open}: from the control tags of the
-    rules that ran. When the frameworks-as-data module lands (policies/frameworks/*.yaml:
-    requirements, the rules behind each, manual ones), this is the one function to switch to it.
-
-    A control is *not satisfied* when a rule behind it has a finding — open, or baselined or
-    waived (known or accepted, still a gap for an auditor) —, *cannot evaluate* when one could
-    not judge some node, *not applicable* when none of its rules matched anything, and
-    *satisfied* otherwise (its rules ran and found nothing)."""
-    found_by_rule: dict[str, int] = defaultdict(int)
-    open_by_rule: dict[str, int] = defaultdict(int)
-    unknown_by_rule: dict[str, int] = defaultdict(int)
-    for f in result.findings:
-        if f.status != CANNOT_EVALUATE:
-            found_by_rule[f.rule_id] += 1
-            open_by_rule[f.rule_id] += f.status == OPEN
-        else:
-            unknown_by_rule[f.rule_id] += 1
-    not_applicable = set(result.summary["rules_not_applicable"])
-    errors = {rid for rid, _ in result.evaluation_errors}
-    table_: dict[str, dict[str, dict]] = defaultdict(dict)
-    for rule in result.rules:
-        for framework, controls in sorted(rule.controls.items()):
-            for control in controls:
-                entry = table_[framework].setdefault(control, {"rules": [], "findings": 0, "open": 0,
-                                                               "unknown": 0, "na": 0})
-                entry["rules"].append(rule.id)
-                entry["findings"] += found_by_rule[rule.id]
-                entry["open"] += open_by_rule[rule.id]
-                entry["unknown"] += unknown_by_rule[rule.id] + (rule.id in errors)
-                entry["na"] += rule.id in not_applicable
-    for controls in table_.values():
-        for entry in controls.values():
-            entry["status"] = ("not satisfied" if entry["findings"] else "cannot evaluate" if entry["unknown"]
-                               else "not applicable" if entry["na"] == len(entry["rules"]) else "satisfied")
-    return {fw: dict(sorted(controls.items())) for fw, controls in sorted(table_.items())}
+    """framework → requirement → {status, rules, findings, open, reason}, from the frameworks
+    as data (policies/frameworks/*.yaml, checker/frameworks): every requirement, the rules
+    giving evidence for it, and *manual* where no rule can observe it."""
+    from ..frameworks import frameworks_in_scope, requirement_status
+    out: dict[str, dict[str, dict]] = {}
+    for framework in frameworks_in_scope(result):
+        rows = {}
+        for state in requirement_status(result, framework):
+            req = state.requirement
+            rows[f"{req.id} {req.title}"] = {
+                "status": state.status.replace("_", " "), "rules": state.rules, "reason": state.reason,
+                "findings": sum(f.status != CANNOT_EVALUATE for f in state.findings),
+                "open": sum(f.status == OPEN for f in state.findings)}
+        out[framework.name] = rows
+    return out
 
 
-STATUS_CLASS = {"satisfied": "sat", "not satisfied": "unsat", "not applicable": "na", "cannot evaluate": "na"}
+STATUS_CLASS = {"satisfied": "sat", "not satisfied": "unsat", "not applicable": "na", "cannot evaluate": "na",
+                "manual": "na"}
 
 
 def frameworks_section(result) -> list[str]:
     frameworks = framework_status(result)
     if not frameworks:
         return []
-    out = ["<h2>Status by framework control</h2>",
-           '<p class="muted">From the controls each rule is tagged with; a baselined or waived finding '
-           "still leaves its control not satisfied. Informative, not an attestation. A control no rule "
-           "observes is not listed.</p>"]
+    out = ["<h2>Status by framework requirement</h2>",
+           '<p class="muted">Each requirement of the frameworks mlcheck ships (policies/frameworks/) with '
+           "the rules giving evidence for it; a baselined or waived finding still leaves it not satisfied, "
+           "and <i>manual</i> marks what no rule can observe. Informative, not an attestation.</p>"]
     for framework, controls in frameworks.items():
         counts = defaultdict(int)
         for entry in controls.values():
             counts[entry["status"]] += 1
         tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        rows = [[esc(control), f'<span class="{STATUS_CLASS[e["status"]]}">{esc(e["status"])}</span>',
+        rows = [[esc(control), f'<span class="{STATUS_CLASS.get(e["status"], "na")}" title="{esc(e["reason"])}">'
+                 f'{esc(e["status"])}</span>',
                  str(e["findings"]), str(e["open"]), " ".join(f"<code>{esc(r)}</code>" for r in e["rules"])]
                 for control, e in controls.items()]
         out.append(f"<details><summary><b>{esc(framework)}</b>: {esc(tally)}</summary>"
-                   + table(["Control", "Status", "Findings", "Open", "Rules"], rows, numeric={2, 3}) + "</details>")
+                   + table(["Requirement", "Status", "Findings", "Open", "Rules"], rows, numeric={2, 3}) + "</details>")
     return out
 
 

@@ -117,29 +117,32 @@ def test_only_path_rules_get_drawings(sample_result):
 
 
 def test_framework_status_both_ways(sample_result):
+    """The HTML's requirement table reads the frameworks as data: every requirement listed,
+    manual ones with no rule, a requirement whose rules found an open gap not satisfied."""
+    from checker.frameworks import frameworks_in_scope
     status = framework_status(sample_result)
     open_rules = {f.rule_id for f in sample_result.findings if f.status == "open"}
-    na = set(sample_result.summary["rules_not_applicable"])
-    for framework, controls in status.items():
-        for control, entry in controls.items():
-            rules = set(entry["rules"])
-            assert rules == {r.id for r in sample_result.rules if control in r.controls.get(framework, [])}
-            if rules & open_rules:
-                assert entry["status"] == "not satisfied"
-            elif rules <= na:
-                assert entry["status"] == "not applicable"
-    # Without the open findings of a control's rules, the control is satisfied.
-    framework, control, entry = next((fw, c, e) for fw, cs in status.items() for c, e in cs.items()
-                                     if e["status"] == "not satisfied" and not set(e["rules"]) & na)
+    for fw in frameworks_in_scope(sample_result):
+        rows = status[fw.name]
+        assert len(rows) == len(fw.requirements)
+        for req in fw.requirements:
+            entry = rows[f"{req.id} {req.title}"]
+            if not entry["rules"]:
+                assert entry["status"] == "manual"
+            elif set(entry["rules"]) & open_rules:
+                assert entry["status"] == "not satisfied" and entry["open"] > 0
+    # Without the findings of a requirement's rules, it is no longer a gap.
+    framework, requirement, entry = next((fw, r, e) for fw, rs in status.items() for r, e in rs.items()
+                                         if e["status"] == "not satisfied")
     kept = [f for f in sample_result.findings if f.rule_id not in entry["rules"]]
     cleared = framework_status(dataclasses.replace(sample_result, findings=kept))
-    assert cleared[framework][control]["status"] == "satisfied"
-    # Baselined or waived, a finding is still a gap in the control (known, or accepted).
+    assert cleared[framework][requirement]["status"] in ("satisfied", "not applicable", "cannot evaluate")
+    # Baselined or waived, a finding is still a gap (known, or accepted).
     behind = [dataclasses.replace(f, status=status) for f in sample_result.findings if f.rule_id in entry["rules"]
               for status in ("baselined", "waived")]
     accepted = framework_status(dataclasses.replace(sample_result, findings=kept + behind))
-    assert accepted[framework][control]["status"] == "not satisfied"
-    assert accepted[framework][control]["open"] == 0 < accepted[framework][control]["findings"]
+    assert accepted[framework][requirement]["status"] == "not satisfied"
+    assert accepted[framework][requirement]["open"] == 0 < accepted[framework][requirement]["findings"]
 
 
 def test_scanned_strings_are_inert(sample_result):
