@@ -105,20 +105,22 @@ def _ml_activity(graph: EstateGraph) -> None:
         if repo and len(found[repo]) < MAX_ACTIVITY:
             found[repo].append({"what": what, "node": node})
 
+    # In id order: the first MAX_ACTIVITY kept must not depend on the order sources were
+    # collected in (`scan a b` and `scan b a`, merged shards).
     for kind in ("job", "deployment"):
-        for nid, node in graph.nodes(kind):
+        for nid, node in sorted(graph.nodes(kind), key=lambda item: item[0]):
             attrs = node["attrs"]
             what = _activity(kind, attrs)
             if what:
                 for file in _defining_files(graph, nid):
                     note(repo_of_file.get(file), what, nid)
-    for fid, f in graph.nodes("file"):
+    for fid, f in sorted(graph.nodes("file"), key=lambda item: item[0]):
         if f["attrs"].get("name") == "MLproject":
             note(repo_of_file.get(fid), "MLproject", fid)
         elif f["attrs"].get("ml_training_code"):
             note(repo_of_file.get(fid), f"notebook with training code ({f['attrs']['ml_training_code']})", fid)
-    for nid, _ in graph.nodes("run"):
-        for commit in graph.out_edges(nid, "built_from"):
+    for nid in sorted(nid for nid, _ in graph.nodes("run")):
+        for commit in sorted(graph.out_edges(nid, "built_from")):
             note(repo_of_file.get(commit), "MLflow run built from its commit", nid)
     for rid, facts in found.items():
         graph.update_attrs(rid, ml_activity=facts)
