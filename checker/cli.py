@@ -73,6 +73,8 @@ def scan_options(func):
         click.option("--opa-token", envvar="MLCHECK_OPA_TOKEN", help="Bearer token for --opa-url."),
         click.option("--from-snapshot", type=click.Path(dir_okay=False, exists=True),
                      help="Replay a saved graph instead of collecting."),
+        click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+                     help="Leave out matching paths (gitignore syntax, as .mlcheckignore). Repeatable."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -98,7 +100,7 @@ def _build_options(kw: dict, baseline: str | None = None):
         baseline=Path(baseline) if baseline else None,
         rego_engine=kw["rego_engine"], opa_url=kw["opa_url"], opa_token=kw["opa_token"],
         from_snapshot=Path(kw["from_snapshot"]) if kw["from_snapshot"] else None,
-        max_parse_bytes=cfg.max_parse_bytes,
+        max_parse_bytes=cfg.max_parse_bytes, exclude=[*cfg.exclude, *kw["exclude"]],
     )
     return cfg, opts
 

@@ -16,6 +16,7 @@ from .catalog import Catalog, load_catalog
 from .rule import Rule, RuleError
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
+from .collectors.walker import Exclusions
 from .engines import RuleResult
 from .graph import EstateGraph, canonical_json
 from .linkers import run_linkers
@@ -43,6 +44,7 @@ class ScanOptions:
     opa_token: str | None = None
     from_snapshot: Path | None = None
     max_parse_bytes: int | None = None
+    exclude: list[str] = field(default_factory=list)       # gitignore-style globs (collectors/walker.py)
     today: _dt.date | None = None
     fail_on: str = "high"                                   # lowest severity that fails the gate
 
@@ -186,11 +188,11 @@ def _under(prefix: str, label: str) -> str:
 
 
 def collect(sources: list[Source], registry: dict[str, type], params: dict,
-            max_parse_bytes: int | None) -> CollectContext:
+            max_parse_bytes: int | None, exclude: list[str] | None = None) -> CollectContext:
     """Every source into one graph (ctx.graph), with the readers collectors offer the
     linkers (ctx.repositories)."""
     graph = EstateGraph()
-    ctx = CollectContext(graph, params=params, parsers=file_parsers(registry))
+    ctx = CollectContext(graph, params=params, parsers=file_parsers(registry), exclude=list(exclude or []))
     if max_parse_bytes:
         ctx.max_parse_bytes = max_parse_bytes
     for source in sources:
@@ -232,6 +234,7 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         rules = select_rules(catalog.rules, opts.only, opts.skip)
         if not opts.no_waivers:
             unknown_patterns(catalog.rules, [w.rule for w in opts.waivers], "waivers")
+        Exclusions(opts.exclude)             # a bad --exclude pattern stops the scan before it starts
     with observe("collect"):
         if opts.from_snapshot:
             graph = EstateGraph.load(opts.from_snapshot)
@@ -242,7 +245,7 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
             # of a 100k-version MLflow collection).
             gc.disable()
             try:
-                collected = collect(sources, registry, opts.params, opts.max_parse_bytes)
+                collected = collect(sources, registry, opts.params, opts.max_parse_bytes, opts.exclude)
             finally:
                 gc.enable()
             graph = collected.graph
