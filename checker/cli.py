@@ -105,13 +105,17 @@ def _build_options(kw: dict, baseline: str | None = None):
     return cfg, opts
 
 
-def _run(opts):
+def _run(opts, quiet: bool = False, verbose: bool = False):
+    """The scan, with progress on stderr when it is a terminal (not with --quiet), and a
+    line per source and stage with --verbose."""
     from .rule import RuleError
     from .collectors import RegistryError
     from .engines.rego import RegoBackendError
+    from .progress import ScanProgress
     from .scan import UsageError, run_scan
     try:
-        return run_scan(opts)
+        with ScanProgress(sys.stderr, live=not quiet and sys.stderr.isatty(), verbose=verbose) as progress:
+            return run_scan(opts, progress.observe, progress.on_source)
     except (RuleError, UsageError, RegoBackendError, RegistryError, ValueError) as exc:
         _fail(str(exc))
 
@@ -153,9 +157,13 @@ def main() -> None:
               help="Baseline file: findings in it do not fail the gate.")
 @click.option("--soft-fail", is_flag=True, help="Exit 0/1 even when a source could not be collected.")
 @click.option("--snapshot-out", type=click.Path(dir_okay=False), help="Save the collected graph here.")
-def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors: no progress, no warnings.")
+@click.option("-v", "--verbose", is_flag=True, help="A line on stderr per source and stage, with counts and times.")
+def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, quiet=False, verbose=False, **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
     from .reporters import implied_format, render
+    if quiet and verbose:
+        _fail("--quiet and --verbose cannot be given together")
     chosen = bool(formats)
     formats = list(formats) or _default_formats()
     if len(outputs) > len(formats):
@@ -170,7 +178,9 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
     _check_writable([*outputs, *([snapshot_out] if snapshot_out else [])])
     cfg, opts = _build_options(kw, baseline)
     opts.fail_on = fail_on or cfg.fail_on or "high"
-    result = _run(opts)
+    result = _run(opts, quiet, verbose)
+    if not quiet:
+        _warn_about_waivers(opts, result)
     try:
         if snapshot_out:
             result.graph.save(Path(snapshot_out))
@@ -187,6 +197,15 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
                    err=True)
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_FINDINGS if result.gate_failures else EXIT_OK)
+
+
+def _warn_about_waivers(opts, result) -> None:
+    from .findings import waiver_warnings
+    if opts.no_waivers:
+        return
+    for text in waiver_warnings(opts.waivers, result.findings, [r.id for r in result.catalog.rules],
+                                [r.id for r in result.rules]):
+        click.echo(f"mlcheck: warning: {printable(text)}", err=True)
 
 
 @main.command("staged")

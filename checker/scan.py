@@ -188,19 +188,24 @@ def _under(prefix: str, label: str) -> str:
 
 
 def collect(sources: list[Source], registry: dict[str, type], params: dict,
-            max_parse_bytes: int | None, exclude: list[str] | None = None) -> CollectContext:
+            max_parse_bytes: int | None, exclude: list[str] | None = None,
+            on_source: Callable | None = None) -> CollectContext:
     """Every source into one graph (ctx.graph), with the readers collectors offer the
-    linkers (ctx.repositories)."""
+    linkers (ctx.repositories). `on_source(i, n, kind, display, graph)` is told as each
+    source starts and returns what to call when it is done (progress.ScanProgress)."""
     graph = EstateGraph()
     ctx = CollectContext(graph, params=params, parsers=file_parsers(registry), exclude=list(exclude or []))
     if max_parse_bytes:
         ctx.max_parse_bytes = max_parse_bytes
-    for source in sources:
+    for i, source in enumerate(sources, 1):
+        done = on_source(i, len(sources), source.kind, source.display, graph) if on_source else None
         graph.sources.append({"kind": source.kind, "source": source.display})
         try:
             registry[source.kind]().collect(source, ctx)
         except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
             graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
+        if done:
+            done()
     return ctx
 
 
@@ -227,7 +232,8 @@ def _unobserved(stage: str):
     return contextlib.nullcontext()
 
 
-def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unobserved) -> ScanResult:
+def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unobserved,
+             on_source: Callable | None = None) -> ScanResult:
     """The scan, stage by stage; `observe(stage)` wraps each stage (the benches time them)."""
     with observe("rules-load"):
         catalog = load_catalog(opts.rules_dirs, opts.include_builtin)
@@ -245,7 +251,8 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
             # of a 100k-version MLflow collection).
             gc.disable()
             try:
-                collected = collect(sources, registry, opts.params, opts.max_parse_bytes, opts.exclude)
+                collected = collect(sources, registry, opts.params, opts.max_parse_bytes, opts.exclude,
+                                    on_source)
             finally:
                 gc.enable()
             graph = collected.graph
