@@ -128,6 +128,7 @@ class Exclusions:
                 raise ExcludeError(f"exclude pattern {pattern!r}: {_invalid(pattern)}")
         self.lines = list(patterns)
         self._spec = None
+        self._active = _any_pattern(self.lines)
 
     def add_ignore_file(self, data: bytes) -> list[tuple[int, str]]:
         """Add a .mlcheckignore's lines; returns (line number, reason) for those that are not
@@ -140,18 +141,23 @@ class Exclusions:
             else:
                 self.lines.append(line)
         self._spec = None
+        self._active = _any_pattern(self.lines)
         return bad
 
     def __bool__(self) -> bool:
-        return any(line.strip() and not line.lstrip().startswith("#") for line in self.lines)
+        return self._active
 
     def match(self, path: str, is_dir: bool = False) -> bool:
-        if not self:
+        if not self._active:        # asked for every file of every tree: no patterns, no cost
             return False
         if self._spec is None:
             import pathspec
             self._spec = pathspec.GitIgnoreSpec.from_lines(self.lines)
         return self._spec.match_file(path + "/" if is_dir else path)
+
+
+def _any_pattern(lines: list[str]) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
 
 
 def _invalid(pattern: str) -> str | None:
