@@ -39,7 +39,22 @@ _HEX = {"MD5": re.compile(r"^[0-9a-f]{32}$"), "SHA-256": re.compile(r"^[0-9a-f]{
 
 
 def render(result, stream, **_) -> None:
-    stream.write(json.dumps(document(result), indent=1, ensure_ascii=False) + "\n")
+    """One top-level key per line and one component, dependency or formula per line, each
+    compact: diffable, and written by the C encoder (indent= takes the pure-Python one,
+    two thirds of the time for a 10,000-version registry)."""
+    doc = document(result)
+    parts = []
+    for key, value in doc.items():
+        if isinstance(value, list) and value:
+            text = "[\n" + ",\n".join("  " + _compact(item) for item in value) + "\n ]"
+        else:
+            text = _compact(value)
+        parts.append(f" {_compact(key)}: {text}")
+    stream.write("{\n" + ",\n".join(parts) + "\n}\n")
+
+
+def _compact(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def document(result) -> dict:
@@ -72,6 +87,7 @@ class _Estate:
             nid for nid, n in self.graph.nodes("file")
             if n["attrs"].get("model_format") and nid not in in_versions
             and not any(s in in_versions for s in n["attrs"].get("model_same_as") or []))
+        self._version_datasets: dict[str, list[str]] = {}
         self.findings: dict[str, list[str]] = {}
         for f in result.findings:
             if f.status == "open":
@@ -90,7 +106,10 @@ class _Estate:
         return sorted(set(self.graph.out_edges(run, "built_from")))
 
     def version_datasets(self, version: str) -> list[str]:
-        return sorted({d for r in self.runs(version) for d in self.run_reads(r)})
+        """The data the runs that produced `version` read (asked three times per version)."""
+        if version not in self._version_datasets:
+            self._version_datasets[version] = sorted({d for r in self.runs(version) for d in self.run_reads(r)})
+        return self._version_datasets[version]
 
     # -- commits ------------------------------------------------------------------
 
