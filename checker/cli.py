@@ -75,6 +75,8 @@ def scan_options(func):
                      help="Replay a saved graph instead of collecting."),
         click.option("--framework", metavar="NAME",
                      help="Run only the rules behind this compliance framework (mlcheck frameworks list)."),
+        click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+                     help="Leave out matching paths (gitignore syntax, as .mlcheckignore). Repeatable."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -100,19 +102,23 @@ def _build_options(kw: dict, baseline: str | None = None):
         baseline=Path(baseline) if baseline else None,
         rego_engine=kw["rego_engine"], opa_url=kw["opa_url"], opa_token=kw["opa_token"],
         from_snapshot=Path(kw["from_snapshot"]) if kw["from_snapshot"] else None,
-        max_parse_bytes=cfg.max_parse_bytes,
+        max_parse_bytes=cfg.max_parse_bytes, exclude=[*cfg.exclude, *kw["exclude"]],
         framework=kw.get("framework"), overrides=cfg.overrides,
     )
     return cfg, opts
 
 
-def _run(opts):
+def _run(opts, quiet: bool = False, verbose: bool = False):
+    """The scan, with progress on stderr when it is a terminal (not with --quiet), and a
+    line per source and stage with --verbose."""
     from .rule import RuleError
     from .collectors import RegistryError
     from .engines.rego import RegoBackendError
+    from .progress import ScanProgress
     from .scan import UsageError, run_scan
     try:
-        return run_scan(opts)
+        with ScanProgress(sys.stderr, live=not quiet and sys.stderr.isatty(), verbose=verbose) as progress:
+            return run_scan(opts, progress.observe, progress.on_source)
     except (RuleError, UsageError, RegoBackendError, RegistryError, ValueError) as exc:
         _fail(str(exc))
 
@@ -156,9 +162,14 @@ def main() -> None:
 @click.option("--snapshot-out", type=click.Path(dir_okay=False), help="Save the collected graph here.")
 @click.option("--history", "history_uri", metavar="sqlite:///PATH",
               help="Record this scan in a history database (created when absent); see `mlcheck report`.")
-def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_uri=None, **kw) -> None:
+@click.option("-q", "--quiet", is_flag=True, help="Nothing on stderr but errors: no progress, no warnings.")
+@click.option("-v", "--verbose", is_flag=True, help="A line on stderr per source and stage, with counts and times.")
+def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_uri=None, quiet=False, verbose=False,
+         **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
     from .reporters import implied_format, render, reporter
+    if quiet and verbose:
+        _fail("--quiet and --verbose cannot be given together")
     chosen = bool(formats)
     formats = list(formats) or _default_formats()
     if len(outputs) > len(formats):
@@ -178,7 +189,9 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
     cfg, opts = _build_options(kw, baseline)
     opts.fail_on = fail_on or cfg.fail_on or "high"
     history = _open_history(history_uri) if history_uri else None
-    result = _run(opts)
+    result = _run(opts, quiet, verbose)
+    if not quiet:
+        _warn_about_waivers(opts, result)
     try:
         if snapshot_out:
             result.graph.save(Path(snapshot_out))
@@ -248,6 +261,15 @@ def report_cmd(history_uri, since, fmt, output) -> None:
             _fail(f"cannot write {output}: {exc.strerror or exc}")
     else:
         click.echo(text, nl=False)
+
+
+def _warn_about_waivers(opts, result) -> None:
+    from .findings import waiver_warnings
+    if opts.no_waivers:
+        return
+    for text in waiver_warnings(opts.waivers, result.findings, [r.id for r in result.catalog.rules],
+                                [r.id for r in result.rules]):
+        click.echo(f"mlcheck: warning: {printable(text)}", err=True)
 
 
 @main.command("staged")

@@ -54,6 +54,7 @@ SCHEMA = {
                 },
             },
         },
+        "exclude": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "waivers": {
             "type": "array",
             "items": {
@@ -87,6 +88,7 @@ class Config:
     sources: list[str] = field(default_factory=list)
     params: dict = field(default_factory=dict)
     max_parse_bytes: int | None = None
+    exclude: list[str] = field(default_factory=list)
     waivers: list[Waiver] = field(default_factory=list)
     overrides: dict[str, dict] = field(default_factory=dict)
 
@@ -122,6 +124,7 @@ def load_config(path: Path | None) -> Config:
         only=doc.get("only", []), skip=doc.get("skip", []),
         sources=doc.get("sources", []), params=doc.get("params", {}),
         max_parse_bytes=doc.get("max_parse_bytes"),
+        exclude=doc.get("exclude", []),
         # Waivers are printed in every report: their text passes the same redaction as the graph.
         waivers=[Waiver(rule=w["rule"], resource=w["resource"], reason=clean(w["reason"]),
                         approved_by=clean(w["approved_by"]),

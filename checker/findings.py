@@ -172,6 +172,23 @@ def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: _dt.dat
             break
 
 
+def waiver_warnings(waivers: list[Waiver], findings: list[Finding], all_rules: list[str],
+                    evaluated: list[str]) -> list[str]:
+    """What is wrong with the waivers themselves: one whose rule pattern covers every rule
+    (`rule: '*'`) waives whatever a rule added later finds; one that covers no finding of
+    the rules this scan evaluated waives nothing (fixed, renamed, or never matched)."""
+    warnings = []
+    for w in waivers:
+        what = f"waiver rule {w.rule!r} resource {w.resource!r} (approved by {w.approved_by})"
+        if len(all_rules) > 1 and len(fnmatch.filter(all_rules, w.rule)) == len(all_rules):
+            warnings.append(f"{what} matches every rule: it will also waive what new rules find; "
+                            "name the rules it is for")
+        if fnmatch.filter(evaluated, w.rule) and not any(
+                f.status != CANNOT_EVALUATE and w.covers(f) for f in findings):
+            warnings.append(f"{what} matches no finding: remove it, or fix its rule or resource pattern")
+    return warnings
+
+
 # -- baselines ------------------------------------------------------------------
 
 def write_baseline(findings: list[Finding], path: Path, digest: str) -> int:

@@ -17,6 +17,7 @@ from .catalog import Catalog, load_catalog
 from .rule import Rule, RuleError
 from .collectors import (CollectContext, Source, file_parsers, load_registry,
                          source_collectors)
+from .collectors.walker import Exclusions
 from .engines import RuleResult
 from .graph import EstateGraph, canonical_json
 from .linkers import run_linkers
@@ -45,6 +46,7 @@ class ScanOptions:
     opa_token: str | None = None
     from_snapshot: Path | None = None
     max_parse_bytes: int | None = None
+    exclude: list[str] = field(default_factory=list)       # gitignore-style globs (collectors/walker.py)
     today: _dt.date | None = None
     fail_on: str = "high"                                   # lowest severity that fails the gate
     framework: str | None = None                            # run only the rules behind it
@@ -191,11 +193,13 @@ def _under(prefix: str, label: str) -> str:
 
 
 def collect(sources: list[Source], registry: dict[str, type], params: dict,
-            max_parse_bytes: int | None) -> CollectContext:
+            max_parse_bytes: int | None, exclude: list[str] | None = None,
+            on_source: Callable | None = None) -> CollectContext:
     """Every source into one graph (ctx.graph), with the readers collectors offer the
-    linkers (ctx.repositories)."""
+    linkers (ctx.repositories). `on_source(i, n, kind, display, graph)` is told as each
+    source starts and returns what to call when it is done (progress.ScanProgress)."""
     graph = EstateGraph()
-    ctx = CollectContext(graph, params=params, parsers=file_parsers(registry))
+    ctx = CollectContext(graph, params=params, parsers=file_parsers(registry), exclude=list(exclude or []))
     if max_parse_bytes:
         ctx.max_parse_bytes = max_parse_bytes
     # Collectors build large acyclic structures: the cyclic GC only slows them (~35 % of a
@@ -203,12 +207,15 @@ def collect(sources: list[Source], registry: dict[str, type], params: dict,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        for source in sources:
+        for i, source in enumerate(sources, 1):
+            done = on_source(i, len(sources), source.kind, source.display, graph) if on_source else None
             graph.sources.append({"kind": source.kind, "source": source.display})
             try:
                 registry[source.kind]().collect(source, ctx)
             except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
                 graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
+            if done:
+                done()
         for parser in ctx.parsers:          # references between trees, now that every tree is known
             try:
                 parser.finish_scan(ctx)
@@ -243,7 +250,8 @@ def _unobserved(stage: str):
     return contextlib.nullcontext()
 
 
-def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unobserved) -> ScanResult:
+def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unobserved,
+             on_source: Callable | None = None) -> ScanResult:
     """The scan, stage by stage; `observe(stage)` wraps each stage (the benches time them)."""
     with observe("rules-load"):
         catalog = load_catalog(opts.rules_dirs, opts.include_builtin)
@@ -252,13 +260,14 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         rules = apply_overrides(rules, catalog.rules, opts.overrides)
         if not opts.no_waivers:
             unknown_patterns(catalog.rules, [w.rule for w in opts.waivers], "waivers")
+        Exclusions(opts.exclude)             # a bad --exclude pattern stops the scan before it starts
     with observe("collect"):
         if opts.from_snapshot:
             graph = EstateGraph.load(opts.from_snapshot)
         else:
             registry = load_registry()
             sources = resolve_sources(opts.paths, opts.sources, registry)
-            collected = collect(sources, registry, opts.params, opts.max_parse_bytes)
+            collected = collect(sources, registry, opts.params, opts.max_parse_bytes, opts.exclude, on_source)
             graph = collected.graph
     if not opts.from_snapshot:
         with observe("link"):

@@ -27,7 +27,7 @@ def wheel_venv(tmp_path_factory):
         {"out"} if Path(folder) == REPO_ROOT / "bench" else set()))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
                     "-w", str(tmp / "dist"), str(source)], check=True, cwd=tmp)
-    wheel = next((tmp / "dist").glob("mlcheck-*.whl"))
+    wheel = next((tmp / "dist").glob("mlcheck_estate-*.whl"))
     venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"

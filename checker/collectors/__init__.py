@@ -52,6 +52,7 @@ class CollectContext:
     collected_at: str = field(default_factory=utc_now)
     parsers: list["FileParser"] = field(default_factory=list)
     repositories: dict[str, RepositoryReader] = field(default_factory=dict)   # repo node → reader
+    exclude: list[str] = field(default_factory=list)    # --exclude and config globs (walker.Exclusions)
 
     def provenance(self, collector: str, source: str, line: int | None = None) -> Provenance:
         return Provenance(collector, source, line, self.collected_at)

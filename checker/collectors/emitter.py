@@ -12,6 +12,7 @@ from typing import BinaryIO, Callable
 from . import CollectContext, FileRef
 from .roles import file_role, matches_gitattr
 from .text import text_path
+from .walker import IGNORE_FILE, Exclusions
 
 
 class TreeEmitter:
@@ -28,6 +29,29 @@ class TreeEmitter:
         self.lfs = [(p if isinstance(p, tuple) else ("", p)) for p in lfs or []]
         self.tracked, self.commit = tracked, commit
         self.skipped = 0
+        self.exclusions = Exclusions(ctx.exclude)
+        self.excluded = 0
+        self._asked: dict[str, bool] = {}     # will_parse's answers, taken again by emit
+
+    def read_ignore_file(self, read: Callable[[], bytes]) -> None:
+        """Add the tree's .mlcheckignore (`read` gives its bytes; OSError: none there).
+        A line that is no pattern is a collection error; the others still apply."""
+        try:
+            data = read()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            self.ctx.graph.error(self.collector, self.display(self.strip + IGNORE_FILE),
+                                 f"unreadable: {exc.strerror or exc}; its exclusions are not applied")
+            return
+        for line, reason in self.exclusions.add_ignore_file(data):
+            self.ctx.graph.error(self.collector, self.display(self.strip + IGNORE_FILE), reason, line)
+
+    def is_excluded(self, path: str, is_dir: bool = False) -> bool:
+        """Whether exclusions leave out this path of the tree (relative to the scanned root)."""
+        path = text_path(path)
+        rel = path[len(self.strip):] if self.strip and path.startswith(self.strip) else path
+        return self.exclusions.match(rel, is_dir)
 
     def display(self, path: str) -> str:
         """The path as reports show it: under the scanned path as the user gave it."""
@@ -43,6 +67,12 @@ class TreeEmitter:
         the problem is its collection error. `open_file` (a file on disk) lets parsers
         that read files themselves (FileParser.reads_files) have it open, at any size."""
         path = text_path(path)
+        excluded = self._asked.pop(path, None)
+        if excluded is None:
+            excluded = self.is_excluded(path)
+        if excluded:
+            self.excluded += 1
+            return None
         role = file_role(path)
         parsers = [] if symlink else self.ctx.parsers_for(path)
         if role is None and not parsers:
@@ -77,7 +107,9 @@ class TreeEmitter:
 
     def finish(self) -> None:
         """Every parser's end of this tree (FileParser.finish); a crash costs that parser's
-        folder-wide work, not the scan."""
+        folder-wide work, not the scan. The tree's node counts the files excluded."""
+        if self.excluded:
+            self.ctx.graph.update_attrs(self.tree_node, files_excluded=self.excluded)
         for parser in self.ctx.parsers:
             try:
                 parser.finish(self.tree_node, self.ctx)
@@ -88,7 +120,12 @@ class TreeEmitter:
     def will_parse(self, path: str, size: int | None) -> bool:
         """Whether emit() will read this (not symlinked) file's content: a parser claims it
         and it is within the parse limit (the git collector prefetches exactly these)."""
-        return size is not None and size <= self.ctx.max_parse_bytes and bool(self.ctx.parsers_for(text_path(path)))
+        if not (size is not None and size <= self.ctx.max_parse_bytes and self.ctx.parsers_for(text_path(path))):
+            return False
+        if self.exclusions:       # a match costs ~12 µs with a few patterns: emit reuses it
+            excluded = self._asked[text_path(path)] = self.is_excluded(path)
+            return not excluded
+        return True
 
     def _parse_open(self, parsers, ref: FileRef, open_file: Callable[[], BinaryIO]) -> None:
         try:

@@ -12,7 +12,7 @@ from ..regular_file import open_regular_file, read_regular_file
 from . import CollectContext, Collector, Source
 from .emitter import TreeEmitter
 from .safety import is_git_dir, is_worktree, symlink_problem
-from .walker import SKIP_DIRS, is_mlflow_file_store, walk
+from .walker import IGNORE_FILE, SKIP_DIRS, is_mlflow_file_store, walk
 from .git import find_enclosing_repo
 
 # .dvc/config names the data remotes: walk .dvc, but not its cache (copies of the data) or tmp.
@@ -41,6 +41,7 @@ class FolderCollector(Collector):
         tree = ctx.graph.add_node("repo", f"fs:{source.label}", {"path": source.label, "vcs": "none"},
                                   ctx.provenance(self.name, source.display))
         emitter = TreeEmitter(ctx, self.name, tree, f"fs:{source.label}", source.display, None)
+        emitter.read_ignore_file(lambda: read_regular_file(root / IGNORE_FILE, ctx.max_parse_bytes))
         for dirpath, dirnames, filenames in walk(root, onerror=lambda e: ctx.graph.error(
                 self.name, emitter.display(Path(e.filename).relative_to(root).as_posix()),
                 f"unreadable directory: {e.strerror}")):
@@ -51,7 +52,8 @@ class FolderCollector(Collector):
             dirnames[:] = [d for d in dirnames if d not in FOLDER_SKIP_DIRS
                            and not (here.name == ".dvc" and d in DVC_INTERNAL_DIRS)
                            and not is_worktree(str(here / d)) and not is_git_dir(str(here / d))
-                           and not is_mlflow_file_store(here / d)]
+                           and not is_mlflow_file_store(here / d)
+                           and not emitter.is_excluded((here / d).relative_to(root).as_posix(), is_dir=True)]
             for name in sorted(filenames):
                 full = here / name
                 rel = full.relative_to(root).as_posix()

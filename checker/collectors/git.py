@@ -30,7 +30,7 @@ from .emitter import TreeEmitter
 from .roles import lfs_patterns
 from .safety import git_dir_problem, is_git_dir, is_worktree, symlink_problem
 from .urls import is_url, url_without_secrets
-from .walker import SKIP_DIRS, in_mlflow_file_store, walk
+from .walker import IGNORE_FILE, SKIP_DIRS, in_mlflow_file_store, walk
 
 _SAFE_CONFIG = (
     "core.hooksPath=/dev/null", "core.fsmonitor=false", "core.untrackedCache=false",
@@ -616,6 +616,7 @@ class GitCollector(Collector):
             head_node = f"commit:git:{label}@{head}" if head else None
             emitter = TreeEmitter(ctx, self.name, repo, f"git:{label}", source.display, True, lfs,
                                   strip=subdir, commit=head_node)
+            emitter.read_ignore_file(self._ignore_file_reader(top, bare, inside, entries, blobs, ctx))
             blobs.prefetch([e.sha for e in entries if not e.problem and (
                 e.mode == "120000" and e.size <= SYMLINK_MAX_BYTES or emitter.will_parse(e.path, e.size))])
             for e in entries:
@@ -632,6 +633,23 @@ class GitCollector(Collector):
             return emitter.skipped
         finally:
             blobs.close()
+
+    @staticmethod
+    def _ignore_file_reader(top: Path, bare: bool, inside: str, entries: list["TreeEntry"],
+                            blobs: BlobReader, ctx: CollectContext):
+        """The scanned root's .mlcheckignore: the work tree's file as it is now, or in a bare
+        repository the one committed at HEAD."""
+        if not bare:
+            return lambda: read_regular_file(top / inside / IGNORE_FILE, ctx.max_parse_bytes)
+        entry = next((e for e in entries if e.path == inside + IGNORE_FILE and e.mode != "120000"), None)
+
+        def read() -> bytes:
+            if entry is None:
+                raise FileNotFoundError(IGNORE_FILE)
+            if entry.problem or entry.size > ctx.max_parse_bytes:
+                raise OSError(entry.problem or f"{entry.size} bytes, over the parse limit")
+            return blobs.read(entry.sha)
+        return read
 
     @staticmethod
     def _tree(git: Git, head: str, subdir: str, partial: bool) -> list["TreeEntry"]:

@@ -104,3 +104,66 @@ def _entry_is(test: Callable[[], bool], on_error: bool) -> bool:
         return test()
     except OSError:
         return on_error
+
+
+# -- exclusion ------------------------------------------------------------------------
+
+IGNORE_FILE = ".mlcheckignore"
+
+
+class ExcludeError(ValueError):
+    """A pattern given on the command line or in the config is not a valid pattern."""
+
+
+class Exclusions:
+    """The paths a scan leaves out of one tree: `--exclude` globs and the config's
+    `exclude:` (both for every tree), then the lines of the tree's .mlcheckignore. All in
+    gitignore's syntax, matched against the path inside the tree (from the repository's
+    top, or the folder scanned): `*.csv` at any depth, `/build/` only at the top, `data/**`,
+    `!keep.csv`. A folder that matches is not entered, as git does."""
+
+    def __init__(self, patterns: list[str] | tuple[str, ...] = ()) -> None:
+        for pattern in patterns:
+            if _invalid(pattern):
+                raise ExcludeError(f"exclude pattern {pattern!r}: {_invalid(pattern)}")
+        self.lines = list(patterns)
+        self._spec = None
+        self._active = _any_pattern(self.lines)
+
+    def add_ignore_file(self, data: bytes) -> list[tuple[int, str]]:
+        """Add a .mlcheckignore's lines; returns (line number, reason) for those that are not
+        patterns (they are left out, the rest still apply)."""
+        bad = []
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            reason = _invalid(line)
+            if reason:
+                bad.append((number, f"{line!r} is not a pattern: {reason}"))
+            else:
+                self.lines.append(line)
+        self._spec = None
+        self._active = _any_pattern(self.lines)
+        return bad
+
+    def __bool__(self) -> bool:
+        return self._active
+
+    def match(self, path: str, is_dir: bool = False) -> bool:
+        if not self._active:        # asked for every file of every tree: no patterns, no cost
+            return False
+        if self._spec is None:
+            import pathspec
+            self._spec = pathspec.GitIgnoreSpec.from_lines(self.lines)
+        return self._spec.match_file(path + "/" if is_dir else path)
+
+
+def _any_pattern(lines: list[str]) -> bool:
+    return any(line.strip() and not line.lstrip().startswith("#") for line in lines)
+
+
+def _invalid(pattern: str) -> str | None:
+    import pathspec
+    try:
+        pathspec.GitIgnoreSpec.from_lines([pattern])
+    except ValueError as exc:
+        return str(exc)
+    return None

@@ -103,6 +103,13 @@ def render(result, stream, **_) -> None:
         for f in group:
             lines += finding_lines(f, escape)
         console.print("\n".join(lines))
+    waived = [f for f in result.findings if f.status == "waived"]
+    if waived:        # an auditor sees what a waiver hides, and who approved it until when
+        lines = [f"\n[magenta]WAIVED[/] ({len(waived)})"]
+        for f in waived:
+            lines += [f"  [bold]{escape(f.rule_id)}[/] {escape(f.severity)} {escape(f.node)}",
+                      f"    [magenta]{escape(f.status_reason)}[/]"]
+        console.print("\n".join(lines))
     undetermined = [f for f in result.findings if f.status == "cannot_evaluate"]
     if undetermined:
         lines = [f"\n[bold blue]CANNOT EVALUATE[/] ({len(undetermined)}): a fact the rule needs is "
