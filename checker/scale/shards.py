@@ -180,9 +180,7 @@ def _add_nodes(merged: Shard, shard: Shard, segment: dict, errors: list, conflic
     for nid in segment["nodes"]:
         data = nodes[nid]
         if nid not in g:
-            kind, _, key = nid.partition(":")
-            graph.add_node(kind, key, data["attrs"])
-            g.nodes[nid]["provenance"] = data["provenance"]
+            graph.adopt_node(nid, data)
             new.append(nid)
             continue
         have = g.nodes[nid]
@@ -201,8 +199,9 @@ def _add_nodes(merged: Shard, shard: Shard, segment: dict, errors: list, conflic
 def _add_rest(merged: Shard, shard: Shard, conflicts: list) -> None:
     """A shard's edges (between its own nodes, all added by now), readers and the merge
     conflicts it already held (the errors past its sources')."""
-    for src, dst, kind in shard.graph.g.edges(keys=True):
-        merged.graph.add_edge(src, dst, kind)
+    g = merged.graph.g
+    for src, dst, kind in shard.graph.g.edges(keys=True):      # ids as the shard's door made them
+        g.add_edge(src, dst, key=kind, kind=kind)
     merged.readers.update(shard.readers)
     conflicts += shard.graph.errors[sum(s["errors"] for s in shard.segments):]
 
