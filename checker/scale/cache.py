@@ -15,12 +15,20 @@ mtimes, so an upgrade re-collects), the collectors registered (plug-ins included
 params and the parse limit. One entry per source (DIR/<source>/<key>.json): a new state
 replaces the old one, so the cache never grows beyond one shard per source. A shard whose
 source crashed its collector is not kept (the crash may be passing).
+
+Entries carry an HMAC under the cache's own random key (DIR/.key, owner-only): one that
+verifies was written by mlcheck from a graph already through the redaction door, and is
+loaded as it is — the JSON parse is all it costs. One that does not (edited, copied from
+elsewhere) goes through the snapshot loader: the door and the digest check.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import inspect
+import json
 import os
+import secrets
 import shutil
 from pathlib import Path
 
@@ -30,12 +38,13 @@ from ..collectors.safety import is_git_dir, is_worktree
 from ..collectors.walker import walk
 from ..graph import canonical_json
 from ..regular_file import read_regular_file
-from .shards import Shard, load_snapshot, save_shard
+from .shards import Shard, load_snapshot, save_shard, trusted_shard
 
 GIT_STATE_FILES = ("HEAD", "packed-refs", "config", "shallow", "info/attributes", "info/exclude",
                    "info/grafts", "objects/info/alternates")
 SQLITE_SIDECARS = ("-wal", "-journal")
 MAX_GIT_FILE_BYTES = 256 * 1024 * 1024     # a packed-refs of millions of refs; larger: by size+mtime
+MAX_ENTRY_BYTES = 16 * 1024 ** 3             # a shard is read whole; bounded as every file mlcheck reads
 NOT_KEPT = ("collector crashed", "collection on the cluster failed")
 
 
@@ -44,6 +53,7 @@ class Cache:
                  max_parse_bytes: int | None) -> None:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.key_bytes: bytes | None = None
         self.context = _sha(canonical_json({
             "mlcheck": __version__, "code": _code_state(registry),
             "collectors": sorted(f"{n}={c.__module__}:{c.__qualname__}" for n, c in registry.items()),
@@ -64,12 +74,16 @@ class Cache:
         path = self._folder(source) / f"{key}.json"
         return path if path.is_file() else None
 
-    @staticmethod
-    def load(path: Path) -> Shard | None:
-        """The shard kept; None when it is damaged or was changed by hand (collect again)."""
+    def load(self, path: Path) -> Shard | None:
+        """The shard kept; None when it is damaged or was changed by hand (collect again).
+        An entry whose HMAC (this cache's key) holds is one this mlcheck wrote: adopted as
+        it is. Any other goes through the snapshot loader (the door, the digest)."""
         try:
+            data = read_regular_file(path, MAX_ENTRY_BYTES)
+            if hmac.compare_digest(_read_mac(path), self._mac(data)):
+                return trusted_shard(json.loads(data), str(path))
             return load_snapshot(path)
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def put(self, source: Source, key: str | None, shard: Shard) -> bool:
@@ -79,11 +93,40 @@ class Cache:
         folder = self._folder(source)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        save_shard(shard, folder / f"{key}.json")
+        path = folder / f"{key}.json"
+        save_shard(shard, path)
+        _mac_file(path).write_text(self._mac(path.read_bytes()) + "\n", encoding="ascii")
         return True
+
+    def _mac(self, data: bytes) -> str:
+        return hmac.new(self._key(), data, hashlib.sha256).hexdigest()
+
+    def _key(self) -> bytes:
+        """The cache's own random key (DIR/.key, owner-only), made on first use."""
+        if self.key_bytes is None:
+            path = self.dir / ".key"
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(secrets.token_bytes(32))
+            except FileExistsError:
+                pass
+            self.key_bytes = read_regular_file(path, 64)
+        return self.key_bytes
 
     def _folder(self, source: Source) -> Path:
         return self.dir / _sha(canonical_json(_identity(source)))[:32]
+
+
+def _mac_file(path: Path) -> Path:
+    return path.with_name(path.name + ".mac")
+
+
+def _read_mac(path: Path) -> str:
+    try:
+        return read_regular_file(_mac_file(path), 256).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
 
 
 def _identity(source: Source) -> list[str]:

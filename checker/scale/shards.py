@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..collectors import Source, load_registry
-from ..graph import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, EstateGraph, canonical_json
+from ..graph import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, CollectionError, EstateGraph, canonical_json
 from ..inputs import load_json
 
 STAGE_COLLECTED = "collected"
@@ -121,6 +121,20 @@ def _segments_fit(segments, graph: EstateGraph) -> bool:
     return (len(ids) == len(graph) and set(ids) == set(graph.g.nodes)
             and [s["source"] for s in segments] == graph.sources
             and sum(s["errors"] for s in segments) <= len(graph.errors))
+
+
+def trusted_shard(doc: dict, origin: str) -> Shard:
+    """A shard this mlcheck wrote and authenticated (the cache's HMAC): its strings went
+    through the graph's door when it was collected, so they are adopted as they are
+    (cleaning and the digest would cost as much as collecting a git repository again)."""
+    graph = EstateGraph()
+    for nid, node in doc["nodes"].items():
+        graph.adopt_node(nid, node)
+    for e in doc["edges"]:
+        graph.g.add_edge(e["src"], e["dst"], key=e["kind"], kind=e["kind"])
+    graph.errors = [CollectionError(**e) for e in doc["collection_errors"]]
+    graph.sources = doc["sources"]
+    return Shard(graph, doc["readers"], origin, doc["segments"])
 
 
 def load_snapshots(paths: list[Path]) -> tuple[EstateGraph, dict | None]:

@@ -67,7 +67,7 @@ def test_a_damaged_cache_entry_is_collected_again_and_replaced(estate, tmp_path)
     entry.write_text(entry.read_text().replace('"size":', '"size": 1, "x":', 1))
     result = collect(estate, cache)
     assert result.collected == [f"{estate.name}/repo010"]
-    assert len(list(entry.parent.iterdir())) == 1              # one entry per source, rewritten
+    assert len(list(entry.parent.glob("*.json"))) == 1          # one entry per source, rewritten
     assert json.loads(entry.read_text())["stage"] == "collected"
 
 
@@ -92,3 +92,19 @@ def test_a_source_this_machine_cannot_see_is_never_taken_from_the_cache(tmp_path
                             "https://mlflow.example.com")) is None
     assert cache.key(Source("git", "/nowhere/repo", "repo", "repo")) is None
     assert os.listdir(tmp_path / "c") == []
+
+
+def test_entries_are_authenticated_by_the_caches_own_key(estate, tmp_path):
+    cache = tmp_path / "cache"
+    first = collect(estate, cache)
+    key = cache / ".key"
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == 32
+    # Without its MAC an entry is not trusted: it goes through the snapshot loader (the
+    # redaction door, the digest) — still used, as it is intact.
+    mac = next(p for p in cache.rglob("*.mac") if "repo020" in p.with_suffix("").read_text())
+    mac.unlink()
+    again = collect(estate, cache)
+    assert again.collected == [] and again.graph.digest() == first.graph.digest()
+    # Under another cache's key, no entry is trusted either.
+    (cache / ".key").write_bytes(b"\0" * 32)
+    assert collect(estate, cache).collected == []
