@@ -82,7 +82,8 @@ class Cache:
             data = read_regular_file(path, MAX_ENTRY_BYTES)
             if hmac.compare_digest(_read_mac(path), self._mac(data)):
                 return trusted_shard(json.loads(data), str(path))
-            return load_snapshot(path)
+            shard = load_snapshot(path)
+            return None if shard.linked else shard
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

@@ -38,6 +38,7 @@ class Shard:
     # position order, so nodes, sources and errors come in the order a single scan gives them
     # (some linkers keep the first facts they meet).
     segments: list[dict] = field(default_factory=list)
+    linked: bool = False             # a snapshot saved after linking (scan --snapshot-out)
 
 
 def collect_source(source: Source, params: dict, max_parse_bytes: int | None, position: int = 0) -> Shard:
@@ -85,8 +86,8 @@ def save_shard(shard: Shard, path: Path) -> None:
     tmp.replace(path)          # a reader never sees half a shard (the cache shares files)
 
 
-def load_snapshot(path: Path) -> Shard | None:
-    """A shard from its file; None when the file is a linked snapshot (scan --snapshot-out).
+def load_snapshot(path: Path) -> Shard:
+    """A shard from its file (`linked` when it is a snapshot scan --snapshot-out saved).
     ValueError with the reason for a bad file, or one changed after it was saved."""
     doc = load_json(Path(path), "snapshot")
     graph = EstateGraph.from_document(doc, str(path))
@@ -96,7 +97,7 @@ def load_snapshot(path: Path) -> Shard | None:
                          f"(stored {stored}, content {actual}): it was changed after it was saved; refused")
     stage = doc.get("stage")
     if stage is None:
-        return None
+        return Shard(graph, origin=str(path), linked=True)
     if stage != STAGE_COLLECTED:
         raise ValueError(f"{path}: unknown snapshot stage {stage!r}")
     readers = doc.get("readers", {})
@@ -144,11 +145,11 @@ def load_snapshots(paths: list[Path]) -> tuple[EstateGraph, dict | None]:
     shards = []
     for path in paths:
         shard = load_snapshot(path)
-        if shard is None:
+        if shard.linked:
             if len(paths) > 1:
                 raise ValueError(f"{path} was saved after linking (scan --snapshot-out): only shards "
                                  "from `mlcheck collect` can be merged; replay it on its own")
-            return EstateGraph.load(path), None
+            return shard.graph, None
         shards.append(shard)
     merged = merge_files(shards)
     return merged.graph, open_readers(merged.graph, merged.readers)
