@@ -21,6 +21,8 @@ included), sampled every 0.1 s by psutil. Modes:
 - shards: `mlcheck collect ESTATE --shard i/N` for each i (run one after the other here: CI
   would run them at once, so the CI wall time is the slowest job plus the merge), then the
   merge job `mlcheck scan --from-snapshot …`;
+- tasks: each source collected alone in this process (as a worker runs it): the sum, the
+  largest task and the time by source kind, which the projection to N workers rests on;
 - merge: the merge alone, in this process, over the first k of the N shards (k = 1..N):
   load (JSON, digest check) and merge seconds against the nodes merged (linearity);
 - cache: `mlcheck scan ESTATE --cache DIR` cold (fills it), warm (nothing changed), and
@@ -42,7 +44,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(REPO_ROOT), str(REPO_ROOT / "tests")]
 MLCHECK = [sys.executable, "-m", "checker"]
-MODES = ("single", "local2", "shards", "merge", "cache")
+MODES = ("single", "tasks", "local2", "shards", "merge", "cache")
 
 
 # -- the estate ------------------------------------------------------------------------------
@@ -171,6 +173,29 @@ def mode_merge(estate: Path, out: Path, args) -> dict:
                      "merge_us_per_node": round((t2 - t1) / max(nodes, 1) * 1e6, 2)})
         del shards, merged
     return {"by_shards": rows}
+
+
+def mode_tasks(estate: Path, out: Path, args) -> dict:
+    """Each source collected on its own in this process, as a worker runs its task: the
+    numbers the projection to N workers rests on (sum, the largest task, by kind)."""
+    from checker.collectors import load_registry
+    from checker.scale.shards import collect_source
+    from checker.scan import resolve_sources
+    sources = resolve_sources([str(estate)], [], load_registry())
+    times = []
+    for i, source in enumerate(sources):
+        t0 = time.perf_counter()
+        shard = collect_source(source, {}, None, i)
+        times.append((time.perf_counter() - t0, source.kind, source.display, len(shard.graph)))
+    by_kind: dict = {}
+    for seconds, kind, _, nodes in times:
+        entry = by_kind.setdefault(kind, {"sources": 0, "seconds": 0.0, "nodes": 0})
+        entry["sources"] += 1
+        entry["seconds"] = round(entry["seconds"] + seconds, 2)
+        entry["nodes"] += nodes
+    largest = max(times)
+    return {"sources": len(times), "sum_seconds": round(sum(t[0] for t in times), 2), "by_kind": by_kind,
+            "largest": {"seconds": round(largest[0], 2), "source": largest[2], "nodes": largest[3]}}
 
 
 def mode_cache(estate: Path, out: Path, args) -> dict:
