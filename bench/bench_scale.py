@@ -162,11 +162,13 @@ def mode_merge(estate: Path, out: Path, args) -> dict:
     rows = []
     for k in range(1, args.shards + 1):
         gc.collect()
+        gc.disable()                    # as the scan does around collection and merging
         t0 = time.perf_counter()
         shards = [load_snapshot(out / f"shard-{i}.json") for i in range(1, k + 1)]
         t1 = time.perf_counter()
         merged = merge_files(shards)
         t2 = time.perf_counter()
+        gc.enable()
         nodes = len(merged.graph)
         rows.append({"shards": k, "nodes": nodes, "edges": merged.graph.g.number_of_edges(),
                      "load_seconds": round(t1 - t0, 2), "merge_seconds": round(t2 - t1, 2),
