@@ -219,23 +219,17 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, **kw) -> 
 def collect(paths, sources, config_path, shard, snapshot_out, soft_fail, executor, cache_dir) -> None:
     """Collect PATHS (default: .) and the --source sources into a shard, without linking
     or judging. Exit 0, or 3 when a source could not (fully) be collected."""
-    from .collectors import RegistryError, load_registry
+    from .collectors import RegistryError
     from .config import ConfigError, load_config
-    from .scale.pipeline import collect_shards
-    from .scale.share import parse_shard, pick_share
+    from .scale.pipeline import collect_share
     from .scale.shards import save_shard
-    from .scan import UsageError, resolve_sources
+    from .scan import UsageError
     _check_writable([snapshot_out])
     try:
         cfg = load_config(Path(config_path) if config_path else None)
-        registry = load_registry()
-        chosen = resolve_sources(list(paths) or ([] if sources or cfg.sources else ["."]),
-                                 [*cfg.sources, *sources], registry)
-        positions = list(range(len(chosen)))
-        if shard:
-            positions = pick_share(chosen, *parse_shard(shard))
-        result = collect_shards([chosen[i] for i in positions], registry, cfg.params, cfg.max_parse_bytes,
-                                executor, Path(cache_dir) if cache_dir else None, positions)
+        result = collect_share(list(paths) or ([] if sources or cfg.sources else ["."]),
+                               [*cfg.sources, *sources], cfg.params, cfg.max_parse_bytes, shard,
+                               executor, Path(cache_dir) if cache_dir else None)
     except (ConfigError, RegistryError, UsageError, ValueError) as exc:
         _fail(str(exc))
     try:

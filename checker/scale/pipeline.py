@@ -11,6 +11,7 @@ from typing import Iterator
 from ..collectors import Source
 from .cache import Cache
 from .executor import dask_client, in_process, on_dask
+from .share import parse_shard, pick_share
 from .shards import Shard, collect_source, merge, open_readers
 
 
@@ -30,6 +31,19 @@ class Collected:
 
     def summary(self) -> str:
         return f"{len(self.collected)} source(s) collected, {len(self.cached)} unchanged from the cache"
+
+
+def collect_share(paths: list[str], specs: list[str], params: dict, max_parse_bytes: int | None,
+                  shard: str | None = None, executor: str | None = None,
+                  cache_dir: Path | None = None) -> Collected:
+    """`mlcheck collect`: the sources under paths and specs, or share `i/n` of them."""
+    from ..collectors import load_registry
+    from ..scan import resolve_sources
+    registry = load_registry()
+    sources = resolve_sources(paths, specs, registry)
+    positions = pick_share(sources, *parse_shard(shard)) if shard else list(range(len(sources)))
+    return collect_shards([sources[i] for i in positions], registry, params, max_parse_bytes,
+                          executor, cache_dir, positions)
 
 
 def collect_shards(sources: list[Source], registry: dict[str, type], params: dict,
