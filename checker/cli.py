@@ -105,6 +105,8 @@ def _build_options(kw: dict, baseline: str | None = None):
         cfg = load_config(Path(kw["config_path"]) if kw["config_path"] else None)
     except ConfigError as exc:
         _fail(str(exc))
+    if kw["from_snapshot"] and (kw["executor"] or kw["cache_dir"]):
+        _fail("--executor and --cache collect sources; --from-snapshot replays what was collected: choose one")
     paths = list(kw["paths"])
     if not paths and not kw["sources"] and not cfg.sources and not kw["from_snapshot"]:
         paths = ["."]

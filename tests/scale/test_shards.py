@@ -118,6 +118,8 @@ def test_merging_a_linked_snapshot_or_a_changed_shard_is_a_usage_error(tmp_path)
     assert changed.exit_code == 2 and "does not match its digest" in changed.output
     # A linked snapshot alone replays as before (its linkers are not run twice).
     assert run_cli("scan", "--from-snapshot", str(linked)).exit_code == 1
+    both = run_cli("scan", "--from-snapshot", str(linked), "--cache", str(tmp_path / "cache"))
+    assert both.exit_code == 2 and "choose one" in both.output
 
 
 def test_a_repository_the_merging_machine_cannot_reach_is_named(tmp_path):
