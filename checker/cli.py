@@ -52,6 +52,25 @@ def _default_formats() -> list[str]:
     return ["console"]
 
 
+def collection_options() -> list:
+    """Where and how sources are collected (issue 13): shared by scan and collect."""
+    return [
+        click.option("--executor", envvar="MLCHECK_EXECUTOR", metavar="local:N|dask://HOST:PORT",
+                     help="Collect each source as a Dask task: a LocalCluster of N processes, or "
+                          "an existing scheduler (needs mlcheck[dask])."),
+        click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
+                     help="Keep each source's collection here; an unchanged source is not collected again."),
+        click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
+                     help="Leave out matching paths (gitignore syntax, as .mlcheckignore). Repeatable."),
+    ]
+
+
+def collection_options_decorator(func):
+    for option in reversed(collection_options()):
+        func = option(func)
+    return func
+
+
 def scan_options(func):
     """Options shared by every command that runs a scan."""
     options = [
@@ -71,12 +90,12 @@ def scan_options(func):
         click.option("--opa-url", envvar="MLCHECK_OPA_URL",
                      help="Evaluate Rego on this OPA server instead of the embedded engine."),
         click.option("--opa-token", envvar="MLCHECK_OPA_TOKEN", help="Bearer token for --opa-url."),
-        click.option("--from-snapshot", type=click.Path(dir_okay=False, exists=True),
-                     help="Replay a saved graph instead of collecting."),
+        click.option("--from-snapshot", multiple=True, type=click.Path(dir_okay=False, exists=True),
+                     help="Replay a saved graph instead of collecting; repeated: merge the shards "
+                          "`mlcheck collect` saved, then link and judge them."),
+        *collection_options(),
         click.option("--framework", metavar="NAME",
                      help="Run only the rules behind this compliance framework (mlcheck frameworks list)."),
-        click.option("--exclude", "exclude", multiple=True, metavar="GLOB",
-                     help="Leave out matching paths (gitignore syntax, as .mlcheckignore). Repeatable."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -90,6 +109,8 @@ def _build_options(kw: dict, baseline: str | None = None):
         cfg = load_config(Path(kw["config_path"]) if kw["config_path"] else None)
     except ConfigError as exc:
         _fail(str(exc))
+    if kw["from_snapshot"] and (kw["executor"] or kw["cache_dir"]):
+        _fail("--executor and --cache collect sources; --from-snapshot replays what was collected: choose one")
     paths = list(kw["paths"])
     if not paths and not kw["sources"] and not cfg.sources and not kw["from_snapshot"]:
         paths = ["."]
@@ -101,7 +122,8 @@ def _build_options(kw: dict, baseline: str | None = None):
         params=cfg.params, waivers=cfg.waivers, no_waivers=kw["no_waivers"],
         baseline=Path(baseline) if baseline else None,
         rego_engine=kw["rego_engine"], opa_url=kw["opa_url"], opa_token=kw["opa_token"],
-        from_snapshot=Path(kw["from_snapshot"]) if kw["from_snapshot"] else None,
+        from_snapshot=[Path(p) for p in kw["from_snapshot"]] or None,
+        executor=kw["executor"], cache_dir=Path(kw["cache_dir"]) if kw["cache_dir"] else None,
         max_parse_bytes=cfg.max_parse_bytes, exclude=[*cfg.exclude, *kw["exclude"]],
         framework=kw.get("framework"), overrides=cfg.overrides,
     )
@@ -270,6 +292,43 @@ def _warn_about_waivers(opts, result) -> None:
     for text in waiver_warnings(opts.waivers, result.findings, [r.id for r in result.catalog.rules],
                                 [r.id for r in result.rules]):
         click.echo(f"mlcheck: warning: {printable(text)}", err=True)
+
+
+@main.command("collect")
+@click.argument("paths", nargs=-1, type=click.Path(file_okay=False, path_type=str))
+@click.option("--source", "sources", multiple=True, metavar="KIND=URI", help="As scan.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="As scan.")
+@click.option("--shard", metavar="I/N", help="Collect only share I of N of the sources (stable by source id).")
+@click.option("--snapshot-out", required=True, type=click.Path(dir_okay=False),
+              help="The shard file to write (merge with scan --from-snapshot, repeated).")
+@click.option("--soft-fail", is_flag=True, help="Exit 0 even when a source could not be collected.")
+@collection_options_decorator
+def collect(paths, sources, config_path, shard, snapshot_out, soft_fail, executor, cache_dir, exclude) -> None:
+    """Collect PATHS (default: .) and the --source sources into a shard, without linking
+    or judging. Exit 0, or 3 when a source could not (fully) be collected."""
+    from .collectors import RegistryError
+    from .config import ConfigError, load_config
+    from .scale.pipeline import collect_share
+    from .scale.shards import save_shard
+    from .scan import UsageError
+    _check_writable([snapshot_out])
+    try:
+        cfg = load_config(Path(config_path) if config_path else None)
+        result = collect_share(list(paths) or ([] if sources or cfg.sources else ["."]),
+                               [*cfg.sources, *sources], cfg.params, cfg.max_parse_bytes, shard,
+                               executor, Path(cache_dir) if cache_dir else None,
+                               (*cfg.exclude, *exclude))
+    except (ConfigError, RegistryError, UsageError, ValueError) as exc:
+        _fail(str(exc))
+    try:
+        save_shard(result.shard, Path(snapshot_out))
+    except OSError as exc:
+        _fail(f"cannot write {snapshot_out}: {exc.strerror or exc}")
+    errors = result.graph.errors
+    click.echo(f"mlcheck collect: {result.summary()}; {len(result.graph)} node(s), "
+               f"{len(errors)} collection error(s) -> {snapshot_out}", err=True)
+    if errors and not soft_fail:
+        sys.exit(EXIT_INCOMPLETE)
 
 
 @main.command("staged")

@@ -101,6 +101,12 @@ class EstateGraph:
             self._by_kind.setdefault(kind, {})[nid] = None
         return nid
 
+    def adopt_node(self, nid: str, data: dict) -> None:
+        """A node of another EstateGraph, already through the door: added as it is (merging
+        shards, checker/scale, copies graphs that were cleaned when they were built)."""
+        self.g.add_node(nid, kind=data["kind"], attrs=data["attrs"], provenance=data["provenance"])
+        self._by_kind.setdefault(data["kind"], {})[nid] = None
+
     def update_attrs(self, nid: str, **attrs: Any) -> None:
         self.g.nodes[clean_text(nid)]["attrs"].update(clean(attrs))
 

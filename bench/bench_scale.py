@@ -1,0 +1,251 @@
+"""Scale-out benchmark (issue 13): an organisation's estate scanned one process, on a local
+Dask cluster, by CI shards plus a merge, and incrementally with a cache.
+
+    .venv/bin/python bench/bench_scale.py                         # --scale 0.1: 100 repos, 10k versions, 1k resources
+    .venv/bin/python bench/bench_scale.py --scale 1               # 1,000 repos, 100k versions / 300k runs, 10k resources
+    .venv/bin/python bench/bench_scale.py --scale 1 --modes single,local2
+
+The estate (generated once into --out, default bench/out/scale/, reused by later runs):
+- `repos/rNNNN`: git work trees from the git benchmark's fast-import stream (bench.py:
+  History over build_tree: notebooks with outputs, csv data, DVC and MLproject files, a
+  workflow, untracked files), 30-172 commits and 20-26 files each, every one different;
+- `mlflow/mlflow.db`: an SQLite store in MLflow's own schema (bench_mlflow.write_store):
+  10 versions per model, 3 runs per version;
+- `infra/`: Azure Resource Graph export pages (bench_infra_exports.write_exports).
+
+Each mode runs `mlcheck` as a child process; its wall time is measured from here and its
+peak memory is the largest sum of RSS over the child and all its descendants (Dask workers
+included), sampled every 0.1 s by psutil. Modes:
+- single: `mlcheck scan ESTATE` (the default path, no sharding);
+- local2: `mlcheck scan ESTATE --executor local:2` (LocalCluster, 2 worker processes);
+- shards: `mlcheck collect ESTATE --shard i/N` for each i (run one after the other here: CI
+  would run them at once, so the CI wall time is the slowest job plus the merge), then the
+  merge job `mlcheck scan --from-snapshot …`;
+- tasks: each source collected alone in this process (as a worker runs it): the sum, the
+  largest task and the time by source kind, which the projection to N workers rests on;
+- merge: the merge alone, in this process, over the first k of the N shards (k = 1..N):
+  load (JSON, digest check) and merge seconds against the nodes merged (linearity);
+- cache: `mlcheck scan ESTATE --cache DIR` cold (fills it), warm (nothing changed), and
+  after one commit in one repository.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+sys.path[:0] = [str(BENCH_DIR), str(REPO_ROOT), str(REPO_ROOT / "tests")]
+MLCHECK = [sys.executable, "-m", "checker"]
+MODES = ("single", "tasks", "local2", "shards", "merge", "cache")
+
+
+# -- the estate ------------------------------------------------------------------------------
+
+def build_estate(root: Path, repos: int, versions: int, resources: int) -> dict:
+    """The estate at root, built once per size (a .done file marks each part)."""
+    import bench
+    from bench_infra_exports import write_exports
+    from bench_mlflow import write_store
+    built: dict = {}
+    parts = {
+        "repos": lambda: [bench.generate_repo(bench.Estate(30 + k // 7, 20 + k % 7), root / "repos" / f"r{k:04d}")
+                          for k in range(repos)],
+        "mlflow": lambda: write_store(root / "mlflow" / "mlflow.db", versions),
+        "infra": lambda: write_exports(root / "infra", resources),
+    }
+    for name, make in parts.items():
+        done = root / f".{name}.done"
+        if done.exists():
+            continue
+        t0 = time.perf_counter()
+        make()
+        built[name] = round(time.perf_counter() - t0, 1)
+        done.write_text("done\n")
+    (root / ".mlcheck-root").touch()       # an estate of its own, whatever folder holds it
+    return built
+
+
+def touch_one_repo(root: Path) -> None:
+    """One new commit in one repository (what the incremental run must notice)."""
+    repo = root / "repos" / "r0000"
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (repo / f"change-{stamp}.py").write_text("print('changed')\n")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "one change"], check=True, env=env)
+
+
+# -- measuring a child process ---------------------------------------------------------------
+
+def measured(args: list[str], cwd: Path) -> dict:
+    """Run mlcheck ARGS; wall seconds, peak summed RSS of its process tree, exit code."""
+    import psutil
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*MLCHECK, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    peak = [0]
+
+    def sample() -> None:
+        try:
+            top = psutil.Process(proc.pid)
+            while proc.poll() is None:
+                total = 0
+                for p in [top, *top.children(recursive=True)]:
+                    try:
+                        total += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak[0] = max(peak[0], total)
+                time.sleep(0.1)
+        except psutil.Error:
+            return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, stderr = proc.communicate()
+    sampler.join()
+    return {"seconds": round(time.perf_counter() - t0, 2), "peak_mib": round(peak[0] / 2**20),
+            "exit": proc.returncode, "stderr": stderr.strip().splitlines()[-1:] if stderr.strip() else []}
+
+
+def scan_args(estate: Path, out: Path, name: str, *extra: str) -> list[str]:
+    return ["scan", str(estate), *extra, "--format", "json", "--output", str(out / f"{name}.json")]
+
+
+def digest(out: Path, name: str) -> str:
+    return json.loads((out / f"{name}.json").read_text())["graph_digest"]
+
+
+# -- the modes -------------------------------------------------------------------------------
+
+def mode_single(estate: Path, out: Path, args) -> dict:
+    row = measured(scan_args(estate, out, "single"), out)
+    summary = json.loads((out / "single.json").read_text())["summary"]
+    row["nodes"] = sum(summary["nodes_by_kind"].values())
+    row["nodes_by_kind"] = summary["nodes_by_kind"]
+    return row
+
+
+def mode_local2(estate: Path, out: Path, args) -> dict:
+    row = measured(scan_args(estate, out, "local2", "--executor", "local:2"), out)
+    row["same_digest_as_single"] = _same(out, "local2")
+    return row
+
+
+def mode_shards(estate: Path, out: Path, args) -> dict:
+    jobs = []
+    for i in range(1, args.shards + 1):
+        shard = out / f"shard-{i}.json"
+        job = measured(["collect", str(estate), "--shard", f"{i}/{args.shards}", "--soft-fail",
+                        "--snapshot-out", str(shard)], out)
+        job["shard_mib"] = round(shard.stat().st_size / 2**20, 1)
+        jobs.append(job)
+    merge = measured(["scan", *[a for i in range(1, args.shards + 1) for a in ("--from-snapshot", str(out / f"shard-{i}.json"))],
+                      "--format", "json", "--output", str(out / "merged.json")], out)
+    return {"jobs": jobs, "merge_job": merge, "ci_wall_seconds": round(max(j["seconds"] for j in jobs) + merge["seconds"], 2),
+            "same_digest_as_single": _same(out, "merged")}
+
+
+def mode_merge(estate: Path, out: Path, args) -> dict:
+    """The merge alone, in this process, over the first k shards (needs the shards mode's files)."""
+    import gc
+    from checker.scale.shards import load_snapshot, merge_files
+    rows = []
+    for k in range(1, args.shards + 1):
+        gc.collect()
+        gc.disable()                    # as the scan does around collection and merging
+        t0 = time.perf_counter()
+        shards = [load_snapshot(out / f"shard-{i}.json") for i in range(1, k + 1)]
+        t1 = time.perf_counter()
+        merged = merge_files(shards)
+        t2 = time.perf_counter()
+        gc.enable()
+        nodes = len(merged.graph)
+        rows.append({"shards": k, "nodes": nodes, "edges": merged.graph.g.number_of_edges(),
+                     "load_seconds": round(t1 - t0, 2), "merge_seconds": round(t2 - t1, 2),
+                     "merge_us_per_node": round((t2 - t1) / max(nodes, 1) * 1e6, 2)})
+        del shards, merged
+    return {"by_shards": rows}
+
+
+def mode_tasks(estate: Path, out: Path, args) -> dict:
+    """Each source collected on its own in this process, as a worker runs its task: the
+    numbers the projection to N workers rests on (sum, the largest task, by kind)."""
+    from checker.collectors import load_registry
+    from checker.scale.shards import collect_source
+    from checker.scan import resolve_sources
+    sources = resolve_sources([str(estate)], [], load_registry())
+    times = []
+    for i, source in enumerate(sources):
+        t0 = time.perf_counter()
+        shard = collect_source(source, {}, None, i)
+        times.append((time.perf_counter() - t0, source.kind, source.display, len(shard.graph)))
+    by_kind: dict = {}
+    for seconds, kind, _, nodes in times:
+        entry = by_kind.setdefault(kind, {"sources": 0, "seconds": 0.0, "nodes": 0})
+        entry["sources"] += 1
+        entry["seconds"] = round(entry["seconds"] + seconds, 2)
+        entry["nodes"] += nodes
+    largest = max(times)
+    return {"sources": len(times), "sum_seconds": round(sum(t[0] for t in times), 2), "by_kind": by_kind,
+            "largest": {"seconds": round(largest[0], 2), "source": largest[2], "nodes": largest[3]}}
+
+
+def mode_cache(estate: Path, out: Path, args) -> dict:
+    cache = out / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    cold = measured(scan_args(estate, out, "cache-cold", "--cache", str(cache)), out)
+    warm = measured(scan_args(estate, out, "cache-warm", "--cache", str(cache)), out)
+    touch_one_repo(estate)
+    changed = measured(scan_args(estate, out, "cache-changed", "--cache", str(cache)), out)
+    fresh = measured(scan_args(estate, out, "after-change"), out)       # what it must equal
+    return {"cold": cold, "warm_unchanged": warm, "after_one_change": changed, "single_after_change": fresh,
+            "warm_same_digest_as_cold": digest(out, "cache-warm") == digest(out, "cache-cold"),
+            "changed_same_digest_as_single": digest(out, "cache-changed") == digest(out, "after-change"),
+            "cache_mib": round(sum(p.stat().st_size for p in cache.rglob("*.json")) / 2**20)}
+
+
+def _same(out: Path, name: str) -> bool | None:
+    if not (out / "single.json").exists():
+        return None
+    return digest(out, name) == digest(out, "single")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=0.1,
+                        help="1 = 1,000 repositories, 100k model versions (300k runs), 10k resources")
+    parser.add_argument("--shards", type=int, default=2, help="CI jobs for the shards mode (default 2)")
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
+    parser.add_argument("--out", type=Path, default=BENCH_DIR / "out" / "scale")
+    args = parser.parse_args(argv)
+    repos, versions, resources = int(1000 * args.scale), int(100_000 * args.scale), int(10_000 * args.scale)
+    name = f"r{repos}-v{versions}-i{resources}"
+    estate = args.out / name / "estate"
+    work = args.out / name / "runs"
+    work.mkdir(parents=True, exist_ok=True)
+    built = build_estate(estate, repos, versions, resources)
+    result: dict = {"estate": name, "repos": repos, "model_versions": versions, "runs": 3 * versions,
+                    "resources": resources, "built_seconds": built, "cores": os.cpu_count(),
+                    "loadavg_before": os.getloadavg()[0]}
+    for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
+        print(f"-- {mode}", file=sys.stderr, flush=True)
+        result[mode] = globals()[f"mode_{mode}"](estate, work, args)
+        print(json.dumps(result[mode], indent=1), file=sys.stderr, flush=True)
+    result["loadavg_after"] = os.getloadavg()[0]
+    (work / "result.json").write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
