@@ -158,3 +158,17 @@ def test_a_bad_shard_spec_is_a_usage_error(tmp_path, spec):
     result = run_cli("collect", SAMPLE, "--shard", spec, "--snapshot-out", str(tmp_path / "s.json"),
                      cwd=REPO_ROOT)
     assert result.exit_code == 2 and "--shard" in result.output
+
+
+def test_exclusions_reach_sharded_collection(tmp_path):
+    """--exclude applies to `collect` as to `scan`: the merged shards equal a scan with the
+    same exclusion, and the excluded files are in neither."""
+    excluded = scan_report(tmp_path, "excluded", SAMPLE, "--exclude", "infra/**")
+    shards = []
+    for i in (1, 2):
+        result, shard = collect(tmp_path, f"ex{i}", SAMPLE, "--shard", f"{i}/2", "--exclude", "infra/**")
+        assert result.exit_code == 0, result.output
+        shards.append(shard)
+    merged = scan_report(tmp_path, "merged", *[a for s in shards for a in ("--from-snapshot", str(s))])
+    same_scan(excluded, merged)
+    assert not any("/infra/" in n or "./infra/" in n for n in merged[2]["nodes"])
