@@ -57,7 +57,7 @@ def collection_options() -> list:
     return [
         click.option("--executor", envvar="MLCHECK_EXECUTOR", metavar="local:N|dask://HOST:PORT",
                      help="Collect each source as a Dask task: a LocalCluster of N processes, or "
-                          "an existing scheduler (needs mlcheck[dask])."),
+                          "an existing scheduler (needs mlcheck-estate[dask])."),
         click.option("--cache", "cache_dir", type=click.Path(file_okay=False),
                      help="Keep each source's collection here; an unchanged source is not collected again."),
         click.option("--exclude", "exclude", multiple=True, metavar="GLOB",

@@ -1,5 +1,5 @@
 """OSCAL 1.x assessment results, checked against compliance-trestle's pydantic models (the
-optional extra `mlcheck[oscal]`) before a byte is written (validate()): a document the
+optional extra `mlcheck-estate[oscal]`) before a byte is written (validate()): a document the
 models reject is never written (that would be a bug: exit 4).
 
 One result for the scan: its props carry the graph (snapshot) digest; one observation per
@@ -33,7 +33,7 @@ _ROOT = _uuid.uuid5(_uuid.NAMESPACE_URL, NS)
 STATE = {SATISFIED: ("satisfied", "pass"), NOT_SATISFIED: ("not-satisfied", "fail"),
          UNDETERMINED: ("not-satisfied", "other"), NOT_APPLICABLE: ("not-satisfied", "other"),
          MANUAL: ("not-satisfied", "other")}
-MISSING = "--format oscal needs compliance-trestle, the optional extra: pip install 'mlcheck[oscal]'"
+MISSING = "--format oscal needs compliance-trestle, the optional extra: pip install 'mlcheck-estate[oscal]'"
 
 
 def unavailable() -> str | None:

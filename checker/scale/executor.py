@@ -3,7 +3,7 @@
 - none: in this process, one after the other (what `--cache` and `collect` use alone);
 - `local:N`: a dask.distributed LocalCluster of N worker processes on this machine;
 - `dask://host:port` (or tcp://): an existing Dask scheduler. Workers need only mlcheck
-  (`pip install 'mlcheck[dask]'`) and must reach the sources themselves (shared paths, URLs).
+  (`pip install 'mlcheck-estate[dask]'`) and must reach the sources themselves (shared paths, URLs).
 
 A worker that dies has its task run again on another (the scheduler does this up to
 `distributed.scheduler.allowed-failures` times, 3 by default); a task that still cannot
@@ -54,7 +54,7 @@ def dask_client(spec: str):
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        raise ExecutorError(f"--executor {spec}: Dask is not installed: pip install 'mlcheck[dask]'") from None
+        raise ExecutorError(f"--executor {spec}: Dask is not installed: pip install 'mlcheck-estate[dask]'") from None
     with contextlib.ExitStack() as stack:
         if kind == "local":
             # Processes, one thread each: collectors are CPU-bound Python (the GIL) and start

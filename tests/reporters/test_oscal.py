@@ -143,4 +143,4 @@ def test_without_the_extra_the_scan_stops_before_collecting(tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(tmp_path / "r.oscal.json")],
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 2, out.stderr
-    assert "pip install 'mlcheck[oscal]'" in out.stderr and not (tmp_path / "r.oscal.json").exists()
+    assert "pip install 'mlcheck-estate[oscal]'" in out.stderr and not (tmp_path / "r.oscal.json").exists()

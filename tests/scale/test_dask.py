@@ -16,7 +16,7 @@ import pytest
 
 from conftest import REPO_ROOT, make_repo, run_cli, run_mlcheck
 
-distributed = pytest.importorskip("distributed")    # the test extra installs it: mlcheck[dask]
+distributed = pytest.importorskip("distributed")    # the test extra installs it: mlcheck-estate[dask]
 
 BIN = Path(sys.executable).parent
 SAMPLE = "samples/estate"
