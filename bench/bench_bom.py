@@ -6,6 +6,12 @@ A synthetic MLflow registry (bench_mlflow.write_store: `--versions` model versio
 runs each, datasets and tags in MLflow's own schema) is scanned once with every rule; then
 the BOM and the JSON report are each written to a file, best of --repeat (wall seconds).
 The BOM grows with the graph (model versions, datasets, runs), JSON with the findings.
+
+Measured 2026-11-30 on the shared 2-core machine (other tests running), --versions 10000
+--repeat 2: 31,145 nodes, 31,000 findings; json 2.48 s (28.3 MB), cyclonedx 5.85 s
+(19.2 MB). For comparison, the same BOM through cyclonedx-python-lib 11's Bom and JSON
+writer (the first version of this reporter, whose Bom.validate is quadratic): 2.58 s for
+1,000 versions and 16.81 s for 3,000, against 0.14 s and 0.37 s here.
 """
 from __future__ import annotations
 
