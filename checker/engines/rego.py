@@ -113,9 +113,23 @@ def rule_input(rule: Rule, graph: EstateGraph, evaluator=None) -> dict:
     ids = evaluator.index.candidates(selector)
     if "where" in declared:
         ids = [n for n in ids if evaluator.matches(n, selector) is not False]
-    edges = evaluator.index.edges_by_kind
-    return graph.subdocument(ids, [e for kind in declared.get("edges", []) for e in edges.get(kind, [])],
+    return graph.subdocument(ids, declared_edges(declared.get("edges", []), graph, evaluator.index.edges_by_kind),
                              declared.get("attrs"), declared.get("provenance", True))
+
+
+def declared_edges(declared: list, graph: EstateGraph, by_kind: dict[str, list]) -> list:
+    """The edges check.input.edges names: every edge of a kind given by name; of a kind given
+    as {kind, from, to}, those whose source / target node is of the kinds listed."""
+    out: list = []
+    nodes = graph.g._node
+    for entry in declared:
+        if isinstance(entry, str):
+            out += by_kind.get(entry, [])
+            continue
+        sources, targets = set(entry.get("from") or ()), set(entry.get("to") or ())
+        out += [e for e in by_kind.get(entry["kind"], [])
+                if (not sources or nodes[e[0]]["kind"] in sources) and (not targets or nodes[e[1]]["kind"] in targets)]
+    return out
 
 
 def parse_hits(rule: Rule, value, graph: EstateGraph) -> tuple[list[Hit], list[Hit]]:
@@ -330,7 +344,7 @@ def shared_inputs(rules: list[Rule]) -> list[list[Rule]]:
     for rule in rules:
         declared = rule.check.get("input")
         key = None if declared is None else wire.dumps(
-            [sorted(declared["kinds"]), sorted(declared.get("edges", [])), declared.get("where")])
+            [sorted(declared["kinds"]), sorted(wire.dumps(e) for e in declared.get("edges", [])), declared.get("where")])
         groups.setdefault(key, []).append(rule)
     return list(groups.values())
 
