@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as _dt
 import fnmatch
 import functools
@@ -15,18 +14,14 @@ from . import findings as fnd
 from . import frameworks
 from .catalog import Catalog, load_catalog
 from .rule import Rule, RuleError
-from .collectors import (CollectContext, Source, file_parsers, load_registry,
-                         source_collectors)
+from .collection import UsageError, collect, resolve_sources  # noqa: F401 - the scan's API
+from .collectors import load_registry
 from .collectors.walker import Exclusions
 from .engines import RuleResult
 from .graph import EstateGraph, canonical_json
 from .linkers import run_linkers
 from .overrides import apply_overrides
 from .severity import SEVERITIES
-
-
-class UsageError(Exception):
-    """Bad arguments discovered after parsing (unknown collector, bad --source)."""
 
 
 @dataclass
@@ -136,97 +131,6 @@ def unknown_patterns(rules: list[Rule], patterns: list[str], where: str) -> None
 
 def _id_summary(ids: list[str]) -> str:
     return ", ".join(ids[:12]) + (f", … ({len(ids)} in all)" if len(ids) > 12 else "")
-
-
-def resolve_sources(paths: list[str], specs: list[str], registry: dict[str, type]) -> list[Source]:
-    sources: list[Source] = []
-    collectors = source_collectors(registry)
-    for given in paths:
-        root = Path(given).resolve()
-        if not root.exists():
-            raise UsageError(f"path does not exist: {given}")
-        if not root.is_dir():
-            raise UsageError(f"not a directory: {given}")
-        # Reports and provenance name files under the path's label, as ids do, so that
-        # the graph (and its digest) does not depend on where the estate is checked out.
-        found = [s for cls in collectors for s in cls.detect(root, path_label(given))]
-        if len(paths) > 1:      # labels are relative to each root: keep them apart
-            found = [dataclasses.replace(s, label=_under(path_label(given), s.label)) for s in found]
-        sources += found
-    for spec in specs:
-        kind, sep, uri = spec.partition("=")
-        if not sep or not uri:
-            raise UsageError(f"--source {spec!r}: expected KIND=URI")
-        cls = registry.get(kind)
-        if cls is None or cls not in collectors:
-            known = ", ".join(sorted(c.name for c in collectors))
-            raise UsageError(f"--source {spec!r}: unknown source kind {kind!r} (known: {known})")
-        try:
-            sources.append(cls.from_uri(uri))
-        except ValueError as exc:
-            raise UsageError(f"--source {spec!r}: {exc}") from exc
-    return _distinct(sources)
-
-
-def _distinct(sources: list[Source]) -> list[Source]:
-    """One source per (kind, uri): a store both detected and named with --source is
-    collected once. Two different sources that would share node ids are a usage error."""
-    by_uri: dict[tuple[str, str], Source] = {}
-    by_label: dict[tuple[str, str], Source] = {}
-    for s in sources:
-        if (s.kind, s.uri) in by_uri:
-            continue
-        other = by_label.setdefault((s.kind, s.label), s)
-        if other is not s:
-            raise UsageError(f"sources {other.display} and {s.display} would share the node ids "
-                             f"{s.kind}:{s.label}…; scan them in separate runs or from a common parent")
-        by_uri[(s.kind, s.uri)] = s
-    return list(by_uri.values())
-
-
-def path_label(given: str) -> str:
-    """A scan path as a stable id prefix: as given when relative, its name when absolute."""
-    path = Path(given)
-    return path.name if path.is_absolute() else (path.as_posix().strip("/") or ".")
-
-
-def _under(prefix: str, label: str) -> str:
-    return prefix if label == "." else f"{prefix}/{label}"
-
-
-def collect(sources: list[Source], registry: dict[str, type], params: dict,
-            max_parse_bytes: int | None, exclude: list[str] | None = None,
-            on_source: Callable | None = None) -> CollectContext:
-    """Every source into one graph (ctx.graph), with the readers collectors offer the
-    linkers (ctx.repositories). `on_source(i, n, kind, display, graph)` is told as each
-    source starts and returns what to call when it is done (progress.ScanProgress)."""
-    graph = EstateGraph()
-    ctx = CollectContext(graph, params=params, parsers=file_parsers(registry), exclude=list(exclude or []))
-    if max_parse_bytes:
-        ctx.max_parse_bytes = max_parse_bytes
-    # Collectors build large acyclic structures: the cyclic GC only slows them (~35 % of a
-    # 100k-version MLflow collection, ~25 % of 1,000 CI files).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for i, source in enumerate(sources, 1):
-            done = on_source(i, len(sources), source.kind, source.display, graph) if on_source else None
-            graph.sources.append({"kind": source.kind, "source": source.display})
-            try:
-                registry[source.kind]().collect(source, ctx)
-            except Exception as exc:  # noqa: BLE001 - one broken source must not stop the scan
-                graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
-            if done:
-                done()
-        for parser in ctx.parsers:          # references between trees, now that every tree is known
-            try:
-                parser.finish_scan(ctx)
-            except Exception as exc:  # noqa: BLE001
-                graph.error(parser.name, "(scan)", f"parser crashed finishing the scan: {type(exc).__name__}: {exc}")
-    finally:
-        if enabled:
-            gc.enable()
-    return ctx
 
 
 def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: dict,

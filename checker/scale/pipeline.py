@@ -38,7 +38,7 @@ def collect_share(paths: list[str], specs: list[str], params: dict, max_parse_by
                   cache_dir: Path | None = None, exclude: tuple[str, ...] = ()) -> Collected:
     """`mlcheck collect`: the sources under paths and specs, or share `i/n` of them."""
     from ..collectors import load_registry
-    from ..scan import resolve_sources
+    from ..collection import resolve_sources
     registry = load_registry()
     sources = resolve_sources(paths, specs, registry)
     positions = pick_share(sources, *parse_shard(shard)) if shard else list(range(len(sources)))

@@ -46,7 +46,7 @@ def collect_source(source: Source, params: dict, max_parse_bytes: int | None, po
                    exclude: tuple[str, ...] = ()) -> Shard:
     """One source on its own graph, exactly as a single-process scan collects it (the same
     registry, parsers and crash handling): the task a Dask worker runs."""
-    from ..scan import collect
+    from ..collection import collect
     registry = _registry()
     gc.disable()        # as run_scan: collectors build large acyclic structures
     try:

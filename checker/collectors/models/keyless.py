@@ -36,6 +36,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from .dsse import pae
+
 ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")    # DER UTF8String
 ISSUER_V1 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")    # raw bytes
 
@@ -183,7 +185,6 @@ def _oidc_issuer(leaf: x509.Certificate) -> str | None:
 
 def _check_signature(leaf: x509.Certificate, payload_type: str, payload: bytes,
                      signatures: list[bytes]) -> bytes:
-    from .signatures import pae
     message, key = pae(payload_type, payload), leaf.public_key()
     for sig in signatures:
         try:

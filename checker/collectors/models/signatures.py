@@ -24,6 +24,8 @@ import json
 import posixpath
 from dataclasses import dataclass, field
 
+from .dsse import pae
+
 SIGNATURE_NAMES = ("model.sig",)
 MAX_SIGNATURE_BYTES = 16 * 1024 * 1024
 PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -59,12 +61,6 @@ def read_bundle(data: bytes) -> Bundle:
     keyless = isinstance(material, dict) and bool(material.get("certificate") or material.get("x509CertificateChain"))
     return Bundle(resources, str(env.get("payloadType") or PAYLOAD_TYPE), payload, sigs, keyless,
                   material=material if isinstance(material, dict) else {})
-
-
-def pae(payload_type: str, payload: bytes) -> bytes:
-    """DSSE's pre-authentication encoding: what the signature is over."""
-    t = payload_type.encode()
-    return b"DSSEv1 %d %s %d %s" % (len(t), t, len(payload), payload)
 
 
 def verify_signature(bundle: Bundle, public_keys: list[bytes]) -> bool:
