@@ -15,7 +15,6 @@ and both provenances (the scan is incomplete, exit 3) — never a silent overwri
 from __future__ import annotations
 
 import functools
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,11 +47,7 @@ def collect_source(source: Source, params: dict, max_parse_bytes: int | None, po
     registry, parsers and crash handling): the task a Dask worker runs."""
     from ..collection import collect
     registry = _registry()
-    gc.disable()        # as run_scan: collectors build large acyclic structures
-    try:
-        ctx = collect([source], registry, params, max_parse_bytes, list(exclude))
-    finally:
-        gc.enable()
+    ctx = collect([source], registry, params, max_parse_bytes, list(exclude))   # GC off inside, as a scan
     for reader in ctx.repositories.values():
         close = getattr(reader, "close", None)
         if close:
