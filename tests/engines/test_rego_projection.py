@@ -1,5 +1,7 @@
 """check.input.attrs sends a rule only the attributes it says it reads, `provenance: false`
-no provenance, and an edge given as {kind, from, to} only the edges between those kinds. A wrong declaration would hide facts from the policy and
+no provenance, an edge given as {kind, from, to} only the edges between those kinds, and
+`where` only the nodes it does not rule out and the edges touching them. A wrong
+declaration would hide facts from the policy and
 lose findings silently, so every built-in rule that declares either is evaluated with and
 without them, on each of its fixtures and on the sample estate, and must answer exactly the
 same."""
@@ -20,13 +22,14 @@ from conftest import REPO_ROOT
 
 CATALOG = load_catalog()
 PROJECTED = [r for r in CATALOG.rules if r.engine == "rego"
-             and ({"attrs", "provenance"} & set(r.check.get("input", {}))
+             and ({"attrs", "provenance", "where"} & set(r.check.get("input", {}))
                   or any(isinstance(e, dict) for e in r.check.get("input", {}).get("edges", [])))]
 
 
 def unprojected(rule):
-    """The rule with every attribute, the provenance and every edge of its edge kinds."""
-    declared = {k: v for k, v in rule.check["input"].items() if k not in ("attrs", "provenance")}
+    """The rule with every node of its kinds, every attribute, the provenance and every edge
+    of its edge kinds."""
+    declared = {k: v for k, v in rule.check["input"].items() if k not in ("attrs", "provenance", "where")}
     if "edges" in declared:
         declared["edges"] = [e if isinstance(e, str) else e["kind"] for e in declared["edges"]]
     return dataclasses.replace(rule, check=dict(rule.check, input=declared))

@@ -29,22 +29,35 @@ default_branch(repo) := repo.attrs.governance.default_branch if {
 	repo.attrs.default_branch
 }
 
-# A branch name that is the default branch, locally or as a remote-tracking copy.
-is_default(name, main) if name == main
+# A commit's branches hold the default branch, locally or as a remote-tracking copy
+# ("origin/main"; not "github.com/main"). A commit of a long history lists dozens of
+# branches: the local name is one membership test, a remote copy is looked for only
+# among the names that end with it.
+on_default(branches, main) if main in branches
 
-is_default(name, main) if {
-	parts := split(name, "/")
-	count(parts) > 1
-	concat("/", array.slice(parts, 1, count(parts))) == main
-	not contains(parts[0], ".")
+on_default(branches, main) if {
+	suffix := concat("", ["/", main])
+	some b in branches
+	endswith(b, suffix)
+	remote := trim_suffix(b, suffix)
+	not contains(remote, "/")
+	not contains(remote, ".")
 }
 
-# Each training commit of a version with what its repository says: merged | unmerged | unknown.
+# The training commits of production versions, each judged once (a commit trains many
+# versions): merged | unmerged | unknown.
+state_of[c] := commit_state(c) if {
+	some mv_id, _ in production_versions
+	some run in lib.successors("produced_by", mv_id)
+	some c in lib.successors("built_from", run)
+}
+
+# Each training commit of a version with its state.
 # (regopy 1.5.2: no `some … in` and no nested call in a comprehension's head: references and bindings.)
 commit_states(mv_id) := {[c, s] |
 	run := lib.successors("produced_by", mv_id)[_]
 	c := lib.successors("built_from", run)[_]
-	s := commit_state(c)
+	s := state_of[c]
 }
 
 # The git repository a commit belongs to: commits name it by its path (attrs.repo), so the
@@ -79,14 +92,12 @@ commit_state(c) := "merged" if {
 } else := "merged" if {
 	not remote_head_repos[repo_of(c)]
 	main := default_branch(input.nodes[repo_of(c)])
-	some b in object.get(input.nodes[c].attrs, "branches", [])
-	is_default(b, main)
+	on_default(object.get(input.nodes[c].attrs, "branches", []), main)
 } else := "merged" if {
 	# the platform's default branch (governance export) beside origin/HEAD
 	remote_head_repos[repo_of(c)]
 	main := input.nodes[repo_of(c)].attrs.governance.default_branch
-	some b in object.get(input.nodes[c].attrs, "branches", [])
-	is_default(b, main)
+	on_default(object.get(input.nodes[c].attrs, "branches", []), main)
 } else := "unknown" if {
 	not default_branch(input.nodes[repo_of(c)])
 } else := "unknown" if {

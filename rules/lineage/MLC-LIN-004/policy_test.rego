@@ -33,6 +33,16 @@ test_merged_commit_passes if {
 	count(items(nodes(["origin/main"], {}, {}), linked)) == 0
 }
 
+test_default_branch_names_locally_or_as_a_remote_copy if {
+	lin_004.on_default(["develop", "main"], "main")
+	lin_004.on_default(["feature/x", "origin/main"], "main")
+	lin_004.on_default(["upstream/release/2.0"], "release/2.0")
+	lin_004.on_default(["/main"], "main")
+	not lin_004.on_default(["mainline", "origin/mainline", "main-old"], "main")
+	not lin_004.on_default(["github.com/main", "origin/team/main"], "main")
+	not lin_004.on_default([], "main")
+}
+
 test_stage_production_counts_and_staging_alias_does_not if {
 	flagged(nodes(["feature/x"], {}, {"aliases": [], "stage": "Production"}), linked) == {"mv"}
 	count(items(nodes(["feature/x"], {}, {"aliases": ["staging"]}), linked)) == 0

@@ -12,10 +12,10 @@ source_outside_run contains finding if {
 	mv := input.nodes[mv_id]
 	mv.kind == "model_version"
 	run := input.nodes[run_id]
-	root := trim_right(plain(run.attrs.artifact_uri), "/")
+	root := trim_right(trim_prefix(run.attrs.artifact_uri, "file://"), "/")
 	source := mv.attrs.source
 	not startswith(source, "models:/")
-	not inside(plain(source), root, run.attrs.run_id)
+	not inside(trim_prefix(source, "file://"), root, run.attrs.run_id)
 	finding := {
 		"node": mv_id,
 		"message": sprintf("Model version %s is registered from %v, outside the artifact root of run %v (%v): what is served is not what that run trained", [lib.version_name(mv), source, run.attrs.run_id, run.attrs.artifact_uri]),
@@ -23,17 +23,17 @@ source_outside_run contains finding if {
 	}
 }
 
-plain(uri) := substring(uri, 7, -1) if startswith(uri, "file://")
-
-plain(uri) := uri if not startswith(uri, "file://")
-
-inside(source, root, _) if source == root
-
-inside(source, root, _) if startswith(source, concat("", [root, "/"]))
-
-inside(source, _, run) if source == concat("", ["runs:/", run])
-
-inside(source, _, run) if startswith(source, concat("", ["runs:/", run, "/"]))
+# The source is the run's artifact root or under it, or a runs:/ URI of the run (file://
+# already removed from both). One chain: the first that holds ends it.
+inside(source, root, run) if {
+	source == root
+} else if {
+	startswith(source, concat("", [root, "/"]))
+} else if {
+	source == concat("", ["runs:/", run])
+} else if {
+	startswith(source, concat("", ["runs:/", run, "/"]))
+}
 
 source_outside_run contains finding if {
 	some [mv_id, run_id] in lib.edges("produced_by")
