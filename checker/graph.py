@@ -186,14 +186,15 @@ class EstateGraph:
         index)."""
         attrs = attrs or {}
         nodes = {}
+        data = self.g._node         # networkx's own dicts: its views cost as much as the copy
         for nid in sorted(node_ids):
-            d = self.g.nodes[nid]
+            d = data[nid]
             keep = attrs.get(d["kind"])
             facts = d["attrs"] if keep is None else {a: d["attrs"][a] for a in keep if a in d["attrs"]}
             nodes[nid] = ({"kind": d["kind"], "attrs": facts, "provenance": d["provenance"]} if provenance
                           else {"kind": d["kind"], "attrs": facts})
         edges = set(extra_edges)
-        succ = self.g.succ          # src -> dst -> {kind: data}: no edge view per node
+        succ = self.g._succ         # src -> dst -> {kind: data}
         for src in nodes:
             for dst, kinds in succ[src].items():
                 if dst in nodes:

@@ -282,6 +282,15 @@ class GraphEvaluator:
                              "sample": sorted(peers)[:5]}])
 
 
+def _frozen(value: Any) -> Any:
+    """A condition as a hashable key; types kept (1, True and "1" are three conditions)."""
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list):
+        return ("list", tuple(_frozen(v) for v in value))
+    return (type(value).__name__, value)
+
+
 class VerdictTests:
     """Conditions compiled once into functions answering holds(…).ok: True, False or None
     (unknown) and no evidence. Building evidence (paths, where a search stopped) for every
@@ -295,8 +304,9 @@ class VerdictTests:
     def __init__(self, evaluator: GraphEvaluator) -> None:
         self.evaluator = evaluator
         self.nodes = evaluator.graph.g._node
-        # (id(spec), node kind or None) → (spec kept alive, its test or constant verdict)
-        self._compiled: dict[tuple[int, str | None], tuple[dict, Any]] = {}
+        # (spec frozen, node kind or None) → its test or constant verdict: rules that write
+        # the same condition (a YAML anchor, or by hand) share one
+        self._compiled: dict[tuple[Any, str | None], Any] = {}
         self._facts: dict[str, frozenset[str]] = {}
 
     def selector(self, selector: dict):
@@ -307,10 +317,10 @@ class VerdictTests:
         return self._memo(cond, kind, self._compile_condition)
 
     def _memo(self, spec: dict, kind: str | None, compile_):
-        entry = self._compiled.get((id(spec), kind))
-        if entry is None:
-            entry = self._compiled[(id(spec), kind)] = (spec, compile_(spec, kind))
-        return entry[1]
+        key = (_frozen(spec), kind)
+        if key not in self._compiled:
+            self._compiled[key] = compile_(spec, kind)
+        return self._compiled[key]
 
     def facts(self, kind: str) -> frozenset[str]:
         """The attribute names some node of this kind holds or records as unknown."""
@@ -418,15 +428,37 @@ class VerdictTests:
 
     def _steps(self, spec: dict):
         """A path of fixed steps: true when a node the last step reaches matches `to`,
-        unknown when none does and one may."""
+        unknown when none does and one may. Walked forward from each node asked, until
+        more nodes were asked than `to` has candidates: then once backward from the
+        targets, and each later answer is a set lookup (MLC-LIN-004's filter asks 100k
+        commits whether a production version is two steps away)."""
         steps = [frozenset([s]) if isinstance(s, str) else frozenset(s) for s in spec["via"]]
         if not steps:
             return lambda nid: False
         step, direction = self.evaluator._step, spec.get("direction", "out")
         target = self.selector(spec["to"])
+        candidates = self.evaluator.index.candidates(spec["to"])
         memo: dict[str, bool | None] = {}
+        asked, reaching = [0], []          # reaching: [(nodes reaching a true, an unknown target)]
+
+        def walk_back() -> tuple[set, set]:
+            back = "in" if direction == "out" else "out"
+            verdicts = [(t, target(t)) for t in candidates]
+            true = {t for t, ok in verdicts if ok is True}
+            unknown = {t for t, ok in verdicts if ok is None}
+            for kinds in reversed(steps):
+                true = {p for n in true for p in step(n, kinds, back)}
+                unknown = {p for n in unknown for p in step(n, kinds, back)}
+            return true, unknown - true
 
         def test(nid: str) -> bool | None:
+            if not reaching:
+                asked[0] += 1
+                if asked[0] > len(candidates):
+                    reaching.append(walk_back())
+            if reaching:
+                true, unknown = reaching[0]
+                return True if nid in true else None if nid in unknown else False
             frontier = [nid]
             for kinds in steps:
                 frontier = [peer for n in frontier for peer in step(n, kinds, direction)]
@@ -440,7 +472,6 @@ class VerdictTests:
                 unknown = unknown or ok is None
             return None if unknown else False
         return test
-
 
     def _neighbors(self, cond: dict):
         """A neighbour count; when a neighbour's match is unknown, whether that changes the
