@@ -373,12 +373,12 @@ def ensure_repo(estate: Estate, out: Path) -> tuple[Path, float | None]:
 def measure_estate(path: Path, traced: bool, skip: list[str]) -> dict:
     """Run the pipeline and both reporters; stage seconds (and peaks when traced), max RSS."""
     from checker.reporters import render
-    from checker.scan import ScanOptions, run_scan
+    from checker.scan import ScanOptions, frozen_heap, run_scan
     from stages import StageTimer
     timer = StageTimer(traced)
     result = run_scan(ScanOptions(paths=[str(path)], skip=skip), observe=timer)
     for fmt in ("json", "console"):
-        with open(os.devnull, "w", encoding="utf-8") as null, timer(f"report-{fmt}"):
+        with frozen_heap(), open(os.devnull, "w", encoding="utf-8") as null, timer(f"report-{fmt}"):
             render(fmt, result, null)
     stages = timer.stages
     counts = result.graph.count_by_kind()

@@ -56,14 +56,14 @@ GIT_LOG_FORMAT = "--format=%H%x1f%P%x1f%an%x1f%aI%x1f%cI%x1f%s%x1e"
 
 def child_scan(info: dict, traced: bool, apart: bool = True) -> dict:
     from checker.reporters import render
-    from checker.scan import ScanOptions, evaluate, run_scan
+    from checker.scan import ScanOptions, evaluate, frozen_heap, run_scan
     from stages import StageTimer
     params = info["params"]
     cpu0 = cpu_seconds()
     timer = StageTimer(traced)
     result = run_scan(ScanOptions(paths=[info["path"]], params=params, skip=info.get("skip", [])), observe=timer)
     for fmt in ("json", "console"):
-        with open(os.devnull, "w", encoding="utf-8") as null, timer(f"report-{fmt}"):
+        with frozen_heap(), open(os.devnull, "w", encoding="utf-8") as null, timer(f"report-{fmt}"):
             render(fmt, result, null)
     stages = timer.stages
     out = {"stages": stages, "nodes": len(result.graph), "edges": result.graph.g.number_of_edges(),

@@ -190,6 +190,7 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
          **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
     from .reporters import implied_format, render, reporter
+    from .scan import frozen_heap
     if quiet and verbose:
         _fail("--quiet and --verbose cannot be given together")
     chosen = bool(formats)
@@ -215,14 +216,15 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
     if not quiet:
         _warn_about_waivers(opts, result)
     try:
-        if snapshot_out:
-            result.graph.save(Path(snapshot_out))
-        for i, fmt in enumerate(formats):
-            if i < len(outputs):
-                with open(outputs[i], "w", encoding="utf-8") as fh:
-                    render(fmt, result, fh)
-            else:
-                render(fmt, result, sys.stdout)
+        with frozen_heap():     # the reports read the graph, and build much
+            if snapshot_out:
+                result.graph.save(Path(snapshot_out))
+            for i, fmt in enumerate(formats):
+                if i < len(outputs):
+                    with open(outputs[i], "w", encoding="utf-8") as fh:
+                        render(fmt, result, fh)
+                else:
+                    render(fmt, result, sys.stdout)
     except OSError as exc:
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     if history:

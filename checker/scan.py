@@ -191,6 +191,27 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
                 graph, repositories = collected.graph, collected.repositories
         finally:
             gc.enable()
+    with frozen_heap():
+        results, found = _judge(opts, graph, repositories, catalog, rules, observe)
+    return ScanResult(graph, catalog, rules, results, found, opts.fail_on, opts.framework)
+
+
+@contextlib.contextmanager
+def frozen_heap():
+    """What exists now out of the cyclic GC's reach until the block ends (gc.freeze): the
+    collected graph is acyclic and lives as long as the scan, yet every full collection
+    while linking, judging and reporting walked all of it again (at 10k Terraform
+    resources the link stage took 2-6x longer)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _judge(opts: ScanOptions, graph: EstateGraph, repositories, catalog: Catalog, rules: list[Rule],
+           observe: Callable[[str], ContextManager]) -> tuple[dict[str, RuleResult], list]:
+    """Link (unless the graph came linked), evaluate the rules, build the findings."""
     if repositories is not None:
         with observe("link"):
             run_linkers(graph, repositories)
@@ -209,7 +230,7 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
             fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())
         if opts.baseline:
             fnd.apply_baseline(found, fnd.load_baseline(opts.baseline))
-    return ScanResult(graph, catalog, rules, results, found, opts.fail_on, opts.framework)
+    return results, found
 
 
 __all__ = ["ScanOptions", "ScanResult", "run_scan", "UsageError", "RuleError", "canonical_json"]
