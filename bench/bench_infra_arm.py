@@ -198,14 +198,16 @@ def peak(fn) -> float:
 
 
 def row(label: str, n: int, floor: float, floor_mb: float, coll: float, coll_mb: float, link: float,
-        nodes: int) -> str:
+        graph: EstateGraph, fmt: str) -> str:
+    nodes = sum(1 for _, d in graph.nodes() if d["attrs"].get("format") == fmt)
     return (f"| {label} | {n} | {nodes} | {floor * 1000:.0f} ms / {floor_mb:.1f} MiB | {coll * 1000:.0f} ms / "
-            f"{coll_mb:.1f} MiB | {coll / floor:.1f}x | {link * 1000:.0f} ms |")
+            f"{coll_mb:.1f} MiB | {coll / floor:.1f}x | {link * 1000:.0f} ms | {graph.digest()[7:19]} |")
 
 
 def main(sizes: list[int]) -> None:
-    print("| format | resources | nodes | parse floor (CPU / peak) | collect (CPU / peak) | collect/floor | link |")
-    print("|---|---|---|---|---|---|---|")
+    print("| format | resources | nodes | parse floor (CPU / peak) | collect (CPU / peak) | collect/floor | link "
+          "| graph digest (collected and linked) |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "arm"
@@ -213,18 +215,16 @@ def main(sizes: list[int]) -> None:
             floor, _ = best(lambda: floor_json(paths))
             coll, graph = best(lambda: collect(ArmParser, root, paths))
             link, _ = best(lambda: link_resources(graph), 1)
-            nodes = sum(1 for _, d in graph.nodes() if d["attrs"].get("format") == "arm")
             print(row("ARM", n, floor, peak(lambda: floor_json(paths)), coll,
-                      peak(lambda: collect(ArmParser, root, paths)), link, nodes), flush=True)
+                      peak(lambda: collect(ArmParser, root, paths)), link, graph, "arm"), flush=True)
             root = Path(tmp) / "bicep"
             paths = bicep_corpus(root, n)
             calls = max(1, n // PER_FILE)
             floor, _ = best(lambda: floor_tree_sitter(paths, calls))
             coll, graph = best(lambda: collect(BicepParser, root, paths))
             link, _ = best(lambda: link_resources(graph), 1)
-            nodes = sum(1 for _, d in graph.nodes() if d["attrs"].get("format") == "bicep")
             print(row("Bicep", n, floor, peak(lambda: floor_tree_sitter(paths, calls)), coll,
-                      peak(lambda: collect(BicepParser, root, paths)), link, nodes), flush=True)
+                      peak(lambda: collect(BicepParser, root, paths)), link, graph, "bicep"), flush=True)
 
 
 if __name__ == "__main__":

@@ -446,6 +446,7 @@ def child(kind: str, root: Path, traced: bool) -> dict:
         out["peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
     if kind == "collect":
         out["resources"] = stages.pop("resources")
+        out["digest"] = stages.pop("digest")
     return out
 
 
@@ -469,7 +470,7 @@ def collect(files: list[tuple[str, bytes]]) -> dict:
     t3 = time.process_time()
     assert not graph.errors, graph.errors[:3]
     return {"parse": t1 - t0, "finish": t2 - t1, "link": t3 - t2,
-            "resources": sum(1 for _ in graph.nodes("resource"))}
+            "resources": sum(1 for _ in graph.nodes("resource")), "digest": graph.digest()}
 
 
 def measure(kind: str, root: Path, repeat: int) -> dict:
@@ -507,7 +508,7 @@ def main() -> None:
                       f"{k} {r['seconds']:.2f}s/{r['peak_mib']:.0f}MiB" for k, r in results.items())
                   + f"  (collect: parse {c['stages']['parse']:.2f}s finish {c['stages']['finish']:.2f}s link "
                     f"{c['stages']['link']:.2f}s; {c['seconds'] / f['seconds']:.2f}x the floor, max RSS "
-                    f"{c['max_rss_mib']:.0f} MiB vs {f['max_rss_mib']:.0f})", flush=True)
+                    f"{c['max_rss_mib']:.0f} MiB vs {f['max_rss_mib']:.0f}) graph {c['digest'][7:19]}", flush=True)
 
 
 if __name__ == "__main__":
