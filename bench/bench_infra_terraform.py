@@ -24,10 +24,13 @@ tracemalloc for the peak MiB):
 - floor, plan: `json.loads` of every plan file;
 - collect: TerraformParser.parse on every file's bytes, finish (module evaluation and
   emit into the graph), then checker.cloud.links.link_resources: seconds per stage.
+The floors and parse + finish run with the cyclic GC off, as checker.scan runs collection
+(checker/collection.py); link runs with it on, as the scan's link stage does.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import subprocess
@@ -427,6 +430,7 @@ def child(kind: str, root: Path, traced: bool) -> dict:
     if traced:
         tracemalloc.start()
     stages: dict[str, float] = {}
+    gc.disable()        # the floor and the collector alike, as checker.scan does around collection
     start = time.process_time()
     if kind == "hcl-tree":
         for _, data in files:
@@ -440,6 +444,7 @@ def child(kind: str, root: Path, traced: bool) -> dict:
     else:
         stages = collect(files)
     seconds = time.process_time() - start
+    gc.enable()
     out = {"seconds": seconds, "stages": stages, "bytes": sum(len(d) for _, d in files), "files": len(files),
            "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if traced:
@@ -466,6 +471,7 @@ def collect(files: list[tuple[str, bytes]]) -> dict:
     t1 = time.process_time()
     parser.finish(tree, ctx)
     t2 = time.process_time()
+    gc.enable()         # the scan links with the collector's GC pause over
     link_resources(graph)
     t3 = time.process_time()
     assert not graph.errors, graph.errors[:3]
