@@ -61,6 +61,10 @@ class Deployment:
     parameters: dict = field(default_factory=dict)
     variables: dict = field(default_factory=dict)
     busy: set = field(default_factory=set)
+    # expression text (and copy indexes) → its value: a template repeats its expressions
+    # (`[parameters('location')]` on every resource, one resourceId() in dependsOn and in a
+    # property); values are immutable ones only, lists and objects are evaluated each time.
+    memo: dict = field(default_factory=dict)
 
     def declared(self, section: str) -> dict:
         raw = self.template.get(section)
@@ -143,15 +147,23 @@ class Template:
         return out
 
     def expression(self, text: str, dep: Deployment, copies: dict, line: int | None) -> Any:
+        # Remembered only outside a parameter's or variable's own evaluation (dep.busy), where
+        # a name that refers back to itself reads as unknown for that evaluation alone.
+        key = (text, *copies.items()) if copies else text
+        if not dep.busy and key in dep.memo:
+            return dep.memo[key]
         try:
             tree = parse(text)
         except ExpressionError as exc:
-            self.problem(f"{text[:120]!r} is not a valid expression: {exc}", line)
+            self.problem(f"{text[:120]!r} is not a valid expression: {exc}", line)   # at each place
             return unknown(text, f"not a valid expression: {exc}")
         try:
-            return self.node(tree, dep, copies, text, line)
+            value = self.node(tree, dep, copies, text, line)
         except RecursionError:
-            return unknown(text, "expression too deep to evaluate")
+            value = unknown(text, "expression too deep to evaluate")
+        if not dep.busy and not isinstance(value, (list, dict)):
+            dep.memo[key] = value
+        return value
 
     def node(self, node: tuple, dep: Deployment, copies: dict, text: str, line: int | None) -> Any:
         kind = node[0]
