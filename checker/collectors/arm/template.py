@@ -36,6 +36,7 @@ MAX_COPY = 800                 # ARM's own limit on copy count
 MAX_NESTING = 20               # nested deployments read; deeper ones are an error
 MAX_RESOURCES = 200_000        # per file, copies included
 DEPLOYMENTS = "microsoft.resources/deployments"
+_SCALARS = frozenset({int, float, bool, type(None)})
 NOT_PROPERTIES = frozenset({"type", "apiversion", "name", "dependson", "copy", "condition", "resources",
                             "comments", "existing", "import"})
 
@@ -118,10 +119,13 @@ class Template:
         if isinstance(raw, dict):
             out: dict = {}
             for k, v in raw.items():
-                if k == "copy" and isinstance(v, list):
+                kind = type(v)
+                if kind in _SCALARS or kind is str and not is_expression(v):
+                    out[k] = literal(v) if kind is str else v       # most values: no call, no path
+                elif k == "copy" and isinstance(v, list):
                     out.update(self.copy_properties(v, dep, copies, line, path, record))
-                    continue
-                out[k] = self.value(v, dep, copies, line, f"{path}.{k}" if path else str(k), record)
+                else:
+                    out[k] = self.value(v, dep, copies, line, f"{path}.{k}" if path else str(k), record)
             return out
         return raw
 
