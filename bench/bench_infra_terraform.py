@@ -24,10 +24,13 @@ tracemalloc for the peak MiB):
 - floor, plan: `json.loads` of every plan file;
 - collect: TerraformParser.parse on every file's bytes, finish (module evaluation and
   emit into the graph), then checker.cloud.links.link_resources: seconds per stage.
+The floors and parse + finish run with the cyclic GC off, as checker.scan runs collection
+(checker/collection.py); link runs with it on, as the scan's link stage does.
 """
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import subprocess
@@ -427,6 +430,7 @@ def child(kind: str, root: Path, traced: bool) -> dict:
     if traced:
         tracemalloc.start()
     stages: dict[str, float] = {}
+    gc.disable()        # the floor and the collector alike, as checker.scan does around collection
     start = time.process_time()
     if kind == "hcl-tree":
         for _, data in files:
@@ -438,18 +442,20 @@ def child(kind: str, root: Path, traced: bool) -> dict:
         for _, data in files:
             json.loads(data)
     else:
-        stages = collect(files)
+        stages, graph = collect(files)
     seconds = time.process_time() - start
+    gc.enable()
     out = {"seconds": seconds, "stages": stages, "bytes": sum(len(d) for _, d in files), "files": len(files),
            "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if traced:
         out["peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
     if kind == "collect":
         out["resources"] = stages.pop("resources")
+        out["digest"] = graph.digest()      # what was collected and linked, outside the clock
     return out
 
 
-def collect(files: list[tuple[str, bytes]]) -> dict:
+def collect(files: list[tuple[str, bytes]]) -> tuple[dict, object]:
     """The collector as the tree collectors drive it: parse each file's bytes, finish, link."""
     from checker.cloud.links import link_resources
     from checker.collectors import CollectContext, FileRef
@@ -465,11 +471,12 @@ def collect(files: list[tuple[str, bytes]]) -> dict:
     t1 = time.process_time()
     parser.finish(tree, ctx)
     t2 = time.process_time()
+    gc.enable()         # the scan links with the collector's GC pause over
     link_resources(graph)
     t3 = time.process_time()
     assert not graph.errors, graph.errors[:3]
     return {"parse": t1 - t0, "finish": t2 - t1, "link": t3 - t2,
-            "resources": sum(1 for _ in graph.nodes("resource"))}
+            "resources": sum(1 for _ in graph.nodes("resource"))}, graph
 
 
 def measure(kind: str, root: Path, repeat: int) -> dict:
@@ -507,7 +514,7 @@ def main() -> None:
                       f"{k} {r['seconds']:.2f}s/{r['peak_mib']:.0f}MiB" for k, r in results.items())
                   + f"  (collect: parse {c['stages']['parse']:.2f}s finish {c['stages']['finish']:.2f}s link "
                     f"{c['stages']['link']:.2f}s; {c['seconds'] / f['seconds']:.2f}x the floor, max RSS "
-                    f"{c['max_rss_mib']:.0f} MiB vs {f['max_rss_mib']:.0f})", flush=True)
+                    f"{c['max_rss_mib']:.0f} MiB vs {f['max_rss_mib']:.0f}) graph {c['digest'][7:19]}", flush=True)
 
 
 if __name__ == "__main__":

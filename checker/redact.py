@@ -347,10 +347,15 @@ _SCALARS = frozenset({bool, int, float, type(None)})
 
 
 def _clean_dict(value: dict) -> dict:
-    out, known = {}, _KNOWN_CLEAN
+    out, known, plain = {}, _KNOWN_CLEAN, _PLAIN_KEYS
     for key, item in value.items():
-        if isinstance(key, str):
-            kind = type(item)
+        kind = type(item)
+        if key in plain:                           # most keys: one look-up decides
+            if kind is str:
+                out[key] = item if item in known else clean_text(item)
+            else:
+                out[key] = item if kind in _SCALARS else clean(item)
+        elif isinstance(key, str):
             if kind is str:
                 if is_credential_name(key) and is_secret_value(item):
                     item = MARK.format("Secret Keyword")
@@ -358,10 +363,20 @@ def _clean_dict(value: dict) -> dict:
                     item = clean_text(item)
             elif kind not in _SCALARS:
                 item = _clean_entry(key, item)     # containers, str subclasses
-            out[key if key in known else clean_text(key)] = item
+            cleaned = key if key in known else clean_text(key)
+            out[cleaned] = item
+            if cleaned is key and len(key) <= _KNOWN_CLEAN_LEN and not is_credential_name(key):
+                if len(plain) >= _KNOWN_CLEAN_MAX:
+                    plain.clear()
+                plain.add(key)
         else:
             out[key] = clean(item)
     return out
+
+
+# Keys already seen to be clean text that names no credential: their values only need
+# cleaning as values. Graphs repeat a few hundred attribute names; bounded like _KNOWN_CLEAN.
+_PLAIN_KEYS: set[str] = set()
 
 
 def _clean_entry(key: Any, value: Any) -> Any:

@@ -98,6 +98,20 @@ def test_credential_named_values_are_masked_whole():
         k: v for k, v in tags.items() if k != "db_password"}
 
 
+def test_a_key_seen_clean_before_still_has_its_values_cleaned():
+    """redact remembers keys that are clean and name no credential (checker/redact.py
+    _PLAIN_KEYS): what such a key holds is still cleaned, every time, at any depth; a
+    credential-named key is never remembered."""
+    key = AWS_ID
+    seen = [redact.clean({"note": "trained on churn v2", "db_password": "x", "nested": {"note": "ok"}})
+            for _ in range(2)]
+    assert seen[0] == seen[1] == {"note": "trained on churn v2", "db_password": "x", "nested": {"note": "ok"}}
+    later = redact.clean({"note": f"key {key}", "nested": {"note": [f"id={key}"]}, "db_password": DB_PASSWORD})
+    assert key not in json.dumps(later) and DB_PASSWORD not in json.dumps(later)
+    assert later["db_password"] == redact.MARK.format("Secret Keyword")
+    assert redact.clean({"k\udfff": 1, "k\udfff ": 2}) == {"k\ufffd": 1, "k\ufffd ": 2}
+
+
 def test_lone_surrogates_become_replacement_characters():
     assert redact.clean_text("model-\udce9.pkl") == "model-\ufffd.pkl"
     assert redact.clean(["a\ud800b", {"k\udfff": 1}]) == ["a\ufffdb", {"k\ufffd": 1}]

@@ -37,6 +37,11 @@ def lookup(properties: Any, dotted: str) -> Any:
 def _lookup_parts(properties: Any, parts: list[str] | tuple[str, ...]) -> Any:
     current = properties
     for part in parts:
+        if type(current) is dict:                 # most steps: a plain object
+            if part not in current:
+                return ABSENT
+            current = current[part]
+            continue
         if isinstance(current, Unknown):
             return current
         if isinstance(current, list):
@@ -132,22 +137,18 @@ def _typed(fmt: str, provider_type: str, properties: Any = None) -> tuple[Resour
 def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict:
     out: dict[str, Any] = {}
     sources: dict[str, dict] = {}
+    properties, expressions = raw.properties, raw.expressions
     for fact, paths, alternatives, convert, defaults in plans:
-        path, value = _first_present(raw.properties, paths, alternatives)
-        source = {"attribute": path}
+        if len(alternatives) == 1:                # most facts: one path
+            path, value = paths[0], _lookup_parts(properties, alternatives[0])
+        else:
+            path, value = _first_present(properties, paths, alternatives)
+        if value is ABSENT or value is None:
+            if defaults:
+                _put_default(fact.name, path, defaults, raw.api_version, out, sources, unknown)
+            continue
         if isinstance(value, Unknown):
             unknown[fact.name] = {**value.as_dict(), "attribute": path}
-            continue
-        if value is ABSENT or value is None:
-            default = next((d for d in defaults if d.applies(raw.api_version)), None)
-            if default is None:
-                if defaults and not any(d.applies(raw.api_version) for d in defaults):
-                    unknown[fact.name] = {"expression": f"{path} (absent)", "attribute": path,
-                                          "reason": f"absent, and the provider default depends on the "
-                                                    f"api-version ({raw.api_version or 'not given'})"}
-                continue
-            out[fact.name] = default.value
-            sources[fact.name] = {**source, "from": "default", "default": default.source}
             continue
         normal = convert(value)
         if isinstance(normal, Unknown):            # a part of the value cannot be told
@@ -158,11 +159,28 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
                                   "reason": f"value {_short(value)!r} is not one this provider documents"}
             continue
         out[fact.name] = normal
-        quoted = raw.expressions.get(path, _short(value)) if fact.quote else _short(normal)
-        sources[fact.name] = {**source, "from": "set", "expression": quoted}
+        if not fact.quote:
+            quoted = _short(normal)
+        else:
+            quoted = expressions[path] if path in expressions else _short(value)
+        sources[fact.name] = {"attribute": path, "from": "set", "expression": quoted}
     if sources:
         out["fact_sources"] = sources
     return out
+
+
+def _put_default(name: str, path: str, defaults: tuple, api_version: str | None, out: dict, sources: dict,
+                 unknown: dict) -> None:
+    """An absent attribute: the provider default for this api-version, or unknown where the
+    default depends on an api-version none of the defaults covers."""
+    default = next((d for d in defaults if d.applies(api_version)), None)
+    if default is None:
+        unknown[name] = {"expression": f"{path} (absent)", "attribute": path,
+                         "reason": f"absent, and the provider default depends on the "
+                                   f"api-version ({api_version or 'not given'})"}
+        return
+    out[name] = default.value
+    sources[name] = {"attribute": path, "from": "default", "default": default.source}
 
 
 def _first_present(properties: Any, paths: tuple[str, ...], alternatives: tuple[tuple[str, ...], ...]
@@ -187,8 +205,13 @@ def _put(attrs: dict, unknown: dict, field: str, value: Any, attribute: str | No
 def _short(value: Any) -> str:
     """A value as evidence quotes it: text as written, anything else as JSON (`false`, not
     Python's `False`)."""
+    if value is True or value is False or value is None:          # most quoted facts: flags
+        return _JSON_CONSTANTS[value]
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
     return text[:MAX_EXPRESSION]
+
+
+_JSON_CONSTANTS = {True: "true", False: "false", None: "null"}
 
 
 def _plain(value: Any, depth: int = 0) -> Any:

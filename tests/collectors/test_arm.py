@@ -213,6 +213,31 @@ def test_bad_expression_is_an_error_with_the_resource_line_and_the_rest_is_read(
     assert arm_nodes(graph)["Microsoft.KeyVault/vaults/kv-ok"]["purge_protection"] is True
 
 
+def test_a_repeated_expression_takes_each_copy_index_and_a_bad_one_is_an_error_at_each_resource(tmp_path):
+    # Expression values are remembered by their text (checker/collectors/arm/template.py):
+    # a copy's index and each resource's own line must still count.
+    bad = "[concat('kv', parameters('x')]"
+    t = template([{"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01",
+                   "name": "[concat('st', copyIndex(), parameters('env'))]", "location": "[parameters('env')]",
+                   "copy": {"name": "sa", "count": 3}},
+                  {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": bad},
+                  {"type": "Microsoft.ContainerRegistry/registries", "apiVersion": "2023-07-01",
+                   "name": "[concat('cr', parameters('env'))]", "location": "[parameters('env')]",
+                   "properties": {"adminUserEnabled": False, "dataEndpointEnabled": "[equals(parameters('env'), 'p')]"}},
+                  {"type": "Microsoft.KeyVault/vaults", "apiVersion": "2023-07-01", "name": bad}],
+                 {"env": {"type": "string", "defaultValue": "p"}})
+    graph = collected(tmp_path, {"t.json": t})
+    names = sorted(str(a.get("name")) for a in arm_nodes(graph).values()
+                   if a["provider_type"] == "Microsoft.Storage/storageAccounts")
+    assert names == ["st0p", "st1p", "st2p"]
+    (cr,) = [a for a in arm_nodes(graph).values() if a["provider_type"] == "Microsoft.ContainerRegistry/registries"]
+    assert cr["name"] == "crp" and cr["properties"]["location"] == "p"
+    assert cr["properties"]["properties"]["dataEndpointEnabled"] is True
+    lines = [i for i, line in enumerate((tmp_path / "estate" / "t.json").read_text().splitlines(), 1)
+             if "Microsoft.KeyVault/vaults" in line]
+    assert sorted(e.line for e in errors(graph)) == lines and len(lines) == 2
+
+
 def test_unknown_copy_count_and_condition_are_recorded_as_unknown(tmp_path):
     t = template([{"type": "Microsoft.MachineLearningServices/workspaces", "apiVersion": "2024-04-01",
                    "name": "[concat('ws', copyIndex())]", "copy": {"name": "ws", "count": "[parameters('n')]"}},

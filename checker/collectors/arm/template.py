@@ -36,6 +36,7 @@ MAX_COPY = 800                 # ARM's own limit on copy count
 MAX_NESTING = 20               # nested deployments read; deeper ones are an error
 MAX_RESOURCES = 200_000        # per file, copies included
 DEPLOYMENTS = "microsoft.resources/deployments"
+_SCALARS = frozenset({int, float, bool, type(None)})
 NOT_PROPERTIES = frozenset({"type", "apiversion", "name", "dependson", "copy", "condition", "resources",
                             "comments", "existing", "import"})
 
@@ -61,6 +62,10 @@ class Deployment:
     parameters: dict = field(default_factory=dict)
     variables: dict = field(default_factory=dict)
     busy: set = field(default_factory=set)
+    # expression text (and copy indexes) → its value: a template repeats its expressions
+    # (`[parameters('location')]` on every resource, one resourceId() in dependsOn and in a
+    # property); values are immutable ones only, lists and objects are evaluated each time.
+    memo: dict = field(default_factory=dict)
 
     def declared(self, section: str) -> dict:
         raw = self.template.get(section)
@@ -114,10 +119,13 @@ class Template:
         if isinstance(raw, dict):
             out: dict = {}
             for k, v in raw.items():
-                if k == "copy" and isinstance(v, list):
+                kind = type(v)
+                if kind in _SCALARS or kind is str and not is_expression(v):
+                    out[k] = literal(v) if kind is str else v       # most values: no call, no path
+                elif k == "copy" and isinstance(v, list):
                     out.update(self.copy_properties(v, dep, copies, line, path, record))
-                    continue
-                out[k] = self.value(v, dep, copies, line, f"{path}.{k}" if path else str(k), record)
+                else:
+                    out[k] = self.value(v, dep, copies, line, f"{path}.{k}" if path else str(k), record)
             return out
         return raw
 
@@ -143,15 +151,23 @@ class Template:
         return out
 
     def expression(self, text: str, dep: Deployment, copies: dict, line: int | None) -> Any:
+        # Remembered only outside a parameter's or variable's own evaluation (dep.busy), where
+        # a name that refers back to itself reads as unknown for that evaluation alone.
+        key = (text, *copies.items()) if copies else text
+        if not dep.busy and key in dep.memo:
+            return dep.memo[key]
         try:
             tree = parse(text)
         except ExpressionError as exc:
-            self.problem(f"{text[:120]!r} is not a valid expression: {exc}", line)
+            self.problem(f"{text[:120]!r} is not a valid expression: {exc}", line)   # at each place
             return unknown(text, f"not a valid expression: {exc}")
         try:
-            return self.node(tree, dep, copies, text, line)
+            value = self.node(tree, dep, copies, text, line)
         except RecursionError:
-            return unknown(text, "expression too deep to evaluate")
+            value = unknown(text, "expression too deep to evaluate")
+        if not dep.busy and not isinstance(value, (list, dict)):
+            dep.memo[key] = value
+        return value
 
     def node(self, node: tuple, dep: Deployment, copies: dict, text: str, line: int | None) -> Any:
         kind = node[0]

@@ -147,6 +147,10 @@ def join(values: list[Any], expression: str) -> Any:
     """Strings concatenated, known or not: known text when every piece is known, else an
     Unresolved whose parts say how it was built. The refs of every piece are kept; an id
     stays an id when it comes first (`'${vnet.id}/subnets/a'`)."""
+    if all(type(v) is str for v in values):          # plain text only: no refs, nothing unknown
+        text = "".join(values)
+        return text if len(text) <= MAX_TEXT else unknown(expression, f"the text would be longer than {MAX_TEXT} "
+                                                                      "characters")
     refs = refs_of(*values)
     if not any(isinstance(v, Unknown) for v in values):
         text = "".join(values)

@@ -23,8 +23,8 @@ from typing import Any, Callable
 from ...cloud.model import RawResource, Reference, Unknown
 from ..arm.functions import DEPLOY_TIME, call, member, resource_id
 from ..arm.template import _resolve, _segments, _walk, plain, _name
-from ..arm.values import (MAX_ITEMS, Atom, OpenDict, RefStr, Target, Unresolved, is_unknown, join, join_names,
-                          key_of, name_key, refs_of, unknown, with_refs)
+from ..arm.values import (MAX_ITEMS, MAX_TEXT, Atom, OpenDict, RefStr, Target, Unresolved, is_unknown, join,
+                          join_names, key_of, name_key, refs_of, unknown, with_refs)
 
 FORMAT = "bicep"
 MAX_MODULE_DEPTH = 10
@@ -530,6 +530,10 @@ class FileScope:
                 inner = next((x for x in c.children if x.is_named), None)
                 value = self._expr(inner, env) if inner is not None else ""
                 pieces.append(value if isinstance(value, str) or is_unknown(value) else _json_text(value))
+        if all(type(p) is str for p in pieces):           # plain text: the source text is not needed
+            plain = "".join(pieces)
+            if len(plain) <= MAX_TEXT:
+                return plain
         return join(pieces, text(node, self.src))
 
     def call(self, node, env: dict) -> Any:

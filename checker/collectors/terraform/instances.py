@@ -361,8 +361,16 @@ def build_resource(instance: Instance, block, address: str, key: Any, bound: dic
     refs: list[tuple[str, Ref]] = []
     expressions: dict[str, str] = {}
 
+    shared = Evaluator(instance, dict(bound))
+
     def make_ev(extra: dict | None = None) -> Evaluator:
-        return Evaluator(instance, {**bound, **(extra or {})})
+        # One evaluator for the resource's attributes (an evaluator keeps nothing between
+        # expressions but the references it found, started afresh here); blocks that bind
+        # names of their own (dynamic) get theirs.
+        if extra:
+            return Evaluator(instance, {**bound, **extra})
+        shared.refs = []
+        return shared
 
     properties = read_body(block.body, make_ev, "", refs, expressions, top=True,
                            unwrap_json=rtype.startswith("azapi_"))
