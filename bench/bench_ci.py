@@ -14,7 +14,9 @@ Measured in this process, the best of --repeat runs (collect, link and floor alt
 in wall and CPU seconds (process user+sys: a shared machine inflates wall more), then one
 run under tracemalloc for the peak:
 - floor: reading every file and `yaml.load` with PyYAML's C safe loader (what any reader
-  of these files pays), with the cyclic GC off as checker.scan.collect runs;
+  of these files pays), with the cyclic GC off as checker.scan.collect runs; beside it,
+  the same with mlcheck's own loader (checker.safeyaml.load_yaml, which the CI parsers
+  use: the same C parser and composer, its own constructor that keeps lines and limits);
 - collect: the folder collector handing every file to the CI parsers (parse, finish, emit);
 - link: the pipelines linkers (checker/linkers.py entries whose name says pipeline/ci),
   with the GC off as run_linkers runs them.
@@ -37,6 +39,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 from checker.collectors import load_registry  # noqa: E402
 from checker.linkers import linkers  # noqa: E402
+from checker.safeyaml import load_yaml  # noqa: E402
 from checker.scan import collect, resolve_sources  # noqa: E402
 
 CI_PARSERS = ("github_actions", "azure_pipelines", "gitlab_ci")
@@ -272,16 +275,23 @@ def put(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def floor(root: Path) -> tuple[float, float]:
-    """(wall, cpu) seconds of reading and parsing every file with PyYAML's C safe loader."""
+def floor(root: Path, load=lambda data: yaml.load(data, Loader=yaml.CSafeLoader)) -> tuple[float, float]:
+    """(wall, cpu) seconds of reading and parsing every file (PyYAML's C safe loader unless
+    `load` says otherwise)."""
     gc.disable()                     # as checker.scan.collect does
     try:
         wall, cpu = time.perf_counter(), time.process_time()
         for path in sorted(root.rglob("*.yml")):
-            yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+            load(path.read_bytes())
         return time.perf_counter() - wall, time.process_time() - cpu
     finally:
         gc.enable()
+
+
+def own_loader(data: bytes):
+    """mlcheck's loader (checker.safeyaml.load_yaml: the same C parser, containers that know
+    their lines, size, depth and cycle limits), for the line beside the floor."""
+    return load_yaml(data, "bench.yml")
 
 
 def collect_and_link(root: Path):
@@ -309,12 +319,13 @@ def measure(n: int, repeat: int) -> str:
         root = Path(tmp) / f"ci-{n}"
         files = write_corpus(root, n)
         size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-        collects, links, floors, digests = [], [], [], set()
-        for _ in range(repeat):          # alternated, so a busy moment hits all three alike
+        collects, links, floors, owns, digests = [], [], [], [], set()
+        for _ in range(repeat):          # alternated, so a busy moment hits them all alike
             graph, collected, linked = collect_and_link(root)
             collects.append(collected)
             links.append(linked)
             floors.append(floor(root))
+            owns.append(floor(root, own_loader))
             digests.add(graph.digest())
         counts = {kind: sum(1 for _ in graph.nodes(kind)) for kind in ("pipeline", "job", "step")}
         errors = len(graph.errors)
@@ -326,12 +337,14 @@ def measure(n: int, repeat: int) -> str:
         floor(root)
         floor_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    (c, cc), (li, lc), (f, fc) = (best(collects), best(links), best(floors))
+    (c, cc), (li, lc), (f, fc), (o, oc) = (best(collects), best(links), best(floors), best(owns))
     return (f"ci {files:>6} files ({size / 2**20:5.1f} MiB; {counts['pipeline']} pipelines, {counts['job']} jobs, "
             f"{counts['step']} steps, {errors} collection errors)\n"
             f"  collect {c:6.2f} s (cpu {cc:6.2f}), link {li:5.2f} s (cpu {lc:5.2f}), "
             f"floor {f:6.2f} s (cpu {fc:5.2f}): collect/floor {c / f:4.1f}x (cpu {cc / fc:4.1f}x); "
             f"peak {peak / 2**20:5.0f} MiB (floor {floor_peak / 2**20:4.0f} MiB)\n"
+            f"  mlcheck's own loader alone (safeyaml.load_yaml): {o:6.2f} s (cpu {oc:5.2f}); "
+            f"collect/that {c / o:4.1f}x (cpu {cc / oc:4.1f}x)\n"
             f"  graph digest {' '.join(sorted(digests))}")
 
 
