@@ -106,23 +106,26 @@ class _Limit(Exception):
 
 class _MarkedLoader(_BaseLoader):
     """The safe loader, building YamlMap/YamlList in one recursive pass over the composed
-    nodes that also counts the document's expanded size, its depth and refuses cycles
-    (check_structure's rules, without a second walk). PyYAML's constructor builds each
-    container through a generator and a state queue (it must allow recursive documents,
-    which we refuse): this pass takes 0.05 s where it took 0.10 s on 1,000 CI files, so
-    mlcheck's load is below the stock C safe loader's (bench/bench_ci.py). Plain scalars,
-    maps and lists are built here; every other tag goes to PyYAML's constructors."""
+    nodes that also counts the document's expanded size and depth (check_structure's
+    limits, without a second walk). PyYAML's constructor builds each container through a
+    generator and a state queue, for recursive documents, which we refuse anyway: this
+    pass takes about half its time, and mlcheck's load is below the stock C safe loader's
+    (bench/bench_yaml.py, bench/bench_ci.py). Plain scalars, maps and lists are built here;
+    other tags, and anything nested past MAX_DEPTH, by PyYAML's constructors."""
 
     _unique_keys = False
 
     def construct_document(self, node: yaml.Node) -> Any:
         self._built: dict[int, tuple[Any, int]] = {}      # id(node) → (value, expanded size)
-        self._open: set[int] = set()                      # containers being built (ancestors)
-        self._fallback = False
+        self._open: dict[int, Any] = {}                   # containers being built (ancestors)
+        # Set when the counts made while building may not be the document's (a key given
+        # twice drops a value, an alias closes a cycle, PyYAML built a part): check_structure
+        # then decides on the document as loaded, as it always did.
+        self._recount = False
         try:
             data = self._build(node, 1)[0]
-            if self._fallback and isinstance(data, (dict, list)):
-                try:                        # a value PyYAML built (a !!set, !!omap…): walk it all
+            if self._recount and isinstance(data, (dict, list)):
+                try:
                     check_structure(data, "")
                 except _Recursive:
                     raise
@@ -133,6 +136,21 @@ class _MarkedLoader(_BaseLoader):
             self._built = self._open = None
             self.constructed_objects, self.recursive_objects = {}, {}
             self.state_generators, self.deep_construct = [], False
+
+    def _pyyaml(self, node: yaml.Node) -> Any:
+        """A node built by PyYAML's constructors (iteratively, as its construct_document does)."""
+        self._recount = True
+        data = self.construct_object(node)
+        while self.state_generators:
+            generators, self.state_generators = self.state_generators, []
+            for generator in generators:
+                for _ in generator:
+                    pass
+        return data
+
+    def _over(self, size: int, line: int | None) -> None:
+        if size > MAX_EXPANDED_VALUES and not self._recount:
+            raise _Limit(f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused", line)
 
     def _build(self, node: yaml.Node, depth: int) -> tuple[Any, int]:
         """(value, size with aliases expanded) of a node, as check_structure counts it."""
@@ -145,51 +163,51 @@ class _MarkedLoader(_BaseLoader):
         done = self._built.get(key)
         if done is not None:                                # an alias to a container built already
             return done
-        if key in self._open:
-            raise _Recursive("", f"a recursive alias: the value anchored on line {node.start_mark.line + 1} "
-                                 "contains itself; refused", node.start_mark.line + 1)
-        if depth > MAX_DEPTH:
-            raise _Limit(f"nested over {MAX_DEPTH} levels deep; refused", node.start_mark.line + 1)
-        self._open.add(key)
-        if type(node) is yaml.MappingNode and tag == _MAP:
-            data, size = self._build_map(node, depth)
-        elif type(node) is yaml.SequenceNode and (tag == _SEQ or self.yaml_constructors.get(tag) is _construct_tagged):
+        if key in self._open:                               # an alias inside its own anchor's value
+            self._recount = True
+            return self._open[key], 1
+        kind = type(node)
+        if depth > MAX_DEPTH or not (kind is yaml.MappingNode and tag == _MAP or kind is yaml.SequenceNode and (
+                tag == _SEQ or self.yaml_constructors.get(tag) is _construct_tagged)):
+            return self._pyyaml(node), 1                    # too deep to recurse, !!set, !!omap…
+        line = node.start_mark.line + 1
+        if kind is yaml.MappingNode:
+            data = YamlMap()
+            data.line, self._open[key] = line, data
+            size = self._build_map(node, data, depth)
+        else:
             data = YamlList() if tag == _SEQ else TaggedList()
             if tag != _SEQ:
                 data.tag = tag
-            data.line = node.start_mark.line + 1
-            size, lines = 1, []
-            for item in node.value:
-                lines.append(item.start_mark.line + 1)
-                if type(item) is yaml.ScalarNode and item.tag == _STR:
-                    data.append(item.value)
-                    size += 1
-                    continue
-                seen = id(item) in self._built
-                value, n = self._build(item, depth + 1)
-                data.append(value)
-                size += n
-                if seen and size > MAX_EXPANDED_VALUES:
-                    # an alias item's own line is lost (it is its anchor's node): its list's
-                    raise _Limit(f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused", data.line)
-            data.lines = lines
-        else:
-            data = self.construct_object(node, deep=True)   # !!set, !!omap, a tag on a map…
-            self._fallback = True
-            size = 1
-        self._open.discard(key)
-        if size > MAX_EXPANDED_VALUES:
-            raise _Limit(f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused", node.start_mark.line + 1)
+            data.line, self._open[key] = line, data
+            size = self._build_seq(node, data, depth)
+        del self._open[key]
+        self._over(size, line)
         self._built[key] = data, size
         return data, size
 
-    def _build_map(self, node: yaml.MappingNode, depth: int) -> tuple[YamlMap, int]:
+    def _build_seq(self, node: yaml.SequenceNode, data: YamlList, depth: int) -> int:
+        size, lines, built = 1, [], self._built
+        for item in node.value:
+            lines.append(item.start_mark.line + 1)
+            if type(item) is yaml.ScalarNode and item.tag == _STR:
+                data.append(item.value)
+                size += 1
+                continue
+            seen = id(item) in built
+            value, n = self._build(item, depth + 1)
+            data.append(value)
+            size += n
+            if seen:    # an alias item's own line is lost (it is its anchor's node): its list's
+                self._over(size, data.line)
+        data.lines = lines
+        return size
+
+    def _build_map(self, node: yaml.MappingNode, data: YamlMap, depth: int) -> int:
         if self._unique_keys:
             _refuse_repeated_keys(self, node)
         if any(k.tag in _SPECIAL_KEYS for k, _ in node.value):
             self.flatten_mapping(node)                      # merge keys (<<) flattened here
-        data = YamlMap()
-        data.line = node.start_mark.line + 1
         size, lines, built = 1, {}, self._built
         for key_node, value_node in node.value:
             if type(key_node) is not yaml.ScalarNode:       # a list or map as a key
@@ -197,6 +215,8 @@ class _MarkedLoader(_BaseLoader):
                                                         "found unhashable key", key_node.start_mark)
             k = key_node.value if key_node.tag == _STR else self.construct_object(key_node)
             line = key_node.start_mark.line + 1
+            if k in lines:
+                self._recount = True                        # the last one wins: the first is dropped
             if type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
                 data[k] = value_node.value
                 size += 2
@@ -204,11 +224,11 @@ class _MarkedLoader(_BaseLoader):
                 seen = id(value_node) in built
                 data[k], n = self._build(value_node, depth + 1)
                 size += 1 + n
-                if seen and size > MAX_EXPANDED_VALUES:
-                    raise _Limit(f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused", line)
+                if seen:
+                    self._over(size, line)
             lines[k] = line
         data.lines = lines
-        return data, size
+        return size
 
 
 def _construct_map(loader: _MarkedLoader, node: yaml.MappingNode):
