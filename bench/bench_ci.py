@@ -10,12 +10,18 @@ Azure ML examples' (path filters, `${{ }}` everywhere, a matrix, `azure/login` a
 step and job templates, plus its 4 template files) and 4 GitLab CI files (a root file with
 `include: local`, hidden jobs with `extends`, `when: manual` deploys), in one plain folder.
 
-Measured in this process, the best of --repeat runs (wall seconds; a shared machine
-disturbs the mean), then one run under tracemalloc for the peak:
+Measured in this process, the best of --repeat runs (collect, link and floor alternated)
+in wall and CPU seconds (process user+sys: a shared machine inflates wall more), then one
+run under tracemalloc for the peak:
 - floor: reading every file and `yaml.load` with PyYAML's C safe loader (what any reader
-  of these files pays), with the cyclic GC off as checker.scan.collect runs;
+  of these files pays), with the cyclic GC off as checker.scan.collect runs; beside it,
+  the same with mlcheck's own loader (checker.safeyaml.load_yaml, which the CI parsers
+  use: the same C parser and composer, its own constructor that keeps lines and limits);
 - collect: the folder collector handing every file to the CI parsers (parse, finish, emit);
-- link: the pipelines linkers (checker/linkers.py entries whose name says pipeline/ci).
+- link: the pipelines linkers (checker/linkers.py entries whose name says pipeline/ci),
+  with the GC off as run_linkers runs them.
+The last line is the collected and linked graph's digest (EstateGraph.digest): a change
+that keeps the graph keeps it.
 """
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))
 from checker.collectors import load_registry  # noqa: E402
 from checker.linkers import linkers  # noqa: E402
+from checker.safeyaml import load_yaml  # noqa: E402
 from checker.scan import collect, resolve_sources  # noqa: E402
 
 CI_PARSERS = ("github_actions", "azure_pipelines", "gitlab_ci")
@@ -268,26 +275,43 @@ def put(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-def floor(root: Path) -> float:
+def floor(root: Path, load=lambda data: yaml.load(data, Loader=yaml.CSafeLoader)) -> tuple[float, float]:
+    """(wall, cpu) seconds of reading and parsing every file (PyYAML's C safe loader unless
+    `load` says otherwise)."""
     gc.disable()                     # as checker.scan.collect does
     try:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         for path in sorted(root.rglob("*.yml")):
-            yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
-        return time.perf_counter() - start
+            load(path.read_bytes())
+        return time.perf_counter() - wall, time.process_time() - cpu
     finally:
         gc.enable()
 
 
+def own_loader(data: bytes):
+    """mlcheck's loader (checker.safeyaml.load_yaml: the same C parser, containers that know
+    their lines, size, depth and cycle limits), for the line beside the floor."""
+    return load_yaml(data, "bench.yml")
+
+
 def collect_and_link(root: Path):
+    """The graph, and (wall, cpu) seconds of collect and of link; the GC off in both, as
+    checker.scan.collect and checker.linkers.run_linkers run them."""
     full = load_registry()
     registry = {"folder": full["folder"], **{name: full[name] for name in CI_PARSERS if name in full}}
+    wall, cpu = time.perf_counter(), time.process_time()
     ctx = collect(resolve_sources([str(root)], [], registry), registry, {}, None)
-    start = time.perf_counter()
-    for name, linker in linkers({}):
-        if "pipeline" in name or "ci" in name.split("_"):
-            linker(ctx.graph)
-    return ctx.graph, time.perf_counter() - start
+    collected = time.perf_counter() - wall, time.process_time() - cpu
+    gc.disable()
+    try:
+        wall, cpu = time.perf_counter(), time.process_time()
+        for name, linker in linkers({}):
+            if "pipeline" in name or "ci" in name.split("_"):
+                linker(ctx.graph)
+        linked = time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        gc.enable()
+    return ctx.graph, collected, linked
 
 
 def measure(n: int, repeat: int) -> str:
@@ -295,13 +319,14 @@ def measure(n: int, repeat: int) -> str:
         root = Path(tmp) / f"ci-{n}"
         files = write_corpus(root, n)
         size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
-        collects, links, floors = [], [], []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            graph, link = collect_and_link(root)
-            collects.append(time.perf_counter() - start - link)
-            links.append(link)
+        collects, links, floors, owns, digests = [], [], [], [], set()
+        for _ in range(repeat):          # alternated, so a busy moment hits them all alike
+            graph, collected, linked = collect_and_link(root)
+            collects.append(collected)
+            links.append(linked)
             floors.append(floor(root))
+            owns.append(floor(root, own_loader))
+            digests.add(graph.digest())
         counts = {kind: sum(1 for _ in graph.nodes(kind)) for kind in ("pipeline", "job", "step")}
         errors = len(graph.errors)
         tracemalloc.start()
@@ -312,10 +337,20 @@ def measure(n: int, repeat: int) -> str:
         floor(root)
         floor_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-    c, li, f = min(collects), min(links), min(floors)
+    (c, cc), (li, lc), (f, fc), (o, oc) = (best(collects), best(links), best(floors), best(owns))
     return (f"ci {files:>6} files ({size / 2**20:5.1f} MiB; {counts['pipeline']} pipelines, {counts['job']} jobs, "
-            f"{counts['step']} steps, {errors} collection errors): collect {c:6.2f} s, link {li:5.2f} s, "
-            f"floor {f:6.2f} s ({c / f:4.1f}x), peak {peak / 2**20:5.0f} MiB (floor {floor_peak / 2**20:4.0f} MiB)")
+            f"{counts['step']} steps, {errors} collection errors)\n"
+            f"  collect {c:6.2f} s (cpu {cc:6.2f}), link {li:5.2f} s (cpu {lc:5.2f}), "
+            f"floor {f:6.2f} s (cpu {fc:5.2f}): collect/floor {c / f:4.1f}x (cpu {cc / fc:4.1f}x); "
+            f"peak {peak / 2**20:5.0f} MiB (floor {floor_peak / 2**20:4.0f} MiB)\n"
+            f"  mlcheck's own loader alone (safeyaml.load_yaml): {o:6.2f} s (cpu {oc:5.2f}); "
+            f"collect/that {c / o:4.1f}x (cpu {cc / oc:4.1f}x)\n"
+            f"  graph digest {' '.join(sorted(digests))}")
+
+
+def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The least wall and the least CPU seconds of the runs (a shared machine only adds)."""
+    return min(w for w, _ in runs), min(c for _, c in runs)
 
 
 def main() -> None:

@@ -14,6 +14,9 @@ On the 2-core development machine (loaded): dvc.lock 300 stages (158 KiB): plain
 load_yaml 57 ms (+21 %), plain + compose 81 ms (+69 %); command-job.yml (1.7 KiB): plain
 0.24 ms, load_yaml 0.28 ms (+16-19 %), plain + compose 0.37 ms (+53 %). Against the
 loader before line marks (plain + its alias-expansion walk): +7-13 % and +2-3 %.
+Since load_yaml builds its containers in one recursive pass that also does the walk's
+checks (no generators, no second walk): dvc.lock 42 ms against plain 52 ms (-19 %),
+command-job.yml 0.17 ms against 0.24 ms (-29 %); the code before, same window: +22 %, +22 %.
 """
 from __future__ import annotations
 

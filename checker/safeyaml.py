@@ -91,10 +91,144 @@ def line_of(container: Any, key: Any = None) -> int | None:
     return getattr(container, "line", None)
 
 
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+# Keys flatten_mapping rewrites: `<<` merges and the `=` value key.
+_SPECIAL_KEYS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
+class _Limit(Exception):
+    """A document past MAX_DEPTH or MAX_EXPANDED_VALUES; load_yaml names its origin."""
+
+    def __init__(self, reason: str, line: int | None) -> None:
+        super().__init__(reason)
+        self.reason, self.line = reason, line
+
+
 class _MarkedLoader(_BaseLoader):
-    """The safe loader, building YamlMap/YamlList: with the structure walk, +16-21 % over
-    the bare C loader, where a second yaml.compose pass for marks costs +53-79 %
-    (bench/bench_yaml.py)."""
+    """The safe loader, building YamlMap/YamlList in one recursive pass over the composed
+    nodes that also counts the document's expanded size and depth (check_structure's
+    limits, without a second walk). PyYAML's constructor builds each container through a
+    generator and a state queue, for recursive documents, which we refuse anyway: this
+    pass takes about half its time, and mlcheck's load is below the stock C safe loader's
+    (bench/bench_yaml.py, bench/bench_ci.py). Plain scalars, maps and lists are built here;
+    other tags, and anything nested past MAX_DEPTH, by PyYAML's constructors."""
+
+    _unique_keys = False
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        self._built: dict[int, tuple[Any, int]] = {}      # id(node) → (value, expanded size)
+        self._open: dict[int, Any] = {}                   # containers being built (ancestors)
+        # Set when the counts made while building may not be the document's (a key given
+        # twice drops a value, an alias closes a cycle, PyYAML built a part): check_structure
+        # then decides on the document as loaded, as it always did.
+        self._recount = False
+        try:
+            data = self._build(node, 1)[0]
+            if self._recount and isinstance(data, (dict, list)):
+                try:
+                    check_structure(data, "")
+                except _Recursive:
+                    raise
+                except YamlError as exc:
+                    raise _Limit(exc.reason, exc.line) from None
+            return data
+        finally:
+            self._built = self._open = None
+            self.constructed_objects, self.recursive_objects = {}, {}
+            self.state_generators, self.deep_construct = [], False
+
+    def _pyyaml(self, node: yaml.Node) -> Any:
+        """A node built by PyYAML's constructors (iteratively, as its construct_document does)."""
+        self._recount = True
+        data = self.construct_object(node)
+        while self.state_generators:
+            generators, self.state_generators = self.state_generators, []
+            for generator in generators:
+                for _ in generator:
+                    pass
+        return data
+
+    def _over(self, size: int, line: int | None) -> None:
+        if size > MAX_EXPANDED_VALUES and not self._recount:
+            raise _Limit(f"aliases expand to over {MAX_EXPANDED_VALUES} values; refused", line)
+
+    def _build(self, node: yaml.Node, depth: int) -> tuple[Any, int]:
+        """(value, size with aliases expanded) of a node, as check_structure counts it."""
+        tag = node.tag
+        if type(node) is yaml.ScalarNode:
+            if tag == _STR:
+                return node.value, 1
+            return self.construct_object(node), 1           # null, bool, int, dates, unknown tags…
+        key = id(node)
+        done = self._built.get(key)
+        if done is not None:                                # an alias to a container built already
+            return done
+        if key in self._open:                               # an alias inside its own anchor's value
+            self._recount = True
+            return self._open[key], 1
+        kind = type(node)
+        if depth > MAX_DEPTH or not (kind is yaml.MappingNode and tag == _MAP or kind is yaml.SequenceNode and (
+                tag == _SEQ or self.yaml_constructors.get(tag) is _construct_tagged)):
+            return self._pyyaml(node), 1                    # too deep to recurse, !!set, !!omap…
+        line = node.start_mark.line + 1
+        if kind is yaml.MappingNode:
+            data = YamlMap()
+            data.line, self._open[key] = line, data
+            size = self._build_map(node, data, depth)
+        else:
+            data = YamlList() if tag == _SEQ else TaggedList()
+            if tag != _SEQ:
+                data.tag = tag
+            data.line, self._open[key] = line, data
+            size = self._build_seq(node, data, depth)
+        del self._open[key]
+        self._over(size, line)
+        self._built[key] = data, size
+        return data, size
+
+    def _build_seq(self, node: yaml.SequenceNode, data: YamlList, depth: int) -> int:
+        size, lines, built = 1, [], self._built
+        for item in node.value:
+            lines.append(item.start_mark.line + 1)
+            if type(item) is yaml.ScalarNode and item.tag == _STR:
+                data.append(item.value)
+                size += 1
+                continue
+            seen = id(item) in built
+            value, n = self._build(item, depth + 1)
+            data.append(value)
+            size += n
+            if seen:    # an alias item's own line is lost (it is its anchor's node): its list's
+                self._over(size, data.line)
+        data.lines = lines
+        return size
+
+    def _build_map(self, node: yaml.MappingNode, data: YamlMap, depth: int) -> int:
+        if self._unique_keys:
+            _refuse_repeated_keys(self, node)
+        if any(k.tag in _SPECIAL_KEYS for k, _ in node.value):
+            self.flatten_mapping(node)                      # merge keys (<<) flattened here
+        size, lines, built = 1, {}, self._built
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode:       # a list or map as a key
+                raise yaml.constructor.ConstructorError("while constructing a mapping", node.start_mark,
+                                                        "found unhashable key", key_node.start_mark)
+            k = key_node.value if key_node.tag == _STR else self.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            if k in lines:
+                self._recount = True                        # the last one wins: the first is dropped
+            if type(value_node) is yaml.ScalarNode and value_node.tag == _STR:
+                data[k] = value_node.value
+                size += 2
+            else:
+                seen = id(value_node) in built
+                data[k], n = self._build(value_node, depth + 1)
+                size += 1 + n
+                if seen:
+                    self._over(size, line)
+            lines[k] = line
+        data.lines = lines
+        return size
 
 
 def _construct_map(loader: _MarkedLoader, node: yaml.MappingNode):
@@ -118,24 +252,27 @@ class _UniqueKeyLoader(_MarkedLoader):
     DVC's files: ruamel.yaml refuses them): a mistake to name, not a value to let the last
     one win."""
 
+    _unique_keys = True
+
 
 class _Refused(yaml.constructor.ConstructorError):
     """A value our own constructors refuse; its message is ours (no template excuses it)."""
 
 
-def _construct_unique_map(loader: _UniqueKeyLoader, node: yaml.MappingNode):
+def _refuse_repeated_keys(loader: _MarkedLoader, node: yaml.MappingNode) -> None:
     seen: dict = {}
     for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
-            continue
+        if key_node.tag == "tag:yaml.org,2002:merge" or type(key_node) is not yaml.ScalarNode:
+            continue                # a list or map as a key: the mapping constructor says so
         key = loader.construct_object(key_node)
-        try:
-            first = seen.setdefault(key, key_node.start_mark.line + 1)
-        except TypeError:           # an unhashable key: the mapping constructor says so
-            continue
+        first = seen.setdefault(key, key_node.start_mark.line + 1)
         if first != key_node.start_mark.line + 1:
             raise _Refused(None, None, f"key {str(key)[:80]!r} is given twice (first on line {first})",
                            key_node.start_mark)
+
+
+def _construct_unique_map(loader: _UniqueKeyLoader, node: yaml.MappingNode):
+    _refuse_repeated_keys(loader, node)
     yield from _construct_map(loader, node)
 
 
@@ -225,16 +362,16 @@ def load_yaml(data: bytes | str, origin: str = "<yaml>", max_bytes: int = MAX_YA
         raise _reader_error(data, origin) from None
     except yaml.YAMLError as exc:
         raise YamlError(origin, _safe_problem(str(exc))) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise YamlError(origin, f"invalid value: {exc}") from None
-    try:
-        check_structure(doc, origin)
+    except _Limit as exc:           # size, depth: counted as the document was built
+        raise YamlError(origin, exc.reason, exc.line) from None
     except _Recursive as exc:   # rare: find the alias itself, which the loaded document lost
         found = recursive_alias(data)
         if found is None:
             raise YamlError(origin, exc.reason, exc.line) from None
         raise YamlError(origin, "a recursive alias: an alias sits inside the value its anchor "
                                 "names; refused", found[1]) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise YamlError(origin, f"invalid value: {exc}") from None
     return doc
 
 
@@ -415,6 +552,23 @@ _KINDS: dict[str, tuple[Callable[[Any], bool], str]] = {
 }
 
 
+# kind → the exact types a loaded document holds of it (bool is no number: type(True) is bool)
+_EXACT: dict[str, tuple[type, ...]] = {
+    "text": (str,), "number": (int, float), "integer": (int,), "boolean": (bool,),
+    "mapping": (dict, YamlMap), "list": (list, YamlList, TaggedList)}
+
+
+@functools.lru_cache(maxsize=64)
+def _exact_types(kinds: tuple[str, ...]) -> frozenset:
+    return frozenset(t for k in kinds for t in _EXACT[k])
+
+
+def _is(value: Any, kinds: tuple[str, ...]) -> bool:
+    """Whether a value is of one of `kinds`: its exact type first (one set lookup, where the
+    typed reads of every YAML parser spend their time), then the tests for anything else."""
+    return type(value) in _exact_types(kinds) or any(_KINDS[k][0](value) for k in kinds)
+
+
 def describe(value: Any) -> str:
     """What a YAML value is, for an error: `a list`, `null`, `a number (3)`…"""
     if value is None:
@@ -454,7 +608,7 @@ class Fields:
         value = mapping[key]
         if value is None and null_ok:
             return None
-        if any(_KINDS[k][0](value) for k in kinds):
+        if _is(value, kinds):
             return value
         self.wrong(mapping, key, field, kinds)
         return None
@@ -470,7 +624,7 @@ class Fields:
     def items(self, seq: list, field: str, *kinds: str) -> Iterator[tuple[int, Any]]:
         """(index, item) of a list's items of one of `kinds`; each other item one problem."""
         for i, item in enumerate(seq):
-            if any(_KINDS[k][0](item) for k in kinds):
+            if _is(item, kinds):
                 yield i, item
             else:
                 self.wrong(seq, i, f"{field}[{i}]", kinds)
@@ -481,7 +635,7 @@ class Fields:
         `null_ok`); each other entry one problem."""
         for key, value in mapping.items():
             where = f"{field}.{key}" if field else str(key)
-            if (value is None and null_ok) or any(_KINDS[k][0](value) for k in kinds):
+            if (value is None and null_ok) or _is(value, kinds):
                 yield key, value, where
             else:
                 self.wrong(mapping, key, where, kinds)

@@ -113,6 +113,8 @@ def task_actions(task: str, inputs: dict, workdir: str | None = None, line: int 
     included). `task`: `owner/repo` of a GitHub action or an Azure task name, any case, with
     or without its `@version`."""
     name = task.split("@", 1)[0].strip().lower().rstrip("/")
+    if name not in _TASKS and name not in _TERRAFORM_TASKS:
+        return []                   # most steps (checkout, setup-python): nothing to read
     values = {str(k).lower(): v for k, v in (inputs or {}).items() if isinstance(v, str)}
     workdir = values.get("workingdirectory") or values.get("working-directory") or workdir
     if name in _TERRAFORM_TASKS:
@@ -120,8 +122,6 @@ def task_actions(task: str, inputs: dict, workdir: str | None = None, line: int 
         if command == "apply":
             folder = values.get("workingdirectory") or "."
             return [_action("infra_apply", line, f"{task} apply", file=_join(None, folder))]
-        return []
-    if name not in _TASKS:
         return []
     action, file_input, script_inputs = _TASKS[name]
     found = []
