@@ -19,7 +19,7 @@ run under tracemalloc for the peak:
   use: the same C parser and composer, its own constructor that keeps lines and limits);
 - collect: the folder collector handing every file to the CI parsers (parse, finish, emit);
 - link: the pipelines linkers (checker/linkers.py entries whose name says pipeline/ci),
-  with the GC off as run_linkers runs them.
+  with the collected graph frozen out of the GC's walks, as the scan runs them.
 The last line is the collected and linked graph's digest (EstateGraph.digest): a change
 that keeps the graph keeps it.
 """
@@ -40,7 +40,7 @@ sys.path.insert(0, str(BENCH_DIR.parent))
 from checker.collectors import load_registry  # noqa: E402
 from checker.linkers import linkers  # noqa: E402
 from checker.safeyaml import load_yaml  # noqa: E402
-from checker.scan import collect, resolve_sources  # noqa: E402
+from checker.scan import collect, frozen_heap, resolve_sources  # noqa: E402
 
 CI_PARSERS = ("github_actions", "azure_pipelines", "gitlab_ci")
 
@@ -295,22 +295,20 @@ def own_loader(data: bytes):
 
 
 def collect_and_link(root: Path):
-    """The graph, and (wall, cpu) seconds of collect and of link; the GC off in both, as
-    checker.scan.collect and checker.linkers.run_linkers run them."""
+    """The graph, and (wall, cpu) seconds of collect and of link: collect with the GC off,
+    as checker.scan.collect runs it; link with the collected graph frozen out of the GC's
+    walks, as checker.scan.run_scan runs the linkers (frozen_heap)."""
     full = load_registry()
     registry = {"folder": full["folder"], **{name: full[name] for name in CI_PARSERS if name in full}}
     wall, cpu = time.perf_counter(), time.process_time()
     ctx = collect(resolve_sources([str(root)], [], registry), registry, {}, None)
     collected = time.perf_counter() - wall, time.process_time() - cpu
-    gc.disable()
-    try:
+    with frozen_heap():
         wall, cpu = time.perf_counter(), time.process_time()
         for name, linker in linkers({}):
             if "pipeline" in name or "ci" in name.split("_"):
                 linker(ctx.graph)
         linked = time.perf_counter() - wall, time.process_time() - cpu
-    finally:
-        gc.enable()
     return ctx.graph, collected, linked
 
 
