@@ -258,11 +258,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "out" / "scale")
     parser.add_argument("--code", type=Path, help="run mlcheck from this source tree, e.g. a `git worktree` of "
-                        "the commit to compare with (the venv's editable install is set aside)")
+                        "the commit to compare with (the venv's editable install pointed at it)")
     args = parser.parse_args(argv)
     if args.code:
-        MLCHECK[1:] = ["-c", "import runpy, sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' "
-                       f"not in repr(f)]; sys.path.insert(0, {str(args.code.resolve())!r}); "
+        MLCHECK[1:] = ["-c", "import runpy, sys\n"
+                       "for finder in sys.meta_path:   # the editable install's map: checker and its rule folders\n"
+                       "    mapping = getattr(sys.modules.get(getattr(finder, '__module__', '')), 'MAPPING', None)\n"
+                       "    if isinstance(mapping, dict) and 'checker' in mapping:\n"
+                       f"        root = {str(args.code.resolve())!r}\n"
+                       "        old = mapping['checker'].rsplit('/checker', 1)[0]\n"
+                       "        mapping.update({k: v.replace(old, root, 1) for k, v in mapping.items()})\n"
                        "runpy.run_module('checker', run_name='__main__', alter_sys=True)"]
     repos, versions, resources = int(1000 * args.scale), int(100_000 * args.scale), int(10_000 * args.scale)
     name = f"r{repos}-v{versions}-i{resources}"

@@ -173,8 +173,9 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         from .scale.replay import Replay
         with observe("replay"):
             replay = Replay(opts, catalog, rules)
-            kept = replay.kept() if replay.key else None
+            kept = replay.kept(rules) if replay.key else None
         if kept:
+            kept.findings.sort(key=_finding_order)
             result = ScanResult(kept.graph, catalog, rules, kept.results, _judged(kept.findings, opts),
                                 opts.fail_on, opts.framework, lambda: replay.keep_answers(kept.graph))
             result.__dict__["not_applicable_reasons"] = kept.not_applicable_reasons
@@ -217,14 +218,18 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
             found += fnd.build(rule, results[rule.id].undetermined, graph, fnd.CANNOT_EVALUATE)
         fnd.escalate_production(found, graph, {r.id: r for r in rules},
                                 opts.params.get("production", fnd.DEFAULT_PRODUCTION))
-        found.sort(key=lambda f: (-f.rank, f.rule_id, f.node))
         if replay:
-            replay.keep_findings(found)
+            replay.keep_findings(found, results, rules)
+        found.sort(key=_finding_order)
         _judged(found, opts)
     result = ScanResult(graph, catalog, rules, results, found, opts.fail_on, opts.framework)
     if replay:
         replay.record(result)
     return result
+
+
+def _finding_order(f: fnd.Finding) -> tuple:
+    return (-f.rank, f.rule_id, f.node)
 
 
 def _judged(found: list[fnd.Finding], opts: ScanOptions) -> list[fnd.Finding]:

@@ -76,17 +76,15 @@ class Replay:
         self.found_json: str | None = None
 
     # -- replaying -------------------------------------------------------------------------
-    def kept(self) -> Kept | None:
-        """The outcome kept for this key, if any and authentic."""
+    def kept(self, rules) -> Kept | None:
+        """The outcome kept for this key, if any and authentic: findings in the order the
+        rules built them (run_scan sorts them as ever)."""
         entry = self._read(self._path(".json"))
         if entry is None or entry.get("format") != FORMAT or entry.get("key") != self.key:
             return None
         answers = self._read(self._path(".answers.json")) or {}
         graph = AnsweringGraph(entry["facts"], answers, self.load_graph)
-        results = {rid: RuleResult(rid, r["applicable"], [Hit(**h) for h in r["hits"]], r["error"],
-                                   [Hit(**h) for h in r["undetermined"]])
-                   for rid, r in entry["results"].items()}
-        findings = [Finding(**f) for f in entry["findings"]]
+        findings, results = unpack(entry["findings"], entry["results"], rules)
         return Kept(graph, results, findings, entry["facts"]["not_applicable_reasons"])
 
     def load_graph(self) -> EstateGraph:
@@ -106,10 +104,11 @@ class Replay:
         return graph
 
     # -- keeping ---------------------------------------------------------------------------
-    def keep_findings(self, found: list[Finding]) -> None:
-        """The findings as built, before waivers and the baseline change their status."""
+    def keep_findings(self, found: list[Finding], results: dict[str, RuleResult], rules) -> None:
+        """The findings as the rules built them (in that order), before waivers and the
+        baseline change their status."""
         if self.key:
-            self.found_json = json.dumps([f.as_dict() for f in found], ensure_ascii=False)
+            self.found_json = pack(found, results, rules)
 
     def record(self, result) -> None:
         """Keep this scan's outcome for its key; the result's graph goes behind a stand-in
@@ -120,12 +119,9 @@ class Replay:
         facts = {"digest": result.digest, "sources": graph.sources, "errors": [e.as_dict() for e in graph.errors],
                  "nodes": len(graph), "count_by_kind": graph.count_by_kind(),
                  "not_applicable_reasons": result.not_applicable_reasons}
-        results = {rid: {"applicable": r.applicable, "hits": [asdict(h) for h in r.hits], "error": r.error,
-                         "undetermined": [asdict(h) for h in r.undetermined]} for rid, r in result.results.items()}
-        head = json.dumps({"format": FORMAT, "key": self.key, "facts": facts, "results": results},
-                          ensure_ascii=False)
+        head = json.dumps({"format": FORMAT, "key": self.key, "facts": facts}, ensure_ascii=False)
         self._evict()
-        self._write(self._path(".json"), head[:-1] + ', "findings": ' + self.found_json + "}")
+        self._write(self._path(".json"), head[:-1] + ", " + self.found_json[1:])
         self.found_json = None
         answering = AnsweringGraph(None, {}, lambda: graph)
         result.graph, result.on_reported = answering, lambda: self.keep_answers(answering)
@@ -174,6 +170,46 @@ class Replay:
             stem = old.name[:-len(".json")]
             for suffix in (".json", ".json.mac", ".answers.json", ".answers.json.mac"):
                 (folder / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+# What a finding takes from its rule (fnd.build): kept once, in the rule, not per finding.
+FROM_RULE = ("title", "controls", "category", "override")
+
+
+def pack(found: list[Finding], results: dict[str, RuleResult], rules) -> str:
+    """Findings in build order (rule by rule, its hits then its undetermined nodes: one
+    finding a hit), without what the rule gives them; a hit as the difference from its
+    finding (escalation raises the severity and extends the message)."""
+    hits = [h for rule in rules for h in (*results[rule.id].hits, *results[rule.id].undetermined)]
+    if len(hits) != len(found):
+        raise ValueError(f"{len(found)} findings from {len(hits)} hits: not one a hit")
+    packed = []
+    for f, h in zip(found, hits):
+        d = {k: v for k, v in f.as_dict().items() if k not in FROM_RULE}
+        d["hit"] = [h.severity] + ([h.message] if h.message != f.message else [])
+        packed.append(d)
+    counts = {rid: {"applicable": r.applicable, "error": r.error, "hits": len(r.hits),
+                    "undetermined": len(r.undetermined)} for rid, r in results.items()}
+    return json.dumps({"results": counts, "findings": packed}, ensure_ascii=False)
+
+
+def unpack(packed: list[dict], counts: dict[str, dict], rules) -> tuple[list[Finding], dict[str, RuleResult]]:
+    by_id = {r.id: r for r in rules}
+    findings, hits = [], []
+    for d in packed:
+        rule, hit = by_id[d["rule_id"]], d.pop("hit")
+        f = Finding(**d, **{k: getattr(rule, k) for k in FROM_RULE})
+        findings.append(f)
+        hits.append(Hit(f.node, hit[1] if len(hit) > 1 else f.message, f.evidence, hit[0]))
+    taken, at = {}, 0
+    for rule in rules:
+        c = counts[rule.id]
+        mid, end = at + c["hits"], at + c["hits"] + c["undetermined"]
+        taken[rule.id] = (hits[at:mid], hits[mid:end])
+        at = end
+    results = {rid: RuleResult(rid, c["applicable"], taken[rid][0], c["error"], taken[rid][1])
+               for rid, c in counts.items()}          # in the order the engines gave them
+    return findings, results
 
 
 def judging_key(context: str, source_keys: list, catalog, rules, opts) -> str | None:
