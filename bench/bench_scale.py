@@ -222,8 +222,10 @@ def mode_cache(estate: Path, out: Path, args) -> dict:
     shutil.rmtree(cache, ignore_errors=True)
 
     def run(name: str, *extra: str) -> dict:
-        return measured(["scan", str(estate), *extra, "-v", "--format", "json", "--output", str(out / f"{name}.json"),
-                         "--format", "sarif", "--output", str(out / f"{name}.sarif")], out)
+        row = measured(["scan", str(estate), *extra, "-v", "--format", "json", "--output", str(out / f"{name}.json"),
+                        "--format", "sarif", "--output", str(out / f"{name}.sarif")], out)
+        print(f"{name}: {json.dumps(row)}", file=sys.stderr, flush=True)      # a long run shows as it goes
+        return row
 
     def same(a: str, b: str) -> bool:
         return all((out / f"{a}{x}").read_bytes() == (out / f"{b}{x}").read_bytes() for x in (".json", ".sarif"))
