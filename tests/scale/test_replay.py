@@ -162,3 +162,34 @@ def test_what_cannot_be_keyed_is_never_replayed(tmp_path):
     assert judging_key("ctx", ["k"], Catalog([], [policy], []), [], opts) is None        # reads the clock
     assert judging_key("ctx", ["k", None], Catalog([], [], []), [], opts) is None        # a URL source
     assert judging_key("ctx", ["k"], Catalog([], [], []), [], ScanOptions(opa_url="http://opa:8181")) is None
+
+
+def test_the_judging_key_holds_the_engine_the_modules_and_the_dependencies(tmp_path, monkeypatch):
+    from checker.scale import replay
+    policy = tmp_path / "helpers.rego"
+    policy.write_text("package org.helpers\nimport rego.v1\nsmall(x) if x < 10\n")
+    catalog = Catalog([], [policy], [])
+
+    def key(**opts):
+        return replay.judging_key("ctx", ["k"], catalog, [], ScanOptions(**opts))
+    first = key()
+    assert key() == first
+    assert key(rego_engine="regopy") != first
+    assert key(params={"x": 1}) != first
+    policy.write_text("package org.helpers\nimport rego.v1\nsmall(x) if x < 20\n")     # a module any rule may import
+    assert key() not in (first, None)
+    policy.write_text("package org.helpers\nimport rego.v1\nsmall(x) if x < 10\n")
+    assert key() == first
+    monkeypatch.setattr(replay, "dependency_versions", lambda: {"gordon-to-regorus": "0.14.0"})
+    assert key() != first
+
+
+def test_at_most_keep_entries_are_kept(estate, tmp_path, monkeypatch):
+    from checker.scale import replay
+    monkeypatch.setattr(replay, "KEEP", 2)
+    cache = tmp_path / "cache"
+    for params in ({"a": 1}, {"a": 2}, {"a": 3}):
+        scan(estate, cache, formats=(), params=params)
+    assert len(list((cache / "replay").glob("*[0-9a-f].json"))) == 2
+    assert judged(scan(estate, cache, formats=(), params={"a": 1})[0])          # the oldest went
+    assert not judged(scan(estate, cache, formats=(), params={"a": 3})[0])
