@@ -25,7 +25,8 @@ answers are kept for the next run.
 
 Entries carry the cache's HMAC (cache.py); one that does not verify is refused: the scan
 runs in full and writes it again. At most KEEP entries are kept (several configurations
-may share one cache), the oldest dropped.
+may share one cache), the oldest dropped;
+one per configuration (a new state of the sources replaces the old one).
 """
 from __future__ import annotations
 
@@ -83,6 +84,8 @@ class Replay:
         if entry is None or entry.get("format") != FORMAT or entry.get("key") != self.key:
             return None
         answers = self._read(self._path(".answers.json")) or {}
+        if answers.pop("key", None) != self.key:
+            answers = {}
         graph = AnsweringGraph(entry["facts"], answers, self.load_graph)
         findings, results = unpack(entry["findings"], entry["results"], rules)
         return Kept(graph, results, findings, entry["facts"]["not_applicable_reasons"])
@@ -122,6 +125,7 @@ class Replay:
         head = json.dumps({"format": FORMAT, "key": self.key, "facts": facts}, ensure_ascii=False)
         self._evict()
         self._write(self._path(".json"), head[:-1] + ", " + self.found_json[1:])
+        self._path(".answers.json").unlink(missing_ok=True)      # an older state's
         self.found_json = None
         answering = AnsweringGraph(None, {}, lambda: graph)
         result.graph, result.on_reported = answering, lambda: self.keep_answers(answering)
@@ -131,13 +135,17 @@ class Replay:
         if not self.key or not graph.new_answers or not self._path(".json").is_file():
             return
         answers = self._read(self._path(".answers.json")) or {}
+        if answers.get("key") != self.key:        # those of an older state: not this graph's
+            answers = {"key": self.key}
         answers.update(graph.new_answers)
         self._write(self._path(".answers.json"), json.dumps(answers, ensure_ascii=False))
         graph.new_answers = {}
 
     # -- files -----------------------------------------------------------------------------
     def _path(self, suffix: str) -> Path:
-        return self.cache.dir / FOLDER / f"{self.key}{suffix}"
+        """One entry per configuration: a new state of the sources replaces the old one
+        (as a source's shard does), so the cache does not grow night after night."""
+        return self.cache.dir / FOLDER / f"{self.key.split('-')[0]}{suffix}"
 
     def _read(self, path: Path) -> dict | None:
         """An entry this cache wrote (its HMAC holds), or None: missing, damaged, forged."""
@@ -163,9 +171,11 @@ class Replay:
         mac.write_text(self.cache._mac(data) + "\n", encoding="ascii")
 
     def _evict(self) -> None:
-        """Room for one more entry: the oldest beyond KEEP - 1 go, with their answers."""
+        """Room for this configuration's entry: the oldest others beyond KEEP - 1 go, with
+        their answers."""
         folder = self.cache.dir / FOLDER
-        entries = sorted(folder.glob("*[0-9a-f].json"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+        entries = sorted((p for p in folder.glob("*[0-9a-f].json") if p != self._path(".json")),
+                         key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
         for old in entries[:max(0, len(entries) - (KEEP - 1))]:
             stem = old.name[:-len(".json")]
             for suffix in (".json", ".json.mac", ".answers.json", ".answers.json.mac"):
@@ -213,18 +223,23 @@ def unpack(packed: list[dict], counts: dict[str, dict], rules) -> tuple[list[Fin
 
 
 def judging_key(context: str, source_keys: list, catalog, rules, opts) -> str | None:
-    """Everything that decides the rule results and findings, hashed; None when they may
-    change with nothing we can key (a source without state, a remote OPA, the clock)."""
+    """Everything that decides the rule results and findings, hashed, as CONFIGURATION-STATE:
+    the configuration (rules, modules, params, engine, versions, the cache's context) and
+    the sources' state keys. None when they may change with nothing we can key (a source
+    without state, a remote OPA, the clock)."""
     if not source_keys or any(k is None for k in source_keys) or opts.opa_url:
         return None
-    modules = [(str(p), _text(p)) for p in catalog.policy_files]
-    if any(CLOCK.search(text) for _, text in modules):
+    modules = [_text(p) for p in catalog.policy_files]
+    if any(CLOCK.search(text) for text in modules):
         return None
-    rules_doc = [{**asdict(r), "path": r.path} for r in rules]
-    doc = {"format": FORMAT, "context": context, "sources": source_keys, "rules": rules_doc,
-           "modules": [text for _, text in modules], "params": opts.params,
-           "rego_engine": opts.rego_engine, "mlcheck": __version__, "dependencies": dependency_versions()}
-    return hashlib.sha256(canonical_json(doc).encode("utf-8", "surrogatepass")).hexdigest()
+    configuration = {"format": FORMAT, "context": context, "rules": [asdict(r) for r in rules], "modules": modules,
+                     "params": opts.params, "rego_engine": opts.rego_engine, "mlcheck": __version__,
+                     "dependencies": dependency_versions()}
+    return f"{_sha(configuration)}-{_sha(source_keys)}"
+
+
+def _sha(value) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _text(path: Path) -> str:

@@ -101,6 +101,7 @@ def test_a_changed_source_rejudges_and_equals_a_fresh_scan(estate, tmp_path):
     assert judged(stages)
     assert after == scan(estate, None)[1] != cold
     assert not judged(scan(estate, cache)[0])               # and the new state replays
+    assert len(list((cache / "replay").glob("*[0-9a-f].json"))) == 1      # in place of the old one
 
 
 def test_a_changed_rule_file_config_or_selection_rejudges(estate, tmp_path):
