@@ -23,6 +23,9 @@ new report format, --snapshot-out, the ML-BOM) loads the graph on first use — 
 from the cache, merged and linked as usual, checked against the recorded digest — and its
 answers are kept for the next run.
 
+Not kept: an outcome that may change with nothing changed — a rule that could not be
+evaluated (a Rego timeout on a loaded machine), a source whose collector crashed.
+
 Entries carry the cache's HMAC (cache.py); one that does not verify is refused: the scan
 runs in full and writes it again. At most KEEP entries are kept (several configurations
 may share one cache), the oldest dropped;
@@ -46,7 +49,7 @@ from ..engines import Hit, RuleResult
 from ..findings import Finding
 from ..graph import CollectionError, EstateGraph, canonical_json
 from ..regular_file import read_regular_file
-from .cache import MAX_ENTRY_BYTES, Cache
+from .cache import MAX_ENTRY_BYTES, NOT_KEPT, Cache
 
 FOLDER = "replay"
 KEEP = 8
@@ -116,7 +119,7 @@ class Replay:
     def record(self, result) -> None:
         """Keep this scan's outcome for its key; the result's graph goes behind a stand-in
         that records what the reports ask, kept by result.on_reported."""
-        if not self.key or self.found_json is None:
+        if not self.key or self.found_json is None or passing_trouble(result):
             return
         graph = result.graph
         facts = {"digest": result.digest, "sources": graph.sources, "errors": [e.as_dict() for e in graph.errors],
@@ -180,6 +183,13 @@ class Replay:
             stem = old.name[:-len(".json")]
             for suffix in (".json", ".json.mac", ".answers.json", ".answers.json.mac"):
                 (folder / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+def passing_trouble(result) -> bool:
+    """An outcome that may differ on the next run with nothing changed is not kept: a rule
+    that could not be evaluated (a timeout on a loaded machine, a crashed engine process) or
+    a source whose collector crashed (cache.py does not keep its shard either)."""
+    return bool(result.evaluation_errors) or any(e.reason.startswith(NOT_KEPT) for e in result.graph.errors)
 
 
 # What a finding takes from its rule (fnd.build): kept once, in the rule, not per finding.

@@ -194,3 +194,13 @@ def test_at_most_keep_entries_are_kept(estate, tmp_path, monkeypatch):
     assert len(list((cache / "replay").glob("*[0-9a-f].json"))) == 2
     assert judged(scan(estate, cache, formats=(), params={"a": 1})[0])          # the oldest went
     assert not judged(scan(estate, cache, formats=(), params={"a": 3})[0])
+
+
+def test_an_outcome_that_may_pass_is_not_kept(estate, tmp_path):
+    """A rule that could not be evaluated (here every Rego rule times out; on a loaded
+    machine one may) is judged again on the next run, never replayed."""
+    cache = tmp_path / "cache"
+    stages, _, result = scan(estate, cache, formats=(), params={"rego_timeout": 1e-6})
+    assert judged(stages) and result.evaluation_errors
+    assert judged(scan(estate, cache, formats=(), params={"rego_timeout": 1e-6})[0])
+    assert not (cache / "replay").exists() or not list((cache / "replay").glob("*.json"))
