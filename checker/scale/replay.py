@@ -87,8 +87,6 @@ class Replay:
         if entry is None or entry.get("format") != FORMAT or entry.get("key") != self.key:
             return None
         answers = self._read(self._path(".answers.json")) or {}
-        if answers.pop("key", None) != self.key:
-            answers = {}
         graph = AnsweringGraph(entry["facts"], answers, self.load_graph)
         findings, results = unpack(entry["findings"], entry["results"], rules)
         return Kept(graph, results, findings, entry["facts"]["not_applicable_reasons"])
@@ -128,7 +126,6 @@ class Replay:
         head = json.dumps({"format": FORMAT, "key": self.key, "facts": facts}, ensure_ascii=False)
         self._evict()
         self._write(self._path(".json"), head[:-1] + ", " + self.found_json[1:])
-        self._path(".answers.json").unlink(missing_ok=True)      # an older state's
         self.found_json = None
         answering = AnsweringGraph(None, {}, lambda: graph)
         result.graph, result.on_reported = answering, lambda: self.keep_answers(answering)
@@ -138,17 +135,14 @@ class Replay:
         if not self.key or not graph.new_answers or not self._path(".json").is_file():
             return
         answers = self._read(self._path(".answers.json")) or {}
-        if answers.get("key") != self.key:        # those of an older state: not this graph's
-            answers = {"key": self.key}
         answers.update(graph.new_answers)
         self._write(self._path(".answers.json"), json.dumps(answers, ensure_ascii=False))
         graph.new_answers = {}
 
     # -- files -----------------------------------------------------------------------------
     def _path(self, suffix: str) -> Path:
-        """One entry per configuration: a new state of the sources replaces the old one
-        (as a source's shard does), so the cache does not grow night after night."""
-        return self.cache.dir / FOLDER / f"{self.key.split('-')[0]}{suffix}"
+        """DIR/replay/CONFIGURATION-STATE.json: a miss costs no read of an entry."""
+        return self.cache.dir / FOLDER / f"{self.key}{suffix}"
 
     def _read(self, path: Path) -> dict | None:
         """An entry this cache wrote (its HMAC holds), or None: missing, damaged, forged."""
@@ -174,12 +168,15 @@ class Replay:
         mac.write_text(self.cache._mac(data) + "\n", encoding="ascii")
 
     def _evict(self) -> None:
-        """Room for this configuration's entry: the oldest others beyond KEEP - 1 go, with
-        their answers."""
+        """Room for this entry: its configuration's entry of an older state goes (a new
+        state replaces the old one, as a source's shard does: the cache does not grow night
+        after night), and the oldest of the other configurations' beyond KEEP - 1."""
         folder = self.cache.dir / FOLDER
-        entries = sorted((p for p in folder.glob("*[0-9a-f].json") if p != self._path(".json")),
-                         key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
-        for old in entries[:max(0, len(entries) - (KEEP - 1))]:
+        entries = sorted(folder.glob("*[0-9a-f].json"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+        configuration = self.key.split("-")[0]
+        mine = [p for p in entries if p.name.startswith(configuration)]
+        others = [p for p in entries if p not in mine]
+        for old in mine + others[:max(0, len(others) - (KEEP - 1))]:
             stem = old.name[:-len(".json")]
             for suffix in (".json", ".json.mac", ".answers.json", ".answers.json.mac"):
                 (folder / f"{stem}{suffix}").unlink(missing_ok=True)
