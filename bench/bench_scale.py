@@ -33,6 +33,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -87,8 +89,11 @@ def touch_one_repo(root: Path) -> None:
 # -- measuring a child process ---------------------------------------------------------------
 
 def measured(args: list[str], cwd: Path) -> dict:
-    """Run mlcheck ARGS; wall seconds, peak summed RSS of its process tree, exit code."""
+    """Run mlcheck ARGS; wall seconds, CPU seconds (user+sys of the children waited for:
+    the child and what it waited for), peak summed RSS of its process tree, exit code and,
+    with -v, the seconds of each stage it went through."""
     import psutil
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen([*MLCHECK, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -113,8 +118,16 @@ def measured(args: list[str], cwd: Path) -> dict:
     sampler.start()
     _, stderr = proc.communicate()
     sampler.join()
-    return {"seconds": round(time.perf_counter() - t0, 2), "peak_mib": round(peak[0] / 2**20),
-            "exit": proc.returncode, "stderr": stderr.strip().splitlines()[-1:] if stderr.strip() else []}
+    stages = {m.group(1): float(m.group(2)) for m in re.finditer(r"^mlcheck: ([\w-]+): ([\d.]+) s$", stderr, re.M)}
+    return {"seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(_children_cpu() - cpu0, 2),
+            "peak_mib": round(peak[0] / 2**20), "exit": proc.returncode,
+            **({"stages": stages} if stages else {}),
+            "stderr": stderr.strip().splitlines()[-1:] if stderr.strip() else []}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def scan_args(estate: Path, out: Path, name: str, *extra: str) -> list[str]:
@@ -201,16 +214,35 @@ def mode_tasks(estate: Path, out: Path, args) -> dict:
 
 
 def mode_cache(estate: Path, out: Path, args) -> dict:
+    """The CI gate's run (JSON + SARIF) with --cache: cold (fills it), warm (nothing changed:
+    replayed), after one commit in one repository (that source collected, the estate
+    judged again), the same again (the new state replayed), and a scan without a cache
+    after the change (what it must equal). -v: the stages each run went through."""
     cache = out / "cache"
     shutil.rmtree(cache, ignore_errors=True)
-    cold = measured(scan_args(estate, out, "cache-cold", "--cache", str(cache)), out)
-    warm = measured(scan_args(estate, out, "cache-warm", "--cache", str(cache)), out)
+
+    def run(name: str, *extra: str) -> dict:
+        row = measured(["scan", str(estate), *extra, "-v", "--format", "json", "--output", str(out / f"{name}.json"),
+                        "--format", "sarif", "--output", str(out / f"{name}.sarif")], out)
+        print(f"{name}: {json.dumps(row)}", file=sys.stderr, flush=True)      # a long run shows as it goes
+        return row
+
+    def same(a: str, b: str) -> bool:
+        return all((out / f"{a}{x}").read_bytes() == (out / f"{b}{x}").read_bytes() for x in (".json", ".sarif"))
+
+    cold = run("cache-cold", "--cache", str(cache))
+    warm = run("cache-warm", "--cache", str(cache))
     touch_one_repo(estate)
-    changed = measured(scan_args(estate, out, "cache-changed", "--cache", str(cache)), out)
-    fresh = measured(scan_args(estate, out, "after-change"), out)       # what it must equal
-    return {"cold": cold, "warm_unchanged": warm, "after_one_change": changed, "single_after_change": fresh,
-            "warm_same_digest_as_cold": digest(out, "cache-warm") == digest(out, "cache-cold"),
-            "changed_same_digest_as_single": digest(out, "cache-changed") == digest(out, "after-change"),
+    changed = run("cache-changed", "--cache", str(cache))
+    changed_warm = run("cache-changed-warm", "--cache", str(cache))
+    fresh = run("after-change")                                    # what both must equal
+    return {"cold": cold, "warm_unchanged": warm, "after_one_change": changed,
+            "after_one_change_warm": changed_warm, "single_after_change": fresh,
+            "warm_over_single": round(warm["seconds"] / fresh["seconds"], 3),
+            "warm_over_single_cpu": round(warm["cpu_seconds"] / fresh["cpu_seconds"], 3),
+            "warm_reports_identical_to_cold": same("cache-warm", "cache-cold"),
+            "changed_reports_identical_to_single": same("cache-changed", "after-change"),
+            "changed_warm_reports_identical_to_single": same("cache-changed-warm", "after-change"),
             "cache_mib": round(sum(p.stat().st_size for p in cache.rglob("*.json")) / 2**20)}
 
 
@@ -227,7 +259,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shards", type=int, default=2, help="CI jobs for the shards mode (default 2)")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {', '.join(MODES)}")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "out" / "scale")
+    parser.add_argument("--code", type=Path, help="run mlcheck from this source tree, e.g. a `git worktree` of "
+                        "the commit to compare with (the venv's editable install pointed at it)")
     args = parser.parse_args(argv)
+    if args.code:
+        MLCHECK[1:] = ["-c", "import runpy, sys\n"
+                       "for finder in sys.meta_path:   # the editable install's map: checker and its rule folders\n"
+                       "    mapping = getattr(sys.modules.get(getattr(finder, '__module__', '')), 'MAPPING', None)\n"
+                       "    if isinstance(mapping, dict) and 'checker' in mapping:\n"
+                       f"        root = {str(args.code.resolve())!r}\n"
+                       "        old = mapping['checker'].rsplit('/checker', 1)[0]\n"
+                       "        mapping.update({k: v.replace(old, root, 1) for k, v in mapping.items()})\n"
+                       "runpy.run_module('checker', run_name='__main__', alter_sys=True)"]
     repos, versions, resources = int(1000 * args.scale), int(100_000 * args.scale), int(10_000 * args.scale)
     name = f"r{repos}-v{versions}-i{resources}"
     estate = args.out / name / "estate"

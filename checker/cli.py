@@ -229,6 +229,8 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     if history:
         _record(history, result, opts)
+    if result.on_reported:
+        result.on_reported()
     if result.incomplete and not soft_fail:
         click.echo(f"mlcheck: {_incomplete(result)}: the scan is incomplete (exit 3; --soft-fail to ignore)",
                    err=True)

@@ -59,6 +59,7 @@ class ScanResult:
     findings: list[fnd.Finding]
     fail_on: str = "high"
     framework: str | None = None
+    on_reported: Callable[[], None] | None = None     # call once the reports are written (--cache keeps their answers)
 
     @functools.cached_property
     def digest(self) -> str:
@@ -167,6 +168,18 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         if not opts.no_waivers:
             unknown_patterns(catalog.rules, [w.rule for w in opts.waivers], "waivers")
         Exclusions(opts.exclude)             # a bad --exclude pattern stops the scan before it starts
+    replay = None
+    if opts.cache_dir and not opts.from_snapshot:       # an unchanged estate: its outcome replayed
+        from .scale.replay import Replay
+        with observe("replay"):
+            replay = Replay(opts, catalog, rules)
+            kept = replay.kept(rules) if replay.key else None
+        if kept:
+            kept.findings.sort(key=_finding_order)
+            result = ScanResult(kept.graph, catalog, rules, kept.results, _judged(kept.findings, opts),
+                                opts.fail_on, opts.framework, lambda: replay.keep_answers(kept.graph))
+            result.__dict__["not_applicable_reasons"] = kept.not_applicable_reasons
+            return result
     # Collectors, snapshot loads and merges build large acyclic structures: the cyclic GC
     # only slows them (~35 % of a 100k-version MLflow collection).
     with observe("collect"):
@@ -178,10 +191,11 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
                 graph, repositories = load_snapshots(paths)      # None: linked already
             elif opts.executor or opts.cache_dir:
                 from .scale.pipeline import collect_shards
-                registry = load_registry()
-                sources = resolve_sources(opts.paths, opts.sources, registry)
+                registry = replay.registry if replay else load_registry()
+                sources = replay.sources if replay else resolve_sources(opts.paths, opts.sources, registry)
                 sharded = collect_shards(sources, registry, opts.params, opts.max_parse_bytes,
-                                         opts.executor, opts.cache_dir, exclude=tuple(opts.exclude))
+                                         opts.executor, opts.cache_dir, exclude=tuple(opts.exclude),
+                                         keys=replay.keys if replay else None)
                 graph, repositories = sharded.graph, sharded.readers()
             else:
                 registry = load_registry()
@@ -192,8 +206,11 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         finally:
             gc.enable()
     with frozen_heap():
-        results, found = _judge(opts, graph, repositories, catalog, rules, observe)
-    return ScanResult(graph, catalog, rules, results, found, opts.fail_on, opts.framework)
+        results, found = _judge(opts, graph, repositories, catalog, rules, observe, replay)
+    result = ScanResult(graph, catalog, rules, results, found, opts.fail_on, opts.framework)
+    if replay:
+        replay.record(result)
+    return result
 
 
 @contextlib.contextmanager
@@ -210,8 +227,9 @@ def frozen_heap():
 
 
 def _judge(opts: ScanOptions, graph: EstateGraph, repositories, catalog: Catalog, rules: list[Rule],
-           observe: Callable[[str], ContextManager]) -> tuple[dict[str, RuleResult], list]:
-    """Link (unless the graph came linked), evaluate the rules, build the findings."""
+           observe: Callable[[str], ContextManager], replay=None) -> tuple[dict[str, RuleResult], list]:
+    """Link (unless the graph came linked), evaluate the rules, build the findings (kept
+    for `replay` before waivers and the baseline, which every run applies)."""
     if repositories is not None:
         with observe("link"):
             run_linkers(graph, repositories)
@@ -225,12 +243,24 @@ def _judge(opts: ScanOptions, graph: EstateGraph, repositories, catalog: Catalog
             found += fnd.build(rule, results[rule.id].undetermined, graph, fnd.CANNOT_EVALUATE)
         fnd.escalate_production(found, graph, {r.id: r for r in rules},
                                 opts.params.get("production", fnd.DEFAULT_PRODUCTION))
-        found.sort(key=lambda f: (-f.rank, f.rule_id, f.node))
-        if not opts.no_waivers:
-            fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())
-        if opts.baseline:
-            fnd.apply_baseline(found, fnd.load_baseline(opts.baseline))
+        if replay:
+            replay.keep_findings(found, results, rules)
+        found.sort(key=_finding_order)
+        _judged(found, opts)
     return results, found
+
+
+def _finding_order(f: fnd.Finding) -> tuple:
+    return (-f.rank, f.rule_id, f.node)
+
+
+def _judged(found: list[fnd.Finding], opts: ScanOptions) -> list[fnd.Finding]:
+    """Waivers (they expire by date) and the baseline: applied on every run, replayed or not."""
+    if not opts.no_waivers:
+        fnd.apply_waivers(found, opts.waivers, opts.today or _dt.date.today())
+    if opts.baseline:
+        fnd.apply_baseline(found, fnd.load_baseline(opts.baseline))
+    return found
 
 
 __all__ = ["ScanOptions", "ScanResult", "run_scan", "UsageError", "RuleError", "canonical_json"]

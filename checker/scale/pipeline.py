@@ -49,13 +49,15 @@ def collect_share(paths: list[str], specs: list[str], params: dict, max_parse_by
 def collect_shards(sources: list[Source], registry: dict[str, type], params: dict,
                    max_parse_bytes: int | None, executor: str | None = None,
                    cache_dir: Path | None = None, positions: list[int] | None = None,
-                   exclude: tuple[str, ...] = ()) -> Collected:
+                   exclude: tuple[str, ...] = (), keys: list[str | None] | None = None) -> Collected:
     """`positions`: each source's place among all the sources resolved (--shard keeps a
-    share of them); by default their order here."""
+    share of them); by default their order here. `keys`: the sources' cache keys when the
+    caller read them already (the replay did)."""
     positions = positions if positions is not None else list(range(len(sources)))
     exclude = tuple(exclude)
     cache = Cache(cache_dir, registry, params, max_parse_bytes, exclude) if cache_dir else None
-    keys = [cache.key(s) if cache else None for s in sources]
+    if keys is None:
+        keys = [cache.key(s) if cache else None for s in sources]
     hits = {i: path for i, s in enumerate(sources) if cache and (path := cache.lookup(s, keys[i]))}
     result = Collected(Shard(None))
     todo = [i for i in range(len(sources)) if i not in hits]
