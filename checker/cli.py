@@ -190,7 +190,7 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
          **kw) -> None:
     """Scan PATHS (default: .) and the --source sources against the rules."""
     from .reporters import implied_format, render, reporter
-    from .scan import frozen_heap
+    from .collection import frozen_heap
     if quiet and verbose:
         _fail("--quiet and --verbose cannot be given together")
     chosen = bool(formats)

@@ -5,7 +5,6 @@ import contextlib
 import datetime as _dt
 import fnmatch
 import functools
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, ContextManager
@@ -14,7 +13,7 @@ from . import findings as fnd
 from . import frameworks
 from .catalog import Catalog, load_catalog
 from .rule import Rule, RuleError
-from .collection import UsageError, collect, resolve_sources  # noqa: F401 - the scan's API
+from .collection import UsageError, collect, frozen_heap, gc_paused, resolve_sources  # noqa: F401 - the scan's API
 from .collectors import load_registry
 from .collectors.walker import Exclusions
 from .engines import RuleResult
@@ -180,50 +179,31 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
                                 opts.fail_on, opts.framework, lambda: replay.keep_answers(kept.graph))
             result.__dict__["not_applicable_reasons"] = kept.not_applicable_reasons
             return result
-    # Collectors, snapshot loads and merges build large acyclic structures: the cyclic GC
-    # only slows them (~35 % of a 100k-version MLflow collection).
-    with observe("collect"):
-        gc.disable()
-        try:
-            if opts.from_snapshot:
-                from .scale.shards import load_snapshots
-                paths = opts.from_snapshot if isinstance(opts.from_snapshot, list) else [opts.from_snapshot]
-                graph, repositories = load_snapshots(paths)      # None: linked already
-            elif opts.executor or opts.cache_dir:
-                from .scale.pipeline import collect_shards
-                registry = replay.registry if replay else load_registry()
-                sources = replay.sources if replay else resolve_sources(opts.paths, opts.sources, registry)
-                sharded = collect_shards(sources, registry, opts.params, opts.max_parse_bytes,
-                                         opts.executor, opts.cache_dir, exclude=tuple(opts.exclude),
-                                         keys=replay.keys if replay else None)
-                graph, repositories = sharded.graph, sharded.readers()
-            else:
-                registry = load_registry()
-                sources = resolve_sources(opts.paths, opts.sources, registry)
-                collected = collect(sources, registry, opts.params, opts.max_parse_bytes, opts.exclude,
-                                    on_source)
-                graph, repositories = collected.graph, collected.repositories
-        finally:
-            gc.enable()
+    with observe("collect"), gc_paused():     # collection.gc_paused: why
+        if opts.from_snapshot:
+            from .scale.shards import load_snapshots
+            paths = opts.from_snapshot if isinstance(opts.from_snapshot, list) else [opts.from_snapshot]
+            graph, repositories = load_snapshots(paths)      # None: linked already
+        elif opts.executor or opts.cache_dir:
+            from .scale.pipeline import collect_shards
+            registry = replay.registry if replay else load_registry()
+            sources = replay.sources if replay else resolve_sources(opts.paths, opts.sources, registry)
+            sharded = collect_shards(sources, registry, opts.params, opts.max_parse_bytes,
+                                     opts.executor, opts.cache_dir, exclude=tuple(opts.exclude),
+                                     keys=replay.keys if replay else None)
+            graph, repositories = sharded.graph, sharded.readers()
+        else:
+            registry = load_registry()
+            sources = resolve_sources(opts.paths, opts.sources, registry)
+            collected = collect(sources, registry, opts.params, opts.max_parse_bytes, opts.exclude,
+                                on_source)
+            graph, repositories = collected.graph, collected.repositories
     with frozen_heap():
         results, found = _judge(opts, graph, repositories, catalog, rules, observe, replay)
     result = ScanResult(graph, catalog, rules, results, found, opts.fail_on, opts.framework)
     if replay:
         replay.record(result)
     return result
-
-
-@contextlib.contextmanager
-def frozen_heap():
-    """What exists now out of the cyclic GC's reach until the block ends (gc.freeze): the
-    collected graph is acyclic and lives as long as the scan, yet every full collection
-    while linking, judging and reporting walked all of it again (at 10k Terraform
-    resources the link stage took 2-6x longer)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _judge(opts: ScanOptions, graph: EstateGraph, repositories, catalog: Catalog, rules: list[Rule],

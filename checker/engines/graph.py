@@ -261,25 +261,31 @@ class GraphEvaluator:
                                 "reason": f"reached {', '.join(sorted(frontier)[:3])}, which does not "
                                           f"match {_describe(spec['to'])}"}])
 
-    def _neighbors(self, nid: str, spec: dict) -> Verdict:
+    def _peers(self, nid: str, spec: dict) -> set[str]:
+        """The nodes a neighbors condition counts from, before its `to`."""
         direction = spec.get("direction", "out")
         dirs = ("out", "in") if direction == "both" else (direction,)
-        peers = {p for d in dirs for p in self._step(nid, {spec["edge"]}, d)}
+        return {p for d in dirs for p in self._step(nid, {spec["edge"]}, d)}
+
+    def _neighbors(self, nid: str, spec: dict) -> Verdict:
+        peers = self._peers(nid, spec)
         undecided: list[dict] = []
         if "to" in spec:
             verdicts = {p: self.match_verdict(p, spec["to"]) for p in peers}
             peers = {p for p, v in verdicts.items() if v.ok}
             undecided = [e for v in verdicts.values() if v.ok is None for e in v.evidence]
-
-        def within(n: int) -> bool:
-            return n >= spec.get("min", 0) and ("max" not in spec or n <= spec["max"])
         n = len(peers)
-        ok = within(n)
+        ok = _within(n, spec)
         # Unknown only when the undecided peers could change the answer.
-        if undecided and ok != within(n + len({e.get("node") for e in undecided})):
+        if undecided and ok != _within(n + len({e.get("node") for e in undecided}), spec):
             return Verdict(None, undecided)
-        return Verdict(ok, [{"neighbors": spec["edge"], "direction": direction, "count": n,
+        return Verdict(ok, [{"neighbors": spec["edge"], "direction": spec.get("direction", "out"), "count": n,
                              "sample": sorted(peers)[:5]}])
+
+
+def _within(n: int, spec: dict) -> bool:
+    """A neighbour count within the condition's min and max."""
+    return n >= spec.get("min", 0) and ("max" not in spec or n <= spec["max"])
 
 
 def _frozen(value: Any) -> Any:
@@ -476,21 +482,18 @@ class VerdictTests:
     def _neighbors(self, cond: dict):
         """A neighbour count; when a neighbour's match is unknown, whether that changes the
         answer depends on the evidence: the evaluator decides those nodes."""
-        spec = cond["neighbors"]
-        direction, kinds, step = spec.get("direction", "out"), frozenset([spec["edge"]]), self.evaluator._step
-        dirs = ("out", "in") if direction == "both" else (direction,)
-        low, high = spec.get("min", 0), spec.get("max")
+        spec, peers_of = cond["neighbors"], self.evaluator._peers
         target = self.selector(spec["to"]) if "to" in spec else None
         memo: dict[str, bool | None] = {}
 
         def test(nid: str) -> bool | None:
-            peers = {p for d in dirs for p in step(nid, kinds, d)}
+            peers = peers_of(nid, spec)
             if target is not None:
                 verdicts = [memo[p] if p in memo else memo.setdefault(p, target(p)) for p in peers]
                 if None in verdicts:
                     return self.evaluator.holds(nid, cond).ok
                 peers = [ok for ok in verdicts if ok]
-            return len(peers) >= low and (high is None or len(peers) <= high)
+            return _within(len(peers), spec)
         return test
 
 

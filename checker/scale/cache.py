@@ -81,7 +81,7 @@ class Cache:
         it is. Any other goes through the snapshot loader (the door, the digest)."""
         try:
             data = read_regular_file(path, MAX_ENTRY_BYTES)
-            if hmac.compare_digest(_read_mac(path), self._mac(data)):
+            if self.signed(path, data):
                 return trusted_shard(json.loads(data), str(path))
             shard = load_snapshot(path)
             return None if shard.linked else shard
@@ -97,8 +97,16 @@ class Cache:
         folder.mkdir(parents=True)
         path = folder / f"{key}.json"
         save_shard(shard, path)
-        _mac_file(path).write_text(self._mac(path.read_bytes()) + "\n", encoding="ascii")
+        self.sign(path, path.read_bytes())
         return True
+
+    def sign(self, path: Path, data: bytes) -> None:
+        """Mark the file as this cache's (PATH.mac: the HMAC of `data`, its content)."""
+        _mac_file(path).write_text(self._mac(data) + "\n", encoding="ascii")
+
+    def signed(self, path: Path, data: bytes) -> bool:
+        """Whether `data`, read from PATH, is what this cache wrote there (its HMAC holds)."""
+        return hmac.compare_digest(_read_mac(path), self._mac(data))
 
     def _mac(self, data: bytes) -> str:
         return hmac.new(self._key(), data, hashlib.sha256).hexdigest()

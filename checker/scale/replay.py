@@ -34,7 +34,6 @@ one per configuration (a new state of the sources replaces the old one).
 from __future__ import annotations
 
 import hashlib
-import hmac
 import importlib.metadata
 import json
 import re
@@ -43,7 +42,7 @@ from pathlib import Path
 from typing import Callable
 
 from .. import __version__
-from ..collection import resolve_sources
+from ..collection import gc_paused, resolve_sources
 from ..collectors import load_registry
 from ..engines import Hit, RuleResult
 from ..findings import Finding
@@ -94,15 +93,11 @@ class Replay:
     def load_graph(self) -> EstateGraph:
         """The linked graph, rebuilt from the cached shards (a source whose entry went
         missing is collected again) — what a reporter asking more than was recorded needs."""
-        import gc
         from ..linkers import run_linkers
         from .pipeline import collect_shards
-        gc.disable()            # as run_scan around collection (large acyclic structures)
-        try:
+        with gc_paused():           # as run_scan collects
             sharded = collect_shards(self.sources, self.registry, self.opts.params, self.opts.max_parse_bytes,
                                      None, self.opts.cache_dir, exclude=tuple(self.opts.exclude), keys=self.keys)
-        finally:
-            gc.enable()
         graph = sharded.graph
         run_linkers(graph, sharded.readers())
         return graph
@@ -148,10 +143,9 @@ class Replay:
         """An entry this cache wrote (its HMAC holds), or None: missing, damaged, forged."""
         try:
             data = read_regular_file(path, MAX_ENTRY_BYTES)
-            mac = read_regular_file(path.with_name(path.name + ".mac"), 256).decode("ascii", "replace").strip()
         except OSError:
             return None
-        if not hmac.compare_digest(mac, self.cache._mac(data)):
+        if not self.cache.signed(path, data):
             return None
         try:
             return json.loads(data)
@@ -164,8 +158,7 @@ class Replay:
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_bytes(data)
         tmp.replace(path)      # a reader never sees half an entry (its MAC would not hold)
-        mac = path.with_name(path.name + ".mac")
-        mac.write_text(self.cache._mac(data) + "\n", encoding="ascii")
+        self.cache.sign(path, data)
 
     def _evict(self) -> None:
         """Room for this entry: its configuration's entry of an older state goes (a new
