@@ -34,14 +34,22 @@ def can_fork() -> bool:
 
 
 def run_all(tasks: dict[str, Callable[[], bytes]], timeout: float, max_bytes: int,
-            workers: int, shares: dict[str, int] | None = None) -> dict[str, bytes | TaskFailed]:
+            workers: int, shares: dict[str, int] | None = None,
+            on_answer: Callable[[str, bytes | TaskFailed], None] | None = None) -> dict[str, bytes | TaskFailed]:
     """Each task's answer (bytes), or the TaskFailed saying why there is none. A task
-    doing the work of n (`shares[key]`, default 1) gets n times the time and the bytes."""
+    doing the work of n (`shares[key]`, default 1) gets n times the time and the bytes.
+    `on_answer(key, answer)` is told each answer as it comes, while the other tasks still
+    run (what the caller does with an answer then overlaps their work)."""
     shares = shares or {}
     if not can_fork():
-        return {key: _run_here(task, max_bytes * shares.get(key, 1)) for key, task in tasks.items()}
+        answers = {}
+        for key, task in tasks.items():
+            answers[key] = _run_here(task, max_bytes * shares.get(key, 1))
+            if on_answer:
+                on_answer(key, answers[key])
+        return answers
     _load_libc()
-    return _Pool(timeout, max_bytes, max(1, workers), shares).run(tasks)
+    return _Pool(timeout, max_bytes, max(1, workers), shares, on_answer).run(tasks)
 
 
 def _run_here(task: Callable[[], bytes], max_bytes: int) -> bytes | TaskFailed:
@@ -80,11 +88,14 @@ class _Child:
 
 
 class _Pool:
-    def __init__(self, timeout: float, max_bytes: int, workers: int, shares: dict[str, int]) -> None:
+    def __init__(self, timeout: float, max_bytes: int, workers: int, shares: dict[str, int],
+                 on_answer: Callable[[str, bytes | TaskFailed], None] | None = None) -> None:
         self.timeout, self.max_bytes, self.workers, self.shares = timeout, max_bytes, workers, shares
+        self.on_answer = on_answer
         self.selector = selectors.DefaultSelector()
         self.running: dict[int, _Child] = {}
         self.results: dict[str, bytes | TaskFailed] = {}
+        self.told: list[str] = []       # answers settled, not yet handed to on_answer
 
     def run(self, tasks: dict[str, Callable[[], bytes]]) -> dict[str, bytes | TaskFailed]:
         self.tasks = list(tasks.items())
@@ -94,11 +105,24 @@ class _Pool:
                 while self.pending and len(self.running) < self.workers:
                     self._give(self._fork())
                 self._wait()
+                self._tell()
         finally:
             for child in list(self.running.values()):     # interrupted: leave no child behind
                 self._stop(child, TaskFailed("interrupted"))
             self.selector.close()
         return {key: self.results[key] for key in tasks}
+
+    def _settle(self, key: str, answer: bytes | TaskFailed) -> None:
+        self.results[key] = answer
+        self.told.append(key)
+
+    def _tell(self) -> None:
+        """on_answer for the answers settled, once every child that can work has its next
+        task (the caller's work on an answer must not keep a core idle)."""
+        while self.told:
+            key = self.told.pop(0)
+            if self.on_answer:
+                self.on_answer(key, self.results[key])
 
     def _fork(self) -> _Child:
         read_fd, write_fd = os.pipe()
@@ -161,10 +185,10 @@ class _Pool:
         message = bytes(child.buffer[_LENGTH:_LENGTH + size])
         del child.buffer[:_LENGTH + size]
         if message[:1] == OK:
-            self.results[child.key] = message[1:]
+            self._settle(child.key, message[1:])
             self._give(child)
         else:                    # the child exits after a failed task: its EOF ends it
-            self.results[child.key] = TaskFailed(message[1:].decode("utf-8", "replace"))
+            self._settle(child.key, TaskFailed(message[1:].decode("utf-8", "replace")))
             child.key = None
 
     def _ended(self, child: _Child) -> None:
@@ -173,11 +197,11 @@ class _Pool:
         if child.key is None:
             return
         if os.WIFSIGNALED(status):
-            self.results[child.key] = TaskFailed(
-                f"its engine process died ({_signal_name(os.WTERMSIG(status))}) without an answer")
+            self._settle(child.key, TaskFailed(
+                f"its engine process died ({_signal_name(os.WTERMSIG(status))}) without an answer"))
         else:
-            self.results[child.key] = TaskFailed(
-                f"its engine process exited with status {os.WEXITSTATUS(status)} without an answer")
+            self._settle(child.key, TaskFailed(
+                f"its engine process exited with status {os.WEXITSTATUS(status)} without an answer"))
 
     def _stop(self, child: _Child, reason: TaskFailed) -> None:
         self._close(child)
@@ -187,7 +211,7 @@ class _Pool:
             pass
         os.waitpid(child.pid, 0)
         if child.key is not None:
-            self.results[child.key] = reason
+            self._settle(child.key, reason)
 
     def _close(self, child: _Child) -> None:
         self.selector.unregister(child.fd)
