@@ -854,6 +854,47 @@ def test_a_child_per_worker_takes_task_after_task_and_a_failure_costs_only_its_t
     assert all(p.isdigit() for p in pids) and len(set(pids)) == 5     # each failure: a fresh child
 
 
+@pytest.mark.parametrize("fork", [True, False])
+def test_each_answer_is_told_once_as_it_comes_and_a_callers_error_leaves_no_child(fork, monkeypatch):
+    """on_answer hears every task once, failures too, before run_all returns (the Rego
+    engine judges one group's hits while the others run); an exception it raises ends the
+    run and stops every child."""
+    if not fork:
+        monkeypatch.setattr("checker.engines.rego_isolate.can_fork", lambda: False)
+    told = []
+    tasks = {"quick": lambda: b"1", "slow": lambda: time.sleep(0.5) or b"2",
+             "fail": lambda: (_ for _ in ()).throw(ValueError("no")), "late": lambda: time.sleep(60) or b"x"}
+    if not fork:
+        del tasks["late"]                       # in this process, nothing can stop it
+    answers = run_all(tasks, timeout=2, max_bytes=100, workers=2,
+                      on_answer=lambda key, answer: told.append((key, answer)))
+    assert sorted(k for k, _ in told) == sorted(tasks) and dict(told) == answers
+    assert answers["quick"] == b"1" and str(answers["fail"]) == "no"
+    if fork:
+        assert told[-1][0] == "late" and str(answers["late"]).startswith("did not finish")
+
+    def refuse(key, answer):
+        raise RuntimeError(f"judging {key} failed")
+    before = my_children()
+    with pytest.raises(RuntimeError, match="judging quick failed"):
+        run_all({"quick": lambda: b"1", "late": lambda: time.sleep(60) or b"x"}, timeout=30, max_bytes=100,
+                workers=2, on_answer=refuse)
+    assert my_children() <= before              # the late task's child was stopped and waited for
+
+
+def my_children() -> set[int]:
+    """This process's child processes (Linux /proc), zombies included."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == os.getpid():
+            found.add(int(stat.parent.name))
+    return found
+
+
 @pytest.mark.parametrize("engine", ["regorus", "regopy"])
 def test_without_fork_rules_run_in_this_process_with_the_same_findings(tmp_path, estate, engine, monkeypatch):
     """Where os.fork does not exist (Windows): same findings, a failing rule still costs only itself."""
