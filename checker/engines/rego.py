@@ -284,7 +284,9 @@ class EmbeddedRego:
         rules (nothing they could apply to) are not run. `on_answer(rule id, (value,
         count))` is told each group's answers as its child gives them."""
         try:
-            self.engine.check_calls([rule_path(r) for r in rules])
+            # Built-in rules ship checked (tests/test_builtin_rules.py), as they ship
+            # validated: their compile cost every scan 0.11 s before its rules could start.
+            self.engine.check_calls([rule_path(r) for r in rules if not r.builtin])
         except ModuleError as exc:
             raise RuleError(exc.path, exc.reason) from exc
         results: dict[str, tuple[object, int | None]] = {r.id: (None, 0) for r in rules if r.id in idle}
