@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import printable
 from .github_report import finding_message, verdict
-from .places import place
+from .places import marks
 
 EXTENSIONS = ()
 TYPE = {"critical": "error", "high": "error", "medium": "warning", "low": "warning", "info": "warning"}
@@ -37,17 +37,12 @@ def logissue(kind: str, message: str, path: str | None = None, line: int | None 
 
 def render(result, stream, **_) -> None:
     out = []
-    for f in result.findings:
-        if f.status != "open":
-            continue
-        where = place(result, f)
-        message = f"{f.rule_id} ({f.severity}): " + finding_message(f)
-        out.append(logissue(TYPE[f.severity], message, where.path, where.line, f.rule_id))
-    for err in result.graph.errors:
-        out.append(logissue("error", printable(f"mlcheck: {err.collector} could not collect this: {err.reason}"),
-                            err.source.replace("\\", "/"), err.line, "mlcheck.collection"))
-    for rule_id, reason in result.evaluation_errors:
-        out.append(logissue("error", printable(f"mlcheck: rule {rule_id} could not be evaluated: {reason}"),
-                            code=rule_id))
+    for mark in marks(result, finding_message):
+        if mark.what == "finding":
+            out.append(logissue(TYPE[mark.severity], f"{mark.rule_id} ({mark.severity}): {mark.text}",
+                                mark.path, mark.line, mark.rule_id))
+        else:
+            code = "mlcheck.collection" if mark.what == "collection" else mark.rule_id
+            out.append(logissue("error", f"mlcheck: {mark.text}", mark.path, mark.line, code))
     out.append(verdict(result))
     stream.write("\n".join(out) + "\n")

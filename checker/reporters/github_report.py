@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import printable
 from .console_report import one_line_evidence
-from .places import place
+from .places import marks
 
 EXTENSIONS = ()
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
@@ -49,18 +49,12 @@ def finding_message(f) -> str:
 
 def render(result, stream, **_) -> None:
     out = []
-    for f in result.findings:
-        if f.status != "open":
-            continue
-        where = place(result, f)
-        out.append(command(LEVEL[f.severity], finding_message(f), where.path, where.line,
-                           f"{f.rule_id} ({f.severity}): {f.title}"))
-    for err in result.graph.errors:
-        out.append(command("error", printable(f"{err.collector} could not collect this: {err.reason}"),
-                           err.source.replace("\\", "/"), err.line, "mlcheck: scan incomplete"))
-    for rule_id, reason in result.evaluation_errors:
-        out.append(command("error", printable(f"rule {rule_id} could not be evaluated: {reason}"),
-                           title="mlcheck: scan incomplete"))
+    for mark in marks(result, finding_message):
+        if mark.what == "finding":
+            out.append(command(LEVEL[mark.severity], mark.text, mark.path, mark.line,
+                               f"{mark.rule_id} ({mark.severity}): {mark.title}"))
+        else:
+            out.append(command("error", mark.text, mark.path, mark.line, "mlcheck: scan incomplete"))
     out.append(verdict(result))
     stream.write("\n".join(out) + "\n")
 

@@ -54,3 +54,35 @@ def _slashes(path: str) -> str:
 def one_line(text: str) -> str:
     """A scanned string on one line: no control characters, no line breaks."""
     return printable(" ".join(str(text).split()))
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One mark a CI annotation reporter writes: an open finding (its severity and rule),
+    a collection error (`collector` set) or a rule that could not be evaluated."""
+    what: str                      # finding | collection | evaluation
+    text: str                      # printable; a finding's message, node and evidence
+    path: str | None = None
+    line: int | None = None
+    rule_id: str | None = None
+    severity: str | None = None
+    title: str | None = None       # a finding's rule title
+
+
+def marks(result, finding_text) -> list[Mark]:
+    """What the GitHub and Azure DevOps reporters mark, in their order: open findings (most
+    severe first, as the result orders them; waived and baselined ones the gate ignores),
+    then collection errors, then evaluation errors. `finding_text(f)`: a finding's text."""
+    out = []
+    for f in result.findings:
+        if f.status == "open":
+            where = place(result, f)
+            out.append(Mark("finding", finding_text(f), where.path, where.line, f.rule_id, f.severity, f.title))
+    for err in result.graph.errors:
+        out.append(Mark("collection", printable(f"{err.collector} could not collect this: {err.reason}"),
+                              _slashes(err.source), err.line))
+    for rule_id, reason in result.evaluation_errors:
+        out.append(Mark("evaluation", printable(f"rule {rule_id} could not be evaluated: {reason}"),
+                              rule_id=rule_id))
+    return out
+
