@@ -59,7 +59,7 @@ def one_line(text: str) -> str:
 @dataclass(frozen=True)
 class Mark:
     """One mark a CI annotation reporter writes: an open finding (its severity and rule),
-    a collection error (`collector` set) or a rule that could not be evaluated."""
+    a collection error, or a rule that could not be evaluated (its id)."""
     what: str                      # finding | collection | evaluation
     text: str                      # printable; a finding's message, node and evidence
     path: str | None = None
