@@ -104,6 +104,11 @@ class _Limit(Exception):
         self.reason, self.line = reason, line
 
 
+# _MarkedLoader.resolve's memory: short plain scalars (keys, words, numbers) → their tag.
+_PLAIN_TAGS: dict[str, str] = {}
+_REMEMBERED_LENGTH, _REMEMBERED_VALUES = 64, 100_000
+
+
 class _MarkedLoader(_BaseLoader):
     """The safe loader, building YamlMap/YamlList in one recursive pass over the composed
     nodes that also counts the document's expanded size and depth (check_structure's
@@ -114,6 +119,19 @@ class _MarkedLoader(_BaseLoader):
     other tags, and anything nested past MAX_DEPTH, by PyYAML's constructors."""
 
     _unique_keys = False
+
+    def resolve(self, kind, value, implicit):
+        """A plain scalar's tag, remembered per value: PyYAML's resolver tries its regexes
+        on every scalar (keys included) of every file, and CI files repeat the same keys and
+        words thousands of times. The loader has no path resolvers, so the value alone decides."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(value) <= _REMEMBERED_LENGTH and len(_PLAIN_TAGS) < _REMEMBERED_VALUES:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
 
     def construct_document(self, node: yaml.Node) -> Any:
         self._built: dict[int, tuple[Any, int]] = {}      # id(node) → (value, expanded size)

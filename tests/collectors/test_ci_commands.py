@@ -100,3 +100,17 @@ def test_a_command_whose_output_a_variable_captures_still_runs():
     found = ml_actions(script, "project", 5)
     assert [(a["action"], a["line"], a.get("file")) for a in found] == [("job_submit", 5, "project/job.yaml"),
                                                                           ("model_register", 6, None)]
+
+
+def test_a_script_read_once_still_answers_each_step_with_its_own_lines_and_folder():
+    """Scripts are read once per distinct text and folder: each call still gets its own
+    lines, its own folder's paths, and copies it may change."""
+    script = "pip install -r requirements.txt\naz ml job create -f job.yml -w ws"
+    first = ml_actions(script, "cli", 10)
+    first[0]["file"] = "changed by a caller"
+    again = ml_actions(script, "cli", 40)
+    elsewhere = ml_actions(script, "sdk", None)
+    assert [(a["action"], a["file"], a["line"]) for a in again] == [("job_submit", "cli/job.yml", 41)]
+    assert [(a["file"], a["line"]) for a in elsewhere] == [("sdk/job.yml", None)]
+    named = purposes(["Train model", "Checkout"], [])
+    assert purposes(["Train model", "Checkout"], []) == named == [{"purpose": "train", "reason": "named 'Train model'"}]

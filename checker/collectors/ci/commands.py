@@ -14,6 +14,7 @@ written when it holds a variable. `purposes` turns a job's actions and names int
 """
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from typing import Iterable
@@ -99,13 +100,21 @@ def ml_actions(script: str | None, workdir: str | None = None, line: int | None 
     """The ML actions a script performs, in order, each with the line its command starts on."""
     if not script:
         return []
+    return [{**action, "line": line + offset if line is not None else None}
+            for offset, action in _script_actions(script, workdir)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _script_actions(script: str, workdir: str | None) -> tuple[tuple[int, dict], ...]:
+    """(line offset, action) of a script's commands, read once per distinct script and
+    folder: workflows repeat the same steps (`pip install -r requirements.txt`, a login, a
+    shared submit script) across files and jobs. Callers copy the actions they return."""
     found = []
     for offset, command in _commands(script):
         action = _command_action(command, workdir)
         if action:
-            action["line"] = line + offset if line is not None else None
-            found.append(action)
-    return found
+            found.append((offset, action))
+    return tuple(found)
 
 
 def task_actions(task: str, inputs: dict, workdir: str | None = None, line: int | None = None) -> list[dict]:
@@ -384,14 +393,21 @@ def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
         if purpose and purpose not in found:
             found[purpose] = f"{act['action']}: {act['text']}"
     for name in job_names:
-        for purpose, pattern in _NAME_PURPOSE:
-            if purpose not in found and name and pattern.search(name):
+        for purpose in _named_purposes(name) if name else ():
+            if purpose not in found:
                 found[purpose] = f"named {name!r}"
     return [{"purpose": p, "reason": r} for p, r in found.items()]
 
 
+@functools.lru_cache(maxsize=8192)
+def _named_purposes(name: str) -> tuple[str, ...]:
+    """The purposes a name says, in _NAME_PURPOSE's order: once per distinct name (steps are
+    called "Checkout", "Azure login", "Run job" in every workflow)."""
+    return tuple(p for p, pattern in _NAME_PURPOSE if pattern.search(name))
+
+
 def _name_purpose(name: str, preferred: tuple[str, ...] = ()) -> str | None:
-    hits = [p for p, pattern in _NAME_PURPOSE if pattern.search(name)]
+    hits = _named_purposes(name)
     for p in preferred:
         if p in hits:
             return p

@@ -12,6 +12,7 @@ by the pipelines linker once every file is collected.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +134,7 @@ def _step_attrs(system: str, step: CiStep) -> dict:
 
 
 def _bounded(values: dict) -> dict[str, str]:
-    out = {}
-    for k, v in list(values.items())[:MAX_ENTRIES]:
-        out[str(k)] = v[:MAX_VALUE] if isinstance(v, str) else v
-    return out
+    if not values:                  # most steps: no `with:` or `env:`
+        return {}
+    items = values.items() if len(values) <= MAX_ENTRIES else itertools.islice(values.items(), MAX_ENTRIES)
+    return {str(k): v[:MAX_VALUE] if isinstance(v, str) else v for k, v in items}

@@ -75,8 +75,10 @@ class AzurePipelinesParser(FileParser):
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         state = self._trees.setdefault(ref.tree, TreeState())
         state.seen.add(ref.path)
+        if _elsewhere(ref.path):                 # before reading: most YAML of a CI estate
+            return
         data = as_utf8(data)                     # UTF-16 with a BOM, as Windows tools write it
-        if not _SNIFF.search(data) or _elsewhere(ref.path):
+        if not _SNIFF.search(data):
             return
         try:
             doc = load_yaml(data, ref.display)
