@@ -50,23 +50,32 @@ def collections():
 
 
 def build(n: int) -> list:
-    """Long-lived containers, as a collector's graph: enough for full collections to start
-    when nothing holds them off."""
-    return [{"kind": "file", "attrs": {"path": [f"a/{i}.yml"]}} for i in range(n)]
+    """Long-lived containers, as a collector's graph (two tracked objects each)."""
+    return [[[i]] for i in range(n)]
+
+
+def enough_for_a_full_collection() -> int:
+    """A full collection starts after ten middle ones (7,000 allocations each by default)
+    once the objects promoted since the last one pass a quarter of those it kept: sized on
+    this process's heap (a long test run holds millions)."""
+    gc.collect()
+    young, middle, _ = gc.get_threshold()
+    return len(gc.get_objects()) // 6 + 2 * young * middle * 11
 
 
 def test_no_full_collection_while_the_block_builds(collections):
-    gc.collect()
+    n = enough_for_a_full_collection()
     collections.clear()
-    build_outside = build(300_000)
-    assert 2 in collections, "the estate is too small to start a full collection: the test proves nothing"
+    outside = build(n)
+    assert 2 in collections, "no full collection without the pause: the test would prove nothing"
+    del outside
+    n = enough_for_a_full_collection()
     collections.clear()
     with gc_paused():
-        kept = build(300_000)
+        kept = build(n)
     assert collections and 2 not in collections and set(collections) <= {0, 1}
     assert gc.get_threshold()[2] < 1000 and gc.get_freeze_count() == 0
     assert in_generation(kept, 2) and not in_generation(kept, 0)
-    del build_outside
 
 
 def test_cycles_that_die_young_are_freed_during_the_block():
