@@ -37,6 +37,14 @@ def node_id(kind: str, key: str) -> str:
     return clean_text(f"{kind}:{key}")
 
 
+def _clear_nx_cache(g: nx.MultiDiGraph) -> None:
+    """What networkx does after every change (nx._clear_cache): converted copies of the
+    graph it may have cached are stale."""
+    cache = g.__dict__.get("__networkx_cache__")
+    if cache:
+        cache.clear()
+
+
 def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
@@ -92,13 +100,19 @@ class EstateGraph:
         # Everything recorded passes redact.clean: the one point where secrets are masked.
         nid = node_id(kind, key)
         attrs = clean(attrs) if attrs else {}
-        prov = clean(provenance.as_dict()) if provenance else {}
-        if nid in self.g:
+        g = self.g
+        node = g._node.get(nid)
+        if node is not None:
             # A second sighting enriches the node; first provenance wins.
-            self.g.nodes[nid]["attrs"].update(attrs)
-        else:
-            self.g.add_node(nid, kind=kind, attrs=attrs, provenance=prov)
-            self._by_kind.setdefault(kind, {})[nid] = None
+            node["attrs"].update(attrs)
+            return nid
+        prov = clean(provenance.as_dict()) if provenance else {}
+        # What MultiDiGraph.add_node does, straight into its dicts: its checks, views and
+        # factory calls were most of a node's cost (every collector adds one per fact).
+        g._succ[nid], g._pred[nid] = {}, {}
+        g._node[nid] = {"kind": kind, "attrs": attrs, "provenance": prov}
+        _clear_nx_cache(g)
+        self._by_kind.setdefault(kind, {})[nid] = None
         return nid
 
     def adopt_node(self, nid: str, data: dict) -> None:
@@ -114,11 +128,20 @@ class EstateGraph:
         if kind not in EDGE_KINDS:
             raise ValueError(f"unknown edge kind {kind!r}")
         src, dst = clean_text(src), clean_text(dst)     # ids as node_id made them
+        g = self.g
+        succ = g._succ
         for end in (src, dst):
-            if end not in self.g:
+            if end not in succ:
                 raise KeyError(f"edge {kind} refers to unknown node {end}")
-        if not self.g.has_edge(src, dst, key=kind):   # edges are keyed by kind: one of each
-            self.g.add_edge(src, dst, key=kind, kind=kind, **attrs)
+        # Edges are keyed by kind: one of each. Into MultiDiGraph's dicts as its add_edge
+        # puts them (one key dict shared by both ends, the attrs dict in the same order).
+        keys = succ[src].get(dst)
+        if keys is None:
+            keys = succ[src][dst] = g._pred[dst][src] = {}
+        elif kind in keys:
+            return
+        keys[kind] = {"kind": kind, **attrs}
+        _clear_nx_cache(g)
 
     def note_unresolved(self, nid: str, field: str, value: Any, reason: str) -> None:
         """A reference that could not be joined: kept with its raw value and the reason."""

@@ -117,6 +117,18 @@ def test_lone_surrogates_become_replacement_characters():
     assert redact.clean(["a\ud800b", {"k\udfff": 1}]) == ["a\ufffdb", {"k\ufffd": 1}]
 
 
+def test_surrogates_beside_credentials_and_text_that_is_not_ascii():
+    """Surrogates are looked for apart from the credential hints (only in text that is not
+    ASCII): both kinds of work happen in one string, and text that is not ASCII but holds
+    neither comes back as it was, the same object."""
+    mixed = redact.clean_text(f"r\udce9sum\u00e9 {GH} token={DB_PASSWORD}")
+    assert mixed == "r\ufffdsum\u00e9 «redacted:GitHub Token» token=«redacted:Secret Keyword»"
+    assert redact.clean_text("\udce9") == "\ufffd"
+    for text in ("café — données/modèle.pkl", "模型/训练.ipynb", "plain/ascii/path.yml"):
+        assert redact.clean_text(text) is text
+    assert redact.clean_text(f"caf\u00e9 {HF}") == "caf\u00e9 «redacted:Hugging Face Token»"
+
+
 def test_prefilter_hints_cover_every_credential_word():
     """Every name redact calls a credential holds one of its hints: the one prefilter search
     would otherwise let such a string through unmasked."""

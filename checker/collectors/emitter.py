@@ -78,8 +78,8 @@ class TreeEmitter:
         if role is None and not parsers:
             self.skipped += 1
             return None
-        p = PurePosixPath(path)
-        attrs = {"path": path, "name": p.name, "ext": p.suffix.lower(), "role": role or "other",
+        name, ext = name_and_suffix(path)
+        attrs = {"path": path, "name": name, "ext": ext.lower(), "role": role or "other",
                  **({} if size is None else {"size": size}), **extra}
         is_tracked = self.tracked if tracked is None else tracked
         if is_tracked is not None:
@@ -161,3 +161,14 @@ class TreeEmitter:
             except Exception as exc:  # noqa: BLE001 - a parser bug costs one file, not the scan
                 self.ctx.graph.error(parser.name, ref.display,
                                      f"parser crashed: {type(exc).__name__}: {exc}")
+
+
+def name_and_suffix(path: str) -> tuple[str, str]:
+    """PurePosixPath(path).name and .suffix, without building one per file (a tree path:
+    no empty or `.` last part; any other is left to pathlib)."""
+    name = path[path.rfind("/") + 1:]
+    if not name or name == ".":
+        p = PurePosixPath(path)
+        return p.name, p.suffix
+    dot = name.rfind(".")
+    return name, name[dot:] if 0 < dot < len(name) - 1 else ""

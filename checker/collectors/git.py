@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import stat
 import subprocess
 import sys
 import threading
@@ -728,7 +729,7 @@ class GitCollector(Collector):
             except OSError as exc:
                 ctx.graph.error(self.name, emitter.display(path), f"unreadable: {exc.strerror}")
                 continue
-            if os.path.islink(full):
+            if stat.S_ISLNK(st.st_mode):
                 problem = symlink_problem(full, top, claimed=bool(ctx.parsers_for(path)))
                 if problem:
                     ctx.graph.error(self.name, emitter.display(path), problem)

@@ -74,9 +74,21 @@ def in_mlflow_file_store(path: str, top) -> bool:
 def walk(top, onerror: Callable[[OSError], None] | None = None
          ) -> Iterator[tuple[str, list[str], list[str]]]:
     """os.walk(top, onerror=onerror): top-down, symlinked folders listed but never entered,
-    `dirnames` pruned in place by the caller. Without recursion: Python 3.11's os.walk
-    recurses once per level, and a scanned tree nested deeper than the interpreter's
-    recursion limit would crash the whole scan."""
+    `dirnames` pruned (and ordered) in place by the caller. Without recursion: Python
+    3.11's os.walk recurses once per level, and a scanned tree nested deeper than the
+    interpreter's recursion limit would crash the whole scan."""
+    for here, dirs, files in walk_entries(top, onerror):
+        dirnames = [d.name for d in dirs]
+        yield here, dirnames, [f.name for f in files]
+        by_name = {d.name: d for d in dirs}
+        dirs[:] = [by_name[name] for name in dirnames if name in by_name]
+
+
+def walk_entries(top, onerror: Callable[[OSError], None] | None = None
+                 ) -> Iterator[tuple[str, list[os.DirEntry], list[os.DirEntry]]]:
+    """walk() with the os.scandir entries themselves (for `top` as a str): a walk that
+    asks whether an entry is a symlink, or its lstat, has them from the listing (cached,
+    without a Path per file). The caller prunes and orders the folders' list in place."""
     stack = [os.fspath(top)]
     while stack:
         here = stack.pop()
@@ -87,16 +99,12 @@ def walk(top, onerror: Callable[[OSError], None] | None = None
             if onerror is not None:
                 onerror(exc)
             continue
-        dirnames, filenames, links = [], [], set()
+        dirs, files = [], []
         for entry in entries:
-            if _entry_is(entry.is_dir, False):     # a symlink to a folder counts, as in os.walk
-                dirnames.append(entry.name)
-                if _entry_is(entry.is_symlink, True):
-                    links.add(entry.name)
-            else:
-                filenames.append(entry.name)
-        yield here, dirnames, filenames
-        stack += [os.path.join(here, d) for d in reversed(dirnames) if d not in links]
+            # A symlink to a folder counts as a folder, as in os.walk (listed, not entered).
+            (dirs if _entry_is(entry.is_dir, False) else files).append(entry)
+        yield here, dirs, files
+        stack += [d.path for d in reversed(dirs) if not _entry_is(d.is_symlink, True)]
 
 
 def _entry_is(test: Callable[[], bool], on_error: bool) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import collect_graph, git, make_repo, node_attrs as attrs, node_ids as ids, notebook, write_files
 from checker.collectors import CollectContext, FileRef, file_parsers, load_registry
-from checker.collectors.walker import walk
+from checker.collectors.walker import walk, walk_entries
 from checker.collectors.folder import FolderCollector
 from checker.collectors.git import GitCollector
 from checker.collectors.notebook import NotebookParser, notebook_facts
@@ -124,6 +124,57 @@ def test_walk_lists_what_os_walk_lists(export, tmp_path):
     assert tree_listing(walk, export) == tree_listing(os.walk, export)
     errors: list[OSError] = []
     assert list(walk(tmp_path / "missing", onerror=errors.append)) == [] and len(errors) == 1
+
+
+def test_walk_entries_and_the_callers_pruning_and_order(export, tmp_path):
+    """walk() is walk_entries() by name: both list the same; the folders a caller keeps, in
+    the order it leaves them, are the ones entered and the order they are entered in."""
+    (export / "linked-models").symlink_to("models", target_is_directory=True)
+    (export / "data" / "latest.csv").symlink_to("train.csv")
+    for name in ("b", "a", "c"):
+        (export / "zz" / name).mkdir(parents=True)
+        (export / "zz" / name / "f.txt").write_text(name)
+    by_entries = [(here, [d.name for d in dirs], [f.name for f in files]) for here, dirs, files in walk_entries(export)]
+    assert tree_listing(lambda root: by_entries, export) == tree_listing(walk, export)
+    links = {d.name for _, dirs, _ in walk_entries(export) for d in dirs if d.is_symlink()}
+    assert links == {"linked-models"}
+    entered = []
+    for here, dirnames, _ in walk(export):
+        entered.append(os.path.relpath(here, export))
+        if here == str(export):
+            dirnames[:] = ["zz"]                      # pruned to one
+        elif here.endswith("zz"):
+            dirnames[:] = ["c", "a"]                  # reordered, one left out
+    assert entered == [".", "zz", "zz/c", "zz/a"]
+
+
+def test_a_folder_that_cannot_be_listed_is_a_collection_error_and_the_rest_is_collected(tmp_path):
+    """A real listing failure for any user, root included: a folder whose full path is
+    longer than the system allows (ENAMETOOLONG), made one level at a time by descriptor."""
+    root = tmp_path / "export"
+    write_files(root, {"train.py": "x = 1\n", "nb/eda.ipynb": notebook(cells=2)})
+    part = "d" * 250
+    fd = os.open(root, os.O_RDONLY)
+    depth = 0
+    try:
+        while len(str(root)) + depth * (len(part) + 1) <= 4200:
+            os.mkdir(part, dir_fd=fd)
+            inner = os.open(part, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd, depth = inner, depth + 1
+        with os.fdopen(os.open("deep.py", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w") as fh:
+            fh.write("y = 2\n")
+    finally:
+        os.close(fd)
+    graph = scan_graph(root)
+    assert {"file:fs:./train.py", "file:fs:./nb/eda.ipynb"} <= ids(graph, "file")
+    assert not any(n.endswith("deep.py") for n in ids(graph, "file"))
+    [error] = graph.errors
+    assert error.reason == "unreadable directory: File name too long" and error.collector == "folder"
+    levels = error.source.count(part)        # the first folder whose full path is too long
+    assert error.source == "/".join(["export"] + [part] * levels)
+    assert len(str(root)) + (levels - 1) * (len(part) + 1) < os.pathconf("/", "PC_PATH_MAX") \
+        <= len(str(root)) + levels * (len(part) + 1)
 
 
 def remove_tree(root: Path) -> None:
