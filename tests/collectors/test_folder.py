@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import collect_graph, git, make_repo, node_attrs as attrs, node_ids as ids, notebook, write_files
+from conftest import collect_graph, git, make_repo, run_cli, node_attrs as attrs, node_ids as ids, notebook, write_files
 from checker.collectors import CollectContext, FileRef, file_parsers, load_registry
 from checker.collectors.walker import walk, walk_entries
 from checker.collectors.folder import FolderCollector
@@ -148,12 +148,10 @@ def test_walk_entries_and_the_callers_pruning_and_order(export, tmp_path):
     assert entered == [".", "zz", "zz/c", "zz/a"]
 
 
-def test_a_folder_that_cannot_be_listed_is_a_collection_error_and_the_rest_is_collected(tmp_path):
-    """A real listing failure for any user, root included: a folder whose full path is
-    longer than the system allows (ENAMETOOLONG), made one level at a time by descriptor."""
-    root = tmp_path / "export"
-    write_files(root, {"train.py": "x = 1\n", "nb/eda.ipynb": notebook(cells=2)})
-    part = "d" * 250
+def too_long_tree(root: Path, part: str) -> None:
+    """A folder nested until its full path is longer than the system allows (ENAMETOOLONG):
+    a real listing failure for any user, root included; made one level at a time by
+    descriptor, with a file at the bottom."""
     fd = os.open(root, os.O_RDONLY)
     depth = 0
     try:
@@ -166,6 +164,13 @@ def test_a_folder_that_cannot_be_listed_is_a_collection_error_and_the_rest_is_co
             fh.write("y = 2\n")
     finally:
         os.close(fd)
+
+
+def test_a_folder_that_cannot_be_listed_is_a_collection_error_and_the_rest_is_collected(tmp_path):
+    root = tmp_path / "export"
+    write_files(root, {"train.py": "x = 1\n", "nb/eda.ipynb": notebook(cells=2)})
+    part = "d" * 250
+    too_long_tree(root, part)
     graph = scan_graph(root)
     assert {"file:fs:./train.py", "file:fs:./nb/eda.ipynb"} <= ids(graph, "file")
     assert not any(n.endswith("deep.py") for n in ids(graph, "file"))
@@ -389,3 +394,17 @@ def test_claims_match_each_glob_against_name_and_path_with_one_regex_per_parser(
     for parser in parsers:
         for path in CLAIM_PATHS:
             assert parser.claims(path) == _claims_pattern_by_pattern(parser, path), (parser.name, path)
+
+
+def test_the_whole_scan_of_a_too_long_folder_exits_3_naming_it(tmp_path):
+    """Every collector that looks at the tree (the MLflow store search walks it too) takes
+    the too-long folder as the folder collector does: the scan ends incomplete, not crashed."""
+    root = tmp_path / "export"
+    write_files(root, {"train.py": "x = 1\n"})
+    too_long_tree(root, "m" * 250)
+    out = tmp_path / "report.json"
+    result = run_cli("scan", str(root), "--format", "json", "--output", str(out))
+    assert result.exit_code == 3, result.output
+    errors = json.loads(out.read_text())["collection_errors"]
+    assert [e["reason"] for e in errors] == ["unreadable directory: File name too long"]
+

@@ -129,7 +129,7 @@ def detect(kind: str, root: Path, display: str) -> list[MlflowSource]:
         keep = []
         for d in sorted(dirnames):
             full = here / d
-            if d in SKIP_DIRS or full.is_symlink():
+            if d in SKIP_DIRS or os.path.islink(full):     # False for a path too long to look at
                 continue
             if d == "mlruns":
                 store = is_mlflow_file_store(full)
@@ -168,7 +168,7 @@ class _Finder:
     def candidate(self, path: Path) -> None:
         """A file that may be an MLflow SQLite store: claimed when named mlflow.db, else when
         its header says SQLite and its tables are MLflow's."""
-        if path.is_symlink():
+        if os.path.islink(path):      # Path.is_symlink raises on a path over the system's limit
             return
         if path.name == DEFAULT_DB_NAME:
             self.sources.append(self.found(path))
