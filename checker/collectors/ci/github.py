@@ -24,6 +24,7 @@ not evaluated.
 """
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -67,7 +68,9 @@ class _File:
 
     def __init__(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         self.ref, self.data, self.ctx = ref, data, ctx
-        self.fields = Fields(self.error)
+        # Errors go straight to the graph: Fields(self.error) would make each file a
+        # reference cycle that only the cyclic GC frees.
+        self.fields = Fields(functools.partial(ctx.graph.error, NAME, ref.display))
         self.root = _repository_root(ref.path)
         remote = ctx.graph.node(ref.tree)["attrs"].get("remote") if ref.tree in ctx.graph else None
         # owner/repo of the scanned repository on GitHub: its own actions and workflows are
