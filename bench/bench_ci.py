@@ -10,7 +10,8 @@ Azure ML examples' (path filters, `${{ }}` everywhere, a matrix, `azure/login` a
 step and job templates, plus its 4 template files) and 4 GitLab CI files (a root file with
 `include: local`, hidden jobs with `extends`, `when: manual` deploys), in one plain folder.
 
-Measured in this process, the best of --repeat runs (collect, link and floor alternated)
+Measured as the best of --repeat runs (collect, link and floor alternated), collect and
+link each in a fresh interpreter as a scan runs them (nothing remembered from a run before),
 in wall and CPU seconds (process user+sys: a shared machine inflates wall more), then one
 run under tracemalloc for the peak:
 - floor: reading every file and `yaml.load` with PyYAML's C safe loader (what any reader
@@ -27,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -319,18 +322,14 @@ def measure(n: int, repeat: int) -> str:
         size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
         collects, links, floors, owns, digests = [], [], [], [], set()
         for _ in range(repeat):          # alternated, so a busy moment hits them all alike
-            graph, collected, linked = collect_and_link(root)
-            collects.append(collected)
-            links.append(linked)
+            run = in_fresh_process("collect", root)
+            collects.append(run["collect"])
+            links.append(run["link"])
             floors.append(floor(root))
-            owns.append(floor(root, own_loader))
-            digests.add(graph.digest())
-        counts = {kind: sum(1 for _ in graph.nodes(kind)) for kind in ("pipeline", "job", "step")}
-        errors = len(graph.errors)
-        tracemalloc.start()
-        collect_and_link(root)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+            owns.append(in_fresh_process("own", root)["own"])
+            digests.add(run["digest"])
+        counts, errors = run["counts"], run["errors"]
+        peak = in_fresh_process("collect", root, trace=True)["peak"]
         tracemalloc.start()
         floor(root)
         floor_peak = tracemalloc.get_traced_memory()[1]
@@ -346,6 +345,28 @@ def measure(n: int, repeat: int) -> str:
             f"  graph digest {' '.join(sorted(digests))}")
 
 
+def in_fresh_process(mode: str, root: Path, trace: bool = False) -> dict:
+    """One measurement in a new interpreter, as a scan runs: what collectors and the loader
+    remember between files (known-clean strings, scalar tags, scripts read) starts empty,
+    as in a real scan, not warm from the run before."""
+    args = [sys.executable, str(Path(__file__).resolve()), "--child", mode, str(root)] + (["--trace"] if trace else [])
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def child(mode: str, root: Path, trace: bool) -> None:
+    if mode == "own":
+        print(json.dumps({"own": floor(root, own_loader)}))
+        return
+    if trace:
+        tracemalloc.start()
+    graph, collected, linked = collect_and_link(root)
+    peak = tracemalloc.get_traced_memory()[1] if trace else None
+    counts = {kind: sum(1 for _ in graph.nodes(kind)) for kind in ("pipeline", "job", "step")}
+    print(json.dumps({"collect": collected, "link": linked, "digest": graph.digest(), "counts": counts,
+                      "errors": len(graph.errors), "peak": peak}))
+
+
 def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
     """The least wall and the least CPU seconds of the runs (a shared machine only adds)."""
     return min(w for w, _ in runs), min(c for _, c in runs)
@@ -355,7 +376,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "ROOT"), help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), args.trace)
+        return
     for n in args.sizes:
         print(measure(n, args.repeat), flush=True)
 
