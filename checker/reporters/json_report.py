@@ -9,6 +9,7 @@ from ..frameworks import frameworks_section
 from ..graph import canonical_json
 
 EXTENSIONS = (".json",)
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 
 
 STATUSES = (OPEN, BASELINED, WAIVED, CANNOT_EVALUATE)

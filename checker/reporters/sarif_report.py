@@ -18,6 +18,7 @@ from ..findings import BASELINED, CANNOT_EVALUATE, WAIVED
 from .places import place
 
 EXTENSIONS = (".sarif", ".sarif.json")
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "mlcheck/v1"

@@ -124,6 +124,12 @@ class Replay:
         self.found_json = None
         answering = AnsweringGraph(None, {}, lambda: graph)
         result.graph, result.on_reported = answering, lambda: self.keep_answers(answering)
+        result.write_report = self.write_report
+
+    def write_report(self, fmt: str, result, stream, **options) -> None:
+        """reporters.render for a kept outcome: its reports are kept too (reports.py)."""
+        from .reports import KeptReports
+        KeptReports(self).render(fmt, result, stream, **options)
 
     def keep_answers(self, graph: "AnsweringGraph") -> None:
         """After the reports: the answers they needed, added to those kept for this key."""
@@ -134,6 +140,29 @@ class Replay:
         self._write(self._path(".answers.json"), json.dumps(answers, ensure_ascii=False))
         graph.new_answers = {}
 
+    def report_path(self, report_key: str) -> Path:
+        return self.cache.dir / FOLDER / f"{self.key}.report-{report_key}"
+
+    def read_signed(self, path: Path) -> bytes | None:
+        """A file this cache wrote (its HMAC holds), or None: missing, damaged, forged."""
+        try:
+            data = read_regular_file(path, MAX_ENTRY_BYTES)
+        except OSError:
+            return None
+        return data if self.cache.signed(path, data) else None
+
+    def keep_report(self, path: Path, text: str, keep: int) -> None:
+        """Keep a report beside its outcome (while the outcome is there), and at most
+        `keep` of them for it, the oldest dropped."""
+        if not self._path(".json").is_file():
+            return
+        self._write(path, text)
+        kept = sorted((p for p in path.parent.glob(f"{self.key}.report-*") if p.suffix not in (".mac", ".tmp")),
+                      key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[:max(0, len(kept) - keep)]:
+            old.unlink(missing_ok=True)
+            _mac(old).unlink(missing_ok=True)
+
     # -- files -----------------------------------------------------------------------------
     def _path(self, suffix: str) -> Path:
         """DIR/replay/CONFIGURATION-STATE.json: a miss costs no read of an entry."""
@@ -141,11 +170,8 @@ class Replay:
 
     def _read(self, path: Path) -> dict | None:
         """An entry this cache wrote (its HMAC holds), or None: missing, damaged, forged."""
-        try:
-            data = read_regular_file(path, MAX_ENTRY_BYTES)
-        except OSError:
-            return None
-        if not self.cache.signed(path, data):
+        data = self.read_signed(path)
+        if data is None:
             return None
         try:
             return json.loads(data)
@@ -173,6 +199,12 @@ class Replay:
             stem = old.name[:-len(".json")]
             for suffix in (".json", ".json.mac", ".answers.json", ".answers.json.mac"):
                 (folder / f"{stem}{suffix}").unlink(missing_ok=True)
+            for report in folder.glob(f"{stem}.report-*"):       # its reports (and their MACs)
+                report.unlink(missing_ok=True)
+
+
+def _mac(path: Path) -> Path:
+    return path.with_name(path.name + ".mac")
 
 
 def passing_trouble(result) -> bool:
