@@ -201,3 +201,28 @@ def test_a_stream_without_a_buffer_gets_the_text():
     reports.write_bytes(latin, "é\n".encode())
     latin.flush()
     assert raw.getvalue() == "é\n".encode("latin-1")
+
+
+def test_replayed_findings_parse_their_details_only_when_read(estate, tmp_path):
+    cache = tmp_path / "cache"
+    _, _, cold = scan(estate, cache)
+    stages, _, warm = scan(estate, cache)
+    assert not judged(stages)
+    assert all("_details" in f.__dict__ for f in warm.findings)      # reports replayed: never parsed
+    assert [f.fingerprint for f in warm.gate_failures] == [f.fingerprint for f in cold.gate_failures]
+    assert warm.findings[-1].evidence == cold.findings[-1].evidence  # one read fills them all
+    assert not any("_details" in f.__dict__ for f in warm.findings)
+    assert warm.findings == cold.findings and cold.findings == warm.findings
+    for rid, result in cold.results.items():
+        again = warm.results[rid]
+        assert (again.applicable, again.error, again.hits, again.undetermined) == \
+               (result.applicable, result.error, result.hits, result.undetermined)
+
+
+def test_a_tampered_details_part_is_refused(estate, tmp_path):
+    cache = tmp_path / "cache"
+    _, cold, _ = scan(estate, cache)
+    details = next((cache / "replay").glob("*.details.json"))
+    details.write_bytes(details.read_bytes().replace(b"secret", b"SECRET", 1))
+    stages, warm, _ = scan(estate, cache)
+    assert judged(stages) and warm == cold
