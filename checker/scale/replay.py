@@ -162,12 +162,13 @@ class Replay:
             return None
         return data if self.cache.signed(path, data) else None
 
-    def keep_report(self, path: Path, text: str, keep: int) -> None:
-        """Keep a report beside its outcome (while the outcome is there), and at most
-        `keep` of them for it, the oldest dropped."""
+    def keep_report(self, copy: Path, path: Path, keep: int) -> None:
+        """Keep the report written to `copy` as `path`, signed, beside its outcome (while the
+        outcome is there), and at most `keep` reports for it, the oldest dropped."""
         if not self._path(".json").is_file():
             return
-        self._write(path, text)
+        self.cache.sign_file(copy, path)
+        copy.replace(path)
         kept = sorted((p for p in path.parent.glob(f"{self.key}.report-*") if p.suffix not in (".mac", ".tmp")),
                       key=lambda p: p.stat().st_mtime_ns)
         for old in kept[:max(0, len(kept) - keep)]:

@@ -57,9 +57,13 @@ class KeptReports:
         if data is not None:
             write_bytes(stream, data)
             return
-        tee = Tee(stream)
-        render(fmt, result, tee, **options)
-        self.replay.keep_report(path, "".join(tee.parts), KEEP_PER_OUTCOME)
+        copy = path.with_name(f"{path.name}.{os.getpid()}.tmp")      # two runs at once write their own
+        try:
+            with open(copy, "wb") as fh:
+                render(fmt, result, Tee(stream, fh), **options)
+            self.replay.keep_report(copy, path, KEEP_PER_OUTCOME)
+        finally:
+            copy.unlink(missing_ok=True)
 
 
 def report_key(outcome: str | None, fmt: str, result, options: dict) -> str | None:
@@ -95,13 +99,14 @@ def _utf8(encoding: str | None) -> bool:
 
 
 class Tee:
-    """The report's stream, keeping a copy of what is written to it."""
+    """The report's stream, its text copied as UTF-8 into a file as it is written (the
+    report is never held whole: at 333k findings it is 800 MB)."""
 
-    def __init__(self, stream) -> None:
-        self.stream, self.parts = stream, []
+    def __init__(self, stream, copy) -> None:
+        self.stream, self.copy = stream, copy
 
     def write(self, text: str) -> int:
-        self.parts.append(text)
+        self.copy.write(text.encode("utf-8", "surrogatepass"))
         return self.stream.write(text)
 
     def __getattr__(self, name: str):

@@ -61,6 +61,7 @@ def test_every_replayable_format_is_replayed_byte_for_byte(estate, tmp_path, ren
     cache = tmp_path / "cache"
     _, cold, _ = scan(estate, cache, REPLAYABLE)
     assert rendered == REPLAYABLE and len(report_files(cache)) == len(REPLAYABLE)
+    assert not list((cache / "replay").glob("*.tmp"))             # the copies became the entries
     rendered.clear()
     stages, warm, result = scan(estate, cache, REPLAYABLE)
     assert not judged(stages) and rendered == []             # nothing rendered: every report replayed
