@@ -226,6 +226,7 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
                         write(fmt, result, fh)
                 else:
                     write(fmt, result, sys.stdout)
+                    sys.stdout.flush()      # whole before the next line on stderr (reports are written in parts)
     except OSError as exc:
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     if history:

@@ -63,3 +63,14 @@ def test_without_the_c_encoder_the_pure_python_one_is_used(monkeypatch):
     monkeypatch.setattr(json_report, "c_make_encoder", None)
     encode = json_report.sorted_encoder(",", ":")
     assert encode({"b": 1, "a": [2]}) == '{"a":[2],"b":1}'
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_a_report_on_stdout_is_whole_before_the_last_line_on_stderr(fmt, tmp_path):
+    """Written in parts, the report is flushed before the CLI says the scan is incomplete:
+    with stdout and stderr on one terminal or pipe, the report comes out in one piece."""
+    from conftest import run_cli, write_files
+    write_files(tmp_path, {"broken.ipynb": "{not json", "train.py": "import mlflow\n"})
+    out = run_cli("scan", str(tmp_path), "--format", fmt)
+    assert out.exit_code == 3 and "incomplete" in out.stderr
+    assert out.output.startswith(out.stdout) and json.loads(out.stdout)
