@@ -244,7 +244,8 @@ def mode_cache(estate: Path, out: Path, args) -> dict:
             "warm_reports_identical_to_cold": same("cache-warm", "cache-cold"),
             "changed_reports_identical_to_single": same("cache-changed", "after-change"),
             "changed_warm_reports_identical_to_single": same("cache-changed-warm", "after-change"),
-            "cache_mib": round(sum(p.stat().st_size for p in cache.rglob("*.json")) / 2**20)}
+            "cache_mib": round(sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) / 2**20),
+            "replayed_reports_mib": round(sum(p.stat().st_size for p in cache.glob("replay/*.report-*")) / 2**20)}
 
 
 def _same(out: Path, name: str) -> bool | None:
