@@ -14,11 +14,12 @@ Never replayed: a scan judged by a remote OPA server (its version is not ours to
 rules whose Rego reads the clock (`time.now_ns`): their results may change with nothing else.
 
 Replayed: the rule results and the findings as built, before waivers and the baseline
-(those are applied again: a waiver expires by date, a baseline file changes; a finding's
-message, evidence and locations are parsed only when read, packing.py), the reports when
-nothing that decides them changed (reports.py), and the
+(those are applied again: a waiver expires by date, a baseline file changes), and the
 facts every report prints about the graph (digest, sources, collection errors, node
-counts, why a rule matched nothing). The graph itself is not loaded: reports that ask it
+counts, why a rule matched nothing). An entry is two files: KEY.json (the facts, the
+results, each finding's head) and KEY.details.json (its message, evidence, locations:
+verified with the head, parsed only when read; packing.py). The reports themselves are
+replayed when nothing that decides them changed (reports.py: KEY.report-…). The graph itself is not loaded: reports that ask it
 about single nodes (a finding's place for SARIF, JUnit, CI annotations) are answered from
 the answers recorded when the same reports ran on the real graph; any other question (a
 new report format, --snapshot-out, the ML-BOM) loads the graph on first use — the shards
