@@ -2,6 +2,7 @@
 for byte; anything that could change them writes them afresh."""
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import io
 import json
@@ -39,7 +40,6 @@ def scan(root, cache, formats=("json", "sarif"), **opts):
 
     def observe(stage):
         stages.append(stage)
-        import contextlib
         return contextlib.nullcontext()
     result = run_scan(ScanOptions(paths=[str(root)], cache_dir=cache, **opts), observe)
     write = result.write_report or render
