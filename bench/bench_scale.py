@@ -47,6 +47,7 @@ REPO_ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(BENCH_DIR), str(REPO_ROOT), str(REPO_ROOT / "tests")]
 MLCHECK = [sys.executable, "-m", "checker"]
 MODES = ("single", "tasks", "local2", "shards", "merge", "cache")
+CHILD_ENV = dict(os.environ)            # --pyc (the default) drops PYTHONDONTWRITEBYTECODE from it
 
 
 # -- the estate ------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ def measured(args: list[str], cwd: Path) -> dict:
     cpu0 = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen([*MLCHECK, *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True, env=CHILD_ENV)
     peak = [0]
 
     def sample() -> None:
@@ -243,7 +244,8 @@ def mode_cache(estate: Path, out: Path, args) -> dict:
             "warm_reports_identical_to_cold": same("cache-warm", "cache-cold"),
             "changed_reports_identical_to_single": same("cache-changed", "after-change"),
             "changed_warm_reports_identical_to_single": same("cache-changed-warm", "after-change"),
-            "cache_mib": round(sum(p.stat().st_size for p in cache.rglob("*.json")) / 2**20)}
+            "cache_mib": round(sum(p.stat().st_size for p in cache.rglob("*") if p.is_file()) / 2**20),
+            "replayed_reports_mib": round(sum(p.stat().st_size for p in cache.glob("replay/*.report-*")) / 2**20)}
 
 
 def _same(out: Path, name: str) -> bool | None:
@@ -261,7 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "out" / "scale")
     parser.add_argument("--code", type=Path, help="run mlcheck from this source tree, e.g. a `git worktree` of "
                         "the commit to compare with (the venv's editable install pointed at it)")
+    parser.add_argument("--pyc", action=argparse.BooleanOptionalAction, default=True,
+                        help="mlcheck runs from compiled bytecode, as a pip-installed package does, even when "
+                        "PYTHONDONTWRITEBYTECODE is set (--no-pyc: every run compiles its ~130 modules, 0.35 s CPU)")
     args = parser.parse_args(argv)
+    if args.pyc:
+        CHILD_ENV.pop("PYTHONDONTWRITEBYTECODE", None)
     if args.code:
         MLCHECK[1:] = ["-c", "import runpy, sys\n"
                        "for finder in sys.meta_path:   # the editable install's map: checker and its rule folders\n"
@@ -278,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     built = build_estate(estate, repos, versions, resources)
     result: dict = {"estate": name, "repos": repos, "model_versions": versions, "runs": 3 * versions,
-                    "resources": resources, "built_seconds": built, "cores": os.cpu_count(),
+                    "resources": resources, "built_seconds": built, "cores": os.cpu_count(), "pyc": args.pyc,
                     "loadavg_before": os.getloadavg()[0]}
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
         print(f"-- {mode}", file=sys.stderr, flush=True)

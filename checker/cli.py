@@ -219,12 +219,14 @@ def scan(fail_on, formats, outputs, baseline, soft_fail, snapshot_out, history_u
         with frozen_heap():     # the reports read the graph, and build much
             if snapshot_out:
                 result.graph.save(Path(snapshot_out))
+            write = result.write_report or render       # --cache: kept reports replayed
             for i, fmt in enumerate(formats):
                 if i < len(outputs):
                     with open(outputs[i], "w", encoding="utf-8") as fh:
-                        render(fmt, result, fh)
+                        write(fmt, result, fh)
                 else:
-                    render(fmt, result, sys.stdout)
+                    write(fmt, result, sys.stdout)
+                    sys.stdout.flush()      # whole before the next line on stderr (reports are written in parts)
     except OSError as exc:
         _fail(f"cannot write {exc.filename or 'output'}: {exc.strerror or exc}")
     if history:

@@ -59,6 +59,7 @@ class ScanResult:
     fail_on: str = "high"
     framework: str | None = None
     on_reported: Callable[[], None] | None = None     # call once the reports are written (--cache keeps their answers)
+    write_report: Callable | None = None              # reporters.render's stand-in: --cache replays the reports
 
     @functools.cached_property
     def digest(self) -> str:
@@ -170,13 +171,16 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
     replay = None
     if opts.cache_dir and not opts.from_snapshot:       # an unchanged estate: its outcome replayed
         from .scale.replay import Replay
-        with observe("replay"):
+        with observe("replay"), gc_paused():     # the outcome replayed: 100k objects, no cycles
             replay = Replay(opts, catalog, rules)
             kept = replay.kept(rules) if replay.key else None
+            if kept:
+                kept.findings.sort(key=_finding_order)
+                _judged(kept.findings, opts)
         if kept:
-            kept.findings.sort(key=_finding_order)
-            result = ScanResult(kept.graph, catalog, rules, kept.results, _judged(kept.findings, opts),
-                                opts.fail_on, opts.framework, lambda: replay.keep_answers(kept.graph))
+            result = ScanResult(kept.graph, catalog, rules, kept.results, kept.findings,
+                                opts.fail_on, opts.framework, lambda: replay.keep_answers(kept.graph),
+                                replay.write_report)
             result.__dict__["not_applicable_reasons"] = kept.not_applicable_reasons
             return result
     with observe("collect"), gc_paused():     # collection.gc_paused: why

@@ -10,6 +10,7 @@ from .github_report import finding_message, verdict
 from .places import marks
 
 EXTENSIONS = ()
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 TYPE = {"critical": "error", "high": "error", "medium": "warning", "low": "warning", "info": "warning"}
 
 

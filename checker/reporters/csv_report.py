@@ -13,6 +13,7 @@ import csv
 from ..graph import canonical_json
 
 EXTENSIONS = (".csv",)
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 
 COLUMNS = ("rule_id", "severity", "status", "node", "title", "message", "category", "controls",
            "source", "line", "locations", "fingerprint", "status_reason", "waiver", "escalation",

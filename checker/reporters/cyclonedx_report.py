@@ -30,6 +30,7 @@ import uuid
 from .. import __version__
 
 EXTENSIONS = (".cdx.json",)
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 
 # CI job purposes (checker/collectors/ci/commands.py) → CycloneDX 1.6 task types, which
 # name CI/CD activities: training builds a model, registering releases it.

@@ -12,6 +12,7 @@ from .console_report import one_line_evidence
 from .places import marks
 
 EXTENSIONS = ()
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice", "info": "notice"}
 
 

@@ -19,6 +19,7 @@ from .html_page import cards, esc, esc_block, page, path_drawing, sev_badge, tab
 from .places import place
 
 EXTENSIONS = (".html", ".htm")
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 EVIDENCE_CHARS = 4_000
 # Rules about paths through the graph: their findings get a drawing of the path.
 PATH_CATEGORIES = frozenset({"lineage", "network"})

@@ -22,6 +22,7 @@ from .console_report import one_line_evidence, override_text
 from .places import place
 
 EXTENSIONS = (".junit.xml",)
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 
 # Besides C0 controls (which printable escapes), XML 1.0 forbids U+FFFE and U+FFFF.
 _NOT_XML = re.compile("[\ufffe\uffff]")

@@ -19,6 +19,7 @@ from .console_report import override_text
 from .places import place
 
 EXTENSIONS = (".md", ".markdown")
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 BUDGET = 60_000
 EVIDENCE_CHARS = 1_500
 _MARKDOWN = re.compile(r"([\\`*_\[\]|~])")

@@ -15,9 +15,11 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..findings import BASELINED, CANNOT_EVALUATE, WAIVED
+from .json_report import sorted_encoder
 from .places import place
 
 EXTENSIONS = (".sarif", ".sarif.json")
+REPLAYABLE = True       # the output is a function of the scan result alone (--cache replays it: scale/reports.py)
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "mlcheck/v1"
@@ -109,7 +111,8 @@ def notifications(result) -> list[dict]:
     return out
 
 
-def document(result) -> dict:
+def document(result, with_results: bool = True) -> dict:
+    """The SARIF log; without its results (an empty list), for render to stream them."""
     index = {r.id: i for i, r in enumerate(result.rules)}
     invocation = {"executionSuccessful": not result.incomplete}
     notes = notifications(result)
@@ -122,11 +125,28 @@ def document(result) -> dict:
         "automationDetails": {"id": f"mlcheck/{result.digest}"},
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
-        "results": [sarif_result(result, f, index) for f in result.findings],
+        "results": [sarif_result(result, f, index) for f in result.findings] if with_results else [],
         "properties": {"mlcheck/graph_digest": result.digest, "mlcheck/summary": result.summary},
     }]}
 
 
+RESULTS = '"results": []'        # where the results go in the log encoded without them
+BATCH = 1024                     # results built, encoded and written at a time
+
+
 def render(result, stream, **_) -> None:
-    stream.write(json.dumps(document(result), sort_keys=True, ensure_ascii=False, default=str))
-    stream.write("\n")
+    """The log on one line, keys sorted: the log without its results encoded first, then
+    the results streamed into their place a batch at a time — the same bytes as encoding
+    the whole log, without holding every result and the whole text at once."""
+    frame = json.dumps(document(result, with_results=False), sort_keys=True, ensure_ascii=False, default=str)
+    head, hole, tail = frame.partition(RESULTS)
+    if not result.findings or frame.count(RESULTS) != 1:     # in a string it would be escaped: never
+        stream.write(json.dumps(document(result), sort_keys=True, ensure_ascii=False, default=str) + "\n")
+        return
+    encode = sorted_encoder(", ", ": ")
+    index = {r.id: i for i, r in enumerate(result.rules)}
+    stream.write(head + '"results": [')
+    for at in range(0, len(result.findings), BATCH):
+        batch = result.findings[at:at + BATCH]
+        stream.write((", " if at else "") + ", ".join(encode(sarif_result(result, f, index)) for f in batch))
+    stream.write("]" + tail + "\n")

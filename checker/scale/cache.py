@@ -104,6 +104,15 @@ class Cache:
         """Mark the file as this cache's (PATH.mac: the HMAC of `data`, its content)."""
         _mac_file(path).write_text(self._mac(data) + "\n", encoding="ascii")
 
+    def sign_file(self, source: Path, path: Path) -> None:
+        """Sign what `source` holds as PATH's content (it is about to be moved there), read
+        a chunk at a time: a report of hundreds of megabytes is not read whole."""
+        mac = hmac.new(self._key(), digestmod=hashlib.sha256)
+        with open(source, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                mac.update(chunk)
+        _mac_file(path).write_text(mac.hexdigest() + "\n", encoding="ascii")
+
     def signed(self, path: Path, data: bytes) -> bool:
         """Whether `data`, read from PATH, is what this cache wrote there (its HMAC holds)."""
         return hmac.compare_digest(_read_mac(path), self._mac(data))

@@ -16,7 +16,10 @@ rules whose Rego reads the clock (`time.now_ns`): their results may change with 
 Replayed: the rule results and the findings as built, before waivers and the baseline
 (those are applied again: a waiver expires by date, a baseline file changes), and the
 facts every report prints about the graph (digest, sources, collection errors, node
-counts, why a rule matched nothing). The graph itself is not loaded: reports that ask it
+counts, why a rule matched nothing). An entry is two files: KEY.json (the facts, the
+results, each finding's head) and KEY.details.json (its message, evidence, locations:
+verified with the head, parsed only when read; packing.py). The reports themselves are
+replayed when nothing that decides them changed (reports.py: KEY.report-…). The graph itself is not loaded: reports that ask it
 about single nodes (a finding's place for SARIF, JUnit, CI annotations) are answered from
 the answers recorded when the same reports ran on the real graph; any other question (a
 new report format, --snapshot-out, the ML-BOM) loads the graph on first use — the shards
@@ -44,15 +47,16 @@ from typing import Callable
 from .. import __version__
 from ..collection import gc_paused, resolve_sources
 from ..collectors import load_registry
-from ..engines import Hit, RuleResult
+from ..engines import RuleResult
 from ..findings import Finding
 from ..graph import CollectionError, EstateGraph, canonical_json
 from ..regular_file import read_regular_file
 from .cache import MAX_ENTRY_BYTES, NOT_KEPT, Cache
+from .packing import Details, pack, unpack
 
 FOLDER = "replay"
 KEEP = 8
-FORMAT = 1
+FORMAT = 2                  # 2: findings packed as head and details (packing.py)
 CLOCK = re.compile(r"\btime\.now_ns\b")
 
 
@@ -76,7 +80,7 @@ class Replay:
         self.cache = Cache(opts.cache_dir, self.registry, opts.params, opts.max_parse_bytes, tuple(opts.exclude))
         self.keys = [self.cache.key(s) for s in self.sources]
         self.key = judging_key(self.cache.context, self.keys, catalog, rules, opts)
-        self.found_json: str | None = None
+        self.packed: tuple[str, str] | None = None
 
     # -- replaying -------------------------------------------------------------------------
     def kept(self, rules) -> Kept | None:
@@ -85,9 +89,15 @@ class Replay:
         entry = self._read(self._path(".json"))
         if entry is None or entry.get("format") != FORMAT or entry.get("key") != self.key:
             return None
+        details = self.read_signed(self._path(".details.json"))     # verified now, parsed when read
+        if details is None:
+            return None
         answers = self._read(self._path(".answers.json")) or {}
         graph = AnsweringGraph(entry["facts"], answers, self.load_graph)
-        findings, results = unpack(entry["findings"], entry["results"], rules)
+        try:
+            findings, results = unpack(entry, Details(details), rules)
+        except (KeyError, TypeError, ValueError):      # signed, but by another mlcheck's packing
+            return None
         return Kept(graph, results, findings, entry["facts"]["not_applicable_reasons"])
 
     def load_graph(self) -> EstateGraph:
@@ -107,12 +117,12 @@ class Replay:
         """The findings as the rules built them (in that order), before waivers and the
         baseline change their status."""
         if self.key:
-            self.found_json = pack(found, results, rules)
+            self.packed = pack(found, results, rules)
 
     def record(self, result) -> None:
         """Keep this scan's outcome for its key; the result's graph goes behind a stand-in
         that records what the reports ask, kept by result.on_reported."""
-        if not self.key or self.found_json is None or passing_trouble(result):
+        if not self.key or self.packed is None or passing_trouble(result):
             return
         graph = result.graph
         facts = {"digest": result.digest, "sources": graph.sources, "errors": [e.as_dict() for e in graph.errors],
@@ -120,10 +130,18 @@ class Replay:
                  "not_applicable_reasons": result.not_applicable_reasons}
         head = json.dumps({"format": FORMAT, "key": self.key, "facts": facts}, ensure_ascii=False)
         self._evict()
-        self._write(self._path(".json"), head[:-1] + ", " + self.found_json[1:])
-        self.found_json = None
+        findings, details = self.packed
+        self._write(self._path(".details.json"), details)
+        self._write(self._path(".json"), head[:-1] + ", " + findings[1:])
+        self.packed = None
         answering = AnsweringGraph(None, {}, lambda: graph)
         result.graph, result.on_reported = answering, lambda: self.keep_answers(answering)
+        result.write_report = self.write_report
+
+    def write_report(self, fmt: str, result, stream, **options) -> None:
+        """reporters.render for a kept outcome: its reports are kept too (reports.py)."""
+        from .reports import KeptReports
+        KeptReports(self).render(fmt, result, stream, **options)
 
     def keep_answers(self, graph: "AnsweringGraph") -> None:
         """After the reports: the answers they needed, added to those kept for this key."""
@@ -134,6 +152,30 @@ class Replay:
         self._write(self._path(".answers.json"), json.dumps(answers, ensure_ascii=False))
         graph.new_answers = {}
 
+    def report_path(self, report_key: str) -> Path:
+        return self.cache.dir / FOLDER / f"{self.key}.report-{report_key}"
+
+    def read_signed(self, path: Path) -> bytes | None:
+        """A file this cache wrote (its HMAC holds), or None: missing, damaged, forged."""
+        try:
+            data = read_regular_file(path, MAX_ENTRY_BYTES)
+        except OSError:
+            return None
+        return data if self.cache.signed(path, data) else None
+
+    def keep_report(self, copy: Path, path: Path, keep: int) -> None:
+        """Keep the report written to `copy` as `path`, signed, beside its outcome (while the
+        outcome is there), and at most `keep` reports for it, the oldest dropped."""
+        if not self._path(".json").is_file():
+            return
+        self.cache.sign_file(copy, path)
+        copy.replace(path)
+        kept = sorted((p for p in path.parent.glob(f"{self.key}.report-*") if p.suffix not in (".mac", ".tmp")),
+                      key=lambda p: p.stat().st_mtime_ns)
+        for old in kept[:max(0, len(kept) - keep)]:
+            old.unlink(missing_ok=True)
+            _mac(old).unlink(missing_ok=True)
+
     # -- files -----------------------------------------------------------------------------
     def _path(self, suffix: str) -> Path:
         """DIR/replay/CONFIGURATION-STATE.json: a miss costs no read of an entry."""
@@ -141,11 +183,8 @@ class Replay:
 
     def _read(self, path: Path) -> dict | None:
         """An entry this cache wrote (its HMAC holds), or None: missing, damaged, forged."""
-        try:
-            data = read_regular_file(path, MAX_ENTRY_BYTES)
-        except OSError:
-            return None
-        if not self.cache.signed(path, data):
+        data = self.read_signed(path)
+        if data is None:
             return None
         try:
             return json.loads(data)
@@ -171,8 +210,15 @@ class Replay:
         others = [p for p in entries if p not in mine]
         for old in mine + others[:max(0, len(others) - (KEEP - 1))]:
             stem = old.name[:-len(".json")]
-            for suffix in (".json", ".json.mac", ".answers.json", ".answers.json.mac"):
+            for suffix in (".json", ".json.mac", ".details.json", ".details.json.mac", ".answers.json",
+                           ".answers.json.mac"):
                 (folder / f"{stem}{suffix}").unlink(missing_ok=True)
+            for report in folder.glob(f"{stem}.report-*"):       # its reports (and their MACs)
+                report.unlink(missing_ok=True)
+
+
+def _mac(path: Path) -> Path:
+    return path.with_name(path.name + ".mac")
 
 
 def passing_trouble(result) -> bool:
@@ -180,46 +226,6 @@ def passing_trouble(result) -> bool:
     that could not be evaluated (a timeout on a loaded machine, a crashed engine process) or
     a source whose collector crashed (cache.py does not keep its shard either)."""
     return bool(result.evaluation_errors) or any(e.reason.startswith(NOT_KEPT) for e in result.graph.errors)
-
-
-# What a finding takes from its rule (fnd.build): kept once, in the rule, not per finding.
-FROM_RULE = ("title", "controls", "category", "override")
-
-
-def pack(found: list[Finding], results: dict[str, RuleResult], rules) -> str:
-    """Findings in build order (rule by rule, its hits then its undetermined nodes: one
-    finding a hit), without what the rule gives them; a hit as the difference from its
-    finding (escalation raises the severity and extends the message)."""
-    hits = [h for rule in rules for h in (*results[rule.id].hits, *results[rule.id].undetermined)]
-    if len(hits) != len(found):
-        raise ValueError(f"{len(found)} findings from {len(hits)} hits: not one a hit")
-    packed = []
-    for f, h in zip(found, hits):
-        d = {k: v for k, v in f.as_dict().items() if k not in FROM_RULE}
-        d["hit"] = [h.severity] + ([h.message] if h.message != f.message else [])
-        packed.append(d)
-    counts = {rid: {"applicable": r.applicable, "error": r.error, "hits": len(r.hits),
-                    "undetermined": len(r.undetermined)} for rid, r in results.items()}
-    return json.dumps({"results": counts, "findings": packed}, ensure_ascii=False)
-
-
-def unpack(packed: list[dict], counts: dict[str, dict], rules) -> tuple[list[Finding], dict[str, RuleResult]]:
-    by_id = {r.id: r for r in rules}
-    findings, hits = [], []
-    for d in packed:
-        rule, hit = by_id[d["rule_id"]], d.pop("hit")
-        f = Finding(**d, **{k: getattr(rule, k) for k in FROM_RULE})
-        findings.append(f)
-        hits.append(Hit(f.node, hit[1] if len(hit) > 1 else f.message, f.evidence, hit[0]))
-    taken, at = {}, 0
-    for rule in rules:
-        c = counts[rule.id]
-        mid, end = at + c["hits"], at + c["hits"] + c["undetermined"]
-        taken[rule.id] = (hits[at:mid], hits[mid:end])
-        at = end
-    results = {rid: RuleResult(rid, c["applicable"], taken[rid][0], c["error"], taken[rid][1])
-               for rid, c in counts.items()}          # in the order the engines gave them
-    return findings, results
 
 
 def judging_key(context: str, source_keys: list, catalog, rules, opts) -> str | None:
