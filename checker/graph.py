@@ -173,14 +173,14 @@ class EstateGraph:
             yield nid, nodes[nid]
 
     def out_edges(self, nid: str, kind: str | None = None) -> Iterator[str]:
-        for _, dst, data in self.g.out_edges(nid, data=True):
-            if kind is None or data["kind"] == kind:
-                yield dst
+        """The ends of a node's edges (of this kind), taken when asked: a linker may add
+        edges to the node while it goes through them (a live view raised "dictionary
+        changed size during iteration")."""
+        return iter([dst for _, dst, data in self.g.out_edges(nid, data=True) if kind is None or data["kind"] == kind])
 
     def in_edges(self, nid: str, kind: str | None = None) -> Iterator[str]:
-        for src, _, data in self.g.in_edges(nid, data=True):
-            if kind is None or data["kind"] == kind:
-                yield src
+        """The starts of the edges into a node (of this kind), taken when asked (see out_edges)."""
+        return iter([src for src, _, data in self.g.in_edges(nid, data=True) if kind is None or data["kind"] == kind])
 
     def ids_by_kind(self) -> dict[str, list[str]]:
         """Node ids by kind, in the order they were added (from the index add_node keeps)."""

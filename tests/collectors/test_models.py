@@ -233,6 +233,7 @@ def test_finding_reaches_the_version_deployment_and_endpoint_that_use_the_file(t
     (tmp_path / "models" / "model.pkl").write_bytes(m.stack_global_reduce("os", "system"))
     out = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
     doc = json.loads(out.output[:out.output.rindex("}") + 1])
+    assert out.exit_code == 1 and doc["collection_errors"] == [], out.output   # linking went through
     (f,) = [f for f in doc["findings"] if f["rule_id"] == "MLC-MODEL-001"]
     assert f["node"] == "file:fs:./models/model.pkl"
     assert f["evidence"]["model_versions"] == ["churn-model v2"]
