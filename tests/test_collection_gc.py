@@ -100,10 +100,11 @@ def test_cycles_that_die_young_are_freed_during_the_block():
 def test_inside_a_frozen_heap_nothing_is_unfrozen():
     outer = [Node()]
     with frozen_heap():
-        frozen = gc.get_freeze_count()
         with gc_paused():
             inner = [Node()]
-        assert gc.isenabled() and gc.get_freeze_count() == frozen      # outer objects stay frozen
+        # Not a count: frozen objects that die leave the permanent generation (another
+        # thread, such as pytest-xdist's, frees some at any time). Still frozen, unthawed:
+        assert gc.isenabled() and gc.get_freeze_count() > 0
         assert not in_generation(outer, 2) and not in_generation(inner, 2)
     assert gc.get_freeze_count() == 0 and in_generation(outer, 2)
 
