@@ -31,8 +31,10 @@ def estate(tmp_path) -> Path:
     return root
 
 
-def scan(root: Path, cache: Path | None, formats=FORMATS, **opts):
-    """One scan as the CLI runs it: the stages it went through, its reports, its result."""
+def scan(root: Path, cache: Path | None, formats=FORMATS, replayed_reports: bool = False, **opts):
+    """One scan as the CLI runs it: the stages it went through, its reports, its result.
+    With `replayed_reports`, the reports are written as the CLI writes them with --cache
+    (result.write_report: kept reports replayed); else rendered afresh."""
     stages: list[str] = []
 
     @contextlib.contextmanager
@@ -42,9 +44,10 @@ def scan(root: Path, cache: Path | None, formats=FORMATS, **opts):
 
     result = run_scan(ScanOptions(paths=[str(root)], cache_dir=cache, **opts), observe)
     reports = {}
+    write = (result.write_report if replayed_reports else None) or render
     for fmt in formats:
         out = io.StringIO()
-        render(fmt, result, out)
+        write(fmt, result, out)
         reports[fmt] = out.getvalue()
     if result.on_reported:
         result.on_reported()

@@ -2,7 +2,6 @@
 for byte; anything that could change them writes them afresh."""
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import io
 import json
@@ -13,8 +12,10 @@ from checker import findings as fnd
 from checker.reporters import formats as all_formats
 from checker.reporters import render, reporter
 from checker.scale import reports
+
+from .test_replay import scan as replay_scan
 from checker.scale.replay import Replay
-from checker.scan import ScanOptions, run_scan
+from checker.scan import ScanOptions
 from conftest import run_cli
 
 from .test_replay import estate, judged  # noqa: F401 - the sample estate fixture
@@ -35,22 +36,8 @@ def rendered(monkeypatch) -> list[str]:
 
 
 def scan(root, cache, formats=("json", "sarif"), **opts):
-    """A scan and its reports as the CLI writes them (result.write_report with --cache)."""
-    stages = []
-
-    def observe(stage):
-        stages.append(stage)
-        return contextlib.nullcontext()
-    result = run_scan(ScanOptions(paths=[str(root)], cache_dir=cache, **opts), observe)
-    write = result.write_report or render
-    out = {}
-    for fmt in formats:
-        stream = io.StringIO()
-        write(fmt, result, stream)
-        out[fmt] = stream.getvalue()
-    if result.on_reported:
-        result.on_reported()
-    return stages, out, result
+    """A scan and its reports as the CLI writes them with --cache (kept reports replayed)."""
+    return replay_scan(root, cache, formats, replayed_reports=True, **opts)
 
 
 def report_files(cache):
