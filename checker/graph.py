@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import networkx as nx
+import orjson
 
 from .redact import clean, clean_text
 
@@ -226,12 +227,25 @@ class EstateGraph:
 
     def digest(self, doc: dict | None = None) -> str:
         """sha256 of the collected content: facts and edges, not collection times."""
-        # Straight from the graph when no document is at hand: canonical_json sorts the
+        return "sha256:" + hashlib.sha256(canonical_bytes(self._content(doc))).hexdigest()
+
+    def matches_digest(self, stored: Any) -> tuple[bool, str]:
+        """Whether `stored` (a saved snapshot's digest) is this content's, and the digest
+        now. A snapshot saved before the digest was hashed over orjson's canonical form
+        (its floats written as Python writes them) is checked in that form too."""
+        actual = self.digest()
+        if stored == actual:
+            return True, actual
+        legacy = "sha256:" + hashlib.sha256(canonical_json(self._content(None)).encode()).hexdigest()
+        return stored == legacy, actual
+
+    def _content(self, doc: dict | None) -> dict:
+        # Straight from the graph when no document is at hand: the canonical form sorts the
         # node ids itself, so only the edges need sorting (a document sorts both).
         nodes = doc["nodes"].items() if doc else self.g.nodes(data=True)
         edges = doc["edges"] if doc else [{"src": s, "dst": t, "kind": k}
                                           for s, t, k in sorted(self.g.edges(keys=True))]
-        content = {
+        return {
             "nodes": {nid: {"kind": n["kind"], "attrs": n["attrs"],
                             "provenance": {k: v for k, v in n["provenance"].items()
                                            if k != "collected_at"}}
@@ -239,7 +253,6 @@ class EstateGraph:
             "edges": edges,
             "errors": sorted((e.as_dict() for e in self.errors), key=canonical_json),
         }
-        return "sha256:" + hashlib.sha256(canonical_json(content).encode()).hexdigest()
 
     def save(self, path: Path) -> None:
         document = self.document()
@@ -255,8 +268,9 @@ class EstateGraph:
         from .inputs import load_json
         doc = load_json(path, "snapshot")
         graph = cls.from_document(doc, str(path))
-        stored, actual = doc.get("digest"), graph.digest()
-        if stored != actual:
+        stored = doc.get("digest")
+        matches, actual = graph.matches_digest(stored)
+        if not matches:
             raise ValueError(f"{path}: the snapshot's content does not match its digest "
                              f"(stored {stored}, content {actual}): it was changed after it was saved; refused")
         return graph
@@ -315,6 +329,23 @@ def _check_node_shape(nid: str, n: Any) -> None:
 def canonical_json(value: Any, indent: int | None = None) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=indent,
                       separators=(",", ": ") if indent else (",", ":"), default=str)
+
+
+# What orjson writes as Python's json would not: datetimes and dataclasses go to `default`.
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | \
+    orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The graph digest's canonical form: compact UTF-8 JSON with sorted keys, as
+    canonical_json gives it but for number forms (orjson writes 1e-7 where Python writes
+    1e-07, and NaN as null), three times faster: a 200k-node graph is 270 MB of it. What
+    orjson refuses (integers beyond 64 bits, lone surrogates, nesting beyond 254) takes
+    canonical_json, so the same content always has the same form."""
+    try:
+        return orjson.dumps(value, default=str, option=_CANONICAL)
+    except orjson.JSONEncodeError:
+        return canonical_json(value).encode("utf-8", "surrogatepass")
 
 
 def iter_attr(attrs: dict, dotted: str) -> tuple[bool, Any]:

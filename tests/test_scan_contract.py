@@ -121,3 +121,25 @@ def test_an_internal_error_never_exits_0_or_1(tmp_path, monkeypatch):
     result = run_cli("scan", str(estate(tmp_path)))
     assert result.exit_code == 4
     assert "internal error" in result.output
+
+
+def test_snapshot_sealed_with_the_former_digest_form_replays_and_stays_sealed(tmp_path):
+    """Snapshots saved before the digest was hashed over orjson's form (a float written
+    1e-07, as Python's json writes it, where orjson writes 1e-7) still replay; edited, they
+    are still refused."""
+    import hashlib
+
+    from checker.graph import EstateGraph
+    snap, doc = snapshot_of(tmp_path, estate(tmp_path))
+    nid = "file:git:./nb/train.ipynb"
+    doc["nodes"][nid]["attrs"]["learning_rate"] = 1e-07
+    graph = EstateGraph.from_document(doc)
+    former = "sha256:" + hashlib.sha256(canonical_json(graph._content(None)).encode()).hexdigest()
+    assert former != graph.digest()            # the two forms differ on this content
+    snap.write_text(canonical_json({**doc, "digest": former}, indent=1))
+    assert run_cli("scan", "--from-snapshot", str(snap), "--fail-on", "medium").exit_code == 1
+
+    doc["nodes"][nid]["attrs"]["nb_cells_with_outputs"] = 0
+    snap.write_text(canonical_json({**doc, "digest": former}, indent=1))
+    proc = run_mlcheck("scan", "--from-snapshot", str(snap))
+    assert proc.returncode == 2 and former in proc.stderr and "does not match its digest" in proc.stderr
