@@ -259,7 +259,7 @@ class EstateGraph:
         doc = {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION,
                "digest": self.digest(document), "sources": self.sources,
                "collection_errors": [e.as_dict() for e in self.errors], **document}
-        Path(path).write_text(canonical_json(doc, indent=1) + "\n", encoding="utf-8")
+        Path(path).write_bytes(saved_document(doc))
 
     @classmethod
     def load(cls, path: Path) -> "EstateGraph":
@@ -334,6 +334,15 @@ def canonical_json(value: Any, indent: int | None = None) -> str:
 # What orjson writes as Python's json would not: datetimes and dataclasses go to `default`.
 _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | \
     orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def saved_document(value: Any) -> bytes:
+    """A document mlcheck saves (snapshot, shard): canonical_bytes' form indented by two,
+    a newline at the end. A 200k-node snapshot: json's indenting encoder is pure Python."""
+    try:
+        return orjson.dumps(value, default=str, option=_CANONICAL | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        return (canonical_json(value, indent=1) + "\n").encode("utf-8")
 
 
 def canonical_bytes(value: Any) -> bytes:

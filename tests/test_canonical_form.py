@@ -3,6 +3,7 @@ replaced (canonical_json, Python's json): the same bytes wherever both write num
 so digests of graphs without such floats did not change; json's form where orjson refuses."""
 from __future__ import annotations
 
+import json
 import math
 
 from hypothesis import given, settings
@@ -47,3 +48,19 @@ def _nested(depth: int):
     for _ in range(depth):
         value = [value]
     return value
+
+
+@settings(max_examples=200, deadline=None)
+@given(VALUES)
+def test_a_saved_document_holds_the_same_content_in_the_canonical_form(value):
+    from checker.graph import saved_document
+    saved = saved_document(value)
+    assert saved.endswith(b"\n") and json.loads(saved) == json.loads(canonical_json(value))
+    if isinstance(value, dict) and value:
+        assert saved.startswith(b"{\n  \"")       # indented, for a reader
+
+
+def test_a_saved_document_orjson_refuses_is_written_by_json():
+    from checker.graph import saved_document
+    value = {"big": 2**70, "b": [1]}
+    assert saved_document(value) == (canonical_json(value, indent=1) + "\n").encode()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..collectors import Source, load_registry
-from ..graph import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, CollectionError, EstateGraph, canonical_json
+from ..graph import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, CollectionError, EstateGraph, saved_document
 from ..inputs import load_json
 
 STAGE_COLLECTED = "collected"
@@ -85,7 +85,7 @@ def save_shard(shard: Shard, path: Path) -> None:
            "segments": shard.segments,
            "collection_errors": [e.as_dict() for e in graph.errors], **document}
     tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_text(canonical_json(doc, indent=1) + "\n", encoding="utf-8")
+    tmp.write_bytes(saved_document(doc))
     tmp.replace(path)          # a reader never sees half a shard (the cache shares files)
 
 
