@@ -211,12 +211,32 @@ class Match:
     value: str        # transient: callers never store it
 
 
+# Which shapes a hint found by the prefilter may stand for. At each position the trie
+# reports the shortest hint matching there (`key` where `key=` also matches), so a found hint
+# stands for every shape with a hint it begins. A lookahead finds hints that overlap.
+_EVERY_HINT = re.compile("(?=(" + literal_trie(HINTS) + "))")
+_SHAPES_OF_HINT = {h: frozenset(i for i, s in enumerate(SHAPES) if any(k.startswith(h) for k in s.hints))
+                   for h in HINTS}
+_CANDIDATES: dict[frozenset, list[Shape]] = {}     # hints found -> shapes; a few hundred sets
+
+
+def _candidate_shapes(lowered: str) -> list[Shape]:
+    """The shapes one of whose hints may be in `lowered`, in SHAPES order (a superset of
+    those whose hints are: find() still checks each)."""
+    hints = frozenset(_EVERY_HINT.findall(lowered))
+    shapes = _CANDIDATES.get(hints)
+    if shapes is None:
+        found = frozenset().union(*(_SHAPES_OF_HINT[h] for h in hints))
+        shapes = _CANDIDATES[hints] = [SHAPES[i] for i in sorted(found)]
+    return shapes
+
+
 def find(text: str, lowered: str | None = None) -> Iterator[Match]:
     """Every credential in `text` by shape, placeholders and references left out. A shape's
     regex runs only when one of its hints is in the text."""
     lowered = text.lower() if lowered is None else lowered
     spans = None
-    for shape in SHAPES:
+    for shape in _candidate_shapes(lowered):
         if not any(h in lowered for h in shape.hints) or not _GATE_REGEX[shape.type].search(lowered):
             continue
         for m in _COMPILED[shape.type].finditer(text):
@@ -333,7 +353,9 @@ def clean(value: Any) -> Any:
     if kind is dict:
         return _clean_dict(value)
     if kind is list or kind is tuple:
-        return [clean(v) for v in value]
+        # Lists of known strings are common (a commit's 40 branches): no call for those.
+        known = _KNOWN_CLEAN
+        return [v if type(v) is str and v in known else clean(v) for v in value]
     if kind in _SCALARS:
         return value
     if isinstance(value, str):

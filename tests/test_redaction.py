@@ -14,6 +14,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker import redact
 from checker.collectors.secrets import detector
@@ -263,3 +265,17 @@ def test_planted_secrets_reach_no_output(planted_estate, tmp_path):
     assert run["attrs"]["tags"]["notes"] == "pushed with «redacted:GitHub Token» by mistake"
     dvc_file = nodes["file:git:./dvc.yaml"]["attrs"]
     assert dvc_file["secrets_count"] >= 2 and all("hash" not in s for s in dvc_file["secrets"])
+
+
+_HINTY_TEXT = st.lists(st.sampled_from(list(redact.HINTS) + ["", " ", "=", "x", "K", "_", "-", "/", ":"]),
+                       max_size=12).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_HINTY_TEXT)
+def test_shapes_skipped_by_the_hint_index_hold_none_of_their_hints(text):
+    """find() asks only the shapes the prefilter's hints point to: never fewer than those
+    one of whose hints is in the text (overlapping hints, and hints that begin others)."""
+    lowered = text.lower()
+    present = {s for s in redact.SHAPES if any(h in lowered for h in s.hints)}
+    assert present <= set(redact._candidate_shapes(lowered))
