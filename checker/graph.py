@@ -38,6 +38,18 @@ def node_id(kind: str, key: str) -> str:
     return clean_text(f"{kind}:{key}")
 
 
+def _ends(adjacent: dict | None, kind: str | None) -> list[str]:
+    """The other ends of a node's edges from networkx's adjacency dict ({end: {kind: data}}:
+    edges are keyed by kind), one per edge, in networkx's order. Its edge views cost a
+    generator step per edge: asked for one `defined_in` edge of a pipeline with 5,000 jobs,
+    5,000 times, they took 100 s."""
+    if not adjacent:
+        return []
+    if kind is None:
+        return [end for end, keys in adjacent.items() for _ in keys]
+    return [end for end, keys in adjacent.items() if kind in keys]
+
+
 def _clear_nx_cache(g: nx.MultiDiGraph) -> None:
     """What networkx does after every change (nx._clear_cache): converted copies of the
     graph it may have cached are stale."""
@@ -128,9 +140,11 @@ class EstateGraph:
     def add_edge(self, src: str, dst: str, kind: str, **attrs: Any) -> None:
         if kind not in EDGE_KINDS:
             raise ValueError(f"unknown edge kind {kind!r}")
-        src, dst = clean_text(src), clean_text(dst)     # ids as node_id made them
         g = self.g
         succ = g._succ
+        # Ids as node_id made them: an id already in the graph passed the door (most edges).
+        src = src if src in succ else clean_text(src)
+        dst = dst if dst in succ else clean_text(dst)
         for end in (src, dst):
             if end not in succ:
                 raise KeyError(f"edge {kind} refers to unknown node {end}")
@@ -177,11 +191,11 @@ class EstateGraph:
         """The ends of a node's edges (of this kind), taken when asked: a linker may add
         edges to the node while it goes through them (a live view raised "dictionary
         changed size during iteration")."""
-        return iter([dst for _, dst, data in self.g.out_edges(nid, data=True) if kind is None or data["kind"] == kind])
+        return iter(_ends(self.g._succ.get(nid), kind))
 
     def in_edges(self, nid: str, kind: str | None = None) -> Iterator[str]:
         """The starts of the edges into a node (of this kind), taken when asked (see out_edges)."""
-        return iter([src for src, _, data in self.g.in_edges(nid, data=True) if kind is None or data["kind"] == kind])
+        return iter(_ends(self.g._pred.get(nid), kind))
 
     def ids_by_kind(self) -> dict[str, list[str]]:
         """Node ids by kind, in the order they were added (from the index add_node keeps)."""

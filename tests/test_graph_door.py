@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker.graph import EstateGraph, Provenance
 
@@ -117,3 +119,23 @@ def test_ids_and_ends_pass_the_redaction_door():
     graph.add_edge(repo, f"file:fs:./{token}.yml", "contains")
     assert list(graph.out_edges(repo, "contains")) == [nid]
     assert token not in repr(graph.g._succ) + repr(graph.g._pred)
+
+
+KINDS = ("contains", "needs", "defined_in", "uses")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5), st.sampled_from(KINDS)), max_size=30))
+def test_edges_of_a_node_are_networkx_s_edges_in_its_order(edges):
+    """out_edges / in_edges read networkx's adjacency dicts: the same ends, one per edge (two
+    kinds between the same pair: twice), in the order its edge views give them."""
+    graph = EstateGraph()
+    ids = [graph.add_node("job", f"ci:x#{i}") for i in range(6)]
+    for src, dst, kind in edges:
+        graph.add_edge(ids[src], ids[dst], kind)
+    for nid in ids + ["job:ci:x#missing"]:
+        for kind in (None, *KINDS):
+            assert list(graph.out_edges(nid, kind)) == \
+                [d for _, d, k in graph.g.out_edges(nid, keys=True) if kind in (None, k)]
+            assert list(graph.in_edges(nid, kind)) == \
+                [s for s, _, k in graph.g.in_edges(nid, keys=True) if kind in (None, k)]

@@ -83,6 +83,7 @@ class _Estate:
         self.graph = graph
         self.trees: dict[str, _Tree] = defaultdict(_Tree)
         self.tree_of_file: dict[str, str] = {}
+        self.tree_of_pipeline: dict[str, str | None] = {}     # filled as jobs ask (_tree_of_pipeline)
         for fid, f in graph.nodes("file"):
             for tree in graph.in_edges(fid, "contains"):
                 if graph.node(tree)["kind"] != "repo":
@@ -234,8 +235,16 @@ def _context(graph: EstateGraph, estate: _Estate, jid: str, attrs: dict) -> _Job
     pipeline = next((p for p in graph.in_edges(jid, "contains") if graph.node(p)["kind"] == "pipeline"), None)
     if pipeline is None:
         return None
-    fid = next(graph.out_edges(pipeline, "defined_in"), None)
-    return _Job(jid, attrs, pipeline, graph.node(pipeline)["attrs"], estate.tree_of_file.get(fid))
+    return _Job(jid, attrs, pipeline, graph.node(pipeline)["attrs"], _tree_of_pipeline(graph, estate, pipeline))
+
+
+def _tree_of_pipeline(graph: EstateGraph, estate: _Estate, pipeline: str) -> str | None:
+    """The tree of the file that defines the pipeline, found once per pipeline: its
+    `defined_in` edge lies among one `contains` edge per job (5,000 in a generated one)."""
+    if pipeline not in estate.tree_of_pipeline:
+        fid = next(graph.out_edges(pipeline, "defined_in"), None)
+        estate.tree_of_pipeline[pipeline] = estate.tree_of_file.get(fid)
+    return estate.tree_of_pipeline[pipeline]
 
 
 # -- variables ------------------------------------------------------------------------
