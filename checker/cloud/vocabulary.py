@@ -641,8 +641,11 @@ TYPES: tuple[ResourceType, ...] = (
                Fact("server", {"k8s": "spec.server"}, convert=text),
                Fact("requirements", {"k8s": "spec.requirements"}, convert=as_list),
                K8S_NAMESPACE)),
+    # Only the core Service (apiVersion v1): a Knative Service (serving.knative.dev) or the
+    # KFServing v1alpha3 Service is a serving resource of another kind, with no spec.type.
     ResourceType(
         "k8s_service", {"k8s": ("service",)},
+        discriminator={"k8s": ("apiVersion", ("v1",))},
         facts=(Fact("service_type", {"k8s": "spec.type"}, convert=lower,
                     defaults={"k8s": _d("clusterip", "Kubernetes Service spec: type defaults to ClusterIP")}),
                Fact("selector", {"k8s": "spec.selector"}, convert=same),

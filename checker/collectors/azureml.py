@@ -240,7 +240,10 @@ class AzureMLParser(FileParser):
 
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         data = as_utf8(data)
-        if azureml_resources.collect_unschemaed(ref, data, ctx, self.name):    # resource specs without $schema
+        told = azureml_resources.collect_unschemaed(ref, data, ctx, self.name)   # resource specs without $schema
+        if told in azureml_resources.ONLINE_SCHEMAS:
+            self._unschemaed_online(ref, data, ctx, told)
+        if told:
             return
         if b"azureml" not in data:      # cheap: most YAML files are not Azure ML specs
             return
@@ -273,6 +276,19 @@ class AzureMLParser(FileParser):
         if handler:
             handler(spec, doc, schema)
         azureml_resources.collect(ref, doc, schema_name(schema), ctx, spec.read)   # resource specs (issue 8)
+
+    def _unschemaed_online(self, ref: FileRef, data: bytes, ctx: CollectContext, kind: str) -> None:
+        """An online endpoint or deployment spec without `$schema` (told by its content,
+        azureml_resources.online_schema_by_content): read for lineage like one with it."""
+        try:
+            doc = load_yaml(data, ref.display)
+        except YamlError:
+            return                   # told by content from a loaded document: not reached
+        spec = _Spec(ref, ctx, Fields(lambda reason, line: ctx.graph.error(self.name, ref.display,
+                                                                            reason, line)))
+        handler = self._handler(kind)
+        if handler:
+            handler(spec, doc, "")
 
     def _handler(self, kind: str) -> Callable | None:
         if kind.endswith("job"):
@@ -532,8 +548,8 @@ class AzureMLParser(FileParser):
             return
         if self._template_name(spec, name):
             return
-        attrs = {"name": name, "schema": schema, "defined_in": spec.ref.path,
-                 "kind": "batch" if schema_name(schema).startswith("batch") else "online"}
+        attrs = {"name": name, **({"schema": schema} if schema else {}),   # none: told by its content
+                 "defined_in": spec.ref.path, "kind": "batch" if schema_name(schema).startswith("batch") else "online"}
         for field in ("auth_mode", "public_network_access", "description"):
             value = spec.read.text(doc, field, field)
             if value is not None:
@@ -542,7 +558,8 @@ class AzureMLParser(FileParser):
 
     def _deployment_spec(self, spec: _Spec, doc: dict, schema: str) -> None:
         read = spec.read
-        attrs: dict = {"schema": schema, "kind": "batch" if "batch" in schema_name(schema) else "online"}
+        attrs: dict = {**({"schema": schema} if schema else {}),             # none: told by its content
+                       "kind": "batch" if "batch" in schema_name(schema) else "online"}
         for field in ("name", "endpoint_name", "instance_type", "compute", "type",
                       "egress_public_network_access"):
             value = read.text(doc, field, field)

@@ -9,7 +9,12 @@ here), or one without a `$schema` whose content says what it is — Azure/azurem
 ships `cli/resources/workspace/mvnet-*.yml` and `registry/*.yml` without one: a top-level
 `name` with a workspace-only key (`managed_network`, `hbi_workspace`,
 `customer_managed_key`, …), `replication_locations` (a registry) or `type: amlcompute` /
-`computeinstance`.
+`computeinstance`. Online endpoints and deployments too: the same repository ships
+`cli/endpoints/online/kubernetes/*.yml` without one (an endpoint: a `name` and an
+`auth_mode` of key or aml_token; a deployment: a `name`, an `endpoint_name` and what an
+online deployment holds — model, environment, code, instance settings —, `type` kubernetes,
+managed or none; a batch deployment's keys make it none of ours). azureml.py reads those
+for lineage as it reads the ones with a `$schema`.
 
 Values: a placeholder (`<SUBSCRIPTION_ID>`, `{{ x }}`, `$(var)`, `${VAR}`) is an Unknown
 (the fact is *cannot evaluate*), a value of the wrong type is a collection error with its
@@ -73,8 +78,19 @@ WORKSPACE_KEYS = frozenset({"managed_network", "hbi_workspace", "customer_manage
 # Cheap byte checks before a spec without $schema is loaded (most YAML is none of these).
 _ANY_SCHEMA = re.compile(rb"""^[ \t-]*['"]?\$schema['"]?\s*:""", re.M)
 _RESOURCE_KEY = re.compile(rb"""^(?:managed_network|hbi_workspace|customer_managed_key|image_build_compute|"""
-                           rb"""primary_user_assigned_identity|replication_locations|"""
+                           rb"""primary_user_assigned_identity|replication_locations|auth_mode|endpoint_name|"""
                            rb"""type\s*:\s*['"]?(?:amlcompute|computeinstance)\b)""", re.M | re.I)
+# Online endpoints and deployments without $schema (their schema kinds, as SCHEMA_TYPES
+# names them): what tells them from other YAML with a name.
+ONLINE_SCHEMAS = frozenset({"managedonlineendpoint", "kubernetesonlineendpoint", "managedonlinedeployment",
+                            "kubernetesonlinedeployment"})
+_ONLINE_AUTH_MODES = frozenset({"key", "aml_token"})
+_DEPLOYMENT_KEYS = frozenset({"model", "environment", "code_configuration", "instance_type", "instance_count",
+                              "request_settings", "liveness_probe", "readiness_probe", "scale_settings",
+                              "environment_variables"})
+_BATCH_DEPLOYMENT_KEYS = frozenset({"mini_batch_size", "output_action", "output_file_name", "retry_settings",
+                                    "max_concurrency_per_instance", "error_threshold", "logging_level",
+                                    "job_definition", "component"})
 
 
 def group_of(provider_type: str) -> str:
@@ -98,26 +114,30 @@ def collect(ref: FileRef, doc: dict, schema_kind: str, ctx: CollectContext, read
     emit_spec(ref, doc, ptype, ctx, silent if ptype in LINEAGE_TYPES else read)
 
 
-def collect_unschemaed(ref: FileRef, data: bytes, ctx: CollectContext, collector: str) -> bool:
-    """A resource spec without `$schema`, told by its content; True when it was one (or a
-    template of one), so the lineage parser has nothing more to do with the file."""
+def collect_unschemaed(ref: FileRef, data: bytes, ctx: CollectContext, collector: str) -> str | None:
+    """A resource spec without `$schema`, told by its content: the schema kind it was told
+    to be (`workspace`, `kubernetesonlinedeployment`, …; `template` for a template of one),
+    None for other YAML. Only an online endpoint or deployment (ONLINE_SCHEMAS) still has
+    something for the lineage parser, which reports its wrong types."""
     if not _RESOURCE_KEY.search(data) or _ANY_SCHEMA.search(data):
-        return False
+        return None
     try:
         doc = load_yaml(data, ref.display)
     except TemplateYaml as exc:
         if kind_by_content(_blank_load(data)):
             ctx.graph.update_attrs(ref.node, **exc.file_facts)
-            return True
-        return False
+            return "template"
+        return None
     except YamlError:
-        return False                # not known to be a spec: another tool's YAML is none of ours
+        return None                 # not known to be a spec: another tool's YAML is none of ours
     ptype = kind_by_content(doc)
     if ptype is None:
-        return False
-    emit_spec(ref, doc, ptype, ctx, Fields(lambda reason, line: ctx.graph.error(collector, ref.display,
-                                                                                reason, line)))
-    return True
+        return None
+    online = online_schema_by_content(doc)
+    read = Fields(lambda reason, line: None) if online else \
+        Fields(lambda reason, line: ctx.graph.error(collector, ref.display, reason, line))
+    emit_spec(ref, doc, ptype, ctx, read)
+    return online or next(kind for kind, t in SCHEMA_TYPES.items() if t == ptype)
 
 
 def _blank_load(data: bytes) -> Any:
@@ -138,6 +158,26 @@ def kind_by_content(doc: Any) -> str | None:
         return "registry"
     if WORKSPACE_KEYS & doc.keys():
         return "workspace"
+    online = online_schema_by_content(doc)
+    return SCHEMA_TYPES[online] if online else None
+
+
+def online_schema_by_content(doc: Any) -> str | None:
+    """The schema kind (ONLINE_SCHEMAS) of an online endpoint or deployment spec without
+    `$schema`; None for anything else (a batch deployment, another tool's YAML)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("name"), str):
+        return None
+    kind = doc.get("type").strip().lower() if isinstance(doc.get("type"), str) else None
+    if isinstance(doc.get("endpoint_name"), str):
+        if kind not in (None, "kubernetes", "managed") or _BATCH_DEPLOYMENT_KEYS & doc.keys() \
+                or not _DEPLOYMENT_KEYS & doc.keys():
+            return None
+        return "kubernetesonlinedeployment" if kind == "kubernetes" else "managedonlinedeployment"
+    auth = doc.get("auth_mode")
+    if isinstance(auth, str) and auth.strip().lower() in _ONLINE_AUTH_MODES and kind in (None, "online"):
+        compute = doc.get("compute")
+        return "kubernetesonlineendpoint" if isinstance(compute, str) and compute.strip() else \
+            "managedonlineendpoint"
     return None
 
 

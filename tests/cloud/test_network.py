@@ -572,3 +572,48 @@ resource byIndex 'Microsoft.Network/privateEndpoints@2023-09-01' = {
     assert uses(g, key + "pe") == {key + "vnet", key + "vnet/subnets/snet-pe"}
     # a subnet by its index in the network's list is not followed (not covered): the network only
     assert uses(g, key + "byIndex") == {key + "vnet"}
+
+
+def test_bicep_zone_group_finds_its_endpoint_whose_name_is_known_only_at_deployment(tmp_path):
+    # The endpoint's name holds uniqueString(): the child's full name cannot be matched by
+    # its segments, but it is built from the endpoint's own `.name`, which says the parent.
+    g = collected(tmp_path, {"net.bicep": """\
+param prefix string = 'ml'
+var suffix = uniqueString(resourceGroup().id)
+
+resource endpoint 'Microsoft.Network/privateEndpoints@2023-09-01' = {
+  name: 'pe-${prefix}-${suffix}'
+  location: 'westeurope'
+  properties: {
+    subnet: {
+      id: '/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/snet-pe'
+    }
+    privateLinkServiceConnections: []
+  }
+}
+
+resource other 'Microsoft.Network/privateEndpoints@2023-09-01' = {
+  name: 'pe-other-${suffix}'
+  location: 'westeurope'
+  properties: {
+    privateLinkServiceConnections: []
+  }
+}
+
+resource zones 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2023-09-01' = {
+  name: '${endpoint.name}/vault-zones'
+  properties: {
+    privateDnsZoneConfigs: []
+  }
+}
+
+resource tagged 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2023-09-01' = {
+  name: '${prefix}-${suffix}/unknown-parent'
+  properties: {
+    privateDnsZoneConfigs: []
+  }
+}
+"""})
+    key = "resource:bicep:fs:./net.bicep#"
+    assert uses(g, key + "zones") == {key + "endpoint"}
+    assert not uses(g, key + "tagged")          # built from no endpoint symbol: not guessed

@@ -160,3 +160,21 @@ def test_azure_ml_extension_inference_router_from_terraform_and_bicep(tmp_path):
     assert node_attrs(graph, tf + "flux").get("inference_router") is None          # no inference router
     bicep = node_attrs(graph, "resource:bicep:fs:./bicep/ext.bicep#azureml")
     assert bicep["inference_router"] == "loadbalancer-internal"
+
+
+def test_endpoint_and_deployment_specs_without_schema_are_told_by_content(tmp_path):
+    # Azure/azureml-examples writes its Kubernetes endpoint and deployment specs with no
+    # $schema line; `az ml` reads them all the same, and so must the scan.
+    estate(tmp_path)
+    for name in ("ml/endpoint.yml", "ml/blue.yml"):
+        path = tmp_path / name
+        path.write_text("".join(line for line in path.read_text().splitlines(keepends=True)
+                                if not line.startswith("$schema")), encoding="utf-8")
+    graph = collect_graph(tmp_path, link_resources=True)
+    link_kubernetes_online_deployments(graph)
+    deployment = "deployment:azureml:fs:./ml/blue.yml"
+    attrs = node_attrs(graph, deployment)
+    assert attrs["type"] == "kubernetes" and attrs["endpoint_name"] == "churn-aks" and "schema" not in attrs
+    assert "resource:azureml:fs:./ml/attach.yml#aks-inference" in out_edges(graph, deployment, "uses")
+    endpoint = node_attrs(graph, "resource:azureml:fs:./ml/endpoint.yml#churn-aks")
+    assert endpoint["provider_type"] == "kubernetes_online_endpoint"

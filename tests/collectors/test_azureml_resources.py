@@ -400,3 +400,30 @@ def test_template_spec_is_recorded_not_evaluated(tmp_path):
 
 def test_no_errors_on_the_good_files(graph):
     assert [e for e in graph.errors if "/bad/" not in e.source] == []
+
+
+def test_online_specs_without_schema_by_content_and_look_alikes_left_alone(tmp_path):
+    files = {
+        # an online endpoint and a managed deployment, no $schema
+        "serve/endpoint.yml": "name: scorer\nauth_mode: aml_token\n",
+        "serve/green.yml": "name: green\nendpoint_name: scorer\nmodel: azureml:fraud:4\n"
+                           "instance_type: Standard_DS3_v2\ninstance_count: 2\n",
+        # a batch deployment: its keys say so, not an online one
+        "batch/nightly.yml": "name: nightly\nendpoint_name: scorer-batch\nmodel: azureml:fraud:4\n"
+                             "mini_batch_size: 10\noutput_action: append_row\n",
+        # other tools' YAML with a name and an auth mode or an endpoint name
+        "config/proxy.yml": "name: gateway\nauth_mode: basic\n",
+        "config/client.yml": "name: poller\nendpoint_name: https://api.example.test\nretries: 3\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    g = collect_graph(tmp_path)
+    endpoint = attrs(g, "endpoint:azureml:fs:./serve/endpoint.yml#scorer")
+    assert endpoint["auth_mode"] == "aml_token" and endpoint["public_network_access"] is True
+    deployment = attrs(g, "deployment:azureml:fs:./serve/green.yml")
+    assert deployment["endpoint_name"] == "scorer" and deployment["model_name"] == "fraud"
+    assert deployment["kind"] == "online" and "schema" not in deployment
+    told = {n for n, _ in g.nodes() if "batch/" in n or "config/" in n}
+    assert told <= {"file:fs:./batch/nightly.yml", "file:fs:./config/proxy.yml", "file:fs:./config/client.yml"}
+    assert not errors_for(g, "serve/")

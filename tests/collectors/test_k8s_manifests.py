@@ -375,3 +375,27 @@ def test_a_run_artifact_no_version_was_registered_from_is_unresolved(tmp_path):
     assert index.resolve("azureml:churn@prod") == ([], "azureml:churn@prod: Azure ML label prod is not "
                                                        "resolved statically")
     assert index.resolve("gs://elsewhere/model") == ([], None)      # a location, not a registry's name
+
+
+def test_a_service_of_another_api_group_is_no_core_service(tmp_path):
+    # Knative and the old KFServing API both have a kind named Service; neither has a
+    # spec.type, and reading one as a ClusterIP Service would say something untrue.
+    write(tmp_path, "serving/hello.yaml", """\
+        apiVersion: serving.knative.dev/v1
+        kind: Service
+        metadata: {name: scorer}
+        spec:
+          template:
+            spec:
+              containers: [{image: registry.example/scorer:2}]
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: plain}
+        spec:
+          selector: {app: scorer}
+        """)
+    graph = collect_graph(tmp_path)
+    assert node_attrs(graph, rid("serving/hello.yaml", "_/Service/scorer"))["type"] == "other"
+    plain = node_attrs(graph, rid("serving/hello.yaml", "_/Service/plain"))
+    assert plain["type"] == "k8s_service" and plain["service_type"] == "clusterip"

@@ -116,6 +116,7 @@ class Evaluation:
         self.visited: set[str] = set()              # the files this evaluation read
         self.index: dict[tuple, str] = {}
         self.by_name: dict[tuple, list[str]] = {}
+        self.types: dict[str, str] = {}             # resource address → its type (lower case)
         self.count = 0
 
     def run(self, parsed: Parsed, supplied: dict) -> None:
@@ -332,10 +333,13 @@ class FileScope:
         return text(node, self.src)
 
     def emit_resource(self, inst: Instance, parent: Instance | None) -> Any:
+        self.ev.types[inst.address] = inst.rtype.lower()
         props = self.props(inst.body)
         fields = {k: v for k, v, _ in props if k}
         name = self.expr(fields["name"], inst.env) if "name" in fields else unknown(inst.symbol, "no name")
         parent_target = None
+        if parent is None and "parent" not in fields:
+            parent_target = self.parent_in_name(inst.rtype, name)
         if parent is not None:
             name, parent_target = join_names(parent.name, name), Target(address=parent.address)
         elif "parent" in fields:
@@ -373,6 +377,18 @@ class FileScope:
             if child.type == "resource_declaration":     # Bicep names it parent::child
                 self.resource(f"{local}::{text(self.ident(child), self.src)}", child, inst, inst.env)
         return value
+
+    def parent_in_name(self, rtype: str, name: Any) -> Target | None:
+        """A child declared at the top level by its full name whose parent part is known
+        only at deployment (`name: '${pe.name}/default'`, the endpoint named with
+        uniqueString()): its parent is the one resource of the parent type the name is
+        built from. A name known in full is matched by its segments (cloud/children.py)."""
+        if not isinstance(name, Unresolved) or rtype.count("/") < 2:
+            return None
+        parent_type = rtype.rsplit("/", 1)[0].lower()
+        found = {t.address for t in refs_of(name)
+                 if isinstance(t, Target) and t.address and self.ev.types.get(t.address) == parent_type}
+        return Target(address=found.pop()) if len(found) == 1 else None
 
     def symbol_object(self, inst: Instance) -> OpenDict:
         """What `sym` evaluates to: `.id`, `.name`, `.type`, `.apiVersion` known up to
