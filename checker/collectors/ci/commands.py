@@ -90,6 +90,7 @@ _WORD = re.compile(r"""((?:[^\s'"\\;&|]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)|(&&|\|\
 _QUOTED = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)""")
 _DQ_ESCAPE = re.compile(r"""\\([$`"\\\n])""")
 _RESTORE = re.compile("\x00(\\d+)\x00")
+_SHELL_SYNTAX = re.compile(r"""['"\\;&|]""")     # what _WORD reads other than whitespace-separated words
 # The programs _command_action reads, as a word of a line (any path, .exe/.cmd suffix).
 _PROGRAMS = re.compile(r"(?<![\w.-])(?:az|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
                        r"|pipenv|pytest|py\.test|tox|nox)(?:\.exe|\.cmd)?(?![\w.-])", re.I)
@@ -190,15 +191,22 @@ def _tokens(text: str) -> list[str]:
         kept.append(m.group(0))
         return f"\x00{len(kept) - 1}\x00"
     protected = _EXPRESSIONS.sub(keep, text) if "$" in text else text
+    if not _SHELL_SYNTAX.search(protected):
+        words = protected.split()     # no quote, escape or operator: _WORD would split on whitespace
+    else:
+        words = _shell_words(protected)
+    if kept:
+        return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
+    return words
+
+
+def _shell_words(protected: str) -> list[str]:
     words = []
     for m in _WORD.finditer(protected):
         word, operator, stray = m.groups()
         if stray is not None:
-            words = protected.split()
-            break
+            return protected.split()
         words.append(operator if operator is not None else _unquote(word))
-    if kept:
-        return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
     return words
 
 
