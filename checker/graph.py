@@ -119,7 +119,7 @@ class EstateGraph:
             # A second sighting enriches the node; first provenance wins.
             node["attrs"].update(attrs)
             return nid
-        prov = clean(provenance.as_dict()) if provenance else {}
+        prov = _provenance(provenance) if provenance else {}
         # What MultiDiGraph.add_node does, straight into its dicts: its checks, views and
         # factory calls were most of a node's cost (every collector adds one per fact).
         g._succ[nid], g._pred[nid] = {}, {}
@@ -318,6 +318,18 @@ class EstateGraph:
             raise ValueError(f"{origin}: malformed snapshot: 'sources' must be a list of objects")
         graph.sources = list(sources)
         return graph
+
+
+def _provenance(provenance: Provenance) -> dict:
+    """clean(provenance.as_dict()), built once: its keys are constant names of no
+    credential, so cleaning it is cleaning each value (as_dict's dict was copied again)."""
+    if type(provenance) is not Provenance:
+        return clean(provenance.as_dict())
+    out = {"collector": clean(provenance.collector), "source": clean(provenance.source),
+           "collected_at": clean(provenance.collected_at)}
+    if provenance.line is not None:
+        out["line"] = clean(provenance.line)
+    return out
 
 
 def _collection_error(entry: Any) -> CollectionError:

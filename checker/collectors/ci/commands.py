@@ -79,6 +79,7 @@ _PREFIXES = {"sudo", "time", "exec", "nohup", "env", "call", "&", "."}
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _CAPTURED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\$\((.*)\)$", re.S)     # NAME=$(command)
 _CONTINUED = re.compile(r"[ \t](?:\\|`|\^)[ \t]*$|^\\$|\\$")
+_CONTINUATION_ENDS = ("\\", "`", "^")     # a line _CONTINUED matches ends so (spaces and tabs aside)
 _SPLIT = {"&&", "||", ";", "|", "&", ";;", "|&"}
 _EXPRESSIONS = re.compile(r"\$\{\{.*?\}\}|\$\(\(.*?\)\)|\$\([^()]*\)|\$\{[^{}]*\}|\$\[.*?\]")
 # The checkout's root in each CI system: a path under it is a path in the scanned tree.
@@ -90,10 +91,16 @@ _WORD = re.compile(r"""((?:[^\s'"\\;&|]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+)|(&&|\|\
 _QUOTED = re.compile(r"""'([^']*)'|"((?:[^"\\]|\\.)*)"|\\(.)""")
 _DQ_ESCAPE = re.compile(r"""\\([$`"\\\n])""")
 _RESTORE = re.compile("\x00(\\d+)\x00")
+_SHELL_SYNTAX = re.compile(r"""['"\\;&|]""")     # what _WORD reads other than whitespace-separated words
+_QUOTING = re.compile(r"""['"\\]""")
+_PLAIN_TOKEN = re.compile(r"&&|\|\||;;|\|&|[;&|]|[^\s;&|]+")     # _WORD where no quote or escape is
 # The programs _command_action reads, as a word of a line (any path, .exe/.cmd suffix).
-_PROGRAMS = re.compile(r"(?<![\w.-])(?:az|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
-                       r"|pipenv|pytest|py\.test|tox|nox)(?:\.exe|\.cmd)?(?![\w.-])", re.I)
+_PROGRAM_WORDS = (r"(?<![\w.-])(?:az|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
+                  r"|pipenv|pytest|py\.test|tox|nox)(?:\.exe|\.cmd)?(?![\w.-])")
+_PROGRAMS = re.compile(_PROGRAM_WORDS, re.I)
+_PROGRAMS_LOWERED = re.compile(_PROGRAM_WORDS)     # for ASCII text lowered: twice as fast as re.I
 _VARIABLE = re.compile(r"\$\{\{|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]+%")
+_PYTHON_PROGRAM = re.compile(r"python[0-9.]*|py|poetry|uv|conda|pipenv")
 
 
 def ml_actions(script: str | None, workdir: str | None = None, line: int | None = None) -> list[dict]:
@@ -153,7 +160,7 @@ def _commands(script: str) -> Iterable[tuple[int, list[str]]]:
         text = text.rstrip("\r")
         if start is None:
             start = number
-        continued = _CONTINUED.search(text)
+        continued = _CONTINUED.search(text) if text.rstrip(" \t")[-1:] in _CONTINUATION_ENDS else None
         logical += (text[:continued.start()] + " ") if continued else text
         if continued:
             continue
@@ -166,7 +173,7 @@ def _commands(script: str) -> Iterable[tuple[int, list[str]]]:
 def _split(text: str) -> Iterable[list[str]]:
     # Most script lines run nothing this module reads (echo, pip, cd): one regex search
     # skips them before any tokenising.
-    if not text or text.startswith(("#", "REM ", "rem ", "::")) or not _PROGRAMS.search(text):
+    if not text or text.startswith(("#", "REM ", "rem ", "::")) or not _runs_a_program(text):
         return
     argv: list[str] = []
     for token in _tokens(text):
@@ -180,6 +187,13 @@ def _split(text: str) -> Iterable[list[str]]:
         yield argv
 
 
+def _runs_a_program(text: str) -> bool:
+    """Whether a line names a program _command_action reads (_PROGRAMS, any case)."""
+    if text.isascii():            # lowering ASCII changes nothing else the pattern reads
+        return _PROGRAMS_LOWERED.search(text.lower()) is not None
+    return _PROGRAMS.search(text) is not None
+
+
 def _tokens(text: str) -> list[str]:
     """Shell words and the operators between commands, as a POSIX shell splits them
     (quotes removed, backslash escapes kept literal); `${{ … }}`, `$( … )` and `${ … }` stay
@@ -190,15 +204,24 @@ def _tokens(text: str) -> list[str]:
         kept.append(m.group(0))
         return f"\x00{len(kept) - 1}\x00"
     protected = _EXPRESSIONS.sub(keep, text) if "$" in text else text
+    if not _SHELL_SYNTAX.search(protected):
+        words = protected.split()     # no quote, escape or operator: _WORD would split on whitespace
+    elif not _QUOTING.search(protected):
+        words = _PLAIN_TOKEN.findall(protected)     # operators, no quotes: nothing to unquote
+    else:
+        words = _shell_words(protected)
+    if kept:
+        return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
+    return words
+
+
+def _shell_words(protected: str) -> list[str]:
     words = []
     for m in _WORD.finditer(protected):
         word, operator, stray = m.groups()
         if stray is not None:
-            words = protected.split()
-            break
+            return protected.split()
         words.append(operator if operator is not None else _unquote(word))
-    if kept:
-        return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
     return words
 
 
@@ -236,7 +259,7 @@ def _command_action(argv: list[str], workdir: str | None) -> dict | None:
         return _mlflow(argv[1:], workdir, text)
     if program == "dvc" and argv[1:2] in (["repro"], ["exp"]):
         return _action("dvc_repro", None, text)
-    if re.fullmatch(r"python[0-9.]*|py|poetry|uv|conda|pipenv", program):
+    if _PYTHON_PROGRAM.fullmatch(program):
         return _python(argv[1:], workdir, text)
     if program in ("pytest", "py.test", "tox", "nox"):
         return _action("tests", None, text)
@@ -310,9 +333,11 @@ def _python(args: list[str], workdir: str | None, text: str) -> dict | None:
 
 
 def _options(args: list[str], names: dict[str, tuple[str, ...]]) -> dict:
-    """Values of `--opt value` and `--opt=value` options, by field."""
+    """Values of `--opt value` and `--opt=value` options, by field (every flag starts with `-`)."""
     found = {}
     for i, arg in enumerate(args):
+        if arg[:1] != "-":
+            continue              # a value or a positional: no flag to look up
         flag, eq, inline = arg.partition("=")
         for field, flags in names.items():
             if field in found:
@@ -342,14 +367,19 @@ def _join(workdir: str | None, path: str | None) -> str | None:
     if path is None:
         return None
     path = path.strip().strip("'\"").replace("\\", "/")
-    root = _TREE_ROOT.match(path)
+    root = _TREE_ROOT.match(path) if path[:1] == "$" else None
     if root:                      # the checkout's root: the path is from the tree's top
         path, workdir = path[root.end():].lstrip("/") or ".", None
-    if _VARIABLE.search(path) or (workdir and _VARIABLE.search(workdir)):
+    if _has_variable(path) or (workdir and _has_variable(workdir)):
         return posixpath.join(workdir.replace("\\", "/"), path) if workdir and not path.startswith("/") else path
     if workdir and not path.startswith("/"):
         path = posixpath.join(workdir.replace("\\", "/"), path)
     return posixpath.normpath(path).removeprefix("./") if path not in (".", "./") else "."
+
+
+def _has_variable(text: str) -> bool:
+    # Every _VARIABLE form holds `$` or `%`: most paths hold neither and skip the search.
+    return ("$" in text or "%" in text) and _VARIABLE.search(text) is not None
 
 
 def _action(action: str, line: int | None, text: str, **facts) -> dict:

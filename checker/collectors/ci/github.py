@@ -452,6 +452,14 @@ def _matrix_values(matrix: dict, key: str) -> list | None:
 
 def _flow(value: Any) -> str:
     try:
+        # The default encoder first: building one for `default=str` cost more than the
+        # text (`runs-on: [self-hosted, linux]`); its text is the same where it succeeds.
+        return json.dumps(value)
+    except TypeError:
+        pass                      # a value JSON has no form for (a date): written by str
+    except (ValueError, RecursionError):
+        return describe(value)
+    try:
         return json.dumps(value, default=str)
     except (TypeError, ValueError, RecursionError):
         return describe(value)

@@ -53,10 +53,13 @@ MAX_INCLUDES = 150          # GitLab's limit of included files per pipeline
 MAX_NESTING = 10            # GitLab's limit of nested !reference tags and extends levels is 10-11
 SCRIPT_KEYS = ("before_script", "script", "after_script")
 # Files kept for includes: YAML that names a GitLab CI keyword at the start of a line.
-_LOOKS_LIKE_GITLAB = re.compile(
-    rb"^[ \t-]*(?:script|before_script|after_script|extends|stage|stages|include|rules|trigger|needs"
-    rb"|default|workflow|when|environment|tags|image|services|artifacts|variables|cache)[ \t]*:|!reference",
-    re.M)
+# A line starting with a key GitLab reads, or a `!reference` tag. The key is looked for at
+# the text's start and after each newline (what `^` with re.M means): a literal newline
+# first lets the regex skip to the next line instead of trying every byte.
+_GITLAB_KEY = (rb"[ \t-]*(?:script|before_script|after_script|extends|stage|stages|include|rules|trigger|needs"
+               rb"|default|workflow|when|environment|tags|image|services|artifacts|variables|cache)[ \t]*:")
+_GITLAB_KEY_FIRST = re.compile(_GITLAB_KEY)
+_GITLAB_KEY_LATER = re.compile(rb"\n" + _GITLAB_KEY)
 _PIPELINE_SOURCE = re.compile(r"\$CI_PIPELINE_SOURCE\s*==\s*[\"']([A-Za-z_]+)[\"']|"
                               r"[\"']([A-Za-z_]+)[\"']\s*==\s*\$CI_PIPELINE_SOURCE")
 _ONLY_SOURCES = {"merge_requests": "merge_request_event", "pushes": "push", "branches": "push", "tags": "push",
@@ -97,7 +100,7 @@ class GitlabCiParser(FileParser):
         if ref.path.rpartition("/")[2] == ROOT:
             tree.roots.append(ref.path)
             tree.files[ref.path] = _Source(ref, data)
-        elif _LOOKS_LIKE_GITLAB.search(as_utf8(data)):
+        elif _looks_like_gitlab(as_utf8(data)):
             tree.files[ref.path] = _Source(ref, data)
 
     def finish(self, tree: str, ctx: CollectContext) -> None:
@@ -108,6 +111,11 @@ class GitlabCiParser(FileParser):
         emitted: set[str] = set()
         for path in sorted(state.roots):
             _Pipeline(state, state.files[path], ctx, remote).build(emitted)
+
+
+def _looks_like_gitlab(data: bytes) -> bool:
+    return (b"!reference" in data or _GITLAB_KEY_FIRST.match(data) is not None
+            or _GITLAB_KEY_LATER.search(data) is not None)
 
 
 class _Pipeline:

@@ -105,9 +105,10 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
              "needs": list(job.needs), "service_connections": sorted(set(job.service_connections)),
              "variable_groups": sorted(set(job.variable_groups)),
              "purposes": purposes(names, actions), **job.extra}
-    optional = {"stage": job.stage, "environment": job.environment, "permissions": job.permissions,
-                "condition": job.condition, "container": job.container, "uses": job.uses}
-    attrs.update({k: v for k, v in optional.items() if v is not None})
+    for fact, value in (("stage", job.stage), ("environment", job.environment), ("permissions", job.permissions),
+                        ("condition", job.condition), ("container", job.container), ("uses", job.uses)):
+        if value is not None:
+            attrs[fact] = value
     jid = ctx.graph.add_node("job", f"{key}#{job.key}", attrs, ctx.provenance(collector, ref.display, job.line))
     ctx.graph.add_edge(pid, jid, "contains")
     for step, step_attrs in zip(job.steps, steps):
@@ -126,10 +127,12 @@ def _step_attrs(system: str, step: CiStep) -> dict:
             actions = actions + task_actions(named, step.inputs, step.working_directory, step.line)
     attrs = {"system": system, "index": step.index, "line": step.line, "ml_actions": actions,
              "inputs": _bounded(step.inputs), "env": _bounded(step.env), **step.extra}
-    optional = {"name": step.name, "uses": step.uses, "task": step.task, "shell": step.shell,
-                "run": step.run[:MAX_SCRIPT] if step.run is not None else None,
-                "run_line": step.run_line, "working_directory": step.working_directory}
-    attrs.update({k: v for k, v in optional.items() if v is not None})
+    # The facts a step may lack, set only when known (no dict of them filtered per step).
+    for fact, value in (("name", step.name), ("uses", step.uses), ("task", step.task), ("shell", step.shell),
+                        ("run", step.run[:MAX_SCRIPT] if step.run is not None else None),
+                        ("run_line", step.run_line), ("working_directory", step.working_directory)):
+        if value is not None:
+            attrs[fact] = value
     return attrs
 
 

@@ -4,6 +4,7 @@ MLC-PIPE-003 flags; the kind is read from the text alone (a tag and a branch loo
 version-shaped refs count as tags)."""
 from __future__ import annotations
 
+import functools
 import re
 
 _SHA = re.compile(r"^[0-9a-f]{40}$|^[0-9a-f]{64}$")
@@ -17,7 +18,14 @@ def action_ref(text: str) -> dict:
 
     kind: `local` (./path in the same repository), `docker` (docker://image), `sha` (a full
     commit sha), `tag` (version-shaped), `branch` (any other name), `expression` (the ref is
-    computed), `unknown` (no ref at all)."""
+    computed), `unknown` (no ref at all). A new dict each call: callers add to it."""
+    return dict(_action_ref(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _action_ref(text: str) -> dict:
+    """action_ref, read once per distinct text (every workflow names actions/checkout@v4);
+    only action_ref, which copies it, returns it. Its values are strings or None."""
     ref = text.strip()
     out = {"ref": ref, "target": ref, "version": None}
     if _EXPRESSION.search(ref):
