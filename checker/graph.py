@@ -135,16 +135,14 @@ class EstateGraph:
         self._by_kind.setdefault(data["kind"], {})[nid] = None
 
     def update_attrs(self, nid: str, **attrs: Any) -> None:
-        self.g.nodes[clean_text(nid)]["attrs"].update(clean(attrs))
+        self.node(nid)["attrs"].update(clean(attrs))
 
     def add_edge(self, src: str, dst: str, kind: str, **attrs: Any) -> None:
         if kind not in EDGE_KINDS:
             raise ValueError(f"unknown edge kind {kind!r}")
         g = self.g
         succ = g._succ
-        # Ids as node_id made them: an id already in the graph passed the door (most edges).
-        src = src if src in succ else clean_text(src)
-        dst = dst if dst in succ else clean_text(dst)
+        src, dst = self._stored_id(src), self._stored_id(dst)
         for end in (src, dst):
             if end not in succ:
                 raise KeyError(f"edge {kind} refers to unknown node {end}")
@@ -160,16 +158,19 @@ class EstateGraph:
 
     def note_unresolved(self, nid: str, field: str, value: Any, reason: str) -> None:
         """A reference that could not be joined: kept with its raw value and the reason."""
-        self.g.nodes[clean_text(nid)]["attrs"].setdefault("unresolved", {})[field] = clean({"value": value, "reason": reason})
+        self.node(nid)["attrs"].setdefault("unresolved", {})[field] = clean({"value": value, "reason": reason})
 
     def error(self, collector: str, source: str, reason: str, line: int | None = None) -> None:
         self.errors.append(CollectionError(collector, clean_text(source), clean_text(reason), line))
 
     # -- reading ----------------------------------------------------------
     def __contains__(self, nid: str) -> bool:
-        # networkx's node dict first (52k rule hits at 200k nodes), the id as cleaned after.
-        nodes = self.g._node
-        return isinstance(nid, str) and (nid in nodes or clean_text(nid) in nodes)
+        return isinstance(nid, str) and self._stored_id(nid) in self.g._node
+
+    def _stored_id(self, nid: str) -> str:
+        """The id as the graph holds it: as given when it is one (it passed the door: the
+        common case, 52k rule hits and most edges at 200k nodes), else as node_id cleans it."""
+        return nid if nid in self.g._node else clean_text(nid)
 
     def __len__(self) -> int:
         return self.g.number_of_nodes()
@@ -177,8 +178,7 @@ class EstateGraph:
     def node(self, nid: str) -> dict:
         # networkx's own node dict: the NodeView's lookup cost more than the rest of a graph
         # condition (rules test millions of nodes at 200k).
-        data = self.g._node.get(nid)
-        return data if data is not None else self.g.nodes[clean_text(nid)]
+        return self.g._node[self._stored_id(nid)]
 
     def nodes(self, kind: str | None = None) -> Iterator[tuple[str, dict]]:
         if kind is None:
