@@ -241,9 +241,10 @@ class AzureMLParser(FileParser):
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         data = as_utf8(data)
         told = azureml_resources.collect_unschemaed(ref, data, ctx, self.name)   # resource specs without $schema
-        if told in azureml_resources.ONLINE_SCHEMAS:
-            self._unschemaed_online(ref, data, ctx, told)
         if told:
+            kind, doc = told
+            if kind in azureml_resources.ONLINE_SCHEMAS:
+                self._unschemaed_online(ref, doc, ctx, kind)
             return
         if b"azureml" not in data:      # cheap: most YAML files are not Azure ML specs
             return
@@ -277,13 +278,9 @@ class AzureMLParser(FileParser):
             handler(spec, doc, schema)
         azureml_resources.collect(ref, doc, schema_name(schema), ctx, spec.read)   # resource specs (issue 8)
 
-    def _unschemaed_online(self, ref: FileRef, data: bytes, ctx: CollectContext, kind: str) -> None:
+    def _unschemaed_online(self, ref: FileRef, doc: dict, ctx: CollectContext, kind: str) -> None:
         """An online endpoint or deployment spec without `$schema` (told by its content,
         azureml_resources.online_schema_by_content): read for lineage like one with it."""
-        try:
-            doc = load_yaml(data, ref.display)
-        except YamlError:
-            return                   # told by content from a loaded document: not reached
         spec = _Spec(ref, ctx, Fields(lambda reason, line: ctx.graph.error(self.name, ref.display,
                                                                             reason, line)))
         handler = self._handler(kind)

@@ -114,11 +114,12 @@ def collect(ref: FileRef, doc: dict, schema_kind: str, ctx: CollectContext, read
     emit_spec(ref, doc, ptype, ctx, silent if ptype in LINEAGE_TYPES else read)
 
 
-def collect_unschemaed(ref: FileRef, data: bytes, ctx: CollectContext, collector: str) -> str | None:
+def collect_unschemaed(ref: FileRef, data: bytes, ctx: CollectContext, collector: str) -> tuple[str, Any] | None:
     """A resource spec without `$schema`, told by its content: the schema kind it was told
-    to be (`workspace`, `kubernetesonlinedeployment`, …; `template` for a template of one),
-    None for other YAML. Only an online endpoint or deployment (ONLINE_SCHEMAS) still has
-    something for the lineage parser, which reports its wrong types."""
+    to be (`workspace`, `kubernetesonlinedeployment`, …; `template` for a template of one)
+    and its document (None for a template); None for other YAML. Only an online endpoint or
+    deployment (ONLINE_SCHEMAS) still has something for the lineage parser, which reports
+    its wrong types."""
     if not _RESOURCE_KEY.search(data) or _ANY_SCHEMA.search(data):
         return None
     try:
@@ -126,7 +127,7 @@ def collect_unschemaed(ref: FileRef, data: bytes, ctx: CollectContext, collector
     except TemplateYaml as exc:
         if kind_by_content(_blank_load(data)):
             ctx.graph.update_attrs(ref.node, **exc.file_facts)
-            return "template"
+            return "template", None
         return None
     except YamlError:
         return None                 # not known to be a spec: another tool's YAML is none of ours
@@ -137,7 +138,7 @@ def collect_unschemaed(ref: FileRef, data: bytes, ctx: CollectContext, collector
     read = Fields(lambda reason, line: None) if online else \
         Fields(lambda reason, line: ctx.graph.error(collector, ref.display, reason, line))
     emit_spec(ref, doc, ptype, ctx, read)
-    return online or next(kind for kind, t in SCHEMA_TYPES.items() if t == ptype)
+    return online or next(kind for kind, t in SCHEMA_TYPES.items() if t == ptype), doc
 
 
 def _blank_load(data: bytes) -> Any:
