@@ -75,10 +75,12 @@ def _under(prefix: str, label: str) -> str:
 
 def collect(sources: list[Source], registry: dict[str, type], params: dict,
             max_parse_bytes: int | None, exclude: list[str] | None = None,
-            on_source: Callable | None = None) -> CollectContext:
+            on_source: Callable | None = None, finish: bool = True) -> CollectContext:
     """Every source into one graph (ctx.graph), with the readers collectors offer the
     linkers (ctx.repositories). `on_source(i, n, kind, display, graph)` is told as each
-    source starts and returns what to call when it is done (progress.ScanProgress)."""
+    source starts and returns what to call when it is done (progress.ScanProgress).
+    `finish` False: the parsers' scan-wide finish is left to whoever holds every source
+    (their pending() state, for a shard)."""
     graph = EstateGraph()
     ctx = CollectContext(graph, params=params, parsers=file_parsers(registry), exclude=list(exclude or []))
     if max_parse_bytes:
@@ -93,12 +95,19 @@ def collect(sources: list[Source], registry: dict[str, type], params: dict,
                 graph.error(source.kind, source.display, f"collector crashed: {type(exc).__name__}: {exc}")
             if done:
                 done()
-        for parser in ctx.parsers:          # references between trees, now that every tree is known
-            try:
-                parser.finish_scan(ctx)
-            except Exception as exc:  # noqa: BLE001
-                graph.error(parser.name, "(scan)", f"parser crashed finishing the scan: {type(exc).__name__}: {exc}")
+        if finish:
+            finish_scan(ctx)
     return ctx
+
+
+def finish_scan(ctx: CollectContext) -> None:
+    """References between trees, now that every tree is known: each parser's finish_scan.
+    A shard's collection leaves this to the merge (checker/scale/shards.finish_merged)."""
+    for parser in ctx.parsers:
+        try:
+            parser.finish_scan(ctx)
+        except Exception as exc:  # noqa: BLE001 - one broken parser must not stop the scan
+            ctx.graph.error(parser.name, "(scan)", f"parser crashed finishing the scan: {type(exc).__name__}: {exc}")
 
 
 @contextlib.contextmanager

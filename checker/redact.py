@@ -386,7 +386,7 @@ def _clean_dict(value: dict) -> dict:
                 elif item not in known:
                     item = clean_text(item)
             elif kind not in _SCALARS:
-                item = _clean_entry(key, item)     # containers, str subclasses
+                item = clean_entry(key, item)     # containers, str subclasses
             cleaned = key if key in known else clean_text(key)
             out[cleaned] = item
             if cleaned is key and len(key) <= _KNOWN_CLEAN_LEN and not is_credential_name(key):
@@ -403,7 +403,8 @@ def _clean_dict(value: dict) -> dict:
 _PLAIN_KEYS: set[str] = set()
 
 
-def _clean_entry(key: Any, value: Any) -> Any:
+def clean_entry(key: Any, value: Any) -> Any:
+    """`value` cleaned as the value of `key` in a mapping (what clean does to each entry)."""
     if isinstance(key, str) and isinstance(value, str) and is_credential_name(key) and is_secret_value(value):
         return MARK.format("Secret Keyword")
     return clean(value)

@@ -16,7 +16,9 @@ Three things every parser of scanned YAML shares live here:
 """
 from __future__ import annotations
 
+import base64
 import codecs
+import datetime
 import functools
 import re
 from typing import Any, Callable, Iterator
@@ -89,6 +91,80 @@ def line_of(container: Any, key: Any = None) -> int | None:
     if isinstance(lines, list) and isinstance(key, int) and 0 <= key < len(lines):
         return lines[key]
     return getattr(container, "line", None)
+
+
+# -- a loaded document in JSON, lines kept -----------------------------------------------------
+# For state a parser hands on across processes (checker/scale shards): containers are tagged
+# objects ({"m": [[key, value, line]...], "l": line} for a mapping, {"a": [...], "ls": [...],
+# "l": line} for a list), so any key type survives; scalars JSON cannot hold exactly (dates,
+# bytes, integers past 64 bits, NaN) are {"t": type, "v": text}. `text(key, value)` is asked
+# for every string (key None for keys and list items): the caller's cleaning.
+
+def to_portable(value: Any, text: Callable[[Any, str], str]) -> Any:
+    return _portable(value, None, text)
+
+
+def _portable(value: Any, key: Any, text: Callable) -> Any:
+    kind = type(value)
+    if kind is str:
+        return text(key, value)
+    if kind is bool or value is None:
+        return value
+    if kind is int:
+        return value if -2**63 <= value < 2**63 else {"t": "int", "v": str(value)}
+    if kind is float:
+        return value if value == value and abs(value) != float("inf") else {"t": "float", "v": repr(value)}
+    if isinstance(value, dict):
+        lines = getattr(value, "lines", None) or {}
+        out = {"m": [[_portable(k, None, text), _portable(v, k, text), lines.get(k)] for k, v in value.items()]}
+        if isinstance(value, YamlMap):
+            out["l"] = getattr(value, "line", None)
+        return out
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        out = {"a": [_portable(v, None, text) for v in items]}
+        if isinstance(value, YamlList):
+            out["l"], out["ls"] = getattr(value, "line", None), getattr(value, "lines", None)
+        elif not isinstance(value, list):
+            out["t"] = type(value).__name__
+        return out
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return {"t": type(value).__name__, "v": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"t": "bytes", "v": base64.b64encode(value).decode("ascii")}
+    raise TypeError(f"no portable form for a {kind.__name__}")
+
+
+def from_portable(data: Any) -> Any:
+    """What to_portable gave, loaded again: YamlMap/YamlList with their lines.
+    ValueError (or KeyError, TypeError) for data it did not give."""
+    if not isinstance(data, dict):
+        if isinstance(data, list):
+            raise ValueError("a bare list is not a portable value")
+        return data
+    if "m" in data:
+        out, lines = YamlMap(), {}
+        for k, v, line in data["m"]:
+            key = from_portable(k)
+            out[key] = from_portable(v)
+            if line is not None:
+                lines[key] = line
+        out.line, out.lines = data.get("l"), lines
+        return out
+    if "a" in data:
+        items = [from_portable(v) for v in data["a"]]
+        made = _SCALAR_TYPES.get(data.get("t"))
+        if made:
+            return made(items)
+        out = YamlList(items)
+        out.line, out.lines = data.get("l"), data.get("ls") or []
+        return out
+    return _SCALAR_TYPES[data["t"]](data["v"])
+
+
+_SCALAR_TYPES: dict[str, Callable] = {
+    "int": int, "float": float, "bytes": base64.b64decode, "tuple": tuple, "set": set, "frozenset": frozenset,
+    "date": datetime.date.fromisoformat, "datetime": datetime.datetime.fromisoformat}
 
 
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"

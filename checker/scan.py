@@ -187,7 +187,7 @@ def run_scan(opts: ScanOptions, observe: Callable[[str], ContextManager] = _unob
         if opts.from_snapshot:
             from .scale.shards import load_snapshots
             paths = opts.from_snapshot if isinstance(opts.from_snapshot, list) else [opts.from_snapshot]
-            graph, repositories = load_snapshots(paths)      # None: linked already
+            graph, repositories = load_snapshots(paths, opts.params)      # None: linked already
         elif opts.executor or opts.cache_dir:
             from .scale.pipeline import collect_shards
             registry = replay.registry if replay else load_registry()

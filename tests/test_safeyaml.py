@@ -33,3 +33,51 @@ def test_values_match_pyyamls_safe_loader_cold_and_warm(pairs):
     for _ in range(2):                          # the second load reads remembered tags
         got = load_yaml(text, "probe.yml")
         assert got == expected and [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+
+
+# -- the portable form (a parser's pending state, carried in shards) ----------------------------
+
+_KEYS = st.one_of(st.text(max_size=8), st.integers(-5, 5), st.booleans(), st.sampled_from(SCALARS))
+_LEAVES = st.one_of(st.sampled_from(SCALARS), st.text(max_size=20), st.integers(-2**70, 2**70),
+                    st.floats(allow_nan=False), st.booleans(), st.none(), st.dates(), st.binary(max_size=8))
+_VALUES = st.recursive(_LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                                         st.dictionaries(_KEYS, inner, max_size=4)), max_leaves=25)
+
+
+def _same_lines(a, b) -> None:
+    """Equal values, and every container's lines equal too."""
+    assert a == b and type(a) is type(b)
+    assert getattr(a, "line", None) == getattr(b, "line", None)
+    assert (getattr(a, "lines", None) or None) == (getattr(b, "lines", None) or None)
+    if isinstance(a, dict):
+        for key in a:
+            _same_lines(a[key], b[key])
+    elif isinstance(a, list):
+        for x, y in zip(a, b):
+            _same_lines(x, y)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, min_size=1, max_size=5), st.sampled_from(["block", "flow"]))
+def test_a_loaded_document_survives_its_portable_form_through_json(value, style):
+    import math
+
+    import orjson
+    from checker.safeyaml import from_portable, to_portable
+    text = yaml.safe_dump(value, default_flow_style=style == "flow", allow_unicode=True)
+    loaded = load_yaml(text.encode(), "doc.yml")
+    carried = from_portable(orjson.loads(orjson.dumps(to_portable(loaded, lambda key, s: s))))
+    _same_lines(loaded, carried)
+    nan = {"k": float("nan"), "i": float("-inf")}        # JSON holds neither: carried as text
+    back = from_portable(orjson.loads(orjson.dumps(to_portable(nan, lambda key, s: s))))
+    assert math.isnan(back["k"]) and back["i"] == float("-inf")
+
+
+def test_the_portable_form_asks_the_callers_cleaning_for_every_string_with_its_key():
+    from checker.redact import clean_entry
+    from checker.safeyaml import from_portable, to_portable
+    doc = load_yaml(b"variables:\n  db_password: hunter2-9f8e7d\n  note: [plain, words]\nsteps:\n  - script: echo hi\n", "p.yml")
+    carried = from_portable(to_portable(doc, clean_entry))
+    assert carried["variables"]["db_password"] == "«redacted:Secret Keyword»"
+    assert carried["variables"]["note"] == ["plain", "words"] and carried["steps"][0]["script"] == "echo hi"
+    assert carried["steps"].lines == doc["steps"].lines and carried.lines == doc.lines

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import BinaryIO, ClassVar, Protocol
+from typing import Any, BinaryIO, ClassVar, Protocol
 
 from ..graph import EstateGraph, Provenance, utc_now
 
@@ -125,6 +125,17 @@ class FileParser:
     def finish_scan(self, ctx: CollectContext) -> None:
         """Called once every source of the scan is collected: for references from one tree
         into another (an Azure Pipelines template in another scanned repository)."""
+
+    def pending(self) -> Any:
+        """What finish_scan would need, in JSON, when this process collected only some of the
+        scan's sources (checker/scale: a shard, a cached source); None when nothing. Strings
+        in it are cleaned as at the graph's door: shards are saved."""
+        return None
+
+    def resume(self, pending: Any, ctx: CollectContext) -> None:
+        """One source's pending(), taken back by a fresh parser before finish_scan over the
+        merged graph. KeyError, TypeError or ValueError for data pending() did not give."""
+        raise NotImplementedError
 
 
 @functools.lru_cache(maxsize=256)

@@ -12,7 +12,7 @@ from ..collectors import Source
 from .cache import Cache
 from .executor import dask_client, in_process, on_dask
 from .share import parse_shard, pick_share
-from .shards import Shard, collect_source, merge, open_readers
+from .shards import Shard, collect_source, finish_merged, merge, open_readers
 
 
 @dataclass
@@ -43,16 +43,18 @@ def collect_share(paths: list[str], specs: list[str], params: dict, max_parse_by
     sources = resolve_sources(paths, specs, registry)
     positions = pick_share(sources, *parse_shard(shard)) if shard else list(range(len(sources)))
     return collect_shards([sources[i] for i in positions], registry, params, max_parse_bytes,
-                          executor, cache_dir, positions, exclude)
+                          executor, cache_dir, positions, exclude, finish=False)
 
 
 def collect_shards(sources: list[Source], registry: dict[str, type], params: dict,
                    max_parse_bytes: int | None, executor: str | None = None,
                    cache_dir: Path | None = None, positions: list[int] | None = None,
-                   exclude: tuple[str, ...] = (), keys: list[str | None] | None = None) -> Collected:
+                   exclude: tuple[str, ...] = (), keys: list[str | None] | None = None,
+                   finish: bool = True) -> Collected:
     """`positions`: each source's place among all the sources resolved (--shard keeps a
     share of them); by default their order here. `keys`: the sources' cache keys when the
-    caller read them already (the replay did)."""
+    caller read them already (the replay did). `finish`: the parsers' scan-wide finish
+    run over the merged sources (a scan); False for a shard that is saved (`collect`)."""
     positions = positions if positions is not None else list(range(len(sources)))
     exclude = tuple(exclude)
     cache = Cache(cache_dir, registry, params, max_parse_bytes, exclude) if cache_dir else None
@@ -65,6 +67,8 @@ def collect_shards(sources: list[Source], registry: dict[str, type], params: dic
         fresh = run([sources[i] for i in todo], [positions[i] for i in todo], params, max_parse_bytes, exclude)
         result.shard = merge(_in_order(sources, positions, hits, fresh, cache, keys, result,
                                        params, max_parse_bytes, exclude))
+    if finish:
+        finish_merged(result.shard, params)
     return result
 
 

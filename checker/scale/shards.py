@@ -15,11 +15,13 @@ and both provenances (the scan is incomplete, exit 3) — never a silent overwri
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..collectors import Source, load_registry
-from ..graph import SNAPSHOT_FORMAT, SNAPSHOT_VERSION, CollectionError, EstateGraph, saved_document
+from ..graph import (SNAPSHOT_FORMAT, SNAPSHOT_VERSION, CollectionError, EstateGraph, canonical_bytes,
+                     saved_document)
 from ..inputs import load_json
 
 STAGE_COLLECTED = "collected"
@@ -47,13 +49,17 @@ def collect_source(source: Source, params: dict, max_parse_bytes: int | None, po
     registry, parsers and crash handling): the task a Dask worker runs."""
     from ..collection import collect
     registry = _registry()
-    ctx = collect([source], registry, params, max_parse_bytes, list(exclude))   # GC off inside, as a scan
+    ctx = collect([source], registry, params, max_parse_bytes, list(exclude), finish=False)   # GC off inside
     for reader in ctx.repositories.values():
         close = getattr(reader, "close", None)
         if close:
             close()
     refs = {nid: {"kind": source.kind, "uri": source.uri, "root": source.root} for nid in ctx.repositories}
-    return Shard(ctx.graph, refs, source.display, [_segment(ctx.graph, position)])
+    segment = _segment(ctx.graph, position)
+    pending = {p.name: state for p in ctx.parsers if (state := p.pending()) is not None}
+    if pending:
+        segment["pending"], segment["collected_at"] = pending, ctx.collected_at
+    return Shard(ctx.graph, refs, source.display, [segment])
 
 
 @functools.lru_cache(maxsize=1)
@@ -65,6 +71,34 @@ def _registry() -> dict[str, type]:
 def _segment(graph: EstateGraph, position: int) -> dict:
     return {"position": position, "source": graph.sources[0], "nodes": list(graph.g.nodes),
             "errors": len(graph.errors)}
+
+
+def finish_merged(shard: Shard, params: dict) -> None:
+    """The parsers' scan-wide finish over merged shards, as a single scan runs it after its
+    last source: each source's pending state (segment "pending", in position order) given
+    back to a fresh parser, then every parser's finish_scan on the merged graph. A shard
+    that is saved again (`mlcheck collect` of several sources) keeps its pending state and
+    is not finished: it may yet be merged with the sources its templates name."""
+    from ..collection import finish_scan
+    from ..collectors import CollectContext, file_parsers
+    ctx = CollectContext(shard.graph, params=params, parsers=file_parsers(_registry()))
+    # What the finish adds was collected when its last pending source was (a rebuilt graph,
+    # from the cache, is the graph first built, collection times included).
+    ctx.collected_at = max((str(s.get("collected_at") or "") for s in shard.segments if s.get("pending")),
+                           default=ctx.collected_at) or ctx.collected_at
+    parsers = {p.name: p for p in ctx.parsers}
+    for segment in shard.segments:
+        for name, state in (segment.get("pending") or {}).items():
+            parser = parsers.get(name)
+            try:
+                if parser is None:
+                    raise ValueError("no such file parser here")
+                parser.resume(state, ctx)
+            except (KeyError, TypeError, ValueError) as exc:
+                shard.graph.error(MERGE, segment["source"].get("source", "?"),
+                                  f"pending state of parser {name!r} not usable ({type(exc).__name__}: {exc}): "
+                                  "references from this source into other trees are not resolved")
+    finish_scan(ctx)
 
 
 def failed_shard(source: Source, reason: str, position: int = 0) -> Shard:
@@ -84,6 +118,9 @@ def save_shard(shard: Shard, path: Path) -> None:
            "digest": graph.digest(document), "sources": graph.sources, "readers": shard.readers,
            "segments": shard.segments,
            "collection_errors": [e.as_dict() for e in graph.errors], **document}
+    sealed = pending_digest(shard.segments)
+    if sealed:
+        doc["pending_digest"] = sealed
     tmp = Path(path).with_name(Path(path).name + ".tmp")
     tmp.write_bytes(saved_document(doc))
     tmp.replace(path)          # a reader never sees half a shard (the cache shares files)
@@ -100,6 +137,10 @@ def load_snapshot(path: Path) -> Shard:
         raise ValueError(f"{path}: the snapshot's content does not match its digest "
                          f"(stored {stored}, content {actual}): it was changed after it was saved; refused")
     stage = doc.get("stage")
+    segments = doc.get("segments")
+    if isinstance(segments, list) and doc.get("pending_digest") != pending_digest(segments):
+        raise ValueError(f"{path}: the snapshot's pending parser state does not match its digest: "
+                         "it was changed after it was saved; refused")
     if stage is None:
         return Shard(graph, origin=str(path), linked=True)
     if stage != STAGE_COLLECTED:
@@ -109,17 +150,26 @@ def load_snapshot(path: Path) -> Shard:
             isinstance(r, dict) and all(isinstance(r.get(k), str) for k in ("kind", "uri", "root"))
             for r in readers.values()):
         raise ValueError(f"{path}: malformed snapshot: 'readers' must map repo ids to {{kind, uri, root}}")
-    segments = doc.get("segments")
     if not _segments_fit(segments, graph):
         raise ValueError(f"{path}: malformed snapshot: 'segments' must list, per source, its position, "
                          "source entry, node ids and error count, covering every node and source once")
     return Shard(graph, readers, str(path), segments)
 
 
+def pending_digest(segments: list) -> str | None:
+    """sha256 of the parsers' pending state the segments carry (None without any): the
+    graph's digest does not cover it, and the merge reads templates out of it."""
+    pending = [s.get("pending") if isinstance(s, dict) else None for s in segments]
+    if not any(pending):
+        return None
+    return "sha256:" + hashlib.sha256(canonical_bytes(pending)).hexdigest()
+
+
 def _segments_fit(segments, graph: EstateGraph) -> bool:
     if not isinstance(segments, list) or not all(
             isinstance(s, dict) and type(s.get("position")) is int and isinstance(s.get("source"), dict)
             and isinstance(s.get("nodes"), list) and type(s.get("errors")) is int and s["errors"] >= 0
+            and isinstance(s.get("pending", {}), dict)
             for s in segments):
         return False
     ids = [nid for s in segments for nid in s["nodes"]]
@@ -142,7 +192,7 @@ def trusted_shard(doc: dict, origin: str) -> Shard:
     return Shard(graph, doc["readers"], origin, doc["segments"])
 
 
-def load_snapshots(paths: list[Path]) -> tuple[EstateGraph, dict | None]:
+def load_snapshots(paths: list[Path], params: dict | None = None) -> tuple[EstateGraph, dict | None]:
     """--from-snapshot, once or repeated: (graph, repository readers). One linked snapshot
     is replayed as it is (readers None: the linkers do not run again); shards are merged
     and their repositories opened again for the linkers."""
@@ -156,6 +206,7 @@ def load_snapshots(paths: list[Path]) -> tuple[EstateGraph, dict | None]:
             return shard.graph, None
         shards.append(shard)
     merged = merge_files(shards)
+    finish_merged(merged, params or {})
     return merged.graph, open_readers(merged.graph, merged.readers)
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from checker.scale.share import parse_shard, pick_share, share_of
+from checker.scale.shards import pending_digest
 from checker.collectors import Source
 from conftest import REPO_ROOT, commit_files, make_repo, notebook, run_cli
+from pipelines.test_cross_repository import _app, _templates
 
 SAMPLE = "samples/estate"
 
@@ -132,6 +134,54 @@ def test_a_repository_the_merging_machine_cannot_reach_is_named(tmp_path):
     errors = json.loads(out.read_text())["collection_errors"]
     assert [e["source"] for e in errors] == ["repo:git:."]
     assert "not reachable from the merging machine" in errors[0]["reason"]
+
+
+def test_a_template_in_another_repository_is_expanded_when_its_shards_meet(tmp_path):
+    # Issue 10's cross-repository Azure template (`path@alias`), its two repositories
+    # collected apart (one shard each, or each from the cache): the merge reads the
+    # template in the other repository as one scan of both does.
+    estate = tmp_path / "estate"
+    _app(estate), _templates(estate)
+    single = scan_report(tmp_path, "single", str(estate))
+    train = "job:ci:git:app/.azuredevops/pipeline.yml#Train.train"
+    assert single[2]["nodes"][train]["attrs"]["uses"]["resolved"] == "jobs/train.yml@templates"
+    shards = [collect(tmp_path, f"shard{i}", str(estate), "--shard", f"{i}/2")[1] for i in (1, 2)]
+    held = [{s["source"] for s in json.loads(shard.read_text())["sources"]} for shard in shards]
+    assert {"estate/app", "estate/templates"} not in [h & {"estate/app", "estate/templates"} for h in held]
+    merged = scan_report(tmp_path, "merged", *[a for s in shards for a in ("--from-snapshot", str(s))])
+    same_scan(single, merged)
+    # A shard carries what the merge needs, cleaned; saved alone it has not read the other side.
+    segments = {s["source"]["source"]: s for shard in shards for s in json.loads(shard.read_text())["segments"]}
+    pending = segments["estate/app"]["pending"]["azure_pipelines"]
+    assert [w[1] for w in pending["waiting"]] == [".azuredevops/pipeline.yml"]
+    assert sorted(segments["estate/templates"]["pending"]["azure_pipelines"]["trees"]["repo:git:templates"]["files"]) == \
+        ["jobs/train.yml", "steps/deploy.yml", "steps/login.yml"]
+    assert "pending" not in segments["estate"]      # the folder holds no YAML of its own
+    for name in ("cold", "warm"):                    # collected into the cache, then from it
+        cached = scan_report(tmp_path, name, str(estate), "--cache", str(tmp_path / "cache"))
+        same_scan(single, cached)
+
+
+def test_pending_state_changed_after_saving_is_refused_and_unusable_state_is_named(tmp_path):
+    estate = tmp_path / "estate"
+    _app(estate), _templates(estate)
+    _, shard = collect(tmp_path, "all", str(estate))
+    doc = json.loads(shard.read_text())
+    app = next(s for s in doc["segments"] if s["source"]["source"].endswith("app"))
+    app["pending"]["azure_pipelines"]["waiting"][0][1] = "no/such.yml"
+    shard.write_text(json.dumps(doc))
+    edited = run_cli("scan", "--from-snapshot", str(shard))
+    assert edited.exit_code == 2 and "pending parser state does not match its digest" in edited.output
+    # Sealed again, as another mlcheck's shard would be: that source's state is named, the rest merged.
+    doc["pending_digest"] = pending_digest(doc["segments"])
+    shard.write_text(json.dumps(doc))
+    code, report, _ = scan_report(tmp_path, "unusable", "--from-snapshot", str(shard))
+    assert code == 3
+    errors = [e for e in report["collection_errors"] if e["collector"] == "merge"]
+    assert [e["source"] for e in errors] == ["estate/app"]
+    assert "pending state of parser 'azure_pipelines' not usable" in errors[0]["reason"]
+    # The rest merged, linked and judged: the other repository's three templates, not the app's pipeline.
+    assert report["summary"]["nodes_by_kind"]["pipeline"] == 3 and report["summary"]["rules_evaluated"] > 40
 
 
 # -- --shard i/n -----------------------------------------------------------------------------

@@ -20,12 +20,14 @@ Azure's own bounds are collection errors naming the including file and the line.
 """
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ....safeyaml import TemplateYaml, YamlError, as_utf8, load_yaml
+from ....redact import clean, clean_entry, clean_text
+from ....safeyaml import TemplateYaml, YamlError, as_utf8, from_portable, load_yaml, to_portable
 from ... import CollectContext, FileParser, FileRef
 from ..model import CiPipeline, emit
 from .expand import MAX_NODES, TooLarge
@@ -130,6 +132,37 @@ class AzurePipelinesParser(FileParser):
         finally:
             self._finished.clear()
 
+    def pending(self) -> dict | None:
+        """What finish_scan needs, in JSON, for a scan whose other trees are collected
+        elsewhere (checker/scale shards): every finished tree (any of its files may be the
+        template another repository names) and the files waiting for them, with the errors
+        their trees' reporters said. Every string is cleaned as at the graph's door."""
+        if not self._finished:
+            return None
+        trees = {clean_text(tree): {**clean({"keys": sorted(keys), "seen": sorted(state.seen),
+                                             "failed": sorted(state.failed)}),
+                                    "files": {clean_text(path): _packed(f) for path, f in state.files.items()}}
+                 for tree, (state, keys) in self._finished.items()}
+        for tree, _, _, error, _ in self._waiting:
+            trees[clean_text(tree)]["reported"] = sorted(error.reported)     # cleaned as said
+        waiting = [[tree, path, role, sorted(callers)] for tree, path, role, _, callers in self._waiting]
+        return {"trees": trees, "waiting": clean(waiting)}
+
+    def resume(self, pending: dict, ctx: CollectContext) -> None:
+        """A shard's pending() taken back, before finish_scan over the merged graph.
+        KeyError, TypeError or ValueError for data pending() did not give."""
+        reporters: dict[str, _Once] = {}
+        for tree, packed in pending["trees"].items():
+            state = TreeState({path: _unpacked(f) for path, f in packed["files"].items()},
+                              set(packed["seen"]), set(packed["failed"]))
+            self._finished[tree] = (state, set(packed["keys"]))
+            if "reported" in packed:
+                reporters[tree] = _Once(ctx, set(packed["reported"]))
+        for tree, path, role, callers in pending["waiting"]:
+            if path not in self._finished[tree][0].files:
+                raise ValueError(f"waiting file {path!r} is not among its tree's files")
+            self._waiting.append((tree, path, role, reporters[tree], callers))
+
     def _repository(self, home: str):
         """A `resources.repositories` entry → the files of the scanned tree it names, if one does."""
         def find(repo: dict) -> Files | None:
@@ -160,6 +193,21 @@ class AzurePipelinesParser(FileParser):
                         step.extra["included"] = True
         emit(ctx, azure_file.ref, pipeline, NAME)
         return reader
+
+
+def _packed(azure_file: AzureFile) -> dict:
+    ref = azure_file.ref
+    return {"ref": clean([ref.node, ref.path, ref.display, ref.tree, ref.tree_key, ref.commit]),
+            "doc": to_portable(azure_file.doc, clean_entry), "shape": azure_file.shape,
+            "expressions": azure_file.expressions, "template_refs": clean(list(azure_file.template_refs))}
+
+
+def _unpacked(packed: dict) -> AzureFile:
+    doc = from_portable(packed["doc"])
+    if not isinstance(doc, dict) or packed["shape"] not in ("body", "variables"):
+        raise ValueError("not a packed Azure Pipelines file")
+    return AzureFile(FileRef(*packed["ref"]), doc, packed["shape"], bool(packed["expressions"]),
+                     tuple(str(t) for t in packed["template_refs"]))
 
 
 def _elsewhere(path: str) -> bool:
@@ -254,17 +302,27 @@ def _read(reader: PipelineReader, azure_file: AzureFile, role: str) -> CiPipelin
     return None
 
 
-def _once(ctx: CollectContext):
-    """A collection error reporter that says each error once (a template reached from many
-    files, a cycle wherever it is entered)."""
-    reported: set = set()
+def _once(ctx: CollectContext) -> "_Once":
+    return _Once(ctx)
 
-    def error(display: str, reason: str, line: int | None, key: Any = None) -> None:
-        key = key or (display, reason, line)
-        if key not in reported:
-            reported.add(key)
-            ctx.graph.error(NAME, display, reason, line)
-    return error
+
+class _Once:
+    """A collection error reporter that says each error once (a template reached from many
+    files, a cycle wherever it is entered). It remembers what it said as cleaned text, so
+    a shard can carry it to the merge (pending) and the merge says no more than one scan."""
+
+    def __init__(self, ctx: CollectContext, reported: set[str] | None = None) -> None:
+        self.graph, self.reported = ctx.graph, reported if reported is not None else set()
+
+    def __call__(self, display: str, reason: str, line: int | None, key: Any = None) -> None:
+        said = clean_text(json.dumps(key or (display, reason, line), default=_listed, ensure_ascii=False))
+        if said not in self.reported:
+            self.reported.add(said)
+            self.graph.error(NAME, display, reason, line)
+
+
+def _listed(value: Any) -> list:
+    return sorted(value, key=repr)         # a cycle's frozenset of (alias, path), in one order
 
 
 def _names_other_repositories(azure_file: AzureFile) -> bool:
