@@ -267,6 +267,38 @@ def test_planted_secrets_reach_no_output(planted_estate, tmp_path):
     assert dvc_file["secrets_count"] >= 2 and all("hash" not in s for s in dvc_file["secrets"])
 
 
+AZURE_PIPELINE = f"""\
+resources:
+  repositories:
+    - repository: templates
+      type: git
+      name: ml/pipeline-templates
+variables:
+  db_password: {DB_PASSWORD}
+steps:
+  - template: steps/login.yml@templates
+    parameters:
+      token: {GH}
+  - script: 'curl -H "Authorization: token {TAG_TOKEN}" https://api.github.com'
+"""
+
+
+def test_planted_secrets_reach_no_shard_of_a_pipeline_waiting_for_another_repository(tmp_path):
+    # A shard carries the pipeline as loaded (its pending state) until the merge meets the
+    # template's repository: what it carries is cleaned as every recorded string is.
+    repo = make_repo(tmp_path / "app", {"azure-pipelines.yml": AZURE_PIPELINE})
+    shard = tmp_path / "shard.json"
+    assert run_cli("collect", str(repo), "--snapshot-out", str(shard)).exit_code == 0
+    text = shard.read_text()
+    for secret in (DB_PASSWORD, GH, TAG_TOKEN):
+        assert secret not in text
+        assert not any(digest in text for digest in digests(secret))
+    pending = json.loads(text)["segments"][0]["pending"]["azure_pipelines"]
+    assert pending["waiting"][0][1] == "azure-pipelines.yml"
+    carried = json.dumps(pending, ensure_ascii=False)
+    assert carried.count("«redacted:Secret Keyword»") == 2 and carried.count("«redacted:GitHub Token»") == 1
+
+
 _HINTY_TEXT = st.lists(st.sampled_from(list(redact.HINTS) + ["", " ", "=", "x", "K", "_", "-", "/", ":"]),
                        max_size=12).map("".join)
 
