@@ -408,11 +408,23 @@ _NAME_PURPOSE = (
     ("deploy", re.compile(r"deploy\w*|releas\w*|promot\w*|(?<![a-z])serv(?:e|ing)(?![a-z])|rollout", re.I)),
     ("test", re.compile(r"(?<![a-z])(?:unit[-_ ]?)?tests?(?![a-z])|pytest|smoke", re.I)),
 )
+_DEPLOY_NAME = _NAME_PURPOSE[3][1]
+# Deploy words a name uses for something else: what is built, zipped or uploaded *for* a
+# deployment (Azure App Service's deployment center names its build job's steps "Zip
+# artifact for deployment", "Upload artifact for deployment job"), a deployment package,
+# and a test of a deployment. Such a name does not say the job deploys.
+_DEPLOY_AS_OBJECT = re.compile(
+    r"(?<![a-z])for[-_ ]+(?:the[-_ ]+)?(?:deploy|releas)\w*"
+    r"|(?<![a-z])(?:test|testing|verify|verifying|validate|validating|check|checking)[-_ ]+(?:the[-_ ]+)?deploy\w*"
+    r"|(?<![a-z])deployment[-_ ]?(?:package|artifact|bundle|archive|zip)s?(?![a-z])", re.I)
 
 
-def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
+def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: bool = False) -> list[dict]:
     """[{purpose, reason}] for a job: from what its steps do first (an `az ml online-deployment
-    create` deploys whatever the job is called), then from its own and its steps' names."""
+    create` deploys whatever the job is called), then from its own and its steps' names.
+    `environment`: the job targets a deployment environment, so a name that speaks of a
+    deployment only as an object ("Test deployment") still means it deploys."""
+    job_names = list(job_names)
     found: dict[str, str] = {}
     for act in actions:
         purpose = _ACTION_PURPOSE.get(act["action"])
@@ -426,6 +438,10 @@ def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
         for purpose in _named_purposes(name) if name else ():
             if purpose not in found:
                 found[purpose] = f"named {name!r}"
+    if environment and "deploy" not in found:
+        said = next((name for name in job_names if name and _DEPLOY_NAME.search(name)), None)
+        if said:
+            found["deploy"] = f"named {said!r}"
     return [{"purpose": p, "reason": r} for p, r in found.items()]
 
 
@@ -433,7 +449,14 @@ def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
 def _named_purposes(name: str) -> tuple[str, ...]:
     """The purposes a name says, in _NAME_PURPOSE's order: once per distinct name (steps are
     called "Checkout", "Azure login", "Run job" in every workflow)."""
-    return tuple(p for p, pattern in _NAME_PURPOSE if pattern.search(name))
+    return tuple(p for p, pattern in _NAME_PURPOSE
+                 if pattern.search(name) and (p != "deploy" or _says_deploy(name)))
+
+
+def _says_deploy(name: str) -> bool:
+    """Whether a name that holds a deploy word says the job deploys: some deploy word is
+    left once the phrases using one as an object (_DEPLOY_AS_OBJECT) are taken out."""
+    return _DEPLOY_NAME.search(_DEPLOY_AS_OBJECT.sub(" ", name)) is not None
 
 
 def _name_purpose(name: str, preferred: tuple[str, ...] = ()) -> str | None:
