@@ -141,3 +141,18 @@ def test_a_name_that_says_deploy_still_deploys_and_an_environment_keeps_a_qualif
                                                     {"purpose": "test", "reason": "named 'Test deployment'"}]
     # An environment alone, named for nothing that deploys: no purpose is invented
     assert purposes(["lint"], [], environment=True) == []
+
+
+def test_a_captured_command_holding_a_nested_substitution_or_macro_still_runs():
+    # An Azure Pipelines macro `$(ep)` or a nested `$(…)` inside the captured command
+    script = ("R=$(az ml online-endpoint invoke -n $(ep) --request-file sample.json)\n"
+              'JOB=$(az ml job create -f "$(dirname $(pwd))/job.yml" --query name -o tsv)\n'
+              "SCORE=$(echo az ml model create -n $(m))\n"      # echoes: runs nothing we read
+              "T=$(( $(date +%s) - START ))\n")
+    found = ml_actions(script, None, 1)
+    assert [(a["action"], a["line"], a.get("name"), a.get("file")) for a in found] == [
+        ("endpoint_invoke", 1, "$(ep)", None),
+        ("job_submit", 2, None, "$(dirname $(pwd))/job.yml"),
+    ]
+    # An unclosed substitution stays words: nothing is invented from it
+    assert ml_actions("R=$(az ml job create -f $(spec) --query name\n", None, 1) == []
