@@ -12,6 +12,7 @@ from conftest import collect_graph, errors_for, make_repo, node_attrs, out_edges
 
 from checker.collectors.ci.azure import azure_shape
 from checker.collectors.ci.azure.read import repository_ref, runner
+from checker.pipelines.links import link_pipelines
 
 PIPELINE = """\
 trigger:
@@ -492,3 +493,58 @@ def test_compile_time_variables_pin_a_repository_ref(tmp_path):
         """})
     step = steps_of(collect_graph(tmp_path), "step:ci:fs:./azure-pipelines.yml#Job")[0]
     assert (step["uses"]["kind"], step["uses"]["version"]) == ("tag", "v1.4.0")
+
+
+SUBMIT_TEMPLATE = """\
+    parameters:
+      - name: jobFile
+        type: string
+      - name: workspace
+        type: string
+        default: mlw-dev
+    steps:
+      - task: AzureCLI@2
+        displayName: Submit
+        inputs:
+          azureSubscription: arm-ml
+          scriptType: bash
+          scriptLocation: inlineScript
+          inlineScript: |
+            az ml job create --file ${{ parameters.jobFile }} --query name -o tsv -w ${{ parameters.workspace }}
+"""
+
+
+def test_a_parameter_without_default_or_value_stays_an_expression(tmp_path):
+    """Azure refuses to queue a run that gives a required parameter no value: a template
+    read alone, or called without it, does not know the value; it is not the empty string."""
+    write(tmp_path, {
+        "templates/submit.yml": SUBMIT_TEMPLATE,
+        "ml/train.yml": "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python train.py\n",
+        "azure-pipelines.yml": """\
+            jobs:
+              - job: given
+                steps:
+                  - template: templates/submit.yml
+                    parameters:
+                      jobFile: ml/train.yml
+              - job: forgotten
+                steps:
+                  - template: templates/submit.yml
+        """})
+    graph = collect_graph(tmp_path)
+    submitted = {job: [(a["action"], a.get("file"), a.get("workspace")) for s in steps_of(graph, step)
+                       for a in s["ml_actions"]]
+                 for job, step in (("alone", "step:ci:fs:./templates/submit.yml#Job"),
+                                   ("given", "step:ci:fs:./azure-pipelines.yml#given"),
+                                   ("forgotten", "step:ci:fs:./azure-pipelines.yml#forgotten"))}
+    assert submitted == {
+        "alone": [("job_submit", "${{ parameters.jobFile }}", "mlw-dev")],
+        "given": [("job_submit", "ml/train.yml", "mlw-dev")],
+        "forgotten": [("job_submit", "${{ parameters.jobFile }}", "mlw-dev")],
+    }
+    # only the caller that names the spec links it; the others note what they could not read
+    link_pipelines(graph)
+    assert set(graph.in_edges("file:fs:./ml/train.yml", "uses")) == {"step:ci:fs:./azure-pipelines.yml#given/0"}
+    for step in ("step:ci:fs:./templates/submit.yml#Job/0", "step:ci:fs:./azure-pipelines.yml#forgotten/0"):
+        assert not list(graph.out_edges(step, "uses"))
+        assert list(node_attrs(graph, step)["unresolved"]) == ["file ${{ parameters.jobFile }}"]

@@ -498,11 +498,14 @@ def _named(alias: str | None, path: str) -> str:
 
 def declared_parameters(node: Any) -> dict:
     """A template's or pipeline's parameters with their defaults: the list form
-    (`- name: x / default: y`) or the old mapping form (`x: y`)."""
+    (`- name: x / default: y`) or the old mapping form (`x: y`). A parameter declared without
+    a default is left out: Azure will not queue a run that gives it no value, so read alone
+    (or called without it) its value is unknown and `${{ parameters.x }}` stays as written,
+    never the empty string."""
     if isinstance(node, dict):
         return {str(k): v for k, v in node.items()}
     if isinstance(node, list):
-        return {str(p["name"]): p.get("default") for p in node if isinstance(p, dict) and "name" in p}
+        return {str(p["name"]): p["default"] for p in node if isinstance(p, dict) and "name" in p and "default" in p}
     return {}
 
 
