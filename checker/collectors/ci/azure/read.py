@@ -389,12 +389,14 @@ class PipelineReader:
             return None
         found = source.files.get(target)
         if found is None:
+            # Unread, but another repository's reference is still a reference: `ref` keeps it
+            # (and its pin, MLC-PIPE-003's) where None would leave the including step unknown.
             if target in source.failed:
-                return None                    # its own error (or template marker) is recorded
+                return ref                     # its own error (or template marker) is recorded
             where = f"repository {source.alias}" if source.alias else "the scanned tree"
             reason = "is not an Azure Pipelines template" if target in source.seen else f"not found in {where}"
             self.error(display, f"template {text!r} ({target}) {reason}", line)
-            return None
+            return ref
         doc = found.doc
         if source.alias:
             self.borrowed.add((source.tree, target))
