@@ -614,9 +614,13 @@ def test_a_template_of_another_repository_that_does_not_load_keeps_its_reference
         ("templates/jobs/train.yml", 4, "invalid YAML"), ("templates/steps/deploy.yml", 7, "invalid YAML")]
     # MLC-PIPE-003 judges both references: pinned by a branch
     _, report, _ = scan_json(str(app), str(templates))
-    flagged = sorted(f["node"] for f in report["findings"] if f["rule_id"] == "MLC-PIPE-003")
-    assert flagged == [job + "Train.template0", "job:ci:git:app/.azuredevops/release.yml#extends",
-                       "step:ci:git:app/.azuredevops/pipeline.yml#Deploy.deploy/0"]
+    flagged = {f["node"]: f["message"].partition(": ")[2] for f in report["findings"] if f["rule_id"] == "MLC-PIPE-003"}
+    assert flagged == {
+        job + "Train.template0": "reusable workflow or template jobs/train.yml@templates of repository ml/pipeline-templates (a branch)",
+        "job:ci:git:app/.azuredevops/release.yml#extends":
+            "reusable workflow or template jobs/train.yml@templates of repository ml/pipeline-templates (a branch)",
+        "step:ci:git:app/.azuredevops/pipeline.yml#Deploy.deploy/0":
+            "template steps/deploy.yml@templates of repository ml/pipeline-templates (a branch)"}
 
 
 def test_a_template_of_another_repository_that_loads_is_expanded_after_its_reference(tmp_path):

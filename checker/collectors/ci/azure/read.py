@@ -413,8 +413,9 @@ class PipelineReader:
         repo = self.repos.get(alias)
         if repo is None:
             return {"ref": text, "target": f"{alias}/{path}", "version": None, "kind": "unknown", "repository": alias}
-        return {**repository_ref(repo.get("name") or alias, repo.get("ref")), "ref": text,
-                "target": f"{repo.get('name') or alias}/{path}", "repository": alias}
+        name = repo.get("name") or alias
+        return {**repository_ref(name, repo.get("ref")), "ref": text, "target": f"{name}/{path}",
+                "repository": alias, "repository_name": name}
 
     @contextlib.contextmanager
     def _inside(self, loaded: Loaded):
