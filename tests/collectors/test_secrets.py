@@ -509,7 +509,7 @@ parameters:
   api_token: |
     {LITERAL_TOKEN}
   registry_password:
-    {NEXT_LINE_PASSWORD}x
+    {NEXT_LINE_PASSWORD}x  # rotated by ops
 """
 # The same shapes holding no credential: an empty default, references, a placeholder, a
 # name that holds "key" and names none, a block of several lines, no default at all.

@@ -88,8 +88,8 @@ def _value_under(lines: list[str], key_line: int, column: int, block: str | None
     if first.startswith("- "):
         return None                    # a list
     entry = _ENTRY.match(first)
-    if entry is None:                  # a plain scalar continued on the next line
-        return body[0] if len(body) == 1 else None
+    if entry is None:                  # a plain scalar on the next line (` #` starts a comment)
+        return (first_line, first.split(" #", 1)[0]) if len(body) == 1 else None
     depth = _indent(lines[first_line - 1])
     for number, content in body:       # a mapping: its default or value, at its own depth
         entry = _ENTRY.match(content)
