@@ -12,6 +12,7 @@ from conftest import collect_graph, errors_for, make_repo, node_attrs, out_edges
 
 from checker.collectors.ci.azure import azure_shape
 from checker.collectors.ci.azure.read import repository_ref, runner
+from checker.pipelines.links import link_pipelines
 
 PIPELINE = """\
 trigger:
@@ -492,3 +493,139 @@ def test_compile_time_variables_pin_a_repository_ref(tmp_path):
         """})
     step = steps_of(collect_graph(tmp_path), "step:ci:fs:./azure-pipelines.yml#Job")[0]
     assert (step["uses"]["kind"], step["uses"]["version"]) == ("tag", "v1.4.0")
+
+
+SUBMIT_TEMPLATE = """\
+    parameters:
+      - name: jobFile
+        type: string
+      - name: workspace
+        type: string
+        default: mlw-dev
+    steps:
+      - task: AzureCLI@2
+        displayName: Submit
+        inputs:
+          azureSubscription: arm-ml
+          scriptType: bash
+          scriptLocation: inlineScript
+          inlineScript: |
+            az ml job create --file ${{ parameters.jobFile }} --query name -o tsv -w ${{ parameters.workspace }}
+"""
+
+
+def test_a_parameter_without_default_or_value_stays_an_expression(tmp_path):
+    """Azure refuses to queue a run that gives a required parameter no value: a template
+    read alone, or called without it, does not know the value; it is not the empty string."""
+    write(tmp_path, {
+        "templates/submit.yml": SUBMIT_TEMPLATE,
+        "ml/train.yml": "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncommand: python train.py\n",
+        "azure-pipelines.yml": """\
+            jobs:
+              - job: given
+                steps:
+                  - template: templates/submit.yml
+                    parameters:
+                      jobFile: ml/train.yml
+              - job: forgotten
+                steps:
+                  - template: templates/submit.yml
+        """})
+    graph = collect_graph(tmp_path)
+    submitted = {job: [(a["action"], a.get("file"), a.get("workspace")) for s in steps_of(graph, step)
+                       for a in s["ml_actions"]]
+                 for job, step in (("alone", "step:ci:fs:./templates/submit.yml#Job"),
+                                   ("given", "step:ci:fs:./azure-pipelines.yml#given"),
+                                   ("forgotten", "step:ci:fs:./azure-pipelines.yml#forgotten"))}
+    assert submitted == {
+        "alone": [("job_submit", "${{ parameters.jobFile }}", "mlw-dev")],
+        "given": [("job_submit", "ml/train.yml", "mlw-dev")],
+        "forgotten": [("job_submit", "${{ parameters.jobFile }}", "mlw-dev")],
+    }
+    # only the caller that names the spec links it; the others note what they could not read
+    link_pipelines(graph)
+    assert set(graph.in_edges("file:fs:./ml/train.yml", "uses")) == {"step:ci:fs:./azure-pipelines.yml#given/0"}
+    for step in ("step:ci:fs:./templates/submit.yml#Job/0", "step:ci:fs:./azure-pipelines.yml#forgotten/0"):
+        assert not list(graph.out_edges(step, "uses"))
+        assert list(node_attrs(graph, step)["unresolved"]) == ["file ${{ parameters.jobFile }}"]
+
+
+APP_ON_BRANCH = """\
+trigger: [main]
+resources:
+  repositories:
+    - repository: templates
+      type: git
+      name: ml/pipeline-templates
+      ref: refs/heads/main
+stages:
+  - stage: Train
+    jobs:
+      - template: jobs/train.yml@templates
+  - stage: Deploy
+    jobs:
+      - job: deploy
+        steps:
+          - template: steps/deploy.yml@templates
+            parameters:
+              deployment: mlops/deploy/blue.yml
+          - script: echo done
+"""
+# Invalid YAML, as a template edited by hand holds it: an unclosed flow sequence, a tab.
+BROKEN_STEPS = """\
+parameters:
+  - name: deployment
+    type: string
+steps:
+  - script: az ml online-deployment create -f ${{ parameters.deployment }}
+    displayName: [Deploy
+  - script: echo deployed
+"""
+BROKEN_JOBS = "jobs:\n  - job: train\n    steps:\n\t- script: az ml job create -f train.yml\n"
+GOOD_STEPS = "steps:\n  - script: az ml online-deployment create -f ${{ parameters.deployment }}\n"
+
+
+def _two_repositories(tmp_path, steps_template: str):
+    from conftest import git
+    templates = make_repo(tmp_path / "templates", {"steps/deploy.yml": steps_template, "jobs/train.yml": BROKEN_JOBS})
+    git(templates, "remote", "add", "origin", "https://contoso@dev.azure.com/contoso/ml/_git/pipeline-templates")
+    extends = APP_ON_BRANCH.split("stages:")[0] + "extends:\n  template: jobs/train.yml@templates\n"
+    app = make_repo(tmp_path / "app", {".azuredevops/pipeline.yml": APP_ON_BRANCH, ".azuredevops/release.yml": extends})
+    git(app, "remote", "add", "origin", "https://dev.azure.com/contoso/ml/_git/churn")
+    return app, templates
+
+
+def test_a_template_of_another_repository_that_does_not_load_keeps_its_reference_and_pin(tmp_path, scan_json):
+    app, templates = _two_repositories(tmp_path, BROKEN_STEPS)
+    graph = collect_graph(app, templates)
+    job = "job:ci:git:app/.azuredevops/pipeline.yml#"
+    deploy = steps_of(graph, "step:ci:git:app/.azuredevops/pipeline.yml#Deploy.deploy")
+    assert [(s.get("name"), s.get("run")) for s in deploy] == [("template steps/deploy.yml@templates", None),
+                                                             (None, "echo done")]
+    assert {k: deploy[0]["uses"].get(k) for k in ("kind", "version", "target", "repository")} == {
+        "kind": "branch", "version": "main", "target": "ml/pipeline-templates/steps/deploy.yml", "repository": "templates"}
+    assert "expanded" not in deploy[0]
+    train = node_attrs(graph, job + "Train.template0")["uses"]
+    assert (train["kind"], train["version"], train["ref"]) == ("branch", "main", "jobs/train.yml@templates")
+    # an `extends:` of it: the pipeline's one job carries the reference (it held nothing before)
+    extended = node_attrs(graph, "job:ci:git:app/.azuredevops/release.yml#extends")["uses"]
+    assert (extended["kind"], extended["version"]) == ("branch", "main")
+    assert sorted((e.source, e.line, e.reason.split(":")[0]) for e in graph.errors) == [
+        ("templates/jobs/train.yml", 4, "invalid YAML"), ("templates/steps/deploy.yml", 7, "invalid YAML")]
+    # MLC-PIPE-003 judges both references: pinned by a branch
+    _, report, _ = scan_json(str(app), str(templates))
+    flagged = {f["node"]: f["message"].partition(": ")[2] for f in report["findings"] if f["rule_id"] == "MLC-PIPE-003"}
+    assert flagged == {
+        job + "Train.template0": "reusable workflow or template jobs/train.yml@templates of repository ml/pipeline-templates (a branch)",
+        "job:ci:git:app/.azuredevops/release.yml#extends":
+            "reusable workflow or template jobs/train.yml@templates of repository ml/pipeline-templates (a branch)",
+        "step:ci:git:app/.azuredevops/pipeline.yml#Deploy.deploy/0":
+            "template steps/deploy.yml@templates of repository ml/pipeline-templates (a branch)"}
+
+
+def test_a_template_of_another_repository_that_loads_is_expanded_after_its_reference(tmp_path):
+    app, templates = _two_repositories(tmp_path, GOOD_STEPS)
+    deploy = steps_of(collect_graph(app, templates), "step:ci:git:app/.azuredevops/pipeline.yml#Deploy.deploy")
+    assert [(s["uses"]["kind"] if "uses" in s else None, s.get("run")) for s in deploy] == [
+        ("branch", None), (None, "az ml online-deployment create -f mlops/deploy/blue.yml"), (None, "echo done")]
+    assert deploy[0]["expanded"] is True

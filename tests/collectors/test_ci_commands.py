@@ -114,3 +114,45 @@ def test_a_script_read_once_still_answers_each_step_with_its_own_lines_and_folde
     assert [(a["file"], a["line"]) for a in elsewhere] == [("sdk/job.yml", None)]
     named = purposes(["Train model", "Checkout"], [])
     assert purposes(["Train model", "Checkout"], []) == named == [{"purpose": "train", "reason": "named 'Train model'"}]
+
+
+def test_names_that_prepare_or_test_a_deployment_do_not_deploy():
+    # Azure App Service's deployment center writes a build job whose steps are called
+    # "Zip artifact for deployment" and "Upload artifact for deployment job": it builds.
+    assert purposes(["build", "Zip artifact for deployment", "Upload artifact for deployment job"], []) == []
+    assert purposes(["Build for release", "Create deployment package"], []) == []
+    assert purposes(["Test deployment"], []) == [{"purpose": "test", "reason": "named 'Test deployment'"}]
+    script = [{"action": "python_script", "file": "tests/test_deployment.py", "text": "python tests/test_deployment.py"}]
+    assert purposes([], script) == [{"purpose": "test", "reason": "python_script: python tests/test_deployment.py"}]
+
+
+def test_a_name_that_says_deploy_still_deploys_and_an_environment_keeps_a_qualified_one():
+    assert purposes(["deploy", "Unzip artifact for deployment"], []) == [{"purpose": "deploy", "reason": "named 'deploy'"}]
+    assert purposes(["Deploy to staging"], []) == [{"purpose": "deploy", "reason": "named 'Deploy to staging'"}]
+    # A job that targets an environment deploys there, whatever its name qualifies.
+    assert purposes(["Test deployment"], [], environment=True) == [
+        {"purpose": "test", "reason": "named 'Test deployment'"},
+        {"purpose": "deploy", "reason": "named 'Test deployment'"}]
+    assert purposes(["build", "Upload artifact for deployment job"], [], environment=True) == [
+        {"purpose": "deploy", "reason": "named 'Upload artifact for deployment job'"}]
+    # ... and a deploy command deploys whatever the job is called
+    webapp = [{"action": "app_deploy", "text": "azure/webapps-deploy@v3"}]
+    assert purposes(["Test deployment"], webapp) == [{"purpose": "deploy", "reason": "app_deploy: azure/webapps-deploy@v3"},
+                                                    {"purpose": "test", "reason": "named 'Test deployment'"}]
+    # An environment alone, named for nothing that deploys: no purpose is invented
+    assert purposes(["lint"], [], environment=True) == []
+
+
+def test_a_captured_command_holding_a_nested_substitution_or_macro_still_runs():
+    # An Azure Pipelines macro `$(ep)` or a nested `$(…)` inside the captured command
+    script = ("R=$(az ml online-endpoint invoke -n $(ep) --request-file sample.json)\n"
+              'JOB=$(az ml job create -f "$(dirname $(pwd))/job.yml" --query name -o tsv)\n'
+              "SCORE=$(echo az ml model create -n $(m))\n"      # echoes: runs nothing we read
+              "T=$(( $(date +%s) - START ))\n")
+    found = ml_actions(script, None, 1)
+    assert [(a["action"], a["line"], a.get("name"), a.get("file")) for a in found] == [
+        ("endpoint_invoke", 1, "$(ep)", None),
+        ("job_submit", 2, None, "$(dirname $(pwd))/job.yml"),
+    ]
+    # An unclosed substitution stays words: nothing is invented from it
+    assert ml_actions("R=$(az ml job create -f $(spec) --query name\n", None, 1) == []

@@ -325,3 +325,34 @@ def test_a_project_kept_in_a_subfolder_includes_from_its_own_root(tmp_path):
     })
     assert own_errors(g) == []
     assert {n for n in node_ids(g, "job") if "#" in n} == {jid("t", "svc/.gitlab-ci.yml")}
+
+
+def test_a_job_naming_a_deployment_deploys_when_it_starts_an_environment(tmp_path):
+    g = collect(tmp_path, {".gitlab-ci.yml": """\
+        stages: [build, qa]   # stage names say nothing here: the job names are read
+        test-deployment:
+          stage: qa
+          script: ./smoke.sh
+          environment:
+            name: staging
+        prepare-for-deployment:
+          stage: qa
+          script: ./render.sh
+          environment:
+            name: production
+            action: prepare
+        package:
+          stage: build
+          script: zip -r bundle.zip app
+          artifacts:
+            paths: [bundle.zip]
+          variables:
+            NOTE: built for deployment
+        """})
+    purposes = {job: [(p["purpose"], p["reason"]) for p in node_attrs(g, jid(job))["purposes"]]
+                for job in ("test-deployment", "prepare-for-deployment", "package")}
+    assert purposes == {
+        "test-deployment": [("test", "named 'test-deployment'"), ("deploy", "named 'test-deployment'")],
+        "prepare-for-deployment": [],       # `action: prepare` deploys nothing
+        "package": [],
+    }

@@ -489,3 +489,73 @@ def test_prefilter_leaves_out_no_line_a_plugin_would_flag(monkeypatch):
     monkeypatch.setattr(type(det), "_may_fire", lambda self, plugin, line, lowered: True)
     assert {path: det.scan_text(path, text) for path, text in texts.items()} == gated
     assert sum(map(len, gated.values())) >= 10
+
+
+# Values built at run time (this file holds no secret-shaped literal): a password as people
+# type them, letters, digits and symbols.
+NEXT_LINE_PASSWORD = "Qv7" + "-Lm2x" + "-Rt9k"
+FOLDED_PASSWORD = "Fz4" + "!Np8w" + "Kc3d"
+LITERAL_TOKEN = "tk" + "".join(random.Random(29).choices(string.ascii_letters + string.digits, k=22))
+
+# Where YAML puts a credential's value on the lines after its name: a parameter declaration
+# (Azure Pipelines, a Helm chart's values schema, Ansible argument specs) and block scalars.
+NEXT_LINE_YAML = f"""\
+parameters:
+  jumphost_password:
+    type: string
+    default: "{NEXT_LINE_PASSWORD}"
+  db_password: >-
+    {FOLDED_PASSWORD}
+  api_token: |
+    {LITERAL_TOKEN}
+  registry_password:
+    {NEXT_LINE_PASSWORD}x  # rotated by ops
+"""
+# The same shapes holding no credential: an empty default, references, a placeholder, a
+# name that holds "key" and names none, a block of several lines, no default at all.
+NEXT_LINE_CLEAN_YAML = f"""\
+parameters:
+  admin_password:
+    type: string
+    default: ""
+  sp_secret:
+    type: string
+    default: $(servicePrincipalSecret)
+  client_secret:
+    default: "${{{{ secrets.CLIENT_SECRET }}}}"
+  registry_password: >-
+    <your-registry-password>
+  storage_key: |
+    @Microsoft.KeyVault(SecretUri=https://kv-churn.vault.azure.net/secrets/storage)
+  key_vault_name:
+    default: kv-churn-{NEXT_LINE_PASSWORD}
+  ssh_password: |
+    first line 1{FOLDED_PASSWORD}
+    second line 2{FOLDED_PASSWORD}
+  password:
+    type: string
+    description: The jump host's admin password
+  token:
+    - {NEXT_LINE_PASSWORD}
+"""
+
+
+def test_a_credential_whose_value_is_on_the_next_lines_of_yaml_is_found(tmp_path):
+    from checker.collectors.secrets.parser import scan_file
+    found, values = scan_file("pipelines/jumphost.yml", NEXT_LINE_YAML)
+    assert [(h.type, h.line) for h in found] == [("Secret Keyword", 4), ("Secret Keyword", 6),
+                                                 ("Secret Keyword", 8), ("Secret Keyword", 10)]
+    assert set(values) == {NEXT_LINE_PASSWORD, FOLDED_PASSWORD, LITERAL_TOKEN, NEXT_LINE_PASSWORD + "x"}
+    repo = make_repo(tmp_path / "r", {"pipelines/jumphost.yml": NEXT_LINE_YAML, "pipelines/clean.yml": NEXT_LINE_CLEAN_YAML})
+    graph = scan_graph(repo)
+    assert hits(attrs_of(graph, "file:git:./pipelines/jumphost.yml")) == {("Secret Keyword", n, "text") for n in (4, 6, 8, 10)}
+    assert attrs_of(graph, "file:git:./pipelines/clean.yml")["secrets_count"] == 0
+    document = json.dumps(graph.document())
+    assert not [v for v in (NEXT_LINE_PASSWORD, FOLDED_PASSWORD, LITERAL_TOKEN) if v in document]
+
+
+def test_next_line_values_that_are_references_placeholders_or_blocks_are_not_secrets():
+    from checker.collectors.secrets.parser import scan_file
+    assert scan_file("pipelines/jumphost.yml", NEXT_LINE_CLEAN_YAML) == ([], {})
+    # only YAML is read this way: a Python file's `password:` is a type annotation or a dict key
+    assert scan_file("settings.py", NEXT_LINE_YAML.replace("parameters:", "x = {")) == ([], {})

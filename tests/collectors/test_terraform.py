@@ -235,6 +235,22 @@ def test_unknown_count_makes_one_conditional_resource(tmp_path):
                                            "sets it"}
 
 
+def test_a_count_or_for_each_on_a_variable_no_block_declares_is_unknown_not_one(tmp_path):
+    """Terraform refuses a reference to an undeclared variable: the instances are not known,
+    whatever try() or a module call around it says."""
+    graph = scan(tmp_path, {
+        "main.tf": 'resource "azurerm_key_vault" "kv" {\n  count = var.create_kv\n  name = "kv"\n}\n'
+                   'resource "azurerm_key_vault" "fallback" {\n  count = try(var.n, 1)\n  name = "kv-f"\n}\n'
+                   'module "ws" {\n  source   = "./ws"\n  for_each = var.regions\n}\n',
+        "ws/main.tf": 'resource "azurerm_key_vault" "inner" {\n  name = "kv-inner"\n}\n'})
+    conditions = {a["address"]: a.get("conditional") for _, n in graph.nodes("resource") for a in [n["attrs"]]}
+    assert conditions == {
+        "azurerm_key_vault.kv": {"expression": "var.create_kv", "reason": "no variable block declares 'create_kv'"},
+        "azurerm_key_vault.fallback": {"expression": "try(var.n, 1)", "reason": "var.n: no variable block declares 'n'"},
+        "azurerm_key_vault.inner": {"expression": "var.regions",      # in module.ws
+                                    "reason": "no variable block declares 'regions'"}}
+
+
 def test_var_files_auto_and_explicit(tmp_path):
     graph = scan(tmp_path, {
         "main.tf": 'variable "a" {}\nvariable "b" {}\nvariable "c" { default = "d" }\n'

@@ -77,10 +77,12 @@ _TERRAFORM_TASKS = ("terraformtaskv1", "terraformtaskv2", "terraformtaskv3", "te
                     "terraformtask", "terraformcli", "terraform")
 _PREFIXES = {"sudo", "time", "exec", "nohup", "env", "call", "&", "."}
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-_CAPTURED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=\$\((.*)\)$", re.S)     # NAME=$(command)
 _CONTINUED = re.compile(r"[ \t](?:\\|`|\^)[ \t]*$|^\\$|\\$")
 _CONTINUATION_ENDS = ("\\", "`", "^")     # a line _CONTINUED matches ends so (spaces and tabs aside)
 _SPLIT = {"&&", "||", ";", "|", "&", ";;", "|&"}
+# `$(`, `(` and `)`: what _substitutions reads to find where a `$( … )` ends, nesting and all.
+_PARENS = re.compile(r"\$\(|[()]")
+_NESTED = re.compile(r"\$\([^()]*\(")
 _EXPRESSIONS = re.compile(r"\$\{\{.*?\}\}|\$\(\(.*?\)\)|\$\([^()]*\)|\$\{[^{}]*\}|\$\[.*?\]")
 # The checkout's root in each CI system: a path under it is a path in the scanned tree.
 _TREE_ROOT = re.compile(r"(?:\$\{\{\s*github\.workspace\s*\}\}|\$\{?GITHUB_WORKSPACE\}?|\$\{?CI_PROJECT_DIR\}?"
@@ -200,10 +202,13 @@ def _tokens(text: str) -> list[str]:
     one word each, spaces and all. An unclosed quote: whitespace is the best reading left."""
     kept: list[str] = []
 
-    def keep(m: re.Match) -> str:
-        kept.append(m.group(0))
+    def keep(expression: str) -> str:
+        kept.append(expression)
         return f"\x00{len(kept) - 1}\x00"
-    protected = _EXPRESSIONS.sub(keep, text) if "$" in text else text
+    if "$" in text:
+        protected = _EXPRESSIONS.sub(lambda m: keep(m.group(0)), _protect_substitutions(text, keep))
+    else:
+        protected = text
     if not _SHELL_SYNTAX.search(protected):
         words = protected.split()     # no quote, escape or operator: _WORD would split on whitespace
     elif not _QUOTING.search(protected):
@@ -213,6 +218,53 @@ def _tokens(text: str) -> list[str]:
     if kept:
         return [_RESTORE.sub(lambda m: kept[int(m.group(1))], w) for w in words]
     return words
+
+
+def _substitutions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost `$( … )` whose parentheses balance: a command
+    substitution may hold another one or an Azure Pipelines macro (`$(az ml … -n $(ep))`),
+    which a regex stops at the first `)`. One pass over the parentheses, so linear; an
+    unclosed `$(` yields no span (its inner, closed ones are left to _EXPRESSIONS)."""
+    spans: list[tuple[int, int]] = []
+    stack: list[int] = []         # start of each open `(` or `$(`; -1 for a plain `(`
+    open_substitutions = 0
+    for m in _PARENS.finditer(text):
+        token = m.group()
+        if token != ")":
+            stack.append(m.start() if token == "$(" else -1)
+            open_substitutions += token == "$("
+        elif stack:
+            start = stack.pop()
+            if start >= 0:
+                open_substitutions -= 1
+                if not open_substitutions:
+                    spans.append((start, m.end()))
+    return spans
+
+
+def _protect_substitutions(text: str, keep) -> str:
+    """`text` with each balanced `$( … )` replaced by what `keep` returns for it."""
+    if "$(" not in text or not _NESTED.search(text):
+        return text               # no `(` inside a `$(`: _EXPRESSIONS reads every one whole
+    spans = _substitutions(text)
+    if not spans:
+        return text
+    out, at = [], 0
+    for start, end in spans:
+        out += [text[at:start], keep(text[start:end])]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _captured(word: str) -> str | None:
+    """The command of `NAME=$(command)`, when the substitution is the whole value."""
+    if not _ASSIGNMENT.match(word):
+        return None
+    value = word.partition("=")[2]
+    if value[:2] != "$(" or value[-1:] != ")" or _substitutions(value) != [(0, len(value))]:
+        return None
+    return value[2:-1]
 
 
 def _shell_words(protected: str) -> list[str]:
@@ -236,9 +288,9 @@ def _unquote(word: str) -> str:
 def _command_action(argv: list[str], workdir: str | None) -> dict | None:
     if argv[:1] in (["export"], ["local"], ["readonly"]):
         argv = argv[1:]
-    if len(argv) == 1 and (captured := _CAPTURED.match(argv[0])):
+    if len(argv) == 1 and (captured := _captured(argv[0])) is not None:
         # `job_id=$(az ml job create -f job.yml --query name -o tsv)`: the command runs
-        return next((a for inner in _split(captured.group(1).strip()) if (a := _command_action(inner, workdir))),
+        return next((a for inner in _split(captured.strip()) if (a := _command_action(inner, workdir))),
                     None)
     while argv and (argv[0] in _PREFIXES or _ASSIGNMENT.match(argv[0])):
         argv = argv[1:]
@@ -408,11 +460,23 @@ _NAME_PURPOSE = (
     ("deploy", re.compile(r"deploy\w*|releas\w*|promot\w*|(?<![a-z])serv(?:e|ing)(?![a-z])|rollout", re.I)),
     ("test", re.compile(r"(?<![a-z])(?:unit[-_ ]?)?tests?(?![a-z])|pytest|smoke", re.I)),
 )
+_DEPLOY_NAME = _NAME_PURPOSE[3][1]
+# Deploy words a name uses for something else: what is built, zipped or uploaded *for* a
+# deployment (Azure App Service's deployment center names its build job's steps "Zip
+# artifact for deployment", "Upload artifact for deployment job"), a deployment package,
+# and a test of a deployment. Such a name does not say the job deploys.
+_DEPLOY_AS_OBJECT = re.compile(
+    r"(?<![a-z])for[-_ ]+(?:the[-_ ]+)?(?:deploy|releas)\w*"
+    r"|(?<![a-z])(?:test|testing|verify|verifying|validate|validating|check|checking)[-_ ]+(?:the[-_ ]+)?deploy\w*"
+    r"|(?<![a-z])deployment[-_ ]?(?:package|artifact|bundle|archive|zip)s?(?![a-z])", re.I)
 
 
-def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
+def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: bool = False) -> list[dict]:
     """[{purpose, reason}] for a job: from what its steps do first (an `az ml online-deployment
-    create` deploys whatever the job is called), then from its own and its steps' names."""
+    create` deploys whatever the job is called), then from its own and its steps' names.
+    `environment`: the job targets a deployment environment, so a name that speaks of a
+    deployment only as an object ("Test deployment") still means it deploys."""
+    job_names = list(job_names)
     found: dict[str, str] = {}
     for act in actions:
         purpose = _ACTION_PURPOSE.get(act["action"])
@@ -426,6 +490,10 @@ def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
         for purpose in _named_purposes(name) if name else ():
             if purpose not in found:
                 found[purpose] = f"named {name!r}"
+    if environment and "deploy" not in found:
+        said = next((name for name in job_names if name and _DEPLOY_NAME.search(name)), None)
+        if said:
+            found["deploy"] = f"named {said!r}"
     return [{"purpose": p, "reason": r} for p, r in found.items()]
 
 
@@ -433,7 +501,14 @@ def purposes(job_names: Iterable[str], actions: Iterable[dict]) -> list[dict]:
 def _named_purposes(name: str) -> tuple[str, ...]:
     """The purposes a name says, in _NAME_PURPOSE's order: once per distinct name (steps are
     called "Checkout", "Azure login", "Run job" in every workflow)."""
-    return tuple(p for p, pattern in _NAME_PURPOSE if pattern.search(name))
+    return tuple(p for p, pattern in _NAME_PURPOSE
+                 if pattern.search(name) and (p != "deploy" or _says_deploy(name)))
+
+
+def _says_deploy(name: str) -> bool:
+    """Whether a name that holds a deploy word says the job deploys: some deploy word is
+    left once the phrases using one as an object (_DEPLOY_AS_OBJECT) are taken out."""
+    return _DEPLOY_NAME.search(_DEPLOY_AS_OBJECT.sub(" ", name)) is not None
 
 
 def _name_purpose(name: str, preferred: tuple[str, ...] = ()) -> str | None:

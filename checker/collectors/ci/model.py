@@ -104,7 +104,7 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
              "runner": job.runner, "deployment": job.deployment, "manual": job.manual,
              "needs": list(job.needs), "service_connections": sorted(set(job.service_connections)),
              "variable_groups": sorted(set(job.variable_groups)),
-             "purposes": purposes(names, actions), **job.extra}
+             "purposes": purposes(names, actions, _targets_environment(job)), **job.extra}
     for fact, value in (("stage", job.stage), ("environment", job.environment), ("permissions", job.permissions),
                         ("condition", job.condition), ("container", job.container), ("uses", job.uses)):
         if value is not None:
@@ -116,6 +116,15 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
                                  ctx.provenance(collector, ref.display, step.line))
         ctx.graph.add_edge(jid, sid, "contains")
     return jid
+
+
+def _targets_environment(job: CiJob) -> bool:
+    """Whether a job deploys into an environment: an Azure deployment job, or one naming an
+    environment, unless GitLab's `environment: action:` says it only prepares, verifies,
+    accesses or stops one (start is the default)."""
+    if job.deployment:
+        return True
+    return job.environment is not None and job.environment.get("action", "start") == "start"
 
 
 def _step_attrs(system: str, step: CiStep) -> dict:

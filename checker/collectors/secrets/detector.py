@@ -135,18 +135,24 @@ class Detector:
                 return fn.path.rsplit(".", 1)[-1]
         return None
 
-    def candidate_lines(self, text: str) -> list[int]:
+    def candidate_lines(self, text: str, literals: set[str] | None = None) -> list[int]:
         """1-based numbers of the lines (split on '\\n') where a plugin or shape could fire.
 
         One pass of the literal trie marks the lines of the literal gates and tells which
         literals the text holds; a regex gate runs only when the literal its every match
-        starts with is there (most texts hold none of the rarer ones)."""
+        starts with is there (most texts hold none of the rarer ones). `literals`, when
+        given, receives those the text holds (each the shortest of the gates' literals
+        sharing its prefix: `pw` stands for `pwd`), so a caller needs no pass of its own to
+        know a word is absent; with a plugin ungated no pass is made, and it receives
+        redact.CREDENTIAL_HINTS, as if each were there."""
         if self._ungated:
+            if literals is not None:
+                literals.update(redact.CREDENTIAL_HINTS)
             return list(range(1, len(split_lines(text)) + 1))
         found: set[int] = set()
         lowered = text.lower()      # the same newlines as `text` (maybe not the same length)
         trie, marking, others = self._candidates
-        present = set()
+        present = literals if literals is not None else set()
         line, pos = 1, 0
         m = trie.search(lowered)
         while m:

@@ -26,6 +26,7 @@ from ... import redact
 from .. import CollectContext, FileParser, FileRef
 from .detector import Found, detector, notebook_cell_name
 from .notebooks import load_json_with_lines, notebook_cell_list, notebook_chunks, notebook_language
+from .yaml_values import next_line_values
 
 # Larger files are recorded as not scanned rather than slowing every scan down.
 MAX_SCAN_BYTES = 2 * 1024 * 1024
@@ -67,8 +68,24 @@ def scan_file(path: str, text: str) -> tuple[list[SecretHit], dict[str, str]]:
         cells = notebook_cell_list(nb)
         if cells is not None:
             return _scan_notebook(path, text, nb, cells)
-    found = detector().scan_text(path, text)
+    if PurePosixPath(path).suffix.lower() in (".yml", ".yaml"):
+        found = _scan_yaml(path, text)
+    else:
+        found = detector().scan_text(path, text)
     return sorted({SecretHit(f.line, f.type) for f in found}), _values(found)
+
+
+def _scan_yaml(path: str, text: str) -> list[Found]:
+    """The line-by-line scan, then the credentials whose value is on the lines after their
+    key (yaml_values), on lines not flagged already (a vendor token there is named by its
+    kind). Most YAML files hold no credential word: the candidate pass says so, and the
+    next-line read is skipped."""
+    literals: set[str] = set()
+    found = detector().scan_text(path, text, detector().candidate_lines(text, literals))
+    if not any(hint.startswith(literal) for literal in literals for hint in redact.CREDENTIAL_HINTS):
+        return found
+    flagged = {f.line for f in found}
+    return found + [f for f in next_line_values(text) if f.line not in flagged]
 
 
 def _scan_notebook(path: str, text: str, nb: dict, cells: list) -> tuple[list[SecretHit], dict[str, str]]:

@@ -42,15 +42,28 @@ image_state(img) := "fine" if {
 	img.digest == false
 } else := "fine"
 
-ref_entry(what, ref) := {"what": what, "ref": ref.ref, "why": object.get(kind_words, ref.kind, ref.kind), "state": ref_state(ref)}
+ref_entry(what, ref) := {"what": what, "ref": ref.ref, "of": of_repository(ref), "why": object.get(kind_words, ref.kind, ref.kind), "state": ref_state(ref)}
+
+# An Azure template of another repository: the repository the alias names (its `name:`), which
+# the path@alias alone does not say. For the message only: the evidence keeps its facts as
+# they were, so findings keep their fingerprints.
+of_repository(ref) := concat("", [" of repository ", ref.repository_name]) if {
+	is_string(ref.repository_name)
+} else := concat("", [" of repository ", ref.repository]) if {
+	is_string(ref.repository)
+} else := ""
 
 image_entry(what, img) := {"what": what, "ref": img.image, "why": "no digest", "state": image_state(img)}
 
-step_what(ref) := "image" if {
-	ref.kind == "docker"
+# What a step's `uses` names: an Azure Pipelines step a template, a GitHub step an action
+# (or a docker:// image).
+step_what(node) := "image" if {
+	node.attrs.uses.kind == "docker"
+} else := "template" if {
+	node.attrs.system == "azure_pipelines"
 } else := "action"
 
-step_entries(node) := [ref_entry(step_what(node.attrs.uses), node.attrs.uses) |
+step_entries(node) := [ref_entry(step_what(node), node.attrs.uses) |
 	node.kind == "step"
 	is_object(node.attrs.uses)
 ]
@@ -80,7 +93,7 @@ extends_entries(node) := [ref_entry("extends template", node.attrs.extends) |
 
 entries(node) := array.concat(array.concat(array.concat(step_entries(node), job_entries(node)), pipeline_entries(node)), extends_entries(node))
 
-text(e) := concat("", [e.what, " ", e.ref, " (", e.why, ")"])
+text(e) := concat("", [e.what, " ", e.ref, object.get(e, "of", ""), " (", e.why, ")"])
 
 # Each CI node's references, judged once for both kinds of finding below.
 judged := {id: found |
@@ -97,7 +110,7 @@ mutable_refs contains item if {
 	item := {
 		"node": id,
 		"message": concat("", ["referenced by a mutable ref, not a full commit sha or digest: ", concat("; ", [text(e) | some e in bad])]),
-		"evidence": {"references": bad},
+		"evidence": {"references": [object.remove(e, {"of"}) | some e in bad]},
 	}
 }
 
@@ -109,7 +122,7 @@ mutable_refs contains item if {
 	item := {
 		"node": id,
 		"message": concat("", ["reference computed by an expression, cannot tell whether it is pinned: ", concat("; ", [e.ref | some e in unknown])]),
-		"evidence": {"references": unknown},
+		"evidence": {"references": [object.remove(e, {"of"}) | some e in unknown]},
 		"cannot_evaluate": true,
 	}
 }

@@ -65,9 +65,31 @@ test_an_extends_template_read_from_another_scanned_repository_is_judged_by_its_p
 	branch := {"ref": "pipeline.yml@templates", "target": "ml/templates/pipeline.yml", "version": null, "kind": "branch", "repository": "templates", "resolved": "pipeline.yml@templates"}
 	items := pipe_003.mutable_refs with input.nodes as {"p": extending(branch)}
 	some i in items
-	contains(i.message, "extends template pipeline.yml@templates (a branch)")
+	contains(i.message, "extends template pipeline.yml@templates of repository templates (a branch)")
 	pinned := json.patch(branch, [{"op": "replace", "path": "/kind", "value": "sha"}])
 	count(pipe_003.mutable_refs) == 0 with input.nodes as {"p": extending(pinned)}
 	local := {"ref": "pipeline.yml", "target": "pipeline.yml", "kind": "local"}
 	count(pipe_003.mutable_refs) == 0 with input.nodes as {"p": extending(local)}
+}
+
+azure(kind, uses) := {"kind": kind, "attrs": {"system": "azure_pipelines", "uses": uses}}
+
+test_an_azure_template_reference_says_it_is_a_template_of_its_repository if {
+	branch := {"ref": "steps/deploy.yml@templates", "target": "ml/pipeline-templates/steps/deploy.yml", "version": "main", "kind": "branch", "repository": "templates", "repository_name": "ml/pipeline-templates"}
+	items := pipe_003.mutable_refs with input.nodes as {"s": azure("step", branch), "j": azure("job", branch)}
+	{i.node: i.message | some i in items} == {
+		"s": "referenced by a mutable ref, not a full commit sha or digest: template steps/deploy.yml@templates of repository ml/pipeline-templates (a branch)",
+		"j": "referenced by a mutable ref, not a full commit sha or digest: reusable workflow or template steps/deploy.yml@templates of repository ml/pipeline-templates (a branch)",
+	}
+	[e | some i in items; i.node == "s"; some e in i.evidence.references] == [{"what": "template", "ref": "steps/deploy.yml@templates", "why": "a branch", "state": "mutable"}]
+}
+
+test_a_github_step_is_an_action_and_a_job_a_reusable_workflow_or_template if {
+	wf := ref("org/flows/.github/workflows/d.yml@main", "org/flows/.github/workflows/d.yml", "branch")
+	nodes := {"s": step(ref("azure/cli@v2", "azure/cli", "tag")), "j": {"kind": "job", "attrs": {"system": "github_actions", "uses": wf}}}
+	items := pipe_003.mutable_refs with input.nodes as nodes
+	{i.node: i.message | some i in items} == {
+		"s": "referenced by a mutable ref, not a full commit sha or digest: action azure/cli@v2 (a tag)",
+		"j": "referenced by a mutable ref, not a full commit sha or digest: reusable workflow or template org/flows/.github/workflows/d.yml@main (a branch)",
+	}
 }

@@ -389,12 +389,14 @@ class PipelineReader:
             return None
         found = source.files.get(target)
         if found is None:
+            # Unread, but another repository's reference is still a reference: `ref` keeps it
+            # (and its pin, MLC-PIPE-003's) where None would leave the including step unknown.
             if target in source.failed:
-                return None                    # its own error (or template marker) is recorded
+                return ref                     # its own error (or template marker) is recorded
             where = f"repository {source.alias}" if source.alias else "the scanned tree"
             reason = "is not an Azure Pipelines template" if target in source.seen else f"not found in {where}"
             self.error(display, f"template {text!r} ({target}) {reason}", line)
-            return None
+            return ref
         doc = found.doc
         if source.alias:
             self.borrowed.add((source.tree, target))
@@ -411,8 +413,9 @@ class PipelineReader:
         repo = self.repos.get(alias)
         if repo is None:
             return {"ref": text, "target": f"{alias}/{path}", "version": None, "kind": "unknown", "repository": alias}
-        return {**repository_ref(repo.get("name") or alias, repo.get("ref")), "ref": text,
-                "target": f"{repo.get('name') or alias}/{path}", "repository": alias}
+        name = repo.get("name") or alias
+        return {**repository_ref(name, repo.get("ref")), "ref": text, "target": f"{name}/{path}",
+                "repository": alias, "repository_name": name}
 
     @contextlib.contextmanager
     def _inside(self, loaded: Loaded):
@@ -498,11 +501,14 @@ def _named(alias: str | None, path: str) -> str:
 
 def declared_parameters(node: Any) -> dict:
     """A template's or pipeline's parameters with their defaults: the list form
-    (`- name: x / default: y`) or the old mapping form (`x: y`)."""
+    (`- name: x / default: y`) or the old mapping form (`x: y`). A parameter declared without
+    a default is left out: Azure will not queue a run that gives it no value, so read alone
+    (or called without it) its value is unknown and `${{ parameters.x }}` stays as written,
+    never the empty string."""
     if isinstance(node, dict):
         return {str(k): v for k, v in node.items()}
     if isinstance(node, list):
-        return {str(p["name"]): p.get("default") for p in node if isinstance(p, dict) and "name" in p}
+        return {str(p["name"]): p["default"] for p in node if isinstance(p, dict) and "name" in p and "default" in p}
     return {}
 
 
