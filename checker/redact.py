@@ -307,20 +307,25 @@ def has_key_body(block: str) -> bool:
 # names, roles, extensions, collector names, URLs): nine in ten in a 1,200-file estate, and
 # of the 5.3M strings a 50k-version MLflow store records, one in ten is distinct.
 # Only clean strings are kept, so no secret is held here; bounded in count and length.
-_KNOWN_CLEAN: set[str] = set()
+# Each maps to its first copy, which the door hands out for every equal string after it:
+# the graph then holds one object per repeated value, not one per node (a 444k-node estate
+# repeats 'main', 'FINISHED' or a remote URL 100k times; every rule child copies the pages
+# it reads, so each copy saved is saved once per process).
+_KNOWN_CLEAN: dict[str, str] = {}
 _KNOWN_CLEAN_MAX, _KNOWN_CLEAN_LEN = 100_000, 256
 
 
 def clean_text(text: str) -> str:
     """`text` with every credential masked and lone surrogates replaced. One prefilter search
     decides; most strings need no further work."""
-    if text in _KNOWN_CLEAN:
-        return text
+    known = _KNOWN_CLEAN.get(text)
+    if known is not None:
+        return known
     cleaned = _clean_text(text)
     if cleaned is text and len(text) <= _KNOWN_CLEAN_LEN:
         if len(_KNOWN_CLEAN) >= _KNOWN_CLEAN_MAX:
             _KNOWN_CLEAN.clear()
-        _KNOWN_CLEAN.add(text)
+        _KNOWN_CLEAN[text] = text
     return cleaned
 
 
@@ -349,13 +354,13 @@ def clean(value: Any) -> Any:
     # cases (str, dict, list, scalars) skip the isinstance chain.
     kind = type(value)
     if kind is str:
-        return value if value in _KNOWN_CLEAN else clean_text(value)
+        return clean_text(value)
     if kind is dict:
         return _clean_dict(value)
     if kind is list or kind is tuple:
         # Lists of known strings are common (a commit's 40 branches): no call for those.
         known = _KNOWN_CLEAN
-        return [v if type(v) is str and v in known else clean(v) for v in value]
+        return [(known.get(v) or clean_text(v)) if type(v) is str else clean(v) for v in value]
     if kind in _SCALARS:
         return value
     if isinstance(value, str):
@@ -376,20 +381,20 @@ def _clean_dict(value: dict) -> dict:
         kind = type(item)
         if key in plain:                           # most keys: one look-up decides
             if kind is str:
-                out[key] = item if item in known else clean_text(item)
+                out[key] = known.get(item) or clean_text(item)
             else:
                 out[key] = item if kind in _SCALARS else clean(item)
         elif isinstance(key, str):
             if kind is str:
                 if is_credential_name(key) and is_secret_value(item):
                     item = MARK.format("Secret Keyword")
-                elif item not in known:
-                    item = clean_text(item)
+                else:
+                    item = known.get(item) or clean_text(item)
             elif kind not in _SCALARS:
                 item = clean_entry(key, item)     # containers, str subclasses
-            cleaned = key if key in known else clean_text(key)
+            cleaned = known.get(key) or clean_text(key)
             out[cleaned] = item
-            if cleaned is key and len(key) <= _KNOWN_CLEAN_LEN and not is_credential_name(key):
+            if cleaned == key and len(key) <= _KNOWN_CLEAN_LEN and not is_credential_name(key):
                 if len(plain) >= _KNOWN_CLEAN_MAX:
                     plain.clear()
                 plain.add(key)
