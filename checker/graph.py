@@ -305,7 +305,7 @@ class EstateGraph:
                 _check_node_shape(nid, n)
                 kind, _, key = nid.partition(":")
                 graph.add_node(kind, key, n.get("attrs", {}))
-                graph.g.nodes[nid]["provenance"] = dict(n.get("provenance", {}))
+                graph.g.nodes[nid]["provenance"] = shared_provenance(dict(n.get("provenance", {})))
             for e in doc["edges"]:
                 if not isinstance(e, dict):
                     raise ValueError(f"edge {e!r} is not an object")
@@ -324,12 +324,32 @@ def _provenance(provenance: Provenance) -> dict:
     """clean(provenance.as_dict()), built once: its keys are constant names of no
     credential, so cleaning it is cleaning each value (as_dict's dict was copied again)."""
     if type(provenance) is not Provenance:
-        return clean(provenance.as_dict())
+        return shared_provenance(clean(provenance.as_dict()))
     out = {"collector": clean(provenance.collector), "source": clean(provenance.source),
            "collected_at": clean(provenance.collected_at)}
     if provenance.line is not None:
         out["line"] = clean(provenance.line)
-    return out
+    return shared_provenance(out)
+
+
+def shared_provenance(provenance: dict) -> dict:
+    """One dict for equal provenances (every commit of a repository, every record of an
+    MLflow store has the same): at --scale 1 that is 400k dicts fewer in the scan and in
+    each rule child that reads them. Nothing changes a node's provenance once it is added."""
+    try:
+        key = tuple((k, v, type(v)) for k, v in provenance.items())
+        shared = _SHARED_PROVENANCE.get(key)
+    except TypeError:             # an unhashable value (a hand-made snapshot): kept as it is
+        return provenance
+    if shared is None:
+        if len(_SHARED_PROVENANCE) >= _SHARED_MAX:
+            _SHARED_PROVENANCE.clear()
+        shared = _SHARED_PROVENANCE[key] = provenance
+    return shared
+
+
+_SHARED_PROVENANCE: dict[tuple, dict] = {}
+_SHARED_MAX = 50_000
 
 
 def _collection_error(entry: Any) -> CollectionError:

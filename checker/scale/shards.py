@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..collectors import Source, load_registry
 from ..graph import (SNAPSHOT_FORMAT, SNAPSHOT_VERSION, CollectionError, EstateGraph, canonical_bytes,
-                     saved_document)
+                     saved_document, shared_provenance)
 from ..inputs import load_json
 
 STAGE_COLLECTED = "collected"
@@ -184,6 +184,7 @@ def trusted_shard(doc: dict, origin: str) -> Shard:
     (cleaning and the digest would cost as much as collecting a git repository again)."""
     graph = EstateGraph()
     for nid, node in doc["nodes"].items():
+        node["provenance"] = shared_provenance(node["provenance"])
         graph.adopt_node(nid, node)
     for e in doc["edges"]:
         graph.g.add_edge(e["src"], e["dst"], key=e["kind"], kind=e["kind"])
