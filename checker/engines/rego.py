@@ -307,6 +307,7 @@ class EmbeddedRego:
             for rule_id, value in found if on_answer else ():
                 on_answer(rule_id, value)
         if tasks:
+            self.engine.prepare()             # once here, not once in each child
             run_all(tasks, self.timeout, self.max_bytes, min(len(tasks), workers()),
                     {g[0].id: len(g) for g in groups}, answered)
         return results

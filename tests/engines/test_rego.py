@@ -930,3 +930,17 @@ def test_rule_input_where_sends_only_nodes_the_condition_does_not_rule_out():
     assert set(doc["nodes"]) == {"resource:st", "resource:ws", "resource:mystery"}
     assert {(e["src"], e["dst"]) for e in doc["edges"]} == {("resource:ws", "resource:st"),
                                                            ("resource:vnet", "resource:st")}
+
+
+def test_preparing_the_engine_before_the_fork_evaluates_no_policy():
+    # The parent prepares regorus's modules once for every rule process it forks; a policy
+    # evaluated there would run outside the children's time bound (params.rego_timeout):
+    # coverage shows that no line of a policy ran.
+    from checker.engines.rego_embedded import Regorus
+    engine = Regorus([("spin.rego", "package spin\n\nimport rego.v1\n\nx := count(input.nodes)\n\n"
+                                    "hits contains i if {\n\tsome i in numbers.range(1, 3)\n\ti < 0\n}\n")], "{}")
+    engine._engine.set_enable_coverage(True)
+    engine.prepare()
+    assert json.loads(engine._engine.get_coverage_report_as_json())["files"] == []
+    engine.set_input('{"nodes": {}}')
+    assert engine.query("data.spin.x") == "0"      # and answers as before
