@@ -261,10 +261,15 @@ class EstateGraph:
         nodes = doc["nodes"].items() if doc else self.g.nodes(data=True)
         edges = doc["edges"] if doc else [{"src": s, "dst": t, "kind": k}
                                           for s, t, k in sorted(self.g.edges(keys=True))]
+        timeless: dict[int, dict] = {}      # by id: nodes share provenance dicts (shared_provenance)
+
+        def without_time(provenance: dict) -> dict:
+            found = timeless.get(id(provenance))
+            if found is None:
+                found = timeless[id(provenance)] = {k: v for k, v in provenance.items() if k != "collected_at"}
+            return found
         return {
-            "nodes": {nid: {"kind": n["kind"], "attrs": n["attrs"],
-                            "provenance": {k: v for k, v in n["provenance"].items()
-                                           if k != "collected_at"}}
+            "nodes": {nid: {"kind": n["kind"], "attrs": n["attrs"], "provenance": without_time(n["provenance"])}
                       for nid, n in nodes},
             "edges": edges,
             "errors": sorted((e.as_dict() for e in self.errors), key=canonical_json),
