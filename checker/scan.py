@@ -16,7 +16,7 @@ from .rule import Rule, RuleError
 from .collection import UsageError, collect, frozen_heap, gc_paused, resolve_sources  # noqa: F401 - the scan's API
 from .collectors import load_registry
 from .collectors.walker import Exclusions
-from .engines import RuleResult
+from .engines import Hit, RuleResult
 from .graph import EstateGraph, canonical_json
 from .linkers import run_linkers
 from .overrides import apply_overrides
@@ -150,7 +150,28 @@ def evaluate(graph: EstateGraph, catalog: Catalog, rules: list[Rule], params: di
         engine = rego.RegoEngine(catalog.policy_files, params, rego_engine or rego.DEFAULT_ENGINE,
                                  opa_url, opa_token)
         results.update(engine.evaluate(by_engine["rego"], graph))
+    for result in results.values():
+        _existence_unknown(result, graph)
     return results
+
+
+def _existence_unknown(result: RuleResult, graph: EstateGraph) -> None:
+    """A hit on a resource that may not be created (its count, for_each, ARM condition or
+    Bicep `if` unresolved: attrs.conditional) is not a failure: whether there is anything to
+    fail is unknown, so the node cannot be evaluated, and the report names the condition.
+    Unknown is a state, never a failure or a pass (issue 8), whatever engine flagged it."""
+    kept = []
+    for hit in result.hits:
+        node = graph.g._node.get(hit.node)
+        condition = node["attrs"].get("conditional") if node is not None else None
+        if not isinstance(condition, dict):
+            kept.append(hit)
+            continue
+        why = f"{condition.get('expression', '?')}: {condition.get('reason', 'unresolved')}"
+        result.undetermined.append(Hit(
+            hit.node, f"cannot evaluate: {hit.message} — if it is created ({why})",
+            {**hit.evidence, "unknown": [{"fact": "created", **condition}]}, hit.severity))
+    result.hits = kept
 
 
 def _unobserved(stage: str):
