@@ -13,6 +13,7 @@ from conftest import collect_graph, errors_for, make_repo, node_attrs, out_edges
 from checker.collectors.ci.azure import azure_shape
 from checker.collectors.ci.azure.read import repository_ref, runner
 from checker.pipelines.links import link_pipelines
+from pipelines.test_cross_repository import PIPELINE as CROSS_REPOSITORY_PIPELINE, _repo
 
 PIPELINE = """\
 trigger:
@@ -550,27 +551,9 @@ def test_a_parameter_without_default_or_value_stays_an_expression(tmp_path):
         assert list(node_attrs(graph, step)["unresolved"]) == ["file ${{ parameters.jobFile }}"]
 
 
-APP_ON_BRANCH = """\
-trigger: [main]
-resources:
-  repositories:
-    - repository: templates
-      type: git
-      name: ml/pipeline-templates
-      ref: refs/heads/main
-stages:
-  - stage: Train
-    jobs:
-      - template: jobs/train.yml@templates
-  - stage: Deploy
-    jobs:
-      - job: deploy
-        steps:
-          - template: steps/deploy.yml@templates
-            parameters:
-              deployment: mlops/deploy/blue.yml
-          - script: echo done
-"""
+# The cross-repository pipeline, its template repository pinned by a branch.
+APP_ON_BRANCH = CROSS_REPOSITORY_PIPELINE.replace("ref: refs/tags/v1.4", "ref: refs/heads/main")
+assert APP_ON_BRANCH != CROSS_REPOSITORY_PIPELINE
 # Invalid YAML, as a template edited by hand holds it: an unclosed flow sequence, a tab.
 BROKEN_STEPS = """\
 parameters:
@@ -586,12 +569,11 @@ GOOD_STEPS = "steps:\n  - script: az ml online-deployment create -f ${{ paramete
 
 
 def _two_repositories(tmp_path, steps_template: str):
-    from conftest import git
-    templates = make_repo(tmp_path / "templates", {"steps/deploy.yml": steps_template, "jobs/train.yml": BROKEN_JOBS})
-    git(templates, "remote", "add", "origin", "https://contoso@dev.azure.com/contoso/ml/_git/pipeline-templates")
+    templates = _repo(tmp_path / "templates", {"steps/deploy.yml": steps_template, "jobs/train.yml": BROKEN_JOBS},
+                      "https://contoso@dev.azure.com/contoso/ml/_git/pipeline-templates")
     extends = APP_ON_BRANCH.split("stages:")[0] + "extends:\n  template: jobs/train.yml@templates\n"
-    app = make_repo(tmp_path / "app", {".azuredevops/pipeline.yml": APP_ON_BRANCH, ".azuredevops/release.yml": extends})
-    git(app, "remote", "add", "origin", "https://dev.azure.com/contoso/ml/_git/churn")
+    app = _repo(tmp_path / "app", {".azuredevops/pipeline.yml": APP_ON_BRANCH, ".azuredevops/release.yml": extends},
+                "https://dev.azure.com/contoso/ml/_git/churn")
     return app, templates
 
 
