@@ -162,8 +162,7 @@ def _existence_unknown(result: RuleResult, graph: EstateGraph) -> None:
     Unknown is a state, never a failure or a pass (issue 8), whatever engine flagged it."""
     kept = []
     for hit in result.hits:
-        node = graph.g._node.get(hit.node)
-        condition = node["attrs"].get("conditional") if node is not None else None
+        condition = graph.node(hit.node)["attrs"].get("conditional") if hit.node in graph else None
         if not isinstance(condition, dict):
             kept.append(hit)
             continue

@@ -84,8 +84,9 @@ def finish_merged(shard: Shard, params: dict) -> None:
     ctx = CollectContext(shard.graph, params=params, parsers=file_parsers(_registry()))
     # What the finish adds was collected when its last pending source was (a rebuilt graph,
     # from the cache, is the graph first built, collection times included).
-    ctx.collected_at = max((str(s.get("collected_at") or "") for s in shard.segments if s.get("pending")),
-                           default=ctx.collected_at) or ctx.collected_at
+    times = [str(s["collected_at"]) for s in shard.segments if s.get("pending") and s.get("collected_at")]
+    if times:
+        ctx.collected_at = max(times)
     parsers = {p.name: p for p in ctx.parsers}
     for segment in shard.segments:
         for name, state in (segment.get("pending") or {}).items():

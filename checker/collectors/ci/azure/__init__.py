@@ -103,7 +103,7 @@ class AzurePipelinesParser(FileParser):
         if state is None:
             return
         self._finished[tree] = (state, repository_keys(ctx.graph.node(tree)["attrs"]))
-        error = _once(ctx)
+        error = _Once(ctx)
         included = _included_paths(state)
         for path in sorted(state.files):
             azure_file = state.files[path]
@@ -300,10 +300,6 @@ def _read(reader: PipelineReader, azure_file: AzureFile, role: str) -> CiPipelin
     except RecursionError:
         reader.error(azure_file.ref.display, "templates nest too deeply to read", 1)
     return None
-
-
-def _once(ctx: CollectContext) -> "_Once":
-    return _Once(ctx)
 
 
 class _Once:
