@@ -24,16 +24,14 @@ test_label_prefers_name_then_run_name_then_id if {
 	lib.label("run:2") == "run:2" with input.nodes as nodes
 }
 
-test_commit_unresolved_only_without_built_from if {
+test_unresolved_commit_runs_only_without_built_from if {
 	nodes := {
 		"run:a": {"kind": "run", "attrs": {"git_commit": "9f3c2e1"}},
 		"run:b": {"kind": "run", "attrs": {"git_commit": "8a0c000"}},
 		"run:c": {"kind": "run", "attrs": {}},
 	}
 	es := [{"src": "run:a", "dst": "commit:x", "kind": "built_from"}]
-	not lib.commit_unresolved("run:a") with input.nodes as nodes with input.edges as es
-	lib.commit_unresolved("run:b") with input.nodes as nodes with input.edges as es
-	not lib.commit_unresolved("run:c") with input.nodes as nodes with input.edges as es
+	lib.unresolved_commit_runs(nodes) == {"run:b"} with input.edges as es
 }
 
 test_unknown_fact_and_its_evidence if {

@@ -6,11 +6,13 @@ package mlcheck.rules.lin_002
 import data.mlcheck.lib
 import rego.v1
 
+unresolved := lib.unresolved_commit_runs(input.nodes)
+
 commit_not_collected contains finding if {
 	some [mv_id, run_id] in lib.edges("produced_by")
+	unresolved[run_id]
 	mv := input.nodes[mv_id]
 	mv.kind == "model_version"
-	lib.commit_unresolved(run_id)
 	run := input.nodes[run_id]
 	sha := run.attrs.git_commit
 	default_reason := sprintf("points at commit %v which no collected repository contains", [sha])

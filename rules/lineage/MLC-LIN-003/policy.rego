@@ -10,6 +10,8 @@ import rego.v1
 # every produced_by pair).
 source_file_runs := {e.src | e := input.edges[_]; e.kind == "source_file"}
 
+unresolved := lib.unresolved_commit_runs(input.nodes)
+
 source_not_versioned contains finding if {
 	some [mv_id, run_id] in lib.edges("produced_by")
 	mv := input.nodes[mv_id]
@@ -17,7 +19,7 @@ source_not_versioned contains finding if {
 	run := input.nodes[run_id]
 	source := run.attrs.source_name
 	not source_file_runs[run_id]
-	not lib.commit_unresolved(run_id) # MLC-LIN-002 owns a commit no repository holds
+	not unresolved[run_id] # MLC-LIN-002 owns a commit no repository holds
 	default_reason := sprintf("%v is not in any collected repository", [source])
 	reason := object.get(run.attrs, ["unresolved", "source_name", "reason"], default_reason)
 	finding := {

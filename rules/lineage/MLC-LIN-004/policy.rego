@@ -32,10 +32,11 @@ default_branch(repo) := repo.attrs.governance.default_branch if {
 # A commit's branches hold the default branch, locally or as a remote-tracking copy
 # ("origin/main"; not "github.com/main"). A commit of a long history lists dozens of
 # branches: the local name is one membership test, a remote copy is looked for only
-# among the names that end with it.
+# among the names that end with it, and only when the local name is not there (`else`:
+# a function's separate bodies are each evaluated, and this one walked every branch of
+# every training commit: 0.26 of the rule's 0.65 s at 3,000 production versions).
 on_default(branches, main) if main in branches
-
-on_default(branches, main) if {
+else := true if {
 	suffix := concat("", ["/", main])
 	some b in branches
 	endswith(b, suffix)
@@ -45,12 +46,15 @@ on_default(branches, main) if {
 }
 
 # The training commits of production versions, each judged once (a commit trains many
-# versions): merged | unmerged | unknown.
-state_of[c] := commit_state(c) if {
+# versions; a rule body judging it per version judged it once per version): merged |
+# unmerged | unknown.
+training_commits contains c if {
 	some mv_id, _ in production_versions
 	some run in lib.successors("produced_by", mv_id)
 	some c in lib.successors("built_from", run)
 }
+
+state_of[c] := commit_state(c) if some c in training_commits
 
 # Each training commit of a version with its state.
 # (regopy 1.5.2: no `some … in` and no nested call in a comprehension's head: references and bindings.)
