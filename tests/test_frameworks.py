@@ -10,8 +10,9 @@ import pytest
 from checker.catalog import load_catalog
 from checker.frameworks import (MANUAL, NOT_APPLICABLE, NOT_SATISFIED, SATISFIED, UNDETERMINED,
                                 FrameworkError, evidence_rules, framework_rule_ids, get_framework,
-                                load_framework_file, load_frameworks, mapping_disagreements,
-                                requirement_status)
+                                frameworks_dir, load_framework_file, load_frameworks,
+                                mapping_disagreements, requirement_status, schema_errors)
+from checker.safeyaml import load_yaml
 from checker.scan import ScanOptions, run_scan
 from conftest import make_repo, notebook, run_cli, write_files
 
@@ -37,6 +38,15 @@ def notebooks(tmp_path_factory):
 
 def test_the_five_frameworks_ship():
     assert set(load_frameworks()) == SHIPPED
+
+
+def test_the_shipped_framework_files_are_valid():
+    """A scan loads them without the schema (as the built-in rules): this is their check."""
+    files = sorted(frameworks_dir().glob("*.yaml"))
+    assert len(files) == len(SHIPPED)
+    for path in files:
+        assert schema_errors(load_yaml(path.read_bytes(), str(path), unique_keys=True)) == [], path
+        load_framework_file(path)                       # and the rest of its checks
 
 
 def test_rule_tags_and_framework_files_agree_both_ways():

@@ -111,16 +111,17 @@ def frameworks_dir() -> Path:
     return builtin_policies_dir() / "frameworks"
 
 
-def load_framework_file(path: Path) -> Framework:
-    import jsonschema
-
+def load_framework_file(path: Path, validate: bool = True) -> Framework:
+    """A framework file, checked against SCHEMA unless `validate` is false (the shipped
+    files ship validated, as the built-in rules do: tests/test_frameworks.py checks each;
+    importing jsonschema to check them again cost every scan ~0.07 s)."""
     from ..inputs import read_bytes
     from ..safeyaml import load_yaml
     try:
         doc = load_yaml(read_bytes(path, "framework"), str(path), unique_keys=True)
     except ValueError as exc:
         raise FrameworkError(str(exc)) from exc
-    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    errors = schema_errors(doc) if validate else []
     if errors:
         where = ".".join(str(p) for p in errors[0].absolute_path) or "(top level)"
         raise FrameworkError(f"{path}: {where}: {errors[0].message}")
@@ -135,13 +136,21 @@ def load_framework_file(path: Path) -> Framework:
                                         for r in doc["requirements"]))
 
 
+def schema_errors(doc) -> list:
+    """A framework document's faults against SCHEMA, in document order."""
+    import jsonschema
+    return sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(doc), key=lambda e: list(e.absolute_path))
+
+
 @functools.lru_cache(maxsize=4)
 def load_frameworks(directory: Path | None = None) -> dict[str, Framework]:
-    """Every framework file in `directory` (default: the shipped ones), by id, sorted."""
+    """Every framework file in `directory` (default: the shipped ones, not checked against
+    the schema again), by id, sorted."""
+    shipped = directory is None
     directory = directory or frameworks_dir()
     found: dict[str, Framework] = {}
     for path in sorted(directory.glob("*.yaml")):
-        fw = load_framework_file(path)
+        fw = load_framework_file(path, validate=not shipped)
         if fw.id in found:
             raise FrameworkError(f"{path}: framework id {fw.id} is already defined in {found[fw.id].path}")
         found[fw.id] = fw
