@@ -251,6 +251,29 @@ def test_a_count_or_for_each_on_a_variable_no_block_declares_is_unknown_not_one(
                                     "reason": "no variable block declares 'regions'"}}
 
 
+def test_each_and_count_of_instances_not_told_say_why(tmp_path):
+    """A resource or module whose for_each / count cannot be evaluated still sets it: each.*
+    and count.* are unknown because of it, not "outside a resource that sets for_each"."""
+    graph = scan(tmp_path, {
+        "main.tf": 'resource "azurerm_private_endpoint" "pe" {\n  for_each = var.endpoints\n'
+                   '  name      = each.value.name\n  subnet_id = each.value.subnet\n}\n'
+                   'resource "azurerm_key_vault" "kv" {\n  count = var.n\n  name = "kv-${count.index}"\n}\n'
+                   'module "ws" {\n  source   = "./ws"\n  for_each = var.regions\n  region = each.key\n}\n',
+        "ws/main.tf": 'variable "region" {}\n'
+                      'resource "azurerm_storage_account" "sa" {\n  name = "st${var.region}"\n}\n'})
+    pe = resource(graph, "#azurerm_private_endpoint.pe")
+    assert pe["unknown"]["subnet"] == {
+        "expression": "each.value.subnet", "attribute": "subnet_id",
+        "reason": "the for_each (var.endpoints) cannot be evaluated: no variable block declares 'endpoints'"}
+    assert pe["unknown"]["name"]["reason"].startswith("the for_each (var.endpoints) cannot be evaluated")
+    kv = resource(graph, "#azurerm_key_vault.kv")
+    assert kv["unknown"]["name"]["reason"] == \
+        "count.index: the count (var.n) cannot be evaluated: no variable block declares 'n'"
+    sa = resource(graph, "azurerm_storage_account.sa")
+    assert sa["unknown"]["name"]["reason"] == "each.key: the for_each (var.regions) cannot be " \
+                                             "evaluated: no variable block declares 'regions'"
+
+
 def test_var_files_auto_and_explicit(tmp_path):
     graph = scan(tmp_path, {
         "main.tf": 'variable "a" {}\nvariable "b" {}\nvariable "c" { default = "d" }\n'
