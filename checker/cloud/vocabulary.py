@@ -228,6 +228,9 @@ class Fact:
     defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
     quote: bool = True          # False: evidence quotes the normalised value, never the source's
                                 # (app settings: their names, not their values)
+    id_reference: bool = False  # True: a Terraform reference to another resource's id
+                                # (`azurerm_subnet.ml.id`, known after apply, never null) is set,
+                                # its value the expression (a fact judged on being set or not)
 
     def for_source(self, family: str, provider_type: str) -> tuple[str | None, Callable, tuple[Default, ...]]:
         """(path, conversion, defaults) of this fact for one resource's source."""
@@ -375,7 +378,7 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("subnet",
                  {"terraform": "subnet_resource_id", "arm": "properties.properties.subnet.id",
                   "azureml": "network_settings.subnet", **NOT_ON_INFERENCE_CLUSTER},
-                 convert=text,
+                 convert=text, id_reference=True,
                  defaults={f: _d(None, "not in a virtual network unless a subnet is set (Azure Policy 7804b5c7)")
                            for f in ("terraform", "arm", "azureml")}),
             Fact("idle_shutdown",
@@ -566,7 +569,7 @@ TYPES: tuple[ResourceType, ...] = (
                                                     "defaults to Enabled")}),
                Fact("root_access", {"terraform": "root_access"},
                     defaults={"terraform": _d(True, "terraform-provider-aws: root_access defaults to Enabled")}),
-               Fact("subnet", {"terraform": "subnet_id"}, convert=text,
+               Fact("subnet", {"terraform": "subnet_id"}, convert=text, id_reference=True,
                     defaults={"terraform": _d(None, "no VPC unless subnet_id is set")}))),
     # A diagnostic setting sends a resource's logs somewhere (Log Analytics, storage, Event
     # Hubs): Azure Policy afe0c3be wants one with logs enabled for every ML workspace. Its

@@ -16,6 +16,7 @@ attrs: `type` (normalised, or `other`), `provider_type`, `format`, `store`, `add
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 from ..cloud.model import RawResource, Unknown
@@ -148,6 +149,10 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
                 _put_default(fact.name, path, defaults, raw.api_version, out, sources, unknown)
             continue
         if isinstance(value, Unknown):
+            if fact.id_reference and _resource_id(raw, path, value):
+                out[fact.name] = value.expression
+                sources[fact.name] = {"attribute": path, "from": "set", "expression": value.expression}
+                continue
             unknown[fact.name] = {**value.as_dict(), "attribute": path}
             continue
         normal = convert(value)
@@ -167,6 +172,22 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
     if sources:
         out["fact_sources"] = sources
     return out
+
+
+_KEY = re.compile(r"\[[^\]]*\]$")          # an instance key at the end of an address
+_RESOURCE_ID = re.compile(r"[A-Za-z][\w-]*\.[A-Za-z_][\w-]*(\[[^\]]*\])?\.id")
+
+
+def _resource_id(raw: RawResource, path: str, value: Unknown) -> bool:
+    """A Terraform attribute that is another resource's id (`aws_subnet.main.id`, `…[0].id`):
+    known only after apply, but never null. Not a data source's, a variable's or a module
+    output's (those may be null), nor an expression that may choose another value."""
+    if raw.format != "terraform" or not _RESOURCE_ID.fullmatch(value.expression) \
+            or value.expression.split(".", 1)[0] in ("data", "var", "local", "module", "each", "count"):
+        return False
+    address = value.expression.rsplit(".", 1)[0].split("[", 1)[0]
+    return any(r.attribute == path and r.by == "address" and _KEY.sub("", r.target).endswith(address)
+               for r in raw.references)
 
 
 def _put_default(name: str, path: str, defaults: tuple, api_version: str | None, out: dict, sources: dict,

@@ -100,7 +100,10 @@ def test_other_clouds(estate):
     isolated = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_sagemaker_notebook_instance.isolated"))
     assert (research["public_network_access"], research["root_access"], research["subnet"]) == (True, True, None)
     assert (isolated["public_network_access"], isolated["root_access"]) == (False, False)
-    assert isolated["unknown"]["subnet"]["reason"] == "an attribute of aws_subnet.private: known after apply"
+    # subnet_id = aws_subnet.private.id: an id known after apply, but set (in a VPC)
+    assert isolated["subnet"] == "aws_subnet.private.id" and "subnet" not in isolated.get("unknown", {})
+    assert isolated["fact_sources"]["subnet"] == {"attribute": "subnet_id", "from": "set",
+                                                  "expression": "aws_subnet.private.id"}
     eks = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_eks_cluster.serving"))
     assert eks["private_cluster"] is False and eks["authorized_ip_ranges"] == ["0.0.0.0/0"]
     public = node(graph, tf(d, "gcp-workbench/public.tf", "google_workbench_instance.public"))
@@ -272,6 +275,58 @@ def test_each_and_count_of_instances_not_told_say_why(tmp_path):
     sa = resource(graph, "azurerm_storage_account.sa")
     assert sa["unknown"]["name"]["reason"] == "each.key: the for_each (var.regions) cannot be " \
                                              "evaluated: no variable block declares 'regions'"
+
+
+def test_a_reference_to_another_resources_id_sets_a_subnet_fact(tmp_path):
+    """`subnet_resource_id = azurerm_subnet.ml.id` is known only after apply but never null:
+    the compute is in a subnet. A data source's attribute, a variable or a choice that may be
+    null stays unknown."""
+    graph = scan(tmp_path, {"main.tf": """
+variable "private" { type = bool }
+resource "azurerm_subnet" "ml" {
+  name = "snet-ml"
+}
+resource "azurerm_subnet" "counted" {
+  count = 2
+  name  = "snet-${count.index}"
+}
+data "azurerm_subnet" "shared" {
+  name = "snet-shared"
+}
+resource "azurerm_machine_learning_compute_cluster" "in_subnet" {
+  name               = "in-subnet"
+  subnet_resource_id = azurerm_subnet.ml.id
+}
+resource "azurerm_machine_learning_compute_cluster" "indexed" {
+  count              = 1
+  name               = "indexed"
+  subnet_resource_id = azurerm_subnet.counted[1].id
+}
+resource "azurerm_machine_learning_compute_cluster" "maybe" {
+  name               = "maybe"
+  subnet_resource_id = var.private ? azurerm_subnet.ml.id : null
+}
+resource "azurerm_machine_learning_compute_cluster" "from_data" {
+  name               = "from-data"
+  subnet_resource_id = data.azurerm_subnet.shared.id
+}
+resource "aws_sagemaker_notebook_instance" "nb" {
+  name          = "nb"
+  subnet_id     = aws_subnet.undeclared.id
+}
+resource "aws_sagemaker_notebook_instance" "name_only" {
+  name          = "name-only"
+  subnet_id     = aws_subnet.undeclared.arn_suffix
+}
+"""})
+    assert resource(graph, "#azurerm_machine_learning_compute_cluster.in_subnet")["subnet"] == "azurerm_subnet.ml.id"
+    assert resource(graph, "#azurerm_machine_learning_compute_cluster.indexed[0]")["subnet"] == \
+        "azurerm_subnet.counted[1].id"
+    assert resource(graph, "#aws_sagemaker_notebook_instance.nb")["subnet"] == "aws_subnet.undeclared.id"
+    for address in ("azurerm_machine_learning_compute_cluster.maybe", "azurerm_machine_learning_compute_cluster"
+                    ".from_data", "aws_sagemaker_notebook_instance.name_only"):
+        attrs = resource(graph, "#" + address)
+        assert "subnet" not in attrs and "subnet" in attrs["unknown"], address
 
 
 def test_var_files_auto_and_explicit(tmp_path):
