@@ -182,7 +182,7 @@ def _resource_id(raw: RawResource, path: str, value: Unknown) -> bool:
     """A Terraform attribute that is another resource's id (`aws_subnet.main.id`, `…[0].id`):
     known only after apply, but never null. Not a data source's, a variable's or a module
     output's (those may be null), nor an expression that may choose another value."""
-    if raw.format != "terraform" or not _RESOURCE_ID.fullmatch(value.expression) \
+    if raw.format not in ("terraform", "azapi") or not _RESOURCE_ID.fullmatch(value.expression) \
             or value.expression.split(".", 1)[0] in ("data", "var", "local", "module", "each", "count"):
         return False
     address = value.expression.rsplit(".", 1)[0].split("[", 1)[0]

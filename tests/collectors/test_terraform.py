@@ -310,6 +310,17 @@ resource "azurerm_machine_learning_compute_cluster" "from_data" {
   name               = "from-data"
   subnet_resource_id = data.azurerm_subnet.shared.id
 }
+resource "azapi_resource" "cluster" {
+  type      = "Microsoft.MachineLearningServices/workspaces/computes@2022-10-01"
+  name      = "cluster"
+  parent_id = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw"
+  body = jsonencode({
+    properties = {
+      computeType = "AmlCompute"
+      properties  = { subnet = { id = azurerm_subnet.ml.id } }
+    }
+  })
+}
 resource "aws_sagemaker_notebook_instance" "nb" {
   name          = "nb"
   subnet_id     = aws_subnet.undeclared.id
@@ -323,6 +334,7 @@ resource "aws_sagemaker_notebook_instance" "name_only" {
     assert resource(graph, "#azurerm_machine_learning_compute_cluster.indexed[0]")["subnet"] == \
         "azurerm_subnet.counted[1].id"
     assert resource(graph, "#aws_sagemaker_notebook_instance.nb")["subnet"] == "aws_subnet.undeclared.id"
+    assert resource(graph, "#azapi_resource.cluster")["subnet"] == "azurerm_subnet.ml.id"     # an azapi body too
     for address in ("azurerm_machine_learning_compute_cluster.maybe", "azurerm_machine_learning_compute_cluster"
                     ".from_data", "aws_sagemaker_notebook_instance.name_only"):
         attrs = resource(graph, "#" + address)
