@@ -90,7 +90,8 @@ def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
     if raw.api_version:
         attrs["api_version"] = raw.api_version
     unknown: dict[str, dict] = {}
-    _put(attrs, unknown, "name", raw.name, None)
+    # "" (a template's placeholder) names nothing: messages fall back to the address
+    _put(attrs, unknown, "name", None if raw.name == "" else raw.name, None)
     tags = lookup(raw.properties, "tags")
     if isinstance(tags, dict):
         attrs["tags"] = {str(k): (v if not isinstance(v, Unknown) else None) for k, v in tags.items()}

@@ -341,6 +341,15 @@ resource "aws_sagemaker_notebook_instance" "name_only" {
         assert "subnet" not in attrs and "subnet" in attrs["unknown"], address
 
 
+def test_an_empty_name_is_no_name(tmp_path):
+    """A template whose attributes are placeholders (`name = ""`): findings name the resource
+    by its address ("ML workspace azurerm_machine_learning_workspace.ws"), not by ""."""
+    graph = scan(tmp_path, {"main.tf": 'resource "azurerm_machine_learning_workspace" "ws" {\n  name = ""\n}\n'
+                                       'resource "azurerm_key_vault" "kv" {\n  name = "kv-ml"\n}\n'})
+    assert "name" not in resource(graph, "#azurerm_machine_learning_workspace.ws")
+    assert resource(graph, "#azurerm_key_vault.kv")["name"] == "kv-ml"
+
+
 def test_var_files_auto_and_explicit(tmp_path):
     graph = scan(tmp_path, {
         "main.tf": 'variable "a" {}\nvariable "b" {}\nvariable "c" { default = "d" }\n'
