@@ -150,7 +150,7 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
                 _put_default(fact.name, path, defaults, raw.api_version, out, sources, unknown)
             continue
         if isinstance(value, Unknown):
-            if fact.id_reference and _resource_id(raw, path, value):
+            if fact.id_reference and (_resource_id(raw, path, value) or _text_template(value.expression)):
                 out[fact.name] = value.expression
                 sources[fact.name] = {"attribute": path, "from": "set", "expression": value.expression}
                 continue
@@ -189,6 +189,19 @@ def _resource_id(raw: RawResource, path: str, value: Unknown) -> bool:
     address = value.expression.rsplit(".", 1)[0].split("[", 1)[0]
     return any(r.attribute == path and r.by == "address" and _KEY.sub("", r.target).endswith(address)
                for r in raw.references)
+
+
+_INTERPOLATION = re.compile(r"\$\{[^{}]*\}")
+
+
+def _text_template(expression: str) -> bool:
+    """A string template with text of its own (Bicep `'${vnet.outputs.id}/subnets/${name}'`,
+    Terraform `"${azurerm_virtual_network.v.id}/subnets/ml"`): whatever its parts, a string
+    that is not empty, so an id set to it is set."""
+    if len(expression) < 2 or expression[0] != expression[-1] or expression[0] not in "'\"" \
+            or "${" not in expression:
+        return False
+    return bool(_INTERPOLATION.sub("", expression[1:-1]).strip())
 
 
 def _put_default(name: str, path: str, defaults: tuple, api_version: str | None, out: dict, sources: dict,

@@ -325,6 +325,14 @@ resource "aws_sagemaker_notebook_instance" "nb" {
   name          = "nb"
   subnet_id     = aws_subnet.undeclared.id
 }
+resource "azurerm_machine_learning_compute_cluster" "templated" {
+  name               = "templated"
+  subnet_resource_id = "${azurerm_virtual_network.v.id}/subnets/ml"
+}
+resource "azurerm_machine_learning_compute_cluster" "only_var" {
+  name               = "only-var"
+  subnet_resource_id = "${var.private}"
+}
 resource "aws_sagemaker_notebook_instance" "name_only" {
   name          = "name-only"
   subnet_id     = aws_subnet.undeclared.arn_suffix
@@ -335,8 +343,12 @@ resource "aws_sagemaker_notebook_instance" "name_only" {
         "azurerm_subnet.counted[1].id"
     assert resource(graph, "#aws_sagemaker_notebook_instance.nb")["subnet"] == "aws_subnet.undeclared.id"
     assert resource(graph, "#azapi_resource.cluster")["subnet"] == "azurerm_subnet.ml.id"     # an azapi body too
+    # a string template with text of its own is a string, never null
+    assert resource(graph, "#azurerm_machine_learning_compute_cluster.templated")["subnet"] == \
+        '"${azurerm_virtual_network.v.id}/subnets/ml"'
     for address in ("azurerm_machine_learning_compute_cluster.maybe", "azurerm_machine_learning_compute_cluster"
-                    ".from_data", "aws_sagemaker_notebook_instance.name_only"):
+                    ".from_data", "aws_sagemaker_notebook_instance.name_only",
+                    "azurerm_machine_learning_compute_cluster.only_var"):
         attrs = resource(graph, "#" + address)
         assert "subnet" not in attrs and "subnet" in attrs["unknown"], address
 
