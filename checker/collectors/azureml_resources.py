@@ -184,7 +184,8 @@ def online_schema_by_content(doc: Any) -> str | None:
         return "kubernetesonlinedeployment" if kind == "kubernetes" else "managedonlinedeployment"
     auth = doc.get("auth_mode")
     if isinstance(auth, str) and auth.strip().lower() in _ONLINE_AUTH_MODES and kind in (None, "online"):
-        compute = doc.get("compute")
+        # `target`: the 2021 preview CLI's spelling of the compute (k8sOnlineEndpoint schema)
+        compute = doc.get("compute", doc.get("target"))
         return "kubernetesonlineendpoint" if isinstance(compute, str) and compute.strip() else \
             "managedonlineendpoint"
     return None
