@@ -520,8 +520,10 @@ TYPES: tuple[ResourceType, ...] = (
                            "arm": _d(False, "the API server is public unless the cluster is private"),
                            "aws_eks_cluster": _d(False, "terraform-provider-aws: endpoint_public_access "
                                                         "defaults to true")}),
+            # azurerm before 4.0 also took the ranges top-level (api_server_authorized_ip_ranges,
+            # deprecated in 3.x): either spelling is read, the block's first.
             Fact("authorized_ip_ranges",
-                 {"terraform": "api_server_access_profile.authorized_ip_ranges",
+                 {"terraform": ("api_server_access_profile.authorized_ip_ranges", "api_server_authorized_ip_ranges"),
                   "arm": "properties.apiServerAccessProfile.authorizedIPRanges",
                   "aws_eks_cluster": "vpc_config.public_access_cidrs",
                   "google_container_cluster": "master_authorized_networks_config.cidr_blocks"}, convert=as_list,

@@ -362,6 +362,33 @@ def test_an_empty_name_is_no_name(tmp_path):
     assert resource(graph, "#azurerm_key_vault.kv")["name"] == "kv-ml"
 
 
+def test_aks_authorized_ranges_in_either_spelling(tmp_path):
+    """azurerm 3.x's top-level api_server_authorized_ip_ranges (pagopa/azurerm's cluster
+    module) is read like the api_server_access_profile block: a variable without a value is
+    unknown, not "no authorized IP ranges"."""
+    graph = scan(tmp_path, {"main.tf": """
+variable "ranges" { type = list(string) }
+resource "azurerm_kubernetes_cluster" "legacy" {
+  name                            = "legacy"
+  api_server_authorized_ip_ranges = ["10.0.0.0/8"]
+}
+resource "azurerm_kubernetes_cluster" "legacy_var" {
+  name                            = "legacy-var"
+  api_server_authorized_ip_ranges = var.ranges
+}
+resource "azurerm_kubernetes_cluster" "none" {
+  name = "none"
+}
+"""})
+    legacy = resource(graph, "#azurerm_kubernetes_cluster.legacy")
+    assert legacy["authorized_ip_ranges"] == ["10.0.0.0/8"]
+    assert legacy["fact_sources"]["authorized_ip_ranges"]["attribute"] == "api_server_authorized_ip_ranges"
+    assert resource(graph, "#azurerm_kubernetes_cluster.legacy_var")["unknown"]["authorized_ip_ranges"][
+        "expression"] == "var.ranges"
+    none = resource(graph, "#azurerm_kubernetes_cluster.none")
+    assert none["authorized_ip_ranges"] == [] and none["fact_sources"]["authorized_ip_ranges"]["from"] == "default"
+
+
 def test_var_files_auto_and_explicit(tmp_path):
     graph = scan(tmp_path, {
         "main.tf": 'variable "a" {}\nvariable "b" {}\nvariable "c" { default = "d" }\n'
