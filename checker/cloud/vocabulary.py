@@ -427,8 +427,11 @@ TYPES: tuple[ResourceType, ...] = (
         "storage_account",
         {"terraform": ("azurerm_storage_account",), "arm": ("microsoft.storage/storageaccounts",)},
         facts=(
+            # Attributes azurerm renamed are read in either spelling, the current one first:
+            # allow_blob_public_access (2.x), enable_https_traffic_only (before 4.0).
             Fact("public_blob_access",
-                 {"terraform": "allow_nested_items_to_be_public", "arm": "properties.allowBlobPublicAccess"},
+                 {"terraform": ("allow_nested_items_to_be_public", "allow_blob_public_access"),
+                  "arm": "properties.allowBlobPublicAccess"},
                  defaults={"terraform": _d(True, f"{AZURERM}: allow_nested_items_to_be_public defaults to true"),
                            "arm": (Default(True, "Microsoft.Storage REST: before 2023-01-01 an absent "
                                                  "allowBlobPublicAccess is interpreted as true",
@@ -446,7 +449,8 @@ TYPES: tuple[ResourceType, ...] = (
                  defaults={f: _d("allow", "without network rules every network is allowed")
                            for f in ("terraform", "arm")}),
             Fact("https_only",
-                 {"terraform": "https_traffic_only_enabled", "arm": "properties.supportsHttpsTrafficOnly"},
+                 {"terraform": ("https_traffic_only_enabled", "enable_https_traffic_only"),
+                  "arm": "properties.supportsHttpsTrafficOnly"},
                  defaults={"terraform": _d(True, f"{AZURERM}: https_traffic_only_enabled defaults to true"),
                            "arm": (Default(True, "Microsoft.Storage REST: HTTPS only by default from 2019-04-01",
                                            api_from="2019-04-01"),
@@ -545,8 +549,8 @@ TYPES: tuple[ResourceType, ...] = (
                  convert=inverted,
                  defaults={"azurerm_kubernetes_cluster": _d(True, "local accounts are enabled unless disabled"),
                            "arm": _d(True, "local accounts are enabled unless disabled")}),
-            Fact("node_public_ip",
-                 {"terraform": "default_node_pool.node_public_ip_enabled",
+            Fact("node_public_ip",     # enable_node_public_ip: azurerm before 4.0
+                 {"terraform": ("default_node_pool.node_public_ip_enabled", "default_node_pool.enable_node_public_ip"),
                   "arm": "properties.agentPoolProfiles.0.enableNodePublicIP",
                   "google_container_cluster": "private_cluster_config.enable_private_nodes"},
                  convert={"google_container_cluster": inverted, "terraform": flag, "arm": flag},

@@ -389,6 +389,31 @@ resource "azurerm_kubernetes_cluster" "none" {
     assert none["authorized_ip_ranges"] == [] and none["fact_sources"]["authorized_ip_ranges"]["from"] == "default"
 
 
+def test_attributes_azurerm_renamed_are_read_in_either_spelling(tmp_path):
+    """azurerm 3.x spellings (enable_https_traffic_only, default_node_pool.enable_node_public_ip)
+    and 2.x's allow_blob_public_access are read, not taken for absent (their defaults)."""
+    graph = scan(tmp_path, {"main.tf": """
+resource "azurerm_storage_account" "old" {
+  name                      = "stold"
+  enable_https_traffic_only = false
+  allow_blob_public_access  = false
+}
+resource "azurerm_kubernetes_cluster" "old" {
+  name = "aks-old"
+  default_node_pool {
+    name                  = "system"
+    enable_node_public_ip = true
+  }
+}
+"""})
+    sa = resource(graph, "#azurerm_storage_account.old")
+    assert (sa["https_only"], sa["public_blob_access"]) == (False, False)
+    assert sa["fact_sources"]["https_only"]["attribute"] == "enable_https_traffic_only"
+    aks = resource(graph, "#azurerm_kubernetes_cluster.old")
+    assert aks["node_public_ip"] is True
+    assert aks["fact_sources"]["node_public_ip"]["attribute"] == "default_node_pool.enable_node_public_ip"
+
+
 def test_var_files_auto_and_explicit(tmp_path):
     graph = scan(tmp_path, {
         "main.tf": 'variable "a" {}\nvariable "b" {}\nvariable "c" { default = "d" }\n'
