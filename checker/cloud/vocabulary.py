@@ -285,9 +285,10 @@ TYPES: tuple[ResourceType, ...] = (
          "arm": ("microsoft.machinelearningservices/workspaces",),
          "azureml": ("workspace",)},
         facts=(
+            # public_access_behind_virtual_network_enabled: azurerm 3.x's deprecated spelling
             Fact("public_network_access",
-                 {"terraform": "public_network_access_enabled", "arm": "properties.publicNetworkAccess",
-                  "azureml": "public_network_access"},
+                 {"terraform": ("public_network_access_enabled", "public_access_behind_virtual_network_enabled"),
+                  "arm": "properties.publicNetworkAccess", "azureml": "public_network_access"},
                  defaults={"terraform": _d(True, f"{AZURERM}: public_network_access_enabled defaults to true"),
                            "arm": _d(True, "absent publicNetworkAccess is non-compliant in Azure Policy "
                                            "438c38d2; a public endpoint is on by default"),

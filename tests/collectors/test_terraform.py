@@ -390,13 +390,18 @@ resource "azurerm_kubernetes_cluster" "none" {
 
 
 def test_attributes_azurerm_renamed_are_read_in_either_spelling(tmp_path):
-    """azurerm 3.x spellings (enable_https_traffic_only, default_node_pool.enable_node_public_ip)
-    and 2.x's allow_blob_public_access are read, not taken for absent (their defaults)."""
+    """azurerm 3.x spellings (enable_https_traffic_only, default_node_pool.enable_node_public_ip,
+    a workspace's public_access_behind_virtual_network_enabled) and 2.x's
+    allow_blob_public_access are read, not taken for absent (their defaults)."""
     graph = scan(tmp_path, {"main.tf": """
 resource "azurerm_storage_account" "old" {
   name                      = "stold"
   enable_https_traffic_only = false
   allow_blob_public_access  = false
+}
+resource "azurerm_machine_learning_workspace" "old" {
+  name                                         = "mlw-old"
+  public_access_behind_virtual_network_enabled = false
 }
 resource "azurerm_kubernetes_cluster" "old" {
   name = "aks-old"
@@ -409,6 +414,9 @@ resource "azurerm_kubernetes_cluster" "old" {
     sa = resource(graph, "#azurerm_storage_account.old")
     assert (sa["https_only"], sa["public_blob_access"]) == (False, False)
     assert sa["fact_sources"]["https_only"]["attribute"] == "enable_https_traffic_only"
+    ws = resource(graph, "#azurerm_machine_learning_workspace.old")
+    assert ws["public_network_access"] is False
+    assert ws["fact_sources"]["public_network_access"]["attribute"] == "public_access_behind_virtual_network_enabled"
     aks = resource(graph, "#azurerm_kubernetes_cluster.old")
     assert aks["node_public_ip"] is True
     assert aks["fact_sources"]["node_public_ip"]["attribute"] == "default_node_pool.enable_node_public_ip"
