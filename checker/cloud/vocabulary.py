@@ -228,6 +228,9 @@ class Fact:
     defaults: dict[str, tuple[Default, ...]] = field(default_factory=dict)
     quote: bool = True          # False: evidence quotes the normalised value, never the source's
                                 # (app settings: their names, not their values)
+    id_reference: bool = False  # True: a Terraform reference to another resource's id
+                                # (`azurerm_subnet.ml.id`, known after apply, never null) is set,
+                                # its value the expression (a fact judged on being set or not)
 
     def for_source(self, family: str, provider_type: str) -> tuple[str | None, Callable, tuple[Default, ...]]:
         """(path, conversion, defaults) of this fact for one resource's source."""
@@ -282,9 +285,10 @@ TYPES: tuple[ResourceType, ...] = (
          "arm": ("microsoft.machinelearningservices/workspaces",),
          "azureml": ("workspace",)},
         facts=(
+            # public_access_behind_virtual_network_enabled: azurerm 3.x's deprecated spelling
             Fact("public_network_access",
-                 {"terraform": "public_network_access_enabled", "arm": "properties.publicNetworkAccess",
-                  "azureml": "public_network_access"},
+                 {"terraform": ("public_network_access_enabled", "public_access_behind_virtual_network_enabled"),
+                  "arm": "properties.publicNetworkAccess", "azureml": "public_network_access"},
                  defaults={"terraform": _d(True, f"{AZURERM}: public_network_access_enabled defaults to true"),
                            "arm": _d(True, "absent publicNetworkAccess is non-compliant in Azure Policy "
                                            "438c38d2; a public endpoint is on by default"),
@@ -375,7 +379,7 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("subnet",
                  {"terraform": "subnet_resource_id", "arm": "properties.properties.subnet.id",
                   "azureml": "network_settings.subnet", **NOT_ON_INFERENCE_CLUSTER},
-                 convert=text,
+                 convert=text, id_reference=True,
                  defaults={f: _d(None, "not in a virtual network unless a subnet is set (Azure Policy 7804b5c7)")
                            for f in ("terraform", "arm", "azureml")}),
             Fact("idle_shutdown",
@@ -424,8 +428,11 @@ TYPES: tuple[ResourceType, ...] = (
         "storage_account",
         {"terraform": ("azurerm_storage_account",), "arm": ("microsoft.storage/storageaccounts",)},
         facts=(
+            # Attributes azurerm renamed are read in either spelling, the current one first:
+            # allow_blob_public_access (2.x), enable_https_traffic_only (before 4.0).
             Fact("public_blob_access",
-                 {"terraform": "allow_nested_items_to_be_public", "arm": "properties.allowBlobPublicAccess"},
+                 {"terraform": ("allow_nested_items_to_be_public", "allow_blob_public_access"),
+                  "arm": "properties.allowBlobPublicAccess"},
                  defaults={"terraform": _d(True, f"{AZURERM}: allow_nested_items_to_be_public defaults to true"),
                            "arm": (Default(True, "Microsoft.Storage REST: before 2023-01-01 an absent "
                                                  "allowBlobPublicAccess is interpreted as true",
@@ -443,7 +450,8 @@ TYPES: tuple[ResourceType, ...] = (
                  defaults={f: _d("allow", "without network rules every network is allowed")
                            for f in ("terraform", "arm")}),
             Fact("https_only",
-                 {"terraform": "https_traffic_only_enabled", "arm": "properties.supportsHttpsTrafficOnly"},
+                 {"terraform": ("https_traffic_only_enabled", "enable_https_traffic_only"),
+                  "arm": "properties.supportsHttpsTrafficOnly"},
                  defaults={"terraform": _d(True, f"{AZURERM}: https_traffic_only_enabled defaults to true"),
                            "arm": (Default(True, "Microsoft.Storage REST: HTTPS only by default from 2019-04-01",
                                            api_from="2019-04-01"),
@@ -517,8 +525,10 @@ TYPES: tuple[ResourceType, ...] = (
                            "arm": _d(False, "the API server is public unless the cluster is private"),
                            "aws_eks_cluster": _d(False, "terraform-provider-aws: endpoint_public_access "
                                                         "defaults to true")}),
+            # azurerm before 4.0 also took the ranges top-level (api_server_authorized_ip_ranges,
+            # deprecated in 3.x): either spelling is read, the block's first.
             Fact("authorized_ip_ranges",
-                 {"terraform": "api_server_access_profile.authorized_ip_ranges",
+                 {"terraform": ("api_server_access_profile.authorized_ip_ranges", "api_server_authorized_ip_ranges"),
                   "arm": "properties.apiServerAccessProfile.authorizedIPRanges",
                   "aws_eks_cluster": "vpc_config.public_access_cidrs",
                   "google_container_cluster": "master_authorized_networks_config.cidr_blocks"}, convert=as_list,
@@ -540,8 +550,8 @@ TYPES: tuple[ResourceType, ...] = (
                  convert=inverted,
                  defaults={"azurerm_kubernetes_cluster": _d(True, "local accounts are enabled unless disabled"),
                            "arm": _d(True, "local accounts are enabled unless disabled")}),
-            Fact("node_public_ip",
-                 {"terraform": "default_node_pool.node_public_ip_enabled",
+            Fact("node_public_ip",     # enable_node_public_ip: azurerm before 4.0
+                 {"terraform": ("default_node_pool.node_public_ip_enabled", "default_node_pool.enable_node_public_ip"),
                   "arm": "properties.agentPoolProfiles.0.enableNodePublicIP",
                   "google_container_cluster": "private_cluster_config.enable_private_nodes"},
                  convert={"google_container_cluster": inverted, "terraform": flag, "arm": flag},
@@ -566,7 +576,7 @@ TYPES: tuple[ResourceType, ...] = (
                                                     "defaults to Enabled")}),
                Fact("root_access", {"terraform": "root_access"},
                     defaults={"terraform": _d(True, "terraform-provider-aws: root_access defaults to Enabled")}),
-               Fact("subnet", {"terraform": "subnet_id"}, convert=text,
+               Fact("subnet", {"terraform": "subnet_id"}, convert=text, id_reference=True,
                     defaults={"terraform": _d(None, "no VPC unless subnet_id is set")}))),
     # A diagnostic setting sends a resource's logs somewhere (Log Analytics, storage, Event
     # Hubs): Azure Policy afe0c3be wants one with logs enabled for every ML workspace. Its

@@ -581,7 +581,7 @@ class AzureMLParser(FileParser):
         if isinstance(model, str) and is_placeholder(model):
             spec.ctx.graph.note_unresolved(deployment, "model", model, PLACEHOLDER_REASON)
         endpoint_name = attrs.get("endpoint_name")
-        if endpoint_name and is_placeholder(endpoint_name):
+        if endpoint_name and azureml_resources.is_template_value(endpoint_name):
             spec.ctx.graph.note_unresolved(deployment, "endpoint_name", endpoint_name, PLACEHOLDER_REASON)
         elif endpoint_name:
             endpoint = self._node(spec, "endpoint", f"azureml:{endpoint_name}",

@@ -41,6 +41,14 @@ from .exports.common import iso_minutes, linked_ids, without_secrets
 
 FORMAT = "azureml"
 PLACEHOLDER_REASON = "a placeholder, filled in when the template is rendered; not evaluated"
+# A value that is a whole shell variable (`endpoint_name: $endpointName`, filled by envsubst
+# or sed before `az ml … create`): no Azure ML name holds a `$`.
+_SHELL_VARIABLE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_template_value(value: Any) -> bool:
+    """A template marker (safeyaml.is_placeholder) or a value that is one shell variable."""
+    return is_placeholder(value) or (isinstance(value, str) and _SHELL_VARIABLE.fullmatch(value.strip()) is not None)
 # schema name (lower case, as azureml.schema_name gives it) → provider type (vocabulary, family azureml)
 SCHEMA_TYPES = {
     "workspace": "workspace", "registry": "registry",
@@ -176,7 +184,8 @@ def online_schema_by_content(doc: Any) -> str | None:
         return "kubernetesonlinedeployment" if kind == "kubernetes" else "managedonlinedeployment"
     auth = doc.get("auth_mode")
     if isinstance(auth, str) and auth.strip().lower() in _ONLINE_AUTH_MODES and kind in (None, "online"):
-        compute = doc.get("compute")
+        # `target`: the 2021 preview CLI's spelling of the compute (k8sOnlineEndpoint schema)
+        compute = doc.get("compute", doc.get("target"))
         return "kubernetesonlineendpoint" if isinstance(compute, str) and compute.strip() else \
             "managedonlineendpoint"
     return None
@@ -185,7 +194,7 @@ def online_schema_by_content(doc: Any) -> str | None:
 def emit_spec(ref: FileRef, doc: dict, ptype: str, ctx: CollectContext, read: Fields) -> str | None:
     """The spec's resource node; none for a template whose name is a placeholder (the file
     is recorded as not evaluated, as azureml.py records the other specs)."""
-    if is_placeholder(doc.get("name")):
+    if is_template_value(doc.get("name")):
         ctx.graph.update_attrs(ref.node, template=True,
                                not_evaluated=f"name {doc['name']!r} is {PLACEHOLDER_REASON}")
         return None
@@ -212,7 +221,7 @@ def _placeholders(value: Any) -> Any:
         return {k: _placeholders(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_placeholders(v) for v in value]
-    if is_placeholder(value):
+    if is_template_value(value):
         return Unknown(value, PLACEHOLDER_REASON)
     return value
 
@@ -261,7 +270,7 @@ def _references(doc: dict, ptype: str) -> list[Reference]:
     refs = linked_ids(FORMAT, ptype, doc, skip=("workspace", "endpoint_name"))
     endpoint = doc.get("endpoint_name")
     if group_of(ptype) == "deployment" and isinstance(endpoint, str) and endpoint.strip() \
-            and not is_placeholder(endpoint):
+            and not is_template_value(endpoint):
         target_type = "kubernetes_online_endpoint" if ptype.startswith("kubernetes") else "online_endpoint"
         refs.append(Reference("endpoint_name", endpoint.strip(), by="name", target_type=target_type))
     return refs

@@ -16,6 +16,7 @@ attrs: `type` (normalised, or `other`), `provider_type`, `format`, `store`, `add
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Callable
 
 from ..cloud.model import RawResource, Unknown
@@ -89,7 +90,8 @@ def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
     if raw.api_version:
         attrs["api_version"] = raw.api_version
     unknown: dict[str, dict] = {}
-    _put(attrs, unknown, "name", raw.name, None)
+    # "" (a template's placeholder) names nothing: messages fall back to the address
+    _put(attrs, unknown, "name", None if raw.name == "" else raw.name, None)
     tags = lookup(raw.properties, "tags")
     if isinstance(tags, dict):
         attrs["tags"] = {str(k): (v if not isinstance(v, Unknown) else None) for k, v in tags.items()}
@@ -148,6 +150,10 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
                 _put_default(fact.name, path, defaults, raw.api_version, out, sources, unknown)
             continue
         if isinstance(value, Unknown):
+            if fact.id_reference and (_resource_id(raw, path, value) or _text_template(value.expression)):
+                out[fact.name] = value.expression
+                sources[fact.name] = {"attribute": path, "from": "set", "expression": value.expression}
+                continue
             unknown[fact.name] = {**value.as_dict(), "attribute": path}
             continue
         normal = convert(value)
@@ -167,6 +173,35 @@ def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict
     if sources:
         out["fact_sources"] = sources
     return out
+
+
+_KEY = re.compile(r"\[[^\]]*\]$")          # an instance key at the end of an address
+_RESOURCE_ID = re.compile(r"[A-Za-z][\w-]*\.[A-Za-z_][\w-]*(\[[^\]]*\])?\.id")
+
+
+def _resource_id(raw: RawResource, path: str, value: Unknown) -> bool:
+    """A Terraform attribute that is another resource's id (`aws_subnet.main.id`, `…[0].id`):
+    known only after apply, but never null. Not a data source's, a variable's or a module
+    output's (those may be null), nor an expression that may choose another value."""
+    if raw.format not in ("terraform", "azapi") or not _RESOURCE_ID.fullmatch(value.expression) \
+            or value.expression.split(".", 1)[0] in ("data", "var", "local", "module", "each", "count"):
+        return False
+    address = value.expression.rsplit(".", 1)[0].split("[", 1)[0]
+    return any(r.attribute == path and r.by == "address" and _KEY.sub("", r.target).endswith(address)
+               for r in raw.references)
+
+
+_INTERPOLATION = re.compile(r"\$\{[^{}]*\}")
+
+
+def _text_template(expression: str) -> bool:
+    """A string template with text of its own (Bicep `'${vnet.outputs.id}/subnets/${name}'`,
+    Terraform `"${azurerm_virtual_network.v.id}/subnets/ml"`): whatever its parts, a string
+    that is not empty, so an id set to it is set."""
+    if len(expression) < 2 or expression[0] != expression[-1] or expression[0] not in "'\"" \
+            or "${" not in expression:
+        return False
+    return bool(_INTERPOLATION.sub("", expression[1:-1]).strip())
 
 
 def _put_default(name: str, path: str, defaults: tuple, api_version: str | None, out: dict, sources: dict,

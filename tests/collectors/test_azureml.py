@@ -684,3 +684,27 @@ def test_a_utf16_spec_is_read_like_a_utf8_one(tmp_path):
     utf16, utf8 = (attrs(graph, f"job:azureml:{T}/{n}.yml") for n in ("utf16", "utf8"))
     assert utf16["inputs"] == utf8["inputs"] == {"data": {"type": "uri_file", "path": "azureml:churn:3",
                                                           "role": "data"}}
+
+
+def test_an_endpoint_name_that_is_a_shell_variable_names_no_endpoint(tmp_path):
+    """`endpoint_name: $endpointName`, filled by envsubst/sed before `az ml online-deployment
+    create` (the shape of microsoft/mlops-basic-template-for-azureml-cli-v2): no endpoint
+    named "$endpointName" joins the deployments that share the variable; the name is an
+    unresolved placeholder. A real name still makes the endpoint."""
+    schema = "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\n"
+    root = tmp_path / "t"
+    root.mkdir()
+    for name, endpoint in (("blue", "$endpointName"), ("green", "$endpointName"), ("red", "churn-ep")):
+        (root / f"{name}.yml").write_text(f"{schema}name: {name}\nendpoint_name: {endpoint}\nmodel:\n"
+                                          f"  path: $modelPath\ninstance_type: Standard_DS3_v2\n")
+    graph = collect_graph(root, link_resources=True)
+    assert sorted(nid for nid, _ in graph.nodes("endpoint")) == ["endpoint:azureml:churn-ep"]
+    for name in ("blue", "green"):
+        deployment = attrs(graph, f"deployment:azureml:fs:./{name}.yml")
+        assert deployment["unresolved"]["endpoint_name"] == {
+            "value": "$endpointName",
+            "reason": "a placeholder, filled in when the template is rendered; not evaluated"}
+        resource = attrs(graph, f"deployment:azureml:fs:./{name}.yml#{name}")
+        assert not [r for r in resource["references"] if r["attribute"] == "endpoint_name"]
+        assert "reference endpoint_name" not in resource.get("unresolved", {})
+    assert "unresolved" not in attrs(graph, "deployment:azureml:fs:./red.yml")

@@ -427,3 +427,20 @@ def test_online_specs_without_schema_by_content_and_look_alikes_left_alone(tmp_p
     told = {n for n, _ in g.nodes() if "batch/" in n or "config/" in n}
     assert told <= {"file:fs:./batch/nightly.yml", "file:fs:./config/proxy.yml", "file:fs:./config/client.yml"}
     assert not errors_for(g, "serve/")
+
+
+def test_an_endpoint_on_a_preview_target_is_a_kubernetes_endpoint(tmp_path):
+    """The 2021 preview CLI named the compute of a Kubernetes online endpoint `target:`
+    (Azure/AML-Kubernetes' gpu-inferencing endpoint, no $schema): a Kubernetes endpoint,
+    whose exposure the cluster's inference router decides, not a managed one public by
+    default. Without compute or target it is a managed endpoint."""
+    files = {"k8s/endpoint.yml": "name: tf-mnist\ntype: online\nauth_mode: key\ntarget: azureml:gpu-k8s\n",
+             "managed/endpoint.yml": "name: scorer\ntype: online\nauth_mode: key\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    g = collect_graph(tmp_path)
+    k8s = attrs(g, "resource:azureml:fs:./k8s/endpoint.yml#tf-mnist")
+    assert k8s["provider_type"] == "kubernetes_online_endpoint" and "public_network_access" not in k8s
+    managed = attrs(g, "endpoint:azureml:fs:./managed/endpoint.yml#scorer")
+    assert managed["provider_type"] == "online_endpoint" and managed["public_network_access"] is True

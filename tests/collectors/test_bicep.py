@@ -127,6 +127,27 @@ def test_params_without_values_are_unknown_and_json_parameter_files_pair(tmp_pat
     assert a["public_blob_access"] is True and a["fact_sources"]["public_blob_access"]["from"] == "default"
 
 
+def test_a_subnet_id_built_from_a_module_output_is_set(tmp_path):
+    """`subnet: { id: '${vnet.outputs.id}/subnets/${subnetName}' }` (Azure-Samples'
+    federated-learning computes), the module not in the tree: the id is unknown, but a string
+    with text of its own, so the compute is in a subnet. A bare parameter stays unknown."""
+    main = ("param subnetName string = 'snet-training'\nparam subnetId string\n"
+            "module vnet '../networking/vnet.bicep' = {\n  name: 'vnet'\n}\n"
+            "resource ws 'Microsoft.MachineLearningServices/workspaces@2022-05-01' existing = {\n  name: 'mlw'\n}\n"
+            "resource built 'Microsoft.MachineLearningServices/workspaces/computes@2021-07-01' = {\n"
+            "  name: 'built'\n  parent: ws\n  properties: {\n    computeType: 'AmlCompute'\n"
+            "    properties: {\n      subnet: {\n        id: '${vnet.outputs.id}/subnets/${subnetName}'\n"
+            "      }\n    }\n  }\n}\n"
+            "resource bare 'Microsoft.MachineLearningServices/workspaces/computes@2021-07-01' = {\n"
+            "  name: 'bare'\n  parent: ws\n  properties: {\n    computeType: 'AmlCompute'\n"
+            "    properties: {\n      subnet: {\n        id: subnetId\n      }\n    }\n  }\n}\n")
+    graph = collected(tmp_path, {"computes/main.bicep": main})
+    built, bare = nodes(graph)["built"][1], nodes(graph)["bare"][1]
+    assert built["subnet"] == "'${vnet.outputs.id}/subnets/${subnetName}'"
+    assert built["fact_sources"]["subnet"]["from"] == "set" and "subnet" not in built.get("unknown", {})
+    assert "subnet" not in bare and bare["unknown"]["subnet"]["expression"] == "subnetId"
+
+
 def test_loops_conditions_and_expressions(tmp_path):
     main = """
 param count int

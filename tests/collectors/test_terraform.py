@@ -100,7 +100,10 @@ def test_other_clouds(estate):
     isolated = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_sagemaker_notebook_instance.isolated"))
     assert (research["public_network_access"], research["root_access"], research["subnet"]) == (True, True, None)
     assert (isolated["public_network_access"], isolated["root_access"]) == (False, False)
-    assert isolated["unknown"]["subnet"]["reason"] == "an attribute of aws_subnet.private: known after apply"
+    # subnet_id = aws_subnet.private.id: an id known after apply, but set (in a VPC)
+    assert isolated["subnet"] == "aws_subnet.private.id" and "subnet" not in isolated.get("unknown", {})
+    assert isolated["fact_sources"]["subnet"] == {"attribute": "subnet_id", "from": "set",
+                                                  "expression": "aws_subnet.private.id"}
     eks = node(graph, tf(d, "aws-sagemaker/main.tf", "aws_eks_cluster.serving"))
     assert eks["private_cluster"] is False and eks["authorized_ip_ranges"] == ["0.0.0.0/0"]
     public = node(graph, tf(d, "gcp-workbench/public.tf", "google_workbench_instance.public"))
@@ -249,6 +252,174 @@ def test_a_count_or_for_each_on_a_variable_no_block_declares_is_unknown_not_one(
         "azurerm_key_vault.fallback": {"expression": "try(var.n, 1)", "reason": "var.n: no variable block declares 'n'"},
         "azurerm_key_vault.inner": {"expression": "var.regions",      # in module.ws
                                     "reason": "no variable block declares 'regions'"}}
+
+
+def test_each_and_count_of_instances_not_told_say_why(tmp_path):
+    """A resource or module whose for_each / count cannot be evaluated still sets it: each.*
+    and count.* are unknown because of it, not "outside a resource that sets for_each"."""
+    graph = scan(tmp_path, {
+        "main.tf": 'resource "azurerm_private_endpoint" "pe" {\n  for_each = var.endpoints\n'
+                   '  name      = each.value.name\n  subnet_id = each.value.subnet\n}\n'
+                   'resource "azurerm_key_vault" "kv" {\n  count = var.n\n  name = "kv-${count.index}"\n}\n'
+                   'module "ws" {\n  source   = "./ws"\n  for_each = var.regions\n  region = each.key\n}\n',
+        "ws/main.tf": 'variable "region" {}\n'
+                      'resource "azurerm_storage_account" "sa" {\n  name = "st${var.region}"\n}\n'})
+    pe = resource(graph, "#azurerm_private_endpoint.pe")
+    assert pe["unknown"]["subnet"] == {
+        "expression": "each.value.subnet", "attribute": "subnet_id",
+        "reason": "the for_each (var.endpoints) cannot be evaluated: no variable block declares 'endpoints'"}
+    assert pe["unknown"]["name"]["reason"].startswith("the for_each (var.endpoints) cannot be evaluated")
+    kv = resource(graph, "#azurerm_key_vault.kv")
+    assert kv["unknown"]["name"]["reason"] == \
+        "count.index: the count (var.n) cannot be evaluated: no variable block declares 'n'"
+    sa = resource(graph, "azurerm_storage_account.sa")
+    assert sa["unknown"]["name"]["reason"] == "each.key: the for_each (var.regions) cannot be " \
+                                             "evaluated: no variable block declares 'regions'"
+
+
+def test_a_reference_to_another_resources_id_sets_a_subnet_fact(tmp_path):
+    """`subnet_resource_id = azurerm_subnet.ml.id` is known only after apply but never null:
+    the compute is in a subnet. A data source's attribute, a variable or a choice that may be
+    null stays unknown."""
+    graph = scan(tmp_path, {"main.tf": """
+variable "private" { type = bool }
+resource "azurerm_subnet" "ml" {
+  name = "snet-ml"
+}
+resource "azurerm_subnet" "counted" {
+  count = 2
+  name  = "snet-${count.index}"
+}
+data "azurerm_subnet" "shared" {
+  name = "snet-shared"
+}
+resource "azurerm_machine_learning_compute_cluster" "in_subnet" {
+  name               = "in-subnet"
+  subnet_resource_id = azurerm_subnet.ml.id
+}
+resource "azurerm_machine_learning_compute_cluster" "indexed" {
+  count              = 1
+  name               = "indexed"
+  subnet_resource_id = azurerm_subnet.counted[1].id
+}
+resource "azurerm_machine_learning_compute_cluster" "maybe" {
+  name               = "maybe"
+  subnet_resource_id = var.private ? azurerm_subnet.ml.id : null
+}
+resource "azurerm_machine_learning_compute_cluster" "from_data" {
+  name               = "from-data"
+  subnet_resource_id = data.azurerm_subnet.shared.id
+}
+resource "azapi_resource" "cluster" {
+  type      = "Microsoft.MachineLearningServices/workspaces/computes@2022-10-01"
+  name      = "cluster"
+  parent_id = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlw"
+  body = jsonencode({
+    properties = {
+      computeType = "AmlCompute"
+      properties  = { subnet = { id = azurerm_subnet.ml.id } }
+    }
+  })
+}
+resource "aws_sagemaker_notebook_instance" "nb" {
+  name          = "nb"
+  subnet_id     = aws_subnet.undeclared.id
+}
+resource "azurerm_machine_learning_compute_cluster" "templated" {
+  name               = "templated"
+  subnet_resource_id = "${azurerm_virtual_network.v.id}/subnets/ml"
+}
+resource "azurerm_machine_learning_compute_cluster" "only_var" {
+  name               = "only-var"
+  subnet_resource_id = "${var.private}"
+}
+resource "aws_sagemaker_notebook_instance" "name_only" {
+  name          = "name-only"
+  subnet_id     = aws_subnet.undeclared.arn_suffix
+}
+"""})
+    assert resource(graph, "#azurerm_machine_learning_compute_cluster.in_subnet")["subnet"] == "azurerm_subnet.ml.id"
+    assert resource(graph, "#azurerm_machine_learning_compute_cluster.indexed[0]")["subnet"] == \
+        "azurerm_subnet.counted[1].id"
+    assert resource(graph, "#aws_sagemaker_notebook_instance.nb")["subnet"] == "aws_subnet.undeclared.id"
+    assert resource(graph, "#azapi_resource.cluster")["subnet"] == "azurerm_subnet.ml.id"     # an azapi body too
+    # a string template with text of its own is a string, never null
+    assert resource(graph, "#azurerm_machine_learning_compute_cluster.templated")["subnet"] == \
+        '"${azurerm_virtual_network.v.id}/subnets/ml"'
+    for address in ("azurerm_machine_learning_compute_cluster.maybe", "azurerm_machine_learning_compute_cluster"
+                    ".from_data", "aws_sagemaker_notebook_instance.name_only",
+                    "azurerm_machine_learning_compute_cluster.only_var"):
+        attrs = resource(graph, "#" + address)
+        assert "subnet" not in attrs and "subnet" in attrs["unknown"], address
+
+
+def test_an_empty_name_is_no_name(tmp_path):
+    """A template whose attributes are placeholders (`name = ""`): findings name the resource
+    by its address ("ML workspace azurerm_machine_learning_workspace.ws"), not by ""."""
+    graph = scan(tmp_path, {"main.tf": 'resource "azurerm_machine_learning_workspace" "ws" {\n  name = ""\n}\n'
+                                       'resource "azurerm_key_vault" "kv" {\n  name = "kv-ml"\n}\n'})
+    assert "name" not in resource(graph, "#azurerm_machine_learning_workspace.ws")
+    assert resource(graph, "#azurerm_key_vault.kv")["name"] == "kv-ml"
+
+
+def test_aks_authorized_ranges_in_either_spelling(tmp_path):
+    """azurerm 3.x's top-level api_server_authorized_ip_ranges (pagopa/azurerm's cluster
+    module) is read like the api_server_access_profile block: a variable without a value is
+    unknown, not "no authorized IP ranges"."""
+    graph = scan(tmp_path, {"main.tf": """
+variable "ranges" { type = list(string) }
+resource "azurerm_kubernetes_cluster" "legacy" {
+  name                            = "legacy"
+  api_server_authorized_ip_ranges = ["10.0.0.0/8"]
+}
+resource "azurerm_kubernetes_cluster" "legacy_var" {
+  name                            = "legacy-var"
+  api_server_authorized_ip_ranges = var.ranges
+}
+resource "azurerm_kubernetes_cluster" "none" {
+  name = "none"
+}
+"""})
+    legacy = resource(graph, "#azurerm_kubernetes_cluster.legacy")
+    assert legacy["authorized_ip_ranges"] == ["10.0.0.0/8"]
+    assert legacy["fact_sources"]["authorized_ip_ranges"]["attribute"] == "api_server_authorized_ip_ranges"
+    assert resource(graph, "#azurerm_kubernetes_cluster.legacy_var")["unknown"]["authorized_ip_ranges"][
+        "expression"] == "var.ranges"
+    none = resource(graph, "#azurerm_kubernetes_cluster.none")
+    assert none["authorized_ip_ranges"] == [] and none["fact_sources"]["authorized_ip_ranges"]["from"] == "default"
+
+
+def test_attributes_azurerm_renamed_are_read_in_either_spelling(tmp_path):
+    """azurerm 3.x spellings (enable_https_traffic_only, default_node_pool.enable_node_public_ip,
+    a workspace's public_access_behind_virtual_network_enabled) and 2.x's
+    allow_blob_public_access are read, not taken for absent (their defaults)."""
+    graph = scan(tmp_path, {"main.tf": """
+resource "azurerm_storage_account" "old" {
+  name                      = "stold"
+  enable_https_traffic_only = false
+  allow_blob_public_access  = false
+}
+resource "azurerm_machine_learning_workspace" "old" {
+  name                                         = "mlw-old"
+  public_access_behind_virtual_network_enabled = false
+}
+resource "azurerm_kubernetes_cluster" "old" {
+  name = "aks-old"
+  default_node_pool {
+    name                  = "system"
+    enable_node_public_ip = true
+  }
+}
+"""})
+    sa = resource(graph, "#azurerm_storage_account.old")
+    assert (sa["https_only"], sa["public_blob_access"]) == (False, False)
+    assert sa["fact_sources"]["https_only"]["attribute"] == "enable_https_traffic_only"
+    ws = resource(graph, "#azurerm_machine_learning_workspace.old")
+    assert ws["public_network_access"] is False
+    assert ws["fact_sources"]["public_network_access"]["attribute"] == "public_access_behind_virtual_network_enabled"
+    aks = resource(graph, "#azurerm_kubernetes_cluster.old")
+    assert aks["node_public_ip"] is True
+    assert aks["fact_sources"]["node_public_ip"]["attribute"] == "default_node_pool.enable_node_public_ip"
 
 
 def test_var_files_auto_and_explicit(tmp_path):

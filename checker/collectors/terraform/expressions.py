@@ -326,6 +326,8 @@ class Evaluator:
         root, steps = e[1], e[2]
         text = e                                # rendered only when quoted
         if root in self.bound:
+            if isinstance(self.bound[root], Unknown):      # each/count of instances not told
+                return Unknown(_text(text), self.bound[root].reason)
             return self.apply_steps(self.bound[root], steps, text, depth)
         first = steps[0][1] if steps and steps[0][0] == "attr" else None
         if root == "var" and first:

@@ -110,7 +110,7 @@ class Run:
             address = ("data." if block.type == "data" else "") + ".".join(block.labels)
             keys, condition = instance.instance_keys(block.body)
             self.keys[(instance.path, address)] = None if keys is None else [k for k, _ in keys]
-            for key, bound in keys if keys is not None else [(NO_KEY, {})]:
+            for key, bound in keys if keys is not None else [(NO_KEY, _unbound(block.body, condition))]:
                 if len(self.pending) >= MAX_RESOURCES:
                     return
                 raw, refs = build_resource(instance, declared.block, address, key, bound,
@@ -292,7 +292,8 @@ class Instance:
             declared = self.module.calls.get(call)
             keys, condition = self.instance_keys(declared.block.body) if declared else ([], True)
             self._call_keys[call] = [NO_KEY] if keys is None else [k for k, _ in keys]
-            self._call_bound[call] = (dict(keys or [(NO_KEY, {})]), condition if keys is None else self.condition)
+            unbound = _unbound(declared.block.body, condition) if keys is None and declared else {}
+            self._call_bound[call] = (dict(keys or [(NO_KEY, unbound)]), condition if keys is None else self.condition)
         return self._call_keys[call]
 
     def child(self, call: str, key: Any) -> "Instance | str":
@@ -335,6 +336,17 @@ class Instance:
 
     def run_path(self, call: str, key: Any) -> str:
         return ".".join(p for p in (self.path, f"module.{call}{key_text(key)}") if p)
+
+
+def _unbound(body: Body, condition: Any) -> dict:
+    """The names a block's count / for_each would bind when its instances cannot be told:
+    `each.*` / `count.*` are unknown for the same reason (not "outside a resource that sets
+    for_each", which it does)."""
+    meta = "for_each" if "for_each" in body.attributes else "count" if "count" in body.attributes else None
+    if meta is None or not isinstance(condition, Unknown):
+        return {}
+    name = "each" if meta == "for_each" else "count"
+    return {name: Unknown(name, f"the {meta} ({condition.expression[:120]}) cannot be evaluated: {condition.reason}")}
 
 
 def _sensitive(body: Body) -> bool:

@@ -1,7 +1,7 @@
 # MLC-NET-013: private networking left half done. A workspace, storage account, key vault
 # or registry with public network access disabled and no private endpoint (an edge
-# `private_link` into it): unreachable, or reached through a bypass; a private endpoint
-# without a private DNS zone group (its own `dns_zone_group` fact, or an ARM child
+# `private_link` into it, nor a managed-network workspace using it): unreachable, or
+# reached through a bypass; a private endpoint without a private DNS zone group (its own `dns_zone_group` fact, or an ARM child
 # privateDnsZoneGroups with an edge `uses` to it): names still resolve to the public
 # address; a subnet hosting ML compute without an NSG (on the subnet, by reference, or by a
 # subnet-NSG association).
@@ -25,12 +25,25 @@ node_name(id) := cloud.text(cloud.name(id, input.nodes[id]))
 
 endpoints_of(id) := typed(into("private_link", id), "private_endpoint")
 
+# A workspace with a managed network reaches the storage account, key vault and registry it
+# uses through private endpoints Azure ML creates in that network when their public access
+# is disabled (required outbound rules, "Workspace managed virtual network isolation"):
+# none of those endpoints is in the files.
+managed_isolation := {"allow_internet_outbound", "allow_only_approved_outbound"}
+
+managed_by(id) := {ws |
+	some ws in into("uses", id)
+	input.nodes[ws].attrs.type == "ml_workspace"
+	input.nodes[ws].attrs.isolation_mode in managed_isolation
+}
+
 unreachable contains item if {
 	some rtype in private_types
 	some id, node in cloud.resources(rtype)
 	cloud.known(node, "public_network_access")
 	node.attrs.public_network_access == false
 	count(endpoints_of(id)) == 0
+	count(managed_by(id)) == 0
 	item := {
 		"node": id,
 		"message": concat("", [rtype, " ", node_name(id), ": public network access disabled and no private endpoint (unreachable, or reached through a bypass)"]),

@@ -22,6 +22,15 @@ test_public_access_off_with_endpoint_passes if {
 	count(items(nodes, [{"src": "p", "dst": "k", "kind": "private_link"}])) == 0
 }
 
+test_a_managed_network_workspace_reaches_what_it_uses if {
+	kv := res("key_vault", {"public_network_access": false})
+	uses := [{"src": "w", "dst": "k", "kind": "uses"}]
+	managed := {"k": kv, "w": res("ml_workspace", {"public_network_access": true, "isolation_mode": "allow_only_approved_outbound"})}
+	count(items(managed, uses)) == 0
+	unmanaged := {"k": kv, "w": res("ml_workspace", {"public_network_access": true, "isolation_mode": "disabled"})}
+	count(items(unmanaged, uses)) == 1
+}
+
 test_public_access_on_is_not_this_rules_concern if {
 	count(items({"w": res("ml_workspace", {"public_network_access": true})}, [])) == 0
 }

@@ -12,3 +12,19 @@ resource "azurerm_machine_learning_compute_cluster" "train" {
     scale_down_nodes_after_idle_duration = "PT30M"
   }
 }
+
+# In a subnet declared beside it: the reference is the subnet's id, known after apply but
+# never null (not "cannot evaluate").
+resource "azurerm_subnet" "training" {
+  name                 = "snet-training"
+  resource_group_name  = "rg-ml"
+  virtual_network_name = "vnet-ml"
+  address_prefixes     = ["10.1.0.0/24"]
+}
+
+resource "azurerm_machine_learning_compute_instance" "dev" {
+  name                          = "ci-dev"
+  machine_learning_workspace_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/mlw"
+  virtual_machine_size          = "STANDARD_DS3_V2"
+  subnet_resource_id            = azurerm_subnet.training.id
+}

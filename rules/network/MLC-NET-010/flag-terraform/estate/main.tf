@@ -55,3 +55,27 @@ resource "google_container_cluster" "vertex" {
   location           = "europe-west4"
   initial_node_count = 1
 }
+
+# The same legacy attribute open to every address: still a public API server.
+resource "azurerm_kubernetes_cluster" "legacy_open" {
+  name                            = "aks-legacy-open"
+  location                        = "westeurope"
+  resource_group_name             = "rg-ml"
+  dns_prefix                      = "aks-legacy-open"
+  local_account_disabled          = true
+  api_server_authorized_ip_ranges = ["0.0.0.0/0"]
+
+  default_node_pool {
+    name       = "system"
+    node_count = 2
+    vm_size    = "Standard_D4s_v5"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  azure_active_directory_role_based_access_control {
+    azure_rbac_enabled = true
+  }
+}

@@ -46,3 +46,28 @@ resource "google_container_cluster" "vertex" {
     master_ipv4_cidr_block  = "172.16.0.0/28"
   }
 }
+
+# Public API server restricted with azurerm 3.x's top-level attribute (before the
+# api_server_access_profile block).
+resource "azurerm_kubernetes_cluster" "legacy_ranges" {
+  name                            = "aks-legacy"
+  location                        = "westeurope"
+  resource_group_name             = "rg-ml"
+  dns_prefix                      = "aks-legacy"
+  local_account_disabled          = true
+  api_server_authorized_ip_ranges = ["203.0.113.0/24"]
+
+  default_node_pool {
+    name       = "system"
+    node_count = 2
+    vm_size    = "Standard_D4s_v5"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  azure_active_directory_role_based_access_control {
+    azure_rbac_enabled = true
+  }
+}

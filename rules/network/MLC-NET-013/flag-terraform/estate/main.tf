@@ -82,3 +82,32 @@ resource "azurerm_machine_learning_compute_cluster" "cpu" {
     scale_down_nodes_after_idle_duration = "PT30M"
   }
 }
+
+# A workspace whose managed network is disabled creates no private endpoint to its key
+# vault: public access off and no endpoint is still a gap.
+resource "azurerm_machine_learning_workspace" "unmanaged" {
+  name                          = "mlw-unmanaged"
+  location                      = "westeurope"
+  resource_group_name           = "rg-mlops"
+  application_insights_id       = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-mlops/providers/Microsoft.Insights/components/appi-mlops"
+  key_vault_id                  = azurerm_key_vault.unmanaged.id
+  storage_account_id            = azurerm_storage_account.ml.id
+  public_network_access_enabled = true
+
+  managed_network {
+    isolation_mode = "Disabled"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_key_vault" "unmanaged" {
+  name                          = "kv-mlops-unmanaged"
+  location                      = "westeurope"
+  resource_group_name           = "rg-mlops"
+  tenant_id                     = "00000000-0000-0000-0000-000000000000"
+  sku_name                      = "standard"
+  public_network_access_enabled = false
+}

@@ -106,3 +106,60 @@ resource "azurerm_machine_learning_compute_cluster" "cpu" {
     scale_down_nodes_after_idle_duration = "PT30M"
   }
 }
+
+# A workspace with a managed network: Azure ML creates the private endpoints to the key
+# vault and storage account it uses (public access off) in that network; none is declared.
+resource "azurerm_machine_learning_workspace" "managed" {
+  name                          = "mlw-managed"
+  location                      = "westeurope"
+  resource_group_name           = "rg-mlops"
+  application_insights_id       = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-mlops/providers/Microsoft.Insights/components/appi-mlops"
+  key_vault_id                  = azurerm_key_vault.managed.id
+  storage_account_id            = azurerm_storage_account.managed.id
+  public_network_access_enabled = false
+
+  managed_network {
+    isolation_mode = "AllowInternetOutbound"
+  }
+
+  identity {
+    type = "SystemAssigned"
+  }
+}
+
+resource "azurerm_private_endpoint" "managed" {
+  name                = "pe-mlw-managed"
+  location            = "westeurope"
+  resource_group_name = "rg-mlops"
+  subnet_id           = azurerm_subnet.training.id
+
+  private_service_connection {
+    name                           = "psc-mlw-managed"
+    private_connection_resource_id = azurerm_machine_learning_workspace.managed.id
+    subresource_names              = ["amlworkspace"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "default"
+    private_dns_zone_ids = [azurerm_private_dns_zone.aml.id]
+  }
+}
+
+resource "azurerm_key_vault" "managed" {
+  name                          = "kv-mlops-managed"
+  location                      = "westeurope"
+  resource_group_name           = "rg-mlops"
+  tenant_id                     = "00000000-0000-0000-0000-000000000000"
+  sku_name                      = "standard"
+  public_network_access_enabled = false
+}
+
+resource "azurerm_storage_account" "managed" {
+  name                          = "stmlopsmanaged"
+  location                      = "westeurope"
+  resource_group_name           = "rg-mlops"
+  account_tier                  = "Standard"
+  account_replication_type      = "LRS"
+  public_network_access_enabled = false
+}
