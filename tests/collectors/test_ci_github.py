@@ -253,6 +253,9 @@ def test_runs_on_shapes_and_matrices(tmp_path):
     cases = {
         "hosted": workflow("ubuntu-24.04"),
         "arm": workflow("ubuntu-24.04-arm"),
+        "slim": workflow("ubuntu-slim"),                        # the single-CPU hosted container
+        "intel": workflow("[macos-15-intel]"),                  # hosted x64 macOS
+        "slim-like": workflow("ubuntu-slim-gpu"),               # not a hosted label
         "custom": workflow("gpu-a100"),                         # a larger runner or a scale set: cannot tell
         "group-expr": workflow("{group: '${{ vars.GROUP }}'}"),
         "labels-only": workflow("{labels: [macos-14]}"),
@@ -268,7 +271,8 @@ def test_runs_on_shapes_and_matrices(tmp_path):
     }
     g = collect(tmp_path, {f"{WF}/{name}.yml": text for name, text in cases.items()})
     hosting = {name: node_attrs(g, jid(f"{WF}/{name}.yml", "a"))["runner"]["hosting"] for name in cases}
-    assert hosting == {"hosted": "hosted", "arm": "hosted", "custom": "unknown", "group-expr": "unknown",
+    assert hosting == {"hosted": "hosted", "arm": "hosted", "slim": "hosted", "intel": "hosted",
+                       "slim-like": "unknown", "custom": "unknown", "group-expr": "unknown",
                        "labels-only": "hosted", "include": "hosted", "mixed": "unknown", "all-self": "self_hosted",
                        "computed": "unknown", "whole-computed": "unknown", "prefix": "hosted",
                        "two-keys": "unknown", "input": "unknown", "huge": "unknown"}

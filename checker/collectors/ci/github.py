@@ -37,8 +37,10 @@ from .refs import action_ref, image_ref
 
 NAME = "github_actions"
 WORKFLOWS = ".github/workflows"
-# GitHub-hosted runner images (runner-images README, "Available Images"; arm64 partner images).
-_HOSTED = re.compile(r"^(?:ubuntu|windows|macos)-(?:latest|\d+(?:\.\d+)?)(?:-(?:arm|arm64|large|xlarge))?$")
+# GitHub-hosted runner images (runner-images README, "Available Images"; arm64 partner images;
+# the x64 macOS images `macos-15-intel`; the single-CPU container `ubuntu-slim`).
+_HOSTED = re.compile(r"^(?:(?:ubuntu|windows|macos)-(?:latest|\d+(?:\.\d+)?)(?:-(?:arm|arm64|large|xlarge|intel))?"
+                     r"|ubuntu-slim)$")
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
 _MATRIX_ONLY = re.compile(r"^\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _SCOPE_LEVELS = ("read", "write", "none")
