@@ -26,6 +26,9 @@ piped_echo := `(?i)(echo|printf|write-output)\b[^|]*\|[^|]`
 
 file_write := `(?i)((^|[^0-9&>=-])>{1,2}\s*[^&\s>]|\btee\b|out-file|set-content|add-content)`
 
+# Output thrown away (`2>&1 >/dev/null`, PowerShell's `> $null`) is written nowhere.
+discarded := `[0-9]?>{1,2}\s*(/dev/null|\$null)`
+
 # A reference the CI system replaces before the script runs (its value lands in the text).
 ci_ref(system, text) if {
 	system == "github_actions"
@@ -55,7 +58,7 @@ how(system, text, _) := "sets a pipeline variable from a secret without issecret
 } else := "writes a secret to a file" if {
 	not contains(text, "##vso[")
 	secret_ref(system, text)
-	regex.match(file_write, replace(text, "2>&1", ""))
+	regex.match(file_write, regex.replace(replace(text, "2>&1", ""), discarded, ""))
 } else := "echoes a secret to the log" if {
 	not contains(text, "##vso[")
 	secret_ref(system, text)

@@ -30,6 +30,13 @@ test_azure_echo_file_and_command_line_with_lines if {
 	contains(item.message, "s: echoes a secret to the log (line 20)")
 }
 
+test_output_discarded_to_dev_null_is_not_a_file if {
+	flagged({"run": "id=$(python tool.py --token $(databricksToken) 2>&1 >/dev/null)"}) == ["passes a secret on the command line"]
+	flagged({"run": "tool --key $(storageKey) > $null"}) == ["passes a secret on the command line"]
+	flagged({"system": "gitlab_ci", "run": "./warm.sh --token \"$KUBE_TOKEN\" > /dev/null 2>&1"}) == []
+	flagged({"system": "gitlab_ci", "run": "echo $KUBE_TOKEN >/dev/null; echo $KUBE_TOKEN > token.txt"}) == ["writes a secret to a file"]
+}
+
 test_azure_task_arguments if {
 	flagged({"task": "PythonScript@0", "inputs": {"arguments": "--password $(dbPassword)", "scriptPath": "x.py"}}) == ["passes a secret on the command line"]
 }
