@@ -126,6 +126,20 @@ def test_names_that_prepare_or_test_a_deployment_do_not_deploy():
     assert purposes([], script) == [{"purpose": "test", "reason": "python_script: python tests/test_deployment.py"}]
 
 
+def test_a_name_that_registers_something_else_than_a_model_does_not_register():
+    # GitHub's Docker publishing workflow logs in to a registry; microsoft/mlops-template-for-
+    # azureml-sdk-v2 registers an Azure ML environment before it runs its pipeline.
+    assert purposes(["build", "Log in to the Container registry", "Push to registry"], []) == []
+    assert purposes(["Register Azure ML environment (conda)", "register-dataset", "Register data asset"], []) == []
+    assert purposes(["Register model"], []) == [{"purpose": "register", "reason": "named 'Register model'"}]
+    assert purposes(["model-registration"], []) == [{"purpose": "register", "reason": "named 'model-registration'"}]
+    assert purposes(["Register model and environment"], []) == [
+        {"purpose": "register", "reason": "named 'Register model and environment'"}]
+    # what a step does still counts, whatever it is called
+    share = [{"action": "model_register", "text": "az ml model share --name m"}]
+    assert purposes(["Push to registry"], share) == [{"purpose": "register", "reason": "model_register: az ml model share --name m"}]
+
+
 def test_a_name_that_says_deploy_still_deploys_and_an_environment_keeps_a_qualified_one():
     assert purposes(["deploy", "Unzip artifact for deployment"], []) == [{"purpose": "deploy", "reason": "named 'deploy'"}]
     assert purposes(["Deploy to staging"], []) == [{"purpose": "deploy", "reason": "named 'Deploy to staging'"}]

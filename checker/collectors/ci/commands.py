@@ -456,11 +456,16 @@ _ACTION_PURPOSE = {
 _NAME_PURPOSE = (
     ("train", re.compile(r"(?<![a-z])(train|fit|retrain)(?:ing|s)?(?![a-z])|training", re.I)),
     ("evaluate", re.compile(r"eval(?:uat\w*)?|validat\w*|score|scoring|benchmark|metrics", re.I)),
-    ("register", re.compile(r"regist\w*", re.I)),
+    ("register", re.compile(r"regist(?:er|ering|ers|ered|ration|rations)(?![a-z])", re.I)),
     ("deploy", re.compile(r"deploy\w*|releas\w*|promot\w*|(?<![a-z])serv(?:e|ing)(?![a-z])|rollout", re.I)),
     ("test", re.compile(r"(?<![a-z])(?:unit[-_ ]?)?tests?(?![a-z])|pytest|smoke", re.I)),
 )
 _DEPLOY_NAME = _NAME_PURPOSE[3][1]
+# What else teams register (the name of a registry — "Log in to the Container registry" —
+# registers nothing): an Azure ML environment, component or data asset, a runner.
+_REGISTER_NOT_MODEL = re.compile(
+    r"regist(?:er|ering|ers|ered|ration)[-_ ]+(?:(?:the|an?|new|azure|ml|aml|azureml|conda|docker|training|inference)[-_ ]+)*"
+    r"(?:environment|env|component|data|dataset|datastore|data[-_ ]?asset|compute|runner|agent|schema)s?(?![a-z])", re.I)
 # Deploy words a name uses for something else: what is built, zipped or uploaded *for* a
 # deployment (Azure App Service's deployment center names its build job's steps "Zip
 # artifact for deployment", "Upload artifact for deployment job"), a deployment package,
@@ -502,7 +507,8 @@ def _named_purposes(name: str) -> tuple[str, ...]:
     """The purposes a name says, in _NAME_PURPOSE's order: once per distinct name (steps are
     called "Checkout", "Azure login", "Run job" in every workflow)."""
     return tuple(p for p, pattern in _NAME_PURPOSE
-                 if pattern.search(name) and (p != "deploy" or _says_deploy(name)))
+                 if pattern.search(name) and (p != "deploy" or _says_deploy(name))
+                 and (p != "register" or pattern.search(_REGISTER_NOT_MODEL.sub(" ", name))))
 
 
 def _says_deploy(name: str) -> bool:
