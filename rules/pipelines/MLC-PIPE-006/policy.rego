@@ -1,5 +1,5 @@
 # MLC-PIPE-006: untrusted input reaches a script: `${{ github.event.* }}` text anyone can
-# write interpolated into run: or actions/github-script; pull_request_target / workflow_run
+# write interpolated into run:, actions/github-script or azure/cli's inlineScript; pull_request_target / workflow_run
 # workflows that check out the pull request's head and then run a step.
 package mlcheck.rules.pipe_006
 
@@ -24,14 +24,21 @@ reparse_command := `(^|[^A-Za-z0-9_.$/-])(eval|(ba|z|da)?sh\s+-c|python3?\s+-c|n
 
 merge_request_text := `\$\{?(CI_MERGE_REQUEST_(TITLE|DESCRIPTION|SOURCE_BRANCH_NAME|LABELS)|CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME)($|[^A-Za-z0-9_])`
 
+# Actions that run an input as a script, with that input's name (lower case; GitHub reads
+# input names case-insensitively): the expression is in the script's text as for run:.
+script_actions := {"actions/github-script": "script", "azure/cli": "inlinescript", "azure/powershell": "inlinescript"}
+
 scripts(step) := [text |
-	some text in [object.get(step.attrs, "run", ""), script_input(step)]
+	some text in array.concat([object.get(step.attrs, "run", "")], script_inputs(step))
 	text != ""
 ]
 
-script_input(step) := object.get(object.get(step.attrs, "inputs", {}), "script", "") if {
-	lower(step.attrs.uses.target) == "actions/github-script"
-} else := ""
+script_inputs(step) := [text |
+	name := script_actions[lower(step.attrs.uses.target)]
+	some key, text in object.get(step.attrs, "inputs", {})
+	lower(key) == name
+	is_string(text)
+]
 
 untrusted_input contains item if {
 	some id, step in input.nodes

@@ -30,6 +30,16 @@ test_untrusted_text_in_run_and_github_script_not_numbers_or_env if {
 	flagged(nodes, []) == {"title", "comment", "commit", "commits", "headref", "script"}
 }
 
+test_azure_cli_inline_script_is_a_script if {
+	nodes := {
+		"cli": step(0, {"uses": {"target": "Azure/cli", "kind": "sha"}, "inputs": {"inlineScript": "echo ${{ github.event.issue.title }}"}}),
+		"ps": step(1, {"uses": {"target": "azure/powershell", "kind": "tag"}, "inputs": {"inlinescript": "Write-Host '${{ github.event.comment.body }}'"}}),
+		"env": step(2, {"uses": {"target": "azure/cli", "kind": "sha"}, "env": {"T": "${{ github.event.issue.title }}"}, "inputs": {"inlineScript": "echo \"$T\" ${{ github.event.issue.number }}"}}),
+		"other": step(3, {"uses": {"target": "azure/login", "kind": "sha"}, "inputs": {"inlineScript": "${{ github.event.issue.title }}"}}),
+	}
+	flagged(nodes, []) == {"cli", "ps"}
+}
+
 test_privileged_trigger_head_checkout_then_run if {
 	checkout := step(0, {"uses": {"target": "actions/checkout", "kind": "sha"}, "inputs": {"ref": "${{ github.event.pull_request.head.sha }}"}})
 	nodes := {"w": wf(["pull_request_target"]), "j": job, "c": checkout, "r": step(1, {"run": "make test"})}
