@@ -16,6 +16,7 @@ oidc_actions := {
 	"actions/attest-sbom",
 	"actions/deploy-pages",
 	"octo-sts/action",
+	"anthropics/claude-code-action",   # exchanges it for its GitHub App's token
 }
 
 # Script text that requests one itself.

@@ -36,6 +36,13 @@ test_id_token_used_by_oidc_login_not_by_creds_login if {
 	flagged({"w": wf({"permissions": id_token}), "j": job({}), "s": creds}, contains_edges([["w", "j"], ["j", "s"]])) == {"w"}
 }
 
+test_id_token_for_an_action_that_exchanges_it if {
+	review := step({"uses": {"target": "anthropics/claude-code-action", "kind": "sha"}, "inputs": {"anthropic_api_key": "${{ secrets.K }}"}})
+	checkout := step({"uses": {"target": "actions/checkout", "kind": "sha"}})
+	flagged({"j": job({"permissions": id_token}), "c": checkout, "s": review}, contains_edges([["j", "c"], ["j", "s"]])) == set()
+	flagged({"j": job({"permissions": id_token}), "c": checkout}, contains_edges([["j", "c"]])) == {"j"}
+}
+
 test_id_token_on_a_job_with_a_script_request_local_action_or_reusable_call_is_not_flagged if {
 	script := step({"run": "curl -H \"Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN\" \"$ACTIONS_ID_TOKEN_REQUEST_URL\""})
 	local := step({"uses": {"target": "./.github/actions/login", "kind": "local"}})
