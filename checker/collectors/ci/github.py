@@ -287,10 +287,10 @@ class _File:
             labels = self.fields.get(value, "labels", f"{field}.labels", "text", "list")
             out["labels"] = self.labels(labels, f"{field}.labels") if labels is not None else []
             out["pool"] = group
-            if group is not None and not _EXPRESSION.search(group):
-                out["hosting"] = "self_hosted"
-            elif group is None:
-                out["hosting"] = _hosting(out["labels"])
+            hosting = _hosting(out["labels"])
+            # A runner group holds self-hosted runners or GitHub-hosted larger runners: only
+            # a `self-hosted` label tells which.
+            out["hosting"] = hosting if group is None or hosting == "self_hosted" else "unknown"
             return out
         if not isinstance(value, (str, list)):
             self.error(f"{field}: expected a string, a list or a mapping, found {describe(value)}", line)
