@@ -122,6 +122,9 @@ def test_names_that_prepare_or_test_a_deployment_do_not_deploy():
     assert purposes(["build", "Zip artifact for deployment", "Upload artifact for deployment job"], []) == []
     assert purposes(["Build for release", "Create deployment package"], []) == []
     assert purposes(["Test deployment"], []) == [{"purpose": "test", "reason": "named 'Test deployment'"}]
+    # a CI runner started for the next job (CML's `cml runner` on a Kubernetes cluster)
+    assert purposes(["setup-runner", "Deploy runner on Kubernetes", "Deploy self-hosted agents"], []) == []
+    assert purposes(["setup-runner", "Deploy model"], []) == [{"purpose": "deploy", "reason": "named 'Deploy model'"}]
     script = [{"action": "python_script", "file": "tests/test_deployment.py", "text": "python tests/test_deployment.py"}]
     assert purposes([], script) == [{"purpose": "test", "reason": "python_script: python tests/test_deployment.py"}]
 

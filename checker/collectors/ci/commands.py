@@ -469,11 +469,13 @@ _REGISTER_NOT_MODEL = re.compile(
 # Deploy words a name uses for something else: what is built, zipped or uploaded *for* a
 # deployment (Azure App Service's deployment center names its build job's steps "Zip
 # artifact for deployment", "Upload artifact for deployment job"), a deployment package,
-# and a test of a deployment. Such a name does not say the job deploys.
+# a test of a deployment, and a CI runner or agent set up for later jobs ("Deploy runner on
+# Kubernetes", iterative/cml's `cml runner`). Such a name does not say the job deploys.
 _DEPLOY_AS_OBJECT = re.compile(
     r"(?<![a-z])for[-_ ]+(?:the[-_ ]+)?(?:deploy|releas)\w*"
     r"|(?<![a-z])(?:test|testing|verify|verifying|validate|validating|check|checking)[-_ ]+(?:the[-_ ]+)?deploy\w*"
-    r"|(?<![a-z])deployment[-_ ]?(?:package|artifact|bundle|archive|zip)s?(?![a-z])", re.I)
+    r"|(?<![a-z])deployment[-_ ]?(?:package|artifact|bundle|archive|zip)s?(?![a-z])"
+    r"|deploy\w*[-_ ]+(?:(?:the|an?|ci|cml|self[-_ ]?hosted|github|gitlab|build)[-_ ]+)*(?:runner|agent)s?(?![a-z])", re.I)
 
 
 def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: bool = False) -> list[dict]:
