@@ -117,8 +117,24 @@ long_lived_login(attrs) if {
 	object.get(object.get(attrs, "inputs", {}), "creds", "") != ""
 }
 
+# The same for Google Cloud (a service account key) and AWS (access keys): both actions
+# federate with OIDC (workload_identity_provider; role-to-assume and id-token: write).
+long_lived_cloud_login(attrs) := "logs in to Google Cloud with a long-lived service account key (credentials_json:) where Workload Identity Federation (workload_identity_provider, id-token: write) needs none" if {
+	attrs.system == "github_actions"
+	lower(attrs.uses.target) == "google-github-actions/auth"
+	object.get(object.get(attrs, "inputs", {}), "credentials_json", "") != ""
+}
+
+long_lived_cloud_login(attrs) := "logs in to AWS with long-lived access keys (aws-access-key-id:) where OIDC federation (role-to-assume, id-token: write) needs none" if {
+	attrs.system == "github_actions"
+	lower(attrs.uses.target) == "aws-actions/configure-aws-credentials"
+	object.get(object.get(attrs, "inputs", {}), "aws-access-key-id", "") != ""
+}
+
 login_hits(attrs) := [{"line": attrs.line, "how": "logs in to Azure with a long-lived service principal secret (creds:) where OIDC federation (client-id, tenant-id, id-token: write) needs none"}] if {
 	long_lived_login(attrs)
+} else := [{"line": attrs.line, "how": how}] if {
+	how := long_lived_cloud_login(attrs)
 } else := []
 
 # An Azure step naming a service connection that signs in with a service principal secret

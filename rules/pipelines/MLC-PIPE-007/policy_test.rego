@@ -61,6 +61,13 @@ test_github_azure_login_creds if {
 	flagged({"system": "github_actions", "uses": {"target": "azure/login", "kind": "tag"}, "inputs": {"client-id": "${{ secrets.AZURE_CLIENT_ID }}", "tenant-id": "t"}}) == []
 }
 
+test_github_gcp_key_and_aws_access_keys if {
+	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/auth", "kind": "tag"}, "inputs": {"credentials_json": "${{ secrets.GCP_SA_KEY }}"}}) == ["logs in to Google Cloud with a long-lived service account key (credentials_json:) where Workload Identity Federation (workload_identity_provider, id-token: write) needs none"]
+	flagged({"system": "github_actions", "uses": {"target": "aws-actions/configure-aws-credentials", "kind": "tag"}, "inputs": {"aws-access-key-id": "${{ secrets.AWS_ACCESS_KEY_ID }}", "aws-secret-access-key": "${{ secrets.AWS_SECRET_ACCESS_KEY }}"}}) == ["logs in to AWS with long-lived access keys (aws-access-key-id:) where OIDC federation (role-to-assume, id-token: write) needs none"]
+	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/auth", "kind": "sha"}, "inputs": {"workload_identity_provider": "projects/1/locations/global/workloadIdentityPools/p/providers/gh"}}) == []
+	flagged({"system": "github_actions", "uses": {"target": "aws-actions/configure-aws-credentials", "kind": "sha"}, "inputs": {"role-to-assume": "arn:aws:iam::1:role/ci"}}) == []
+}
+
 test_gitlab_echo_of_a_secret_variable_only if {
 	flagged({"system": "gitlab_ci", "run": "echo $SECRET_VAR\ncurl -u user:$DEPLOY_TOKEN https://x\necho ${REGISTRY_PASSWORD} >> .npmrc"}) == ["echoes a secret to the log", "writes a secret to a file"]
 }
