@@ -43,6 +43,25 @@ def test_terraform_mlflow_dvc_python_and_tests():
     assert found[1]["model"] == "models:/churn/Production"
 
 
+def test_aws_sagemaker_commands_train_deploy_and_register():
+    # the shapes of aws-samples' SageMaker drift detection and a GitLab SageMaker pipeline
+    script = ("aws sagemaker describe-project --project-name p --query ProjectId --output text\n"
+              "aws sagemaker start-pipeline-execution --pipeline-name drift-pipeline --pipeline-parameters Name=a,Value=b\n"
+              "aws --region eu-west-1 sagemaker create-training-job --training-job-name $JOB --role-arn $ROLE\n"
+              "aws sagemaker create-model --model-name m --primary-container Image=i\n"
+              "aws sagemaker create-endpoint-config --endpoint-config-name c\n"
+              "aws sagemaker create-endpoint \\\n  --endpoint-name churn-prod --endpoint-config-name c\n"
+              "aws sagemaker create-model-package --model-package-group-name churn\n"
+              "aws cloudformation deploy --template-file infra/stack.yml --stack-name s\n"
+              "aws s3 sync s3://a s3://b\n")
+    found = ml_actions(script, "deploy", 1)
+    assert [(a["action"], a.get("name"), a.get("file"), a["line"]) for a in found] == [
+        ("job_submit", "drift-pipeline", None, 2), ("job_submit", "$JOB", None, 3),
+        ("endpoint_deploy", "churn-prod", None, 6), ("model_register", "churn", None, 8),
+        ("infra_deploy", None, "deploy/infra/stack.yml", 9)]
+    assert [p["purpose"] for p in purposes(["build"], found)] == ["train", "deploy", "register", "provision"]
+
+
 def test_tasks_and_actions_act_by_their_inputs():
     assert [a["action"] for a in task_actions("AzureCLI@2", {"inlineScript": "az ml online-endpoint create -f ep.yml"}, "cfg", 7)] == ["endpoint_deploy"]
     assert task_actions("TerraformTaskV4@4", {"command": "plan", "workingDirectory": "tf"}) == []

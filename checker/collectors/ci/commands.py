@@ -39,6 +39,21 @@ _AZ_ML = {
     ("data", "create"): "asset_create", ("compute", "create"): "compute_create",
     ("workspace", "create"): "workspace_create", ("schedule", "create"): "job_submit",
 }
+# The AWS CLI's SageMaker commands that train, deploy or register (the SageMaker MLOps
+# templates' CI runs them), and the option naming what they act on.
+_AWS_SAGEMAKER = {
+    "create-training-job": ("job_submit", "--training-job-name"),
+    "create-hyper-parameter-tuning-job": ("job_submit", "--hyper-parameter-tuning-job-name"),
+    "create-auto-ml-job": ("job_submit", "--auto-ml-job-name"),
+    "create-auto-ml-job-v2": ("job_submit", "--auto-ml-job-name"),
+    "start-pipeline-execution": ("job_submit", "--pipeline-name"),
+    "create-endpoint": ("endpoint_deploy", "--endpoint-name"),
+    "update-endpoint": ("endpoint_deploy", "--endpoint-name"),
+    "create-model-package": ("model_register", "--model-package-group-name"),
+}
+# AWS CLI global options that take a value (`aws --region eu-west-1 sagemaker …`).
+_AWS_GLOBAL_VALUES = {"--region", "--profile", "--output", "--endpoint-url", "--query", "--color",
+                      "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format"}
 _AZ_ML_OPTIONS = {"file": ("-f", "--file"), "workspace": ("-w", "--workspace-name", "--workspace"),
                   "resource_group": ("-g", "--resource-group"), "name": ("-n", "--name")}
 
@@ -97,7 +112,7 @@ _SHELL_SYNTAX = re.compile(r"""['"\\;&|]""")     # what _WORD reads other than w
 _QUOTING = re.compile(r"""['"\\]""")
 _PLAIN_TOKEN = re.compile(r"&&|\|\||;;|\|&|[;&|]|[^\s;&|]+")     # _WORD where no quote or escape is
 # The programs _command_action reads, as a word of a line (any path, .exe/.cmd suffix).
-_PROGRAM_WORDS = (r"(?<![\w.-])(?:az|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
+_PROGRAM_WORDS = (r"(?<![\w.-])(?:az|aws|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
                   r"|pipenv|pytest|py\.test|tox|nox)(?:\.exe|\.cmd)?(?![\w.-])")
 _PROGRAMS = re.compile(_PROGRAM_WORDS, re.I)
 _PROGRAMS_LOWERED = re.compile(_PROGRAM_WORDS)     # for ASCII text lowered: twice as fast as re.I
@@ -300,6 +315,8 @@ def _command_action(argv: list[str], workdir: str | None) -> dict | None:
     text = " ".join(argv)[:MAX_TEXT]
     if program == "az":
         return _az(argv[1:], workdir, text)
+    if program == "aws":
+        return _aws(argv[1:], workdir, text)
     if program == "terraform":
         return _terraform(argv[1:], workdir, text)
     if program in ("kubectl", "oc"):
@@ -333,6 +350,21 @@ def _az(args: list[str], workdir: str | None, text: str) -> dict | None:
         return _action("infra_deploy", None, text, file=_join(workdir, file) if file else None, **options)
     if args[:2] in (["webapp", "deploy"], ["functionapp", "deploy"]) or args[:3] == ["functionapp", "deployment", "source"]:
         return _action("app_deploy", None, text)
+    return None
+
+
+def _aws(args: list[str], workdir: str | None, text: str) -> dict | None:
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in _AWS_GLOBAL_VALUES else 1
+    service, operation = (args[i:i + 2] + ["", ""])[:2]
+    if service == "sagemaker" and operation in _AWS_SAGEMAKER:
+        action, option = _AWS_SAGEMAKER[operation]
+        name = _options(args[i + 2:], {"name": (option,)}).get("name")
+        return _action(action, None, text, **({"name": name} if name else {}))
+    if service == "cloudformation" and operation == "deploy":
+        file = _options(args[i + 2:], {"file": ("--template-file",)}).get("file")
+        return _action("infra_deploy", None, text, file=_join(workdir, file) if file else None)
     return None
 
 
