@@ -46,6 +46,23 @@ test_privileged_trigger_head_checkout_then_run if {
 	flagged(nodes, edges([["w", "j"], ["j", "c"], ["j", "r"]])) == {"c"}
 }
 
+test_head_checkout_after_an_environment_gate if {
+	checkout := step(0, {"uses": {"target": "actions/checkout", "kind": "sha"}, "inputs": {"ref": "${{ github.event.pull_request.head.sha }}"}})
+	authorize := {"kind": "job", "attrs": {"system": "github_actions", "environment": {"name": "external", "raw": "external"}}}
+	prod := {"kind": "environment", "attrs": {"system": "github_actions", "name": "External", "protected": true}}
+	open_env := {"kind": "environment", "attrs": {"system": "github_actions", "name": "external", "protected": false}}
+	nodes := {"w": wf(["pull_request_target"]), "a": authorize, "j": job, "c": checkout, "r": step(1, {"run": "npm test"}), "e": prod}
+	base := array.concat(edges([["w", "a"], ["w", "j"], ["j", "c"], ["j", "r"]]), [{"src": "j", "dst": "a", "kind": "needs"}])
+	# protected by required reviewers (the governance export): the fork's code waits for one
+	flagged(nodes, array.concat(base, [{"src": "a", "dst": "e", "kind": "uses"}])) == set()
+	# no export, or an environment without reviewers: flagged, naming the gate
+	items := pipe_006.untrusted_input with input.nodes as nodes with input.edges as base
+	some item in items
+	contains(item.message, "it waits for environment external (job a)")
+	item.evidence.environment_gates == [{"job": "a", "environment": "external"}]
+	flagged(object.union(nodes, {"e": open_env}), array.concat(base, [{"src": "a", "dst": "e", "kind": "uses"}])) == {"c"}
+}
+
 test_head_checkout_without_a_later_run_or_on_pull_request_passes if {
 	checkout := step(1, {"uses": {"target": "actions/checkout", "kind": "sha"}, "inputs": {"repository": "${{ github.event.pull_request.head.repo.full_name }}"}})
 	earlier := step(0, {"run": "echo hi"})
