@@ -63,6 +63,10 @@ def test_aws_sagemaker_commands_train_deploy_and_register():
 
 
 def test_tasks_and_actions_act_by_their_inputs():
+    # Azure-Samples/MLOpsDatabricks deploys its ARM template with the task's @2 name
+    arm = task_actions("AzureResourceGroupDeployment@2", {"csmFile": "$(Build.SourcesDirectory)/iac/arm-templates/cloud-environment.json",
+                                                          "action": "Create Or Update Resource Group"}, None, 12)
+    assert [(a["action"], a["file"]) for a in arm] == [("infra_deploy", "iac/arm-templates/cloud-environment.json")]
     assert [a["action"] for a in task_actions("AzureCLI@2", {"inlineScript": "az ml online-endpoint create -f ep.yml"}, "cfg", 7)] == ["endpoint_deploy"]
     assert task_actions("TerraformTaskV4@4", {"command": "plan", "workingDirectory": "tf"}) == []
     applied = task_actions("TerraformTaskV4@4", {"command": "apply", "workingDirectory": "infra/tf"}, None, 5)

@@ -79,6 +79,7 @@ _TASKS = {
     "kubernetes": ("k8s_apply", "configuration", ("arguments",)),
     "helmdeploy": ("k8s_apply", "chartpath", ()),
     "azureresourcemanagertemplatedeployment": ("infra_deploy", "csmfile", ()),
+    "azureresourcegroupdeployment": ("infra_deploy", "csmfile", ()),     # its @2 predecessor
     "azurefunctionapp": ("app_deploy", "package", ()),
     "azurewebapp": ("app_deploy", "package", ()),
     "azurermwebappdeployment": ("app_deploy", "package", ()),
