@@ -611,3 +611,30 @@ def test_a_template_of_another_repository_that_loads_is_expanded_after_its_refer
     assert [(s["uses"]["kind"] if "uses" in s else None, s.get("run")) for s in deploy] == [
         ("branch", None), (None, "az ml online-deployment create -f mlops/deploy/blue.yml"), (None, "echo done")]
     assert deploy[0]["expanded"] is True
+
+
+def test_a_stage_holding_steps_is_an_error_at_its_line(tmp_path):
+    # A job list indented one level too little (sebastianbirk/pytorch-mlops-template-azure-ml's
+    # model deployment pipeline): the stage gets the job's keys, steps and the next job.
+    write(tmp_path, {"azure-pipelines.yml": """\
+        stages:
+          - stage: Deploy_ACI
+            jobs:
+              - job: deploy_aci
+                steps:
+                  - script: az ml model deploy -n aci --ic inference.yml
+          - stage: Deploy_AKS
+            jobs:
+            - job: Wait_For_Validation
+            pool: server
+            steps:
+            - task: ManualValidation@0
+            - job: Deploy_AKS
+        """})
+    graph = collect_graph(tmp_path)
+    assert [(e.line, e.reason) for e in errors_for(graph, "azure-pipelines.yml")] == [
+        (11, "stage 'Deploy_AKS' holds steps: Azure Pipelines refuses a stage with steps (they belong to a job); "
+             "they are not read")]
+    # the rest is still read
+    assert node_attrs(graph, "job:ci:fs:./azure-pipelines.yml#Deploy_ACI.deploy_aci")["stage"] == "Deploy_ACI"
+    assert "job:ci:fs:./azure-pipelines.yml#Deploy_AKS.Wait_For_Validation" in graph

@@ -43,7 +43,30 @@ def test_terraform_mlflow_dvc_python_and_tests():
     assert found[1]["model"] == "models:/churn/Production"
 
 
+def test_aws_sagemaker_commands_train_deploy_and_register():
+    # the shapes of aws-samples' SageMaker drift detection and a GitLab SageMaker pipeline
+    script = ("aws sagemaker describe-project --project-name p --query ProjectId --output text\n"
+              "aws sagemaker start-pipeline-execution --pipeline-name drift-pipeline --pipeline-parameters Name=a,Value=b\n"
+              "aws --region eu-west-1 sagemaker create-training-job --training-job-name $JOB --role-arn $ROLE\n"
+              "aws sagemaker create-model --model-name m --primary-container Image=i\n"
+              "aws sagemaker create-endpoint-config --endpoint-config-name c\n"
+              "aws sagemaker create-endpoint \\\n  --endpoint-name churn-prod --endpoint-config-name c\n"
+              "aws sagemaker create-model-package --model-package-group-name churn\n"
+              "aws cloudformation deploy --template-file infra/stack.yml --stack-name s\n"
+              "aws s3 sync s3://a s3://b\n")
+    found = ml_actions(script, "deploy", 1)
+    assert [(a["action"], a.get("name"), a.get("file"), a["line"]) for a in found] == [
+        ("job_submit", "drift-pipeline", None, 2), ("job_submit", "$JOB", None, 3),
+        ("endpoint_deploy", "churn-prod", None, 6), ("model_register", "churn", None, 8),
+        ("infra_deploy", None, "deploy/infra/stack.yml", 9)]
+    assert [p["purpose"] for p in purposes(["build"], found)] == ["train", "deploy", "register", "provision"]
+
+
 def test_tasks_and_actions_act_by_their_inputs():
+    # Azure-Samples/MLOpsDatabricks deploys its ARM template with the task's @2 name
+    arm = task_actions("AzureResourceGroupDeployment@2", {"csmFile": "$(Build.SourcesDirectory)/iac/arm-templates/cloud-environment.json",
+                                                          "action": "Create Or Update Resource Group"}, None, 12)
+    assert [(a["action"], a["file"]) for a in arm] == [("infra_deploy", "iac/arm-templates/cloud-environment.json")]
     assert [a["action"] for a in task_actions("AzureCLI@2", {"inlineScript": "az ml online-endpoint create -f ep.yml"}, "cfg", 7)] == ["endpoint_deploy"]
     assert task_actions("TerraformTaskV4@4", {"command": "plan", "workingDirectory": "tf"}) == []
     applied = task_actions("TerraformTaskV4@4", {"command": "apply", "workingDirectory": "infra/tf"}, None, 5)
@@ -122,8 +145,25 @@ def test_names_that_prepare_or_test_a_deployment_do_not_deploy():
     assert purposes(["build", "Zip artifact for deployment", "Upload artifact for deployment job"], []) == []
     assert purposes(["Build for release", "Create deployment package"], []) == []
     assert purposes(["Test deployment"], []) == [{"purpose": "test", "reason": "named 'Test deployment'"}]
+    # a CI runner started for the next job (CML's `cml runner` on a Kubernetes cluster)
+    assert purposes(["setup-runner", "Deploy runner on Kubernetes", "Deploy self-hosted agents"], []) == []
+    assert purposes(["setup-runner", "Deploy model"], []) == [{"purpose": "deploy", "reason": "named 'Deploy model'"}]
     script = [{"action": "python_script", "file": "tests/test_deployment.py", "text": "python tests/test_deployment.py"}]
     assert purposes([], script) == [{"purpose": "test", "reason": "python_script: python tests/test_deployment.py"}]
+
+
+def test_a_name_that_registers_something_else_than_a_model_does_not_register():
+    # GitHub's Docker publishing workflow logs in to a registry; microsoft/mlops-template-for-
+    # azureml-sdk-v2 registers an Azure ML environment before it runs its pipeline.
+    assert purposes(["build", "Log in to the Container registry", "Push to registry"], []) == []
+    assert purposes(["Register Azure ML environment (conda)", "register-dataset", "Register data asset"], []) == []
+    assert purposes(["Register model"], []) == [{"purpose": "register", "reason": "named 'Register model'"}]
+    assert purposes(["model-registration"], []) == [{"purpose": "register", "reason": "named 'model-registration'"}]
+    assert purposes(["Register model and environment"], []) == [
+        {"purpose": "register", "reason": "named 'Register model and environment'"}]
+    # what a step does still counts, whatever it is called
+    share = [{"action": "model_register", "text": "az ml model share --name m"}]
+    assert purposes(["Push to registry"], share) == [{"purpose": "register", "reason": "model_register: az ml model share --name m"}]
 
 
 def test_a_name_that_says_deploy_still_deploys_and_an_environment_keeps_a_qualified_one():

@@ -207,7 +207,8 @@ def test_reusable_workflow_runner_group_and_expression_environment(tmp_path):
     assert wf["role"] == "reusable_workflow" and wf["name"] == "reuse.yml"
     assert wf["permissions"] == {"mode": "none", "scopes": {}, "line": 5}
     job = node_attrs(g, jid(path, "apply"))
-    assert job["runner"]["hosting"] == "self_hosted" and job["runner"]["pool"] == "ml-runners"
+    # a runner group may hold GitHub-hosted larger runners: without a self-hosted label, unknown
+    assert job["runner"]["hosting"] == "unknown" and job["runner"]["pool"] == "ml-runners"
     assert job["runner"]["labels"] == ["linux"]
     assert job["environment"] == {"name": None, "raw": "${{ inputs.stage }}", "line": 11}
 
@@ -253,8 +254,13 @@ def test_runs_on_shapes_and_matrices(tmp_path):
     cases = {
         "hosted": workflow("ubuntu-24.04"),
         "arm": workflow("ubuntu-24.04-arm"),
+        "slim": workflow("ubuntu-slim"),                        # the single-CPU hosted container
+        "intel": workflow("[macos-15-intel]"),                  # hosted x64 macOS
+        "slim-like": workflow("ubuntu-slim-gpu"),               # not a hosted label
         "custom": workflow("gpu-a100"),                         # a larger runner or a scale set: cannot tell
         "group-expr": workflow("{group: '${{ vars.GROUP }}'}"),
+        "group": workflow("{group: aws-g4dn-2xlarge}"),          # self-hosted or larger hosted runners
+        "group-self": workflow("{group: gpu, labels: [self-hosted, linux]}"),
         "labels-only": workflow("{labels: [macos-14]}"),
         "include": workflow("${{ matrix.os }}", "include:\n  - os: macos-latest\n  - os: windows-latest\n"),
         "mixed": workflow("${{ matrix.os }}", "os: [ubuntu-latest, [self-hosted, linux]]\n"),
@@ -268,7 +274,9 @@ def test_runs_on_shapes_and_matrices(tmp_path):
     }
     g = collect(tmp_path, {f"{WF}/{name}.yml": text for name, text in cases.items()})
     hosting = {name: node_attrs(g, jid(f"{WF}/{name}.yml", "a"))["runner"]["hosting"] for name in cases}
-    assert hosting == {"hosted": "hosted", "arm": "hosted", "custom": "unknown", "group-expr": "unknown",
+    assert hosting == {"hosted": "hosted", "arm": "hosted", "slim": "hosted", "intel": "hosted",
+                       "slim-like": "unknown", "custom": "unknown", "group-expr": "unknown",
+                       "group": "unknown", "group-self": "self_hosted",
                        "labels-only": "hosted", "include": "hosted", "mixed": "unknown", "all-self": "self_hosted",
                        "computed": "unknown", "whole-computed": "unknown", "prefix": "hosted",
                        "two-keys": "unknown", "input": "unknown", "huge": "unknown"}

@@ -39,6 +39,21 @@ _AZ_ML = {
     ("data", "create"): "asset_create", ("compute", "create"): "compute_create",
     ("workspace", "create"): "workspace_create", ("schedule", "create"): "job_submit",
 }
+# The AWS CLI's SageMaker commands that train, deploy or register (the SageMaker MLOps
+# templates' CI runs them), and the option naming what they act on.
+_AWS_SAGEMAKER = {
+    "create-training-job": ("job_submit", "--training-job-name"),
+    "create-hyper-parameter-tuning-job": ("job_submit", "--hyper-parameter-tuning-job-name"),
+    "create-auto-ml-job": ("job_submit", "--auto-ml-job-name"),
+    "create-auto-ml-job-v2": ("job_submit", "--auto-ml-job-name"),
+    "start-pipeline-execution": ("job_submit", "--pipeline-name"),
+    "create-endpoint": ("endpoint_deploy", "--endpoint-name"),
+    "update-endpoint": ("endpoint_deploy", "--endpoint-name"),
+    "create-model-package": ("model_register", "--model-package-group-name"),
+}
+# AWS CLI global options that take a value (`aws --region eu-west-1 sagemaker …`).
+_AWS_GLOBAL_VALUES = {"--region", "--profile", "--output", "--endpoint-url", "--query", "--color",
+                      "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format"}
 _AZ_ML_OPTIONS = {"file": ("-f", "--file"), "workspace": ("-w", "--workspace-name", "--workspace"),
                   "resource_group": ("-g", "--resource-group"), "name": ("-n", "--name")}
 
@@ -64,6 +79,7 @@ _TASKS = {
     "kubernetes": ("k8s_apply", "configuration", ("arguments",)),
     "helmdeploy": ("k8s_apply", "chartpath", ()),
     "azureresourcemanagertemplatedeployment": ("infra_deploy", "csmfile", ()),
+    "azureresourcegroupdeployment": ("infra_deploy", "csmfile", ()),     # its @2 predecessor
     "azurefunctionapp": ("app_deploy", "package", ()),
     "azurewebapp": ("app_deploy", "package", ()),
     "azurermwebappdeployment": ("app_deploy", "package", ()),
@@ -97,7 +113,7 @@ _SHELL_SYNTAX = re.compile(r"""['"\\;&|]""")     # what _WORD reads other than w
 _QUOTING = re.compile(r"""['"\\]""")
 _PLAIN_TOKEN = re.compile(r"&&|\|\||;;|\|&|[;&|]|[^\s;&|]+")     # _WORD where no quote or escape is
 # The programs _command_action reads, as a word of a line (any path, .exe/.cmd suffix).
-_PROGRAM_WORDS = (r"(?<![\w.-])(?:az|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
+_PROGRAM_WORDS = (r"(?<![\w.-])(?:az|aws|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
                   r"|pipenv|pytest|py\.test|tox|nox)(?:\.exe|\.cmd)?(?![\w.-])")
 _PROGRAMS = re.compile(_PROGRAM_WORDS, re.I)
 _PROGRAMS_LOWERED = re.compile(_PROGRAM_WORDS)     # for ASCII text lowered: twice as fast as re.I
@@ -300,6 +316,8 @@ def _command_action(argv: list[str], workdir: str | None) -> dict | None:
     text = " ".join(argv)[:MAX_TEXT]
     if program == "az":
         return _az(argv[1:], workdir, text)
+    if program == "aws":
+        return _aws(argv[1:], workdir, text)
     if program == "terraform":
         return _terraform(argv[1:], workdir, text)
     if program in ("kubectl", "oc"):
@@ -333,6 +351,21 @@ def _az(args: list[str], workdir: str | None, text: str) -> dict | None:
         return _action("infra_deploy", None, text, file=_join(workdir, file) if file else None, **options)
     if args[:2] in (["webapp", "deploy"], ["functionapp", "deploy"]) or args[:3] == ["functionapp", "deployment", "source"]:
         return _action("app_deploy", None, text)
+    return None
+
+
+def _aws(args: list[str], workdir: str | None, text: str) -> dict | None:
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in _AWS_GLOBAL_VALUES else 1
+    service, operation = (args[i:i + 2] + ["", ""])[:2]
+    if service == "sagemaker" and operation in _AWS_SAGEMAKER:
+        action, option = _AWS_SAGEMAKER[operation]
+        name = _options(args[i + 2:], {"name": (option,)}).get("name")
+        return _action(action, None, text, **({"name": name} if name else {}))
+    if service == "cloudformation" and operation == "deploy":
+        file = _options(args[i + 2:], {"file": ("--template-file",)}).get("file")
+        return _action("infra_deploy", None, text, file=_join(workdir, file) if file else None)
     return None
 
 
@@ -456,19 +489,26 @@ _ACTION_PURPOSE = {
 _NAME_PURPOSE = (
     ("train", re.compile(r"(?<![a-z])(train|fit|retrain)(?:ing|s)?(?![a-z])|training", re.I)),
     ("evaluate", re.compile(r"eval(?:uat\w*)?|validat\w*|score|scoring|benchmark|metrics", re.I)),
-    ("register", re.compile(r"regist\w*", re.I)),
+    ("register", re.compile(r"regist(?:er|ering|ers|ered|ration|rations)(?![a-z])", re.I)),
     ("deploy", re.compile(r"deploy\w*|releas\w*|promot\w*|(?<![a-z])serv(?:e|ing)(?![a-z])|rollout", re.I)),
     ("test", re.compile(r"(?<![a-z])(?:unit[-_ ]?)?tests?(?![a-z])|pytest|smoke", re.I)),
 )
 _DEPLOY_NAME = _NAME_PURPOSE[3][1]
+# What else teams register (the name of a registry — "Log in to the Container registry" —
+# registers nothing): an Azure ML environment, component or data asset, a runner.
+_REGISTER_NOT_MODEL = re.compile(
+    r"regist(?:er|ering|ers|ered|ration)[-_ ]+(?:(?:the|an?|new|azure|ml|aml|azureml|conda|docker|training|inference)[-_ ]+)*"
+    r"(?:environment|env|component|data|dataset|datastore|data[-_ ]?asset|compute|runner|agent|schema)s?(?![a-z])", re.I)
 # Deploy words a name uses for something else: what is built, zipped or uploaded *for* a
 # deployment (Azure App Service's deployment center names its build job's steps "Zip
 # artifact for deployment", "Upload artifact for deployment job"), a deployment package,
-# and a test of a deployment. Such a name does not say the job deploys.
+# a test of a deployment, and a CI runner or agent set up for later jobs ("Deploy runner on
+# Kubernetes", iterative/cml's `cml runner`). Such a name does not say the job deploys.
 _DEPLOY_AS_OBJECT = re.compile(
     r"(?<![a-z])for[-_ ]+(?:the[-_ ]+)?(?:deploy|releas)\w*"
     r"|(?<![a-z])(?:test|testing|verify|verifying|validate|validating|check|checking)[-_ ]+(?:the[-_ ]+)?deploy\w*"
-    r"|(?<![a-z])deployment[-_ ]?(?:package|artifact|bundle|archive|zip)s?(?![a-z])", re.I)
+    r"|(?<![a-z])deployment[-_ ]?(?:package|artifact|bundle|archive|zip)s?(?![a-z])"
+    r"|deploy\w*[-_ ]+(?:(?:the|an?|ci|cml|self[-_ ]?hosted|github|gitlab|build)[-_ ]+)*(?:runner|agent)s?(?![a-z])", re.I)
 
 
 def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: bool = False) -> list[dict]:
@@ -502,7 +542,8 @@ def _named_purposes(name: str) -> tuple[str, ...]:
     """The purposes a name says, in _NAME_PURPOSE's order: once per distinct name (steps are
     called "Checkout", "Azure login", "Run job" in every workflow)."""
     return tuple(p for p, pattern in _NAME_PURPOSE
-                 if pattern.search(name) and (p != "deploy" or _says_deploy(name)))
+                 if pattern.search(name) and (p != "deploy" or _says_deploy(name))
+                 and (p != "register" or pattern.search(_REGISTER_NOT_MODEL.sub(" ", name))))
 
 
 def _says_deploy(name: str) -> bool:

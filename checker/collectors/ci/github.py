@@ -37,8 +37,10 @@ from .refs import action_ref, image_ref
 
 NAME = "github_actions"
 WORKFLOWS = ".github/workflows"
-# GitHub-hosted runner images (runner-images README, "Available Images"; arm64 partner images).
-_HOSTED = re.compile(r"^(?:ubuntu|windows|macos)-(?:latest|\d+(?:\.\d+)?)(?:-(?:arm|arm64|large|xlarge))?$")
+# GitHub-hosted runner images (runner-images README, "Available Images"; arm64 partner images;
+# the x64 macOS images `macos-15-intel`; the single-CPU container `ubuntu-slim`).
+_HOSTED = re.compile(r"^(?:(?:ubuntu|windows|macos)-(?:latest|\d+(?:\.\d+)?)(?:-(?:arm|arm64|large|xlarge|intel))?"
+                     r"|ubuntu-slim)$")
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.S)
 _MATRIX_ONLY = re.compile(r"^\s*matrix\.([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 _SCOPE_LEVELS = ("read", "write", "none")
@@ -285,10 +287,10 @@ class _File:
             labels = self.fields.get(value, "labels", f"{field}.labels", "text", "list")
             out["labels"] = self.labels(labels, f"{field}.labels") if labels is not None else []
             out["pool"] = group
-            if group is not None and not _EXPRESSION.search(group):
-                out["hosting"] = "self_hosted"
-            elif group is None:
-                out["hosting"] = _hosting(out["labels"])
+            hosting = _hosting(out["labels"])
+            # A runner group holds self-hosted runners or GitHub-hosted larger runners: only
+            # a `self-hosted` label tells which.
+            out["hosting"] = hosting if group is None or hosting == "self_hosted" else "unknown"
             return out
         if not isinstance(value, (str, list)):
             self.error(f"{field}: expected a string, a list or a mapping, found {describe(value)}", line)

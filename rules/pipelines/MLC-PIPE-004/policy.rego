@@ -7,8 +7,6 @@ import rego.v1
 
 # Actions that request an OIDC token from GitHub (owner/repo, lower case).
 oidc_actions := {
-	"aws-actions/configure-aws-credentials",
-	"google-github-actions/auth",
 	"hashicorp/vault-action",
 	"pypa/gh-action-pypi-publish",
 	"actions/attest",
@@ -16,6 +14,7 @@ oidc_actions := {
 	"actions/attest-sbom",
 	"actions/deploy-pages",
 	"octo-sts/action",
+	"anthropics/claude-code-action",   # exchanges it for its GitHub App's token
 }
 
 # Script text that requests one itself.
@@ -35,6 +34,20 @@ requests_token(step) if oidc_actions[lower(step.attrs.uses.target)]
 requests_token(step) if {
 	lower(step.attrs.uses.target) == "azure/login"
 	object.get(object.get(step.attrs, "inputs", {}), "creds", "") == ""
+}
+
+# google-github-actions/auth with a service account key (credentials_json) and
+# aws-actions/configure-aws-credentials with access keys sign in with those instead.
+requests_token(step) if {
+	lower(step.attrs.uses.target) == "google-github-actions/auth"
+	object.get(object.get(step.attrs, "inputs", {}), "credentials_json", "") == ""
+}
+
+requests_token(step) if {
+	lower(step.attrs.uses.target) == "aws-actions/configure-aws-credentials"
+	inputs := object.get(step.attrs, "inputs", {})
+	object.get(inputs, "aws-access-key-id", "") == ""
+	object.get(inputs, "web-identity-token-file", "") == ""
 }
 
 # A local or computed action cannot be read here: it may request one.

@@ -36,6 +36,26 @@ test_id_token_used_by_oidc_login_not_by_creds_login if {
 	flagged({"w": wf({"permissions": id_token}), "j": job({}), "s": creds}, contains_edges([["w", "j"], ["j", "s"]])) == {"w"}
 }
 
+test_id_token_used_by_cloud_logins_only_without_long_lived_keys if {
+	wif := step({"uses": {"target": "google-github-actions/auth", "kind": "sha"}, "inputs": {"workload_identity_provider": "projects/1/locations/global/workloadIdentityPools/p/providers/gh"}})
+	key := step({"uses": {"target": "google-github-actions/auth", "kind": "tag"}, "inputs": {"credentials_json": "${{ secrets.GCP_SA_KEY }}"}})
+	role := step({"uses": {"target": "aws-actions/configure-aws-credentials", "kind": "sha"}, "inputs": {"role-to-assume": "arn:aws:iam::1:role/ci", "aws-region": "us-east-1"}})
+	keys := step({"uses": {"target": "aws-actions/configure-aws-credentials", "kind": "tag"}, "inputs": {"aws-access-key-id": "${{ secrets.K }}", "aws-secret-access-key": "${{ secrets.S }}", "role-to-assume": "arn:aws:iam::1:role/ci"}})
+	every s in [wif, role] {
+		flagged({"w": wf({"permissions": id_token}), "j": job({}), "s": s}, contains_edges([["w", "j"], ["j", "s"]])) == set()
+	}
+	every s in [key, keys] {
+		flagged({"w": wf({"permissions": id_token}), "j": job({}), "s": s}, contains_edges([["w", "j"], ["j", "s"]])) == {"w"}
+	}
+}
+
+test_id_token_for_an_action_that_exchanges_it if {
+	review := step({"uses": {"target": "anthropics/claude-code-action", "kind": "sha"}, "inputs": {"anthropic_api_key": "${{ secrets.K }}"}})
+	checkout := step({"uses": {"target": "actions/checkout", "kind": "sha"}})
+	flagged({"j": job({"permissions": id_token}), "c": checkout, "s": review}, contains_edges([["j", "c"], ["j", "s"]])) == set()
+	flagged({"j": job({"permissions": id_token}), "c": checkout}, contains_edges([["j", "c"]])) == {"j"}
+}
+
 test_id_token_on_a_job_with_a_script_request_local_action_or_reusable_call_is_not_flagged if {
 	script := step({"run": "curl -H \"Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN\" \"$ACTIONS_ID_TOKEN_REQUEST_URL\""})
 	local := step({"uses": {"target": "./.github/actions/login", "kind": "local"}})

@@ -1,5 +1,5 @@
 # MLC-PIPE-006: untrusted input reaches a script: `${{ github.event.* }}` text anyone can
-# write interpolated into run: or actions/github-script; pull_request_target / workflow_run
+# write interpolated into run:, actions/github-script or azure/cli's inlineScript; pull_request_target / workflow_run
 # workflows that check out the pull request's head and then run a step.
 package mlcheck.rules.pipe_006
 
@@ -24,14 +24,21 @@ reparse_command := `(^|[^A-Za-z0-9_.$/-])(eval|(ba|z|da)?sh\s+-c|python3?\s+-c|n
 
 merge_request_text := `\$\{?(CI_MERGE_REQUEST_(TITLE|DESCRIPTION|SOURCE_BRANCH_NAME|LABELS)|CI_EXTERNAL_PULL_REQUEST_SOURCE_BRANCH_NAME)($|[^A-Za-z0-9_])`
 
+# Actions that run an input as a script, with that input's name (lower case; GitHub reads
+# input names case-insensitively): the expression is in the script's text as for run:.
+script_actions := {"actions/github-script": "script", "azure/cli": "inlinescript", "azure/powershell": "inlinescript"}
+
 scripts(step) := [text |
-	some text in [object.get(step.attrs, "run", ""), script_input(step)]
+	some text in array.concat([object.get(step.attrs, "run", "")], script_inputs(step))
 	text != ""
 ]
 
-script_input(step) := object.get(object.get(step.attrs, "inputs", {}), "script", "") if {
-	lower(step.attrs.uses.target) == "actions/github-script"
-} else := ""
+script_inputs(step) := [text |
+	name := script_actions[lower(step.attrs.uses.target)]
+	some key, text in object.get(step.attrs, "inputs", {})
+	lower(key) == name
+	is_string(text)
+]
 
 untrusted_input contains item if {
 	some id, step in input.nodes
@@ -76,6 +83,45 @@ runs_code(step) if object.get(step.attrs, "run", "") != ""
 
 runs_code(step) if step.attrs.uses.kind == "local"
 
+# An environment on the job, or on a job it waits for (needs), holds the job until the
+# environment's protection rules pass: GitHub's way to let a maintainer approve a fork's pull
+# request before its code runs. {job, environment}, the job's environment as written.
+needs_graph[id] := lib.successors("needs", id) if {
+	some id, node in input.nodes
+	node.kind == "job"
+	node.attrs.system == "github_actions"
+}
+
+env_gates(jid) := [{"job": j, "environment": input.nodes[j].attrs.environment} |
+	some j in sort(graph.reachable(needs_graph, {jid}))
+	is_object(input.nodes[j].attrs.environment)
+]
+
+# A governance export (joined by the pipelines linker) shows the gate's environment with
+# required reviewers or approvals.
+gate_protected(gate) if {
+	is_string(gate.environment.name)
+	some e in lib.successors("uses", gate.job)
+	input.nodes[e].kind == "environment"
+	lower(input.nodes[e].attrs.name) == lower(gate.environment.name)
+	input.nodes[e].attrs.protected == true
+}
+
+gated(gates) if {
+	count(gates) > 0
+	every gate in gates {
+		gate_protected(gate)
+	}
+}
+
+gate_text(gate) := gate.environment.name if is_string(gate.environment.name)
+
+gate_text(gate) := object.get(gate.environment, "raw", "?") if not is_string(gate.environment.name)
+
+gate_note(gates) := "" if count(gates) == 0
+
+gate_note(gates) := concat("", ["; it waits for environment ", concat(", ", [concat("", [gate_text(g), " (job ", lib.label(g.job), ")"]) | some g in gates]), ", which stops a fork only if it requires a reviewer: no environments export shows that it does"]) if count(gates) > 0
+
 untrusted_input contains item if {
 	some pid, pipeline in input.nodes
 	pipeline.kind == "pipeline"
@@ -88,9 +134,12 @@ untrusted_input contains item if {
 	checks_out_head(input.nodes[sid])
 	later := sort([input.nodes[s].attrs.index | some s in steps; input.nodes[s].attrs.index > input.nodes[sid].attrs.index; runs_code(input.nodes[s])])
 	count(later) > 0
+	gates := env_gates(jid)
+	not gated(gates)
 	item := {
 		"node": sid,
-		"message": concat("", ["a ", concat("/", sort(triggers)), " workflow checks out the pull request's head and runs it (later steps of the job: ", concat(", ", [format_int(i, 10) | some i in later]), "): fork code runs with the workflow's secrets and token"]),
-		"evidence": {"triggers": sort(triggers), "later_steps": later},
+		"message": concat("", ["a ", concat("/", sort(triggers)), " workflow checks out the pull request's head and runs it (later steps of the job: ", concat(", ", [format_int(i, 10) | some i in later]), "): fork code runs with the workflow's secrets and token", gate_note(gates)]),
+		# the gates beside the facts, not in them: the fingerprint stays what it was
+		"evidence": {"facts": {"triggers": sort(triggers), "later_steps": later}, "environment_gates": [{"job": g.job, "environment": gate_text(g)} | some g in gates]},
 	}
 }

@@ -30,10 +30,37 @@ test_untrusted_text_in_run_and_github_script_not_numbers_or_env if {
 	flagged(nodes, []) == {"title", "comment", "commit", "commits", "headref", "script"}
 }
 
+test_azure_cli_inline_script_is_a_script if {
+	nodes := {
+		"cli": step(0, {"uses": {"target": "Azure/cli", "kind": "sha"}, "inputs": {"inlineScript": "echo ${{ github.event.issue.title }}"}}),
+		"ps": step(1, {"uses": {"target": "azure/powershell", "kind": "tag"}, "inputs": {"inlinescript": "Write-Host '${{ github.event.comment.body }}'"}}),
+		"env": step(2, {"uses": {"target": "azure/cli", "kind": "sha"}, "env": {"T": "${{ github.event.issue.title }}"}, "inputs": {"inlineScript": "echo \"$T\" ${{ github.event.issue.number }}"}}),
+		"other": step(3, {"uses": {"target": "azure/login", "kind": "sha"}, "inputs": {"inlineScript": "${{ github.event.issue.title }}"}}),
+	}
+	flagged(nodes, []) == {"cli", "ps"}
+}
+
 test_privileged_trigger_head_checkout_then_run if {
 	checkout := step(0, {"uses": {"target": "actions/checkout", "kind": "sha"}, "inputs": {"ref": "${{ github.event.pull_request.head.sha }}"}})
 	nodes := {"w": wf(["pull_request_target"]), "j": job, "c": checkout, "r": step(1, {"run": "make test"})}
 	flagged(nodes, edges([["w", "j"], ["j", "c"], ["j", "r"]])) == {"c"}
+}
+
+test_head_checkout_after_an_environment_gate if {
+	checkout := step(0, {"uses": {"target": "actions/checkout", "kind": "sha"}, "inputs": {"ref": "${{ github.event.pull_request.head.sha }}"}})
+	authorize := {"kind": "job", "attrs": {"system": "github_actions", "environment": {"name": "external", "raw": "external"}}}
+	prod := {"kind": "environment", "attrs": {"system": "github_actions", "name": "External", "protected": true}}
+	open_env := {"kind": "environment", "attrs": {"system": "github_actions", "name": "external", "protected": false}}
+	nodes := {"w": wf(["pull_request_target"]), "a": authorize, "j": job, "c": checkout, "r": step(1, {"run": "npm test"}), "e": prod}
+	base := array.concat(edges([["w", "a"], ["w", "j"], ["j", "c"], ["j", "r"]]), [{"src": "j", "dst": "a", "kind": "needs"}])
+	# protected by required reviewers (the governance export): the fork's code waits for one
+	flagged(nodes, array.concat(base, [{"src": "a", "dst": "e", "kind": "uses"}])) == set()
+	# no export, or an environment without reviewers: flagged, naming the gate
+	items := pipe_006.untrusted_input with input.nodes as nodes with input.edges as base
+	some item in items
+	contains(item.message, "it waits for environment external (job a)")
+	item.evidence.environment_gates == [{"job": "a", "environment": "external"}]
+	flagged(object.union(nodes, {"e": open_env}), array.concat(base, [{"src": "a", "dst": "e", "kind": "uses"}])) == {"c"}
 }
 
 test_head_checkout_without_a_later_run_or_on_pull_request_passes if {

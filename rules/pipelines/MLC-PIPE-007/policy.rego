@@ -26,6 +26,9 @@ piped_echo := `(?i)(echo|printf|write-output)\b[^|]*\|[^|]`
 
 file_write := `(?i)((^|[^0-9&>=-])>{1,2}\s*[^&\s>]|\btee\b|out-file|set-content|add-content)`
 
+# Output thrown away (`2>&1 >/dev/null`, PowerShell's `> $null`) is written nowhere.
+discarded := `[0-9]?>{1,2}\s*(/dev/null|\$null)`
+
 # A reference the CI system replaces before the script runs (its value lands in the text).
 ci_ref(system, text) if {
 	system == "github_actions"
@@ -55,7 +58,7 @@ how(system, text, _) := "sets a pipeline variable from a secret without issecret
 } else := "writes a secret to a file" if {
 	not contains(text, "##vso[")
 	secret_ref(system, text)
-	regex.match(file_write, replace(text, "2>&1", ""))
+	regex.match(file_write, regex.replace(replace(text, "2>&1", ""), discarded, ""))
 } else := "echoes a secret to the log" if {
 	not contains(text, "##vso[")
 	secret_ref(system, text)
@@ -114,8 +117,24 @@ long_lived_login(attrs) if {
 	object.get(object.get(attrs, "inputs", {}), "creds", "") != ""
 }
 
+# The same for Google Cloud (a service account key) and AWS (access keys): both actions
+# federate with OIDC (workload_identity_provider; role-to-assume and id-token: write).
+long_lived_cloud_login(attrs) := "logs in to Google Cloud with a long-lived service account key (credentials_json:) where Workload Identity Federation (workload_identity_provider, id-token: write) needs none" if {
+	attrs.system == "github_actions"
+	lower(attrs.uses.target) == "google-github-actions/auth"
+	object.get(object.get(attrs, "inputs", {}), "credentials_json", "") != ""
+}
+
+long_lived_cloud_login(attrs) := "logs in to AWS with long-lived access keys (aws-access-key-id:) where OIDC federation (role-to-assume, id-token: write) needs none" if {
+	attrs.system == "github_actions"
+	lower(attrs.uses.target) == "aws-actions/configure-aws-credentials"
+	object.get(object.get(attrs, "inputs", {}), "aws-access-key-id", "") != ""
+}
+
 login_hits(attrs) := [{"line": attrs.line, "how": "logs in to Azure with a long-lived service principal secret (creds:) where OIDC federation (client-id, tenant-id, id-token: write) needs none"}] if {
 	long_lived_login(attrs)
+} else := [{"line": attrs.line, "how": how}] if {
+	how := long_lived_cloud_login(attrs)
 } else := []
 
 # An Azure step naming a service connection that signs in with a service principal secret

@@ -30,6 +30,13 @@ test_azure_echo_file_and_command_line_with_lines if {
 	contains(item.message, "s: echoes a secret to the log (line 20)")
 }
 
+test_output_discarded_to_dev_null_is_not_a_file if {
+	flagged({"run": "id=$(python tool.py --token $(databricksToken) 2>&1 >/dev/null)"}) == ["passes a secret on the command line"]
+	flagged({"run": "tool --key $(storageKey) > $null"}) == ["passes a secret on the command line"]
+	flagged({"system": "gitlab_ci", "run": "./warm.sh --token \"$KUBE_TOKEN\" > /dev/null 2>&1"}) == []
+	flagged({"system": "gitlab_ci", "run": "echo $KUBE_TOKEN >/dev/null; echo $KUBE_TOKEN > token.txt"}) == ["writes a secret to a file"]
+}
+
 test_azure_task_arguments if {
 	flagged({"task": "PythonScript@0", "inputs": {"arguments": "--password $(dbPassword)", "scriptPath": "x.py"}}) == ["passes a secret on the command line"]
 }
@@ -52,6 +59,13 @@ test_github_secret_through_env_passes if {
 test_github_azure_login_creds if {
 	flagged({"system": "github_actions", "uses": {"target": "Azure/login", "kind": "tag"}, "inputs": {"creds": "${{ secrets.AZURE_CREDENTIALS }}"}}) == ["logs in to Azure with a long-lived service principal secret (creds:) where OIDC federation (client-id, tenant-id, id-token: write) needs none"]
 	flagged({"system": "github_actions", "uses": {"target": "azure/login", "kind": "tag"}, "inputs": {"client-id": "${{ secrets.AZURE_CLIENT_ID }}", "tenant-id": "t"}}) == []
+}
+
+test_github_gcp_key_and_aws_access_keys if {
+	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/auth", "kind": "tag"}, "inputs": {"credentials_json": "${{ secrets.GCP_SA_KEY }}"}}) == ["logs in to Google Cloud with a long-lived service account key (credentials_json:) where Workload Identity Federation (workload_identity_provider, id-token: write) needs none"]
+	flagged({"system": "github_actions", "uses": {"target": "aws-actions/configure-aws-credentials", "kind": "tag"}, "inputs": {"aws-access-key-id": "${{ secrets.AWS_ACCESS_KEY_ID }}", "aws-secret-access-key": "${{ secrets.AWS_SECRET_ACCESS_KEY }}"}}) == ["logs in to AWS with long-lived access keys (aws-access-key-id:) where OIDC federation (role-to-assume, id-token: write) needs none"]
+	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/auth", "kind": "sha"}, "inputs": {"workload_identity_provider": "projects/1/locations/global/workloadIdentityPools/p/providers/gh"}}) == []
+	flagged({"system": "github_actions", "uses": {"target": "aws-actions/configure-aws-credentials", "kind": "sha"}, "inputs": {"role-to-assume": "arn:aws:iam::1:role/ci"}}) == []
 }
 
 test_gitlab_echo_of_a_secret_variable_only if {

@@ -160,6 +160,11 @@ class PipelineReader:
                 jobs += self._included(item, line, here, inherited, "stages", f"template{i}")
                 continue
             name = item.get("stage") if isinstance(item.get("stage"), str) else f"stage{i}"
+            if "steps" in item:
+                # A stage holds jobs; Azure refuses steps there (a job list indented one level
+                # too little puts a job's keys, and the next jobs, into its stage).
+                self.error(self._display(here), f"stage {name!r} holds steps: Azure Pipelines refuses a "
+                           "stage with steps (they belong to a job); they are not read", line_of(item, "steps"))
             self.stage_order.append(name)
             self.stage_deps[name] = _names(item["dependsOn"]) if "dependsOn" in item else None
             groups = list(inherited.groups)
