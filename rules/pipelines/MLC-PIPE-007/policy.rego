@@ -125,6 +125,14 @@ long_lived_cloud_login(attrs) := "logs in to Google Cloud with a long-lived serv
 	object.get(object.get(attrs, "inputs", {}), "credentials_json", "") != ""
 }
 
+# setup-gcloud before v1 took the key itself (service_account_key:, since removed in favour
+# of auth): workflows pinned to v0 still pass it.
+long_lived_cloud_login(attrs) := "logs in to Google Cloud with a long-lived service account key (setup-gcloud's service_account_key:) where Workload Identity Federation (google-github-actions/auth with workload_identity_provider, id-token: write) needs none" if {
+	attrs.system == "github_actions"
+	lower(attrs.uses.target) == "google-github-actions/setup-gcloud"
+	object.get(object.get(attrs, "inputs", {}), "service_account_key", "") != ""
+}
+
 long_lived_cloud_login(attrs) := "logs in to AWS with long-lived access keys (aws-access-key-id:) where OIDC federation (role-to-assume, id-token: write) needs none" if {
 	attrs.system == "github_actions"
 	lower(attrs.uses.target) == "aws-actions/configure-aws-credentials"

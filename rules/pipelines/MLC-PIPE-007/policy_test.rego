@@ -65,6 +65,8 @@ test_github_gcp_key_and_aws_access_keys if {
 	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/auth", "kind": "tag"}, "inputs": {"credentials_json": "${{ secrets.GCP_SA_KEY }}"}}) == ["logs in to Google Cloud with a long-lived service account key (credentials_json:) where Workload Identity Federation (workload_identity_provider, id-token: write) needs none"]
 	flagged({"system": "github_actions", "uses": {"target": "aws-actions/configure-aws-credentials", "kind": "tag"}, "inputs": {"aws-access-key-id": "${{ secrets.AWS_ACCESS_KEY_ID }}", "aws-secret-access-key": "${{ secrets.AWS_SECRET_ACCESS_KEY }}"}}) == ["logs in to AWS with long-lived access keys (aws-access-key-id:) where OIDC federation (role-to-assume, id-token: write) needs none"]
 	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/auth", "kind": "sha"}, "inputs": {"workload_identity_provider": "projects/1/locations/global/workloadIdentityPools/p/providers/gh"}}) == []
+	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/setup-gcloud", "kind": "tag"}, "inputs": {"service_account_key": "${{ secrets.GCP_SA_KEY }}", "export_default_credentials": true}}) == ["logs in to Google Cloud with a long-lived service account key (setup-gcloud's service_account_key:) where Workload Identity Federation (google-github-actions/auth with workload_identity_provider, id-token: write) needs none"]
+	flagged({"system": "github_actions", "uses": {"target": "google-github-actions/setup-gcloud", "kind": "tag"}, "inputs": {"version": "latest"}}) == []
 	flagged({"system": "github_actions", "uses": {"target": "aws-actions/configure-aws-credentials", "kind": "sha"}, "inputs": {"role-to-assume": "arn:aws:iam::1:role/ci"}}) == []
 }
 
