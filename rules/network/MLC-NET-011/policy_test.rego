@@ -141,3 +141,9 @@ test_a_nic_in_an_ml_subnet_counts_as_the_subnet if {
 	count(items(nodes, edges)) == 1
 	count(items(object.remove(nodes, ["c"]), [e | e := edges[_]; e.src != "c"])) == 0
 }
+
+test_a_resource_named_by_an_expression_is_called_by_its_address if {
+	unnamed := {"kind": "resource", "attrs": {"type": "network_security_group", "address": "azurerm_network_security_group.ml", "provider_type": "azurerm_network_security_group", "format": "terraform", "security_rules": [rule({})]}}
+	some i in items({"resource:n": unnamed}, [])
+	contains(i.message, "NSG azurerm_network_security_group.ml admits inbound traffic")
+}
