@@ -33,9 +33,10 @@ scripts(step) := [text |
 	text != ""
 ]
 
+# (regopy 1.5.2: no `some k, v in` in a comprehension: references.)
 script_inputs(step) := [text |
 	name := script_actions[lower(step.attrs.uses.target)]
-	some key, text in object.get(step.attrs, "inputs", {})
+	text := object.get(step.attrs, "inputs", {})[key]
 	lower(key) == name
 	is_string(text)
 ]
@@ -93,7 +94,7 @@ needs_graph[id] := lib.successors("needs", id) if {
 }
 
 env_gates(jid) := [{"job": j, "environment": input.nodes[j].attrs.environment} |
-	some j in sort(graph.reachable(needs_graph, {jid}))
+	j := sort(graph.reachable(needs_graph, {jid}))[_]
 	is_object(input.nodes[j].attrs.environment)
 ]
 
@@ -120,7 +121,7 @@ gate_text(gate) := object.get(gate.environment, "raw", "?") if not is_string(gat
 
 gate_note(gates) := "" if count(gates) == 0
 
-gate_note(gates) := concat("", ["; it waits for environment ", concat(", ", [concat("", [gate_text(g), " (job ", lib.label(g.job), ")"]) | some g in gates]), ", which stops a fork only if it requires a reviewer: no environments export shows that it does"]) if count(gates) > 0
+gate_note(gates) := concat("", ["; it waits for environment ", concat(", ", [concat("", [gate_text(g), " (job ", lib.label(g.job), ")"]) | g := gates[_]]), ", which stops a fork only if it requires a reviewer: no environments export shows that it does"]) if count(gates) > 0
 
 untrusted_input contains item if {
 	some pid, pipeline in input.nodes
