@@ -134,6 +134,16 @@ def present(value: Any) -> bool:
     return value is not None
 
 
+def _vertex_public(value: Any) -> Any:
+    """A Vertex AI endpoint's `network` (a peered network: not public) or its Private
+    Service Connect switch (on: not public; off: public)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, str):
+        return not value
+    return UNRECOGNISED
+
+
 def text(value: Any) -> Any:
     if isinstance(value, str):
         return value or None
@@ -604,6 +614,18 @@ TYPES: tuple[ResourceType, ...] = (
                                   "google_notebooks_instance": "no_public_ip"}, convert=inverted,
                     defaults={"terraform": _d(True, "Notebooks API: disablePublicIp false unless set: an "
                                                     "external IP is assigned")}),)),
+    # Vertex AI online prediction endpoints: public (reached over the internet with IAM
+    # credentials) unless peered with a VPC network (`network`, private services access) or
+    # exposed through Private Service Connect; the two exclude each other
+    # (terraform-provider-google docs, google_vertex_ai_endpoint).
+    ResourceType(
+        "vertex_endpoint", {"terraform": ("google_vertex_ai_endpoint",)},
+        kind="endpoint",
+        facts=(Fact("public_network_access",
+                    {"terraform": ("network", "private_service_connect_config.enable_private_service_connect")},
+                    convert=_vertex_public,
+                    defaults={"terraform": _d(True, "Vertex AI Endpoint: without network or "
+                                                    "private_service_connect_config the endpoint is public")}),)),
     # -- Kubernetes serving (issue 9) --------------------------------------------------------
     # Manifests in repositories (format k8s) and `kubectl get -o json` lists (k8s-export):
     # the provider type is the object's kind. Facts of pods are read from the pod spec where

@@ -622,3 +622,41 @@ def test_addresses_resolve_within_their_own_tree(tmp_path):
             (target,) = uses(graph, nid)
             pairs.add((data["attrs"]["scope"], graph.node(target)["attrs"]["name"]))
     assert len(pairs) == 2 and {name for _, name in pairs} == {"sta", "stb"}
+
+
+def test_a_vertex_endpoint_is_public_unless_peered_or_behind_private_service_connect(tmp_path):
+    """google_vertex_ai_endpoint: public by default; `network` (a peered VPC) or Private
+    Service Connect switched on make it private; a network given by a variable without a
+    value leaves it unknown (MLC-NET-003 then cannot evaluate it)."""
+    graph = scan(tmp_path, {"main.tf": """
+variable "vpc" { type = string }
+resource "google_vertex_ai_endpoint" "open" {
+  name = "open"
+}
+resource "google_vertex_ai_endpoint" "peered" {
+  name    = "peered"
+  network = "projects/1/global/networks/ml"
+}
+resource "google_vertex_ai_endpoint" "psc" {
+  name = "psc"
+  private_service_connect_config {
+    enable_private_service_connect = true
+  }
+}
+resource "google_vertex_ai_endpoint" "psc_off" {
+  name = "psc-off"
+  private_service_connect_config {
+    enable_private_service_connect = false
+  }
+}
+resource "google_vertex_ai_endpoint" "by_var" {
+  name    = "by-var"
+  network = var.vpc
+}
+"""})
+    facts = {key: resource(graph, f"#google_vertex_ai_endpoint.{key}") for key in ("open", "peered", "psc", "psc_off", "by_var")}
+    assert {k: f["type"] for k, f in facts.items()} == dict.fromkeys(facts, "vertex_endpoint")
+    assert {k: f.get("public_network_access") for k, f in facts.items()} == {
+        "open": True, "peered": False, "psc": False, "psc_off": True, "by_var": None}
+    assert facts["open"]["fact_sources"]["public_network_access"]["from"] == "default"
+    assert "public_network_access" in facts["by_var"]["unknown"]

@@ -72,3 +72,21 @@ resource "azapi_resource" "scoring" {
     }
   }
 }
+
+# Vertex AI: neither peered with a VPC network nor behind Private Service Connect: public.
+resource "google_vertex_ai_endpoint" "forecast" {
+  name         = "forecast-endpoint"
+  display_name = "forecast"
+  location     = "europe-west4"
+}
+
+# Private Service Connect switched off: public too.
+resource "google_vertex_ai_endpoint" "ranking" {
+  name         = "ranking-endpoint"
+  display_name = "ranking"
+  location     = "europe-west4"
+
+  private_service_connect_config {
+    enable_private_service_connect = false
+  }
+}

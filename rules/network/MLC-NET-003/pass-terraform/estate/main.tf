@@ -50,3 +50,23 @@ resource "azapi_resource" "batch_scoring" {
     }
   })
 }
+
+# Vertex AI: peered with a VPC network (private services access), and one behind Private
+# Service Connect: not public.
+resource "google_vertex_ai_endpoint" "forecast" {
+  name         = "forecast-endpoint"
+  display_name = "forecast"
+  location     = "europe-west4"
+  network      = "projects/123456789/global/networks/ml-vpc"
+}
+
+resource "google_vertex_ai_endpoint" "ranking" {
+  name         = "ranking-endpoint"
+  display_name = "ranking"
+  location     = "europe-west4"
+
+  private_service_connect_config {
+    enable_private_service_connect = true
+    project_allowlist              = ["ml-prod"]
+  }
+}
