@@ -137,11 +137,7 @@ def present(value: Any) -> bool:
 def _vertex_public(value: Any) -> Any:
     """A Vertex AI endpoint's `network` (a peered network: not public) or its Private
     Service Connect switch (on: not public; off: public)."""
-    if isinstance(value, bool):
-        return not value
-    if isinstance(value, str):
-        return not value
-    return UNRECOGNISED
+    return not value if isinstance(value, (bool, str)) else UNRECOGNISED
 
 
 def text(value: Any) -> Any:

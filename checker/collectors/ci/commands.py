@@ -541,15 +541,19 @@ def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: boo
 def _named_purposes(name: str) -> tuple[str, ...]:
     """The purposes a name says, in _NAME_PURPOSE's order: once per distinct name (steps are
     called "Checkout", "Azure login", "Run job" in every workflow)."""
-    return tuple(p for p, pattern in _NAME_PURPOSE
-                 if pattern.search(name) and (p != "deploy" or _says_deploy(name))
-                 and (p != "register" or pattern.search(_REGISTER_NOT_MODEL.sub(" ", name))))
+    return tuple(p for p, pattern in _NAME_PURPOSE if pattern.search(name) and _says(p, pattern, name))
 
 
-def _says_deploy(name: str) -> bool:
-    """Whether a name that holds a deploy word says the job deploys: some deploy word is
-    left once the phrases using one as an object (_DEPLOY_AS_OBJECT) are taken out."""
-    return _DEPLOY_NAME.search(_DEPLOY_AS_OBJECT.sub(" ", name)) is not None
+# Phrases that use a purpose's word for something else: a deploy word as an object, a
+# registration of something other than a model.
+_OTHER_USES = {"deploy": _DEPLOY_AS_OBJECT, "register": _REGISTER_NOT_MODEL}
+
+
+def _says(purpose: str, pattern: re.Pattern, name: str) -> bool:
+    """Whether a name that holds a purpose's word says that purpose: some such word is left
+    once the phrases using one for something else (_OTHER_USES) are taken out."""
+    other = _OTHER_USES.get(purpose)
+    return other is None or pattern.search(other.sub(" ", name)) is not None
 
 
 def _name_purpose(name: str, preferred: tuple[str, ...] = ()) -> str | None:
