@@ -114,6 +114,9 @@ items(checks, what) := {item |
 # The resource's name, else its address in its source, else its node id.
 name(id, node) := object.get(node.attrs, "name", object.get(node.attrs, "address", id))
 
+# The same for a node of the input named by its id.
+label(id) := name(id, input.nodes[id])
+
 judge(id, node, cs, what) := item if {
 	failures := failed(node, cs)
 	count(failures) > 0

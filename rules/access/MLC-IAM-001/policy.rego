@@ -157,20 +157,20 @@ privileged_assignments contains item if {
 
 role_text(a, id) := a.attrs.role if a.attrs.role in privileged_roles
 
-role_text(a, id) := concat("", ["custom ", concat(", ", sort([cloud.name(rd, input.nodes[rd]) | some rd in custom_roles(id); wildcard_role(rd)])), " (actions *)"]) if {
+role_text(a, id) := concat("", ["custom ", concat(", ", sort([cloud.label(rd) | some rd in custom_roles(id); wildcard_role(rd)])), " (actions *)"]) if {
 	not a.attrs.role in privileged_roles
 }
 
 principal_words(ids) := concat(", ", sort([word(w) | some w in ids]))
 
-word(w) := concat("", ["guest ", cloud.name(w.principal, input.nodes[w.principal])]) if {
+word(w) := concat("", ["guest ", cloud.label(w.principal)]) if {
 	w.guest
 	not w.listed_as
 }
 
 word(w) := concat("", ["guest ", w.listed_as]) if w.listed_as
 
-word(w) := concat("", ["CI identity ", cloud.name(w.principal, input.nodes[w.principal]), " (", w.ci, repository(w), ")"]) if not w.guest
+word(w) := concat("", ["CI identity ", cloud.label(w.principal), " (", w.ci, repository(w), ")"]) if not w.guest
 
 repository(w) := concat("", [" ", w.subject.repository]) if is_string(w.subject.repository)
 

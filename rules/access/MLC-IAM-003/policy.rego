@@ -33,7 +33,7 @@ own(id, node) := {{"node": id, "via": "its own managed identity", "identity_type
 	with_identity(node)
 } else := set()
 
-users(id) := {{"node": u, "via": concat("", ["used by ", cloud.text(cloud.name(u, input.nodes[u])), " with a managed identity"]), "identity_type": input.nodes[u].attrs.identity_type} |
+users(id) := {{"node": u, "via": concat("", ["used by ", cloud.text(cloud.label(u)), " with a managed identity"]), "identity_type": input.nodes[u].attrs.identity_type} |
 	some u in lib.predecessors("uses", id)
 	with_identity(input.nodes[u])
 }

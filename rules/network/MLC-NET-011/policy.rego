@@ -11,10 +11,6 @@ import data.mlcheck.lib
 import data.mlcheck.lib.cloud
 import rego.v1
 
-# What a message calls a resource: its name, else its address (a resource named by an
-# expression), as every cloud rule does (cloud.name); lib.label fell back to the node id.
-label(id) := cloud.name(id, input.nodes[id])
-
 internet := {"internet", "*", "any", "0.0.0.0/0", "::/0"}
 
 management := [22, 3389, 5985, 5986]
@@ -223,8 +219,8 @@ hosting_subnets(id) := [entry |
 	s := guarded(id)[_]
 	hosts := hosted_in(s)
 	count(hosts) > 0
-	names := sort([n | h := hosts[_]; n := concat(" ", [input.nodes[h].attrs.type, cloud.text(label(h))])])
-	entry := {"subnet": label(s), "node": s, "hosts": names}
+	names := sort([n | h := hosts[_]; n := concat(" ", [input.nodes[h].attrs.type, cloud.text(cloud.label(h))])])
+	entry := {"subnet": cloud.label(s), "node": s, "hosts": names}
 ]
 
 # Every rule of a holder, with the node that declares it.
@@ -336,7 +332,7 @@ exposed_to_internet contains item if {
 	item := {
 		"node": id,
 		"message": concat("", [
-			"NSG ", cloud.text(label(id)), " admits inbound traffic from the internet to ", target(info), ": ",
+			"NSG ", cloud.text(cloud.label(id)), " admits inbound traffic from the internet to ", target(info), ": ",
 			concat("; ", texts),
 		]),
 		# rules that could not be told, beside those that decide
@@ -352,7 +348,7 @@ exposed_to_internet contains item if {
 	item := {
 		"node": id,
 		"cannot_evaluate": true,
-		"message": concat("", ["cannot evaluate NSG ", cloud.text(label(id)), ": ", cloud.text(count(open)), " rule(s) with unknown direction, access, protocol, source or ports"]),
+		"message": concat("", ["cannot evaluate NSG ", cloud.text(cloud.label(id)), ": ", cloud.text(count(open)), " rule(s) with unknown direction, access, protocol, source or ports"]),
 		"evidence": {"unknown": open},
 	}
 }

@@ -12,10 +12,6 @@ import data.mlcheck.lib
 import data.mlcheck.lib.cloud
 import rego.v1
 
-# What a message calls a resource: its name, else its address (a resource named by an
-# expression), as every cloud rule does (cloud.name); lib.label fell back to the node id.
-label(id) := cloud.name(id, input.nodes[id])
-
 internet := {"internet", "*", "any", "0.0.0.0/0", "::/0"}
 
 # -- the graph ---------------------------------------------------------------------------------
@@ -582,7 +578,7 @@ open_computes := {c |
 
 workspace_of(c) := [ws | ws := lib.successors("in_workspace", c)[_]][0]
 
-let_out(c) := {"compute": cloud.text(label(c)), "node": c, "workspace": cloud.text(label(workspace_of(c)))}
+let_out(c) := {"compute": cloud.text(cloud.label(c)), "node": c, "workspace": cloud.text(cloud.label(workspace_of(c)))}
 
 sensitive_reasons(wss) := sort({r | ws := wss[_]; r := why_sensitive[ws][_]})
 
@@ -607,7 +603,7 @@ open_egress contains item if {
 	info.state == "open"
 	cs := computes_in(s)
 	wss := {workspace_of(c) | c := cs[_]}
-	out := sort([cloud.text(label(c)) | c := cs[_]])
+	out := sort([cloud.text(cloud.label(c)) | c := cs[_]])
 	base := subnet_evidence(s, info)
 	facts := {
 		"egress": "open", "route": info.route, "lets_out": out,
@@ -616,7 +612,7 @@ open_egress contains item if {
 	}
 	ev := object.union(base, {"facts": facts, "lets_out": [let_out(c) | c := cs[_]], "sensitive": sensitive_reasons(wss)})
 	message := concat("", [
-		"subnet ", cloud.text(label(s)), " lets ", concat(", ", out), " out to the internet (",
+		"subnet ", cloud.text(cloud.label(s)), " lets ", concat(", ", out), " out to the internet (",
 		egress_why(info), ") while ", concat(" and ", sensitive_or_unknown(wss)),
 	])
 	item := finding_for(s, message, ev, wss)
@@ -640,7 +636,7 @@ open_egress contains item if {
 	cs := computes_in(s)
 	item := {
 		"node": s, "cannot_evaluate": true,
-		"message": concat("", ["cannot evaluate the egress of subnet ", cloud.text(label(s)), " (NSG: ", info.nsg, ", route: ", info.route, ", firewall: ", concat("/", sort([x | x := info.firewalls[_]])), ")"]),
+		"message": concat("", ["cannot evaluate the egress of subnet ", cloud.text(cloud.label(s)), " (NSG: ", info.nsg, ", route: ", info.route, ", firewall: ", concat("/", sort([x | x := info.firewalls[_]])), ")"]),
 		"evidence": {"lets_out": [let_out(c) | c := cs[_]], "unknown": subnet_unknowns(s, info)},
 	}
 }
@@ -688,7 +684,7 @@ open_egress contains item if {
 	input.nodes[c].attrs.subnet == null
 	ws := workspace_of(c)
 	ev := {"egress": "open", "facts": {"egress": "open", "subnet": null}, "lets_out": [let_out(c)], "sensitive": sensitive_reasons({ws}), "checks": [cloud.quote(input.nodes[c], "subnet")]}
-	message := concat("", ["ML compute ", cloud.text(label(c)), " is in no virtual network: its outbound internet access is not restricted while ", concat(" and ", sensitive_or_unknown({ws}))])
+	message := concat("", ["ML compute ", cloud.text(cloud.label(c)), " is in no virtual network: its outbound internet access is not restricted while ", concat(" and ", sensitive_or_unknown({ws}))])
 	item := finding_for(c, message, ev, {ws})
 }
 
@@ -700,7 +696,7 @@ open_egress contains item if {
 	subnet_recorded(input.nodes[c])
 	item := {
 		"node": c, "cannot_evaluate": true,
-		"message": concat("", ["cannot evaluate the egress of ML compute ", cloud.text(label(c)), ": its subnet is not collected"]),
+		"message": concat("", ["cannot evaluate the egress of ML compute ", cloud.text(cloud.label(c)), ": its subnet is not collected"]),
 		"evidence": {"unknown": [subnet_entry(input.nodes[c])]},
 	}
 }
@@ -724,7 +720,7 @@ open_egress contains item if {
 	input.nodes[ws].attrs.isolation_mode == "allow_internet_outbound"
 	cs := typed(members(ws), "ml_compute")
 	ev := {"egress": "open", "facts": {"egress": "open", "isolation_mode": "allow_internet_outbound"}, "lets_out": [let_out(c) | c := cs[_]], "sensitive": sensitive_reasons({ws}), "checks": [cloud.quote(input.nodes[ws], "isolation_mode")]}
-	message := concat("", ["ML workspace ", cloud.text(label(ws)), ": its managed network allows internet outbound (isolation_mode allow_internet_outbound) while ", concat(" and ", sensitive_or_unknown({ws}))])
+	message := concat("", ["ML workspace ", cloud.text(cloud.label(ws)), ": its managed network allows internet outbound (isolation_mode allow_internet_outbound) while ", concat(" and ", sensitive_or_unknown({ws}))])
 	item := finding_for(ws, message, ev, {ws})
 }
 
@@ -734,7 +730,7 @@ open_egress contains item if {
 	not cloud.known(input.nodes[ws], "isolation_mode")
 	item := {
 		"node": ws, "cannot_evaluate": true,
-		"message": concat("", ["cannot evaluate the egress of ML workspace ", cloud.text(label(ws)), ": its managed network's isolation mode is unknown"]),
+		"message": concat("", ["cannot evaluate the egress of ML workspace ", cloud.text(cloud.label(ws)), ": its managed network's isolation mode is unknown"]),
 		"evidence": {"unknown": [cloud.unknown_entry(input.nodes[ws], "isolation_mode")]},
 	}
 }
