@@ -638,3 +638,25 @@ def test_a_stage_holding_steps_is_an_error_at_its_line(tmp_path):
     # the rest is still read
     assert node_attrs(graph, "job:ci:fs:./azure-pipelines.yml#Deploy_ACI.deploy_aci")["stage"] == "Deploy_ACI"
     assert "job:ci:fs:./azure-pipelines.yml#Deploy_AKS.Wait_For_Validation" in graph
+
+
+def test_step_conditions_and_continue_on_error_are_kept(tmp_path):
+    graph = collect_graph(write(tmp_path, {"azure-pipelines.yml": """\
+        trigger: [main]
+        pool:
+          vmImage: ubuntu-latest
+        steps:
+          - script: python -m pytest tests/
+            displayName: Unit tests
+            continueOnError: true
+          - script: az ml online-deployment create -f deploy.yml
+            displayName: Deploy
+            condition: and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/main'))
+        """}))
+    assert not graph.errors
+    tests, deploy = steps_of(graph, "step:ci:fs:./azure-pipelines.yml#Job")
+    assert tests["continue_on_error"] is True and "condition" not in tests
+    assert deploy["condition"] == "and(succeeded(), eq(variables['Build.SourceBranch'], 'refs/heads/main'))"
+    assert "continue_on_error" not in deploy
+    job = node_attrs(graph, "job:ci:fs:./azure-pipelines.yml#Job")
+    assert "gated_in_job" not in job           # the tests' failure is tolerated

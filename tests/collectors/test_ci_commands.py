@@ -1,6 +1,7 @@
 """What CI steps do to ML resources (checker/collectors/ci/commands.py) and how they name
 what they run (refs.py): read from text, never run."""
 from checker.collectors.ci.commands import ml_actions, purposes, task_actions
+from checker.collectors.ci.model import gate_in_job
 from checker.collectors.ci.refs import action_ref, image_ref
 
 
@@ -196,3 +197,56 @@ def test_a_captured_command_holding_a_nested_substitution_or_macro_still_runs():
     ]
     # An unclosed substitution stays words: nothing is invented from it
     assert ml_actions("R=$(az ml job create -f $(spec) --query name\n", None, 1) == []
+
+
+# -- a deploy job's own tests (model.gate_in_job) ---------------------------------------------
+
+def _step(index, name=None, run=None, **extra):
+    return {"index": index, "name": name, "line": index + 10, "run": run,
+            "ml_actions": ml_actions(run, None, index + 10) if run else [], **extra}
+
+
+def test_a_test_step_before_every_deploying_step_gates_the_job():
+    steps = [_step(0, "Checkout"), _step(1, "Unit tests", "pytest tests/"),
+             _step(2, "Deploy", "az ml online-deployment create -f d.yml")]
+    gate = gate_in_job("github_actions", steps)
+    assert gate == {"step": "Unit tests", "line": 11, "purpose": "test", "reason": "tests: pytest tests/",
+                    "deploy_step": "Deploy"}
+
+
+def test_a_test_after_the_deploy_or_one_whose_failure_is_tolerated_gates_nothing():
+    deploy = _step(1, "Deploy", "az ml online-deployment create -f d.yml")
+    assert gate_in_job("github_actions", [deploy, _step(2, "Smoke test", "pytest smoke/")]) is None
+    for tolerant in (_step(0, "Unit tests", "pytest tests/", continue_on_error=True),
+                     _step(0, "Unit tests", "pytest tests/", continue_on_error="${{ matrix.experimental }}"),
+                     _step(0, "Unit tests", "pytest tests/ || true"),
+                     _step(0, "Unit tests", "set +e\npytest tests/")):
+        assert gate_in_job("github_actions", [tolerant, deploy]) is None, tolerant
+
+
+def test_a_deploy_that_runs_after_a_failure_is_not_gated_by_the_steps_before_it():
+    tests = _step(0, "Unit tests", "pytest tests/")
+    for condition in ("always()", "failure() || success()", "!cancelled()", "succeededOrFailed()",
+                      "not(canceled())"):
+        deploy = _step(1, "Deploy", "az ml online-deployment create -f d.yml", condition=condition)
+        assert gate_in_job("github_actions", [tests, deploy]) is None, condition
+    ran_on_success = _step(1, "Deploy", "az ml online-deployment create -f d.yml",
+                           condition="success() && !cancelled()")
+    assert gate_in_job("github_actions", [tests, ran_on_success])["step"] == "Unit tests"
+    on_failure = _step(1, "Deploy", "az ml online-deployment create -f d.yml", hook="runOnce.on.failure")
+    assert gate_in_job("azure_pipelines", [tests, on_failure]) is None
+
+
+def test_gitlab_commands_are_ordered_inside_a_script_and_after_script_runs_after_failure():
+    script = _step(0, "script", "pytest tests/\naz ml online-deployment create -f d.yml")
+    script["ml_actions"] = ml_actions("pytest tests/", None, 5) + ml_actions("az ml online-deployment create -f d.yml", None, 6)
+    assert gate_in_job("gitlab_ci", [script])["step"] == "script: pytest tests/"
+    reversed_ = dict(script, ml_actions=list(reversed(script["ml_actions"])))
+    for a, line in zip(reversed_["ml_actions"], (5, 6)):
+        a["line"] = line
+    assert gate_in_job("gitlab_ci", [reversed_]) is None
+    deploy = _step(0, "script", "az ml online-deployment create -f d.yml")
+    after = _step(1, "after_script", "pytest tests/")
+    assert gate_in_job("gitlab_ci", [deploy, after]) is None
+    # A name alone says nothing of order: a job called deploy whose steps deploy nowhere we see.
+    assert gate_in_job("gitlab_ci", [_step(0, "script", "pytest tests/")]) is None

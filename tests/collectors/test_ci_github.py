@@ -394,3 +394,35 @@ def test_a_template_of_a_workflow_is_recorded_not_an_error(tmp_path):
     assert own_errors(g) == []
     assert node_attrs(g, f"file:fs:./{path}")["template"] is True
     assert pid(path) not in g
+
+
+def test_a_deploy_job_records_the_test_step_that_stops_it_and_each_steps_tolerance(tmp_path):
+    path = f"{WF}/deploy.yml"
+    g = collect(tmp_path, {path: """\
+        on: push
+        jobs:
+          ship:
+            runs-on: ubuntu-latest
+            steps:
+              - name: Unit tests
+                run: pytest tests/
+              - name: Lint
+                run: ruff check .
+                continue-on-error: ${{ matrix.experimental }}
+              - name: Deploy
+                run: az ml online-deployment create -f deploy.yml
+          loose:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pytest tests/
+                continue-on-error: true
+              - run: az ml online-deployment create -f deploy.yml
+        """})
+    assert not g.errors
+    ship = node_attrs(g, jid(path, "ship"))
+    assert ship["gated_in_job"] == {"step": "Unit tests", "line": 6, "purpose": "test",
+                                    "reason": "tests: pytest tests/", "deploy_step": "Deploy"}
+    assert node_attrs(g, sid(path, "ship", 1))["continue_on_error"] == "${{ matrix.experimental }}"
+    assert "continue_on_error" not in node_attrs(g, sid(path, "ship", 0))
+    assert node_attrs(g, sid(path, "loose", 0))["continue_on_error"] is True
+    assert "gated_in_job" not in node_attrs(g, jid(path, "loose"))

@@ -334,6 +334,9 @@ class _File:
         condition = self.condition(body, f"{field}.if")
         if condition is not None:
             step.extra["condition"] = condition
+        tolerated = f.get(body, "continue-on-error", f"{field}.continue-on-error", "boolean", "text")
+        if tolerated is not None and tolerated is not False:
+            step.extra["continue_on_error"] = tolerated       # true, or an expression
         return step
 
     def uses(self, body: dict, key: str, field: str) -> dict | None:

@@ -13,6 +13,7 @@ by the pipelines linker once every file is collected.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,6 +110,10 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
                         ("condition", job.condition), ("container", job.container), ("uses", job.uses)):
         if value is not None:
             attrs[fact] = value
+    if any(p["purpose"] == "deploy" for p in attrs["purposes"]):
+        gate = gate_in_job(system, steps)
+        if gate:
+            attrs["gated_in_job"] = gate
     jid = ctx.graph.add_node("job", f"{key}#{job.key}", attrs, ctx.provenance(collector, ref.display, job.line))
     ctx.graph.add_edge(pid, jid, "contains")
     for step, step_attrs in zip(job.steps, steps):
@@ -116,6 +121,67 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
                                  ctx.provenance(collector, ref.display, step.line))
         ctx.graph.add_edge(jid, sid, "contains")
     return jid
+
+
+# A step (an Azure or GitLab hook) that runs although an earlier one failed: a status
+# function that admits failure (GitHub `always()`, `failure()`, `!cancelled()`; Azure
+# `always()`, `failed()`, `succeededOrFailed()`, `not(canceled())`), a deployment job's
+# `on: failure` hook, GitLab's `after_script` (run whatever the script's outcome).
+_AFTER_FAILURE = re.compile(r"always\(\)|failure\(\)|failed\(|succeededorfailed\(\)", re.I)
+_CANCELLED_ONLY = re.compile(r"cancell?ed\(\)", re.I)
+_SUCCESS = re.compile(r"success\(\)|succeeded\(", re.I)
+# A command whose failure is swallowed: `pytest || true`, `|| :`, `|| exit 0`, `set +e`.
+_FAILURE_SWALLOWED = re.compile(r"\|\|\s*(?:true|:|exit\s+0)(?![\w-])|(?<![\w-])set\s+\+e(?![\w-])")
+
+
+def gate_in_job(system: str, steps: list[dict]) -> dict | None:
+    """The test or evaluation a deploy job runs before it deploys, when a failure of it stops
+    the deploy: every deploying step (GitLab: command) comes after it, none of them runs after
+    a failure, and its failure is not tolerated. A failing step ends the job's later steps
+    (GitHub, Azure Pipelines; GitLab stops a script at its first failing command). Steps judged
+    by their own names and ML actions, as the job's purposes are; None when the facts do not
+    show that order."""
+    units = [u for step in steps for u in _units(system, step)]
+    deploys = [u for u in units if "deploy" in u["purposes"]]
+    if not deploys or any(u["after_failure"] for u in deploys):
+        return None
+    first = min(u["order"] for u in deploys)
+    for u in units:
+        if u["order"] >= first:
+            break
+        gate = next((p for p in ("test", "evaluate") if p in u["purposes"]), None)
+        if gate and not u["tolerated"]:
+            return {"step": u["label"], "line": u["line"], "purpose": gate, "reason": u["purposes"][gate],
+                    "deploy_step": deploys[0]["label"]}
+    return None
+
+
+def _units(system: str, step: dict) -> list[dict]:
+    """What runs in order inside a job: a step, or for GitLab each command of a script (GitLab
+    stops at the first that fails; an Azure or GitHub script is one step)."""
+    after = _runs_after_failure(step)
+    tolerated = step.get("continue_on_error") is not None
+    label = step.get("name") or f"step {step['index'] + 1}"
+    if system == "gitlab_ci":
+        return [{"order": (step["index"], a.get("line") or 0), "label": f"{label}: {a['text']}", "line": a.get("line"),
+                 "purposes": {p["purpose"]: p["reason"] for p in purposes((), [a])},
+                 "after_failure": after, "tolerated": bool(_FAILURE_SWALLOWED.search(a["text"]))}
+                for a in step["ml_actions"]]
+    swallowed = any(_FAILURE_SWALLOWED.search(a["text"]) for a in step["ml_actions"]) \
+        or bool(step.get("run") and _FAILURE_SWALLOWED.search(step["run"]))
+    return [{"order": (step["index"], 0), "label": label, "line": step.get("line"),
+             "purposes": {p["purpose"]: p["reason"] for p in purposes([step.get("name")], step["ml_actions"])},
+             "after_failure": after, "tolerated": tolerated or swallowed}]
+
+
+def _runs_after_failure(step: dict) -> bool:
+    if step.get("name") == "after_script" or str(step.get("hook", "")).endswith(".on.failure"):
+        return True
+    condition = step.get("condition")
+    if not isinstance(condition, str):
+        return False
+    return bool(_AFTER_FAILURE.search(condition)
+                or (_CANCELLED_ONLY.search(condition) and not _SUCCESS.search(condition)))
 
 
 def _targets_environment(job: CiJob) -> bool:

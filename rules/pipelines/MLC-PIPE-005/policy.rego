@@ -33,6 +33,7 @@ gates(id) := sort([g | g := upstream(id)[_]; has_purpose(ci_jobs[g], gate_purpos
 ungated_deploys contains item if {
 	some id, job in ci_jobs
 	has_purpose(job, {"deploy"})
+	not job.attrs.gated_in_job   # a test step before its deploying steps stops it on failure
 	count(gates(id)) == 0
 	waits := sort([lib.label(u) | u := upstream(id)[_]])
 	item := {

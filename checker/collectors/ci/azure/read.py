@@ -341,6 +341,11 @@ class PipelineReader:
         env = item.get("env")
         if isinstance(env, dict):
             step.env = {str(k): _text(v) for k, v in env.items() if v is not None}
+        if item.get("condition") is not None:
+            step.extra["condition"] = _text(item["condition"])
+        if item.get("continueOnError") not in (None, False, "false"):
+            step.extra["continue_on_error"] = item["continueOnError"] if isinstance(item["continueOnError"], bool) \
+                else _text(item["continueOnError"])
         if isinstance(item.get("workingDirectory"), str):
             step.working_directory = item["workingDirectory"]
         for key in ("condition", "target", "name"):
