@@ -660,3 +660,36 @@ def test_step_conditions_and_continue_on_error_are_kept(tmp_path):
     assert "continue_on_error" not in deploy
     job = node_attrs(graph, "job:ci:fs:./azure-pipelines.yml#Job")
     assert "gated_in_job" not in job           # the tests' failure is tolerated
+
+
+def test_an_azure_pipeline_kept_in_the_github_workflows_folder_is_read_as_azure(tmp_path):
+    # Azure Pipelines reads a pipeline from any path; feast-dev/feast keeps one in
+    # .github/workflows/. GitHub's workflows there stay GitHub's.
+    graph = collect_graph(write(tmp_path, {
+        ".github/workflows/azure-pipelines.yml": """\
+            trigger: [master]
+            pool:
+              vmImage: ubuntu-latest
+            jobs:
+              - job: unit
+                steps:
+                  - task: AzureCLI@2
+                    inputs:
+                      azureSubscription: feast-sc
+                      scriptType: bash
+                      scriptLocation: inlineScript
+                      inlineScript: make test
+            """,
+        ".github/workflows/ci.yml": """\
+            on: push
+            jobs:
+              steps:
+                runs-on: ubuntu-latest
+                steps:
+                  - run: make test
+            """}))
+    assert not graph.errors
+    azure = node_attrs(graph, "pipeline:ci:fs:./.github/workflows/azure-pipelines.yml")
+    assert azure["system"] == "azure_pipelines"
+    assert node_attrs(graph, "job:ci:fs:./.github/workflows/azure-pipelines.yml#unit")["service_connections"] == ["feast-sc"]
+    assert node_attrs(graph, "pipeline:ci:fs:./.github/workflows/ci.yml")["system"] == "github_actions"

@@ -77,9 +77,9 @@ class AzurePipelinesParser(FileParser):
     def parse(self, ref: FileRef, data: bytes, ctx: CollectContext) -> None:
         state = self._trees.setdefault(ref.tree, TreeState())
         state.seen.add(ref.path)
-        if _elsewhere(ref.path):                 # before reading: most YAML of a CI estate
-            return
         data = as_utf8(data)                     # UTF-16 with a BOM, as Windows tools write it
+        if _elsewhere(ref.path, data):           # before reading: most YAML of a CI estate
+            return
         if not _SNIFF.search(data):
             return
         try:
@@ -210,11 +210,17 @@ def _unpacked(packed: dict) -> AzureFile:
                      tuple(str(t) for t in packed["template_refs"]))
 
 
-def _elsewhere(path: str) -> bool:
-    """Files another CI system owns by name: their parsers read them."""
+def _elsewhere(path: str, data: bytes) -> bool:
+    """Files another CI system owns: GitHub's workflows (unless, with no `on:`, one is an Azure
+    pipeline kept in that folder, as feast-dev/feast does: Azure reads any path), actions and
+    GitLab's files, by name."""
     leaf = path.rpartition("/")[2]
-    return (path.startswith(".github/workflows/") or "/.github/workflows/" in path
-            or leaf in ("action.yml", "action.yaml") or leaf.endswith(".gitlab-ci.yml"))
+    if path.startswith(".github/workflows/") or "/.github/workflows/" in path:
+        return bool(_GITHUB_ON.search(data))
+    return leaf in ("action.yml", "action.yaml") or leaf.endswith(".gitlab-ci.yml")
+
+
+_GITHUB_ON = re.compile(rb"^(?:on|\"on\"|'on'|true)[ \t]*:", re.M)
 
 
 _AZURE_TEXT = re.compile(rb"^[ \t]*-[ \t]*(?:stage|job|deployment|task|script|bash|pwsh|template)[ \t]*:", re.M)
