@@ -153,6 +153,25 @@ def test_names_that_prepare_or_test_a_deployment_do_not_deploy():
     assert purposes([], script) == [{"purpose": "test", "reason": "python_script: python tests/test_deployment.py"}]
 
 
+def test_a_deploy_job_that_publishes_a_documentation_site_deploys_no_model():
+    # SkafteNicki/dtu_mlops: a job called `deploy` runs `mkdocs gh-deploy`; others publish
+    # with mike or the GitHub Pages actions.
+    for script in ("mkdocs gh-deploy --force", "mike deploy --push --update-aliases 0.1 latest",
+                   "ghp-import -n -p -f _build/html"):
+        actions = ml_actions(script)
+        assert [a["action"] for a in actions] == ["site_publish"], script
+        assert purposes(["deploy", "Deploy docs"], actions, environment=True) == []
+    for task in ("peaceiris/actions-gh-pages@v4", "actions/deploy-pages@v4",
+                 "JamesIves/github-pages-deploy-action@v4"):
+        actions = task_actions(task, {"publish_dir": "./site", "folder": "build"})
+        assert [(a["action"], a.get("file")) for a in actions] == [("site_publish", None)], task
+        assert purposes(["deploy"], actions) == []
+    # `mkdocs build` publishes nothing; a job that also deploys a model still deploys.
+    assert ml_actions("mkdocs build --strict") == []
+    both = ml_actions("mkdocs gh-deploy") + ml_actions("az ml online-deployment create -f d.yml")
+    assert [p["purpose"] for p in purposes(["deploy"], both)] == ["deploy"]
+
+
 def test_a_name_that_registers_something_else_than_a_model_does_not_register():
     # GitHub's Docker publishing workflow logs in to a registry; microsoft/mlops-template-for-
     # azureml-sdk-v2 registers an Azure ML environment before it runs its pipeline.

@@ -88,6 +88,10 @@ _TASKS = {
     # runs a published pipeline by its id.
     "azuremlmodeldeploy": ("model_deploy", "inferencepath", ()),
     "amlpipeline": ("job_submit", None, ()),
+    # Documentation sites published to GitHub Pages: what a job called `deploy` often does.
+    "peaceiris/actions-gh-pages": ("site_publish", None, ()),
+    "actions/deploy-pages": ("site_publish", None, ()),
+    "jamesives/github-pages-deploy-action": ("site_publish", None, ()),
 }
 _TERRAFORM_TASKS = ("terraformtaskv1", "terraformtaskv2", "terraformtaskv3", "terraformtaskv4",
                     "terraformtask", "terraformcli", "terraform")
@@ -114,7 +118,7 @@ _QUOTING = re.compile(r"""['"\\]""")
 _PLAIN_TOKEN = re.compile(r"&&|\|\||;;|\|&|[;&|]|[^\s;&|]+")     # _WORD where no quote or escape is
 # The programs _command_action reads, as a word of a line (any path, .exe/.cmd suffix).
 _PROGRAM_WORDS = (r"(?<![\w.-])(?:az|aws|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
-                  r"|pipenv|pytest|py\.test|tox|nox)(?:\.exe|\.cmd)?(?![\w.-])")
+                  r"|pipenv|pytest|py\.test|tox|nox|mkdocs|mike|ghp-import)(?:\.exe|\.cmd)?(?![\w.-])")
 _PROGRAMS = re.compile(_PROGRAM_WORDS, re.I)
 _PROGRAMS_LOWERED = re.compile(_PROGRAM_WORDS)     # for ASCII text lowered: twice as fast as re.I
 _VARIABLE = re.compile(r"\$\{\{|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]+%")
@@ -333,6 +337,9 @@ def _command_action(argv: list[str], workdir: str | None) -> dict | None:
         return _python(argv[1:], workdir, text)
     if program in ("pytest", "py.test", "tox", "nox"):
         return _action("tests", None, text)
+    if program == "mkdocs" and argv[1:2] == ["gh-deploy"] or program == "mike" and argv[1:2] == ["deploy"] \
+            or program == "ghp-import":
+        return _action("site_publish", None, text)
     return None
 
 
@@ -484,6 +491,8 @@ _ACTION_PURPOSE = {
     "infra_apply": "provision", "infra_deploy": "provision",
     "compute_create": "provision", "workspace_create": "provision",
 }
+# Actions that account for a purpose's word in a name: what such a job deploys is a site.
+_EXPLAINS = {"site_publish": ("deploy",)}
 # Names of jobs, steps and scripts: the words teams use (train_model.py, evaluate-model,
 # "Register model", deploy-prod, smoke-test).
 _NAME_PURPOSE = (
@@ -526,11 +535,14 @@ def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: boo
             purpose = _name_purpose(posixpath.basename(act["file"]), preferred=("evaluate",)) or "train"
         if purpose and purpose not in found:
             found[purpose] = f"{act['action']}: {act['text']}"
+    # A word the job's actions account for otherwise: a `deploy` job that publishes a
+    # documentation site (`mkdocs gh-deploy`) deploys no model.
+    explained = {p for act in actions for p in _EXPLAINS.get(act["action"], ())}
     for name in job_names:
         for purpose in _named_purposes(name) if name else ():
-            if purpose not in found:
+            if purpose not in found and purpose not in explained:
                 found[purpose] = f"named {name!r}"
-    if environment and "deploy" not in found:
+    if environment and "deploy" not in found and "deploy" not in explained:
         said = next((name for name in job_names if name and _DEPLOY_NAME.search(name)), None)
         if said:
             found["deploy"] = f"named {said!r}"
