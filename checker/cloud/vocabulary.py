@@ -641,6 +641,23 @@ TYPES: tuple[ResourceType, ...] = (
                     convert=_vertex_public,
                     defaults={"terraform": _d(True, "Vertex AI Endpoint: without network or "
                                                     "private_service_connect_config the endpoint is public")}),)),
+    # Vector Search index endpoints: unlike a prediction endpoint, public only when asked:
+    # `public_endpoint_enabled` ("if true, the deployed index will be accessible through
+    # public endpoint"); otherwise reached through a peered VPC network (`network`) or
+    # Private Service Connect, which exclude each other (terraform-provider-google docs,
+    # google_vertex_ai_index_endpoint).
+    ResourceType(
+        "vertex_index_endpoint", {"terraform": ("google_vertex_ai_index_endpoint",)},
+        kind="endpoint", name_path={"terraform": ("display_name",)},    # `name` is the id Vertex assigns
+        facts=(Fact("public_network_access", {"terraform": "public_endpoint_enabled"},
+                    defaults={"terraform": _d(False, "terraform-provider-google docs: without "
+                                                     "public_endpoint_enabled the index endpoint has no "
+                                                     "public endpoint")}),
+               Fact("vpc_network", {"terraform": "network"}, convert=text),
+               Fact("private_service_connect",
+                    {"terraform": "private_service_connect_config.enable_private_service_connect"},
+                    defaults={"terraform": _d(False, "no private_service_connect_config: no Private "
+                                                     "Service Connect")}))),
     # -- Kubernetes serving (issue 9) --------------------------------------------------------
     # Manifests in repositories (format k8s) and `kubectl get -o json` lists (k8s-export):
     # the provider type is the object's kind. Facts of pods are read from the pod spec where
