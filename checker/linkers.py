@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from .collectors import RepositoryReader
 from .collectors.governance import link_repository_governance
 from .cloud.function_links import link_function_code, link_functions_to_models, merge_site_config
-from .cloud.links import link_resources, link_service_selectors
+from .cloud.links import link_kubernetes_objects, link_resources, link_service_selectors
 from .cloud.model_uris import ModelIndex
 from .collectors.models.links import link_model_artifacts
 from .graph import EstateGraph
@@ -483,6 +483,7 @@ def linkers(repositories: dict[str, RepositoryReader]) -> list[tuple[str, Callab
         ("merge_site_config", merge_site_config),   # ARM sites/config children into their function app
         ("link_datasets_to_storage", link_datasets_to_storage),
         ("link_endpoints_to_deployments", link_endpoints_to_deployments),
+        ("link_kubernetes_objects", link_kubernetes_objects),   # Terraform-declared namespaces, backends
         ("link_service_selectors", link_service_selectors),
         ("link_served_model_uris", link_served_model_uris),
         ("link_kubernetes_online_deployments", link_kubernetes_online_deployments),

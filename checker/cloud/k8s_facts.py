@@ -61,6 +61,11 @@ def on_seldon(fact):
     return convert
 
 
+def _list(value: Any) -> list:
+    """A list as written; anything else (an expression, a lone string) holds no items."""
+    return value if isinstance(value, list) else []
+
+
 def containers(spec: dict) -> list[dict]:
     found = []
     for key in ("initContainers", "containers"):
@@ -75,17 +80,29 @@ def _context(item: dict) -> dict:
     return context if isinstance(context, dict) else {}
 
 
+# A switch or setting written as an expression that cannot be resolved (Terraform: a
+# variable, another resource's attribute) is an Unknown: a fact it decides is unknown
+# unless another container or setting already decides it.
+
+
+def _any_true(values: list) -> Any:
+    """True when one value is true, else the first Unknown, else False."""
+    if any(v is True for v in values):
+        return True
+    return next((v for v in values if isinstance(v, Unknown)), False)
+
+
 def privileged(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return UNRECOGNISED
-    return any(_context(c).get("privileged") is True for c in containers(spec))
+    return _any_true([_context(c).get("privileged") for c in containers(spec)])
 
 
 def host_network(spec: Any) -> Any:
     """hostNetwork (or hostPID / hostIPC: the same escape from the pod's isolation)."""
     if not isinstance(spec, dict):
         return UNRECOGNISED
-    return any(spec.get(key) is True for key in ("hostNetwork", "hostPID", "hostIPC"))
+    return _any_true([spec.get(key) for key in ("hostNetwork", "hostPID", "hostIPC")])
 
 
 def non_root_enforced(spec: Any) -> Any:
@@ -98,21 +115,30 @@ def non_root_enforced(spec: Any) -> Any:
     items = containers(spec)
     if not items:
         return UNRECOGNISED
+    unknown = None
     for c in items:
         mine = _context(c)
         user = mine.get("runAsUser", pod.get("runAsUser"))
         non_root = mine.get("runAsNonRoot", pod.get("runAsNonRoot"))
-        if user == 0 or not (non_root is True or (isinstance(user, int) and user > 0)):
+        if user == 0:
             return False
-    return True
+        if non_root is True or (isinstance(user, int) and not isinstance(user, bool) and user > 0):
+            continue
+        if isinstance(user, Unknown) or isinstance(non_root, Unknown):
+            unknown = unknown or (user if isinstance(user, Unknown) else non_root)
+            continue
+        return False
+    return unknown or True
 
 
 def unpinned_images(spec: Any) -> Any:
-    """Images of the pod not pinned by digest (`image@sha256:…`)."""
+    """Images of the pod not pinned by digest (`image@sha256:…`); unknown when none is
+    known to be unpinned and an image is an expression."""
     if not isinstance(spec, dict):
         return UNRECOGNISED
-    return sorted({str(c.get("image")) for c in containers(spec) if "@sha256:" not in str(c.get("image", ""))
-                   and c.get("image")})
+    images = [c.get("image") for c in containers(spec) if c.get("image")]
+    found = sorted({str(i) for i in images if not isinstance(i, Unknown) and "@sha256:" not in str(i)})
+    return found or next((i for i in images if isinstance(i, Unknown)), [])
 
 
 def model_server(spec: Any) -> Any:
@@ -120,7 +146,7 @@ def model_server(spec: Any) -> Any:
     if not isinstance(spec, dict):
         return UNRECOGNISED
     for c in containers(spec):
-        words = [c.get("image")] + list(c.get("command") or []) + list(c.get("args") or [])
+        words = [c.get("image")] + _list(c.get("command")) + _list(c.get("args"))
         text = " ".join(str(w) for w in words if isinstance(w, (str, int)))
         for name, pattern in MODEL_SERVERS:
             if pattern.search(text):
@@ -138,8 +164,8 @@ def model_uris(spec: Any) -> Any:
         return UNRECOGNISED
     found = set()
     for c in containers(spec):
-        words = list(c.get("command") or []) + list(c.get("args") or [])
-        words += [e.get("value") for e in c.get("env") or [] if isinstance(e, dict)]
+        words = _list(c.get("command")) + _list(c.get("args"))
+        words += [e.get("value") for e in _list(c.get("env")) if isinstance(e, dict)]
         for word in words:
             if isinstance(word, str):
                 found.update(_MODEL_URI.findall(word))
@@ -276,3 +302,115 @@ def cluster_local(labels: Any) -> Any:
     if not isinstance(labels, dict):
         return UNRECOGNISED
     return any(labels.get(k) == "cluster-local" for k in CLUSTER_LOCAL_LABELS)
+
+
+# -- the Terraform kubernetes provider's spelling ------------------------------------------
+# terraform-provider-kubernetes writes an object's fields in snake_case, nested objects as
+# blocks (lists of one mapping in HCL and plan JSON; its newer versions write some as
+# attributes, mappings) and repeated fields in the singular (`container`, `env`, `port`)
+# (provider docs: kubernetes_deployment_v1, kubernetes_service_v1, kubernetes_ingress_v1,
+# kubernetes_network_policy_v1). What the facts above read is put in the manifest's shape,
+# so one set of facts judges both.
+
+
+def blocks(value: Any) -> list[dict]:
+    """A block or attribute object, or a list of them, as a list of mappings."""
+    if isinstance(value, dict):
+        return [value]
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _block(value: Any) -> dict | None:
+    found = blocks(value)
+    return found[0] if found else None
+
+
+_CONTEXT = (("privileged", "privileged"), ("run_as_non_root", "runAsNonRoot"), ("run_as_user", "runAsUser"))
+
+
+def _terraform_context(value: Any) -> dict:
+    """A security_context block; run_as_user is a string in the provider (to tell 0 from unset)."""
+    context = _block(value) or {}
+    out = {}
+    for tf_name, name in _CONTEXT:
+        setting = context.get(tf_name)
+        if isinstance(setting, str) and setting.strip().isdigit():
+            setting = int(setting)
+        if setting is not None:
+            out[name] = setting
+    return out
+
+
+def _terraform_container(container: dict) -> dict:
+    return {"image": container.get("image"), "command": container.get("command"), "args": container.get("args"),
+            "env": [{"name": e.get("name"), "value": e.get("value")} for e in blocks(container.get("env"))],
+            "securityContext": _terraform_context(container.get("security_context"))}
+
+
+def terraform_pod_spec(value: Any) -> Any:
+    """A pod spec block (`spec`, `spec.template.spec`, …) in the manifest's shape; the
+    Unknown when its containers are an expression (a dynamic block over a variable)."""
+    spec = _block(value)
+    if spec is None:
+        return UNRECOGNISED
+    for key in ("container", "init_container"):
+        if isinstance(spec.get(key), Unknown):
+            return spec[key]
+    return {"containers": [_terraform_container(c) for c in blocks(spec.get("container"))],
+            "initContainers": [_terraform_container(c) for c in blocks(spec.get("init_container"))],
+            "securityContext": _terraform_context(spec.get("security_context")),
+            "hostNetwork": spec.get("host_network"), "hostPID": spec.get("host_pid"),
+            "hostIPC": spec.get("host_ipc")}
+
+
+def on_terraform(fact):
+    """A pod fact of a workload the Terraform kubernetes provider declares."""
+    def convert(value: Any) -> Any:
+        spec = terraform_pod_spec(value)
+        return fact(spec) if isinstance(spec, dict) else spec
+    convert.__name__ = f"terraform_{fact.__name__}"
+    return convert
+
+
+def labels(value: Any) -> Any:
+    """A label map (pod labels, a Service's selector); unknown when a value is an expression."""
+    if not isinstance(value, dict):
+        return UNRECOGNISED
+    return next((v for v in value.values() if isinstance(v, Unknown)), None) or dict(value)
+
+
+def terraform_selector(value: Any) -> Any:
+    """A label selector block (`match_labels`, `match_expressions`) as the manifest's
+    `matchLabels` / `matchExpressions`; an empty block selects every pod."""
+    selector = _block(value)
+    if selector is None:
+        return UNRECOGNISED
+    out: dict = {}
+    if selector.get("match_labels") is not None:
+        match = labels(selector["match_labels"])
+        if not isinstance(match, dict):
+            return match
+        out["matchLabels"] = match
+    expressions = blocks(selector.get("match_expressions"))
+    if expressions:
+        out["matchExpressions"] = [{"key": e.get("key"), "operator": e.get("operator"), "values": e.get("values")}
+                                   for e in expressions]
+    return out
+
+
+def terraform_backend_services(spec: Any) -> Any:
+    """The Service names an Ingress's backends write as text: kubernetes_ingress_v1
+    (`default_backend` and `rule.http.path.backend`, each `service { name }`) and the legacy
+    kubernetes_ingress (`backend { service_name }`). A name written as a reference to a
+    Service resource is linked through that reference instead."""
+    spec = _block(spec)
+    if spec is None:
+        return UNRECOGNISED
+    backends = blocks(spec.get("default_backend")) + blocks(spec.get("backend"))
+    for rule in blocks(spec.get("rule")):
+        for http in blocks(rule.get("http")):
+            for path in blocks(http.get("path")):
+                backends += blocks(path.get("backend"))
+    names = [b.get("service_name") for b in backends]
+    names += [s.get("name") for b in backends for s in blocks(b.get("service"))]
+    return sorted({n for n in names if isinstance(n, str) and n})

@@ -114,6 +114,64 @@ def link_resources(graph: EstateGraph) -> None:
                 graph.add_edge(nid, target, edge_kind(attrs, str(ref.get("attribute", ""))))
 
 
+K8S_NAMESPACED = ("k8s_workload", "k8s_service", "k8s_ingress", "k8s_network_policy")
+# what names a namespace resource's name: its metadata.name, or its id (the name)
+_NAMESPACE_NAME = re.compile(r"\.(metadata(\[0\]|\.0)\.name|id)$")
+
+
+def link_kubernetes_objects(graph: EstateGraph) -> None:
+    """What the Terraform kubernetes provider writes as references or as names, once every
+    reference is an edge: a namespace named by a reference to a kubernetes_namespace
+    resource takes that resource's name, and an Ingress --uses--> each Service its backends
+    name as text, in its scope and namespace (a manifest's backends, and a Terraform
+    backend written as a reference, are references already)."""
+    _namespaces_from_references(graph)
+    _link_backends_by_name(graph)
+
+
+def _namespaces_from_references(graph: EstateGraph) -> None:
+    """`metadata { namespace = kubernetes_namespace.ml.metadata[0].name }` is unknown to the
+    collector (another resource's attribute); the namespace resource says its name."""
+    index = None
+    for nid, data in graph.nodes("resource"):
+        attrs = data["attrs"]
+        unknown = (attrs.get("unknown") or {}).get("namespace")
+        if attrs.get("type") not in K8S_NAMESPACED or not unknown \
+                or not _NAMESPACE_NAME.search(str(unknown.get("expression", ""))):
+            continue
+        refs = [r for r in attrs.get("references", ()) if r.get("attribute") == unknown.get("attribute")]
+        index = index or ResourceIndex(graph)
+        targets = {t for r in refs for t in index.find(attrs.get("scope", ""), r)}
+        names = {graph.node(t)["attrs"].get("name") for t in targets
+                 if graph.node(t)["attrs"].get("type") == "k8s_namespace"}
+        if len(names) != 1 or len(targets) != 1 or not isinstance(next(iter(names)), str):
+            continue
+        name = names.pop()
+        sources = {**attrs.get("fact_sources", {}), "namespace": {
+            "attribute": unknown.get("attribute"), "from": "set",
+            "expression": f"{unknown.get('expression')} (the namespace resource's name: {name})"}}
+        graph.update_attrs(nid, namespace=name, fact_sources=sources,
+                           unknown={k: v for k, v in attrs["unknown"].items() if k != "namespace"})
+        if not graph.node(nid)["attrs"]["unknown"]:
+            del graph.node(nid)["attrs"]["unknown"]
+
+
+def _link_backends_by_name(graph: EstateGraph) -> None:
+    services: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    ingresses = []
+    for nid, data in graph.nodes("resource"):
+        attrs = data["attrs"]
+        where = (attrs.get("scope", ""), attrs.get("namespace"))
+        if attrs.get("type") == "k8s_service" and isinstance(attrs.get("name"), str):
+            services[(*where, attrs["name"])].append(nid)
+        elif attrs.get("type") == "k8s_ingress" and attrs.get("backend_services"):
+            ingresses.append((nid, where, attrs["backend_services"]))
+    for nid, where, names in ingresses:
+        for name in names:
+            for service in services.get((*where, name), ()):
+                graph.add_edge(nid, service, "uses")
+
+
 SERVED_BY_SERVICES = ("k8s_workload", "k8s_inference_service")
 
 

@@ -263,6 +263,8 @@ class ResourceType:
     facts: tuple[Fact, ...] = ()
     links: tuple[Link, ...] = ()
     kind: str = "resource"                       # the graph node kind
+    # family → where the resource's name sits (alternatives: the first set); absent: `name`
+    name_path: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # family → (dotted path, value) that must hold too (one ARM type, several kinds)
     discriminator: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
@@ -280,9 +282,26 @@ ML_YAML = "Azure ML CLI v2 YAML reference"
 
 # Where each Kubernetes kind keeps its pod spec, and the namespace every object may name
 # (absent: the namespace it is applied to; the objects of one folder are taken as one).
-POD_SPEC = {"k8s": "spec.template.spec", "pod": "spec", "cronjob": "spec.jobTemplate.spec.template.spec"}
-K8S_NAMESPACE = Fact("namespace", {"k8s": "metadata.namespace"}, convert=text,
-                     defaults={"k8s": _d("", "no metadata.namespace: the namespace it is applied to")})
+# Terraform's kubernetes provider declares the same objects (kubernetes_deployment_v1,
+# kubernetes_service_v1, …): the same fields in its own spelling, read into the manifest's
+# shape (checker/cloud/k8s_facts.py), its name in `metadata { name }`, and a namespace that
+# defaults to "default" (terraform-provider-kubernetes, namespacedMetadataSchema).
+TF_K8S = "terraform-provider-kubernetes"
+TF_PODS = ("kubernetes_pod", "kubernetes_pod_v1")
+TF_CRON_JOBS = ("kubernetes_cron_job", "kubernetes_cron_job_v1")
+POD_SPEC = {"k8s": "spec.template.spec", "pod": "spec", "cronjob": "spec.jobTemplate.spec.template.spec",
+            "terraform": "spec.template.spec", **dict.fromkeys(TF_PODS, "spec"),
+            **dict.fromkeys(TF_CRON_JOBS, "spec.job_template.spec.template.spec")}
+K8S_NAMESPACE = Fact("namespace", {"k8s": "metadata.namespace", "terraform": "metadata.namespace"}, convert=text,
+                     defaults={"k8s": _d("", "no metadata.namespace: the namespace it is applied to"),
+                               "terraform": _d("default", f"{TF_K8S}: metadata.namespace defaults to "
+                                                          "\"default\"")})
+K8S_NAME = {"terraform": ("metadata.name", "metadata.generate_name")}
+
+
+def _pod_fact(name: str, fact: Callable) -> Fact:
+    """A fact of a workload's pod spec, as a manifest or the Terraform provider writes it."""
+    return Fact(name, POD_SPEC, convert={"k8s": fact, "terraform": k8s.on_terraform(fact)})
 
 TYPES: tuple[ResourceType, ...] = (
     ResourceType(
@@ -622,6 +641,23 @@ TYPES: tuple[ResourceType, ...] = (
                     convert=_vertex_public,
                     defaults={"terraform": _d(True, "Vertex AI Endpoint: without network or "
                                                     "private_service_connect_config the endpoint is public")}),)),
+    # Vector Search index endpoints: unlike a prediction endpoint, public only when asked:
+    # `public_endpoint_enabled` ("if true, the deployed index will be accessible through
+    # public endpoint"); otherwise reached through a peered VPC network (`network`) or
+    # Private Service Connect, which exclude each other (terraform-provider-google docs,
+    # google_vertex_ai_index_endpoint).
+    ResourceType(
+        "vertex_index_endpoint", {"terraform": ("google_vertex_ai_index_endpoint",)},
+        kind="endpoint", name_path={"terraform": ("display_name",)},    # `name` is the id Vertex assigns
+        facts=(Fact("public_network_access", {"terraform": "public_endpoint_enabled"},
+                    defaults={"terraform": _d(False, "terraform-provider-google docs: without "
+                                                     "public_endpoint_enabled the index endpoint has no "
+                                                     "public endpoint")}),
+               Fact("vpc_network", {"terraform": "network"}, convert=text),
+               Fact("private_service_connect",
+                    {"terraform": "private_service_connect_config.enable_private_service_connect"},
+                    defaults={"terraform": _d(False, "no private_service_connect_config: no Private "
+                                                     "Service Connect")}))),
     # -- Kubernetes serving (issue 9) --------------------------------------------------------
     # Manifests in repositories (format k8s) and `kubectl get -o json` lists (k8s-export):
     # the provider type is the object's kind. Facts of pods are read from the pod spec where
@@ -629,13 +665,22 @@ TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "k8s_workload",
         {"k8s": ("deployment", "statefulset", "daemonset", "replicaset", "replicationcontroller", "pod",
-                 "job", "cronjob")},
-        facts=tuple(Fact(name, POD_SPEC, convert=convert) for name, convert in (
+                 "job", "cronjob"),
+         "terraform": ("kubernetes_deployment", "kubernetes_deployment_v1", "kubernetes_stateful_set",
+                       "kubernetes_stateful_set_v1", "kubernetes_daemonset", "kubernetes_daemon_set_v1",
+                       "kubernetes_replication_controller", "kubernetes_replication_controller_v1",
+                       "kubernetes_job", "kubernetes_job_v1") + TF_PODS + TF_CRON_JOBS},
+        name_path=K8S_NAME,
+        facts=tuple(_pod_fact(name, convert) for name, convert in (
             ("privileged", k8s.privileged), ("host_network", k8s.host_network),
             ("non_root_enforced", k8s.non_root_enforced), ("unpinned_images", k8s.unpinned_images),
             ("model_server", k8s.model_server), ("model_uris", k8s.model_uris))) + (
             Fact("pod_labels", {"k8s": "spec.template.metadata.labels", "pod": "metadata.labels",
-                                "cronjob": "spec.jobTemplate.spec.template.metadata.labels"}, convert=same),
+                                "cronjob": "spec.jobTemplate.spec.template.metadata.labels",
+                                "terraform": "spec.template.metadata.labels",
+                                **dict.fromkeys(TF_PODS, "metadata.labels"),
+                                **dict.fromkeys(TF_CRON_JOBS, "spec.job_template.spec.template.metadata.labels")},
+                 convert={"k8s": same, "terraform": k8s.labels}),
             K8S_NAMESPACE)),
     # Model servers the cluster builds from a serving resource: KServe InferenceService
     # (serving.kserve.io, kfserving) and Seldon Core v1 SeldonDeployment
@@ -672,21 +717,39 @@ TYPES: tuple[ResourceType, ...] = (
     # Only the core Service (apiVersion v1): a Knative Service (serving.knative.dev) or the
     # KFServing v1alpha3 Service is a serving resource of another kind, with no spec.type.
     ResourceType(
-        "k8s_service", {"k8s": ("service",)},
+        "k8s_service", {"k8s": ("service",), "terraform": ("kubernetes_service", "kubernetes_service_v1")},
         discriminator={"k8s": ("apiVersion", ("v1",))},
-        facts=(Fact("service_type", {"k8s": "spec.type"}, convert=lower,
-                    defaults={"k8s": _d("clusterip", "Kubernetes Service spec: type defaults to ClusterIP")}),
-               Fact("selector", {"k8s": "spec.selector"}, convert=same),
+        name_path=K8S_NAME,
+        facts=(Fact("service_type", {"k8s": "spec.type", "terraform": "spec.type"}, convert=lower,
+                    defaults={"k8s": _d("clusterip", "Kubernetes Service spec: type defaults to ClusterIP"),
+                              "terraform": _d("clusterip", f"{TF_K8S} docs: spec.type defaults to ClusterIP")}),
+               Fact("selector", {"k8s": "spec.selector", "terraform": "spec.selector"},
+                    convert={"k8s": same, "terraform": k8s.labels}),
+               K8S_NAMESPACE)),
+    # An Ingress's backends: a manifest's are references to Services by address
+    # (checker/collectors/exports/k8s.py); Terraform writes a Service's name as a reference
+    # to its resource (linked as any reference) or as text (`backend_services`, linked by
+    # name in its namespace: checker/cloud/links.py).
+    ResourceType(
+        "k8s_ingress", {"k8s": ("ingress",), "terraform": ("kubernetes_ingress", "kubernetes_ingress_v1")},
+        name_path=K8S_NAME,
+        facts=(Fact("auth_annotations", {"k8s": "metadata.annotations", "terraform": "metadata.annotations"},
+                    convert=k8s.auth_annotations,
+                    defaults={f: _d([], "no annotations: the ingress controller puts no authentication in "
+                                        "front of the backends") for f in ("k8s", "terraform")}),
+               Fact("backend_services", {"terraform": "spec"}, convert=k8s.terraform_backend_services),
                K8S_NAMESPACE)),
     ResourceType(
-        "k8s_ingress", {"k8s": ("ingress",)},
-        facts=(Fact("auth_annotations", {"k8s": "metadata.annotations"}, convert=k8s.auth_annotations,
-                    defaults={"k8s": _d([], "no annotations: the ingress controller puts no authentication in "
-                                            "front of the backends")}),
-               K8S_NAMESPACE)),
+        "k8s_network_policy",
+        {"k8s": ("networkpolicy",), "terraform": ("kubernetes_network_policy", "kubernetes_network_policy_v1")},
+        name_path=K8S_NAME,
+        facts=(Fact("pod_selector", {"k8s": "spec.podSelector", "terraform": "spec.pod_selector"},
+                    convert={"k8s": same, "terraform": k8s.terraform_selector}), K8S_NAMESPACE)),
+    # A namespace the Terraform provider declares: what `metadata { namespace =
+    # kubernetes_namespace.x.metadata[0].name }` of the objects above refers to.
     ResourceType(
-        "k8s_network_policy", {"k8s": ("networkpolicy",)},
-        facts=(Fact("pod_selector", {"k8s": "spec.podSelector"}, convert=same), K8S_NAMESPACE)),
+        "k8s_namespace", {"terraform": ("kubernetes_namespace", "kubernetes_namespace_v1")},
+        name_path=K8S_NAME),
     # Cluster extensions (Terraform, ARM, Bicep, azapi): the Azure ML extension
     # (microsoft.azureml.kubernetes) decides how Kubernetes online endpoints are reached,
     # through its inference router Service (Azure ML docs, "Deploy Azure Machine Learning
@@ -1049,6 +1112,13 @@ for _t in TYPES:
 
 def family_of(fmt: str) -> str:
     return FAMILIES.get(fmt, fmt)
+
+
+def name_paths(fmt: str, provider_type: str) -> tuple[str, ...]:
+    """Where a resource of this source keeps its name: `name`, unless its type says
+    otherwise (the Terraform kubernetes provider's `metadata { name }`)."""
+    rtype = resource_type(fmt, provider_type)
+    return (rtype.name_path.get(family_of(fmt)) if rtype else None) or ("name",)
 
 
 def resource_type(fmt: str, provider_type: str, properties: Any = None) -> ResourceType | None:

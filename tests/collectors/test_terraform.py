@@ -660,3 +660,276 @@ resource "google_vertex_ai_endpoint" "by_var" {
         "open": True, "peered": False, "psc": False, "psc_off": True, "by_var": None}
     assert facts["open"]["fact_sources"]["public_network_access"]["from"] == "default"
     assert "public_network_access" in facts["by_var"]["unknown"]
+
+
+# -- Kubernetes objects declared with the Terraform kubernetes provider ----------------------------
+
+def k8s_linked(tmp_path: Path, files: dict[str, str]) -> EstateGraph:
+    from checker.cloud.links import link_kubernetes_objects, link_service_selectors
+    graph = scan(tmp_path, files)
+    link_kubernetes_objects(graph)
+    link_service_selectors(graph)
+    return graph
+
+
+def nid_of(graph: EstateGraph, suffix: str) -> str:
+    (found,) = [nid for nid, _ in graph.nodes() if nid.endswith(suffix)]
+    return found
+
+
+K8S_TF = """
+resource "kubernetes_namespace_v1" "ml" {
+  metadata { name = "ml" }
+}
+resource "kubernetes_deployment_v1" "churn" {
+  metadata {
+    name      = "churn-server"
+    namespace = kubernetes_namespace_v1.ml.metadata[0].name
+  }
+  spec {
+    template {
+      metadata { labels = { app = "churn" } }
+      spec {
+        host_network = true
+        security_context { run_as_non_root = true }
+        container {
+          name    = "mlflow"
+          image   = "ghcr.io/contoso/churn:1.0"
+          command = ["mlflow", "models", "serve", "-m", "models:/churn@champion"]
+          security_context { run_as_user = "0" }
+        }
+      }
+    }
+  }
+}
+resource "kubernetes_service_v1" "churn" {
+  metadata {
+    name      = "churn"
+    namespace = "ml"
+  }
+  spec {
+    type     = "NodePort"
+    selector = { app = "churn" }
+  }
+}
+resource "kubernetes_service" "plain" {
+  metadata { name = "plain" }
+  spec {
+    selector = { app = "other" }
+  }
+}
+resource "kubernetes_ingress_v1" "by_reference" {
+  metadata {
+    name      = "by-reference"
+    namespace = "ml"
+    annotations = { "nginx.ingress.kubernetes.io/auth-url" = "https://auth.example.com" }
+  }
+  spec {
+    default_backend {
+      service {
+        name = kubernetes_service_v1.churn.metadata[0].name
+        port { number = 80 }
+      }
+    }
+  }
+}
+# The provider's newer attribute syntax: objects, not blocks.
+resource "kubernetes_ingress_v1" "by_name" {
+  metadata {
+    name      = "by-name"
+    namespace = "ml"
+  }
+  spec {
+    rule {
+      http = {
+        path = [{ path = "/", backend = { service = { name = "churn", port = { number = 80 } } } }]
+      }
+    }
+  }
+}
+resource "kubernetes_network_policy_v1" "churn" {
+  metadata {
+    name      = "churn"
+    namespace = "ml"
+  }
+  spec {
+    pod_selector {
+      match_labels = { app = "churn" }
+    }
+    policy_types = ["Ingress"]
+  }
+}
+"""
+
+
+def test_kubernetes_provider_objects_are_read_as_their_manifests(tmp_path):
+    """kubernetes_* resources become the k8s_* types a manifest would: name from metadata,
+    the provider's blocks and snake_case read as the manifest's fields, the namespace
+    defaulting to "default" (provider schema) or named through a namespace resource."""
+    graph = k8s_linked(tmp_path, {"main.tf": K8S_TF})
+    deploy = resource(graph, "#kubernetes_deployment_v1.churn")
+    assert (deploy["type"], deploy["name"], deploy["namespace"]) == ("k8s_workload", "churn-server", "ml")
+    assert "unknown" not in deploy and "the namespace resource's name: ml" in \
+        deploy["fact_sources"]["namespace"]["expression"]
+    assert (deploy["model_server"], deploy["host_network"], deploy["non_root_enforced"], deploy["privileged"]) == \
+        ("mlflow", True, False, False)                  # run_as_user "0" on the container overrides the pod
+    assert deploy["model_uris"] == ["models:/churn@champion"] and deploy["pod_labels"] == {"app": "churn"}
+    assert deploy["unpinned_images"] == ["ghcr.io/contoso/churn:1.0"]
+    svc = resource(graph, "#kubernetes_service_v1.churn")
+    assert (svc["type"], svc["name"], svc["service_type"], svc["selector"]) == \
+        ("k8s_service", "churn", "nodeport", {"app": "churn"})
+    plain = resource(graph, "#kubernetes_service.plain")
+    assert (plain["service_type"], plain["namespace"]) == ("clusterip", "default")
+    assert plain["fact_sources"]["namespace"]["from"] == "default"
+    policy = resource(graph, "#kubernetes_network_policy_v1.churn")
+    assert (policy["type"], policy["pod_selector"]) == ("k8s_network_policy", {"matchLabels": {"app": "churn"}})
+    assert resource(graph, "#kubernetes_namespace_v1.ml")["type"] == "k8s_namespace"
+    by_ref, by_name = resource(graph, "#kubernetes_ingress_v1.by_reference"), resource(graph, "#kubernetes_ingress_v1.by_name")
+    assert (by_ref["type"], by_ref["auth_annotations"], by_ref["backend_services"]) == \
+        ("k8s_ingress", ["nginx.ingress.kubernetes.io/auth-url"], [])
+    assert (by_name["auth_annotations"], by_name["backend_services"]) == ([], ["churn"])
+    svc_id, deploy_id = nid_of(graph, "#kubernetes_service_v1.churn"), nid_of(graph, "#kubernetes_deployment_v1.churn")
+    assert uses(graph, svc_id, "exposes") == {deploy_id}
+    for ingress in ("by_reference", "by_name"):
+        assert svc_id in uses(graph, nid_of(graph, f"#kubernetes_ingress_v1.{ingress}"))
+    assert not uses(graph, nid_of(graph, "#kubernetes_service.plain"), "exposes")
+
+
+def test_kubernetes_provider_expressions_leave_their_facts_unknown(tmp_path):
+    """A variable where a fact is decided (an image, a selector value, a switch) is unknown,
+    with its expression, unless another container or setting decides it; odd shapes (a
+    container that is text, a spec that is no block) are no crash."""
+    graph = scan(tmp_path, {"main.tf": """
+variable "image" { type = string }
+variable "app" { type = string }
+variable "privileged" { type = bool }
+resource "kubernetes_pod_v1" "by_var" {
+  metadata { name = "by-var" }
+  spec {
+    container {
+      name  = "triton"
+      image = var.image
+      args  = ["tritonserver"]
+      security_context {
+        privileged  = var.privileged
+        run_as_user = "1000"
+      }
+    }
+  }
+}
+resource "kubernetes_pod_v1" "decided" {
+  metadata { name = "decided" }
+  spec {
+    container {
+      name  = "a"
+      image = "tritonserver:1"
+      security_context { privileged = true }
+    }
+    container {
+      name  = "b"
+      image = var.image
+      security_context { privileged = var.privileged }
+    }
+  }
+}
+resource "kubernetes_service_v1" "by_var" {
+  metadata { name = "by-var" }
+  spec { selector = { app = var.app } }
+}
+resource "kubernetes_deployment_v1" "odd" {
+  metadata { name = "odd" }
+  spec {
+    template {
+      spec { container = "not a block" }
+    }
+  }
+}
+resource "kubernetes_ingress" "odd" {
+  metadata { name = "odd" }
+  spec = "not a block"
+}
+"""})
+    by_var = resource(graph, "#kubernetes_pod_v1.by_var")
+    assert (by_var["model_server"], by_var["non_root_enforced"]) == ("triton", True)
+    assert {"privileged", "unpinned_images"} <= set(by_var["unknown"])
+    assert by_var["unknown"]["unpinned_images"]["expression"] == "var.image"
+    decided = resource(graph, "#kubernetes_pod_v1.decided")
+    assert (decided["privileged"], decided["unpinned_images"]) == (True, ["tritonserver:1"])
+    assert resource(graph, "#kubernetes_service_v1.by_var")["unknown"]["selector"]["expression"] == "var.app"
+    odd = resource(graph, "#kubernetes_deployment_v1.odd")
+    assert odd["type"] == "k8s_workload" and odd["privileged"] is False and "non_root_enforced" in odd["unknown"]
+    assert "backend_services" in resource(graph, "#kubernetes_ingress.odd")["unknown"]
+    assert not graph.errors
+
+
+def test_kubernetes_objects_in_a_plan(tmp_path):
+    """Plan JSON keeps the provider's blocks as lists and fills its defaults (namespace
+    "default", type "ClusterIP"); references come from the configuration."""
+    metadata = lambda name, **more: [{"name": name, "namespace": "default", "annotations": None,  # noqa: E731
+                                      "labels": None, "generate_name": "", **more}]
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "kubernetes_deployment_v1.scorer", "mode": "managed", "type": "kubernetes_deployment_v1",
+         "name": "scorer", "values": {"metadata": metadata("scorer"), "spec": [{"template": [{
+             "metadata": [{"labels": {"app": "scorer"}}],
+             "spec": [{"host_network": False, "security_context": [],
+                       "container": [{"name": "ts", "image": "pytorch/torchserve:0.11.0-cpu", "command": None,
+                                      "args": None, "env": [], "security_context": []}]}]}]}]}},
+        {"address": "kubernetes_service_v1.scorer", "mode": "managed", "type": "kubernetes_service_v1",
+         "name": "scorer", "values": {"metadata": metadata("scorer"),
+                                      "spec": [{"type": "LoadBalancer", "selector": {"app": "scorer"}}]}},
+        {"address": "kubernetes_ingress_v1.scorer", "mode": "managed", "type": "kubernetes_ingress_v1",
+         "name": "scorer", "values": {"metadata": metadata("scorer"), "spec": [{"default_backend": [
+             {"service": [{"name": "scorer", "port": [{"number": 80, "name": ""}]}]}], "rule": []}]}},
+    ]}}, "resource_changes": [
+        {"address": "kubernetes_service_v1.scorer", "change": {"actions": ["create"], "after_unknown": {"status": True}}},
+    ], "configuration": {"root_module": {"resources": [
+        {"address": "kubernetes_ingress_v1.scorer", "expressions": {"spec": [{"default_backend": [{"service": [
+            {"name": {"references": ["kubernetes_service_v1.scorer.metadata[0].name",
+                                     "kubernetes_service_v1.scorer.metadata[0]", "kubernetes_service_v1.scorer"]}}]}]}]}},
+    ]}}}
+    graph = k8s_linked(tmp_path, {"tfplan.json": json.dumps(plan)})
+    deploy, svc = resource(graph, "#kubernetes_deployment_v1.scorer"), resource(graph, "#kubernetes_service_v1.scorer")
+    assert (deploy["format"], deploy["type"], deploy["name"], deploy["namespace"], deploy["model_server"]) == \
+        ("terraform-plan", "k8s_workload", "scorer", "default", "torchserve")
+    assert (svc["type"], svc["service_type"], svc["namespace"]) == ("k8s_service", "loadbalancer", "default")
+    ingress = nid_of(graph, "#kubernetes_ingress_v1.scorer")
+    svc_id = nid_of(graph, "#kubernetes_service_v1.scorer")
+    assert resource(graph, "#kubernetes_ingress_v1.scorer")["backend_services"] == ["scorer"]
+    assert uses(graph, ingress) == {svc_id}
+    assert uses(graph, svc_id, "exposes") == {nid_of(graph, "#kubernetes_deployment_v1.scorer")}
+
+
+def test_a_vector_search_index_endpoint_is_public_only_when_asked(tmp_path):
+    """google_vertex_ai_index_endpoint: public when public_endpoint_enabled is true; absent,
+    no public endpoint (terraform-provider-google docs); its name is the display name."""
+    graph = scan(tmp_path, {"main.tf": """
+variable "public" { type = bool }
+resource "google_vertex_ai_index_endpoint" "open" {
+  display_name            = "open"
+  public_endpoint_enabled = true
+}
+resource "google_vertex_ai_index_endpoint" "peered" {
+  display_name = "peered"
+  network      = "projects/1/global/networks/ml"
+}
+resource "google_vertex_ai_index_endpoint" "psc" {
+  display_name = "psc"
+  private_service_connect_config {
+    enable_private_service_connect = true
+  }
+}
+resource "google_vertex_ai_index_endpoint" "by_var" {
+  display_name            = "by-var"
+  public_endpoint_enabled = var.public
+}
+"""})
+    found = {key: resource(graph, f"#google_vertex_ai_index_endpoint.{key}") for key in ("open", "peered", "psc", "by_var")}
+    assert {k: (f["type"], f["name"]) for k, f in found.items()} == {
+        k: ("vertex_index_endpoint", k.replace("_", "-")) for k in found}
+    assert {k: f.get("public_network_access") for k, f in found.items()} == {
+        "open": True, "peered": False, "psc": False, "by_var": None}
+    assert found["peered"]["fact_sources"]["public_network_access"]["from"] == "default"
+    assert (found["peered"]["vpc_network"], found["psc"]["private_service_connect"]) == \
+        ("projects/1/global/networks/ml", True)
+    assert "public_network_access" in found["by_var"]["unknown"]
+    assert nid_of(graph, "#google_vertex_ai_index_endpoint.open").startswith("endpoint:")

@@ -21,6 +21,7 @@ from .. import FileRef
 from . import azapi
 from .config import META_ARGUMENTS, META_BLOCKS, MODULE_META, Module, local_folder, module_source
 from .expressions import ALL, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, Ref, render
+from .names import resource_name
 
 if TYPE_CHECKING:    # annotations only: importing .hcl loads python-hcl2 and lark
     from .hcl import Attribute, Body
@@ -389,7 +390,7 @@ def build_resource(instance: Instance, block, address: str, key: Any, bound: dic
     depends = block.body.attributes.get("depends_on")
     if depends is not None:
         refs += [("depends_on", r) for r in evaluate(make_ev(), depends.expr)[1]]
-    name = properties.get("name")
+    name = resource_name("terraform", rtype, properties)
     raw = RawResource("terraform", rtype, address + key_text(key), properties, name=name, line=block.line,
                       expressions=expressions, module=instance.run.qualified(instance.path),
                       scope=instance.run.root, condition=condition)

@@ -18,6 +18,7 @@ from typing import Any, Iterator
 
 from ...cloud.model import RawResource, Reference, Unknown
 from . import azapi
+from .names import resource_name
 
 FORMAT = "terraform-plan"
 MAX_DEPTH = 64
@@ -104,7 +105,8 @@ def _resource(module: str, res: dict, change: dict, config: "Configuration", ins
     values = _masked(values, change.get("after_unknown"), AFTER_APPLY, fill=True)
     address = res["address"]
     local = address[len(module) + 1:] if module and address.startswith(module + ".") else address
-    raw = RawResource(FORMAT, res["type"], local, values, name=values.get("name"), module=module, scope=scope)
+    raw = RawResource(FORMAT, res["type"], local, values, name=resource_name(FORMAT, res["type"], values),
+                      module=module, scope=scope)
     seen = set()
     for attribute, refs in config.references(deindexed(address)):
         raw.expressions.setdefault(attribute, ", ".join(refs[:3])[:300])

@@ -56,3 +56,32 @@ test_inference_service_on_the_gateway_flagged if {
 	local := json.patch(isvc, [{"op": "replace", "path": "/attrs/cluster_local", "value": true}])
 	count(k8s_001.exposed_model_servers) == 0 with input.nodes as {"isvc": local, "np": deny_all} with input.edges as []
 }
+
+# A Terraform-declared policy whose selector is an expression may or may not cover the server.
+unknown_selector := json.patch(deny_all, [
+	{"op": "remove", "path": "/attrs/pod_selector"},
+	{"op": "add", "path": "/attrs/unknown", "value": {"pod_selector": {"expression": "var.match", "reason": "a variable without a default", "attribute": "spec.pod_selector"}}},
+])
+
+test_unknown_policy_selector_cannot_be_evaluated if {
+	nodes := {"srv": server, "np": unknown_selector}
+	[f.cannot_evaluate | some f in k8s_001.exposed_model_servers] == [true] with input.nodes as nodes with input.edges as []
+	some f in k8s_001.exposed_model_servers with input.nodes as nodes with input.edges as []
+	contains(f.message, "pod_selector of deny")
+}
+
+test_unknown_policy_selector_with_a_way_in_is_flagged if {
+	nodes := {"srv": server, "svc": service("loadbalancer"), "np": unknown_selector}
+	found := k8s_001.exposed_model_servers with input.nodes as nodes with input.edges as exposes
+	[object.get(f, "cannot_evaluate", false) | some f in found] == [false]
+	some f in found
+	not contains(f.message, "no NetworkPolicy")
+}
+
+test_unknown_server_namespace_cannot_be_evaluated if {
+	unknown_ns := json.patch(server, [
+		{"op": "remove", "path": "/attrs/namespace"},
+		{"op": "add", "path": "/attrs/unknown", "value": {"namespace": {"expression": "var.ns", "reason": "a variable without a default"}}},
+	])
+	[f.cannot_evaluate | some f in k8s_001.exposed_model_servers] == [true] with input.nodes as {"srv": unknown_ns, "np": deny_all} with input.edges as []
+}

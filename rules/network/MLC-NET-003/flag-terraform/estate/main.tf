@@ -90,3 +90,10 @@ resource "google_vertex_ai_endpoint" "ranking" {
     enable_private_service_connect = false
   }
 }
+
+# Vector Search: an index endpoint with its public endpoint enabled.
+resource "google_vertex_ai_index_endpoint" "products" {
+  display_name            = "product-search"
+  region                  = "europe-west4"
+  public_endpoint_enabled = true
+}

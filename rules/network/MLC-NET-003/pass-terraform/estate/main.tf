@@ -70,3 +70,27 @@ resource "google_vertex_ai_endpoint" "ranking" {
     project_allowlist              = ["ml-prod"]
   }
 }
+
+# Vector Search index endpoints: peered with a VPC network, behind Private Service Connect,
+# and one that sets neither (no public endpoint unless public_endpoint_enabled).
+resource "google_vertex_ai_index_endpoint" "products" {
+  display_name = "product-search"
+  region       = "europe-west4"
+  network      = "projects/123456789/global/networks/ml-vpc"
+}
+
+resource "google_vertex_ai_index_endpoint" "documents" {
+  display_name = "document-search"
+  region       = "europe-west4"
+
+  private_service_connect_config {
+    enable_private_service_connect = true
+    project_allowlist              = ["ml-prod"]
+  }
+}
+
+resource "google_vertex_ai_index_endpoint" "faq" {
+  display_name            = "faq-search"
+  region                  = "europe-west4"
+  public_endpoint_enabled = false
+}
