@@ -378,8 +378,10 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("node_public_ip",
                  {"terraform": "node_public_ip_enabled", "arm": "properties.properties.enableNodePublicIp",
                   "azureml": "enable_node_public_ip", **NOT_ON_INFERENCE_CLUSTER},
-                 defaults={f: _d(True, f"{AZURERM} and the azure-ai-ml SDK: node public IP defaults to true")
-                           for f in ("terraform", "arm", "azureml")}),
+                 defaults={"terraform": _d(True, f"{AZURERM}: node_public_ip_enabled defaults to true"),
+                           "arm": _d(True, "Azure ML REST API (AmlComputeProperties, ComputeInstanceProperties): "
+                                           "enableNodePublicIp defaults to true"),
+                           "azureml": _d(True, f"{ML_YAML} (compute): enable_node_public_ip defaults to true")}),
             # A compute instance has no ssh_public_access_enabled in azurerm: its `ssh { public_key }`
             # block sets SSH up ("A ssh block", azurerm compute_instance docs; none: no SSH).
             Fact("ssh_public_access",
