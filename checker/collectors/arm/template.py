@@ -543,8 +543,10 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, RefStr):
         return str(value)
-    if isinstance(value, OpenDict):
-        return {k: plain(v) for k, v in dict.items(value)}
+    if isinstance(value, OpenDict):              # a key it does not list stays unknown, not absent
+        out = OpenDict({k: plain(v) for k, v in dict.items(value)})
+        out.gap = Unknown(value.gap.expression, value.gap.reason)
+        return out
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
