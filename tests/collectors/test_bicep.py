@@ -341,3 +341,18 @@ resource sb 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     assert "public_blob_access" in sa["unknown"]                  # == of an object not known in full
     assert "ERROR" in coverage(graph, "/main.bicep")
     assert sb["public_network_access"] is False and "min_tls_version" in sb["unknown"]
+
+
+def test_a_union_with_a_resources_properties_keeps_the_reference_where_it_is_written(tmp_path):
+    graph = collected(tmp_path, {"main.bicep": """resource vnet 'Microsoft.Network/virtualNetworks@2023-05-01' = {
+  name: 'vnet1'
+  properties: { addressSpace: { addressPrefixes: ['10.0.0.0/16'] } }
+}
+resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: 'stml'
+  properties: union({ publicNetworkAccess: 'Disabled' }, vnet.properties)
+}
+"""})
+    sa = nodes(graph)["sa"][1]
+    assert [(r["attribute"], r["target"]) for r in sa["references"]] == [("properties", "vnet")]
+    assert "a later part may replace" in sa["unknown"]["public_network_access"]["reason"]

@@ -63,10 +63,11 @@ def _combine(before: Any, value: Any, expression: str, deep: bool) -> Any:
 
 def _replaceable(out: dict, may_hold, by: Unknown, expression: str) -> None:
     """The keys a part of unknown content may hold become unknown (replaced, or merged
-    into); they keep the resources their values came from."""
+    into); they keep the resources their values came from (the part's own stay with the
+    result's gap)."""
     for key in [k for k in out if may_hold(k)]:
         out[key] = unknown(f"{expression}.{key}", f"a later part may replace {key}: {by.reason}",
-                           refs=refs_of(out[key], by))
+                           refs=refs_of(out[key]))
 
 
 def maybe(value: Any, when: bool, test: Unknown, expression: str, key: str) -> Maybe:

@@ -527,6 +527,8 @@ def _walk(value: Any, path: str = ""):
             yield path, value
         return
     if isinstance(value, dict):
+        if isinstance(value, OpenDict) and isinstance(value.gap, Unresolved) and value.gap.refs:
+            yield path, value.gap                   # a part of unknown content came from a resource
         for k, v in value.items():
             yield from _walk(v, f"{path}.{k}" if path else str(k))
     elif isinstance(value, list):
