@@ -13,7 +13,9 @@ from conftest import TEST_DATA, collect_graph
 
 from checker.collectors.arm import load_jsonc, pair_parameters, strip_comments
 from checker.collectors.arm.expressions import ExpressionError, parse
+from checker.cloud.model import Unknown
 from checker.collectors.arm.template import Template, new_deployment
+from checker.collectors.arm.values import OpenDict
 
 DATA = TEST_DATA / "arm"
 SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"
@@ -423,4 +425,107 @@ def test_compute_instance_ssh_from_ssh_settings_and_cluster_not_specified(tmp_pa
     assert opened["fact_sources"]["ssh_public_access"]["attribute"] == "properties.properties.sshSettings.sshPublicAccess"
     assert closed["ssh_public_access"] is False
     assert "ssh_public_access" not in unset and "virtual network" in unset["unknown"]["ssh_public_access"]["reason"]
+    assert not errors(graph)
+
+
+# -- objects built from parts, key by key (objects.py) -----------------------------------
+
+OBJECT_PARAMS = {"localAuthOff": {"type": "bool", "defaultValue": False}, "attachId": {"type": "string"},
+                 "extra": {"type": "object"}, "site": {"type": "string", "defaultValue": "westeurope"}}
+
+
+def evaluated(expression: str, variables=None):
+    result, problems = evaluate(expression, OBJECT_PARAMS, variables)
+    assert not problems
+    return result
+
+
+def test_union_with_a_branch_under_an_unknown_condition_knows_the_keys_both_agree_on():
+    # the AVM compute shape: common keys, then attach-or-create keys chosen by a parameter without a value
+    value = evaluated("[union(createObject('disableLocalAuth', parameters('localAuthOff'), 'computeType', "
+                      "'AmlCompute', 'properties', createObject('vmSize', 'Standard_DS3_v2', 'enableNodePublicIp', "
+                      "false())), if(empty(parameters('attachId')), createObject('computeLocation', "
+                      "parameters('site')), createObject('resourceId', parameters('attachId'), 'properties', "
+                      "createObject('subnet', createObject('id', parameters('attachId'))))))]")
+    assert value["disableLocalAuth"] is False and value["computeType"] == "AmlCompute"
+    assert not isinstance(value, OpenDict)                        # both branches known: nothing else is set
+    for key in ("computeLocation", "resourceId"):
+        assert isinstance(value[key], Unknown) and "set only when a condition" in value[key].reason
+    inner = value["properties"]                                   # merged both ways: what both give is known
+    assert inner["vmSize"] == "Standard_DS3_v2" and inner["enableNodePublicIp"] is False
+    assert isinstance(inner["subnet"], Unknown)
+
+
+def test_union_with_an_object_of_unknown_content_makes_only_the_keys_before_it_unknown():
+    value = evaluated("[union(createObject('a', 1, 'b', createObject('x', 1)), parameters('extra'), "
+                      "createObject('c', 2, 'b', createObject('y', 2)))]")
+    assert isinstance(value, OpenDict) and value["c"] == 2
+    assert isinstance(value["a"], Unknown) and "a later part may replace a" in value["a"].reason
+    assert dict.__contains__(value["b"], "y") and isinstance(value["b"]["x"], Unknown)   # merged into: x unknown
+    assert isinstance(value["anything"], Unknown)                 # open: a key it does not list is not absent
+    assert evaluated("[union(parameters('extra'), createObject('a', 1)).A]") == 1
+    assert isinstance(evaluated("[union(createObject('a', 1), parameters('extra')).a]"), Unknown)
+
+
+@pytest.mark.parametrize("expression,value", [
+    # union merges nested objects (later wins per key), arrays inside are replaced
+    ("[union(createObject('p', createObject('a', 1, 'b', 2), 'l', createArray(1)), "
+     "createObject('p', createObject('b', 3), 'l', createArray(2)))]", {"p": {"a": 1, "b": 3}, "l": [2]}),
+    # shallowMerge and createObject: top level only, later wins
+    ("[shallowMerge(createArray(createObject('p', createObject('a', 1, 'b', 2)), createObject('p', "
+     "createObject('b', 3))))]", {"p": {"b": 3}}),
+    ("[createObject('a', 1, 'a', 2)]", {"a": 2}),
+    ("[if(empty(parameters('attachId')), 'Disabled', 'Disabled')]", "Disabled"),
+    ("[if(empty(parameters('attachId')), createObject('a', 1, 'b', 1), createObject('a', 1)).a]", 1),
+    ("[union(createArray(1, 2), createArray(2, 3))]", [1, 2, 3]),
+])
+def test_object_functions_that_are_known(expression, value):
+    assert evaluated(expression) == value
+
+
+@pytest.mark.parametrize("expression", [
+    "[if(empty(parameters('attachId')), 'Disabled', 'Enabled')]",
+    "[length(union(createObject('a', 1), parameters('extra')))]",
+    "[equals(union(createObject('a', 1), parameters('extra')), createObject('a', 1))]",
+    "[equals(createObject('a', parameters('attachId')), createObject('a', 'x'))]",
+    "[string(union(createObject('a', 1), parameters('extra')))]",
+    "[contains(union(createObject('a', 1), parameters('extra')), 'b')]",
+    "[union(createArray(1), parameters('extra'))]",
+    "[shallowMerge(parameters('extra'))]",
+    "[union(parameters('extra'), parameters('extra'))]",
+])
+def test_object_functions_over_what_is_not_known_in_full_are_unknown(expression):
+    assert isinstance(evaluated(expression), Unknown)
+
+
+def test_create_object_with_an_unknown_key_is_open_and_bad_arguments_are_unknown():
+    value = evaluated("[createObject('a', 1, parameters('attachId'), 2, 'b', parameters('attachId'))]")
+    assert isinstance(value, OpenDict) and isinstance(value["a"], Unknown) and isinstance(value["b"], Unknown)
+    assert "createObject keys" in evaluated("[createObject(1, 2)]").reason
+    assert "not all objects" in evaluated("[union(createObject('a', 1), 'text')]").reason
+
+
+def test_unions_of_deep_and_wide_objects_stay_bounded():
+    deep: dict = {}
+    for _ in range(400):
+        deep = {"n": deep, "k": 1}
+    wide = {f"k{i}": i for i in range(20_000)}
+    value = evaluated("[union(variables('deep'), variables('deep'), variables('wide'))]",
+                      {"deep": deep, "wide": wide})
+    assert value["k"] == 1 and value["k19999"] == 19999
+    nested = "[" + "union(" * 45 + "createObject('a', 1)" + ", parameters('extra'))" * 45 + "]"
+    assert isinstance(evaluated(nested), OpenDict)
+
+
+def test_a_storage_account_written_as_a_union_is_judged_on_what_is_known(tmp_path):
+    graph = collected(tmp_path, {"azuredeploy.json": template([{
+        "type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-05-01", "name": "stml",
+        "location": "westeurope", "kind": "StorageV2", "sku": {"name": "Standard_LRS"},
+        "properties": "[union(parameters('extra'), createObject('publicNetworkAccess', 'Disabled', "
+                      "'allowBlobPublicAccess', false()))]"}],
+        parameters={"extra": {"type": "object"}})})
+    _, sa = by_address(graph, "Microsoft.Storage/storageAccounts/stml")
+    assert sa["public_network_access"] is False and sa["public_blob_access"] is False
+    # not the provider default: the object of unknown content may set it
+    assert "min_tls_version" not in sa and "min_tls_version" in sa["unknown"]
     assert not errors(graph)

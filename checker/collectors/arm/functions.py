@@ -17,8 +17,10 @@ import re
 from typing import Any, Callable
 
 from ...cloud.model import Unknown
+from .objects import create_object, either, merge
 from .values import (MAX_ITEMS, MAX_TEXT, RESOURCE_GROUP, SUBSCRIPTION, Atom, OpenDict, Target,
-                     Unresolved, describe, is_unknown, join, key_of, refs_of, unknown, with_refs)
+                     Unresolved, describe, is_unknown, join, key_of, partly_unknown, refs_of, same, unknown,
+                     with_refs)
 
 DEPLOY_TIME = "known only at deployment"
 _FORMAT_ITEM = re.compile(r"\{(\d+)(?::[^}]*)?\}|\{\{|\}\}")
@@ -105,6 +107,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if partly_unknown(value):
+        raise Mismatch(f"the text of {describe(value)} not known in full")
     return json.dumps(value, separators=(",", ":"))
 
 
@@ -133,10 +137,11 @@ def _format(args: list, expression: str) -> Any:
     return join(pieces, expression)
 
 
-def _equals(a: Any, b: Any) -> Any:
-    if isinstance(a, str) and isinstance(b, str):
-        return a == b                          # ARM's equals is case-sensitive for strings
-    return key_of(a) == key_of(b)
+def _equals(a: Any, b: Any) -> bool:
+    equal = same(a, b)                         # ARM's equals is case-sensitive for strings
+    if equal is None:
+        raise Mismatch("equals of values not known in full")
+    return equal
 
 
 def _compare(op: Callable[[Any, Any], bool]) -> Callable:
@@ -181,22 +186,40 @@ def _contains(container: Any, item: Any) -> bool:
     if isinstance(container, dict):
         return isinstance(item, str) and item.lower() in (k.lower() for k in container)
     if isinstance(container, list):
-        return any(_equals(x, item) is True for x in container)
+        found = [same(x, item) for x in container]
+        if True not in found and None in found:
+            raise Mismatch("contains: items not known in full")
+        return True in found
     raise Mismatch(f"contains on {describe(container)}")
 
 
-def _union(*values: Any) -> Any:
-    if all(isinstance(v, dict) for v in values):
-        out: dict = {}
-        for v in values:
-            out.update(v)
-        return out
-    if all(isinstance(v, list) for v in values):
+def _union(args: list, expression: str) -> Any:
+    """Objects merged key by key, deeply, later winning (objects.merge: an argument of
+    unknown content makes the keys before it unknown, not the whole object); arrays
+    without repeats (an unknown array: unknown)."""
+    if any(isinstance(v, dict) for v in args) and all(isinstance(v, (dict, Unknown)) for v in args):
+        return merge(args, expression, deep=True)
+    bad = next((a for a in args if is_unknown(a)), None)
+    if bad is not None:
+        return with_refs(unknown(expression, bad.reason), refs_of(*args))
+    if args and all(isinstance(v, list) for v in args):
         out_list: list = []
-        for v in values:
-            out_list += [x for x in v if all(_equals(x, y) is not True for y in out_list)]
+        for v in args:
+            out_list += [x for x in v if all(same(x, y) is not True for y in out_list)]
         return out_list
     raise Mismatch("union of values that are not all objects or all arrays")
+
+
+def _shallow_merge(args: list, expression: str) -> Any:
+    """shallowMerge([a, b, …]): top-level keys, later winning (objects.merge)."""
+    if len(args) != 1:
+        raise Mismatch("shallowMerge takes one array of objects")
+    items = args[0]
+    if is_unknown(items):
+        return with_refs(unknown(expression, items.reason), refs_of(items))
+    if not isinstance(items, list) or not all(isinstance(v, (dict, Unknown)) for v in items):
+        raise Mismatch("shallowMerge expects an array of objects")
+    return merge(items, expression, deep=False)
 
 
 def _range(start: Any, count: Any) -> list:
@@ -230,17 +253,6 @@ def _arith(op: Callable[[int, int], Any]) -> Callable:
             raise Mismatch("integer overflow")
         return result
     return apply
-
-
-def _create_object(*args: Any) -> dict:
-    if len(args) % 2:
-        raise Mismatch("createObject takes key/value pairs")
-    out = {}
-    for k, v in zip(args[::2], args[1::2]):
-        if not isinstance(k, str):
-            raise Mismatch("createObject keys must be strings")
-        out[k] = v
-    return out
 
 
 def _substring(text: Any, start: Any = 0, length: Any = None) -> str:
@@ -317,9 +329,9 @@ KNOWN: dict[str, Callable[..., Any]] = {
     "less": _compare(lambda a, b: a < b), "lessorequals": _compare(lambda a, b: a <= b),
     "greater": _compare(lambda a, b: a > b), "greaterorequals": _compare(lambda a, b: a >= b),
     "empty": lambda v: not v if isinstance(v, (str, list, dict)) or v is None else False,
-    "length": _length, "contains": _contains, "union": _union, "range": _range, "json": _json,
+    "length": _length, "contains": _contains, "range": _range, "json": _json,
     "string": _string, "int": _int, "bool": _bool, "array": lambda v: v if isinstance(v, list) else [v],
-    "createarray": lambda *a: list(a), "createobject": _create_object,
+    "createarray": lambda *a: list(a),
     "add": _arith(lambda a, b: a + b), "sub": _arith(lambda a, b: a - b), "mul": _arith(lambda a, b: a * b),
     "div": _arith(lambda a, b: int(a / b)), "mod": _arith(lambda a, b: int(a - b * int(a / b))),
     "min": lambda *a: min(_int(x) for x in (a[0] if len(a) == 1 and isinstance(a[0], list) else a)),
@@ -327,6 +339,10 @@ KNOWN: dict[str, Callable[..., Any]] = {
     "true": lambda: True, "false": lambda: False, "null": lambda: None,
     "items": lambda o: [{"key": k, "value": v} for k, v in o.items()] if isinstance(o, dict)
     else (_ for _ in ()).throw(Mismatch("items of a non-object")),
+}
+# Functions building objects from parts, some of which may be unknown (objects.py).
+OBJECT_BUILDERS: dict[str, Callable[[list, str], Any]] = {
+    "union": _union, "shallowmerge": _shallow_merge, "createobject": create_object,
 }
 # Known only at deployment, whatever the arguments (keyed by their arguments, so the same
 # call names the same value: two names built from uniqueString(resourceGroup().id) match).
@@ -353,9 +369,11 @@ def call(name: str, args: list, expression: str) -> Any:
     if lname == "if":
         if len(args) != 3:
             return unknown(expression, "if takes three arguments")
-        if is_unknown(args[0]):
-            return with_refs(unknown(expression, args[0].reason), refs_of(*args))
+        if is_unknown(args[0]):                    # what both branches agree on
+            return _guard(lambda: either(args[0], args[1], args[2], expression), expression, args)
         return _guard(lambda: args[1] if _bool(args[0]) else args[2], expression, args)
+    if lname in OBJECT_BUILDERS:                   # key by key: a part may be unknown
+        return _guard(lambda: OBJECT_BUILDERS[lname](args, expression), expression, args)
     if lname == "coalesce":
         for a in args:
             if is_unknown(a):
@@ -383,6 +401,8 @@ def call(name: str, args: list, expression: str) -> Any:
 def _unknown_args(args: list, expression: str, apply: Callable[[], Any], names_ok: bool = False) -> Any:
     if not names_ok:
         bad = next((a for a in args if is_unknown(a)), None)
+        if bad is None:                            # an open object's key set is not known in full
+            bad = next((a.gap for a in args if isinstance(a, OpenDict)), None)
         if bad is not None:
             return with_refs(unknown(expression, bad.reason), refs_of(*args))
     return _guard(apply, expression, args)
@@ -401,7 +421,8 @@ def _guard(apply: Callable[[], Any], expression: str, args: list) -> Any:
 
 def member(value: Any, key: Any, expression: str) -> Any:
     """value.key / value[key]: a property of an object, an item of an array."""
-    if isinstance(value, OpenDict) and isinstance(key, str) and dict.__contains__(value, key) is False:
+    if isinstance(value, OpenDict) and isinstance(key, str) and not any(
+            isinstance(k, str) and k.lower() == key.lower() for k in dict.keys(value)):
         gap = value.gap
         return Unresolved(expression[:300], gap.reason, (Atom(expression),), refs_of(value))
     if is_unknown(value) or is_unknown(key):

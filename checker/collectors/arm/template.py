@@ -527,6 +527,8 @@ def _walk(value: Any, path: str = ""):
             yield path, value
         return
     if isinstance(value, dict):
+        if isinstance(value, OpenDict) and isinstance(value.gap, Unresolved) and value.gap.refs:
+            yield path, value.gap                   # a part of unknown content came from a resource
         for k, v in value.items():
             yield from _walk(v, f"{path}.{k}" if path else str(k))
     elif isinstance(value, list):
@@ -543,8 +545,10 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, RefStr):
         return str(value)
-    if isinstance(value, OpenDict):
-        return {k: plain(v) for k, v in dict.items(value)}
+    if isinstance(value, OpenDict):              # a key it does not list stays unknown, not absent
+        out = OpenDict({k: plain(v) for k, v in dict.items(value)})
+        out.gap = Unknown(value.gap.expression, value.gap.reason)
+        return out
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):

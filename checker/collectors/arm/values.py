@@ -18,14 +18,16 @@ vocabulary treats it as unknown) that also keeps:
   what it names is known even where its text is not.
 
 Known text that came from a resource (`sa.name`) is a `RefStr`, a str with `refs`. An
-object with a part that could not be read (a Bicep spread of unknown content) is an
-`OpenDict`: its keys are known, any other key is unknown rather than absent.
+object with a part that could not be read (a Bicep spread of unknown content, a union()
+with an object of unknown content: objects.py) is an `OpenDict`: the keys it lists are
+known, any other key is unknown rather than absent. It stays open in the resource's
+properties (template.plain), where facts read it (`checker.collectors.resources.lookup`).
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ...cloud.model import Unknown
@@ -59,6 +61,14 @@ class Unresolved(Unknown):
     parts: tuple = ()
     refs: tuple = ()
     id_like: bool = False
+
+
+@dataclass(frozen=True)
+class Maybe(Unresolved):
+    """A key set in one branch of a condition not known statically: absent, or `value`
+    (objects.py). Unknown as a fact; a later merge still knows what it would merge."""
+    value: Any = field(default=None, compare=False, hash=False)
+    cause: str = field(default="", compare=False, hash=False)    # why the condition is unknown
 
 
 class RefStr(str):
@@ -103,6 +113,8 @@ def refs_of(*values: Any) -> tuple:
             out.extend(refs_of(*value))
         elif isinstance(value, dict):
             out.extend(refs_of(*value.values()))
+            if isinstance(value, OpenDict):              # what it may hold came from somewhere too
+                out.extend(refs_of(value.gap))
     return tuple(dict.fromkeys(out))
 
 
@@ -127,9 +139,42 @@ def key_of(value: Any) -> str:
     if isinstance(value, str):
         return value
     try:
-        return json.dumps(value, sort_keys=True, default=key_of)
+        return json.dumps(_canonical(value), sort_keys=True, default=key_of)
     except (TypeError, ValueError, RecursionError):
         return repr(value)
+
+
+def _canonical(value: Any) -> Any:
+    """Containers as json.dumps takes them, an OpenDict with its gap as a key of its own
+    (json.dumps writes a dict subclass as a plain dict)."""
+    if isinstance(value, OpenDict):
+        return {"\x00open\x00": key_of(value.gap), **{k: _canonical(v) for k, v in dict.items(value)}}
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def partly_unknown(value: Any) -> bool:
+    """An unknown, an open object, or a container holding one."""
+    if isinstance(value, (Unknown, OpenDict)):
+        return True
+    if isinstance(value, dict):
+        return any(partly_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(partly_unknown(v) for v in value)
+    return False
+
+
+def same(a: Any, b: Any) -> bool | None:
+    """Whether two values are equal (ARM's equals, Bicep's ==): None when they differ only
+    in what is unknown (the same atoms are the same value)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    if key_of(a) == key_of(b):
+        return True
+    return None if partly_unknown(a) or partly_unknown(b) else False
 
 
 def parts_of(value: Any) -> tuple:

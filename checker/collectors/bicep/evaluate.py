@@ -22,9 +22,10 @@ from typing import Any, Callable
 
 from ...cloud.model import RawResource, Reference, Unknown
 from ..arm.functions import DEPLOY_TIME, call, member, resource_id
+from ..arm.objects import either, merge
 from ..arm.template import _resolve, _segments, _walk, plain, _name
-from ..arm.values import (MAX_ITEMS, MAX_TEXT, Atom, OpenDict, RefStr, Target, Unresolved, is_unknown, join,
-                          join_names, key_of, name_key, refs_of, unknown, with_refs)
+from ..arm.values import (MAX_ITEMS, MAX_TEXT, Atom, OpenDict, RefStr, Target, Unresolved, describe, is_unknown,
+                          join, join_names, key_of, name_key, partly_unknown, refs_of, same, unknown, with_refs)
 
 FORMAT = "bicep"
 MAX_MODULE_DEPTH = 10
@@ -80,7 +81,9 @@ def index(parsed: Parsed) -> None:
     stack = [parsed.tree.root_node]
     while stack:
         node = stack.pop()
-        if node.type in NOTES:
+        if node.type == "ERROR" and _spread_read(node):
+            pass                                      # an object spread: read (FileScope.object)
+        elif node.type in NOTES:
             parsed.note(node.type, line(node), NOTES[node.type])
             if node.type in ("ERROR", "lambda_expression", "user_defined_function", "type_declaration"):
                 continue
@@ -314,17 +317,21 @@ class FileScope:
         nodes of type resource_declaration."""
         out = []
         for prop in body.children:
-            if prop.type != "object_property":
-                continue
-            named = [c for c in prop.children if c.is_named]
-            if named and named[0].type == "resource_declaration":
-                out.append(("", named[0], prop))
-                continue
-            if len(named) < 2:
-                continue
-            key = self.key(named[0])
-            out.append((key, named[-1], prop))
+            found = self.prop(prop)
+            if found is not None:
+                out.append((*found, prop))
         return out
+
+    def prop(self, prop) -> tuple[str, Any] | None:
+        """(key, value node) of an object_property; a nested resource as ("", its node)."""
+        if prop.type != "object_property":
+            return None
+        named = [c for c in prop.children if c.is_named]
+        if named and named[0].type == "resource_declaration":
+            return "", named[0]
+        if len(named) < 2:
+            return None
+        return self.key(named[0]), named[-1]
 
     def key(self, node) -> str:
         if node.type == "string":
@@ -482,15 +489,7 @@ class FileScope:
         if kind == "null":
             return None
         if kind == "object":
-            out: dict = {}
-            for key, value, _ in self.props(node):
-                if key:
-                    out[key] = self._expr(value, env, f"{path}.{key}" if path else key, record)
-            if any(c.type == "ERROR" for c in node.children):
-                gapped = OpenDict(out)
-                gapped.gap = unknown(text(node, self.src)[:300], "part of this object could not be read")
-                return gapped
-            return out
+            return self.object(node, env, path, record)
         if kind == "array":
             items = [c for c in node.children if c.is_named and c.type != "comment"]
             return [self._expr(c, env, f"{path}.{i}" if path else str(i), record) for i, c in enumerate(items)]
@@ -512,8 +511,10 @@ class FileScope:
             return self.call(node, env)
         if kind == "ternary_expression":
             test = self._expr(node.child_by_field_name("condition"), env)
-            if is_unknown(test):
-                return with_refs(unknown(text(node, self.src), test.reason), refs_of(test))
+            if is_unknown(test):                   # what both branches agree on
+                test = Unknown(text(node.child_by_field_name("condition"), self.src)[:300], test.reason)
+                return either(test, self._expr(node.child_by_field_name("consequence"), env),
+                              self._expr(node.child_by_field_name("alternative"), env), text(node, self.src))
             branch = "consequence" if test is True else "alternative"
             return self._expr(node.child_by_field_name(branch), env)
         if kind == "unary_expression":
@@ -534,6 +535,60 @@ class FileScope:
             return unknown(text(node, self.src), "lambdas are not evaluated")
         return unknown(text(node, self.src)[:300], f"{kind} is not evaluated")
 
+    def object(self, node, env: dict, path: str, record: dict | None) -> Any:
+        """An object literal. Spreads (`...x`, which tree-sitter-bicep 1.1 reads as ERROR
+        children) are merged in order with the properties around them, later winning per
+        key (objects.merge); a part that cannot be read is a part of unknown content."""
+        parts: list = []
+        out: dict = {}
+        for child in node.children:
+            if child.type == "ERROR":
+                parts += [out, *self.spreads(child, env)]
+                out = {}
+                continue
+            prop = self.prop(child)
+            if prop is None or not prop[0]:
+                continue
+            key, value = prop[0], prop[1]
+            if self.swallows_spread(value):
+                out[key] = unknown(text(child, self.src)[:300], SWALLOWED)
+                parts += [out, self.unread(child, SWALLOWED)]
+                out = {}
+                continue
+            out[key] = self._expr(value, env, f"{path}.{key}" if path else key, record)
+        if not parts:
+            return out
+        return merge([*parts, out], text(node, self.src), deep=False)
+
+    def spreads(self, error, env: dict) -> list:
+        """The values an ERROR child of an object spreads (`...a`, `...a, ...b`); anything
+        else, a part of unknown content."""
+        spread = spread_values(error)
+        if spread is None:
+            return [self.unread(error, "part of this object could not be read")]
+        values = []
+        for c in spread:
+            value = self._expr(c, env)
+            values.append(value if isinstance(value, (dict, Unknown)) else
+                          unknown(text(c, self.src)[:300], f"a spread of {describe(value)}"))
+        return values
+
+    def unread(self, node, reason: str) -> Unknown:
+        return unknown(text(node, self.src)[:300], reason)
+
+    def swallows_spread(self, value) -> bool:
+        """`key: v` followed by a spread on the next line: the grammar reads `v...x` as one
+        member expression holding an ERROR of dots (only when the file has ERROR nodes)."""
+        if "ERROR" not in self.parsed.notes or value.type not in ("member_expression", "call_expression"):
+            return False
+        stack = [value]
+        while stack:
+            n = stack.pop()
+            if n.type == "ERROR" and n.children and all(c.type == "." for c in n.children):
+                return True
+            stack.extend(n.children)
+        return False
+
     def string(self, node, env: dict) -> Any:
         pieces: list = []
         for c in node.children:
@@ -545,6 +600,9 @@ class FileScope:
             elif c.type == "interpolation":
                 inner = next((x for x in c.children if x.is_named), None)
                 value = self._expr(inner, env) if inner is not None else ""
+                if isinstance(value, (dict, list)) and partly_unknown(value):
+                    value = with_refs(unknown(text(c, self.src), "an object or array not known in full"),
+                                      refs_of(value))
                 pieces.append(value if isinstance(value, str) or is_unknown(value) else _json_text(value))
         if all(type(p) is str for p in pieces):           # plain text: the source text is not needed
             plain = "".join(pieces)
@@ -587,10 +645,12 @@ class FileScope:
             bad = left if is_unknown(left) else right
             return with_refs(unknown(expression, bad.reason), refs_of(left, right))
         try:
-            if op == "==":
-                return key_of(left) == key_of(right)
-            if op == "!=":
-                return key_of(left) != key_of(right)
+            if op in ("==", "!="):
+                equal = same(left, right)
+                if equal is None:
+                    return with_refs(unknown(expression, "a comparison of values not known in full"),
+                                     refs_of(left, right))
+                return equal is (op == "==")
             if op == "=~":
                 return key_of(left).lower() == key_of(right).lower()
             if op == "!~":
@@ -627,6 +687,40 @@ class FileScope:
                 value_node = [c for c in body.children if c.is_named][-1]
             out.append(self._expr(value_node, scope) if value_node is not None else None)
         return out
+
+
+SWALLOWED = ("a spread (...) the grammar reads into the value of the property before it: neither is read "
+             "(write the spread first, or on the same line with commas)")
+
+
+def _spread_read(error) -> bool:
+    """An ERROR that is an object spread in an object read as a value — not a resource or
+    module body, nor a module's params, whose properties are read one by one."""
+    obj = error.parent
+    if obj is None or obj.type != "object" or spread_values(error) is None:
+        return False
+    holder = obj.parent
+    if holder is None or holder.type in ("resource_declaration", "module_declaration", "if_statement",
+                                         "for_statement"):
+        return False
+    return not (holder.type == "object_property" and holder.children
+                and holder.children[0].type == "identifier" and holder.children[0].text == b"params")
+
+
+def spread_values(error) -> list | None:
+    """The expressions an ERROR node inside an object spreads, when it is only spreads
+    (`...a`, `...a, ...b`, one per line); else None."""
+    values: list = []
+    dots = 0
+    for c in error.children:
+        if c.type == "." and dots < 3:
+            dots += 1
+        elif c.is_named and dots == 3 and c.type != "ERROR":
+            values.append(c)
+            dots = 0
+        elif not (c.type == "," and dots == 0 and values):
+            return None
+    return values if values and dots == 0 else None
 
 
 def _json_text(value: Any) -> str:
