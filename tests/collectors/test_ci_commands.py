@@ -172,6 +172,22 @@ def test_a_deploy_job_that_publishes_a_documentation_site_deploys_no_model():
     assert [p["purpose"] for p in purposes(["deploy"], both)] == ["deploy"]
 
 
+def test_a_name_that_moves_test_or_evaluation_results_neither_tests_nor_evaluates():
+    # Azure's PublishTestResults task is named so and runs whatever the tests did; the CI
+    # probe's "Upload evaluation results" made a job evaluate.
+    for name in ("Publish test results", "Publish Test Results", "publish-unit-test-results",
+                 "Upload evaluation results", "Download test report", "Upload pytest results",
+                 "Save metrics", "Post benchmark results", "Publish code coverage"):
+        assert purposes([name], []) == [], name
+    for name, purpose in (("Run tests", "test"), ("Smoke test", "test"), ("Evaluate model", "evaluate"),
+                          ("Run unit tests and publish coverage", "test"),
+                          ("evaluate-and-upload-results", "evaluate")):
+        assert [p["purpose"] for p in purposes([name], [])] == [purpose], name
+    # what a step runs still says it: pytest, whatever the step is called
+    assert purposes(["Publish test results"], ml_actions("pytest --junitxml=out.xml")) == [
+        {"purpose": "test", "reason": "tests: pytest --junitxml=out.xml"}]
+
+
 def test_a_name_that_registers_something_else_than_a_model_does_not_register():
     # GitHub's Docker publishing workflow logs in to a registry; microsoft/mlops-template-for-
     # azureml-sdk-v2 registers an Azure ML environment before it runs its pipeline.

@@ -519,6 +519,14 @@ _DEPLOY_AS_OBJECT = re.compile(
     r"|(?<![a-z])deployment[-_ ]?(?:package|artifact|bundle|archive|zip)s?(?![a-z])"
     r"|deploy\w*[-_ ]+(?:(?:the|an?|ci|cml|self[-_ ]?hosted|github|gitlab|build)[-_ ]+)*(?:runner|agent)s?(?![a-z])", re.I)
 
+# Test or evaluation words naming what a step moves, not what it runs: "Publish test results"
+# (Azure's PublishTestResults task, run whatever the tests did), "Upload evaluation results",
+# "Download test report", "Save metrics".
+_RESULTS_MOVED = re.compile(
+    r"(?<![a-z])(?:upload|publish|download|archive|store|save|attach|post)\w*[-_ ]+(?:the[-_ ]+)?(?:[a-z]+[-_ ]+)?"
+    r"(?:unit[-_ ]?)?(?:tests?|pytest|evaluation|eval|validation|benchmark|metrics|scores?)"
+    r"(?:[-_ ]+(?:results?|reports?|artifacts?|logs?|coverage|summary|outputs?))?(?![a-z])", re.I)
+
 
 def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: bool = False) -> list[dict]:
     """[{purpose, reason}] for a job: from what its steps do first (an `az ml online-deployment
@@ -558,7 +566,8 @@ def _named_purposes(name: str) -> tuple[str, ...]:
 
 # Phrases that use a purpose's word for something else: a deploy word as an object, a
 # registration of something other than a model.
-_OTHER_USES = {"deploy": _DEPLOY_AS_OBJECT, "register": _REGISTER_NOT_MODEL}
+_OTHER_USES = {"deploy": _DEPLOY_AS_OBJECT, "register": _REGISTER_NOT_MODEL,
+               "test": _RESULTS_MOVED, "evaluate": _RESULTS_MOVED}
 
 
 def _says(purpose: str, pattern: re.Pattern, name: str) -> bool:
