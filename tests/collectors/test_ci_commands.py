@@ -177,7 +177,8 @@ def test_a_name_that_moves_test_or_evaluation_results_neither_tests_nor_evaluate
     # probe's "Upload evaluation results" made a job evaluate.
     for name in ("Publish test results", "Publish Test Results", "publish-unit-test-results",
                  "Upload evaluation results", "Download test report", "Upload pytest results",
-                 "Save metrics", "Post benchmark results", "Publish code coverage"):
+                 "Save metrics", "Post benchmark results", "Publish code coverage",
+                 "ok-to-test", "Remove needs-ok-to-test label"):
         assert purposes([name], []) == [], name
     for name, purpose in (("Run tests", "test"), ("Smoke test", "test"), ("Evaluate model", "evaluate"),
                           ("Run unit tests and publish coverage", "test"),

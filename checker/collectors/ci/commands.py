@@ -527,6 +527,10 @@ _RESULTS_MOVED = re.compile(
     r"(?:unit[-_ ]?)?(?:tests?|pytest|evaluation|eval|validation|benchmark|metrics|scores?)"
     r"(?:[-_ ]+(?:results?|reports?|artifacts?|logs?|coverage|summary|outputs?))?(?![a-z])", re.I)
 
+# …and the label a maintainer sets to let a pull request's tests run (`ok-to-test`, Prow's
+# convention, kubeflow/pipelines): the job that handles it runs none.
+_TESTS_NOT_RUN = re.compile(f"{_RESULTS_MOVED.pattern}|(?<![a-z])(?:needs[-_ ])?ok[-_ ]to[-_ ]test(?![a-z])", re.I)
+
 
 def purposes(job_names: Iterable[str], actions: Iterable[dict], environment: bool = False) -> list[dict]:
     """[{purpose, reason}] for a job: from what its steps do first (an `az ml online-deployment
@@ -567,7 +571,7 @@ def _named_purposes(name: str) -> tuple[str, ...]:
 # Phrases that use a purpose's word for something else: a deploy word as an object, a
 # registration of something other than a model.
 _OTHER_USES = {"deploy": _DEPLOY_AS_OBJECT, "register": _REGISTER_NOT_MODEL,
-               "test": _RESULTS_MOVED, "evaluate": _RESULTS_MOVED}
+               "test": _TESTS_NOT_RUN, "evaluate": _RESULTS_MOVED}
 
 
 def _says(purpose: str, pattern: re.Pattern, name: str) -> bool:
