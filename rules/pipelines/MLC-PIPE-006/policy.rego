@@ -26,7 +26,15 @@ merge_request_text := `\$\{?(CI_MERGE_REQUEST_(TITLE|DESCRIPTION|SOURCE_BRANCH_N
 
 # Actions that run an input as a script, with that input's name (lower case; GitHub reads
 # input names case-insensitively): the expression is in the script's text as for run:.
-script_actions := {"actions/github-script": "script", "azure/cli": "inlinescript", "azure/powershell": "inlinescript"}
+# Besides GitHub's and Azure's own, the common runners of a command (each action's
+# action.yml: nick-fields/retry and Wandalen/wretry.action `command`, appleboy/ssh-action
+# `script` on a remote host, addnab/docker-run-action `run` in a container,
+# jannekem/run-python-script-action `script`).
+script_actions := {
+	"actions/github-script": "script", "azure/cli": "inlinescript", "azure/powershell": "inlinescript",
+	"nick-fields/retry": "command", "wandalen/wretry.action": "command", "appleboy/ssh-action": "script",
+	"addnab/docker-run-action": "run", "jannekem/run-python-script-action": "script",
+}
 
 scripts(step) := [text |
 	some text in array.concat([object.get(step.attrs, "run", "")], script_inputs(step))
