@@ -414,3 +414,38 @@ def terraform_backend_services(spec: Any) -> Any:
     names = [b.get("service_name") for b in backends]
     names += [s.get("name") for b in backends for s in blocks(b.get("service"))]
     return sorted({n for n in names if isinstance(n, str) and n})
+
+
+# -- an Ingress's backends, as a manifest writes them -----------------------------------------
+
+def ingress_backends(item: dict) -> list[tuple[str, str]]:
+    """(attribute path, service name) of an Ingress's backends: networking.k8s.io/v1
+    (`backend.service.name`) and v1beta1 (`backend.serviceName`)."""
+    spec = item.get("spec") if isinstance(item.get("spec"), dict) else {}
+    found: list[tuple[str, str]] = []
+
+    def backend(value: Any, path: str) -> None:
+        if not isinstance(value, dict):
+            return
+        service = value.get("service")
+        name = service.get("name") if isinstance(service, dict) else value.get("serviceName")
+        if isinstance(name, str) and name:
+            found.append((path, name))
+
+    backend(spec.get("defaultBackend") or spec.get("backend"), "spec.defaultBackend")
+    rules = spec.get("rules")
+    for r, rule in enumerate(rules if isinstance(rules, list) else []):
+        http = rule.get("http") if isinstance(rule, dict) else None
+        paths = http.get("paths") if isinstance(http, dict) else None
+        for p, entry in enumerate(paths if isinstance(paths, list) else []):
+            if isinstance(entry, dict):
+                backend(entry.get("backend"), f"spec.rules.{r}.http.paths.{p}.backend")
+    return list(dict.fromkeys(found))
+
+
+def backend_services(spec: Any) -> Any:
+    """The Service names a manifest Ingress's backends give (v1 and v1beta1): linked by name
+    in the Ingress's scope and namespace, as a Terraform backend written as text is."""
+    if not isinstance(spec, dict):
+        return UNRECOGNISED
+    return sorted({name for _, name in ingress_backends({"spec": spec})})

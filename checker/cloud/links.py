@@ -114,7 +114,8 @@ def link_resources(graph: EstateGraph) -> None:
                 graph.add_edge(nid, target, edge_kind(attrs, str(ref.get("attribute", ""))))
 
 
-K8S_NAMESPACED = ("k8s_workload", "k8s_service", "k8s_ingress", "k8s_network_policy")
+K8S_NAMESPACED = ("k8s_workload", "k8s_service", "k8s_ingress", "k8s_network_policy", "k8s_inference_service",
+                  "k8s_seldon_model")
 # what names a namespace resource's name: its metadata.name, or its id (the name)
 _NAMESPACE_NAME = re.compile(r"\.(metadata(\[0\]|\.0)\.name|id)$")
 

@@ -729,9 +729,11 @@ TYPES: tuple[ResourceType, ...] = (
                     convert={"k8s": same, "terraform": k8s.labels}),
                K8S_NAMESPACE)),
     # An Ingress's backends: a manifest's are references to Services by address
-    # (checker/collectors/exports/k8s.py); Terraform writes a Service's name as a reference
-    # to its resource (linked as any reference) or as text (`backend_services`, linked by
-    # name in its namespace: checker/cloud/links.py).
+    # (checker/collectors/exports/k8s.py) and names (`backend_services`, what a manifest a
+    # Terraform kubernetes_manifest carries has: its references are Terraform's); Terraform's
+    # typed Ingress writes a Service's name as a reference to its resource (linked as any
+    # reference) or as text (`backend_services`). Names link in the Ingress's scope and
+    # namespace (checker/cloud/links.py).
     ResourceType(
         "k8s_ingress", {"k8s": ("ingress",), "terraform": ("kubernetes_ingress", "kubernetes_ingress_v1")},
         name_path=K8S_NAME,
@@ -739,7 +741,8 @@ TYPES: tuple[ResourceType, ...] = (
                     convert=k8s.auth_annotations,
                     defaults={f: _d([], "no annotations: the ingress controller puts no authentication in "
                                         "front of the backends") for f in ("k8s", "terraform")}),
-               Fact("backend_services", {"terraform": "spec"}, convert=k8s.terraform_backend_services),
+               Fact("backend_services", {"terraform": "spec", "k8s": "spec"},
+                    convert={"terraform": k8s.terraform_backend_services, "k8s": k8s.backend_services}),
                K8S_NAMESPACE)),
     ResourceType(
         "k8s_network_policy",
@@ -1105,6 +1108,51 @@ TYPES: tuple[ResourceType, ...] = (
     # -- end of access control ----------------------------------------------------------
 )
 
+# Terraform types that carry a whole object of another family: the kubernetes provider's
+# kubernetes_manifest (`manifest`, the object in the manifest's own camelCase spelling) and
+# the kubectl providers' kubectl_manifest (`yaml_body`, YAML text the Terraform collector
+# decodes in place). The resource stays Terraform's (node id, provenance, references);
+# its type and facts are the carried object's, read as that family reads it (its kind is
+# the provider type). terraform-provider-kubernetes docs/resources/manifest.md;
+# gavinbunney/terraform-provider-kubectl docs/resources/kubectl_manifest.md.
+@dataclass(frozen=True)
+class Carried:
+    family: str            # the family the carried object is written in (its format too)
+    path: str              # where it sits in the resource's properties
+
+
+CARRIERS: dict[tuple[str, str], Carried] = {
+    ("terraform", "kubernetes_manifest"): Carried("k8s", "manifest"),
+    ("terraform", "kubectl_manifest"): Carried("k8s", "yaml_body"),
+}
+
+
+def carrier(fmt: str, provider_type: str) -> Carried | None:
+    return CARRIERS.get((family_of(fmt), provider_type.lower()))
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """Where a resource's type and facts are read: its own format, provider type and
+    properties, or those of the object it carries (`prefix`: the carried object's path,
+    put back before the attribute paths evidence quotes)."""
+    format: str
+    provider_type: str
+    properties: Any
+    prefix: str = ""
+
+
+def fact_source(fmt: str, provider_type: str, properties: Any) -> FactSource:
+    held = carrier(fmt, provider_type)
+    if held is None:
+        return FactSource(fmt, provider_type, properties)
+    found, obj = iter_attr(properties, held.path) if isinstance(properties, dict) else (False, None)
+    kind = obj.get("kind") if found and isinstance(obj, dict) else None
+    if not isinstance(kind, str) or not kind:
+        return FactSource(fmt, provider_type, None)          # no object (yet): no type
+    return FactSource(held.family, kind, obj, f"{held.path}.")
+
+
 _BY_PROVIDER: dict[tuple[str, str], list[ResourceType]] = {}
 for _t in TYPES:
     for _family, _names in _t.provider_types.items():
@@ -1119,6 +1167,9 @@ def family_of(fmt: str) -> str:
 def name_paths(fmt: str, provider_type: str) -> tuple[str, ...]:
     """Where a resource of this source keeps its name: `name`, unless its type says
     otherwise (the Terraform kubernetes provider's `metadata { name }`)."""
+    held = carrier(fmt, provider_type)
+    if held:
+        return f"{held.path}.metadata.name", f"{held.path}.metadata.generateName"
     rtype = resource_type(fmt, provider_type)
     return (rtype.name_path.get(family_of(fmt)) if rtype else None) or ("name",)
 
@@ -1128,6 +1179,10 @@ def resource_type(fmt: str, provider_type: str, properties: Any = None) -> Resou
     azapi `type@api-version` is given here without its version). Where a type has a
     discriminator for the family (one ARM type, several kinds), the resource's
     `properties` must satisfy it."""
+    if carrier(fmt, provider_type):
+        source = fact_source(fmt, provider_type, properties)
+        return resource_type(source.format, source.provider_type, source.properties) \
+            if source.properties is not None else None
     family = family_of(fmt)
     for rtype in _BY_PROVIDER.get((family, provider_type.lower()), ()):
         rule = rtype.discriminator.get(family)

@@ -15,6 +15,7 @@ attrs: `type` (normalised, or `other`), `provider_type`, `format`, `store`, `add
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any, Callable
@@ -22,7 +23,7 @@ from typing import Any, Callable
 from ..cloud.model import RawResource, Unknown
 from ..cloud.children import expand
 from ..cloud.identity import identity_facts
-from ..cloud.vocabulary import UNRECOGNISED, ResourceType, family_of, resource_type
+from ..cloud.vocabulary import UNRECOGNISED, FactSource, ResourceType, fact_source, family_of, resource_type
 from . import CollectContext, FileRef
 
 ABSENT = object()
@@ -74,7 +75,8 @@ def node_key(raw: RawResource, ref: FileRef | None) -> tuple[str, str]:
 def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
     for child in expand(raw):                   # children declared inline: resources of their own
         emit(ctx, ref, child)
-    rtype, plans = _typed(raw.format, raw.provider_type.split("@")[0], raw.properties)
+    source = fact_source(raw.format, raw.provider_type.split("@")[0], raw.properties)
+    rtype, plans = _typed(source.format, source.provider_type, source.properties)
     prefix, key = node_key(raw, ref)
     attrs: dict[str, Any] = {
         "type": rtype.name if rtype else "other", "provider_type": raw.provider_type,
@@ -98,7 +100,7 @@ def emit(ctx: CollectContext, ref: FileRef | None, raw: RawResource) -> str:
     if isinstance(raw.condition, Unknown):
         attrs["conditional"] = raw.condition.as_dict()
     if rtype:
-        attrs.update(_facts(plans, raw, unknown))
+        attrs.update(_facts(plans, _carried(raw, source), unknown, source.prefix))
     held, open_ = identity_facts(raw)             # any resource's `identity` block (issue 9)
     for fact, value in held.items():
         attrs.setdefault(fact, value)
@@ -136,7 +138,31 @@ def _typed(fmt: str, provider_type: str, properties: Any = None) -> tuple[Resour
     return found
 
 
-def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict:
+def _carried(raw: RawResource, source: FactSource) -> RawResource:
+    """The object a resource carries (a kubernetes_manifest's `manifest`) as the resource its
+    facts are read from: its format, kind, properties, and the source expressions under it."""
+    if not source.prefix:
+        return raw
+    cut = len(source.prefix)
+    return dataclasses.replace(raw, format=source.format, provider_type=source.provider_type,
+                               properties=source.properties, references=[],
+                               expressions={k[cut:]: v for k, v in raw.expressions.items()
+                                            if k.startswith(source.prefix)})
+
+
+def _facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict, prefix: str = "") -> dict:
+    if not prefix:
+        return _read_facts(plans, raw, unknown)
+    found: dict = {}
+    out = _read_facts(plans, raw, found)
+    for name, why in found.items():               # attribute paths as the resource writes them
+        unknown[name] = {**why, "attribute": prefix + why["attribute"]} if "attribute" in why else why
+    for why in out.get("fact_sources", {}).values():
+        why["attribute"] = prefix + why["attribute"]
+    return out
+
+
+def _read_facts(plans: tuple[FactPlan, ...], raw: RawResource, unknown: dict) -> dict:
     out: dict[str, Any] = {}
     sources: dict[str, dict] = {}
     properties, expressions = raw.properties, raw.expressions

@@ -933,3 +933,228 @@ resource "google_vertex_ai_index_endpoint" "by_var" {
         ("projects/1/global/networks/ml", True)
     assert "public_network_access" in found["by_var"]["unknown"]
     assert nid_of(graph, "#google_vertex_ai_index_endpoint.open").startswith("endpoint:")
+
+
+# -- whole Kubernetes objects: kubernetes_manifest and kubectl_manifest -----------------------------
+
+MANIFEST_TF = """
+variable "image" { type = string }
+variable "namespace" {
+  type    = string
+  default = "serving"
+}
+
+resource "kubernetes_namespace_v1" "ml" {
+  metadata { name = "ml" }
+}
+
+# The manifest's own spelling as an HCL object; a variable touches one container's image.
+resource "kubernetes_manifest" "fraud" {
+  manifest = {
+    apiVersion = "serving.kserve.io/v1beta1"
+    kind       = "InferenceService"
+    metadata = {
+      name      = "fraud"
+      namespace = kubernetes_namespace_v1.ml.metadata[0].name
+    }
+    spec = {
+      predictor = {
+        containers = [{ name = "kserve-container", image = var.image }]
+      }
+    }
+  }
+}
+
+resource "kubernetes_manifest" "open_lb" {
+  manifest = {
+    apiVersion = "v1"
+    kind       = "Service"
+    metadata   = { name = "fraud-lb", namespace = "ml" }
+    spec       = { type = "LoadBalancer", selector = { app = "fraud" } }
+  }
+}
+
+# YAML text whose interpolation a variable's default decides.
+resource "kubectl_manifest" "policy" {
+  yaml_body = <<-YAML
+    apiVersion: networking.k8s.io/v1
+    kind: NetworkPolicy
+    metadata:
+      name: default-deny
+      namespace: ${var.namespace}
+    spec:
+      podSelector: {}
+  YAML
+}
+
+resource "kubectl_manifest" "unknown_image" {
+  yaml_body = <<-YAML
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: scorer
+    spec:
+      template:
+        metadata:
+          labels: {app: scorer}
+        spec:
+          containers:
+            - name: triton
+              image: nvcr.io/nvidia/tritonserver:${var.image}
+              args: [tritonserver, --model-repository=s3://models]
+              securityContext: {runAsNonRoot: true}
+  YAML
+}
+
+resource "kubernetes_manifest" "from_file" {
+  manifest = yamldecode(file("${path.module}/k8s/seldon.yaml"))
+}
+
+resource "kubernetes_manifest" "from_template" {
+  manifest = yamldecode(templatefile("k8s/model.yaml.tftpl", { uri = "gs://models/iris", server = var.image }))
+}
+
+resource "kubectl_manifest" "moved" {
+  override_namespace = "elsewhere"
+  yaml_body          = file("k8s/seldon.yaml")
+}
+"""
+
+SELDON_YAML = """apiVersion: machinelearning.seldon.io/v1
+kind: SeldonDeployment
+metadata:
+  name: iris
+  namespace: seldon
+spec:
+  predictors:
+    - name: default
+      graph:
+        name: classifier
+        implementation: SKLEARN_SERVER
+        modelUri: gs://models/iris
+"""
+
+MODEL_TEMPLATE = """apiVersion: mlops.seldon.io/v1alpha1
+kind: Model
+metadata:
+  name: iris
+spec:
+  storageUri: ${uri}
+  server: ${server}
+"""
+
+
+def test_whole_manifests_are_read_as_the_objects_they_carry(tmp_path):
+    """kubernetes_manifest (an HCL object, yamldecode(file()), yamldecode(templatefile()))
+    and kubectl_manifest (YAML text, file()) are the k8s_* resources the same objects in a
+    YAML file would be; the node, its references and evidence stay Terraform's, an
+    expression leaves only the facts it touches unknown."""
+    graph = k8s_linked(tmp_path, {"main.tf": MANIFEST_TF, "k8s/seldon.yaml": SELDON_YAML,
+                                  "k8s/model.yaml.tftpl": MODEL_TEMPLATE})
+    fraud = resource(graph, "#kubernetes_manifest.fraud")
+    assert (fraud["format"], fraud["provider_type"], fraud["type"], fraud["name"]) == \
+        ("terraform", "kubernetes_manifest", "k8s_inference_service", "fraud")
+    assert fraud["cluster_local"] is False and fraud["fact_sources"]["cluster_local"]["attribute"] == \
+        "manifest.metadata.labels"
+    assert fraud["namespace"] == "ml"                   # named through the namespace resource
+    assert fraud["unknown"]["unpinned_images"]["expression"] == "var.image"
+    assert nid_of(graph, "#kubernetes_namespace_v1.ml") in uses(graph, nid_of(graph, "#kubernetes_manifest.fraud"))
+    lb = resource(graph, "#kubernetes_manifest.open_lb")
+    assert (lb["type"], lb["service_type"], lb["selector"], lb["namespace"]) == \
+        ("k8s_service", "loadbalancer", {"app": "fraud"}, "ml")
+    policy = resource(graph, "#kubectl_manifest.policy")
+    assert (policy["type"], policy["namespace"], policy["pod_selector"]) == ("k8s_network_policy", "serving", {})
+    scorer = resource(graph, "#kubectl_manifest.unknown_image")
+    assert (scorer["type"], scorer["model_server"], scorer["non_root_enforced"], scorer["namespace"]) == \
+        ("k8s_workload", "triton", True, "")            # no namespace: the one kubectl applies to
+    assert scorer["unknown"]["unpinned_images"]["expression"] == "nvcr.io/nvidia/tritonserver:${var.image}"
+    seldon = resource(graph, "#kubernetes_manifest.from_file")
+    assert (seldon["type"], seldon["model_server"], seldon["model_uris"]) == \
+        ("k8s_inference_service", "sklearn", ["gs://models/iris"])
+    model = resource(graph, "#kubernetes_manifest.from_template")
+    assert (model["type"], model["model_uris"]) == ("k8s_seldon_model", ["gs://models/iris"])
+    assert model["unknown"]["server"]["expression"] == "server"
+    moved = resource(graph, "#kubectl_manifest.moved")
+    assert (moved["type"], moved["name"], moved["namespace"]) == ("k8s_inference_service", "iris", "elsewhere")
+    assert not graph.errors
+
+
+def test_whole_manifests_bad_input_is_an_error_or_unknown(tmp_path):
+    """A yaml_body that is not YAML is a collection error at the resource's line; a file()
+    outside the tree is never read; a Secret's values are not recorded; a manifest that is
+    no object, or an unknown line of YAML, types nothing."""
+    graph = scan(tmp_path, {"infra/main.tf": """
+variable "labels" { type = string }
+resource "kubectl_manifest" "broken" {
+  yaml_body = "kind: [Service"
+}
+resource "kubernetes_manifest" "outside" {
+  manifest = yamldecode(file("../../secrets.yaml"))
+}
+resource "kubectl_manifest" "secret" {
+  yaml_body = <<YAML
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  password: s3cr3t-value
+YAML
+}
+resource "kubernetes_manifest" "text" {
+  manifest = "not an object"
+}
+resource "kubectl_manifest" "whole_line" {
+  yaml_body = <<-YAML
+    apiVersion: v1
+    kind: Service
+    metadata:
+      name: lb
+    ${var.labels}
+  YAML
+}
+resource "kubectl_manifest" "two_documents" {
+  yaml_body = "kind: A\\n---\\nkind: B\\n"
+}
+""", "secrets.yaml": "kind: Secret\n"})
+    (error,) = [e for e in graph.errors if "broken" in e.reason]
+    assert error.line == 3 and "not YAML" in error.reason and error.source.endswith("main.tf")
+    outside = resource(graph, "#kubernetes_manifest.outside")
+    assert outside["type"] == "other" and "outside the scanned tree" in outside["unknown"]["name"]["reason"]
+    secret = resource(graph, "#kubectl_manifest.secret")
+    assert secret["properties"]["yaml_body"]["data_keys"] == [] and "s3cr3t" not in json.dumps(secret)
+    assert resource(graph, "#kubernetes_manifest.text")["type"] == "other"
+    assert resource(graph, "#kubectl_manifest.whole_line")["type"] == "other"
+    assert resource(graph, "#kubectl_manifest.two_documents")["type"] == "other"
+    assert len(graph.errors) == 2                       # broken, two documents
+
+
+def test_whole_manifests_in_a_plan(tmp_path):
+    """In `terraform show -json`, a kubernetes_manifest's `manifest` is an object in values
+    (its `object` known after apply); a kubectl_manifest's `yaml_body` is the rendered text,
+    or hidden as sensitive with `yaml_body_parsed` beside it."""
+    isvc = {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
+            "metadata": {"name": "fraud", "namespace": "ml",
+                         "labels": {"networking.knative.dev/visibility": "cluster-local"}},
+            "spec": {"predictor": {"sklearn": {"storageUri": "gs://models/fraud"}}}}
+    service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: fraud\n  namespace: ml\nspec:\n  type: NodePort\n"
+    plan = {"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "kubernetes_manifest.fraud", "mode": "managed", "type": "kubernetes_manifest", "name": "fraud",
+         "values": {"manifest": isvc, "computed_fields": None, "field_manager": [], "timeouts": [], "wait": []}},
+        {"address": "kubectl_manifest.svc", "mode": "managed", "type": "kubectl_manifest", "name": "svc",
+         "values": {"yaml_body": service, "force_new": False}},
+        {"address": "kubectl_manifest.hidden", "mode": "managed", "type": "kubectl_manifest", "name": "hidden",
+         "values": {"yaml_body_parsed": service.replace("name: fraud", "name: hidden")},
+         "sensitive_values": {"yaml_body": True}},
+    ]}}, "resource_changes": [
+        {"address": "kubernetes_manifest.fraud", "change": {"actions": ["create"], "after_unknown": {"object": True}}},
+    ]}
+    graph = k8s_linked(tmp_path, {"tfplan.json": json.dumps(plan)})
+    fraud = resource(graph, "#kubernetes_manifest.fraud")
+    assert (fraud["format"], fraud["type"], fraud["name"], fraud["cluster_local"], fraud["storage_uri"]) == \
+        ("terraform-plan", "k8s_inference_service", "fraud", True, "gs://models/fraud")
+    svc = resource(graph, "#kubectl_manifest.svc")
+    assert (svc["type"], svc["name"], svc["service_type"]) == ("k8s_service", "fraud", "nodeport")
+    hidden = resource(graph, "#kubectl_manifest.hidden")
+    assert (hidden["type"], hidden["name"], hidden["service_type"]) == ("k8s_service", "hidden", "nodeport")
+    assert not graph.errors

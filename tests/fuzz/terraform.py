@@ -52,7 +52,7 @@ PLAN_SECRET = "Xq3v8ZpL0sR2tY6uW9aB4cD7eF1gH5jK8mN0pQ3rS6tU9vW2xY5zA8bC1dE4fG7h=
 
 
 def cases(seed: int) -> list[Case]:
-    out = truncated(seed) + broken() + encodings(seed) + hostile() + plans() + network()
+    out = truncated(seed) + broken() + encodings(seed) + hostile() + plans() + network() + manifests()
     out += [in_git(c) for c in out if c.id.split("/")[1] in ("syntax-missing-value", "module-includes-itself",
                                                               "plan-sensitive-secret", "utf16-bom")]
     return out
@@ -261,4 +261,35 @@ def network() -> list[Case]:
                                                 '  network_security_group_name = ["not", "a", "name"]\n}\n'},
               Expect(NONE, nodes=(NODE + "azurerm_virtual_network.v",
                                   NODE + "azurerm_virtual_network.v/subnets/../../../etc/passwd"))),
+    ]
+
+
+def _kubectl(body: str) -> str:
+    """A kubectl_manifest after the workspace, its YAML text a heredoc."""
+    return WORKSPACE + f'resource "kubectl_manifest" "m" {{\n  yaml_body = <<-YAML\n{body}\n  YAML\n}}\n'
+
+
+def manifests() -> list[Case]:
+    """Whole Kubernetes objects from Terraform: a yaml_body that is no YAML document (broken,
+    an alias bomb, nested past the loader's depth, two documents) is one error at the
+    resource's line; a manifest that is no object, a file() out of the tree, an
+    interpolation that may be any YAML are unknowns."""
+    at = WORKSPACE.count("\n") + 1
+    laughs = "\n".join(["    a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"    a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]"
+        for i in range(1, 10)])
+    node = (NODE + "kubectl_manifest.m",)
+    return [
+        _case("manifest-not-yaml", {MAIN: _kubectl("    kind: [Service")}, Expect(ONE, line=at)),
+        _case("manifest-alias-bomb", {MAIN: _kubectl("    kind: Service\n" + laughs)}, Expect(ONE, line=at)),
+        _case("manifest-deep", {MAIN: _kubectl("    kind: " + "[" * 3000 + "]" * 3000)}, Expect(ONE, line=at)),
+        _case("manifest-two-documents", {MAIN: _kubectl("    kind: A\n    ---\n    kind: B")}, Expect(ONE, line=at)),
+        _case("manifest-interpolated-line", {MAIN: _kubectl("    kind: Service\n    ${var.prefix}x: 1\n"
+                                                            "    ${jsonencode(var.nope)}")}, Expect(NONE, nodes=node)),
+        _case("manifest-not-object", {MAIN: WORKSPACE + 'resource "kubernetes_manifest" "m" {\n  manifest = '
+                                                        '[1, "two", { kind = 3 }]\n}\n'},
+              Expect(NONE, nodes=(NODE + "kubernetes_manifest.m",))),
+        _case("manifest-file-out-of-tree", {MAIN: WORKSPACE + 'resource "kubernetes_manifest" "m" {\n  manifest = '
+                                                              'yamldecode(file("../../../../etc/passwd"))\n}\n'},
+              Expect(NONE, nodes=(NODE + "kubernetes_manifest.m",))),
     ]

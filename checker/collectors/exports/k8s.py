@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...cloud import RawResource, Reference
+from ...cloud.k8s_facts import ingress_backends
 from .common import NOT_RECORDED, without_secrets
 
 FORMAT = "k8s-export"
@@ -48,43 +49,27 @@ def address(namespace: str, kind: str, name: str) -> str:
     return f"{namespace}/{kind}/{name}"
 
 
-def resource(item: dict, line: int | None, scope: str) -> RawResource:
-    kind, meta = item["kind"], item["metadata"]
-    namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else CLUSTER_SCOPED
+def recorded(item: dict) -> dict:
+    """An object as it is recorded: a Secret's values, credential-named values and the
+    last-applied annotation left out (a Secret's data keys kept)."""
+    kind = item.get("kind")
     body = without_secrets({k: v for k, v in item.items() if k not in ("data", "stringData", "binaryData")
                             or kind != "Secret"})
-    annotations = body.get("metadata", {}).get("annotations")
+    meta = body.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
     if isinstance(annotations, dict) and LAST_APPLIED in annotations:
         annotations[LAST_APPLIED] = NOT_RECORDED
     if kind == "Secret":
         body["data_keys"] = sorted(str(k) for k in (item.get("data") or {}) if isinstance(item.get("data"), dict))
+    return body
+
+
+def resource(item: dict, line: int | None, scope: str) -> RawResource:
+    kind, meta = item["kind"], item["metadata"]
+    namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else CLUSTER_SCOPED
+    body = recorded(item)
     api = item.get("apiVersion") if isinstance(item.get("apiVersion"), str) else None
     refs = [Reference(path, address(namespace, "Service", svc), by="address", target_type="Service")
             for path, svc in ingress_backends(item)] if kind == "Ingress" else []
     return RawResource(FORMAT, kind, address(namespace, kind, meta["name"]), body, name=meta["name"],
                        api_version=api, line=line, declared=False, references=refs, scope=scope, kind_hint=kind)
-
-
-def ingress_backends(item: dict) -> list[tuple[str, str]]:
-    """(attribute path, service name) of an Ingress's backends: networking.k8s.io/v1
-    (`backend.service.name`) and v1beta1 (`backend.serviceName`)."""
-    spec = item.get("spec") if isinstance(item.get("spec"), dict) else {}
-    found: list[tuple[str, str]] = []
-
-    def backend(value: Any, path: str) -> None:
-        if not isinstance(value, dict):
-            return
-        service = value.get("service")
-        name = service.get("name") if isinstance(service, dict) else value.get("serviceName")
-        if isinstance(name, str) and name:
-            found.append((path, name))
-
-    backend(spec.get("defaultBackend") or spec.get("backend"), "spec.defaultBackend")
-    rules = spec.get("rules")
-    for r, rule in enumerate(rules if isinstance(rules, list) else []):
-        http = rule.get("http") if isinstance(rule, dict) else None
-        paths = http.get("paths") if isinstance(http, dict) else None
-        for p, entry in enumerate(paths if isinstance(paths, list) else []):
-            if isinstance(entry, dict):
-                backend(entry.get("backend"), f"spec.rules.{r}.http.paths.{p}.backend")
-    return list(dict.fromkeys(found))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from ..resources import emit, lookup
@@ -23,14 +24,26 @@ from ...cloud.model import RawResource, Reference
 from ...cloud.vocabulary import family_of, resource_type
 from .. import CollectContext, FileParser, FileRef
 from .config import Module, folder_of, reached_from, roots
+from . import manifests
 from .instances import Run
 from .plan import PlanError, is_plan, read_plan
+
+
+# Text files file()/templatefile() may read: Kubernetes objects (a `kind:` line), kept per
+# tree until its Terraform is evaluated, within bounds (a file over the size, or past the
+# total, is left to a reason: "no such text file").
+TEXT_PATTERNS = ("*.yaml", "*.yml", "*.tpl", "*.tftpl")
+MAX_TEXT_FILE = 256 * 1024
+MAX_TEXT_TOTAL = 32 * 1024 * 1024
+_KIND_LINE = re.compile(rb"^[ \t]*kind:[ \t]*\S", re.M)
 
 
 @dataclass
 class TreeState:
     modules: dict[str, Module] = field(default_factory=dict)
     plans: list[tuple[FileRef, list[RawResource]]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    kept: int = 0
 
     def module(self, folder: str) -> Module:
         return self.modules.setdefault(folder, Module(folder))
@@ -38,7 +51,7 @@ class TreeState:
 
 class TerraformParser(FileParser):
     name = "terraform"
-    patterns = ("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json", "*plan*.json")
+    patterns = ("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json", "*plan*.json") + TEXT_PATTERNS
 
     def __init__(self) -> None:
         self._trees: dict[str, TreeState] = {}
@@ -50,8 +63,10 @@ class TerraformParser(FileParser):
         base = posixpath.basename(ref.path)
         if base.endswith((".tf", ".tf.json", ".tfvars", ".tfvars.json")):
             self._configuration(ref, base, data, state, ctx)
-        else:
+        elif base.endswith(".json"):
             self._plan(ref, data, state, ctx)
+        else:
+            _keep_text(ref, data, state)
 
     def _configuration(self, ref: FileRef, base: str, data: bytes, state: TreeState, ctx: CollectContext) -> None:
         # python-hcl2 and lark take 0.15 s to import: only a tree with Terraform pays it.
@@ -106,7 +121,7 @@ class TerraformParser(FileParser):
                 coverage.append({"folder": root, "reason": f"the plan {planned[root]} is read instead of the HCL "
                                  f"(the exact form); local modules it calls: {called}"})
                 continue
-            run = Run(state.modules, root)
+            run = Run(state.modules, root, state.files)
             for ref, raw in run.evaluate():
                 _emit(ctx, ref, raw)
             coverage += run.gaps
@@ -128,10 +143,24 @@ class TerraformParser(FileParser):
         return planned
 
 
+def _keep_text(ref: FileRef, data: bytes, state: TreeState) -> None:
+    """A YAML or template file holding a Kubernetes object, for file()/templatefile()."""
+    if len(data) > MAX_TEXT_FILE or state.kept + len(data) > MAX_TEXT_TOTAL or not _KIND_LINE.search(data):
+        return
+    try:
+        state.files[ref.path] = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return                                   # file() would refuse it too
+    state.kept += len(data)
+
+
 def _emit(ctx: CollectContext, ref: FileRef, raw: RawResource) -> str:
     # addresses resolve within a root folder of this tree, not of another scanned tree
     raw.scope = ref.tree_key if raw.scope in ("", ".") else f"{ref.tree_key}/{raw.scope}"
     nid = emit(ctx, ref, arm_id_references(raw))
+    why = manifests.not_yaml(raw)
+    if why:
+        ctx.graph.error(TerraformParser.name, ref.display, why, raw.line)
     if raw.address.startswith("data."):
         ctx.graph.update_attrs(nid, existing=True)       # read by a data source, declared elsewhere
     return nid

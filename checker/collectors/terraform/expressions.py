@@ -4,9 +4,12 @@ What resolves: literals; `var.x` and `local.x` (the module supplies them: defaul
 terraform.tfvars, *.auto.tfvars, module call inputs); templates made of resolvable parts;
 `a ? b : c` with a resolvable condition (or equal branches); `!`, `-`, `==`, `!=`, `<`…,
 `&&`, `||`, arithmetic; `[for …]` / `{for …}` over known collections; indexes, attributes
-and splats of known values; `each.*` / `count.index`; a small set of pure functions (FUNCTIONS).
-Everything else — data sources, resource attributes (known after apply), `file()`, other
-functions, template directives — is an `Unknown` with the expression and the reason.
+and splats of known values; `each.*` / `count.index`; a small set of pure functions (FUNCTIONS);
+`file()` and `templatefile()` of a file the scanned tree holds (the environment reads it,
+with `path.module` known there) and `yamldecode()` (yamltext: an unknown interpolation
+leaves only the values it touches unknown).
+Everything else — data sources, resource attributes (known after apply), other functions,
+template directives — is an `Unknown` with the expression and the reason.
 
 References to resources (`azurerm_storage_account.ml.id`, `…sa["k"]`, `…sa[*].id`) and data
 sources are recorded as `Ref`s while evaluating, also through locals, variables and module
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from ...cloud.model import Unknown
+from . import yamltext
 
 Expr = tuple       # an expression as the module docstring lays out
 
@@ -283,6 +287,8 @@ class Evaluator:
         name, arg_exprs, expand = e[1], e[2], e[3]
         if name in ("try", "can"):
             return self._try(name, arg_exprs, depth, e)
+        if name in TEXT_FUNCTIONS and len(arg_exprs) == TEXT_FUNCTIONS[name] and not expand:
+            return self._text_call(name, arg_exprs, depth, e)
         fn = FUNCTIONS.get(name)
         if fn is None:
             for a in arg_exprs:                 # references inside still count
@@ -320,6 +326,71 @@ class Evaluator:
         if name == "can":
             return False
         raise EvalError("no argument of try() could be evaluated")
+
+    # -- text: file(), templatefile(), yamldecode() --------------------------------------
+    def _text_call(self, name: str, arg_exprs: list, depth: int, e: Expr) -> Any:
+        if name == "yamldecode":
+            parts = self.text_parts(arg_exprs[0], depth)
+            if isinstance(parts, Unknown):
+                return Unknown(render(e)[:300], _because(parts))
+            # the text itself is not quoted as the expression: it may hold a Secret's values
+            shown = "yamldecode(<YAML text>)" if arg_exprs[0][0] in ("lit", "tpl") else render(e)
+            return yamltext.decode(parts, shown)
+        parts = self.text_parts(e, depth)
+        if isinstance(parts, Unknown):
+            return parts
+        found = next((p for p in parts if isinstance(p, Unknown)), None)
+        return Unknown(render(e), _because(found)) if found else "".join(parts)
+
+    def text_parts(self, e: Expr, depth: int) -> list | Unknown:
+        """A string as its parts, text or Unknown: a template's interpolations each one part
+        (so decoding the text leaves only what an unknown one touches unknown), file() and
+        templatefile() read from the scanned tree."""
+        if e[0] == "tpl":
+            return [p if isinstance(p, str) else self._interpolated(p, depth) for p in e[1]]
+        if e[0] == "call" and e[1] in ("file", "templatefile") and len(e[2]) == TEXT_FUNCTIONS[e[1]]:
+            return self._file_parts(e, depth)
+        value = self.eval(e, depth)
+        if isinstance(value, Unknown) or isinstance(value, str):
+            return value if isinstance(value, Unknown) else [value]
+        raise EvalError(f"a string is needed, got {_tf_text(value) if value is None else type(value).__name__}")
+
+    def _interpolated(self, part: Expr, depth: int) -> Any:
+        value = self.eval(part, depth)
+        if isinstance(value, Unknown):
+            return Unknown(render(part), _because(value))
+        if isinstance(value, (dict, list)) or value is None:
+            raise EvalError("a template interpolates a collection or null")
+        return _tf_text(value)
+
+    def _file_parts(self, e: Expr, depth: int) -> list | Unknown:
+        """file(path) / templatefile(path, vars): the file as the scanned tree holds it (the
+        environment reads it, never outside the tree); a template's interpolations see
+        only `vars`."""
+        paths = getattr(self.env, "paths", None)         # path.module, path.root
+        where = (self.child({"path": paths}) if paths else self).eval(e[2][0], depth)
+        if isinstance(where, Unknown):
+            return Unknown(render(e), _because(where))
+        if not isinstance(where, str):
+            raise EvalError(f"{e[1]}(): the path is not a string")
+        read = getattr(self.env, "read_text", None)
+        text, why = read(where) if read else (None, "no file is read here")
+        if text is None:
+            return Unknown(render(e), why)
+        if e[1] == "file":
+            return [text]
+        values = self.eval(e[2][1], depth)
+        if isinstance(values, Unknown):
+            return Unknown(render(e), _because(values))
+        if not isinstance(values, dict):
+            raise EvalError("templatefile(): vars is not a map")
+        from .hcl import template_text           # python-hcl2 is loaded already: the .tf files were
+        template = template_text(text)           # parsed with it
+        if template[0] in ("lit", "bad"):
+            return [template[1]] if template[0] == "lit" else Unknown(render(e), f"{e[1]}({where!r}): {template[1]}")
+        scope = Evaluator(_TemplateScope(), values)
+        scope.budget = self.budget
+        return scope.text_parts(template, depth)
 
     # -- names -------------------------------------------------------------------------
     def traversal(self, e: Expr, depth: int) -> Any:
@@ -539,6 +610,22 @@ def _format(fmt: str, *args: Any) -> str:
         i += 1
     return "".join(out)
 
+
+class _TemplateScope:
+    """What a templatefile() template sees besides its vars: nothing."""
+    path = ""
+
+    def variable(self, name: str) -> tuple[Any, list[Ref]]:
+        return Unknown(f"var.{name}", "a template sees only the vars templatefile() passes"), []
+
+    local = variable
+
+    def module_output(self, call: str, key: Any, output: str) -> tuple[Any, list[Ref]]:
+        return Unknown(f"module.{call}.{output}", "a template sees only the vars templatefile() passes"), []
+
+
+# Functions that read text: their argument count (file(path), templatefile(path, vars), yamldecode(text)).
+TEXT_FUNCTIONS = {"file": 1, "templatefile": 2, "yamldecode": 1}
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "toset": _set, "tolist": lambda v: list(v.values()) if isinstance(v, dict) else list(v),

@@ -291,8 +291,19 @@ def heredoc(token: str, trim: bool) -> Expr:
         body = [l[cut:] for l in body]
     text = "".join(l.rstrip("\r") + "\n" for l in body)
     if "${" in text.replace("$${", "") or "%{" in text.replace("%%{", ""):
-        return ("bad", "heredoc template with interpolations")
+        return template_text(text)
     return ("lit", text.replace("$${", "${").replace("%%{", "%{"))
+
+
+def template_text(text: str) -> Expr:
+    """Text holding `${…}` interpolations (a heredoc's, a templatefile()'s file) as the
+    template expression a quoted string of the same text compiles to; a directive
+    (`%{ if }`, `%{ for }`) is not read: ("bad", why)."""
+    try:
+        expr = parse_hcl("x = " + json.dumps(text)).attributes["x"].expr
+    except (HclError, KeyError):
+        return ("bad", "a template this reader cannot parse")
+    return expr
 
 
 def _name(node: Tree) -> str:

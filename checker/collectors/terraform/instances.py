@@ -13,12 +13,13 @@ in unknowns, never in a hang.
 from __future__ import annotations
 
 import json
+import posixpath
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ...cloud.model import RawResource, Reference, Unknown
 from .. import FileRef
-from . import azapi
+from . import azapi, manifests
 from .config import META_ARGUMENTS, META_BLOCKS, MODULE_META, Module, local_folder, module_source
 from .expressions import ALL, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, Ref, render
 from .names import resource_name
@@ -68,9 +69,10 @@ class Pending:
 class Run:
     """The evaluation of one root folder."""
 
-    def __init__(self, modules: dict[str, Module], root: str) -> None:
+    def __init__(self, modules: dict[str, Module], root: str, files: dict[str, str] | None = None) -> None:
         self.modules = modules
         self.root = root
+        self.files = files or {}            # tree path → text file()/templatefile() may read
         self.gaps: list[dict] = []
         self.keys: dict[tuple[str, str], list | None] = {}   # (instance path, block address) → keys
         self.pending: list[Pending] = []
@@ -182,6 +184,24 @@ class Instance:
         if not isinstance(child, Instance):
             return Unknown(text, child), []
         return child.output(output)
+
+    @property
+    def paths(self) -> dict[str, str]:
+        """path.module and path.root, as Terraform gives them: relative to the root folder."""
+        module = posixpath.relpath(self.module.folder, self.run.root) if self.module.folder != self.run.root else "."
+        return {"module": module, "root": ".", "cwd": "."}
+
+    def read_text(self, path: str) -> tuple[str | None, str]:
+        """A file's text for file()/templatefile(): relative to the root folder Terraform runs
+        in, as the scanned tree handed it over; never a path outside the tree."""
+        if path.startswith(("/", "~")) or ":" in path.split("/", 1)[0]:
+            return None, "an absolute path: outside the scanned tree, not read"
+        where = posixpath.normpath(posixpath.join(self.run.root, path))
+        if where == ".." or where.startswith("../"):
+            return None, "outside the scanned tree: not read"
+        text = self.run.files.get(where)
+        return (text, "") if text is not None else (None, "the scanned tree holds no such text file (a YAML or "
+                                                          "template file under the size kept)")
 
     # -- values -----------------------------------------------------------------------------
     def _cached(self, kind: str, name: str, compute: Callable[[str], tuple[Any, list[Ref]]]):
@@ -386,7 +406,7 @@ def build_resource(instance: Instance, block, address: str, key: Any, bound: dic
         return shared
 
     properties = read_body(block.body, make_ev, "", refs, expressions, top=True,
-                           unwrap_json=rtype.startswith("azapi_"))
+                           unwrap_json=rtype.startswith("azapi_"), rtype=rtype)
     depends = block.body.attributes.get("depends_on")
     if depends is not None:
         refs += [("depends_on", r) for r in evaluate(make_ev(), depends.expr)[1]]
@@ -403,11 +423,13 @@ def build_resource(instance: Instance, block, address: str, key: Any, bound: dic
             raw.references.append(Reference("name", name, by="name", target_type=rtype))
     elif rtype == "azapi_resource":
         azapi.to_arm(raw)
+    else:
+        manifests.settle(raw)
     return raw, refs
 
 
 def read_body(body: Body, make_ev: Callable[..., Evaluator], prefix: str, refs: list, expressions: dict,
-              top: bool = False, unwrap_json: bool = False) -> dict:
+              top: bool = False, unwrap_json: bool = False, rtype: str = "") -> dict:
     out: dict[str, Any] = {}
     for name, attribute in body.attributes.items():
         if top and name in META_ARGUMENTS:
@@ -417,6 +439,8 @@ def read_body(body: Body, make_ev: Callable[..., Evaluator], prefix: str, refs: 
         if unwrap_json and top and name == "body" and expr[0] == "call" and expr[1] == "jsonencode" \
                 and len(expr[2]) == 1:
             expr = expr[2][0]                   # azapi v1: body = jsonencode({...})
+        if top:
+            expr = manifests.as_decoded(rtype, name, expr)     # kubectl_manifest: yaml_body
         expressions[path] = attribute.source[:300]
         out[name] = _value_with_paths(expr, path, make_ev, refs, expressions, 0)
     for block in body.blocks:

@@ -17,7 +17,7 @@ import re
 from typing import Any, Iterator
 
 from ...cloud.model import RawResource, Reference, Unknown
-from . import azapi
+from . import azapi, manifests
 from .names import resource_name
 
 FORMAT = "terraform-plan"
@@ -118,6 +118,8 @@ def _resource(module: str, res: dict, change: dict, config: "Configuration", ins
     if res.get("mode") == "managed" and res["type"] == "azapi_resource":
         azapi.to_arm(raw)
         raw.references = [Reference(azapi.attribute(raw, r.attribute), r.target) for r in raw.references]
+    elif res.get("mode") == "managed":
+        manifests.settle(raw)
     return raw
 
 
