@@ -52,13 +52,22 @@ def seldon_pod_spec(predictors: Any) -> Any:
     return merged
 
 
-def on_seldon(fact):
-    """A pod fact of a SeldonDeployment, read from its predictors' componentSpecs."""
-    def convert(predictors: Any) -> Any:
-        spec = seldon_pod_spec(predictors)
-        return fact(spec) if isinstance(spec, dict) else UNRECOGNISED
-    convert.__name__ = f"seldon_{fact.__name__}"
-    return convert
+def _pod_fact_from(spec_of, prefix: str, otherwise=None):
+    """A pod fact read from the pod spec `spec_of` finds in another shape; what is not a
+    mapping answers `otherwise` (None: what spec_of gave, e.g. an Unknown)."""
+    def wrap(fact):
+        def convert(value: Any) -> Any:
+            spec = spec_of(value)
+            if isinstance(spec, dict):
+                return fact(spec)
+            return spec if otherwise is None else otherwise
+        convert.__name__ = f"{prefix}_{fact.__name__}"
+        return convert
+    return wrap
+
+
+# A pod fact of a SeldonDeployment, read from its predictors' componentSpecs.
+on_seldon = _pod_fact_from(seldon_pod_spec, "seldon", UNRECOGNISED)
 
 
 def _list(value: Any) -> list:
@@ -363,13 +372,8 @@ def terraform_pod_spec(value: Any) -> Any:
             "hostIPC": spec.get("host_ipc")}
 
 
-def on_terraform(fact):
-    """A pod fact of a workload the Terraform kubernetes provider declares."""
-    def convert(value: Any) -> Any:
-        spec = terraform_pod_spec(value)
-        return fact(spec) if isinstance(spec, dict) else spec
-    convert.__name__ = f"terraform_{fact.__name__}"
-    return convert
+# A pod fact of a workload the Terraform kubernetes provider declares.
+on_terraform = _pod_fact_from(terraform_pod_spec, "terraform")
 
 
 def labels(value: Any) -> Any:
