@@ -153,6 +153,15 @@ def test_names_that_prepare_or_test_a_deployment_do_not_deploy():
     assert purposes([], script) == [{"purpose": "test", "reason": "python_script: python tests/test_deployment.py"}]
 
 
+def test_a_command_whose_failure_is_swallowed_says_so():
+    assert [a.get("failure_ignored") for a in ml_actions("pytest tests/ || true\npytest b/ || exit 1")] == [True, None]
+    found = ml_actions("pytest a/\nset +e\npytest b/\nset -e\npytest c/")
+    assert [a.get("failure_ignored") for a in found] == [None, True, None]
+    assert ml_actions("pytest tests/ || :")[0]["failure_ignored"] is True
+    # the same script read twice (remembered) answers the same
+    assert ml_actions("pytest tests/ || true")[0]["failure_ignored"] is True
+
+
 def test_a_deploy_job_that_publishes_a_documentation_site_deploys_no_model():
     # SkafteNicki/dtu_mlops: a job called `deploy` runs `mkdocs gh-deploy`; others publish
     # with mike or the GitHub Pages actions.
@@ -284,5 +293,10 @@ def test_gitlab_commands_are_ordered_inside_a_script_and_after_script_runs_after
     deploy = _step(0, "script", "az ml online-deployment create -f d.yml")
     after = _step(1, "after_script", "pytest tests/")
     assert gate_in_job("gitlab_ci", [deploy, after]) is None
+    # a command whose failure the script swallows gates nothing (GitLab reads each command)
+    for tests in ("pytest tests/ || true", "set +e; pytest tests/"):
+        swallowed = dict(script, ml_actions=ml_actions(tests, None, 5) +
+                         ml_actions("az ml online-deployment create -f d.yml", None, 6))
+        assert gate_in_job("gitlab_ci", [swallowed]) is None, tests
     # A name alone says nothing of order: a job called deploy whose steps deploy nowhere we see.
     assert gate_in_job("gitlab_ci", [_step(0, "script", "pytest tests/")]) is None

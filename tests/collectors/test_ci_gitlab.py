@@ -356,3 +356,22 @@ def test_a_job_naming_a_deployment_deploys_when_it_starts_an_environment(tmp_pat
         "prepare-for-deployment": [],       # `action: prepare` deploys nothing
         "package": [],
     }
+
+
+def test_a_set_plus_e_holds_from_before_script_into_the_script_not_after_script(tmp_path):
+    # GitLab runs before_script and script in one shell, after_script in another.
+    write_files(tmp_path, {".gitlab-ci.yml": textwrap.dedent("""\
+        deploy:
+          before_script:
+            - set +e
+          script:
+            - pytest tests/
+            - az ml online-deployment create -f deploy.yml
+          after_script:
+            - pytest smoke/
+        """)})
+    g = collect_graph(tmp_path)
+    _, script, after = (node_attrs(g, f"step:ci:fs:./.gitlab-ci.yml#deploy/{i}") for i in range(3))
+    assert [a.get("failure_ignored") for a in script["ml_actions"]] == [True, True]
+    assert [a.get("failure_ignored") for a in after["ml_actions"]] == [None]
+    assert "gated_in_job" not in node_attrs(g, "job:ci:fs:./.gitlab-ci.yml#deploy")

@@ -120,6 +120,11 @@ _PLAIN_TOKEN = re.compile(r"&&|\|\||;;|\|&|[;&|]|[^\s;&|]+")     # _WORD where n
 _PROGRAM_WORDS = (r"(?<![\w.-])(?:az|aws|terraform|kubectl|oc|helm|mlflow|dvc|python[0-9.]*|py|poetry|uv|conda"
                   r"|pipenv|pytest|py\.test|tox|nox|mkdocs|mike|ghp-import)(?:\.exe|\.cmd)?(?![\w.-])")
 _PROGRAMS = re.compile(_PROGRAM_WORDS, re.I)
+# A command whose failure is swallowed (`pytest || true`, `|| :`, `|| exit 0`), and the shell
+# switch that ignores every failure after it (`set +e`; `set -e` restores it).
+_OR_TRUE = re.compile(r"\|\|\s*(?:true|:|exit\s+0)(?![\w-])")
+_SET_ERREXIT = re.compile(r"(?<![\w-])set\s+([+-])e(?![\w-])")
+FAILURE_SWALLOWED = re.compile(f"{_OR_TRUE.pattern}|(?<![\\w-])set\\s+\\+e(?![\\w-])")
 _PROGRAMS_LOWERED = re.compile(_PROGRAM_WORDS)     # for ASCII text lowered: twice as fast as re.I
 _VARIABLE = re.compile(r"\$\{\{|\$\(|\$\{|\$[A-Za-z_]|%[A-Za-z_]+%")
 _PYTHON_PROGRAM = re.compile(r"python[0-9.]*|py|poetry|uv|conda|pipenv")
@@ -139,9 +144,11 @@ def _script_actions(script: str, workdir: str | None) -> tuple[tuple[int, dict],
     folder: workflows repeat the same steps (`pip install -r requirements.txt`, a login, a
     shared submit script) across files and jobs. Callers copy the actions they return."""
     found = []
-    for offset, command in _commands(script):
+    for offset, command, ignored in _commands(script):
         action = _command_action(command, workdir)
         if action:
+            if ignored:
+                action["failure_ignored"] = True
             found.append((offset, action))
     return tuple(found)
 
@@ -174,10 +181,12 @@ def task_actions(task: str, inputs: dict, workdir: str | None = None, line: int 
     return found
 
 
-def _commands(script: str) -> Iterable[tuple[int, list[str]]]:
-    """(line offset in the script, argv) of each simple command; a command continued over
-    several lines (`\\`, PowerShell's backtick, cmd's `^`) counts from its first line."""
-    logical, start = "", None
+def _commands(script: str) -> Iterable[tuple[int, list[str], bool]]:
+    """(line offset in the script, argv, whether its failure is ignored) of each simple
+    command; a command continued over several lines (`\\`, PowerShell's backtick, cmd's `^`)
+    counts from its first line. A failure is ignored on a line that swallows one (`|| true`,
+    `|| :`, `|| exit 0`) and after `set +e` until `set -e`."""
+    logical, start, errexit_off = "", None, False
     for number, text in enumerate(script.split("\n")):
         text = text.rstrip("\r")
         if start is None:
@@ -186,10 +195,22 @@ def _commands(script: str) -> Iterable[tuple[int, list[str]]]:
         logical += (text[:continued.start()] + " ") if continued else text
         if continued:
             continue
-        yield from ((start, argv) for argv in _split(logical.strip()))
+        errexit_off, ignored = failures_ignored(logical, errexit_off)
+        yield from ((start, argv, ignored) for argv in _split(logical.strip()))
         logical, start = "", None
     if logical.strip():
-        yield from ((start, argv) for argv in _split(logical.strip()))
+        _, ignored = failures_ignored(logical, errexit_off)
+        yield from ((start, argv, ignored) for argv in _split(logical.strip()))
+
+
+def failures_ignored(line: str, errexit_off: bool) -> tuple[bool, bool]:
+    """(whether the shell ignores failures after this line, whether it ignores those of this
+    line's commands): `set +e` turns the first on, `set -e` off again (the last on the line
+    wins); `|| true` swallows its line's."""
+    if "set" in line:
+        for sign in _SET_ERREXIT.findall(line):
+            errexit_off = sign == "+"
+    return errexit_off, errexit_off or ("||" in line and _OR_TRUE.search(line) is not None)
 
 
 def _split(text: str) -> Iterable[list[str]]:

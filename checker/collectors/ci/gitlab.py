@@ -35,7 +35,7 @@ from ...safeyaml import Fields, TaggedList, TemplateYaml, YamlError, YamlList, Y
     line_of, load_yaml
 from .. import CollectContext, FileParser, FileRef
 from ..k8s_manifests import documents
-from .commands import ml_actions
+from .commands import failures_ignored, ml_actions
 from .model import CiJob, CiPipeline, CiStep, emit
 from .refs import action_ref, image_ref
 
@@ -539,9 +539,15 @@ class _Pipeline:
     def steps(self, f: Fields, body: dict, key: str, source: _Source) -> list[CiStep]:
         """`before_script`, `script`, `after_script`: one step each, every command read for
         ML actions at its own line. A command written in another file than the pipeline's
-        (an include, a template) says which (`defined_in` on the step and on its actions)."""
+        (an include, a template) says which (`defined_in` on the step and on its actions); a
+        command after a `set +e` is marked `failure_ignored`, as one with `|| true` is."""
         steps = []
+        # before_script and script run in one shell (a `set +e` holds on into the script),
+        # after_script in another
+        errexit_off = False
         for name in SCRIPT_KEYS:
+            if name == "after_script":
+                errexit_off = False
             if body.get(name) is None:
                 continue
             lines = self.script_lines(f, body[name], f"{key}.{name}", line_of(body, name), source)
@@ -552,8 +558,11 @@ class _Pipeline:
             step.run_line = lines[0][1]
             step.ml_actions = []
             for text, at, written in lines:
-                elsewhere = {} if written is self.root else {"defined_in": written.ref.path}
-                step.ml_actions += [{**a, **elsewhere} for a in ml_actions(text, None, at)]
+                added = {} if written is self.root else {"defined_in": written.ref.path}
+                if errexit_off:
+                    added["failure_ignored"] = True
+                step.ml_actions += [{**a, **added} for a in ml_actions(text, None, at)]
+                errexit_off, _ = failures_ignored(text, errexit_off)
             if lines[0][2] is not self.root:
                 step.extra["defined_in"] = lines[0][2].ref.path
             steps.append(step)

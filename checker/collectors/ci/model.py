@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import CollectContext, FileRef
-from .commands import ml_actions, purposes, task_actions
+from .commands import FAILURE_SWALLOWED, ml_actions, purposes, task_actions
 
 MAX_SCRIPT = 64 * 1024        # characters of a step's script kept
 MAX_VALUE = 4 * 1024          # characters of one input or env value kept
@@ -130,8 +130,6 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
 _AFTER_FAILURE = re.compile(r"always\(\)|failure\(\)|failed\(|succeededorfailed\(\)", re.I)
 _CANCELLED_ONLY = re.compile(r"cancell?ed\(\)", re.I)
 _SUCCESS = re.compile(r"success\(\)|succeeded\(", re.I)
-# A command whose failure is swallowed: `pytest || true`, `|| :`, `|| exit 0`, `set +e`.
-_FAILURE_SWALLOWED = re.compile(r"\|\|\s*(?:true|:|exit\s+0)(?![\w-])|(?<![\w-])set\s+\+e(?![\w-])")
 
 
 def gate_in_job(system: str, steps: list[dict]) -> dict | None:
@@ -141,11 +139,11 @@ def gate_in_job(system: str, steps: list[dict]) -> dict | None:
     (GitHub, Azure Pipelines; GitLab stops a script at its first failing command). Steps judged
     by their own names and ML actions, as the job's purposes are; None when the facts do not
     show that order."""
-    units = [u for step in steps for u in _units(system, step)]
+    units = [u for step in steps for u in _units(system, step)]       # in the order they run
     deploys = [u for u in units if "deploy" in u["purposes"]]
     if not deploys or any(u["after_failure"] for u in deploys):
         return None
-    first = min(u["order"] for u in deploys)
+    first = deploys[0]["order"]
     for u in units:
         if u["order"] >= first:
             break
@@ -159,23 +157,25 @@ def gate_in_job(system: str, steps: list[dict]) -> dict | None:
 def _units(system: str, step: dict) -> list[dict]:
     """What runs in order inside a job: a step, or for GitLab each command of a script (GitLab
     stops at the first that fails; an Azure or GitHub script is one step)."""
-    after = _runs_after_failure(step)
+    after = _runs_after_failure(system, step)
     tolerated = step.get("continue_on_error") is not None
     label = step.get("name") or f"step {step['index'] + 1}"
     if system == "gitlab_ci":
         return [{"order": (step["index"], a.get("line") or 0), "label": f"{label}: {a['text']}", "line": a.get("line"),
                  "purposes": {p["purpose"]: p["reason"] for p in purposes((), [a])},
-                 "after_failure": after, "tolerated": bool(_FAILURE_SWALLOWED.search(a["text"]))}
+                 "after_failure": after, "tolerated": bool(a.get("failure_ignored"))}
                 for a in step["ml_actions"]]
-    swallowed = any(_FAILURE_SWALLOWED.search(a["text"]) for a in step["ml_actions"]) \
-        or bool(step.get("run") and _FAILURE_SWALLOWED.search(step["run"]))
+    # a swallowed failure anywhere in the step's script, or in a task's inline script
+    swallowed = any(a.get("failure_ignored") for a in step["ml_actions"]) \
+        or bool(step.get("run") and FAILURE_SWALLOWED.search(step["run"]))
     return [{"order": (step["index"], 0), "label": label, "line": step.get("line"),
              "purposes": {p["purpose"]: p["reason"] for p in purposes([step.get("name")], step["ml_actions"])},
              "after_failure": after, "tolerated": tolerated or swallowed}]
 
 
-def _runs_after_failure(step: dict) -> bool:
-    if step.get("name") == "after_script" or str(step.get("hook", "")).endswith(".on.failure"):
+def _runs_after_failure(system: str, step: dict) -> bool:
+    if (system == "gitlab_ci" and step.get("name") == "after_script") \
+            or str(step.get("hook", "")).endswith(".on.failure"):
         return True
     condition = step.get("condition")
     if not isinstance(condition, str):
