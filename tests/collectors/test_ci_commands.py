@@ -1,6 +1,6 @@
 """What CI steps do to ML resources (checker/collectors/ci/commands.py) and how they name
 what they run (refs.py): read from text, never run."""
-from checker.collectors.ci.commands import ml_actions, purposes, task_actions
+from checker.collectors.ci.commands import deploy_targets, ml_actions, purposes, task_actions
 from checker.collectors.ci.model import gate_in_job
 from checker.collectors.ci.refs import action_ref, image_ref
 
@@ -300,3 +300,39 @@ def test_gitlab_commands_are_ordered_inside_a_script_and_after_script_runs_after
         assert gate_in_job("gitlab_ci", [swallowed]) is None, tests
     # A name alone says nothing of order: a job called deploy whose steps deploy nowhere we see.
     assert gate_in_job("gitlab_ci", [_step(0, "script", "pytest tests/")]) is None
+
+
+def test_kubectl_and_helm_global_flags_before_the_verb_and_the_targets_they_name():
+    # `kubectl --context prod apply` was read as the verb "prod": no action at all.
+    [kubectl] = ml_actions("kubectl --context aks-prod -n serving apply -f k8s/", None, 1)
+    assert (kubectl["action"], kubectl["file"], kubectl["context"], kubectl["namespace"]) == \
+        ("k8s_apply", "k8s", "aks-prod", "serving")
+    assert ml_actions("kubectl --kubeconfig ~/.kube/prod get pods", None, 1) == []
+    [rollout] = ml_actions("kubectl --namespace=prod rollout restart deploy/churn", None, 1)
+    assert rollout["namespace"] == "prod" and "file" not in rollout
+    [helm] = ml_actions("helm --kube-context aks-live upgrade --install churn ./chart -f values.yaml "
+                        "--values=values-prod.yaml", "deploy", 1)
+    assert (helm["file"], helm["context"], helm["values"]) == ("deploy/chart", "aks-live", ["values.yaml", "values-prod.yaml"])
+    assert ml_actions("helm repo add kserve https://example.com/charts", None, 1) == []
+
+
+def test_terraform_var_files_and_workspace_are_kept():
+    [apply] = ml_actions('TF_WORKSPACE=prod terraform -chdir=infra apply -var-file "envs/production.tfvars" '
+                         '-var-file=common.tfvars -auto-approve', None, 3)
+    assert (apply["file"], apply["var_files"], apply["tf_workspace"]) == \
+        ("infra", ["envs/production.tfvars", "common.tfvars"], "prod")
+    [plain] = ml_actions("terraform apply -auto-approve", None, 1)
+    assert "var_files" not in plain and "tf_workspace" not in plain
+
+
+def test_deploy_targets_are_what_deploying_and_provisioning_commands_name_once_each():
+    script = ("az ml job create -f train.yml -w mlw-train\n"            # trains: not a deploy target
+              "terraform apply -var-file=envs/prod.tfvars\n"
+              "az ml online-deployment create -f d.yml -e churn-live -w mlw-prod -g rg\n"
+              "kubectl --context aks-prod apply -f k8s/\n"
+              "kubectl --context aks-prod apply -f more/\n")
+    assert deploy_targets(ml_actions(script, None, 1)) == [
+        {"what": "var file", "value": "envs/prod.tfvars"},
+        {"what": "workspace", "value": "mlw-prod"}, {"what": "resource group", "value": "rg"},
+        {"what": "endpoint", "value": "churn-live"}, {"what": "kube context", "value": "aks-prod"}]
+    assert deploy_targets(ml_actions("pytest -q\naz ml job create -f t.yml -w mlw-prod", None, 1)) == []

@@ -7,7 +7,9 @@ deployments, Terraform, kubectl/helm, MLflow, DVC, and Python scripts by path. `
 does the same for actions and tasks that take their target as inputs (`azure/k8s-deploy`,
 `AzureResourceManagerTemplateDeployment@3`, a `TerraformTask` with command apply, …).
 
-Each action: {action, file, workspace, resource_group, name, line, text}. `file` is the path
+Each action: {action, file, workspace, resource_group, name, line, text}, and where a deploy
+goes when the command says (endpoint, kube context and namespace, Terraform var files and
+workspace, Helm values files). `file` is the path
 the command names, joined to the step's working directory (POSIX, `./` dropped); it stays as
 written when it holds a variable. `purposes` turns a job's actions and names into
 [{purpose, reason}] (train / evaluate / register / deploy / test / provision).
@@ -55,7 +57,8 @@ _AWS_SAGEMAKER = {
 _AWS_GLOBAL_VALUES = {"--region", "--profile", "--output", "--endpoint-url", "--query", "--color",
                       "--ca-bundle", "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format"}
 _AZ_ML_OPTIONS = {"file": ("-f", "--file"), "workspace": ("-w", "--workspace-name", "--workspace"),
-                  "resource_group": ("-g", "--resource-group"), "name": ("-n", "--name")}
+                  "resource_group": ("-g", "--resource-group"), "name": ("-n", "--name"),
+                  "endpoint": ("-e", "--endpoint-name")}
 
 # Actions (GitHub `uses:` owner/repo, lower case) and Azure Pipelines tasks (name without
 # @version, lower case) that act by their inputs: input names are matched case-insensitively.
@@ -333,7 +336,11 @@ def _command_action(argv: list[str], workdir: str | None) -> dict | None:
         # `job_id=$(az ml job create -f job.yml --query name -o tsv)`: the command runs
         return next((a for inner in _split(captured.strip()) if (a := _command_action(inner, workdir))),
                     None)
+    assigned = {}                   # `TF_WORKSPACE=prod terraform apply`: the command's environment
     while argv and (argv[0] in _PREFIXES or _ASSIGNMENT.match(argv[0])):
+        if argv[0] not in _PREFIXES:
+            name, _, value = argv[0].partition("=")
+            assigned[name] = value
         argv = argv[1:]
     if not argv:
         return None
@@ -344,12 +351,11 @@ def _command_action(argv: list[str], workdir: str | None) -> dict | None:
     if program == "aws":
         return _aws(argv[1:], workdir, text)
     if program == "terraform":
-        return _terraform(argv[1:], workdir, text)
+        return _terraform(argv[1:], workdir, text, assigned.get("TF_WORKSPACE"))
     if program in ("kubectl", "oc"):
         return _kubectl(argv[1:], workdir, text)
-    if program == "helm" and len(argv) > 1 and argv[1] in ("install", "upgrade"):
-        chart = _positionals(argv[2:], {"-f", "--values", "-n", "--namespace", "--version", "--set"})
-        return _action("k8s_apply", None, text, file=_join(workdir, chart[1]) if len(chart) > 1 else None)
+    if program == "helm":
+        return _helm(argv[1:], workdir, text)
     if program == "mlflow":
         return _mlflow(argv[1:], workdir, text)
     if program == "dvc" and argv[1:2] in (["repro"], ["exp"]):
@@ -397,7 +403,7 @@ def _aws(args: list[str], workdir: str | None, text: str) -> dict | None:
     return None
 
 
-def _terraform(args: list[str], workdir: str | None, text: str) -> dict | None:
+def _terraform(args: list[str], workdir: str | None, text: str, workspace: str | None = None) -> dict | None:
     folder = "."
     rest = list(args)
     while rest and rest[0].startswith("-"):
@@ -406,16 +412,43 @@ def _terraform(args: list[str], workdir: str | None, text: str) -> dict | None:
         rest = rest[1:]
     if rest[:1] != ["apply"]:
         return None
-    return _action("infra_apply", None, text, file=_join(workdir, folder))
+    # Where the apply goes, when a job's other facts do not say: its variable files
+    # (`-var-file=envs/prod.tfvars`) and state workspace (TF_WORKSPACE).
+    var_files = _repeated(rest[1:], ("-var-file", "--var-file"))
+    return _action("infra_apply", None, text, file=_join(workdir, folder), var_files=var_files or None,
+                   tf_workspace=workspace)
+
+
+# kubectl's global flags that take a value as the next word (`kubectl --context prod apply`):
+# the verb is the first word that is neither a flag nor such a value.
+_KUBECTL_VALUES = {"-n", "--namespace", "--context", "--kubeconfig", "--cluster", "--user", "-s",
+                   "--server", "--token", "--as", "--as-group", "--request-timeout", "--cache-dir",
+                   "--certificate-authority", "--client-certificate", "--client-key", "--tls-server-name"}
+_KUBE_TARGET = {"context": ("--context", "--kube-context"), "namespace": ("-n", "--namespace")}
 
 
 def _kubectl(args: list[str], workdir: str | None, text: str) -> dict | None:
-    verb = next((a for a in args if not a.startswith("-")), None)
+    words = _positionals(args, _KUBECTL_VALUES)
+    verb = words[0] if words else None
     if verb not in ("apply", "create", "replace", "set", "rollout"):
         return None
-    options = _options(args, {"file": ("-f", "--filename", "-k", "--kustomize")})
-    file = options.get("file")
-    return _action("k8s_apply", None, text, file=_join(workdir, file) if file else None)
+    options = _options(args, {"file": ("-f", "--filename", "-k", "--kustomize"), **_KUBE_TARGET})
+    file = options.pop("file", None)
+    return _action("k8s_apply", None, text, file=_join(workdir, file) if file else None, **options)
+
+
+_HELM_VALUES = {"-f", "--values", "-n", "--namespace", "--version", "--set", "--set-string", "--set-file",
+                "--kube-context", "--kubeconfig", "--timeout", "--repo", "--post-renderer"}
+
+
+def _helm(args: list[str], workdir: str | None, text: str) -> dict | None:
+    words = _positionals(args, _HELM_VALUES)
+    if words[:1] not in (["install"], ["upgrade"]):
+        return None
+    options = _options(args, _KUBE_TARGET)
+    values = _repeated(args, ("-f", "--values"))
+    return _action("k8s_apply", None, text, file=_join(workdir, words[2]) if len(words) > 2 else None,
+                   values=values or None, **options)
 
 
 def _mlflow(args: list[str], workdir: str | None, text: str) -> dict | None:
@@ -459,6 +492,18 @@ def _options(args: list[str], names: dict[str, tuple[str, ...]]) -> dict:
                 found[field] = inline
             elif arg in flags and i + 1 < len(args):
                 found[field] = args[i + 1]
+    return found
+
+
+def _repeated(args: list[str], flags: tuple[str, ...]) -> list[str]:
+    """Every value of an option that may be given more than once, in order (`-f a --values=b`)."""
+    found = []
+    for i, arg in enumerate(args):
+        flag, eq, inline = arg.partition("=")
+        if eq and flag in flags:
+            found.append(inline)
+        elif arg in flags and i + 1 < len(args):
+            found.append(args[i + 1])
     return found
 
 
@@ -512,6 +557,31 @@ _ACTION_PURPOSE = {
     "infra_apply": "provision", "infra_deploy": "provision",
     "compute_create": "provision", "workspace_create": "provision",
 }
+# What a deploying or provisioning command says about where it acts (action fact → what it
+# is called in evidence): MLC-PIPE-001 matches these against its production pattern beside
+# the job's environment and names (`kubectl --context aks-prod apply`, `terraform apply
+# -var-file=envs/prod.tfvars`, `az ml online-deployment create -w mlw-prod`).
+_TARGET_FACTS = (("workspace", "workspace"), ("resource_group", "resource group"), ("endpoint", "endpoint"),
+                 ("context", "kube context"), ("namespace", "namespace"), ("tf_workspace", "terraform workspace"),
+                 ("var_files", "var file"), ("values", "helm values"))
+
+
+def deploy_targets(actions: Iterable[dict]) -> list[dict]:
+    """[{what, value}] of the targets the deploying and provisioning actions name, each once,
+    in the order the job runs them."""
+    found: list[dict] = []
+    for action in actions:
+        if _ACTION_PURPOSE.get(action["action"]) not in ("deploy", "provision"):
+            continue
+        for fact, what in _TARGET_FACTS:
+            named = action.get(fact)
+            for value in named if isinstance(named, list) else [named]:
+                target = {"what": what, "value": value}
+                if isinstance(value, str) and value and target not in found:
+                    found.append(target)
+    return found
+
+
 # Actions that account for a purpose's word in a name: what such a job deploys is a site.
 _EXPLAINS = {"site_publish": ("deploy",)}
 # Names of jobs, steps and scripts: the words teams use (train_model.py, evaluate-model,

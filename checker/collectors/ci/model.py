@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import CollectContext, FileRef
-from .commands import FAILURE_SWALLOWED, ml_actions, purposes, task_actions
+from .commands import FAILURE_SWALLOWED, deploy_targets, ml_actions, purposes, task_actions
 
 MAX_SCRIPT = 64 * 1024        # characters of a step's script kept
 MAX_VALUE = 4 * 1024          # characters of one input or env value kept
@@ -114,6 +114,9 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
         gate = gate_in_job(system, steps)
         if gate:
             attrs["gated_in_job"] = gate
+    targets = deploy_targets(actions)
+    if targets:
+        attrs["deploy_targets"] = targets
     jid = ctx.graph.add_node("job", f"{key}#{job.key}", attrs, ctx.provenance(collector, ref.display, job.line))
     ctx.graph.add_edge(pid, jid, "contains")
     for step, step_attrs in zip(job.steps, steps):

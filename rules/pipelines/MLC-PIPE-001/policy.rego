@@ -37,14 +37,17 @@ env_names(job) := [job.attrs.environment.name] if is_string(job.attrs.environmen
 env_names(job) := object.get(job.attrs, "environment_names", []) if not is_string(job.attrs.environment.name)
 
 # What says where a job deploys: {what, value}, in a fixed order (engines iterate objects
-# in different orders).
-targets(id, job) := array.concat(array.concat(array.concat(
+# in different orders). Last, what its deploying commands name (a kube context, a
+# Terraform var file, a workspace given with -w: the CI model's deploy_targets).
+targets(id, job) := array.concat(array.concat(array.concat(array.concat(
 	[{"what": "environment", "value": n} | n := env_names(job)[_]],
 	[{"what": w, "value": job.attrs[w]} | w := ["stage", "name", "job_id"][_]; is_string(job.attrs[w])],
 ),
 	[{"what": "workspace", "value": n} | n := workspace_names(id)[_]],
 ),
 	[{"what": "endpoint", "value": n} | n := endpoint_names(id)[_]],
+),
+	[{"what": t.what, "value": t.value} | t := object.get(job.attrs, "deploy_targets", [])[_]; is_string(t.value)],
 )
 
 workspace_names(id) := sort({name |

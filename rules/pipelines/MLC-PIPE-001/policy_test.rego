@@ -57,6 +57,15 @@ test_workspace_and_endpoint_names_say_production if {
 	i.evidence.production == [{"what": "workspace", "value": "mlw-churn-prd"}, {"what": "endpoint", "value": "churn-live"}]
 }
 
+test_what_the_deploying_commands_name_says_production_last if {
+	targets := [{"what": "kube context", "value": "aks-churn-prod"}, {"what": "var file", "value": "envs/staging.tfvars"}]
+	items := pipe_001.unprotected_production_deploys with input.nodes as {"j": job({"name": "release", "deploy_targets": targets})} with input.edges as []
+	some i in items
+	i.evidence.production == [{"what": "kube context", "value": "aks-churn-prod"}]
+	staging := [{"what": "var file", "value": "envs/staging.tfvars"}, {"what": "namespace", "value": "serving"}]
+	count(pipe_001.unprotected_production_deploys) == 0 with input.nodes as {"j": job({"name": "release", "deploy_targets": staging})} with input.edges as []
+}
+
 test_a_linked_deploy_counts_without_the_purpose if {
 	nodes := {"j": job({"purposes": [], "name": "apply"}), "d": {"kind": "deployment", "attrs": {"name": "blue", "endpoint_name": "churn-prod"}}}
 	count(pipe_001.unprotected_production_deploys) == 1 with input.nodes as nodes with input.edges as [{"src": "j", "dst": "d", "kind": "deploys"}]
