@@ -23,12 +23,18 @@ run under tracemalloc for the peak:
   with the collected graph frozen out of the GC's walks, as the scan runs them.
 The last line is the collected and linked graph's digest (EstateGraph.digest): a change
 that keeps the graph keeps it.
+
+With --instructions, collect and the floor are counted in instructions executed under
+valgrind's callgrind instead of timed (each less the same process stopped before its work):
+a count that a shared machine's load does not change, for comparing two versions of the code
+where seconds are noise. It is not the goal's measure (seconds), which also pays for memory.
 """
 from __future__ import annotations
 
 import argparse
 import gc
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -367,6 +373,43 @@ def child(mode: str, root: Path, trace: bool) -> None:
                       "errors": len(graph.errors), "peak": peak}))
 
 
+# -- instructions: what a shared machine's load does not change -----------------------------
+
+def count_instructions(n: int) -> str:
+    """collect and the floor in instructions executed (valgrind's callgrind: the same count
+    whatever else the machine runs), each less the same process stopped before its work
+    (imports, and the registry for collect), so that only the work itself is compared."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / f"ci-{n}"
+        write_corpus(root, n)
+        counts = {mode: instructions(mode, root) for mode in ("imports", "registry", "collect", "floor", "own")}
+    collect, floor_, own = (counts["collect"] - counts["registry"], counts["floor"] - counts["imports"],
+                            counts["own"] - counts["imports"])
+    return (f"ci {n:>6} files, instructions (callgrind): collect {collect / 1e9:.2f} G, floor {floor_ / 1e9:.2f} G "
+            f"(collect/floor {collect / floor_:.2f}x), mlcheck's own loader {own / 1e9:.2f} G "
+            f"(collect/that {collect / own:.2f}x); imports {counts['imports'] / 1e9:.2f} G, "
+            f"registry {(counts['registry'] - counts['imports']) / 1e9:.2f} G")
+
+
+def instructions(mode: str, root: Path) -> int:
+    args = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+            str(Path(__file__).resolve()), "--count-child", mode, str(root)]
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    return int(re.search(r"Collected : (\d+)", done.stderr).group(1))
+
+
+def count_child(mode: str, root: Path) -> None:
+    """The work callgrind counts: after this module's imports, nothing (imports), the
+    registry as collect_and_link builds it (registry), then collect; or a floor."""
+    if mode in ("registry", "collect"):
+        full = load_registry()
+        registry = {"folder": full["folder"], **{name: full[name] for name in CI_PARSERS if name in full}}
+        if mode == "collect":
+            collect(resolve_sources([str(root)], [], registry), registry, {}, None)
+    elif mode in ("floor", "own"):
+        floor(root, own_loader) if mode == "own" else floor(root)
+
+
 def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
     """The least wall and the least CPU seconds of the runs (a shared machine only adds)."""
     return min(w for w, _ in runs), min(c for _, c in runs)
@@ -377,13 +420,19 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--child", nargs=2, metavar=("MODE", "ROOT"), help=argparse.SUPPRESS)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions under valgrind's callgrind instead of timing (minutes per 1k files)")
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--count-child", nargs=2, metavar=("MODE", "ROOT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]), args.trace)
         return
+    if args.count_child:
+        count_child(args.count_child[0], Path(args.count_child[1]))
+        return
     for n in args.sizes:
-        print(measure(n, args.repeat), flush=True)
+        print(count_instructions(n) if args.instructions else measure(n, args.repeat), flush=True)
 
 
 if __name__ == "__main__":
