@@ -336,3 +336,16 @@ def test_deploy_targets_are_what_deploying_and_provisioning_commands_name_once_e
         {"what": "workspace", "value": "mlw-prod"}, {"what": "resource group", "value": "rg"},
         {"what": "endpoint", "value": "churn-live"}, {"what": "kube context", "value": "aks-prod"}]
     assert deploy_targets(ml_actions("pytest -q\naz ml job create -f t.yml -w mlw-prod", None, 1)) == []
+
+
+def test_the_terraform_state_a_job_chooses_is_a_deploy_target_of_its_applies():
+    script = ('terraform init -backend-config="key=prod.tfstate"\n'
+              "terraform workspace select -or-create live\n"
+              "terraform init\n"                      # no backend config: nothing to say
+              "terraform workspace list\n"
+              "terraform apply -auto-approve\n")
+    actions = ml_actions(script, "infra", 1)
+    assert [(a["action"], a["line"]) for a in actions] == [("infra_state", 1), ("infra_state", 2), ("infra_apply", 5)]
+    assert purposes([], actions) == [{"purpose": "provision", "reason": "infra_apply: terraform apply -auto-approve"}]
+    assert deploy_targets(actions) == [{"what": "terraform backend config", "value": "key=prod.tfstate"},
+                                       {"what": "terraform workspace", "value": "live"}]

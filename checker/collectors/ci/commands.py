@@ -410,6 +410,13 @@ def _terraform(args: list[str], workdir: str | None, text: str, workspace: str |
         if rest[0].startswith("-chdir="):
             folder = rest[0][len("-chdir="):]
         rest = rest[1:]
+    if rest[:2] in (["workspace", "select"], ["workspace", "new"]):
+        # which state the job's applies change (a later line or step applies it)
+        names = _positionals(rest[2:], set())
+        return _action("infra_state", None, text, tf_workspace=names[0]) if names else None
+    if rest[:1] == ["init"]:
+        backend = _repeated(rest[1:], ("-backend-config", "--backend-config"))
+        return _action("infra_state", None, text, backend_config=backend) if backend else None
     if rest[:1] != ["apply"]:
         return None
     # Where the apply goes, when a job's other facts do not say: its variable files
@@ -563,15 +570,18 @@ _ACTION_PURPOSE = {
 # -var-file=envs/prod.tfvars`, `az ml online-deployment create -w mlw-prod`).
 _TARGET_FACTS = (("workspace", "workspace"), ("resource_group", "resource group"), ("endpoint", "endpoint"),
                  ("context", "kube context"), ("namespace", "namespace"), ("tf_workspace", "terraform workspace"),
-                 ("var_files", "var file"), ("values", "helm values"))
+                 ("var_files", "var file"), ("backend_config", "terraform backend config"),
+                 ("values", "helm values"))
 
 
 def deploy_targets(actions: Iterable[dict]) -> list[dict]:
     """[{what, value}] of the targets the deploying and provisioning actions name, each once,
-    in the order the job runs them."""
+    in the order the job runs them; and the Terraform state its init or workspace commands
+    choose (`terraform init -backend-config=key=prod.tfstate`, `terraform workspace select
+    prod`), which the job's applies then change, in the same step or a later one."""
     found: list[dict] = []
     for action in actions:
-        if _ACTION_PURPOSE.get(action["action"]) not in ("deploy", "provision"):
+        if _ACTION_PURPOSE.get(action["action"]) not in ("deploy", "provision") and action["action"] != "infra_state":
             continue
         for fact, what in _TARGET_FACTS:
             named = action.get(fact)
