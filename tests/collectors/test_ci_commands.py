@@ -349,3 +349,28 @@ def test_the_terraform_state_a_job_chooses_is_a_deploy_target_of_its_applies():
     assert purposes([], actions) == [{"purpose": "provision", "reason": "infra_apply: terraform apply -auto-approve"}]
     assert deploy_targets(actions) == [{"what": "terraform backend config", "value": "key=prod.tfstate"},
                                        {"what": "terraform workspace", "value": "live"}]
+
+
+def test_a_github_script_that_stops_at_its_first_failing_command_gates_its_own_later_lines():
+    script = "pytest tests/\naz ml online-deployment create -f d.yml"
+    ubuntu, windows = {"labels": ["ubuntu-latest"]}, {"labels": ["windows-2022"]}
+    # `bash -e {0}`: a failing pytest ends the script before the deploy line
+    gate = gate_in_job("github_actions", [_step(0, "Test and ship", script)], ubuntu)
+    assert gate == {"step": "Test and ship: pytest tests/", "line": 10, "purpose": "test",
+                    "reason": "tests: pytest tests/", "deploy_step": "Test and ship: az ml online-deployment create -f d.yml"}
+    assert gate_in_job("github_actions", [_step(0, None, script, shell="sh")], windows)["purpose"] == "test"
+    # pwsh (Windows' default), a runner whose system is unknown, a custom template, Azure's
+    # bash (no -e): the script goes on after pytest fails, so nothing gates the deploy
+    for step, runner in ((_step(0, None, script), windows), (_step(0, None, script), {"labels": ["${{ matrix.os }}"]}),
+                         (_step(0, None, script, shell="bash {0}"), ubuntu), (_step(0, None, script), None)):
+        assert gate_in_job("github_actions", [step], runner) is None, (step, runner)
+    assert gate_in_job("azure_pipelines", [_step(0, None, script)], ubuntu) is None
+    # a test whose failure a pipe hides (no pipefail in the default shell), a swallowed one,
+    # a deploy before the test, a step named for a purpose its commands do not show
+    piped = "pytest tests/ | tee out.log\naz ml online-deployment create -f d.yml"
+    assert gate_in_job("github_actions", [_step(0, None, piped)], ubuntu) is None
+    assert gate_in_job("github_actions", [_step(0, None, piped, shell="bash")], ubuntu)["purpose"] == "test"
+    for run, name in (("pytest tests/ || true\naz ml online-deployment create -f d.yml", None),
+                      ("az ml online-deployment create -f d.yml\npytest tests/", None),
+                      ("pytest tests/", "Deploy")):
+        assert gate_in_job("github_actions", [_step(0, name, run)], ubuntu) is None, run

@@ -147,11 +147,13 @@ def _script_actions(script: str, workdir: str | None) -> tuple[tuple[int, dict],
     folder: workflows repeat the same steps (`pip install -r requirements.txt`, a login, a
     shared submit script) across files and jobs. Callers copy the actions they return."""
     found = []
-    for offset, command, ignored in _commands(script):
+    for offset, command, ignored, piped in _commands(script):
         action = _command_action(command, workdir)
         if action:
             if ignored:
                 action["failure_ignored"] = True
+            if piped:
+                action["piped"] = True
             found.append((offset, action))
     return tuple(found)
 
@@ -184,11 +186,11 @@ def task_actions(task: str, inputs: dict, workdir: str | None = None, line: int 
     return found
 
 
-def _commands(script: str) -> Iterable[tuple[int, list[str], bool]]:
-    """(line offset in the script, argv, whether its failure is ignored) of each simple
-    command; a command continued over several lines (`\\`, PowerShell's backtick, cmd's `^`)
-    counts from its first line. A failure is ignored on a line that swallows one (`|| true`,
-    `|| :`, `|| exit 0`) and after `set +e` until `set -e`."""
+def _commands(script: str) -> Iterable[tuple[int, list[str], bool, bool]]:
+    """(line offset in the script, argv, whether its failure is ignored, whether it feeds a
+    pipe) of each simple command; a command continued over several lines (`\\`, PowerShell's
+    backtick, cmd's `^`) counts from its first line. A failure is ignored on a line that
+    swallows one (`|| true`, `|| :`, `|| exit 0`) and after `set +e` until `set -e`."""
     logical, start, errexit_off = "", None, False
     for number, text in enumerate(script.split("\n")):
         text = text.rstrip("\r")
@@ -199,11 +201,11 @@ def _commands(script: str) -> Iterable[tuple[int, list[str], bool]]:
         if continued:
             continue
         errexit_off, ignored = failures_ignored(logical, errexit_off)
-        yield from ((start, argv, ignored) for argv in _split(logical.strip()))
+        yield from ((start, argv, ignored, piped) for argv, piped in _split_piped(logical.strip()))
         logical, start = "", None
     if logical.strip():
         _, ignored = failures_ignored(logical, errexit_off)
-        yield from ((start, argv, ignored) for argv in _split(logical.strip()))
+        yield from ((start, argv, ignored, piped) for argv, piped in _split_piped(logical.strip()))
 
 
 def failures_ignored(line: str, errexit_off: bool) -> tuple[bool, bool]:
@@ -217,6 +219,12 @@ def failures_ignored(line: str, errexit_off: bool) -> tuple[bool, bool]:
 
 
 def _split(text: str) -> Iterable[list[str]]:
+    return (argv for argv, _ in _split_piped(text))
+
+
+def _split_piped(text: str) -> Iterable[tuple[list[str], bool]]:
+    """Each simple command of a line, and whether its output feeds a pipe (`pytest | tee`:
+    without pipefail, its failure is not the line's)."""
     # Most script lines run nothing this module reads (echo, pip, cd): one regex search
     # skips them before any tokenising.
     if not text or text.startswith(("#", "REM ", "rem ", "::")) or not _runs_a_program(text):
@@ -225,12 +233,12 @@ def _split(text: str) -> Iterable[list[str]]:
     for token in _tokens(text):
         if token in _SPLIT:
             if argv:
-                yield argv
+                yield argv, token in ("|", "|&")
             argv = []
         else:
             argv.append(token)
     if argv:
-        yield argv
+        yield argv, False
 
 
 def _runs_a_program(text: str) -> bool:

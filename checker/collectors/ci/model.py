@@ -111,7 +111,7 @@ def _emit_job(ctx: CollectContext, ref: FileRef, system: str, key: str, pid: str
         if value is not None:
             attrs[fact] = value
     if any(p["purpose"] == "deploy" for p in attrs["purposes"]):
-        gate = gate_in_job(system, steps)
+        gate = gate_in_job(system, steps, job.runner)
         if gate:
             attrs["gated_in_job"] = gate
     targets = deploy_targets(actions)
@@ -135,14 +135,14 @@ _CANCELLED_ONLY = re.compile(r"cancell?ed\(\)", re.I)
 _SUCCESS = re.compile(r"success\(\)|succeeded\(", re.I)
 
 
-def gate_in_job(system: str, steps: list[dict]) -> dict | None:
+def gate_in_job(system: str, steps: list[dict], runner: dict | None = None) -> dict | None:
     """The test or evaluation a deploy job runs before it deploys, when a failure of it stops
     the deploy: every deploying step (GitLab: command) comes after it, none of them runs after
     a failure, and its failure is not tolerated. A failing step ends the job's later steps
-    (GitHub, Azure Pipelines; GitLab stops a script at its first failing command). Steps judged
-    by their own names and ML actions, as the job's purposes are; None when the facts do not
-    show that order."""
-    units = [u for step in steps for u in _units(system, step)]       # in the order they run
+    (GitHub, Azure Pipelines; GitLab stops a script at its first failing command, and so does
+    a GitHub step whose shell runs with `-e`). Steps judged by their own names and ML actions,
+    as the job's purposes are; None when the facts do not show that order."""
+    units = [u for step in steps for u in _units(system, step, runner)]       # in the order they run
     deploys = [u for u in units if "deploy" in u["purposes"]]
     if not deploys or any(u["after_failure"] for u in deploys):
         return None
@@ -157,9 +157,11 @@ def gate_in_job(system: str, steps: list[dict]) -> dict | None:
     return None
 
 
-def _units(system: str, step: dict) -> list[dict]:
-    """What runs in order inside a job: a step, or for GitLab each command of a script (GitLab
-    stops at the first that fails; an Azure or GitHub script is one step)."""
+def _units(system: str, step: dict, runner: dict | None = None) -> list[dict]:
+    """What runs in order inside a job: a step, or each command of a script that stops at
+    its first failing command (GitLab's; a GitHub `run` whose shell has `-e`, when the step's
+    name says nothing its commands do not). An Azure script is one step: its shell goes on
+    after a failing command."""
     after = _runs_after_failure(system, step)
     tolerated = step.get("continue_on_error") is not None
     label = step.get("name") or f"step {step['index'] + 1}"
@@ -168,12 +170,47 @@ def _units(system: str, step: dict) -> list[dict]:
                  "purposes": {p["purpose"]: p["reason"] for p in purposes((), [a])},
                  "after_failure": after, "tolerated": bool(a.get("failure_ignored"))}
                 for a in step["ml_actions"]]
+    shell = _github_shell(step, runner) if system == "github_actions" and step.get("run") else None
+    if shell and shell[0] and len(step["ml_actions"]) > 1 and _named_as_done(step):
+        pipefail = shell[1]
+        return [{"order": (step["index"], a.get("line") or 0), "label": f"{label}: {a['text']}", "line": a.get("line"),
+                 "purposes": {p["purpose"]: p["reason"] for p in purposes((), [a])}, "after_failure": after,
+                 "tolerated": tolerated or bool(a.get("failure_ignored")) or (bool(a.get("piped")) and not pipefail)}
+                for a in step["ml_actions"]]
     # a swallowed failure anywhere in the step's script, or in a task's inline script
     swallowed = any(a.get("failure_ignored") for a in step["ml_actions"]) \
         or bool(step.get("run") and FAILURE_SWALLOWED.search(step["run"]))
     return [{"order": (step["index"], 0), "label": label, "line": step.get("line"),
              "purposes": {p["purpose"]: p["reason"] for p in purposes([step.get("name")], step["ml_actions"])},
              "after_failure": after, "tolerated": tolerated or swallowed}]
+
+
+def _github_shell(step: dict, runner: dict | None) -> tuple[bool, bool] | None:
+    """(stops at a failing command, and at one failing inside a pipe) for a GitHub `run`'s
+    shell, None when not known. GitHub runs an unnamed shell as `bash -e {0}` on Linux and
+    macOS runners and as pwsh on Windows; `shell: bash` as `bash --noprofile --norc -eo
+    pipefail {0}`, `shell: sh` as `sh -e {0}`; pwsh, python and cmd go on after a failing
+    native command, and a custom template (`bash {0}`) runs as written."""
+    shell = step.get("shell")
+    if shell == "bash":
+        return True, True
+    if shell == "sh":
+        return True, False
+    if shell is not None:
+        return (False, False) if shell in ("pwsh", "powershell", "python", "cmd") else None
+    labels = [str(label).lower() for label in (runner or {}).get("labels") or []]
+    if any("windows" in label for label in labels):
+        return False, False
+    if any(label.startswith(("ubuntu", "macos")) or label in ("linux", "macos") for label in labels):
+        return True, False
+    return None
+
+
+def _named_as_done(step: dict) -> bool:
+    """Whether the step's name gives no purpose its commands do not (a step "Deploy" that
+    runs only pytest stays one step: the name's deploy would be lost command by command)."""
+    named = {p["purpose"] for p in purposes([step.get("name")], [])} if step.get("name") else set()
+    return named <= {p["purpose"] for p in purposes((), step["ml_actions"])}
 
 
 def _runs_after_failure(system: str, step: dict) -> bool:
