@@ -14,6 +14,18 @@ def note_source(ctx: CollectContext, source: Source, **facts) -> None:
             return
 
 
+# What MLflow records as mlflow.source.name for a run started in a notebook outside
+# Databricks: the Jupyter (or Colab) kernel's launcher script, not the notebook.
+KERNEL_LAUNCHERS = frozenset({"ipykernel_launcher.py", "colab_kernel_launcher.py"})
+
+
+def _kernel_launcher(source: str | None) -> bool | None:
+    """True when the source name is a kernel launcher (None: nothing to say)."""
+    if not source:
+        return None
+    return True if source.replace("\\", "/").rsplit("/", 1)[-1] in KERNEL_LAUNCHERS else None
+
+
 class Emitter:
     """Turns reader records into nodes and edges (LINEAGE_SPEC, MLflow)."""
 
@@ -58,6 +70,7 @@ class Emitter:
                  "start_time": iso(r.start_time), "end_time": iso(r.end_time),
                  "user": tags.get("mlflow.user") or r.user_id,
                  "source_name": tags.get("mlflow.source.name"),
+                 "source_is_kernel_launcher": _kernel_launcher(tags.get("mlflow.source.name")),
                  "source_type": tags.get("mlflow.source.type"),
                  "git_commit": tags.get("mlflow.source.git.commit"),
                  "git_repo_url": tags.get("mlflow.source.git.repoURL"),
