@@ -708,3 +708,29 @@ def test_an_endpoint_name_that_is_a_shell_variable_names_no_endpoint(tmp_path):
         assert not [r for r in resource["references"] if r["attribute"] == "endpoint_name"]
         assert "reference endpoint_name" not in resource.get("unresolved", {})
     assert "unresolved" not in attrs(graph, "deployment:azureml:fs:./red.yml")
+
+
+def test_preview_cli_code_mapping_and_storage_container_urls(tmp_path):
+    """Shapes from public CLI v2 examples: the 2021 preview's `code: {local_path: src}` is the
+    code folder (it was a collection error, exit 3), and a wasbs:// URL keeps its container
+    (`datasets@account`: no secret, and without it two containers' files were one dataset);
+    a password in user info is still dropped."""
+    repo = tmp_path / "repo"
+    make_repo(repo)
+    schema = "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\n"
+    commit_files(repo, {
+        "jobs/preview.yml": schema + "code:\n  local_path: src\ncommand: python main.py --C ${{inputs.C}}\n"
+                                     "inputs:\n  C: 0.8\ncompute: azureml:cpu-cluster\n",
+        "jobs/blob.yml": schema + "code: src\ncommand: python main.py --a ${{inputs.a}} --b ${{inputs.b}}"
+                                  " --c ${{inputs.c}}\ninputs:\n"
+                                  "  a: {type: uri_file, path: 'wasbs://datasets@contoso.blob.core.windows.net/iris.csv'}\n"
+                                  "  b: {type: uri_file, path: 'wasbs://archive@contoso.blob.core.windows.net/iris.csv'}\n"
+                                  "  c: {type: uri_folder, path: 'abfss://user:hunter2@contoso.dfs.core.windows.net/raw'}\n",
+    }, "specs")
+    graph = collect_graph(repo)
+    assert [e for e in graph.errors if "jobs/" in e.source] == []
+    assert attrs(graph, f"job:azureml:{T}/jobs/preview.yml")["code"] == "src"
+    assert edges(graph, f"job:azureml:{T}/jobs/blob.yml", "reads") == {
+        "dataset:azureml:url/wasbs://datasets@contoso.blob.core.windows.net/iris.csv",
+        "dataset:azureml:url/wasbs://archive@contoso.blob.core.windows.net/iris.csv",
+        "dataset:azureml:url/abfss://contoso.dfs.core.windows.net/raw"}

@@ -102,7 +102,8 @@ def _normalised(graph: EstateGraph) -> dict:
     name_of = {a["run_id"]: a["run_name"] for a in runs.values()}
     exp_names = {a["experiment_id"]: a["name"] for a in by_kind(graph, "experiment").values()}
     volatile = {"run_id", "experiment_id", "start_time", "end_time", "created_at", "source",
-                "artifact_uri", "artifacts_unknown_reason"}   # paths each store chose
+                "artifact_uri", "artifacts_unknown_reason",
+                "storage_location"}   # paths each store chose (the server does not say where it stores)
     out = {"experiments": sorted((a["name"], a["lifecycle_stage"], json.dumps(a["tags"]))
                                  for a in by_kind(graph, "experiment").values())}
     out["runs"] = {a["run_name"]: {**{k: v for k, v in a.items() if k not in volatile},

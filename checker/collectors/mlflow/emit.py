@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import CollectContext, Source
-from .records import (PROFILE_LIMIT, Collected, DatasetRec, ExperimentRec, ModelRec, RunRec,
+from .records import (LOGGED_MODEL_ID, PROFILE_LIMIT, Collected, DatasetRec, ExperimentRec, ModelRec, RunRec,
                       VersionRec, clip, iso, scrub_secrets, source_uri, tag_dict)
 
 
@@ -12,6 +12,18 @@ def note_source(ctx: CollectContext, source: Source, **facts) -> None:
         if entry.get("kind") == source.kind and entry.get("source") == source.display:
             entry.update(facts)
             return
+
+
+# What MLflow records as mlflow.source.name for a run started in a notebook outside
+# Databricks: the Jupyter (or Colab) kernel's launcher script, not the notebook.
+KERNEL_LAUNCHERS = frozenset({"ipykernel_launcher.py", "colab_kernel_launcher.py"})
+
+
+def _kernel_launcher(source: str | None) -> bool | None:
+    """True when the source name is a kernel launcher (None: nothing to say)."""
+    if not source:
+        return None
+    return True if source.replace("\\", "/").rsplit("/", 1)[-1] in KERNEL_LAUNCHERS else None
 
 
 class Emitter:
@@ -58,6 +70,7 @@ class Emitter:
                  "start_time": iso(r.start_time), "end_time": iso(r.end_time),
                  "user": tags.get("mlflow.user") or r.user_id,
                  "source_name": tags.get("mlflow.source.name"),
+                 "source_is_kernel_launcher": _kernel_launcher(tags.get("mlflow.source.name")),
                  "source_type": tags.get("mlflow.source.type"),
                  "git_commit": tags.get("mlflow.source.git.commit"),
                  "git_repo_url": tags.get("mlflow.source.git.repoURL"),
@@ -97,7 +110,9 @@ class Emitter:
                  "aliases": sorted(a for a, n in aliases.items() if n == v.version),
                  "stage": v.stage, "status": v.status,
                  "tags": tag_dict(v.tags),
-                 "created_at": iso(v.created), "description": v.description or None}
+                 "created_at": iso(v.created), "description": v.description or None,
+                 "model_id": v.model_id, "run_id_via": v.run_via,
+                 "storage_location": scrub_secrets(v.storage_location) if v.storage_location else None}
         if attrs["source"]:
             attrs["source"] = scrub_secrets(attrs["source"])
         nid = self._add("model_version", f"{self.prefix}/{v.name}/{v.version}",
@@ -106,7 +121,10 @@ class Emitter:
             "model", f"{self.prefix}/{v.name}", {"name": v.name, "aliases": {}, "tags": {}}, self.prov)
         self.g.add_edge(nid, model, "version_of")
         if v.source:
-            self.versions.append((nid, v.source))
+            # a version copied from another (source models:/name/N) keeps its artifacts
+            # where the registry stored them
+            copied = v.source.startswith("models:/") and not LOGGED_MODEL_ID.fullmatch(v.source[len("models:/"):])
+            self.versions.append((nid, v.storage_location if copied and v.storage_location else v.source))
         if v.run_id and v.run_id in runs:
             self.g.add_edge(nid, runs[v.run_id], "produced_by")
         elif v.run_id in unreadable:

@@ -15,7 +15,7 @@ from typing import Callable
 
 from ...safeyaml import Fields, YamlError, line_of, load_yaml
 from ..walker import walk
-from .records import (LoggedModelRec, CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
+from .records import (LOGGED_MODEL_ID, LoggedModelRec, CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
                       ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
                       is_prompt, newest_first, not_a_number, to_int, to_str)
 
@@ -243,10 +243,18 @@ class FileStoreReader:
         stage = meta.text("current_stage")
         if stage == DELETED_STAGE:
             return None
+        run_id, model_id, via = meta.text("run_id"), meta.text("model_id") or None, None
+        if not run_id and model_id and LOGGED_MODEL_ID.fullmatch(model_id) and ".." not in model_id:
+            # MLflow 3 registers a logged model with run_id '' and its model_id: the run
+            # is the logged model's source run
+            logged = self.logged_model(model_id)
+            if logged is not None and logged.source_run_id:
+                run_id, via = logged.source_run_id, f"logged model {model_id}"
         return VersionRec(meta.text("name") or model_dir.name, version, meta.text("source"),
-                          meta.text("run_id"), meta.text("run_link"), stage, meta.text("status"),
+                          run_id, meta.text("run_link"), stage, meta.text("status"),
                           self._values(folder / "tags"), meta.number("creation_timestamp"),
-                          meta.text("description"), meta.number("last_updated_timestamp"))
+                          meta.text("description"), meta.number("last_updated_timestamp"),
+                          model_id, meta.text("storage_location") or None, via)
 
     def _index(self) -> dict[str, Path]:
         """run id -> run folder, for active and trashed experiments: one listing per experiment."""

@@ -258,6 +258,12 @@ class VersionRec:
     created: int | None
     description: str | None
     updated: int | None = None
+    model_id: str | None = None           # MLflow 3: the logged model the version was registered from
+    storage_location: str | None = None   # where the registry keeps the artifacts (file store, MLflow >= 2.x)
+    run_via: str | None = None            # the run id was read from the logged model, not the version
+
+
+LOGGED_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")   # one path segment, as MLflow writes it
 
 
 @dataclass

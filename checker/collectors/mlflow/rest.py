@@ -501,7 +501,8 @@ def _version_from_json(v: dict) -> VersionRec:
     return VersionRec(ident(v.get("name"), "name"), version, to_str(v.get("source")),
                       to_str(v.get("run_id")), to_str(v.get("run_link")), to_str(v.get("current_stage")),
                       to_str(v.get("status")), kv_list(v.get("tags")), to_int(v.get("creation_timestamp")),
-                      to_str(v.get("description")), to_int(v.get("last_updated_timestamp")))
+                      to_str(v.get("description")), to_int(v.get("last_updated_timestamp")),
+                      to_str(v.get("model_id")) or None)
 
 
 def _run_from_json(doc: dict) -> RunRec:

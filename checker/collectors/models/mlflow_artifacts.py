@@ -47,6 +47,7 @@ SAFE_ALTERNATIVES = {
 class Lister:
     """Where a version's artifact files come from: a local folder or a server's proxy."""
     problem: Callable[[str, str], None] = staticmethod(lambda where_, why: None)
+    relocated_from: str | None = None     # the path as the store wrote it, when read elsewhere
 
     def files(self) -> Iterator[tuple[str, int | None]]:     # (relative path, size)
         raise NotImplementedError
@@ -151,16 +152,48 @@ def where(source: str, store_dir: Path | None, run_artifacts: dict[str, str],
         scheme = raw.split(":", 1)[0] if ":" in raw else "?"
         return None, f"{scheme}:// object store not reachable from the scan"
     if not local.exists():
-        return None, f"local path {local} does not exist on this machine"
+        moved = _in_store(local, store_dir)
+        if moved is None:
+            return None, f"local path {local} does not exist on this machine"
+        lister = LocalLister(moved)
+        lister.relocated_from = str(local)
+        return lister, ""
     return LocalLister(local), ""
 
 
 def _local_path(raw: str) -> Path | None:
     if raw.startswith("file:"):
-        return Path(unquote(urlparse(raw).path))
+        path = unquote(urlparse(raw).path)
+        # file:///C:/Users/... parses to /C:/Users/...: the drive letter starts the path
+        return Path(path[1:] if re.match(r"^/[A-Za-z]:[/\\]", path) else path)
     if raw.startswith("/") or (len(raw) > 2 and raw[1] == ":" and raw[2] in "\\/"):
         return Path(raw)
     return None
+
+
+def _in_store(local: Path, store_dir: Path | None) -> Path | None:
+    """A path written on the machine that ran MLflow (C:/Users/a/proj/mlruns/1/<run>/artifacts,
+    /home/b/proj/mlruns/...) for a store committed and scanned elsewhere: the same place
+    under the scanned store, found by the store folder's name in that path (the last time it
+    appears first). Only a path that exists inside the store is taken; symlinks are not
+    followed out of it."""
+    if store_dir is None:
+        return None
+    parts = [p for p in re.split(r"[/\\]", str(local)) if p]
+    root = os.path.realpath(store_dir)
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] != store_dir.name or ".." in parts[i + 1:]:
+            continue
+        cand = store_dir.joinpath(*parts[i + 1:])
+        real = os.path.realpath(cand)
+        if (real == root or real.startswith(root + os.sep)) and os.path.lexists(cand):
+            return cand
+    return None
+
+
+def _shown_in_store(path: Path, store_dir: Path, display: str) -> str:
+    """A path inside the store as the report shows it: under the store's label."""
+    return f"{display.rstrip('/')}/{path.relative_to(store_dir).as_posix()}"
 
 
 def read_version_artifacts(ctx: CollectContext, collector: str, prefix: str, version_node: str,
@@ -292,10 +325,18 @@ def read_artifacts(ctx: CollectContext, collector: str, source, emitter, reader)
             if src is None:
                 ctx.graph.update_attrs(nid, artifacts="unknown", artifacts_unknown_reason=why)
                 continue
+        elif logged_model_id(f"models:/{ctx.graph.node(nid)['attrs'].get('model_id') or ''}"):
+            # an MLflow 3 version naming its logged model beside a path source: the logged
+            # model's facts (its run) are recorded; the artifacts are read at the source
+            _logged_model_location(ctx, nid, ctx.graph.node(nid)["attrs"]["model_id"], reader)
         lister, why = where(src, store_dir, emitter.run_artifacts, proxy)
         if lister is None:
             ctx.graph.update_attrs(nid, artifacts="unknown", artifacts_unknown_reason=why)
             continue
+        if lister.relocated_from:      # read where it lies in the scanned store, not where it was written
+            shown = source.label if store.is_dir() else posixpath.dirname(source.label)   # no absolute path
+            ctx.graph.update_attrs(nid, artifacts_relocated_from=lister.relocated_from,
+                                   artifacts_read_at=_shown_in_store(lister.root, store_dir, shown))
         try:
             read_version_artifacts(ctx, collector, emitter.prefix, nid, src, lister, source.display)
         except StoreError as exc:
@@ -306,7 +347,6 @@ def read_artifacts(ctx: CollectContext, collector: str, source, emitter, reader)
             ctx.graph.error(collector, f"{source.display} ({src})", f"artifacts unreadable: {exc}")
 
 
-_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 def logged_model_id(source: str) -> str | None:
@@ -317,7 +357,8 @@ def logged_model_id(source: str) -> str | None:
     if not raw.startswith("models:/"):
         return None
     rest = raw[len("models:/"):]
-    return rest if _MODEL_ID.fullmatch(rest) and ".." not in rest else None
+    from ..mlflow.records import LOGGED_MODEL_ID      # here: the mlflow package imports this module
+    return rest if LOGGED_MODEL_ID.fullmatch(rest) and ".." not in rest else None
 
 
 def _logged_model_location(ctx: CollectContext, nid: str, model_id: str, reader) -> tuple[str | None, str]:

@@ -41,3 +41,19 @@ test_run_naming_no_source_passes if {
 	bare := json.patch(nodes, [{"op": "remove", "path": "/run:r3/attrs/source_name"}])
 	count(lin_003.source_not_versioned) == 0 with input.nodes as bare with input.edges as edges([])
 }
+
+launcher_nodes := {
+	"model_version:churn/3": {"kind": "model_version", "attrs": {"name": "churn", "version": "3"}},
+	"run:r3": {"kind": "run", "attrs": {
+		"git_commit": sha, "source_name": "/home/ana/venv/lib/python3.11/site-packages/ipykernel_launcher.py",
+		"source_is_kernel_launcher": true,
+	}},
+}
+
+test_a_notebook_kernels_launcher_is_cannot_evaluate_not_a_finding_about_the_launcher if {
+	found := lin_003.source_not_versioned with input.nodes as launcher_nodes with input.edges as edges([])
+	count(found) == 1
+	some f in found
+	f.cannot_evaluate == true
+	f.message == "cannot evaluate whether model version churn v3 was trained from code under version control: the run was started from a notebook kernel: MLflow recorded the kernel's launcher (/home/ana/venv/lib/python3.11/site-packages/ipykernel_launcher.py), not the notebook"
+}

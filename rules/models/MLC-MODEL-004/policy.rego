@@ -15,6 +15,7 @@ source_outside_run contains finding if {
 	root := trim_right(trim_prefix(run.attrs.artifact_uri, "file://"), "/")
 	source := mv.attrs.source
 	not startswith(source, "models:/")
+	not mv.attrs.logged_model_id # judged by the logged model's run (below)
 	not inside(trim_prefix(source, "file://"), root, run.attrs.run_id)
 	finding := {
 		"node": mv_id,

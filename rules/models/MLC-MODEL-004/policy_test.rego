@@ -46,3 +46,20 @@ test_a_logged_model_of_the_run_or_one_not_read_passes if {
 	logged_flagged({"logged_model_id": "m-1", "logged_model_run_id": "r1"}) == set()
 	logged_flagged({}) == set()
 }
+
+# MLflow 3 in a file store: a version registered from a logged model names it (model_id)
+# beside a path source under <experiment>/models/<model_id>/artifacts, outside any run's
+# artifact root. It is judged by the logged model's run, not by that path.
+path_logged_nodes(logged_run) := {
+	"model_version:churn/5": {"kind": "model_version", "attrs": {"name": "churn", "version": 5, "source": "file:///mlruns/1/models/m-1/artifacts", "logged_model_id": "m-1", "logged_model_run_id": logged_run}},
+	"run:r1": {"kind": "run", "attrs": {"run_id": "r1", "artifact_uri": "file:///mlruns/1/r1/artifacts"}},
+}
+
+path_logged_flagged(logged_run) := {f.node | some f in found} if {
+	found := model_004.source_outside_run with input.nodes as path_logged_nodes(logged_run) with input.edges as edges
+}
+
+test_a_logged_model_path_source_is_judged_by_the_logged_models_run if {
+	path_logged_flagged("r1") == set()
+	path_logged_flagged("r2") == {"model_version:churn/5"}
+}
