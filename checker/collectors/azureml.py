@@ -104,25 +104,9 @@ def is_binding(value: Any) -> bool:
     return isinstance(value, str) and value.strip().startswith("${{")
 
 
-# Azure Storage URLs name their container (filesystem) where other URLs keep user info:
-# wasbs://<container>@<account>.blob.core.windows.net/<path>. It is no secret, and without
-# it two containers' files would be one dataset.
-_CONTAINER_URL = re.compile(r"^(?:wasbs?|abfss?)://([A-Za-z0-9][A-Za-z0-9-]{0,62})@", re.I)
-
-
-def storage_url(raw: str) -> str:
-    """url_without_secrets, keeping an Azure Storage URL's container."""
-    url = url_without_secrets(raw)
-    m = _CONTAINER_URL.match(raw)
-    if m and "@" not in url.split("//", 1)[1].split("/", 1)[0]:
-        scheme, rest = url.split("://", 1)
-        url = f"{scheme}://{m.group(1)}@{rest}"
-    return url
-
-
 def clean_path(value: Any) -> Any:
     """A path as recorded: URLs lose user info and query (SAS tokens live there)."""
-    return storage_url(value) if isinstance(value, str) and is_url(value) else value
+    return url_without_secrets(value) if isinstance(value, str) and is_url(value) else value
 
 
 def local_path(base_dir: str, raw: str) -> str:
@@ -175,7 +159,7 @@ def azureml_uri_reference(raw: str) -> tuple[str, dict]:
 
 
 def url_reference(raw: str) -> tuple[str, dict]:
-    url = storage_url(raw)
+    url = url_without_secrets(raw)
     attrs: dict = {"reference": url, "ref_kind": "url", "url": url}
     version = _VERSION_QUERY.search(raw)
     if not version:
