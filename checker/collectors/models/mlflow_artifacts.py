@@ -347,8 +347,6 @@ def read_artifacts(ctx: CollectContext, collector: str, source, emitter, reader)
             ctx.graph.error(collector, f"{source.display} ({src})", f"artifacts unreadable: {exc}")
 
 
-
-
 def logged_model_id(source: str) -> str | None:
     """The id in an MLflow 3 `models:/<model_id>` source: one path segment, as MLflow parses
     it; None for registry references (`models:/name/version`, `models:/name@alias`) and for
