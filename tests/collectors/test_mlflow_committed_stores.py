@@ -158,3 +158,30 @@ def test_a_version_copied_from_another_is_read_at_its_storage_location(tmp_path)
     assert (v["source"], v["artifacts"]) == ("models:/churn/1", "read") and model_code(graph, nid) == ["os.system"]
     v3 = version(graph, 3)[1]
     assert v3["artifacts"] == "unknown" and "registry reference" in v3["artifacts_unknown_reason"]
+
+
+def test_a_copied_version_without_a_run_is_produced_by_its_originals_run(tmp_path):
+    """A copy (source models:/<name>/<n>) of a version that has a run, of a copy of one, and of
+    an MLflow 3 logged-model version (run found through the logged model); a copy of a
+    version the store lacks, and a chain that loops, stay runless."""
+    base = "file:///srv/mlruns"
+    artifacts = f"{base}/7/models/{MODEL_ID}/artifacts"
+    mlruns = store(tmp_path, base, [{"run_id": OTHER, "source": f"{base}/7/{OTHER}/artifacts/model"},
+                                    {"source": "models:/churn/1"}, {"source": "models:/churn/2"},
+                                    {"model_id": MODEL_ID, "source": artifacts},
+                                    {"source": "models:/churn/4"},
+                                    {"source": "models:/churn/99"},
+                                    {"source": "models:/churn/8"}, {"source": "models:/churn/7"}])
+    write(mlruns / f"7/models/{MODEL_ID}/meta.yaml",
+          f"artifact_location: {artifacts}\nexperiment_id: '7'\nmodel_id: {MODEL_ID}\nname: model\n"
+          f"source_run_id: {RUN}\nstatus: 2\n")
+    graph = collect(str(mlruns))
+
+    def run_of(n):
+        nid, attrs = version(graph, n)
+        return [graph.node(r)["attrs"]["run_id"] for r in graph.out_edges(nid, "produced_by")], attrs.get("run_id_via")
+    assert run_of(2) == ([OTHER], "copied from churn/1")
+    assert run_of(3) == ([OTHER], "copied from churn/1")
+    assert run_of(5) == ([RUN], f"copied from churn/4 (logged model {MODEL_ID})")
+    for n in (6, 7, 8):
+        assert run_of(n) == ([], None), n

@@ -1,6 +1,9 @@
 """Reader records into graph nodes and edges (the same facts whichever reader made them)."""
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from .. import CollectContext, Source
 from .records import (LOGGED_MODEL_ID, PROFILE_LIMIT, Collected, DatasetRec, ExperimentRec, ModelRec, RunRec,
                       VersionRec, clip, iso, scrub_secrets, source_uri, tag_dict)
@@ -26,6 +29,30 @@ def _kernel_launcher(source: str | None) -> bool | None:
     return True if source.replace("\\", "/").rsplit("/", 1)[-1] in KERNEL_LAUNCHERS else None
 
 
+_COPIED_FROM = re.compile(r"models:/(?P<name>[^/]+)/(?P<version>\d+)")
+MAX_COPY_HOPS = 10        # a copy of a copy …: a chain longer than this is not followed
+
+
+def _runs_of_copies(versions: list[VersionRec]) -> None:
+    """A version copied from another (MlflowClient.copy_model_version: source
+    `models:/name/N`) with no run of its own is produced by the run its original was: the
+    artifacts are that run's (a copy keeps the run id of a version that had one; MLflow 3
+    copies of a logged-model version have none)."""
+    by_key = {(v.name, v.version): v for v in versions}
+    for i, v in enumerate(versions):
+        if v.run_id or not v.source:
+            continue
+        original, hops = v, 0
+        while original is not None and not original.run_id and hops < MAX_COPY_HOPS:
+            m = _COPIED_FROM.fullmatch(original.source or "")
+            original = by_key.get((m["name"], int(m["version"]))) if m else None
+            hops += 1
+        if original is not None and original is not v and original.run_id:
+            via = f"copied from {original.name}/{original.version}"
+            versions[i] = dataclasses.replace(v, run_id=original.run_id, run_via=(
+                f"{via} ({original.run_via})" if original.run_via else via))
+
+
 class Emitter:
     """Turns reader records into nodes and edges (LINEAGE_SPEC, MLflow)."""
 
@@ -48,6 +75,7 @@ class Emitter:
         models = {m.name: self._model(m) for m in data.models}
         aliases = {m.name: m.aliases for m in data.models}
         versions, data.versions = data.versions, []
+        _runs_of_copies(versions)
         versions.reverse()
         while versions:
             v = versions.pop()
