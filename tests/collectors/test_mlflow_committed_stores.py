@@ -8,10 +8,7 @@ import os
 from pathlib import Path
 
 import model_files as m
-from checker.collectors import CollectContext, file_parsers, load_registry
-from checker.collectors.mlflow import MlflowCollector
-from checker.graph import EstateGraph
-from checker.linkers import run_linkers
+from collectors.test_models_mlflow import collect   # a store collected and linked, as a scan does
 
 RUN = "4c1e0d2a9b8f47c3a1d5e6f708192a3b"
 OTHER = "9e7d6c5b4a3f42e1b0c9d8e7f6a5b4c3"
@@ -23,14 +20,6 @@ flavors:
   sklearn: {pickled_model: model.pkl, serialization_format: cloudpickle}
 mlflow_version: 2.16.2
 """
-
-
-def collect(uri: str) -> EstateGraph:
-    graph = EstateGraph()
-    ctx = CollectContext(graph, parsers=file_parsers(load_registry()))
-    MlflowCollector().collect(MlflowCollector.from_uri(uri), ctx)
-    run_linkers(graph)
-    return graph
 
 
 def write(path: Path, text: str | bytes) -> None:
