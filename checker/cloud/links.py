@@ -116,14 +116,15 @@ def link_resources(graph: EstateGraph) -> None:
 
 K8S_NAMESPACED = ("k8s_workload", "k8s_service", "k8s_ingress", "k8s_network_policy", "k8s_inference_service",
                   "k8s_seldon_model")
-# what names a namespace resource's name: its metadata.name, or its id (the name)
-_NAMESPACE_NAME = re.compile(r"\.(metadata(\[0\]|\.0)\.name|id)$")
+# a namespace resource's id, which the provider computes from its name (a reference to its
+# metadata.name is that argument's value already: the Terraform evaluator reads it)
+_NAMESPACE_NAME = re.compile(r"\.id$")
 
 
 def link_kubernetes_objects(graph: EstateGraph) -> None:
     """What the Terraform kubernetes provider writes as references or as names, once every
-    reference is an edge: a namespace named by a reference to a kubernetes_namespace
-    resource takes that resource's name, and an Ingress --uses--> each Service its backends
+    reference is an edge: a namespace named by a kubernetes_namespace resource's id takes
+    that resource's name, and an Ingress --uses--> each Service its backends
     name as text, in its scope and namespace (a manifest's backends, and a Terraform
     backend written as a reference, are references already)."""
     _namespaces_from_references(graph)
@@ -131,8 +132,8 @@ def link_kubernetes_objects(graph: EstateGraph) -> None:
 
 
 def _namespaces_from_references(graph: EstateGraph) -> None:
-    """`metadata { namespace = kubernetes_namespace.ml.metadata[0].name }` is unknown to the
-    collector (another resource's attribute); the namespace resource says its name."""
+    """`metadata { namespace = kubernetes_namespace.ml.id }` is unknown to the collector (an
+    id the provider computes); the namespace resource says its name, which the id is."""
     index = None
     for nid, data in graph.nodes("resource"):
         attrs = data["attrs"]

@@ -769,8 +769,9 @@ def test_kubernetes_provider_objects_are_read_as_their_manifests(tmp_path):
     graph = k8s_linked(tmp_path, {"main.tf": K8S_TF})
     deploy = resource(graph, "#kubernetes_deployment_v1.churn")
     assert (deploy["type"], deploy["name"], deploy["namespace"]) == ("k8s_workload", "churn-server", "ml")
-    assert "unknown" not in deploy and "the namespace resource's name: ml" in \
-        deploy["fact_sources"]["namespace"]["expression"]
+    assert "unknown" not in deploy and deploy["fact_sources"]["namespace"] == {
+        "attribute": "metadata.namespace", "from": "set",
+        "expression": "kubernetes_namespace_v1.ml.metadata[0].name"}     # the argument written there
     assert (deploy["model_server"], deploy["host_network"], deploy["non_root_enforced"], deploy["privileged"]) == \
         ("mlflow", True, False, False)                  # run_as_user "0" on the container overrides the pod
     assert deploy["model_uris"] == ["models:/churn@champion"] and deploy["pod_labels"] == {"app": "churn"}
@@ -786,7 +787,7 @@ def test_kubernetes_provider_objects_are_read_as_their_manifests(tmp_path):
     assert resource(graph, "#kubernetes_namespace_v1.ml")["type"] == "k8s_namespace"
     by_ref, by_name = resource(graph, "#kubernetes_ingress_v1.by_reference"), resource(graph, "#kubernetes_ingress_v1.by_name")
     assert (by_ref["type"], by_ref["auth_annotations"], by_ref["backend_services"]) == \
-        ("k8s_ingress", ["nginx.ingress.kubernetes.io/auth-url"], [])
+        ("k8s_ingress", ["nginx.ingress.kubernetes.io/auth-url"], ["churn"])    # the Service's metadata.name
     assert (by_name["auth_annotations"], by_name["backend_services"]) == ([], ["churn"])
     svc_id, deploy_id = nid_of(graph, "#kubernetes_service_v1.churn"), nid_of(graph, "#kubernetes_deployment_v1.churn")
     assert uses(graph, svc_id, "exposes") == {deploy_id}
@@ -860,6 +861,121 @@ resource "kubernetes_ingress" "odd" {
     assert odd["type"] == "k8s_workload" and odd["privileged"] is False and "non_root_enforced" in odd["unknown"]
     assert "backend_services" in resource(graph, "#kubernetes_ingress.odd")["unknown"]
     assert not graph.errors
+
+
+def test_a_reference_to_an_argument_another_resource_sets_is_its_value(tmp_path):
+    """A Service selector copied from another resource's labels (the provider docs' own
+    service_v1 example, `.0` and `[0]`, a deployment's template, a counted instance, through
+    a local) is the value written there, so the Service links to those pods; what the
+    provider computes (an id, a whole block, an argument left unset, a dynamic block, a
+    splat over instances) stays unknown with its expression; a cycle ends in an unknown."""
+    graph = k8s_linked(tmp_path, {"main.tf": """
+variable "app" { type = string }
+locals { pod_labels = kubernetes_pod_v1.example.metadata[0].labels }
+resource "kubernetes_pod_v1" "example" {
+  metadata {
+    name   = "terraform-example"
+    labels = { app = "MyExampleApp" }
+  }
+  spec {
+    container {
+      name  = "example"
+      image = "pytorch/torchserve:0.11.0-cpu"
+    }
+  }
+}
+resource "kubernetes_deployment" "x" {
+  count = 2
+  metadata {
+    name        = "x-${count.index}"
+    annotations = { owner = var.app }
+  }
+  spec {
+    template {
+      metadata { labels = { app = "x-${count.index}" } }
+      spec {
+        container {
+          name  = "x"
+          image = "nginx"
+        }
+      }
+    }
+  }
+}
+resource "kubernetes_service_v1" "dot" {
+  metadata { name = "dot" }
+  spec {
+    type     = "LoadBalancer"
+    selector = { app = kubernetes_pod_v1.example.metadata.0.labels.app }
+  }
+}
+resource "kubernetes_service_v1" "index" {
+  metadata { name = kubernetes_pod_v1.example.metadata[0].name }
+  spec { selector = { app = local.pod_labels["app"] } }
+}
+resource "kubernetes_service_v1" "template" {
+  metadata { name = "template" }
+  spec { selector = { app = kubernetes_deployment.x[1].spec.0.template.0.metadata.0.labels.app } }
+}
+resource "kubernetes_service_v1" "computed" {
+  metadata { name = "computed" }
+  spec {
+    selector = {
+      uid   = kubernetes_pod_v1.example.metadata.0.uid
+      id    = kubernetes_pod_v1.example.id
+      whole = kubernetes_pod_v1.example.metadata.0
+      all   = kubernetes_deployment.x[*].metadata.0.name
+      tier  = kubernetes_deployment.x[0].metadata.0.annotations.owner
+    }
+  }
+}
+resource "kubernetes_service_v1" "loop_a" {
+  metadata { name = kubernetes_service_v1.loop_b.metadata.0.name }
+}
+resource "kubernetes_service_v1" "loop_b" {
+  metadata { name = kubernetes_service_v1.loop_a.metadata.0.name }
+}
+"""})
+    pod, x1 = nid_of(graph, "#kubernetes_pod_v1.example"), nid_of(graph, '#kubernetes_deployment.x[1]')
+    dot = resource(graph, "#kubernetes_service_v1.dot")
+    assert dot["selector"] == {"app": "MyExampleApp"} and "unknown" not in dot
+    assert dot["fact_sources"]["selector"]["from"] == "set"
+    assert uses(graph, nid_of(graph, "#kubernetes_service_v1.dot"), "exposes") == {pod}
+    index = resource(graph, "#kubernetes_service_v1.index")
+    assert (index["name"], index["selector"]) == ("terraform-example", {"app": "MyExampleApp"})
+    assert uses(graph, nid_of(graph, "#kubernetes_service_v1.template"), "exposes") == {x1}
+    assert resource(graph, "#kubernetes_service_v1.template")["selector"] == {"app": "x-1"}
+    computed = resource(graph, "#kubernetes_service_v1.computed")
+    assert "selector" not in computed and computed["unknown"]["selector"]["reason"].endswith("known after apply")
+    props = computed["properties"]["spec"][0]["selector"]
+    for key, expression in (("uid", "kubernetes_pod_v1.example.metadata[0].uid"), ("id", "kubernetes_pod_v1.example.id"),
+                            ("whole", "kubernetes_pod_v1.example.metadata[0]"),
+                            ("tier", "kubernetes_deployment.x[0].metadata[0].annotations.owner")):
+        assert props[key]["unknown"] == expression, key          # as rendered: `.0` reads as `[0]`
+    assert all("unknown" in v for v in props["all"]) or "unknown" in props["all"]
+    assert pod in uses(graph, nid_of(graph, "#kubernetes_service_v1.computed"))     # the edge stays
+    for loop in ("loop_a", "loop_b"):
+        assert "name" in resource(graph, f"#kubernetes_service_v1.{loop}")["unknown"]
+    assert not graph.errors
+
+
+def test_a_namespace_named_by_its_resource_id_takes_its_name(tmp_path):
+    """`kubernetes_namespace_v1.ml.id` is computed by the provider (so not read from the
+    configuration), but it is the namespace's name: the linker puts that name in."""
+    graph = k8s_linked(tmp_path, {"main.tf": """
+resource "kubernetes_namespace_v1" "ml" {
+  metadata { name = "ml" }
+}
+resource "kubernetes_service_v1" "svc" {
+  metadata {
+    name      = "svc"
+    namespace = kubernetes_namespace_v1.ml.id
+  }
+}
+"""})
+    svc = resource(graph, "#kubernetes_service_v1.svc")
+    assert svc["namespace"] == "ml" and "unknown" not in svc
+    assert "the namespace resource's name: ml" in svc["fact_sources"]["namespace"]["expression"]
 
 
 def test_kubernetes_objects_in_a_plan(tmp_path):

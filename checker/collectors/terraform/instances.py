@@ -203,6 +203,37 @@ class Instance:
         return (text, "") if text is not None else (None, "the scanned tree holds no such text file (a YAML or "
                                                           "template file under the size kept)")
 
+    def configured(self, address: str, key: Any, path: list) -> tuple[Any, list] | None:
+        """A resource argument this module instance's configuration sets, named by `path`
+        (`metadata`, 0, `labels`, …) on the instance `key` of the block `address`: its value,
+        evaluated as that instance (count.index, each.*), and the path left to apply to it;
+        None when the path does not reach an argument written in the block."""
+        block = self._resource_blocks().get(address)
+        if block is None:
+            return None
+        bound = self._instance_bound(address, block).get(key)
+        found = argument_at(block.body, path)
+        if bound is None or found is None:
+            return None
+        attribute, reached, rest = found
+        slot = f"{address}{key_text(key)}.{'.'.join(str(p) for p in reached)}"
+        value, _ = self._cached("resource", slot, lambda _: evaluate(Evaluator(self, dict(bound)), attribute.expr))
+        return value, rest
+
+    def _resource_blocks(self) -> dict:
+        if not hasattr(self, "_blocks"):
+            self._blocks = {".".join(d.block.labels): d.block for d in self.module.resources
+                            if d.block.type == "resource"}
+        return self._blocks
+
+    def _instance_bound(self, address: str, block) -> dict:
+        """The names each instance of a block binds, by instance key ({} when not static)."""
+        slot = ("keys", address)
+        if slot not in self._values:
+            keys, _ = self.instance_keys(block.body)
+            self._values[slot] = (dict(keys) if keys is not None else {}, [])
+        return self._values[slot][0]
+
     # -- values -----------------------------------------------------------------------------
     def _cached(self, kind: str, name: str, compute: Callable[[str], tuple[Any, list[Ref]]]):
         slot = (kind, name)
@@ -368,6 +399,33 @@ def _unbound(body: Body, condition: Any) -> dict:
         return {}
     name = "each" if meta == "for_each" else "count"
     return {name: Unknown(name, f"the {meta} ({condition.expression[:120]}) cannot be evaluated: {condition.reason}")}
+
+
+def argument_at(body: Body, path: list) -> tuple[Attribute, list, list] | None:
+    """The argument a reference's path names in a resource block, through its nested blocks
+    (a block list indexed `.0` / `[0]`), with the path taken to reach it and the rest; None
+    when the path ends on a block (it holds computed attributes too), goes through a dynamic
+    block or a meta-argument, or names nothing written (the provider computes it)."""
+    taken: list = []
+    rest = list(path)
+    while rest:
+        name = rest.pop(0)
+        if not isinstance(name, str) or (not taken and name in META_ARGUMENTS):
+            return None
+        taken.append(name)
+        if name in body.attributes:
+            return body.attributes[name], taken, rest
+        if any(b.type == "dynamic" and b.labels[:1] == [name] for b in body.blocks):
+            return None
+        found = [b for b in body.blocks if b.type == name]
+        index = rest.pop(0) if rest else None
+        if isinstance(index, str) and index.isdigit():
+            index = int(index)
+        if not found or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(found):
+            return None
+        taken.append(index)
+        body = found[index].body
+    return None
 
 
 def _sensitive(body: Body) -> bool:
