@@ -978,6 +978,54 @@ resource "kubernetes_service_v1" "svc" {
     assert "the namespace resource's name: ml" in svc["fact_sources"]["namespace"]["expression"]
 
 
+def test_a_service_selecting_a_kserve_predictor_declared_in_terraform(tmp_path):
+    """An InferenceService a kubernetes_manifest carries has its predictor pods' labels
+    (KServe's), so a Service selecting them exposes it, in its namespace only; a name written
+    as an unknown expression leaves those labels unknown."""
+    graph = k8s_linked(tmp_path, {"main.tf": """
+variable "name" { type = string }
+resource "kubernetes_manifest" "fraud" {
+  manifest = {
+    apiVersion = "serving.kserve.io/v1beta1"
+    kind       = "InferenceService"
+    metadata   = { name = "fraud", namespace = "ml" }
+    spec       = { predictor = { sklearn = { storageUri = "gs://models/fraud/3" } } }
+  }
+}
+resource "kubernetes_manifest" "unnamed" {
+  manifest = {
+    apiVersion = "serving.kserve.io/v1beta1"
+    kind       = "InferenceService"
+    metadata   = { name = var.name, namespace = "ml" }
+    spec       = { predictor = { sklearn = { storageUri = "gs://models/x/1" } } }
+  }
+}
+resource "kubernetes_service_v1" "lb" {
+  metadata {
+    name      = "fraud-lb"
+    namespace = "ml"
+  }
+  spec {
+    type     = "LoadBalancer"
+    selector = { "serving.kserve.io/inferenceservice" = "fraud" }
+  }
+}
+resource "kubernetes_service_v1" "elsewhere" {
+  metadata { name = "fraud-elsewhere" }
+  spec {
+    selector = { "serving.kserve.io/inferenceservice" = "fraud" }
+  }
+}
+"""})
+    fraud = nid_of(graph, "#kubernetes_manifest.fraud")
+    assert resource(graph, "#kubernetes_manifest.fraud")["pod_labels"] == {
+        "serving.kserve.io/inferenceservice": "fraud", "component": "predictor"}
+    assert uses(graph, nid_of(graph, "#kubernetes_service_v1.lb"), "exposes") == {fraud}
+    assert not uses(graph, nid_of(graph, "#kubernetes_service_v1.elsewhere"), "exposes")     # namespace default
+    unnamed = resource(graph, "#kubernetes_manifest.unnamed")
+    assert "pod_labels" not in unnamed and unnamed["unknown"]["pod_labels"]["expression"] == "var.name"
+
+
 def test_kubernetes_objects_in_a_plan(tmp_path):
     """Plan JSON keeps the provider's blocks as lists and fills its defaults (namespace
     "default", type "ClusterIP"); references come from the configuration."""
