@@ -1026,6 +1026,58 @@ resource "kubernetes_service_v1" "elsewhere" {
     assert "pod_labels" not in unnamed and unnamed["unknown"]["pod_labels"]["expression"] == "var.name"
 
 
+def test_a_yaml_file_terraform_deploys_is_one_object(tmp_path):
+    """A YAML file a kubernetes_manifest / kubectl_manifest reads (yamldecode(file()), through a
+    local, templatefile()) is also a manifest the k8s collector reads: the Terraform resource
+    stands for the object, the manifest is kept as its text (`carried_text`, `carried_by`, no
+    facts of its own) and its edges are the resource's too; a file no resource reads keeps
+    its own node and facts."""
+    root = tmp_path / "t"
+    write_files(root, {
+        "main.tf": """
+locals { server = yamldecode(file("${path.module}/k8s/server.yaml")) }
+resource "kubernetes_manifest" "server" {
+  manifest = local.server
+}
+resource "kubectl_manifest" "svc" {
+  yaml_body = templatefile("${path.module}/k8s/svc.yaml", { name = "scorer" })
+}
+""",
+        "k8s/server.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: scorer, namespace: ml}\n"
+                           "spec:\n  template:\n    metadata: {labels: {app: scorer}}\n    spec:\n"
+                           "      containers: [{name: ts, image: pytorch/torchserve:0.11.0-cpu}]\n",
+        "k8s/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: '${name}', namespace: ml}\n"
+                        "spec: {type: LoadBalancer, selector: {app: scorer}}\n",
+        "k8s/ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: ml}\n"
+                            "spec:\n  defaultBackend: {service: {name: '${name}', port: {number: 80}}}\n",
+        "other/server.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: ml}\n"
+                             "spec: {containers: [{name: ts, image: pytorch/torchserve:0.11.0-cpu}]}\n",
+    })
+    graph = collect_graph(root, link_resources=True)
+    from checker.cloud.links import link_kubernetes_objects, link_service_selectors
+    link_kubernetes_objects(graph)
+    link_service_selectors(graph)
+    server, svc = nid_of(graph, "#kubernetes_manifest.server"), nid_of(graph, "#kubectl_manifest.svc")
+    text = nid_of(graph, "k8s/server.yaml#ml/Deployment/scorer")
+    svc_text = nid_of(graph, "k8s/svc.yaml#ml/Service/${name}")      # the template's own text names it so
+    for carrier, manifest, path in ((server, text, "k8s/server.yaml"), (svc, svc_text, "k8s/svc.yaml")):
+        a, m = graph.node(carrier)["attrs"], graph.node(manifest)["attrs"]
+        assert a["carried_from"] == [f"file:fs:./{path}"] and a["carried_manifests"] == [manifest]
+        assert f"file:fs:./{path}" in uses(graph, carrier, "defined_in")
+        assert (m["type"], m["carried_by"]) == ("carried_text", carrier) and m["carried_type"] in ("k8s_workload",
+                                                                                                  "k8s_service")
+        assert not {"namespace", "unknown", "fact_sources", "model_server", "selector"} & set(m)
+        assert "judged as that resource" in m["coverage"] and m["properties"]["kind"] in ("Deployment", "Service")
+    assert graph.node(server)["attrs"]["model_server"] == "torchserve"
+    assert uses(graph, svc, "exposes") == {server}            # the Terraform objects select each other
+    assert not uses(graph, svc_text, "exposes")
+    ingress = nid_of(graph, "k8s/ingress.yaml#ml/Ingress/web")
+    assert svc in uses(graph, ingress)                        # the text's Ingress reaches the deployed Service
+    other = resource(graph, "other/server.yaml#ml/Pod/other")
+    assert (other["type"], other["model_server"]) == ("k8s_workload", "torchserve") and "carried_by" not in other
+    assert not graph.errors
+
+
 def test_kubernetes_objects_in_a_plan(tmp_path):
     """Plan JSON keeps the provider's blocks as lists and fills its defaults (namespace
     "default", type "ClusterIP"); references come from the configuration."""

@@ -38,6 +38,7 @@ MAX_NUMBER = 1e300
 NO_KEY = ("no-key",)        # a reference without an instance key: `azurerm_x.y.id`
 ALL = ("all",)              # a splat over the instances: `azurerm_x.y[*].id`
 UNKNOWN_KEY = ("unknown-key",)
+FILE = ("file",)            # the Ref of a file file()/templatefile() read (target: its path)
 
 
 class EvalError(Exception):
@@ -381,6 +382,7 @@ class Evaluator:
         text, why = read(where) if read else (None, "no file is read here")
         if text is None:
             return Unknown(render(e), why)
+        self.refs.append(Ref(self.env.path, where, FILE))     # what the value was read from
         if e[1] == "file":
             return [text]
         values = self.eval(e[2][1], depth)

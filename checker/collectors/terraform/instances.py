@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ...cloud.model import RawResource, Reference, Unknown
+from ...cloud.vocabulary import carrier
 from .. import FileRef
 from . import azapi, manifests
 from .config import META_ARGUMENTS, META_BLOCKS, MODULE_META, Module, local_folder, module_source
-from .expressions import ALL, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, Ref, render
+from .expressions import ALL, FILE, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, Ref, render
 from .names import resource_name
 
 if TYPE_CHECKING:    # annotations only: importing .hcl loads python-hcl2 and lark
@@ -76,6 +77,7 @@ class Run:
         self.gaps: list[dict] = []
         self.keys: dict[tuple[str, str], list | None] = {}   # (instance path, block address) → keys
         self.pending: list[Pending] = []
+        self.carried_files: dict[int, list[str]] = {}      # id(raw) → the files its carried object was read from
         self.module_instances = 0
         self.chain = 0
         blocks = sum(len(m.resources) + len(m.locals) for m in modules.values())
@@ -129,12 +131,26 @@ class Run:
         raw = pending.raw
         seen: set[tuple[str, str]] = set()
         for attribute, ref in pending.refs:
+            if ref.key is FILE:
+                self._carried_file(raw, attribute, ref.target)
+                continue
             attribute = azapi.attribute(raw, attribute)
             for target in self.targets(ref):
                 if (attribute, target) not in seen:
                     seen.add((attribute, target))
                     raw.references.append(Reference(attribute, target))
         return raw
+
+    def _carried_file(self, raw: RawResource, attribute: str, path: str) -> None:
+        """A file read into the object a resource carries (`manifest = yamldecode(file(…))`),
+        as a path of the tree (file() reads relative to the root folder)."""
+        held = carrier(raw.format, raw.provider_type)
+        if held is None or not (attribute == held.path or attribute.startswith(f"{held.path}.")):
+            return
+        where = posixpath.normpath(posixpath.join(self.root, path))
+        files = self.carried_files.setdefault(id(raw), [])
+        if where not in files:
+            files.append(where)
 
     def targets(self, ref: Ref) -> list[str]:
         keys = self.keys.get((ref.module, ref.target))
