@@ -146,22 +146,28 @@ def hold_carried_objects(graph: EstateGraph) -> None:
     file, or the one of that kind and name (a template's text may name it otherwise)."""
     for nid, data in list(graph.nodes("resource")):
         attrs = data["attrs"]
+        if not attrs.get("carried_from"):
+            continue
         held = fact_source(attrs.get("format", ""), attrs.get("provider_type", ""), attrs.get("properties"))
-        for fid in attrs.get("carried_from") or ():
-            found = [m for m in graph.in_edges(fid, "defined_in") if m != nid and _same_kind(graph.node(m), held)]
+        kind = str(held.provider_type).lower() if held.prefix else None     # no object carried: none
+        for fid in attrs["carried_from"] if kind else ():
+            found = [m for m in graph.in_edges(fid, "defined_in") if m != nid and _manifest_of(graph.node(m), kind)]
             if len(found) > 1:
                 found = [m for m in found if graph.node(m)["attrs"].get("name") == attrs.get("name")]
             if len(found) == 1:
                 _retire(graph, found[0], nid)
 
 
-def _same_kind(node: dict, held) -> bool:
+def _manifest_of(node: dict, kind: str) -> bool:
+    """A manifest node of this kind, not already held by a resource."""
     a = node["attrs"]
     return node["kind"] in RESOURCE_KINDS and a.get("format") == "k8s" and a.get("type") != CARRIED and \
-        str(a.get("provider_type", "")).lower() == str(held.provider_type).lower() and held.prefix != ""
+        str(a.get("provider_type", "")).lower() == kind
 
 
 def _retire(graph: EstateGraph, manifest: str, carrier: str) -> None:
+    """The manifest node as the carrier's text: no type or facts of its own for rules to
+    judge, saying whose it is; its edges copied onto the carrier."""
     attrs = graph.node(manifest)["attrs"]
     rtype = resource_type("k8s", str(attrs.get("provider_type", "")), attrs.get("properties"))
     for fact in [f.name for f in rtype.facts] if rtype else ():
@@ -181,7 +187,8 @@ def _retire(graph: EstateGraph, manifest: str, carrier: str) -> None:
 
 
 def _edges(graph: EstateGraph, nid: str) -> list[tuple[str, str, str]]:
-    """A node's edges other than where it is defined, as (kind, source, target)."""
+    """A node's edges to and from other resources and model versions, as (kind, source,
+    target): not `defined_in`, which says where its own text is."""
     kinds = ("uses", "exposes", "in_workspace", "private_link", "serves")
     out = [(k, nid, t) for k in kinds for t in graph.out_edges(nid, k)]
     return out + [(k, s, nid) for k in kinds for s in graph.in_edges(nid, k)]

@@ -26,7 +26,7 @@ from .expressions import ALL, FILE, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, R
 from .names import resource_name
 
 if TYPE_CHECKING:    # annotations only: importing .hcl loads python-hcl2 and lark
-    from .hcl import Attribute, Body
+    from .hcl import Attribute, Block, Body
 
 MAX_CHAIN = 64              # variables / locals / outputs resolving through one another
 MAX_MODULE_DEPTH = 16
@@ -175,6 +175,8 @@ class Instance:
         self._children: dict[tuple[str, Any], Any] = {}
         self._call_keys: dict[str, list] = {}
         self._call_bound: dict[str, tuple[dict, Any]] = {}
+        self._blocks: dict[str, Block] | None = None        # resource blocks by address
+        self._bound: dict[str, dict] = {}                   # resource address → {instance key: names bound}
 
     # -- Environment ----------------------------------------------------------------------
     @property
@@ -236,19 +238,18 @@ class Instance:
         value, _ = self._cached("resource", slot, lambda _: evaluate(Evaluator(self, dict(bound)), attribute.expr))
         return value, rest
 
-    def _resource_blocks(self) -> dict:
-        if not hasattr(self, "_blocks"):
+    def _resource_blocks(self) -> dict[str, Block]:
+        if self._blocks is None:
             self._blocks = {".".join(d.block.labels): d.block for d in self.module.resources
                             if d.block.type == "resource"}
         return self._blocks
 
-    def _instance_bound(self, address: str, block) -> dict:
+    def _instance_bound(self, address: str, block: Block) -> dict:
         """The names each instance of a block binds, by instance key ({} when not static)."""
-        slot = ("keys", address)
-        if slot not in self._values:
+        if address not in self._bound:
             keys, _ = self.instance_keys(block.body)
-            self._values[slot] = (dict(keys) if keys is not None else {}, [])
-        return self._values[slot][0]
+            self._bound[address] = dict(keys) if keys is not None else {}
+        return self._bound[address]
 
     # -- values -----------------------------------------------------------------------------
     def _cached(self, kind: str, name: str, compute: Callable[[str], tuple[Any, list[Ref]]]):
@@ -426,7 +427,7 @@ def argument_at(body: Body, path: list) -> tuple[Attribute, list, list] | None:
     rest = list(path)
     while rest:
         name = rest.pop(0)
-        if not isinstance(name, str) or (not taken and name in META_ARGUMENTS):
+        if not isinstance(name, str) or (not taken and (name in META_ARGUMENTS or name in META_BLOCKS)):
             return None
         taken.append(name)
         if name in body.attributes:
