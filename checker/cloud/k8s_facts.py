@@ -224,6 +224,45 @@ def component_labels(predictors: Any) -> Any:
     return labels
 
 
+# What the KServe controller puts on a predictor's pods (pkg/constants: InferenceServicePodLabelKey,
+# KServiceComponentLabel, RawDeploymentAppLabel with GetRawServiceLabel): the InferenceService's
+# own labels, the predictor's `labels`, the InferenceService's name under its API group
+# (serving.kserve.io, or KFServing's serving.kubeflow.org) and `component: predictor`; when the
+# InferenceService asks for raw deployment mode (a Deployment, not a Knative revision: the
+# `deploymentMode` annotation) also `app: isvc.<name>-predictor`. Unannotated, the mode is the
+# cluster's default, not in the files: that label is not assumed.
+KSERVE_GROUPS = ("serving.kserve.io", "serving.kubeflow.org")
+_RAW_MODES = ("rawdeployment", "standard")
+
+
+def kserve_pod_labels(obj: Any) -> Any:
+    """The labels a KServe InferenceService's predictor pods carry, from the object; unknown
+    when its name or a label is an expression, UNRECOGNISED when it is not one."""
+    if not isinstance(obj, dict) or not isinstance(obj.get("metadata"), dict):
+        return UNRECOGNISED
+    group = str(obj.get("apiVersion", "")).split("/")[0]
+    meta, spec = obj["metadata"], obj.get("spec")
+    name = meta.get("name")
+    if isinstance(name, Unknown):
+        return name
+    if group not in KSERVE_GROUPS or not isinstance(name, str) or not name:
+        return UNRECOGNISED
+    predictor = spec.get("predictor") if isinstance(spec, dict) else None
+    found: dict = {}
+    for value in (meta.get("labels"), predictor.get("labels") if isinstance(predictor, dict) else None):
+        if value is not None:
+            value = labels(value)
+            if not isinstance(value, dict):
+                return value
+            found.update({str(k): v for k, v in value.items()})
+    found.update({f"{group}/inferenceservice": name, "component": "predictor"})
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+    mode = annotations.get(f"{group}/deploymentMode")
+    if isinstance(mode, str) and mode.strip().lower() in _RAW_MODES:
+        found["app"] = f"isvc.{name}-predictor"
+    return found
+
+
 def predictor_uris(predictor: Any) -> Any:
     """A KServe predictor's storage URI, as a list of model URIs."""
     uri = storage_uri(predictor)

@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 
 from ..graph import EstateGraph
-from .vocabulary import family_of, resource_type
+from .vocabulary import fact_source, family_of, resource_type
 
 RESOURCE_KINDS = ("resource", "endpoint", "deployment")
 _PLACEHOLDER = re.compile(r"^(<[^>]*>|\{\{.*\}\}|\$\{.*\}|\$\(.*\)|\[.*\]|\*)$")
@@ -116,23 +116,87 @@ def link_resources(graph: EstateGraph) -> None:
 
 K8S_NAMESPACED = ("k8s_workload", "k8s_service", "k8s_ingress", "k8s_network_policy", "k8s_inference_service",
                   "k8s_seldon_model")
-# what names a namespace resource's name: its metadata.name, or its id (the name)
-_NAMESPACE_NAME = re.compile(r"\.(metadata(\[0\]|\.0)\.name|id)$")
+# a namespace resource's id, which the provider computes from its name (a reference to its
+# metadata.name is that argument's value already: the Terraform evaluator reads it)
+_NAMESPACE_NAME = re.compile(r"\.id$")
 
 
 def link_kubernetes_objects(graph: EstateGraph) -> None:
     """What the Terraform kubernetes provider writes as references or as names, once every
-    reference is an edge: a namespace named by a reference to a kubernetes_namespace
-    resource takes that resource's name, and an Ingress --uses--> each Service its backends
+    reference is an edge: a namespace named by a kubernetes_namespace resource's id takes
+    that resource's name, and an Ingress --uses--> each Service its backends
     name as text, in its scope and namespace (a manifest's backends, and a Terraform
     backend written as a reference, are references already)."""
+    hold_carried_objects(graph)
     _namespaces_from_references(graph)
     _link_backends_by_name(graph)
 
 
+CARRIED = "carried_text"        # the type of a manifest node whose object a Terraform resource carries
+
+
+def hold_carried_objects(graph: EstateGraph) -> None:
+    """One object, one node: a YAML file a Terraform resource reads into the object it
+    carries (`kubernetes_manifest` / `kubectl_manifest` with `yamldecode(file(…))`, `file()`,
+    `templatefile()`: `carried_from`) is also a manifest the k8s collector reads on its own.
+    The Terraform resource stands for the object (it deploys it; the file alone is its text):
+    the manifest node is kept as evidence, typed `carried_text` with its facts left to the
+    Terraform node (`carried_by` names it), and its edges (an Ingress of its folder naming
+    the Service) are the Terraform node's too. The manifest is the one of that kind in the
+    file, or the one of that kind and name (a template's text may name it otherwise)."""
+    for nid, data in list(graph.nodes("resource")):
+        attrs = data["attrs"]
+        if not attrs.get("carried_from"):
+            continue
+        held = fact_source(attrs.get("format", ""), attrs.get("provider_type", ""), attrs.get("properties"))
+        kind = str(held.provider_type).lower() if held.prefix else None     # no object carried: none
+        for fid in attrs["carried_from"] if kind else ():
+            found = [m for m in graph.in_edges(fid, "defined_in") if m != nid and _manifest_of(graph.node(m), kind)]
+            if len(found) > 1:
+                found = [m for m in found if graph.node(m)["attrs"].get("name") == attrs.get("name")]
+            if len(found) == 1:
+                _retire(graph, found[0], nid)
+
+
+def _manifest_of(node: dict, kind: str) -> bool:
+    """A manifest node of this kind, not already held by a resource."""
+    a = node["attrs"]
+    return node["kind"] in RESOURCE_KINDS and a.get("format") == "k8s" and a.get("type") != CARRIED and \
+        str(a.get("provider_type", "")).lower() == kind
+
+
+def _retire(graph: EstateGraph, manifest: str, carrier: str) -> None:
+    """The manifest node as the carrier's text: no type or facts of its own for rules to
+    judge, saying whose it is; its edges copied onto the carrier."""
+    attrs = graph.node(manifest)["attrs"]
+    rtype = resource_type("k8s", str(attrs.get("provider_type", "")), attrs.get("properties"))
+    for fact in [f.name for f in rtype.facts] if rtype else ():
+        attrs.pop(fact, None)
+    for key in ("unknown", "fact_sources"):
+        attrs.pop(key, None)
+    where = graph.node(carrier)["attrs"].get("address", carrier)
+    graph.update_attrs(manifest, carried_type=attrs.get("type"), type=CARRIED, carried_by=carrier,
+                       coverage=f"the text of the object Terraform's {where} deploys (read with file() or "
+                                "templatefile()): judged as that resource, not twice")
+    held = graph.node(carrier)["attrs"].get("carried_manifests") or []
+    graph.update_attrs(carrier, carried_manifests=sorted({*held, manifest}))
+    for kind, src, dst in _edges(graph, manifest):
+        src, dst = (carrier if src == manifest else src), (carrier if dst == manifest else dst)
+        if src != dst:
+            graph.add_edge(src, dst, kind)
+
+
+def _edges(graph: EstateGraph, nid: str) -> list[tuple[str, str, str]]:
+    """A node's edges to and from other resources and model versions, as (kind, source,
+    target): not `defined_in`, which says where its own text is."""
+    kinds = ("uses", "exposes", "in_workspace", "private_link", "serves")
+    out = [(k, nid, t) for k in kinds for t in graph.out_edges(nid, k)]
+    return out + [(k, s, nid) for k in kinds for s in graph.in_edges(nid, k)]
+
+
 def _namespaces_from_references(graph: EstateGraph) -> None:
-    """`metadata { namespace = kubernetes_namespace.ml.metadata[0].name }` is unknown to the
-    collector (another resource's attribute); the namespace resource says its name."""
+    """`metadata { namespace = kubernetes_namespace.ml.id }` is unknown to the collector (an
+    id the provider computes); the namespace resource says its name, which the id is."""
     index = None
     for nid, data in graph.nodes("resource"):
         attrs = data["attrs"]

@@ -701,7 +701,8 @@ TYPES: tuple[ResourceType, ...] = (
             Fact("model_uris", {"k8s": "spec.predictor", "seldondeployment": "spec.predictors"},
                  convert={"k8s": k8s.predictor_uris, "seldondeployment": k8s.graph_uris}),
             Fact("model_server", {"k8s": None, "seldondeployment": "spec.predictors"}, convert=k8s.seldon_server),
-            Fact("pod_labels", {"k8s": None, "seldondeployment": "spec.predictors"}, convert=k8s.component_labels),
+            Fact("pod_labels", {"k8s": "", "seldondeployment": "spec.predictors"}, quote=False,
+                 convert={"k8s": k8s.kserve_pod_labels, "seldondeployment": k8s.component_labels}),
             Fact("cluster_local", {"k8s": "metadata.labels", "seldondeployment": None}, convert=k8s.cluster_local,
                  defaults={"k8s": _d(False, "Knative docs (Configuring private Services) and KServe: an "
                                             "InferenceService is published on the ingress gateway unless "

@@ -143,6 +143,86 @@ def test_inference_service_storage_uri_and_visibility(tmp_path):
     assert attrs["storage_uri"] == "gs://models/fraud/v3" and attrs["cluster_local"] is True
 
 
+def test_a_service_selecting_kserves_predictor_labels_exposes_the_inference_service(tmp_path):
+    """KServe labels a predictor's pods with the InferenceService's name (under its API
+    group: KFServing's too), `component: predictor`, the InferenceService's and the
+    predictor's own labels, and in raw deployment mode `app: isvc.<name>-predictor`: a
+    Service of the same folder and namespace selecting them exposes the InferenceService."""
+    write(tmp_path, "k/isvc.yaml", """\
+        apiVersion: serving.kserve.io/v1beta1
+        kind: InferenceService
+        metadata:
+          name: fraud
+          namespace: ml
+          labels: {team: risk}
+          annotations: {serving.kserve.io/deploymentMode: RawDeployment}
+        spec:
+          predictor:
+            labels: {version: v3}
+            sklearn: {storageUri: "gs://models/fraud/v3"}
+        ---
+        apiVersion: serving.kubeflow.org/v1beta1
+        kind: InferenceService
+        metadata: {name: legacy, namespace: ml}
+        spec:
+          predictor:
+            tensorflow: {storageUri: "gs://models/legacy/1"}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: by-name, namespace: ml}
+        spec:
+          type: LoadBalancer
+          selector: {serving.kserve.io/inferenceservice: fraud, component: predictor, version: v3}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: by-raw-label, namespace: ml}
+        spec:
+          selector: {app: isvc.fraud-predictor, team: risk}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: legacy, namespace: ml}
+        spec:
+          selector: {serving.kubeflow.org/inferenceservice: legacy}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: other-namespace, namespace: public}
+        spec:
+          type: LoadBalancer
+          selector: {serving.kserve.io/inferenceservice: fraud}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: transformer, namespace: ml}
+        spec:
+          selector: {serving.kserve.io/inferenceservice: fraud, component: transformer}
+        """)
+    write(tmp_path, "other/svc.yaml", """\
+        apiVersion: v1
+        kind: Service
+        metadata: {name: other-folder, namespace: ml}
+        spec:
+          selector: {serving.kserve.io/inferenceservice: fraud}
+        """)
+    graph = collect_graph(tmp_path)
+    link_service_selectors(graph)
+    fraud, legacy = rid("k/isvc.yaml", "ml/InferenceService/fraud"), rid("k/isvc.yaml", "ml/InferenceService/legacy")
+    assert node_attrs(graph, fraud)["pod_labels"] == {
+        "team": "risk", "version": "v3", "serving.kserve.io/inferenceservice": "fraud", "component": "predictor",
+        "app": "isvc.fraud-predictor"}
+    assert node_attrs(graph, legacy)["pod_labels"] == {"serving.kubeflow.org/inferenceservice": "legacy",
+                                                       "component": "predictor"}    # no mode asked: no app label
+    exposed = {name: set(graph.out_edges(rid("k/isvc.yaml", f"{ns}/Service/{name}"), "exposes"))
+               for ns, name in (("ml", "by-name"), ("ml", "by-raw-label"), ("ml", "legacy"),
+                                ("public", "other-namespace"), ("ml", "transformer"))}
+    assert exposed == {"by-name": {fraud}, "by-raw-label": {fraud}, "legacy": {legacy},
+                       "other-namespace": set(), "transformer": set()}
+    assert not set(graph.out_edges(rid("other/svc.yaml", "ml/Service/other-folder"), "exposes"))
+
+
 def test_helm_template_is_not_evaluated_and_is_no_error(tmp_path):
     write(tmp_path, "chart/templates/deployment.yaml", """\
         apiVersion: apps/v1

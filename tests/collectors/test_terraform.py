@@ -769,8 +769,9 @@ def test_kubernetes_provider_objects_are_read_as_their_manifests(tmp_path):
     graph = k8s_linked(tmp_path, {"main.tf": K8S_TF})
     deploy = resource(graph, "#kubernetes_deployment_v1.churn")
     assert (deploy["type"], deploy["name"], deploy["namespace"]) == ("k8s_workload", "churn-server", "ml")
-    assert "unknown" not in deploy and "the namespace resource's name: ml" in \
-        deploy["fact_sources"]["namespace"]["expression"]
+    assert "unknown" not in deploy and deploy["fact_sources"]["namespace"] == {
+        "attribute": "metadata.namespace", "from": "set",
+        "expression": "kubernetes_namespace_v1.ml.metadata[0].name"}     # the argument written there
     assert (deploy["model_server"], deploy["host_network"], deploy["non_root_enforced"], deploy["privileged"]) == \
         ("mlflow", True, False, False)                  # run_as_user "0" on the container overrides the pod
     assert deploy["model_uris"] == ["models:/churn@champion"] and deploy["pod_labels"] == {"app": "churn"}
@@ -786,7 +787,7 @@ def test_kubernetes_provider_objects_are_read_as_their_manifests(tmp_path):
     assert resource(graph, "#kubernetes_namespace_v1.ml")["type"] == "k8s_namespace"
     by_ref, by_name = resource(graph, "#kubernetes_ingress_v1.by_reference"), resource(graph, "#kubernetes_ingress_v1.by_name")
     assert (by_ref["type"], by_ref["auth_annotations"], by_ref["backend_services"]) == \
-        ("k8s_ingress", ["nginx.ingress.kubernetes.io/auth-url"], [])
+        ("k8s_ingress", ["nginx.ingress.kubernetes.io/auth-url"], ["churn"])    # the Service's metadata.name
     assert (by_name["auth_annotations"], by_name["backend_services"]) == ([], ["churn"])
     svc_id, deploy_id = nid_of(graph, "#kubernetes_service_v1.churn"), nid_of(graph, "#kubernetes_deployment_v1.churn")
     assert uses(graph, svc_id, "exposes") == {deploy_id}
@@ -859,6 +860,221 @@ resource "kubernetes_ingress" "odd" {
     odd = resource(graph, "#kubernetes_deployment_v1.odd")
     assert odd["type"] == "k8s_workload" and odd["privileged"] is False and "non_root_enforced" in odd["unknown"]
     assert "backend_services" in resource(graph, "#kubernetes_ingress.odd")["unknown"]
+    assert not graph.errors
+
+
+def test_a_reference_to_an_argument_another_resource_sets_is_its_value(tmp_path):
+    """A Service selector copied from another resource's labels (the provider docs' own
+    service_v1 example, `.0` and `[0]`, a deployment's template, a counted instance, through
+    a local) is the value written there, so the Service links to those pods; what the
+    provider computes (an id, a whole block, an argument left unset, a dynamic block, a
+    splat over instances) stays unknown with its expression; a cycle ends in an unknown."""
+    graph = k8s_linked(tmp_path, {"main.tf": """
+variable "app" { type = string }
+locals { pod_labels = kubernetes_pod_v1.example.metadata[0].labels }
+resource "kubernetes_pod_v1" "example" {
+  metadata {
+    name   = "terraform-example"
+    labels = { app = "MyExampleApp" }
+  }
+  spec {
+    container {
+      name  = "example"
+      image = "pytorch/torchserve:0.11.0-cpu"
+    }
+  }
+}
+resource "kubernetes_deployment" "x" {
+  count = 2
+  metadata {
+    name        = "x-${count.index}"
+    annotations = { owner = var.app }
+  }
+  spec {
+    template {
+      metadata { labels = { app = "x-${count.index}" } }
+      spec {
+        container {
+          name  = "x"
+          image = "nginx"
+        }
+      }
+    }
+  }
+}
+resource "kubernetes_service_v1" "dot" {
+  metadata { name = "dot" }
+  spec {
+    type     = "LoadBalancer"
+    selector = { app = kubernetes_pod_v1.example.metadata.0.labels.app }
+  }
+}
+resource "kubernetes_service_v1" "index" {
+  metadata { name = kubernetes_pod_v1.example.metadata[0].name }
+  spec { selector = { app = local.pod_labels["app"] } }
+}
+resource "kubernetes_service_v1" "template" {
+  metadata { name = "template" }
+  spec { selector = { app = kubernetes_deployment.x[1].spec.0.template.0.metadata.0.labels.app } }
+}
+resource "kubernetes_service_v1" "computed" {
+  metadata { name = "computed" }
+  spec {
+    selector = {
+      uid   = kubernetes_pod_v1.example.metadata.0.uid
+      id    = kubernetes_pod_v1.example.id
+      whole = kubernetes_pod_v1.example.metadata.0
+      all   = kubernetes_deployment.x[*].metadata.0.name
+      tier  = kubernetes_deployment.x[0].metadata.0.annotations.owner
+    }
+  }
+}
+resource "kubernetes_service_v1" "loop_a" {
+  metadata { name = kubernetes_service_v1.loop_b.metadata.0.name }
+}
+resource "kubernetes_service_v1" "loop_b" {
+  metadata { name = kubernetes_service_v1.loop_a.metadata.0.name }
+}
+"""})
+    pod, x1 = nid_of(graph, "#kubernetes_pod_v1.example"), nid_of(graph, '#kubernetes_deployment.x[1]')
+    dot = resource(graph, "#kubernetes_service_v1.dot")
+    assert dot["selector"] == {"app": "MyExampleApp"} and "unknown" not in dot
+    assert dot["fact_sources"]["selector"]["from"] == "set"
+    assert uses(graph, nid_of(graph, "#kubernetes_service_v1.dot"), "exposes") == {pod}
+    index = resource(graph, "#kubernetes_service_v1.index")
+    assert (index["name"], index["selector"]) == ("terraform-example", {"app": "MyExampleApp"})
+    assert uses(graph, nid_of(graph, "#kubernetes_service_v1.template"), "exposes") == {x1}
+    assert resource(graph, "#kubernetes_service_v1.template")["selector"] == {"app": "x-1"}
+    computed = resource(graph, "#kubernetes_service_v1.computed")
+    assert "selector" not in computed and computed["unknown"]["selector"]["reason"].endswith("known after apply")
+    props = computed["properties"]["spec"][0]["selector"]
+    for key, expression in (("uid", "kubernetes_pod_v1.example.metadata[0].uid"), ("id", "kubernetes_pod_v1.example.id"),
+                            ("whole", "kubernetes_pod_v1.example.metadata[0]"),
+                            ("tier", "kubernetes_deployment.x[0].metadata[0].annotations.owner")):
+        assert props[key]["unknown"] == expression, key          # as rendered: `.0` reads as `[0]`
+    assert all("unknown" in v for v in props["all"]) or "unknown" in props["all"]
+    assert pod in uses(graph, nid_of(graph, "#kubernetes_service_v1.computed"))     # the edge stays
+    for loop in ("loop_a", "loop_b"):
+        assert "name" in resource(graph, f"#kubernetes_service_v1.{loop}")["unknown"]
+    assert not graph.errors
+
+
+def test_a_namespace_named_by_its_resource_id_takes_its_name(tmp_path):
+    """`kubernetes_namespace_v1.ml.id` is computed by the provider (so not read from the
+    configuration), but it is the namespace's name: the linker puts that name in."""
+    graph = k8s_linked(tmp_path, {"main.tf": """
+resource "kubernetes_namespace_v1" "ml" {
+  metadata { name = "ml" }
+}
+resource "kubernetes_service_v1" "svc" {
+  metadata {
+    name      = "svc"
+    namespace = kubernetes_namespace_v1.ml.id
+  }
+}
+"""})
+    svc = resource(graph, "#kubernetes_service_v1.svc")
+    assert svc["namespace"] == "ml" and "unknown" not in svc
+    assert "the namespace resource's name: ml" in svc["fact_sources"]["namespace"]["expression"]
+
+
+def test_a_service_selecting_a_kserve_predictor_declared_in_terraform(tmp_path):
+    """An InferenceService a kubernetes_manifest carries has its predictor pods' labels
+    (KServe's), so a Service selecting them exposes it, in its namespace only; a name written
+    as an unknown expression leaves those labels unknown."""
+    graph = k8s_linked(tmp_path, {"main.tf": """
+variable "name" { type = string }
+resource "kubernetes_manifest" "fraud" {
+  manifest = {
+    apiVersion = "serving.kserve.io/v1beta1"
+    kind       = "InferenceService"
+    metadata   = { name = "fraud", namespace = "ml" }
+    spec       = { predictor = { sklearn = { storageUri = "gs://models/fraud/3" } } }
+  }
+}
+resource "kubernetes_manifest" "unnamed" {
+  manifest = {
+    apiVersion = "serving.kserve.io/v1beta1"
+    kind       = "InferenceService"
+    metadata   = { name = var.name, namespace = "ml" }
+    spec       = { predictor = { sklearn = { storageUri = "gs://models/x/1" } } }
+  }
+}
+resource "kubernetes_service_v1" "lb" {
+  metadata {
+    name      = "fraud-lb"
+    namespace = "ml"
+  }
+  spec {
+    type     = "LoadBalancer"
+    selector = { "serving.kserve.io/inferenceservice" = "fraud" }
+  }
+}
+resource "kubernetes_service_v1" "elsewhere" {
+  metadata { name = "fraud-elsewhere" }
+  spec {
+    selector = { "serving.kserve.io/inferenceservice" = "fraud" }
+  }
+}
+"""})
+    fraud = nid_of(graph, "#kubernetes_manifest.fraud")
+    assert resource(graph, "#kubernetes_manifest.fraud")["pod_labels"] == {
+        "serving.kserve.io/inferenceservice": "fraud", "component": "predictor"}
+    assert uses(graph, nid_of(graph, "#kubernetes_service_v1.lb"), "exposes") == {fraud}
+    assert not uses(graph, nid_of(graph, "#kubernetes_service_v1.elsewhere"), "exposes")     # namespace default
+    unnamed = resource(graph, "#kubernetes_manifest.unnamed")
+    assert "pod_labels" not in unnamed and unnamed["unknown"]["pod_labels"]["expression"] == "var.name"
+
+
+def test_a_yaml_file_terraform_deploys_is_one_object(tmp_path):
+    """A YAML file a kubernetes_manifest / kubectl_manifest reads (yamldecode(file()), through a
+    local, templatefile()) is also a manifest the k8s collector reads: the Terraform resource
+    stands for the object, the manifest is kept as its text (`carried_text`, `carried_by`, no
+    facts of its own) and its edges are the resource's too; a file no resource reads keeps
+    its own node and facts."""
+    root = tmp_path / "t"
+    write_files(root, {
+        "main.tf": """
+locals { server = yamldecode(file("${path.module}/k8s/server.yaml")) }
+resource "kubernetes_manifest" "server" {
+  manifest = local.server
+}
+resource "kubectl_manifest" "svc" {
+  yaml_body = templatefile("${path.module}/k8s/svc.yaml", { name = "scorer" })
+}
+""",
+        "k8s/server.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: scorer, namespace: ml}\n"
+                           "spec:\n  template:\n    metadata: {labels: {app: scorer}}\n    spec:\n"
+                           "      containers: [{name: ts, image: pytorch/torchserve:0.11.0-cpu}]\n",
+        "k8s/svc.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: '${name}', namespace: ml}\n"
+                        "spec: {type: LoadBalancer, selector: {app: scorer}}\n",
+        "k8s/ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: ml}\n"
+                            "spec:\n  defaultBackend: {service: {name: '${name}', port: {number: 80}}}\n",
+        "other/server.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: other, namespace: ml}\n"
+                             "spec: {containers: [{name: ts, image: pytorch/torchserve:0.11.0-cpu}]}\n",
+    })
+    graph = collect_graph(root, link_resources=True)
+    from checker.cloud.links import link_kubernetes_objects, link_service_selectors
+    link_kubernetes_objects(graph)
+    link_service_selectors(graph)
+    server, svc = nid_of(graph, "#kubernetes_manifest.server"), nid_of(graph, "#kubectl_manifest.svc")
+    text = nid_of(graph, "k8s/server.yaml#ml/Deployment/scorer")
+    svc_text = nid_of(graph, "k8s/svc.yaml#ml/Service/${name}")      # the template's own text names it so
+    for carrier, manifest, path in ((server, text, "k8s/server.yaml"), (svc, svc_text, "k8s/svc.yaml")):
+        a, m = graph.node(carrier)["attrs"], graph.node(manifest)["attrs"]
+        assert a["carried_from"] == [f"file:fs:./{path}"] and a["carried_manifests"] == [manifest]
+        assert f"file:fs:./{path}" in uses(graph, carrier, "defined_in")
+        assert (m["type"], m["carried_by"]) == ("carried_text", carrier) and m["carried_type"] in ("k8s_workload",
+                                                                                                  "k8s_service")
+        assert not {"namespace", "unknown", "fact_sources", "model_server", "selector"} & set(m)
+        assert "judged as that resource" in m["coverage"] and m["properties"]["kind"] in ("Deployment", "Service")
+    assert graph.node(server)["attrs"]["model_server"] == "torchserve"
+    assert uses(graph, svc, "exposes") == {server}            # the Terraform objects select each other
+    assert not uses(graph, svc_text, "exposes")
+    ingress = nid_of(graph, "k8s/ingress.yaml#ml/Ingress/web")
+    assert svc in uses(graph, ingress)                        # the text's Ingress reaches the deployed Service
+    other = resource(graph, "other/server.yaml#ml/Pod/other")
+    assert (other["type"], other["model_server"]) == ("k8s_workload", "torchserve") and "carried_by" not in other
     assert not graph.errors
 
 

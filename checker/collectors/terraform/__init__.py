@@ -43,6 +43,7 @@ class TreeState:
     modules: dict[str, Module] = field(default_factory=dict)
     plans: list[tuple[FileRef, list[RawResource]]] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
+    file_nodes: dict[str, str] = field(default_factory=dict)     # tree path → file node, of the files kept
     kept: int = 0
 
     def module(self, folder: str) -> Module:
@@ -123,7 +124,8 @@ class TerraformParser(FileParser):
                 continue
             run = Run(state.modules, root, state.files)
             for ref, raw in run.evaluate():
-                _emit(ctx, ref, raw)
+                nid = _emit(ctx, ref, raw)
+                _carried_from(ctx, nid, [state.file_nodes[f] for f in run.carried_files.get(id(raw), ())])
             coverage += run.gaps
         if coverage:
             ctx.graph.update_attrs(tree, terraform_coverage=coverage)
@@ -151,7 +153,19 @@ def _keep_text(ref: FileRef, data: bytes, state: TreeState) -> None:
         state.files[ref.path] = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return                                   # file() would refuse it too
+    state.file_nodes[ref.path] = ref.node
     state.kept += len(data)
+
+
+def _carried_from(ctx: CollectContext, nid: str, files: list[str]) -> None:
+    """A resource whose carried object was read from files of the tree (`manifest =
+    yamldecode(file(…))`): it is defined in them too, and says so (`carried_from`), so that
+    the object those files also hold as manifests is one object (links.hold_carried_objects)."""
+    files = [f for f in files if f in ctx.graph]
+    if files:
+        ctx.graph.update_attrs(nid, carried_from=files)
+    for fid in files:
+        ctx.graph.add_edge(nid, fid, "defined_in")
 
 
 def _emit(ctx: CollectContext, ref: FileRef, raw: RawResource) -> str:

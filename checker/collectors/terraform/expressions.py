@@ -8,8 +8,12 @@ and splats of known values; `each.*` / `count.index`; a small set of pure functi
 `file()` and `templatefile()` of a file the scanned tree holds (the environment reads it,
 with `path.module` known there) and `yamldecode()` (yamltext: an unknown interpolation
 leaves only the values it touches unknown).
-Everything else — data sources, resource attributes (known after apply), other functions,
-template directives — is an `Unknown` with the expression and the reason.
+A reference to another resource's argument that the configuration sets
+(`kubernetes_pod_v1.x.metadata.0.labels.app`, `azurerm_storage_account.sa.name`) is the value
+written there (the environment's `configured`: nested blocks indexed `.0` / `[0]`).
+Everything else — data sources, what the provider computes (ids, a whole block, an argument
+left unset), other functions, template directives — is an `Unknown` with the expression and
+the reason.
 
 References to resources (`azurerm_storage_account.ml.id`, `…sa["k"]`, `…sa[*].id`) and data
 sources are recorded as `Ref`s while evaluating, also through locals, variables and module
@@ -34,6 +38,7 @@ MAX_NUMBER = 1e300
 NO_KEY = ("no-key",)        # a reference without an instance key: `azurerm_x.y.id`
 ALL = ("all",)              # a splat over the instances: `azurerm_x.y[*].id`
 UNKNOWN_KEY = ("unknown-key",)
+FILE = ("file",)            # the Ref of a file file()/templatefile() read (target: its path)
 
 
 class EvalError(Exception):
@@ -377,6 +382,7 @@ class Evaluator:
         text, why = read(where) if read else (None, "no file is read here")
         if text is None:
             return Unknown(render(e), why)
+        self.refs.append(Ref(self.env.path, where, FILE))     # what the value was read from
         if e[1] == "file":
             return [text]
         values = self.eval(e[2][1], depth)
@@ -422,8 +428,40 @@ class Evaluator:
         if first:
             key, rest = self.instance_key(steps[1:], depth)
             self.refs.append(Ref(self.env.path, f"{root}.{first}", key))
+            value = self.configured(f"{root}.{first}", key, rest, text, depth)
+            if value is not None:
+                return value
             return Unknown(_text(text), f"an attribute of {root}.{first}: known after apply")
         return Unknown(_text(text), f"{root} names nothing this module declares")
+
+    def configured(self, address: str, key: Any, steps: list, text: Any, depth: int) -> Any:
+        """What a reference to another resource's argument resolves to when the configuration
+        sets it (`kubernetes_pod_v1.x.metadata.0.labels.app`): the value written there, as
+        Terraform's state will hold it. None when the path reaches what the provider computes
+        (an id, a whole block), names several instances, or the environment cannot tell."""
+        lookup = getattr(self.env, "configured", None)
+        if lookup is None or key in (ALL, UNKNOWN_KEY):
+            return None
+        path: list = []
+        for step in steps:
+            if step[0] == "splat":
+                return None
+            name = step[1] if step[0] == "attr" else self.eval(step[1], depth)
+            if name is None or isinstance(name, (Unknown, dict, list)):
+                return None
+            path.append(name)
+        found = lookup(address, key, path)
+        if found is None:
+            return None
+        value, rest = found
+        try:
+            for name in rest:
+                if isinstance(value, Unknown):
+                    break
+                value = _index(value, name, text)
+        except EvalError:
+            return None                 # not written there: what the provider fills in
+        return Unknown(_text(text), _because(value)) if isinstance(value, Unknown) else value
 
     def instance_key(self, steps: list, depth: int) -> tuple[Any, list]:
         """The instance key a reference names (`[0]`, `["k"]`, `[*]`), and the steps after it."""

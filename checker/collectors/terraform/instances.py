@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from ...cloud.model import RawResource, Reference, Unknown
+from ...cloud.vocabulary import carrier
 from .. import FileRef
 from . import azapi, manifests
 from .config import META_ARGUMENTS, META_BLOCKS, MODULE_META, Module, local_folder, module_source
-from .expressions import ALL, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, Ref, render
+from .expressions import ALL, FILE, NO_KEY, UNKNOWN_KEY, EvalError, Evaluator, Ref, render
 from .names import resource_name
 
 if TYPE_CHECKING:    # annotations only: importing .hcl loads python-hcl2 and lark
-    from .hcl import Attribute, Body
+    from .hcl import Attribute, Block, Body
 
 MAX_CHAIN = 64              # variables / locals / outputs resolving through one another
 MAX_MODULE_DEPTH = 16
@@ -76,6 +77,7 @@ class Run:
         self.gaps: list[dict] = []
         self.keys: dict[tuple[str, str], list | None] = {}   # (instance path, block address) → keys
         self.pending: list[Pending] = []
+        self.carried_files: dict[int, list[str]] = {}      # id(raw) → the files its carried object was read from
         self.module_instances = 0
         self.chain = 0
         blocks = sum(len(m.resources) + len(m.locals) for m in modules.values())
@@ -129,12 +131,26 @@ class Run:
         raw = pending.raw
         seen: set[tuple[str, str]] = set()
         for attribute, ref in pending.refs:
+            if ref.key is FILE:
+                self._carried_file(raw, attribute, ref.target)
+                continue
             attribute = azapi.attribute(raw, attribute)
             for target in self.targets(ref):
                 if (attribute, target) not in seen:
                     seen.add((attribute, target))
                     raw.references.append(Reference(attribute, target))
         return raw
+
+    def _carried_file(self, raw: RawResource, attribute: str, path: str) -> None:
+        """A file read into the object a resource carries (`manifest = yamldecode(file(…))`),
+        as a path of the tree (file() reads relative to the root folder)."""
+        held = carrier(raw.format, raw.provider_type)
+        if held is None or not (attribute == held.path or attribute.startswith(f"{held.path}.")):
+            return
+        where = posixpath.normpath(posixpath.join(self.root, path))
+        files = self.carried_files.setdefault(id(raw), [])
+        if where not in files:
+            files.append(where)
 
     def targets(self, ref: Ref) -> list[str]:
         keys = self.keys.get((ref.module, ref.target))
@@ -159,6 +175,8 @@ class Instance:
         self._children: dict[tuple[str, Any], Any] = {}
         self._call_keys: dict[str, list] = {}
         self._call_bound: dict[str, tuple[dict, Any]] = {}
+        self._blocks: dict[str, Block] | None = None        # resource blocks by address
+        self._bound: dict[str, dict] = {}                   # resource address → {instance key: names bound}
 
     # -- Environment ----------------------------------------------------------------------
     @property
@@ -202,6 +220,36 @@ class Instance:
         text = self.run.files.get(where)
         return (text, "") if text is not None else (None, "the scanned tree holds no such text file (a YAML or "
                                                           "template file under the size kept)")
+
+    def configured(self, address: str, key: Any, path: list) -> tuple[Any, list] | None:
+        """A resource argument this module instance's configuration sets, named by `path`
+        (`metadata`, 0, `labels`, …) on the instance `key` of the block `address`: its value,
+        evaluated as that instance (count.index, each.*), and the path left to apply to it;
+        None when the path does not reach an argument written in the block."""
+        block = self._resource_blocks().get(address)
+        if block is None:
+            return None
+        bound = self._instance_bound(address, block).get(key)
+        found = argument_at(block.body, path)
+        if bound is None or found is None:
+            return None
+        attribute, reached, rest = found
+        slot = f"{address}{key_text(key)}.{'.'.join(str(p) for p in reached)}"
+        value, _ = self._cached("resource", slot, lambda _: evaluate(Evaluator(self, dict(bound)), attribute.expr))
+        return value, rest
+
+    def _resource_blocks(self) -> dict[str, Block]:
+        if self._blocks is None:
+            self._blocks = {".".join(d.block.labels): d.block for d in self.module.resources
+                            if d.block.type == "resource"}
+        return self._blocks
+
+    def _instance_bound(self, address: str, block: Block) -> dict:
+        """The names each instance of a block binds, by instance key ({} when not static)."""
+        if address not in self._bound:
+            keys, _ = self.instance_keys(block.body)
+            self._bound[address] = dict(keys) if keys is not None else {}
+        return self._bound[address]
 
     # -- values -----------------------------------------------------------------------------
     def _cached(self, kind: str, name: str, compute: Callable[[str], tuple[Any, list[Ref]]]):
@@ -368,6 +416,33 @@ def _unbound(body: Body, condition: Any) -> dict:
         return {}
     name = "each" if meta == "for_each" else "count"
     return {name: Unknown(name, f"the {meta} ({condition.expression[:120]}) cannot be evaluated: {condition.reason}")}
+
+
+def argument_at(body: Body, path: list) -> tuple[Attribute, list, list] | None:
+    """The argument a reference's path names in a resource block, through its nested blocks
+    (a block list indexed `.0` / `[0]`), with the path taken to reach it and the rest; None
+    when the path ends on a block (it holds computed attributes too), goes through a dynamic
+    block or a meta-argument, or names nothing written (the provider computes it)."""
+    taken: list = []
+    rest = list(path)
+    while rest:
+        name = rest.pop(0)
+        if not isinstance(name, str) or (not taken and (name in META_ARGUMENTS or name in META_BLOCKS)):
+            return None
+        taken.append(name)
+        if name in body.attributes:
+            return body.attributes[name], taken, rest
+        if any(b.type == "dynamic" and b.labels[:1] == [name] for b in body.blocks):
+            return None
+        found = [b for b in body.blocks if b.type == name]
+        index = rest.pop(0) if rest else None
+        if isinstance(index, str) and index.isdigit():
+            index = int(index)
+        if not found or not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < len(found):
+            return None
+        taken.append(index)
+        body = found[index].body
+    return None
 
 
 def _sensitive(body: Body) -> bool:
