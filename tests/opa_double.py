@@ -37,9 +37,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote, urlsplit
 
+from loopback import LoopbackServer
 from regopy import Interpreter, LogLevel, RegoError
 
 MSG_COMPILE_MODULE = "error(s) occurred while compiling module(s)"
@@ -58,7 +59,7 @@ class OpaDouble:
         self.data: dict = {}
         self.requests: list[tuple[str, str, str | None]] = []   # (method, path, Authorization)
         self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: LoopbackServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -67,8 +68,7 @@ class OpaDouble:
         return f"http://{host}:{port}"
 
     def start(self) -> "OpaDouble":
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
-        self._httpd.daemon_threads = True
+        self._httpd = LoopbackServer(("127.0.0.1", self.port), _Handler)
         self._httpd.double = self
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="opa-double", daemon=True)
         self._thread.start()

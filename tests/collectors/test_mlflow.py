@@ -25,6 +25,7 @@ from checker.collectors import CollectContext
 from checker.collectors.mlflow import MlflowCollector
 from checker.graph import EstateGraph
 from conftest import collect_graph, make_repo, run_mlcheck, write_files
+from loopback import LoopbackServer
 from mlflow_env import (MlflowServer, TrickleServer, add_run, add_version, build_estates, copy_db,
                         drop_not_null, free_port, make_estate_repo)
 
@@ -357,8 +358,7 @@ class FailureModeServer:
             def log_message(self, *args):
                 pass
 
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = LoopbackServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

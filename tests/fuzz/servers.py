@@ -12,9 +12,11 @@ import json
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Callable
+
+from loopback import LoopbackServer
 
 from . import planted
 from .cases import RUN, Case, Expect, Invocation, rng_for
@@ -80,8 +82,7 @@ class HostileServer:
             do_GET = do_POST = do_PUT = do_DELETE = _any
 
         Handler.server_ref = self
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = LoopbackServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
