@@ -222,7 +222,8 @@ def test_rules_test_without_a_directory_tests_the_builtin_catalog():
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == ["PASS MLC-LIN-001 flag: 3 flagged",
                                           "PASS MLC-LIN-001 pass: 1 checked, none flagged",
-                                          "2 passed, 0 failed"]
+                                          "PASS MLC-LIN-001 pass-copied: 2 checked, none flagged",
+                                          "3 passed, 0 failed"]
 
 
 def test_broken_fixtures_fail_their_case_without_crashing(tmp_path):
