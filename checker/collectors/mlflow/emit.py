@@ -5,7 +5,8 @@ import dataclasses
 import re
 
 from .. import CollectContext, Source
-from .records import (LOGGED_MODEL_ID, PROFILE_LIMIT, Collected, DatasetRec, ExperimentRec, ModelRec, RunRec,
+from ..models.mlflow_artifacts import LOGGED_MODEL_ID
+from .records import (PROFILE_LIMIT, Collected, DatasetRec, ExperimentRec, ModelRec, RunRec,
                       VersionRec, clip, iso, scrub_secrets, source_uri, tag_dict)
 
 

@@ -15,7 +15,8 @@ from typing import Callable
 
 from ...safeyaml import Fields, YamlError, line_of, load_yaml
 from ..walker import walk
-from .records import (LOGGED_MODEL_ID, LoggedModelRec, CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
+from ..models.mlflow_artifacts import is_logged_model_id
+from .records import (LoggedModelRec, CONTEXT_TAG, DELETED_STAGE, RUN_STATUS, BadItem, DatasetRec, Deadline,
                       ExperimentRec, ModelRec, Problems, RunRec, Settings, StoreError, VersionRec,
                       is_prompt, newest_first, not_a_number, to_int, to_str)
 
@@ -244,7 +245,7 @@ class FileStoreReader:
         if stage == DELETED_STAGE:
             return None
         run_id, model_id, via = meta.text("run_id"), meta.text("model_id") or None, None
-        if not run_id and model_id and LOGGED_MODEL_ID.fullmatch(model_id) and ".." not in model_id:
+        if not run_id and model_id and is_logged_model_id(model_id):
             # MLflow 3 registers a logged model with run_id '' and its model_id: the run
             # is the logged model's source run
             logged = self.logged_model(model_id)

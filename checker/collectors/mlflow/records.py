@@ -263,9 +263,6 @@ class VersionRec:
     run_via: str | None = None            # the run id was read from the logged model, not the version
 
 
-LOGGED_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")   # one path segment, as MLflow writes it
-
-
 @dataclass
 class LoggedModelRec:
     """An MLflow 3 logged model (what a `models:/<model_id>` version source names)."""

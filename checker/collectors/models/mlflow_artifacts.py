@@ -347,6 +347,15 @@ def read_artifacts(ctx: CollectContext, collector: str, source, emitter, reader)
             ctx.graph.error(collector, f"{source.display} ({src})", f"artifacts unreadable: {exc}")
 
 
+LOGGED_MODEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")   # one path segment, as MLflow writes it
+
+
+def is_logged_model_id(text: str) -> bool:
+    """Whether `text` is an MLflow 3 logged model's id as a store may name it: one plain path
+    segment (it names a folder in a file store)."""
+    return bool(LOGGED_MODEL_ID.fullmatch(text)) and ".." not in text
+
+
 def logged_model_id(source: str) -> str | None:
     """The id in an MLflow 3 `models:/<model_id>` source: one path segment, as MLflow parses
     it; None for registry references (`models:/name/version`, `models:/name@alias`) and for
@@ -355,8 +364,7 @@ def logged_model_id(source: str) -> str | None:
     if not raw.startswith("models:/"):
         return None
     rest = raw[len("models:/"):]
-    from ..mlflow.records import LOGGED_MODEL_ID      # here: the mlflow package imports this module
-    return rest if LOGGED_MODEL_ID.fullmatch(rest) and ".." not in rest else None
+    return rest if is_logged_model_id(rest) else None
 
 
 def _logged_model_location(ctx: CollectContext, nid: str, model_id: str, reader) -> tuple[str | None, str]:
