@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .. import CollectContext, FileRef
 from .commands import FAILURE_SWALLOWED, deploy_targets, ml_actions, purposes, task_actions
@@ -166,23 +166,27 @@ def _units(system: str, step: dict, runner: dict | None = None) -> list[dict]:
     tolerated = step.get("continue_on_error") is not None
     label = step.get("name") or f"step {step['index'] + 1}"
     if system == "gitlab_ci":
-        return [{"order": (step["index"], a.get("line") or 0), "label": f"{label}: {a['text']}", "line": a.get("line"),
-                 "purposes": {p["purpose"]: p["reason"] for p in purposes((), [a])},
-                 "after_failure": after, "tolerated": bool(a.get("failure_ignored"))}
-                for a in step["ml_actions"]]
+        return _command_units(step, label, after, lambda a: bool(a.get("failure_ignored")))
     shell = _github_shell(step, runner) if system == "github_actions" and step.get("run") else None
     if shell and shell[0] and len(step["ml_actions"]) > 1 and _named_as_done(step):
         pipefail = shell[1]
-        return [{"order": (step["index"], a.get("line") or 0), "label": f"{label}: {a['text']}", "line": a.get("line"),
-                 "purposes": {p["purpose"]: p["reason"] for p in purposes((), [a])}, "after_failure": after,
-                 "tolerated": tolerated or bool(a.get("failure_ignored")) or (bool(a.get("piped")) and not pipefail)}
-                for a in step["ml_actions"]]
+        return _command_units(step, label, after, lambda a: tolerated or bool(a.get("failure_ignored"))
+                              or (bool(a.get("piped")) and not pipefail))
     # a swallowed failure anywhere in the step's script, or in a task's inline script
     swallowed = any(a.get("failure_ignored") for a in step["ml_actions"]) \
         or bool(step.get("run") and FAILURE_SWALLOWED.search(step["run"]))
     return [{"order": (step["index"], 0), "label": label, "line": step.get("line"),
              "purposes": {p["purpose"]: p["reason"] for p in purposes([step.get("name")], step["ml_actions"])},
              "after_failure": after, "tolerated": tolerated or swallowed}]
+
+
+def _command_units(step: dict, label: str, after: bool, tolerated: Callable[[dict], bool]) -> list[dict]:
+    """Each command (ML action) of a step's script as a unit of its own, in script order,
+    with whether its failure is tolerated."""
+    return [{"order": (step["index"], a.get("line") or 0), "label": f"{label}: {a['text']}", "line": a.get("line"),
+             "purposes": {p["purpose"]: p["reason"] for p in purposes((), [a])},
+             "after_failure": after, "tolerated": tolerated(a)}
+            for a in step["ml_actions"]]
 
 
 def _github_shell(step: dict, runner: dict | None) -> tuple[bool, bool] | None:
