@@ -303,12 +303,17 @@ def own_loader(data: bytes):
     return load_yaml(data, "bench.yml")
 
 
+def ci_registry() -> dict:
+    """The folder collector and the CI parsers: what the bench collects with."""
+    full = load_registry()
+    return {"folder": full["folder"], **{name: full[name] for name in CI_PARSERS if name in full}}
+
+
 def collect_and_link(root: Path):
     """The graph, and (wall, cpu) seconds of collect and of link: collect with the GC off,
     as checker.scan.collect runs it; link with the collected graph frozen out of the GC's
     walks, as checker.scan.run_scan runs the linkers (frozen_heap)."""
-    full = load_registry()
-    registry = {"folder": full["folder"], **{name: full[name] for name in CI_PARSERS if name in full}}
+    registry = ci_registry()
     wall, cpu = time.perf_counter(), time.process_time()
     ctx = collect(resolve_sources([str(root)], [], registry), registry, {}, None)
     collected = time.perf_counter() - wall, time.process_time() - cpu
@@ -402,8 +407,7 @@ def count_child(mode: str, root: Path) -> None:
     """The work callgrind counts: after this module's imports, nothing (imports), the
     registry as collect_and_link builds it (registry), then collect; or a floor."""
     if mode in ("registry", "collect"):
-        full = load_registry()
-        registry = {"folder": full["folder"], **{name: full[name] for name in CI_PARSERS if name in full}}
+        registry = ci_registry()
         if mode == "collect":
             collect(resolve_sources([str(root)], [], registry), registry, {}, None)
     elif mode in ("floor", "own"):
